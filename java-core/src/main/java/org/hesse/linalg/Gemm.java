@@ -1,0 +1,39 @@
+package org.hesse.linalg;
+
+import dev.ludovic.netlib.blas.BLAS;
+
+/**
+ * Row-major matrix products on column-major BLAS. A row-major r × c array is the column-major c × r
+ * transpose, so C = op(A)·op(B) (row-major, C m × n) is computed as Cᵀ = op(B)ᵀ·op(A)ᵀ by one dgemm
+ * with the operands swapped and the transpose flags unchanged.
+ */
+public final class Gemm {
+  private Gemm() {}
+
+  /**
+   * C[m×n] = alpha · op(A)·op(B) + beta · C, all row-major and dense from their offsets. op(A) is m × k:
+   * A is stored m × k (transA false) or k × m (transA true); likewise B.
+   */
+  public static void gemm(boolean transA, boolean transB, int m, int n, int k, double alpha,
+                          double[] a, int aOff, double[] b, int bOff, double beta, double[] c, int cOff) {
+    gemm(Linalg.blas(), transA, transB, m, n, k, alpha, a, aOff, b, bOff, beta, c, cOff);
+  }
+
+  public static void gemm(BLAS blas, boolean transA, boolean transB, int m, int n, int k, double alpha,
+                          double[] a, int aOff, double[] b, int bOff, double beta, double[] c, int cOff) {
+    if (m == 0 || n == 0) return;
+    if (k == 0) {
+      if (beta != 1.0) for (int i = 0; i < m * n; i++) c[cOff + i] *= beta;
+      return;
+    }
+    int lda = transA ? m : k;
+    int ldb = transB ? k : n;
+    blas.dgemm(transB ? "T" : "N", transA ? "T" : "N", n, m, k, alpha, b, bOff, ldb, a, aOff, lda, beta, c, cOff, n);
+  }
+
+  /** Shorthand with zero offsets. */
+  public static void gemm(boolean transA, boolean transB, int m, int n, int k, double alpha,
+                          double[] a, double[] b, double beta, double[] c) {
+    gemm(transA, transB, m, n, k, alpha, a, 0, b, 0, beta, c, 0);
+  }
+}

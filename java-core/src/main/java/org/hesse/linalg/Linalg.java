@@ -1,0 +1,71 @@
+package org.hesse.linalg;
+
+import dev.ludovic.netlib.blas.BLAS;
+import dev.ludovic.netlib.blas.NativeBLAS;
+import dev.ludovic.netlib.lapack.LAPACK;
+import dev.ludovic.netlib.lapack.NativeLAPACK;
+import java.util.logging.Logger;
+
+/**
+ * The BLAS/LAPACK facade: netlib-java chooses its back end once (JNI OpenBLAS, else the Vector API or plain
+ * Java one); we log which in one line, since netlib logs the reason for a fallback only at FINE.
+ * {@code -Dhesse.blas=java} forces the pure-Java back ends (used to test that both paths agree).
+ */
+public final class Linalg {
+  private static final Logger LOG = Logger.getLogger(Linalg.class.getName());
+  private static final BLAS BLAS_INSTANCE = chooseBlas();
+  private static final LAPACK LAPACK_INSTANCE = chooseLapack();
+
+  private Linalg() {}
+
+  public static BLAS blas() {
+    return BLAS_INSTANCE;
+  }
+
+  public static LAPACK lapack() {
+    return LAPACK_INSTANCE;
+  }
+
+  /** The pure-Java BLAS (for tests comparing back ends). */
+  public static BLAS javaBlas() {
+    return dev.ludovic.netlib.blas.JavaBLAS.getInstance();
+  }
+
+  /** The pure-Java LAPACK (for tests comparing back ends). */
+  public static LAPACK javaLapack() {
+    return dev.ludovic.netlib.lapack.JavaLAPACK.getInstance();
+  }
+
+  public static boolean nativeBlas() {
+    return BLAS_INSTANCE instanceof NativeBLAS;
+  }
+
+  public static boolean nativeLapack() {
+    return LAPACK_INSTANCE instanceof NativeLAPACK;
+  }
+
+  /** e.g. "JNIBLAS (native)" or "VectorBLAS (java)". */
+  public static String blasName() {
+    return BLAS_INSTANCE.getClass().getSimpleName() + (nativeBlas() ? " (native)" : " (java)");
+  }
+
+  public static String lapackName() {
+    return LAPACK_INSTANCE.getClass().getSimpleName() + (nativeLapack() ? " (native)" : " (java)");
+  }
+
+  private static boolean forceJava() {
+    return "java".equals(System.getProperty("hesse.blas"));
+  }
+
+  private static BLAS chooseBlas() {
+    BLAS b = forceJava() ? javaBlas() : BLAS.getInstance();
+    LOG.fine("BLAS: " + b.getClass().getName());
+    return b;
+  }
+
+  private static LAPACK chooseLapack() {
+    LAPACK l = forceJava() ? javaLapack() : LAPACK.getInstance();
+    LOG.fine("LAPACK: " + l.getClass().getName());
+    return l;
+  }
+}

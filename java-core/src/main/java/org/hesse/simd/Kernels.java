@@ -1,0 +1,50 @@
+package org.hesse.simd;
+
+/**
+ * The element-wise and small dense kernels the layers need. Two implementations: {@link ScalarKernels}
+ * (always available) and a Panama Vector API one, chosen once by {@link KernelProvider#get()}.
+ * Kernels are dumb: callers check shapes; every method works on {@code [off, off+n)} ranges of flat arrays.
+ * Large products go to BLAS (see {@code org.hesse.linalg.Gemm}), not here.
+ */
+public interface Kernels {
+  /** A short name for logs: "panama(8 x double)" or "scalar". */
+  String name();
+
+  // ---- reductions and level-1 -------------------------------------------------------------------
+  double dot(double[] x, int xOff, double[] y, int yOff, int n);
+
+  /** y += a * x */
+  void axpy(double a, double[] x, int xOff, double[] y, int yOff, int n);
+
+  /** x *= a */
+  void scale(double a, double[] x, int xOff, int n);
+
+  /** sum of x */
+  double sum(double[] x, int xOff, int n);
+
+  /** out = x ⊙ y */
+  void mul(double[] x, int xOff, double[] y, int yOff, double[] out, int outOff, int n);
+
+  /** out += x ⊙ y ⊙ z  (the σ''⊙ż⊙g term of the second-order backward pass) */
+  void mulMulAdd(double[] x, int xOff, double[] y, int yOff, double[] z, int zOff, double[] out, int outOff, int n);
+
+  // ---- activations ------------------------------------------------------------------------------
+  /** out = f(x). */
+  void activation(Activation f, double[] x, int xOff, double[] out, int outOff, int n);
+
+  /** out = f'(x) ⊙ g   (backward through an element-wise activation; x is the pre-activation). */
+  void activationBackward(Activation f, double[] x, int xOff, double[] g, int gOff, double[] out, int outOff, int n);
+
+  /** d1 = f'(x), d2 = f''(x) (either may be null). */
+  void activationDerivatives(Activation f, double[] x, int xOff, double[] d1, int d1Off, double[] d2, int d2Off, int n);
+
+  // ---- small dense --------------------------------------------------------------------------------
+  /** Row-wise softmax of a rows × cols row-major block, numerically stable (max subtracted). */
+  void softmaxRows(double[] x, int xOff, double[] out, int outOff, int rows, int cols);
+
+  /** a (m × n row-major, leading dim n) += alpha * x yᵀ  (x length m, y length n). */
+  void outerAdd(double alpha, double[] x, int xOff, double[] y, int yOff, double[] a, int aOff, int m, int n);
+
+  /** y = A x with A m × n row-major. */
+  void matVec(double[] a, int aOff, int m, int n, double[] x, int xOff, double[] y, int yOff);
+}

@@ -1,0 +1,88 @@
+package org.hesse.simd;
+
+/** Plain-Java kernels: always available, and the reference the Panama kernels are tested against. */
+public final class ScalarKernels implements Kernels {
+  public static final ScalarKernels INSTANCE = new ScalarKernels();
+
+  private ScalarKernels() {}
+
+  @Override public String name() { return "scalar"; }
+
+  @Override public double dot(double[] x, int xOff, double[] y, int yOff, int n) {
+    double s = 0;
+    for (int i = 0; i < n; i++) s += x[xOff + i] * y[yOff + i];
+    return s;
+  }
+
+  @Override public void axpy(double a, double[] x, int xOff, double[] y, int yOff, int n) {
+    for (int i = 0; i < n; i++) y[yOff + i] += a * x[xOff + i];
+  }
+
+  @Override public void scale(double a, double[] x, int xOff, int n) {
+    for (int i = 0; i < n; i++) x[xOff + i] *= a;
+  }
+
+  @Override public double sum(double[] x, int xOff, int n) {
+    double s = 0;
+    for (int i = 0; i < n; i++) s += x[xOff + i];
+    return s;
+  }
+
+  @Override public void mul(double[] x, int xOff, double[] y, int yOff, double[] out, int outOff, int n) {
+    for (int i = 0; i < n; i++) out[outOff + i] = x[xOff + i] * y[yOff + i];
+  }
+
+  @Override public void mulMulAdd(double[] x, int xOff, double[] y, int yOff, double[] z, int zOff, double[] out, int outOff, int n) {
+    for (int i = 0; i < n; i++) out[outOff + i] += x[xOff + i] * y[yOff + i] * z[zOff + i];
+  }
+
+  @Override public void activation(Activation f, double[] x, int xOff, double[] out, int outOff, int n) {
+    for (int i = 0; i < n; i++) out[outOff + i] = f.value(x[xOff + i]);
+  }
+
+  @Override public void activationBackward(Activation f, double[] x, int xOff, double[] g, int gOff, double[] out, int outOff, int n) {
+    for (int i = 0; i < n; i++) out[outOff + i] = f.d1(x[xOff + i]) * g[gOff + i];
+  }
+
+  @Override public void activationDerivatives(Activation f, double[] x, int xOff, double[] d1, int d1Off, double[] d2, int d2Off, int n) {
+    for (int i = 0; i < n; i++) {
+      double v = x[xOff + i];
+      if (d1 != null) d1[d1Off + i] = f.d1(v);
+      if (d2 != null) d2[d2Off + i] = f.d2(v);
+    }
+  }
+
+  @Override public void softmaxRows(double[] x, int xOff, double[] out, int outOff, int rows, int cols) {
+    for (int r = 0; r < rows; r++) {
+      int xo = xOff + r * cols;
+      int oo = outOff + r * cols;
+      double max = Double.NEGATIVE_INFINITY;
+      for (int c = 0; c < cols; c++) max = Math.max(max, x[xo + c]);
+      double s = 0;
+      for (int c = 0; c < cols; c++) {
+        double e = Math.exp(x[xo + c] - max);
+        out[oo + c] = e;
+        s += e;
+      }
+      double inv = 1.0 / s;
+      for (int c = 0; c < cols; c++) out[oo + c] *= inv;
+    }
+  }
+
+  @Override public void outerAdd(double alpha, double[] x, int xOff, double[] y, int yOff, double[] a, int aOff, int m, int n) {
+    for (int i = 0; i < m; i++) {
+      double s = alpha * x[xOff + i];
+      int row = aOff + i * n;
+      for (int j = 0; j < n; j++) a[row + j] += s * y[yOff + j];
+    }
+  }
+
+  @Override public void matVec(double[] a, int aOff, int m, int n, double[] x, int xOff, double[] y, int yOff) {
+    for (int i = 0; i < m; i++) {
+      double s = 0;
+      int row = aOff + i * n;
+      for (int j = 0; j < n; j++) s += a[row + j] * x[xOff + j];
+      y[yOff + i] = s;
+    }
+  }
+}
