@@ -1,0 +1,38 @@
+package org.hesse.nn;
+
+import java.util.List;
+import org.hesse.simd.Activation;
+import org.hesse.simd.KernelProvider;
+import org.hesse.simd.Kernels;
+
+/** An element-wise activation {@code a = σ(z)}; no parameters. Its type is the activation's name. */
+public final class ActivationLayer implements Layer {
+  private static final Kernels K = KernelProvider.get();
+  private final Activation f;
+  private final int size;
+
+  public ActivationLayer(Activation f, int size) {
+    if (size <= 0) throw new IllegalArgumentException(f.id + ": input size must be > 0, got " + size);
+    this.f = f;
+    this.size = size;
+  }
+
+  public Activation function() {
+    return f;
+  }
+
+  @Override public String type() { return f.id; }
+  @Override public int inputSize() { return size; }
+  @Override public int outputSize() { return size; }
+  @Override public List<ParamTensor> paramTensors() { return List.of(); }
+
+  @Override
+  public void forward(double[] theta, int off, double[] x, double[] z, int batch) {
+    K.activation(f, x, 0, z, 0, batch * size);
+  }
+
+  @Override
+  public void backward(double[] theta, int off, double[] x, double[] z, double[] gOut, double[] gIn, double[] gTheta, int batch) {
+    if (gIn != null) K.activationBackward(f, x, 0, gOut, 0, gIn, 0, batch * size);
+  }
+}

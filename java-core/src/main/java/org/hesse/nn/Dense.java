@@ -1,0 +1,55 @@
+package org.hesse.nn;
+
+import java.util.List;
+import org.hesse.linalg.Gemm;
+
+/**
+ * Fully connected layer {@code z = x Wᵀ + b} (PyTorch nn.Linear). Parameters: W row-major {@code out × in}
+ * (index {@code i·in + j}), then b.
+ */
+public final class Dense implements Layer {
+  private final int in;
+  private final int out;
+  private final List<ParamTensor> tensors;
+
+  public Dense(int in, int out) {
+    if (in <= 0) throw new IllegalArgumentException("dense: input size must be > 0, got " + in);
+    if (out <= 0) throw new IllegalArgumentException("dense: 'out' must be > 0, got " + out);
+    this.in = in;
+    this.out = out;
+    this.tensors = List.of(new ParamTensor("weight", 0, out, in), new ParamTensor("bias", out * in, out));
+  }
+
+  @Override public String type() { return "dense"; }
+  @Override public int inputSize() { return in; }
+  @Override public int outputSize() { return out; }
+  @Override public List<ParamTensor> paramTensors() { return tensors; }
+
+  /** Offset of the bias inside this layer's parameter block. */
+  public int biasOffset() {
+    return out * in;
+  }
+
+  @Override
+  public void forward(double[] theta, int off, double[] x, double[] z, int batch) {
+    int b = off + biasOffset();
+    for (int n = 0; n < batch; n++) System.arraycopy(theta, b, z, n * out, out);
+    Gemm.gemm(false, true, batch, out, in, 1.0, x, 0, theta, off, 1.0, z, 0);
+  }
+
+  @Override
+  public void backward(double[] theta, int off, double[] x, double[] z, double[] gOut, double[] gIn, double[] gTheta, int batch) {
+    // dW += gOutᵀ x ; db += Σ_n gOut_n ; gIn = gOut W
+    Gemm.gemm(true, false, out, in, batch, 1.0, gOut, 0, x, 0, 1.0, gTheta, off);
+    addColumnSums(gOut, batch, out, gTheta, off + biasOffset());
+    if (gIn != null) Gemm.gemm(false, false, batch, in, out, 1.0, gOut, 0, theta, off, 0.0, gIn, 0);
+  }
+
+  /** acc[accOff + j] += Σ_n a[n·cols + j] */
+  public static void addColumnSums(double[] a, int rows, int cols, double[] acc, int accOff) {
+    for (int n = 0; n < rows; n++) {
+      int r = n * cols;
+      for (int j = 0; j < cols; j++) acc[accOff + j] += a[r + j];
+    }
+  }
+}

@@ -1,0 +1,38 @@
+package org.hesse.nn;
+
+/**
+ * A per-sample loss ℓ(z, y) on the network output, reduced by the mean as PyTorch does. Targets are a
+ * row-major {@code batch × targetWidth()} array (class indices stored as doubles for cross-entropy).
+ * The caller supplies the reduction weight {@code scale} (1/N over a dataset of N samples), so every
+ * method here works per sample and stays independent of batching.
+ */
+public interface Loss {
+  /** "cross_entropy" or "mse", as in the model description. */
+  String name();
+
+  /** Columns of the target array for an output of width {@code c}. */
+  int targetWidth(int c);
+
+  /** Checks targets for an output of width c; the message names the first bad row. */
+  void checkTargets(double[] y, int batch, int c);
+
+  /** Σ_n ℓ_n over the batch (unscaled). */
+  double sum(double[] z, double[] y, int batch, int c);
+
+  /** {@code g_n = scale · ∂ℓ_n/∂z_n} for every row (overwrites g). */
+  void gradient(double[] z, double[] y, int batch, int c, double scale, double[] g);
+
+  /** {@code out_n = scale · ∇²ℓ_n · dz_n} for every row (overwrites out). */
+  void hessianVector(double[] z, double[] y, int batch, int c, double scale, double[] dz, double[] out);
+
+  /** The c × c output Hessian ∇²ℓ_n of row n, row-major into m (unscaled). */
+  void outputHessian(double[] z, double[] y, int n, int c, double[] m);
+
+  static Loss byName(String name) {
+    switch (name) {
+      case "cross_entropy": return CrossEntropy.INSTANCE;
+      case "mse": return MeanSquaredError.INSTANCE;
+      default: throw new IllegalArgumentException("unknown loss '" + name + "', expected cross_entropy or mse");
+    }
+  }
+}

@@ -1,0 +1,187 @@
+package org.hesse.nn;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.hesse.simd.Activation;
+
+/**
+ * A sequential network with a mean-reduced loss. Parameters are one flat vector: layer k's block starts at
+ * {@link #offset(int)} and holds its tensors in order, named {@code "k.weight"}, {@code "k.bias"} as in the
+ * state dict of a PyTorch {@code nn.Sequential} (k = position in the layer list, activations included).
+ * Immutable and thread-safe; per-batch buffers live in a {@link Workspace}.
+ */
+public final class Network {
+  private final int inputSize;
+  private final List<Layer> layers;
+  private final Loss loss;
+  private final int[] offsets;
+  private final int paramCount;
+
+  public Network(int inputSize, List<Layer> layers, Loss loss) {
+    if (layers.isEmpty()) throw new IllegalArgumentException("network: at least one layer is required");
+    int width = inputSize;
+    for (int k = 0; k < layers.size(); k++) {
+      Layer l = layers.get(k);
+      if (l.inputSize() != width) {
+        throw new IllegalArgumentException("layer " + k + " (" + l.type() + "): expects input size "
+            + l.inputSize() + " but the previous layer gives " + width);
+      }
+      width = l.outputSize();
+    }
+    this.inputSize = inputSize;
+    this.layers = List.copyOf(layers);
+    this.loss = loss;
+    this.offsets = new int[layers.size() + 1];
+    for (int k = 0; k < layers.size(); k++) offsets[k + 1] = offsets[k] + layers.get(k).paramCount();
+    this.paramCount = offsets[layers.size()];
+  }
+
+  public static Builder builder(int inputSize) {
+    return new Builder(inputSize);
+  }
+
+  public int inputSize() { return inputSize; }
+  public int outputSize() { return layers.get(layers.size() - 1).outputSize(); }
+  public List<Layer> layers() { return layers; }
+  public Layer layer(int k) { return layers.get(k); }
+  public int depth() { return layers.size(); }
+  public Loss loss() { return loss; }
+  public int paramCount() { return paramCount; }
+
+  /** Offset of layer k's parameter block in the flat vector. */
+  public int offset(int k) { return offsets[k]; }
+
+  /** Width of activation k: 0 is the input, k+1 the output of layer k. */
+  public int width(int k) {
+    return k == 0 ? inputSize : layers.get(k - 1).outputSize();
+  }
+
+  /** Indices of the layers that have parameters. */
+  public List<Integer> parametrisedLayers() {
+    List<Integer> out = new ArrayList<>();
+    for (int k = 0; k < layers.size(); k++) if (layers.get(k).paramCount() > 0) out.add(k);
+    return out;
+  }
+
+  /** Parses a layer reference by its model-description index ("0", "2"), which must have parameters. */
+  public int layerIndex(String name) {
+    int k;
+    try {
+      k = Integer.parseInt(name.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("unknown layer '" + name + "', expected one of " + parametrisedLayers());
+    }
+    if (k < 0 || k >= layers.size() || layers.get(k).paramCount() == 0) {
+      throw new IllegalArgumentException("unknown layer '" + name + "', expected one of " + parametrisedLayers()
+          + " (the indices of layers with parameters)");
+    }
+    return k;
+  }
+
+  /** State-dict names in parameter order, with their shapes and flat offsets. */
+  public Map<String, NamedTensor> tensors() {
+    Map<String, NamedTensor> out = new LinkedHashMap<>();
+    for (int k = 0; k < layers.size(); k++) {
+      for (ParamTensor t : layers.get(k).paramTensors()) {
+        String name = k + "." + t.name;
+        out.put(name, new NamedTensor(name, offsets[k] + t.offset, t.shape));
+      }
+    }
+    return Collections.unmodifiableMap(out);
+  }
+
+  public Workspace newWorkspace(int maxBatch) {
+    return new Workspace(this, maxBatch);
+  }
+
+  /** Runs every layer on {@code ws.input()} (rows 0..batch), keeping every activation in the workspace. */
+  public void forward(double[] theta, Workspace ws, int batch) {
+    ws.checkBatch(batch);
+    for (int k = 0; k < layers.size(); k++) {
+      layers.get(k).forward(theta, offsets[k], ws.acts[k], ws.acts[k + 1], batch);
+    }
+  }
+
+  /**
+   * Forward, loss and backward for one batch whose inputs are in {@code ws.input()}: returns
+   * {@code scale · Σ_n ℓ_n} and adds {@code scale · Σ_n ∇_θ ℓ_n} to grad (grad may be null for the loss only).
+   * Afterwards {@code ws.grad(k)} holds the gradient signal with respect to activation k (k ≥ 1).
+   */
+  public double lossAndGradient(double[] theta, Workspace ws, double[] y, int batch, double scale, double[] grad) {
+    forward(theta, ws, batch);
+    int K = layers.size();
+    double value = scale * loss.sum(ws.acts[K], y, batch, outputSize());
+    if (grad == null) return value;
+    loss.gradient(ws.acts[K], y, batch, outputSize(), scale, ws.grads[K]);
+    for (int k = K - 1; k >= 0; k--) {
+      double[] gIn = k == 0 ? null : ws.grads[k];
+      layers.get(k).backward(theta, offsets[k], ws.acts[k], ws.acts[k + 1], ws.grads[k + 1], gIn, grad, batch);
+    }
+    return value;
+  }
+
+  /** A parameter tensor of the flat vector: its state-dict name, offset and shape. */
+  public static final class NamedTensor {
+    public final String name;
+    public final int offset;
+    public final int[] shape;
+
+    NamedTensor(String name, int offset, int[] shape) {
+      this.name = name;
+      this.offset = offset;
+      this.shape = shape.clone();
+    }
+
+    public int size() {
+      int n = 1;
+      for (int d : shape) n *= d;
+      return n;
+    }
+  }
+
+  /** Builds a network layer by layer, tracking widths. */
+  public static final class Builder {
+    private final int inputSize;
+    private final List<Layer> layers = new ArrayList<>();
+    private int width;
+
+    Builder(int inputSize) {
+      if (inputSize <= 0) throw new IllegalArgumentException("network: 'input' must be > 0, got " + inputSize);
+      this.inputSize = inputSize;
+      this.width = inputSize;
+    }
+
+    public Builder dense(int out) {
+      return add(new Dense(width, out));
+    }
+
+    public Builder activation(Activation f) {
+      return add(new ActivationLayer(f, width));
+    }
+
+    public Builder activation(String name) {
+      return activation(Activation.byName(name));
+    }
+
+    public Builder add(Layer l) {
+      layers.add(l);
+      width = l.outputSize();
+      return this;
+    }
+
+    public int width() {
+      return width;
+    }
+
+    public Network build(Loss loss) {
+      return new Network(inputSize, layers, loss);
+    }
+
+    public Network build(String loss) {
+      return build(Loss.byName(loss));
+    }
+  }
+}
