@@ -31,6 +31,24 @@ public final class Gemm {
     blas.dgemm(transB ? "T" : "N", transA ? "T" : "N", n, m, k, alpha, b, bOff, ldb, a, aOff, lda, beta, c, cOff, n);
   }
 
+  /**
+   * As above with explicit row-major leading dimensions (the distance between consecutive rows of A, B
+   * and C), for operating on strided sub-blocks.
+   */
+  public static void gemm(boolean transA, boolean transB, int m, int n, int k, double alpha,
+                          double[] a, int aOff, int lda, double[] b, int bOff, int ldb,
+                          double beta, double[] c, int cOff, int ldc) {
+    if (m == 0 || n == 0) return;
+    if (k == 0) {
+      if (beta != 1.0) {
+        for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) c[cOff + i * ldc + j] *= beta;
+      }
+      return;
+    }
+    Linalg.blas().dgemm(transB ? "T" : "N", transA ? "T" : "N", n, m, k, alpha, b, bOff, ldb, a, aOff, lda,
+        beta, c, cOff, ldc);
+  }
+
   /** Shorthand with zero offsets. */
   public static void gemm(boolean transA, boolean transB, int m, int n, int k, double alpha,
                           double[] a, double[] b, double beta, double[] c) {

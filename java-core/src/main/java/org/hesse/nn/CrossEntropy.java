@@ -75,6 +75,20 @@ public final class CrossEntropy implements Loss {
   }
 
   @Override
+  public void hessianVector(double[] z, double[] y, int batch, int c, double scale, double[] dz, double[] out, int k) {
+    double[] p = new double[c];
+    for (int n = 0; n < batch; n++) {
+      softmaxRow(z, n, c, p, 0);
+      for (int j = 0; j < k; j++) {
+        int r = (n * k + j) * c;
+        double pd = 0;
+        for (int a = 0; a < c; a++) pd += p[a] * dz[r + a];
+        for (int a = 0; a < c; a++) out[r + a] = scale * p[a] * (dz[r + a] - pd);
+      }
+    }
+  }
+
+  @Override
   public void outputHessian(double[] z, double[] y, int n, int c, double[] m) {
     double[] p = new double[c];
     softmaxRow(z, n, c, p, 0);

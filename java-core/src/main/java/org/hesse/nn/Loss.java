@@ -25,6 +25,29 @@ public interface Loss {
   /** {@code out_n = scale · ∇²ℓ_n · dz_n} for every row (overwrites out). */
   void hessianVector(double[] z, double[] y, int batch, int c, double scale, double[] dz, double[] out);
 
+  /**
+   * The same for k directions per sample: dz and out are {@code (batch·k) × c}, row {@code n·k + j} the j-th
+   * direction of sample n (the curvature engine's direction-minor layout).
+   */
+  default void hessianVector(double[] z, double[] y, int batch, int c, double scale, double[] dz, double[] out, int k) {
+    if (k == 1) {
+      hessianVector(z, y, batch, c, scale, dz, out);
+      return;
+    }
+    double[] m = new double[c * c];
+    for (int n = 0; n < batch; n++) {
+      outputHessian(z, y, n, c, m);
+      for (int j = 0; j < k; j++) {
+        int r = (n * k + j) * c;
+        for (int a = 0; a < c; a++) {
+          double s = 0;
+          for (int b = 0; b < c; b++) s += m[a * c + b] * dz[r + b];
+          out[r + a] = scale * s;
+        }
+      }
+    }
+  }
+
   /** The c × c output Hessian ∇²ℓ_n of row n, row-major into m (unscaled). */
   void outputHessian(double[] z, double[] y, int n, int c, double[] m);
 

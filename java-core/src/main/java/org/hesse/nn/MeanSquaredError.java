@@ -45,6 +45,11 @@ public final class MeanSquaredError implements Loss {
   }
 
   @Override
+  public void hessianVector(double[] z, double[] y, int batch, int c, double scale, double[] dz, double[] out, int k) {
+    hessianVector(z, y, batch * k, c, scale, dz, out);
+  }
+
+  @Override
   public void outputHessian(double[] z, double[] y, int n, int c, double[] m) {
     java.util.Arrays.fill(m, 0, c * c, 0.0);
     for (int i = 0; i < c; i++) m[i * c + i] = 2.0 / c;

@@ -1,0 +1,180 @@
+package org.hesse.hvp.curvature;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.hesse.hvp.rules.SecondOrderRule;
+import org.hesse.hvp.rules.SecondOrderRules;
+import org.hesse.nn.Layer;
+import org.hesse.nn.Network;
+import org.hesse.nn.Objective;
+import org.hesse.nn.Workspace;
+
+/**
+ * Curvature of the mean loss {@code L(θ) = (1/N) Σ_n ℓ_n} of a network at fixed weights over a fixed data
+ * set. Built once: the forward activations, the first-order gradient signals and each rule's per-batch
+ * quantities (σ', σ'') are computed for every batch here and reused by every product, so an operator
+ * application costs only the tangent passes. Batches are contiguous rows of at most {@code batchSize}
+ * (the last one partial); every sample carries the weight 1/N, as in {@link Objective}.
+ *
+ * <p>Thread-safety: a {@code Curvature} is immutable after construction; each operator it hands out owns
+ * its tangent buffers, so use one operator per thread.
+ */
+public final class Curvature {
+  /** Which second-order object: the exact Hessian or the generalised Gauss-Newton matrix. */
+  public enum Kind {
+    HESSIAN("hessian"), GGN("ggn");
+
+    public final String id;
+
+    Kind(String id) {
+      this.id = id;
+    }
+  }
+
+  final Network net;
+  final double[] theta;
+  final int samples;
+  final int maxBatch;
+  final List<BatchCache> batches = new ArrayList<>();
+  final SecondOrderRule[] rules;
+  private final double loss;
+  private final double[] gradient;
+
+  /** What one batch's products need, computed once. */
+  static final class BatchCache {
+    final int rows;
+    final double[] y;
+    final double[][] acts;   // acts[k]: input of layer k (k = 0..K)
+    final double[][] grads;  // grads[k]: gradient signal at activation k (k = 1..K), scaled by 1/N
+    final Object[] prep;
+
+    BatchCache(int rows, double[] y, double[][] acts, double[][] grads, Object[] prep) {
+      this.rows = rows;
+      this.y = y;
+      this.acts = acts;
+      this.grads = grads;
+      this.prep = prep;
+    }
+  }
+
+  private Curvature(Objective obj, double[] theta) {
+    this.net = obj.network();
+    this.theta = theta.clone();
+    this.samples = obj.samples();
+    this.maxBatch = obj.batchSize();
+    int K = net.depth();
+    this.rules = new SecondOrderRule[K];
+    for (int k = 0; k < K; k++) rules[k] = SecondOrderRules.of(net.layer(k));
+    Workspace ws = net.newWorkspace(maxBatch);
+    double[] grad = new double[net.paramCount()];
+    double total = 0;
+    int tw = net.loss().targetWidth(net.outputSize());
+    for (int b = 0; b < obj.batches(); b++) {
+      int rows = obj.batchRows(b);
+      int yOff = obj.loadBatch(b, ws);
+      double[] y = new double[rows * tw];
+      System.arraycopy(obj.targets(), yOff, y, 0, y.length);
+      total += net.lossAndGradient(this.theta, ws, y, rows, 1.0 / samples, grad);
+      double[][] acts = new double[K + 1][];
+      double[][] grads = new double[K + 1][];
+      Object[] prep = new Object[K];
+      for (int k = 0; k <= K; k++) {
+        int len = rows * net.width(k);
+        acts[k] = java.util.Arrays.copyOf(ws.act(k), len);
+        if (k > 0) grads[k] = java.util.Arrays.copyOf(ws.grad(k), len);
+      }
+      for (int k = 0; k < K; k++) {
+        prep[k] = rules[k].prepare(net.layer(k), this.theta, net.offset(k), acts[k], acts[k + 1], rows);
+      }
+      batches.add(new BatchCache(rows, y, acts, grads, prep));
+    }
+    this.loss = total;
+    this.gradient = grad;
+  }
+
+  /**
+   * Curvature of {@code net} at {@code theta} on features x (row-major N × input) and targets y, in
+   * contiguous batches of at most batchSize rows.
+   */
+  public static Curvature of(Network net, double[] theta, double[] x, double[] y, int batchSize) {
+    Objective obj = new Objective(net, x, y, batchSize);
+    if (theta.length != net.paramCount()) {
+      throw new IllegalArgumentException("parameters: expected " + net.paramCount() + " values, got " + theta.length);
+    }
+    return new Curvature(obj, theta);
+  }
+
+  /** Bytes the cached forward data of N samples of this network takes (for memory budgets). */
+  public static long cacheBytes(Network net, long samples) {
+    long perSample = 0;
+    for (int k = 0; k <= net.depth(); k++) perSample += 2L * net.width(k);
+    for (int k = 0; k < net.depth(); k++) perSample += 2L * net.layer(k).inputSize();
+    return 8L * perSample * samples;
+  }
+
+  public Network network() { return net; }
+  public int samples() { return samples; }
+  public int batchSize() { return maxBatch; }
+
+  /** The mean loss at θ. */
+  public double loss() { return loss; }
+
+  /** The gradient of the mean loss at θ (a copy). */
+  public double[] gradient() { return gradient.clone(); }
+
+  /** The parameters (a copy). */
+  public double[] parameters() { return theta.clone(); }
+
+  /** The full Hessian or GGN as an operator on all parameters. */
+  public CurvatureOperator full(Kind kind) {
+    List<Integer> all = net.parametrisedLayers();
+    return new CurvatureOperator(this, kind, all, all);
+  }
+
+  /** The diagonal block of layer l (weights then bias): the truncated pass, cheaper than a full product. */
+  public CurvatureOperator block(Kind kind, int layer) {
+    return block(kind, layer, layer);
+  }
+
+  /**
+   * The block {@code ∂²L/∂θ_row ∂θ_col}: maps a direction on layer col's parameters to the product on layer
+   * row's parameters (square only when row = col).
+   */
+  public CurvatureOperator block(Kind kind, int rowLayer, int colLayer) {
+    checkLayer(rowLayer);
+    checkLayer(colLayer);
+    return new CurvatureOperator(this, kind, List.of(rowLayer), List.of(colLayer));
+  }
+
+  /**
+   * Per-layer trace estimates from one full product: for a probe v (e.g. Rademacher),
+   * {@code v_lᵀ (Hv)_l} is an unbiased estimate of tr(H_ll) for every layer l at once.
+   * Returns one value per entry of {@link Network#parametrisedLayers()}.
+   */
+  public double[] layerQuadraticForms(Kind kind, double[] v) {
+    CurvatureOperator op = full(kind);
+    double[] hv = new double[op.cols()];
+    op.apply(v, hv);
+    List<Integer> layers = net.parametrisedLayers();
+    double[] out = new double[layers.size()];
+    for (int i = 0; i < layers.size(); i++) {
+      int l = layers.get(i);
+      int off = net.offset(l);
+      double s = 0;
+      for (int p = 0; p < net.layer(l).paramCount(); p++) s += v[off + p] * hv[off + p];
+      out[i] = s;
+    }
+    return out;
+  }
+
+  private void checkLayer(int l) {
+    if (l < 0 || l >= net.depth() || net.layer(l).paramCount() == 0) {
+      throw new IllegalArgumentException("layer " + l + " has no parameters; layers with parameters: "
+          + net.parametrisedLayers());
+    }
+  }
+
+  Layer layer(int k) {
+    return net.layer(k);
+  }
+}

@@ -1,0 +1,43 @@
+package org.hesse.hvp.rules;
+
+import org.hesse.nn.Layer;
+
+/**
+ * A layer type's second-order rules (one file per type, found by {@link SecondOrderRules#of(Layer)}):
+ * the forward tangent (JVP / R-op) and the tangent of the backward pass (Pearlmutter's R{backprop}).
+ * Hessian-, Gauss-Newton- and block products are compositions of these two rules; no rule knows which
+ * product it is part of beyond the {@code gaussNewton} flag.
+ *
+ * <p>Notation per layer {@code z = F(x; θ)}: x, z its input and output batches (rows = samples) from the
+ * forward pass; g the gradient signal at z (already carrying the loss's 1/N weight).
+ * The rules act on k directions at once, so that k products become GEMMs:
+ * <ul>
+ *   <li>tangents dx, dz, dg, dgIn are {@code (batch·k) × width}, row {@code n·k + j} = direction j of sample n;</li>
+ *   <li>the direction v on θ and the output hv are in the <em>stacked</em> layout: each parameter tensor
+ *       repeated k times back to back (tensor t of size s at local offset o: direction j's element e at
+ *       {@code k·o + j·s + e}); for k = 1 that is the layer's ordinary parameter layout.</li>
+ * </ul>
+ * A null dx or v means zero.
+ */
+public interface SecondOrderRule {
+  /**
+   * Quantities that depend only on (θ, x) and that every product reuses, e.g. σ'(x) and σ''(x) of an
+   * activation; null when the rule needs none. Computed once per batch by the curvature engine.
+   */
+  default Object prepare(Layer layer, double[] theta, int off, double[] x, double[] z, int batch) {
+    return null;
+  }
+
+  /** {@code dz = J_x dx + J_θ v}. */
+  void jvp(Layer layer, Object prep, double[] theta, int off, double[] x, double[] z,
+           double[] dx, double[] v, double[] dz, int batch, int k);
+
+  /**
+   * The tangent of the backward pass: {@code dgIn = R{J_xᵀ g}} (skipped when dgIn is null) and
+   * {@code hv += R{J_θᵀ g}} (skipped when hv is null). With {@code gaussNewton} every term that
+   * carries g itself is dropped, so only {@code J_xᵀ dg} and {@code J_θᵀ dg} remain.
+   */
+  void backwardTangent(Layer layer, Object prep, double[] theta, int off, double[] x, double[] z,
+                       double[] g, double[] dg, double[] dx, double[] v,
+                       double[] dgIn, double[] hv, boolean gaussNewton, int batch, int k);
+}

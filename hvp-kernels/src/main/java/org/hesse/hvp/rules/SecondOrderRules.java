@@ -1,0 +1,32 @@
+package org.hesse.hvp.rules;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.hesse.nn.ActivationLayer;
+import org.hesse.nn.Dense;
+import org.hesse.nn.Layer;
+
+/** The registry from layer type to its second-order rule: adding a layer type is one entry here. */
+public final class SecondOrderRules {
+  private static final Map<Class<? extends Layer>, SecondOrderRule> RULES = new ConcurrentHashMap<>();
+
+  static {
+    register(Dense.class, new DenseSecondOrder());
+    register(ActivationLayer.class, new ActivationSecondOrder());
+  }
+
+  private SecondOrderRules() {}
+
+  public static void register(Class<? extends Layer> type, SecondOrderRule rule) {
+    RULES.put(type, rule);
+  }
+
+  public static SecondOrderRule of(Layer layer) {
+    SecondOrderRule r = RULES.get(layer.getClass());
+    if (r == null) {
+      throw new IllegalArgumentException("layer type '" + layer.type() + "' (" + layer.getClass().getName()
+          + ") has no second-order rule; known: " + RULES.keySet());
+    }
+    return r;
+  }
+}
