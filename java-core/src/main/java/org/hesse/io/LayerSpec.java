@@ -1,0 +1,81 @@
+package org.hesse.io;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One entry of a model description's {@code "layers"} list: its {@code type}, its {@code out} width if it has
+ * one, and every other key verbatim in {@code extra} (JSON values as Jackson maps them: String, Integer, Long,
+ * Double, Boolean, {@code List}, {@code Map}, or null). Layer types this class does not know (batchnorm, conv2d
+ * with kernel/stride/padding, residual with nested {@code "layers"}, dropout {@code p}, ...) therefore parse and
+ * write back unchanged; their builders read {@link #extra()} or {@link #sublayers(String)}.
+ */
+public record LayerSpec(String type, Integer out, Map<String, Object> extra) {
+
+    public LayerSpec {
+        Objects.requireNonNull(type, "type");
+        extra = extra == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(extra));
+        if (extra.containsKey("type") || extra.containsKey("out")) {
+            throw new IllegalArgumentException("extra: must not contain 'type' or 'out' (they are fields), found keys "
+                    + extra.keySet());
+        }
+    }
+
+    /** A layer without {@code out} nor extra keys, e.g. {@code tanh}. */
+    public static LayerSpec of(String type) {
+        return new LayerSpec(type, null, Map.of());
+    }
+
+    /** A dense (affine) layer of {@code out} outputs. */
+    public static LayerSpec dense(int out) {
+        return new LayerSpec("dense", out, Map.of());
+    }
+
+    /** Integer-valued extra key, or {@code defaultValue} if absent. */
+    public int intParam(String key, int defaultValue) {
+        Object v = extra.get(key);
+        if (v == null) {
+            return defaultValue;
+        }
+        if (v instanceof Integer i) {
+            return i;
+        }
+        throw new IllegalArgumentException("layer '" + type + "': field '" + key + "' must be an integer, found " + v);
+    }
+
+    /** Number-valued extra key, or {@code defaultValue} if absent. */
+    public double doubleParam(String key, double defaultValue) {
+        Object v = extra.get(key);
+        if (v == null) {
+            return defaultValue;
+        }
+        if (v instanceof Number n) {
+            return n.doubleValue();
+        }
+        throw new IllegalArgumentException("layer '" + type + "': field '" + key + "' must be a number, found " + v);
+    }
+
+    /**
+     * Nested layer list under {@code key} (e.g. a residual block's {@code "layers"}), parsed and validated like
+     * the top-level list; empty if the key is absent.
+     */
+    public List<LayerSpec> sublayers(String key) {
+        Object v = extra.get(key);
+        if (v == null) {
+            return List.of();
+        }
+        String where = "layer '" + type + "' field '" + key + "'";
+        if (!(v instanceof List<?> list)) {
+            throw new IllegalArgumentException(where + ": expected a list of layers, found " + v);
+        }
+        List<LayerSpec> r = new ArrayList<>(list.size());
+        for (int i = 0; i < list.size(); i++) {
+            r.add(ModelSpec.layerFromObject(list.get(i), where + " layer " + i));
+        }
+        return Collections.unmodifiableList(r);
+    }
+}

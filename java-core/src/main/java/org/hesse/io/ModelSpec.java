@@ -1,0 +1,267 @@
+package org.hesse.io;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The model description, {@code model.json}:
+ * <pre>{"input": 4, "loss": "cross_entropy", "layers": [{"type": "dense", "out": 16}, {"type": "tanh"}, {"type": "dense", "out": 3}]}</pre>
+ * {@code input} is the feature count, {@code loss} is {@code cross_entropy} or {@code mse}, and layer {@code i}'s
+ * tensors in the companion safetensors file are {@code i.weight} and {@code i.bias} (PyTorch's
+ * {@code nn.Sequential} naming). Unknown top-level keys are kept in {@link #extra()} and unknown layer keys in
+ * {@link LayerSpec#extra()}, so descriptions written for newer layer types round-trip unchanged.
+ *
+ * <p>Writing is deterministic: {@code input}, {@code loss}, {@code layers}, then extra keys sorted; in a layer
+ * {@code type}, {@code out}, then extra keys sorted (recursively for nested objects). The layout is that of Python's
+ * {@code json.dump(indent=1)}, the layout of the PyTorch-made fixtures.
+ */
+public record ModelSpec(int input, String loss, List<LayerSpec> layers, Map<String, Object> extra) {
+
+    public static final Set<String> LOSSES = Set.of("cross_entropy", "mse");
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+
+    private static final ObjectWriter PRETTY;
+
+    static {
+        // Python's json.dump(indent=1): one space per level, arrays one element a line, "key": value.
+        DefaultIndenter indent = new DefaultIndenter(" ", "\n");
+        DefaultPrettyPrinter pp = new DefaultPrettyPrinter()
+                .withSeparators(Separators.createDefaultInstance()
+                        .withObjectFieldValueSpacing(Separators.Spacing.AFTER)
+                        .withObjectEmptySeparator("")
+                        .withArrayEmptySeparator(""));
+        pp.indentObjectsWith(indent);
+        pp.indentArraysWith(indent);
+        PRETTY = JSON.writer(pp);
+    }
+
+    public ModelSpec {
+        Objects.requireNonNull(loss, "loss");
+        Objects.requireNonNull(layers, "layers");
+        layers = List.copyOf(layers);
+        extra = extra == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(extra));
+        validate(input, loss, layers, extra);
+    }
+
+    public ModelSpec(int input, String loss, List<LayerSpec> layers) {
+        this(input, loss, layers, Map.of());
+    }
+
+    /** Parses and validates a description held in a string; {@code source} names it in messages. */
+    public static ModelSpec parse(String json, String source) {
+        Objects.requireNonNull(json, "json");
+        JsonNode root;
+        try {
+            root = JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("model description " + source + ": not valid JSON: "
+                    + e.getOriginalMessage() + " at line " + e.getLocation().getLineNr()
+                    + ", column " + e.getLocation().getColumnNr());
+        }
+        try {
+            return fromTree(root);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("model description " + source + ": " + e.getMessage(), e);
+        }
+    }
+
+    public static ModelSpec parse(String json) {
+        return parse(json, "(string)");
+    }
+
+    public static ModelSpec read(Path file) throws IOException {
+        Objects.requireNonNull(file, "file");
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("model description not found: " + file.toAbsolutePath());
+        }
+        return parse(Files.readString(file, StandardCharsets.UTF_8), file.toString());
+    }
+
+    /** Pretty JSON, without a trailing newline. */
+    public String toJson() {
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("input", input);
+        root.put("loss", loss);
+        List<Object> ls = new ArrayList<>(layers.size());
+        for (LayerSpec l : layers) {
+            ls.add(layerToMap(l));
+        }
+        root.put("layers", ls);
+        new TreeMap<>(extra).forEach((k, v) -> root.put(k, canonical(v)));
+        try {
+            return PRETTY.writeValueAsString(root);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("model description: a value in extra cannot be written as JSON: "
+                    + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** Writes {@link #toJson()} and a final newline, atomically. */
+    public void write(Path file) throws IOException {
+        AtomicFiles.writeString(file, toJson() + "\n");
+    }
+
+    // ---------------------------------------------------------------- parsing
+
+    private static ModelSpec fromTree(JsonNode root) {
+        if (root == null || !root.isObject()) {
+            throw new IllegalArgumentException("expected a JSON object, found "
+                    + (root == null ? "nothing" : root.getNodeType()));
+        }
+        JsonNode in = root.get("input");
+        if (in == null) {
+            throw new IllegalArgumentException("field 'input' is missing (the number of input features)");
+        }
+        if (!in.isIntegralNumber() || !in.canConvertToInt()) {
+            throw new IllegalArgumentException("field 'input': expected a positive integer, found " + in);
+        }
+        JsonNode loss = root.get("loss");
+        if (loss == null) {
+            throw new IllegalArgumentException("field 'loss' is missing (one of " + sortedLosses() + ")");
+        }
+        if (!loss.isTextual()) {
+            throw new IllegalArgumentException("field 'loss': expected one of " + sortedLosses() + ", found " + loss);
+        }
+        JsonNode layersNode = root.get("layers");
+        if (layersNode == null || !layersNode.isArray()) {
+            throw new IllegalArgumentException("field 'layers': expected a list of layers, found "
+                    + (layersNode == null ? "nothing" : layersNode.getNodeType()));
+        }
+        List<LayerSpec> layers = new ArrayList<>();
+        for (int i = 0; i < layersNode.size(); i++) {
+            layers.add(layerFromObject(JSON.convertValue(layersNode.get(i), Object.class), "layer " + i));
+        }
+        Map<String, Object> extra = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> f = it.next();
+            if (!f.getKey().equals("input") && !f.getKey().equals("loss") && !f.getKey().equals("layers")) {
+                extra.put(f.getKey(), JSON.convertValue(f.getValue(), Object.class));
+            }
+        }
+        return new ModelSpec(in.intValue(), loss.textValue(), layers, extra);
+    }
+
+    /** Builds a layer from a parsed JSON object ({@code Map}); {@code where} prefixes messages, e.g. "layer 2". */
+    static LayerSpec layerFromObject(Object o, String where) {
+        if (!(o instanceof Map<?, ?> m)) {
+            throw new IllegalArgumentException(where + ": expected an object with a 'type', found " + o);
+        }
+        Object type = m.get("type");
+        if (!(type instanceof String t) || t.isEmpty()) {
+            throw new IllegalArgumentException(where + ": field 'type' must be a non-empty string, found " + type);
+        }
+        Integer out = null;
+        if (m.containsKey("out")) {
+            Object v = m.get("out");
+            if (!(v instanceof Integer i)) {
+                throw new IllegalArgumentException(where + " (" + t + "): field 'out' must be a positive integer, found " + v);
+            }
+            out = i;
+        }
+        Map<String, Object> extra = new LinkedHashMap<>();
+        for (Map.Entry<?, ?> e : m.entrySet()) {
+            String k = (String) e.getKey();
+            if (!k.equals("type") && !k.equals("out")) {
+                extra.put(k, e.getValue());
+            }
+        }
+        LayerSpec l = new LayerSpec(t, out, extra);
+        validateLayer(l, where);
+        return l;
+    }
+
+    private static void validate(int input, String loss, List<LayerSpec> layers, Map<String, Object> extra) {
+        if (input <= 0) {
+            throw new IllegalArgumentException("field 'input': expected a positive integer, found " + input);
+        }
+        if (!LOSSES.contains(loss)) {
+            throw new IllegalArgumentException("field 'loss': expected one of " + sortedLosses() + ", found '" + loss + "'");
+        }
+        if (layers.isEmpty()) {
+            throw new IllegalArgumentException("field 'layers': expected at least one layer, found none");
+        }
+        for (int i = 0; i < layers.size(); i++) {
+            validateLayer(Objects.requireNonNull(layers.get(i), "layers[" + i + "]"), "layer " + i);
+        }
+        for (String k : extra.keySet()) {
+            if (k.equals("input") || k.equals("loss") || k.equals("layers")) {
+                throw new IllegalArgumentException("extra: must not contain '" + k + "' (it is a field)");
+            }
+        }
+    }
+
+    private static void validateLayer(LayerSpec l, String where) {
+        String at = where + " (" + l.type() + ")";
+        if (l.out() != null && l.out() <= 0) {
+            throw new IllegalArgumentException(at + ": field 'out' must be a positive integer, found " + l.out());
+        }
+        if (l.type().equals("dense") && l.out() == null) {
+            throw new IllegalArgumentException(at + ": field 'out' is missing (dense needs the number of outputs)");
+        }
+    }
+
+    private static String sortedLosses() {
+        return new java.util.TreeSet<>(LOSSES).toString();
+    }
+
+    // ---------------------------------------------------------------- writing
+
+    private static Map<String, Object> layerToMap(LayerSpec l) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("type", l.type());
+        if (l.out() != null) {
+            m.put("out", l.out());
+        }
+        new TreeMap<>(l.extra()).forEach((k, v) -> m.put(k, canonical(v)));
+        return m;
+    }
+
+    /** Nested maps: "type" then "out" first (they read as layers), the other keys sorted. */
+    private static Object canonical(Object v) {
+        if (v instanceof Map<?, ?> m) {
+            Map<String, Object> r = new LinkedHashMap<>();
+            for (String first : List.of("type", "out")) {
+                if (m.containsKey(first)) {
+                    r.put(first, canonical(m.get(first)));
+                }
+            }
+            TreeMap<String, Object> rest = new TreeMap<>();
+            m.forEach((k, x) -> rest.put(String.valueOf(k), x));
+            rest.forEach((k, x) -> r.putIfAbsent(k, canonical(x)));
+            return r;
+        }
+        if (v instanceof List<?> list) {
+            List<Object> r = new ArrayList<>(list.size());
+            for (Object x : list) {
+                r.add(canonical(x));
+            }
+            return r;
+        }
+        if (v instanceof LayerSpec l) {
+            return layerToMap(l);
+        }
+        return v;
+    }
+}

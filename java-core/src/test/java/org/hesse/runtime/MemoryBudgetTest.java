@@ -1,0 +1,81 @@
+package org.hesse.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class MemoryBudgetTest {
+  @Test
+  void parsesSuffixesAsPowersOf1024() {
+    assertEquals(7L, MemoryBudget.parseBytes("7", "x"));
+    assertEquals(512L * 1024, MemoryBudget.parseBytes("512k", "x"));
+    assertEquals(64L * 1024 * 1024, MemoryBudget.parseBytes("64M", "x"));
+    assertEquals(3L * 1024 * 1024 * 1024, MemoryBudget.parseBytes(" 3g ", "x"));
+    assertEquals(2L * 1024 * 1024 * 1024, MemoryBudget.parseBytes("2GB", "x"));
+  }
+
+  @Test
+  void rejectsMalformedSizesNamingTheArgument() {
+    for (String bad : new String[] {"", "-1", "0", "abc", "1.5g", "9999999999g"}) {
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> MemoryBudget.parseBytes(bad, "-Dhesse.memory.budget"));
+      assertTrue(e.getMessage().startsWith("-Dhesse.memory.budget:") && e.getMessage().contains("'" + bad + "'"),
+          e.getMessage());
+    }
+  }
+
+  @Test
+  void checkAllowsUpToTheBudgetAndNotOneByteMore() {
+    MemoryBudget b = MemoryBudget.of(1000);
+    assertDoesNotThrow(() -> b.check(1000, "x"));
+    MemoryBudgetExceededException e = assertThrows(MemoryBudgetExceededException.class, () -> b.check(1001, "block"));
+    assertEquals(1001, e.needed());
+    assertEquals(1000, e.budget());
+    assertTrue(e.getMessage().startsWith("block needs") && e.getMessage().contains("(1001 bytes)")
+        && e.getMessage().contains("(1000 bytes)"), e.getMessage());
+    assertTrue(e instanceof IllegalArgumentException);
+    assertTrue(b.fits(1000));
+    assertFalse(b.fits(1001));
+  }
+
+  @Test
+  void checkDoublesCountsEightBytesEachAndTreatsOverflowAsTooLarge() {
+    MemoryBudget b = MemoryBudget.of(8L * 300 * 400);
+    assertDoesNotThrow(() -> b.checkDoubles(300, 400, "a"));
+    assertThrows(MemoryBudgetExceededException.class, () -> b.checkDoubles(301, 400, "a"));
+    MemoryBudgetExceededException e = assertThrows(MemoryBudgetExceededException.class,
+        () -> MemoryBudget.of(Long.MAX_VALUE - 1).checkDoubles(1L << 32, 1L << 32, "huge"));
+    assertEquals(Long.MAX_VALUE, e.needed());
+  }
+
+  @Test
+  void defaultIsHalfTheMaximumHeap() {
+    long max = Runtime.getRuntime().maxMemory();
+    long expected = max / 2;
+    assertTrue(Math.abs(MemoryBudget.defaults().bytes() - expected) <= 100, MemoryBudget.defaults().describe());
+  }
+
+  @Test
+  void systemPropertyOverridesTheDefault() {
+    String old = System.getProperty(MemoryBudget.PROPERTY);
+    try {
+      System.setProperty(MemoryBudget.PROPERTY, "3m");
+      assertEquals(3L << 20, MemoryBudget.fromSystemProperties().bytes());
+      assertTrue(MemoryBudget.fromSystemProperties().describe().startsWith("3.0 MiB"));
+    } finally {
+      if (old == null) System.clearProperty(MemoryBudget.PROPERTY);
+      else System.setProperty(MemoryBudget.PROPERTY, old);
+    }
+  }
+
+  @Test
+  void formatPicksTheLargestUnit() {
+    assertEquals("512 B", MemoryBudget.format(512));
+    assertEquals("1.5 KiB", MemoryBudget.format(1536));
+    assertEquals("2.0 GiB", MemoryBudget.format(2L << 30));
+  }
+}
