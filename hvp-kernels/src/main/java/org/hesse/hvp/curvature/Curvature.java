@@ -167,6 +167,35 @@ public final class Curvature {
     return out;
   }
 
+  /**
+   * The activation-space tangent pass on batch b: a tangent {@code dx} injected at activation {@code inject}
+   * (0 = input, k+1 = output of layer k; rows·k × width, direction-minor) runs forward to the loss and back
+   * down to activation {@code read ≤ inject}, where the tangent of the gradient signal is written to
+   * {@code out}. Parameters are not perturbed. For read = inject this is {@code M_n · dx_n} per sample, M_n
+   * the back-propagated output Hessian (or its GGN part), carrying the 1/N weight.
+   */
+  void activationPass(Kind kind, int inject, int read, BatchCache b, double[] dx, double[] out, int k,
+                      double[][] dacts, double[][] dgs) {
+    if (read > inject) throw new IllegalArgumentException("read activation " + read + " after inject " + inject);
+    int K = net.depth();
+    boolean gn = kind == Kind.GGN;
+    int n = b.rows;
+    double[] in = dx;
+    for (int l = inject; l < K; l++) {
+      rules[l].jvp(net.layer(l), b.prep[l], theta, net.offset(l), b.acts[l], b.acts[l + 1], in, null, dacts[l + 1], n, k);
+      in = dacts[l + 1];
+    }
+    double[] dgK = read == K ? out : dgs[K];
+    net.loss().hessianVector(b.acts[K], b.y, n, net.outputSize(), 1.0 / samples, in, dgK, k);
+    for (int l = K - 1; l >= read; l--) {
+      double[] dxl = l > inject ? dacts[l] : l == inject ? dx : null;
+      double[] dgIn = l == read ? out : dgs[l];
+      double[] dgAbove = l + 1 == K ? dgK : dgs[l + 1];
+      rules[l].backwardTangent(net.layer(l), b.prep[l], theta, net.offset(l), b.acts[l], b.acts[l + 1],
+          b.grads[l + 1], dgAbove, dxl, null, dgIn, null, gn, n, k);
+    }
+  }
+
   private void checkLayer(int l) {
     if (l < 0 || l >= net.depth() || net.layer(l).paramCount() == 0) {
       throw new IllegalArgumentException("layer " + l + " has no parameters; layers with parameters: "
