@@ -79,7 +79,8 @@ public final class Trainer {
    * @param y    row-major N × targetWidth training targets (class indices for cross_entropy)
    * @param xVal validation features, or null
    * @param yVal validation targets, or null (both or neither)
-   * @throws TrainingDivergedException when a loss is NaN or infinite
+   * @throws TrainingDivergedException when a loss is NaN or infinite; theta then holds the parameters after the
+   *     last step taken (possibly non-finite), and the exception the metrics of the epochs completed before
    */
   public List<EpochMetrics> fit(double[] theta, double[] x, double[] y, double[] xVal, double[] yVal) {
     int n = checkData(net, theta, x, y, "x", "y");
