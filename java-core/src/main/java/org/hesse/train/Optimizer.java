@@ -1,0 +1,48 @@
+package org.hesse.train;
+
+/**
+ * A first-order update rule over a network's flat parameter vector. State (momentum buffers, moment
+ * estimates) is sized once at construction for {@link #size()} parameters and carried between steps; the
+ * learning rate comes with every step so that a {@link Schedule} can change it without touching the state.
+ *
+ * <p>Every implementation documents the update it performs and how it equals the PyTorch optimizer of the same
+ * name (mathematically, in double precision; PyTorch's own kernels may fuse multiply-adds differently, so the
+ * last bits are not promised).
+ *
+ * <p>Per-block rules plug in as further implementations: the network's block boundaries are
+ * {@code Network.offset(k)}, and an optimizer built with them may treat every block differently. For example a
+ * scale-amended SGD, which rescales each layer's step by its own factor, can keep one {@link Sgd} and call
+ * {@link Sgd#step(double[], double[], double, int, int)} once per block with {@code lr · scale_k}; that is exact
+ * because SGD's state is element-wise.
+ */
+public interface Optimizer {
+  /** Number of parameters the state was sized for. */
+  int size();
+
+  /**
+   * One update of {@code theta} in place from the gradient {@code grad} of the (mean) loss at theta, with
+   * learning rate {@code lr}. {@code grad} is read, never written.
+   *
+   * @throws IllegalArgumentException if an array's length differs from {@link #size()} or lr is negative or not finite
+   */
+  void step(double[] theta, double[] grad, double lr);
+
+  /** Forgets all state, as a freshly constructed optimizer. */
+  void reset();
+
+  /** Short description with hyper-parameters, for logs. */
+  String describe();
+
+  /** Shared argument checks. */
+  static void checkStep(int size, double[] theta, double[] grad, double lr) {
+    if (theta.length != size) {
+      throw new IllegalArgumentException("theta: expected " + size + " parameters, got " + theta.length);
+    }
+    if (grad.length != size) {
+      throw new IllegalArgumentException("grad: expected " + size + " values, got " + grad.length);
+    }
+    if (!(lr >= 0) || Double.isInfinite(lr)) {
+      throw new IllegalArgumentException("lr: expected a finite value >= 0, got " + lr);
+    }
+  }
+}
