@@ -196,6 +196,18 @@ public final class Curvature {
     }
   }
 
+  /** Copies the cached input of layer k for batch b into buf (rows × input width); returns the rows. */
+  public int layerInput(int layer, int b, double[] buf) {
+    BatchCache bc = batches.get(b);
+    System.arraycopy(bc.acts[layer], 0, buf, 0, bc.rows * net.width(layer));
+    return bc.rows;
+  }
+
+  /** Number of batches the data set is split into. */
+  public int batches() {
+    return batches.size();
+  }
+
   private void checkLayer(int l) {
     if (l < 0 || l >= net.depth() || net.layer(l).paramCount() == 0) {
       throw new IllegalArgumentException("layer " + l + " has no parameters; layers with parameters: "

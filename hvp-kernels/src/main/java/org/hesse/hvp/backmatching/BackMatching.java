@@ -1,0 +1,170 @@
+package org.hesse.hvp.backmatching;
+
+import java.util.Arrays;
+import org.hesse.hvp.curvature.Curvature;
+import org.hesse.hvp.rules.SecondOrderRule;
+import org.hesse.hvp.rules.SecondOrderRules;
+import org.hesse.nn.Dense;
+import org.hesse.nn.Layer;
+import org.hesse.nn.Network;
+import org.hesse.runtime.MemoryBudget;
+
+/**
+ * Back-matching local Hessians (Zhang, Chen &amp; Liu, "On the Local Hessian in Back-propagation", NeurIPS
+ * 2018). Block k's back-matching loss is {@code (1/N) Σ_n ½‖z_k*[n] − F_k(z_{k−1}[n]; θ_k)‖²}; at z* = F its
+ * Hessian is the Gauss-Newton matrix, so no target is needed:
+ * <ul>
+ *   <li>weight side {@code (1/N) Σ_n J_θ,nᵀ J_θ,n} (parameters in the layer's order, weights then bias);</li>
+ *   <li>input side, per sample, {@code (1/N) J_z,nᵀ J_z,n}.</li>
+ * </ul>
+ * Both are computed generically from each layer's JVP and VJP rules on the block inputs cached by a
+ * {@link Curvature}. A dense layer has the closed forms {@code [[I⊗C_xx, I⊗x̄], [I⊗x̄ᵀ, I]]} (a permutation
+ * of {@code I_out ⊗ C}, {@code C = (1/N) Σ [x;1][x;1]ᵀ}, so its eigenvalues are eig(C), each out times) and
+ * {@code (1/N) WᵀW}; {@link #covariance} gives C so spectra use that structure instead of ARPACK.
+ * This is ½‖·‖² averaged over N, not nn.MSELoss's scaling.
+ */
+public final class BackMatching {
+  private final Curvature c;
+  private final Network net;
+  private final double[] theta;
+  private final int samples;
+  private final double[] scratchFull;  // Layer.backward accumulates at network offsets: a full-length target
+
+  public BackMatching(Curvature c) {
+    this.c = c;
+    this.net = c.network();
+    this.theta = c.parameters();
+    this.samples = c.samples();
+    this.scratchFull = new double[net.paramCount()];
+  }
+
+  /** Parameters of layer k's block. */
+  public int dim(int layer) {
+    return checkParametrised(layer).paramCount();
+  }
+
+  /**
+   * y = (1/N) Σ_n J_θ,nᵀ J_θ,n v for layer k, by the layer's JVP (dx = 0) and its VJP, batch by batch.
+   */
+  public void applyWeightSide(int layer, double[] v, double[] y) {
+    Layer l = checkParametrised(layer);
+    int p = l.paramCount();
+    if (v.length != p || y.length != p) {
+      throw new IllegalArgumentException("v, y: expected length " + p + ", got " + v.length + ", " + y.length);
+    }
+    SecondOrderRule rule = SecondOrderRules.of(l);
+    Arrays.fill(y, 0.0);
+    int in = l.inputSize();
+    int out = l.outputSize();
+    double[] xb = new double[c.batchSize() * in];
+    double[] zb = new double[c.batchSize() * out];
+    double[] dz = new double[c.batchSize() * out];
+    int off = net.offset(layer);
+    for (int b = 0; b < c.batches(); b++) {
+      int rows = layerInput(layer, b, xb);
+      l.forward(theta, net.offset(layer), xb, zb, rows);
+      Object prep = rule.prepare(l, theta, net.offset(layer), xb, zb, rows);
+      rule.jvp(l, prep, theta, net.offset(layer), xb, zb, null, v, dz, rows, 1);
+      for (int i = 0; i < rows * out; i++) dz[i] /= samples;
+      Arrays.fill(scratchFull, off, off + p, 0.0);
+      l.backward(theta, off, xb, zb, dz, null, scratchFull, rows);
+      for (int i = 0; i < p; i++) y[i] += scratchFull[off + i];
+    }
+  }
+
+  /** The weight side as a dense row-major p × p matrix, column by column from the generic product. */
+  public double[] weightSideMatrix(int layer) {
+    int p = dim(layer);
+    MemoryBudget.current().checkDoubles(p, p, "back-matching weight side of layer " + layer);
+    double[] m = new double[p * p];
+    double[] e = new double[p];
+    double[] col = new double[p];
+    for (int j = 0; j < p; j++) {
+      e[j] = 1;
+      applyWeightSide(layer, e, col);
+      e[j] = 0;
+      for (int i = 0; i < p; i++) m[i * p + j] = col[i];
+    }
+    return m;
+  }
+
+  /**
+   * Sample n's input side {@code (1/N) J_z,nᵀ J_z,n} of layer k, dense in × in, from the layer's JVP and VJP
+   * on that sample alone.
+   */
+  public double[] inputSideMatrix(int layer, int sample) {
+    Layer l = net.layer(checkLayer(layer));
+    if (sample < 0 || sample >= samples) {
+      throw new IllegalArgumentException("sample: expected 0.." + (samples - 1) + ", got " + sample);
+    }
+    int in = l.inputSize();
+    int out = l.outputSize();
+    MemoryBudget.current().checkDoubles(in, in, "back-matching input side of layer " + layer);
+    SecondOrderRule rule = SecondOrderRules.of(l);
+    double[] xs = new double[in];
+    double[] all = new double[c.batchSize() * in];
+    int b = sample / c.batchSize();
+    layerInput(layer, b, all);
+    System.arraycopy(all, (sample - b * c.batchSize()) * in, xs, 0, in);
+    double[] zs = new double[out];
+    l.forward(theta, net.offset(layer), xs, zs, 1);
+    Object prep = rule.prepare(l, theta, net.offset(layer), xs, zs, 1);
+    double[] m = new double[in * in];
+    double[] e = new double[in];
+    double[] dz = new double[out];
+    double[] col = new double[in];
+    for (int j = 0; j < in; j++) {
+      e[j] = 1;
+      rule.jvp(l, prep, theta, net.offset(layer), xs, zs, e, null, dz, 1, 1);
+      e[j] = 0;
+      for (int i = 0; i < out; i++) dz[i] /= samples;
+      l.backward(theta, net.offset(layer), xs, zs, dz, col, scratchFull, 1);
+      for (int i = 0; i < in; i++) m[i * in + j] = col[i];
+    }
+    return m;
+  }
+
+  /**
+   * C = (1/N) Σ_n [x_n; 1][x_n; 1]ᵀ of a dense layer's inputs, (in+1) × (in+1) row-major: the weight side's
+   * eigenvalues are eig(C), each {@code out} times.
+   */
+  public double[] covariance(int layer) {
+    Layer l = checkParametrised(layer);
+    if (!(l instanceof Dense)) throw new IllegalArgumentException("layer " + layer + " is not a dense layer");
+    int in = l.inputSize();
+    int q = in + 1;
+    double[] cov = new double[q * q];
+    double[] xb = new double[c.batchSize() * in];
+    double[] xa = new double[c.batchSize() * q];
+    for (int b = 0; b < c.batches(); b++) {
+      int rows = layerInput(layer, b, xb);
+      for (int s = 0; s < rows; s++) {
+        System.arraycopy(xb, s * in, xa, s * q, in);
+        xa[s * q + in] = 1.0;
+      }
+      org.hesse.linalg.Gemm.gemm(true, false, q, q, rows, 1.0 / samples, xa, 0, xa, 0, 1.0, cov, 0);
+    }
+    return cov;
+  }
+
+  /** Copies the input of layer k for batch b into buf; returns the rows. */
+  private int layerInput(int layer, int b, double[] buf) {
+    return c.layerInput(layer, b, buf);
+  }
+
+  private int checkLayer(int layer) {
+    if (layer < 0 || layer >= net.depth()) {
+      throw new IllegalArgumentException("layer: expected 0.." + (net.depth() - 1) + ", got " + layer);
+    }
+    return layer;
+  }
+
+  private Layer checkParametrised(int layer) {
+    Layer l = net.layer(checkLayer(layer));
+    if (l.paramCount() == 0) {
+      throw new IllegalArgumentException("layer " + layer + " (" + l.type() + ") has no parameters; layers with parameters: "
+          + net.parametrisedLayers());
+    }
+    return l;
+  }
+}
