@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.hesse.linalg.Linalg;
+import org.hesse.nativelib.CoreTypeAdvisor;
 import org.hesse.nativelib.OpenBlas;
 import org.hesse.simd.KernelProvider;
 
@@ -76,7 +77,10 @@ public final class RuntimeInfo {
     Map<String, Object> ob = (Map<String, Object>) map.get("openblas");
     if (Boolean.TRUE.equals(ob.get("available"))) {
       out.add("openblas: " + ob.get("core") + " kernels, " + ob.get("threads") + " threads; " + ob.get("config")
-          + " (" + ob.get("library") + ")" + (ob.get("coretypeEnv") != null ? "; OPENBLAS_CORETYPE=" + ob.get("coretypeEnv") : ""));
+          + " (" + ob.get("library") + ")" + (ob.get("coretypeEnv") != null ? "; OPENBLAS_CORETYPE=" + ob.get("coretypeEnv") : "")
+          + (ob.get("coretypeAdvice") != null
+              ? "; slower kernels than this CPU supports: run with OPENBLAS_CORETYPE=" + ob.get("coretypeAdvice")
+              : ""));
     } else {
       out.add("openblas: unavailable (" + ob.get("reason") + ")");
     }
@@ -127,8 +131,10 @@ public final class RuntimeInfo {
       m.put("core", OpenBlas.coreName());
       m.put("config", OpenBlas.config());
       m.put("threads", OpenBlas.numThreads());
-      m.put("library", OpenBlas.library().libraryPath());
+      m.put("library", realPath(OpenBlas.library().libraryPath()));
       m.put("coretypeEnv", System.getenv("OPENBLAS_CORETYPE"));
+      // Non-null when OpenBLAS misdetected the CPU and picked slower kernels than it supports.
+      m.put("coretypeAdvice", CoreTypeAdvisor.advise(OpenBlas.coreName(), CoreTypeAdvisor.cpuFlags(Path.of("/proc/cpuinfo"))));
     } else {
       m.put("reason", OpenBlas.unavailableReason());
     }
@@ -156,6 +162,16 @@ public final class RuntimeInfo {
       m.put("reason", e.toString());
     }
     return m;
+  }
+
+  /** Symlinks resolved (libopenblas.so.0 -> .../libopenblasp-r0.3.21.so): the file name carries the version. */
+  private static String realPath(String path) {
+    if (path == null) return null;
+    try {
+      return Path.of(path).toRealPath().toString();
+    } catch (IOException | RuntimeException e) {
+      return path;
+    }
   }
 
   static String cpuModel(Path cpuinfo) {

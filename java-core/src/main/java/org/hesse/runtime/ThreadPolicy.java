@@ -66,9 +66,14 @@ public final class ThreadPolicy {
     Integer java = parse(props, JAVA_PROPERTY);
     Integer blas = parse(props, BLAS_PROPERTY);
     if (java == null && blas == null) return of(1, cores, cores);
-    if (java == null) return of(Math.max(1, cores / blas), blas, cores);
-    if (blas == null) return of(java, Math.max(1, cores / java), cores);
-    return of(java, blas, cores);
+    int j = java != null ? java : Math.max(1, cores / blas);
+    int b = blas != null ? blas : Math.max(1, cores / j);
+    if ((long) j * b > cores) {
+      throw new IllegalArgumentException("-D" + JAVA_PROPERTY + " × -D" + BLAS_PROPERTY + ": expected at most " + cores
+          + " (available cores), got " + j + (java == null ? " (default)" : "") + " × " + b
+          + (blas == null ? " (default)" : "") + " = " + (long) j * b);
+    }
+    return of(j, b, cores);
   }
 
   private static Integer parse(Properties props, String key) {

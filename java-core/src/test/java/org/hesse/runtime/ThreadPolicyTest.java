@@ -46,7 +46,10 @@ class ThreadPolicyTest {
   void oversubscriptionIsRejectedWithTheNumbers() {
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> ThreadPolicy.fromProperties(props("2", "3"), 4));
-    assertTrue(e.getMessage().contains("at most 4") && e.getMessage().contains("2 × 3 = 6"), e.getMessage());
+    assertTrue(e.getMessage().startsWith("-D" + ThreadPolicy.JAVA_PROPERTY) && e.getMessage().contains("at most 4")
+        && e.getMessage().contains("2 × 3 = 6"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> ThreadPolicy.of(2, 3, 4));
+    assertTrue(e.getMessage().startsWith("javaWorkers × blasThreads") && e.getMessage().contains("2 × 3 = 6"), e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> ThreadPolicy.fromProperties(props("5", null), 4));
     assertThrows(IllegalArgumentException.class, () -> ThreadPolicy.of(0, 1, 4));
     assertThrows(IllegalArgumentException.class, () -> ThreadPolicy.of(1, 1, 0));
