@@ -1,0 +1,98 @@
+package org.hesse.data;
+
+import java.util.Objects;
+
+/**
+ * Feature standardisation {@code (x - mean) / scale}, fitted on a training set and applied unchanged to the others
+ * (validation, test) so that no information leaks from them. {@code scale} is the population standard deviation
+ * (divisor n, as scikit-learn's StandardScaler); a constant feature gets scale 1, so it maps to 0 rather than NaN.
+ */
+public final class Standardizer {
+
+    private final double[] mean;
+    private final double[] scale;
+
+    private Standardizer(double[] mean, double[] scale) {
+        this.mean = mean;
+        this.scale = scale;
+    }
+
+    public static Standardizer fit(Dataset train) {
+        Objects.requireNonNull(train, "train");
+        return fit(train.x(), train.size(), train.numFeatures());
+    }
+
+    /** Fits on {@code x}, row-major {@code n × d}. */
+    public static Standardizer fit(double[] x, int n, int d) {
+        Objects.requireNonNull(x, "x");
+        if (n < 1 || d < 1 || (long) n * d != x.length) {
+            throw new IllegalArgumentException("x: expected n × d values with n, d >= 1, found n=" + n + ", d=" + d
+                    + ", length " + x.length);
+        }
+        double[] mean = new double[d];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < d; j++) {
+                mean[j] += x[i * d + j];
+            }
+        }
+        for (int j = 0; j < d; j++) {
+            mean[j] /= n;
+        }
+        // second pass about the mean: no cancellation as in E[x²] − E[x]²
+        double[] var = new double[d];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < d; j++) {
+                double c = x[i * d + j] - mean[j];
+                var[j] += c * c;
+            }
+        }
+        double[] scale = new double[d];
+        for (int j = 0; j < d; j++) {
+            double s = Math.sqrt(var[j] / n);
+            // relative threshold: a feature whose spread is rounding noise around its mean is constant
+            scale[j] = s <= 1e-12 * Math.max(1.0, Math.abs(mean[j])) ? 1.0 : s;
+        }
+        return new Standardizer(mean, scale);
+    }
+
+    /** A new data set with standardised features; targets and names shared. */
+    public Dataset apply(Dataset data) {
+        Objects.requireNonNull(data, "data");
+        checkWidth(data.numFeatures());
+        double[] x = data.x().clone();
+        applyInPlace(x);
+        return data.withFeatures(x);
+    }
+
+    /** Standardises rows of {@code x} (row-major, width = the fitted feature count) in place. */
+    public void applyInPlace(double[] x) {
+        Objects.requireNonNull(x, "x");
+        int d = mean.length;
+        if (x.length % d != 0) {
+            throw new IllegalArgumentException("x: expected a multiple of " + d + " values (rows of the fitted width), found " + x.length);
+        }
+        for (int i = 0; i < x.length; i += d) {
+            for (int j = 0; j < d; j++) {
+                x[i + j] = (x[i + j] - mean[j]) / scale[j];
+            }
+        }
+    }
+
+    public int numFeatures() {
+        return mean.length;
+    }
+
+    public double[] mean() {
+        return mean.clone();
+    }
+
+    public double[] scale() {
+        return scale.clone();
+    }
+
+    private void checkWidth(int d) {
+        if (d != mean.length) {
+            throw new IllegalArgumentException("data: expected " + mean.length + " features (as fitted), found " + d);
+        }
+    }
+}
