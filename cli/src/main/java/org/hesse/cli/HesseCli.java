@@ -30,6 +30,7 @@ import picocli.CommandLine.Spec;
         + "(pass them through JAVA_OPTS with ./hesse).",
     subcommands = {
         InfoCommand.class,
+        TrainCommand.class,
         CommandLine.HelpCommand.class,
     })
 public final class HesseCli implements Runnable {

@@ -1,0 +1,70 @@
+package org.hesse.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.hesse.data.BundledDatasets;
+import org.hesse.data.Csv;
+import org.hesse.data.Dataset;
+import org.hesse.data.Idx;
+import org.hesse.data.LibSvm;
+import org.hesse.nn.Network;
+
+/** Loading data for the commands: bundled data sets by name, or files, and targets in the network's layout. */
+final class CliData {
+  private CliData() {}
+
+  /** A bundled data set by name, or a file: CSV (with target columns), LibSVM (.svm/.libsvm). */
+  static Dataset load(String dataset, Path file, String target, Dataset.Task task) throws IOException {
+    if (dataset != null && file != null) throw new IllegalArgumentException("give either --dataset or --data, not both");
+    if (dataset != null) return BundledDatasets.load(dataset);
+    if (file == null) throw new IllegalArgumentException("no data: give --dataset NAME (one of " + BundledDatasets.names() + ") or --data FILE");
+    String name = file.getFileName().toString().toLowerCase();
+    if (name.endsWith(".svm") || name.endsWith(".libsvm")) return LibSvm.read(file, task, 0);
+    if (target == null || target.isBlank()) {
+      throw new IllegalArgumentException("--target is required with a CSV file: the target column(s), e.g. label or y0,y1");
+    }
+    List<String> cols = Arrays.stream(target.split(",")).map(String::trim).toList();
+    return Csv.read(file, task, cols);
+  }
+
+  /** Targets as the loss expects them: class indices as doubles for cross-entropy, values for mse. */
+  static double[] targets(Dataset d, Network net) {
+    String loss = net.loss().name();
+    if (d.isClassification()) {
+      if (!"cross_entropy".equals(loss)) {
+        throw new IllegalArgumentException("the data are class labels but the model's loss is " + loss + "; expected cross_entropy");
+      }
+      if (d.numClasses() > net.outputSize()) {
+        throw new IllegalArgumentException("the data have " + d.numClasses() + " classes but the model has "
+            + net.outputSize() + " outputs");
+      }
+      int[] l = d.labels();
+      double[] y = new double[l.length];
+      for (int i = 0; i < l.length; i++) y[i] = l[i];
+      return y;
+    }
+    if (d.numTargets() != net.outputSize()) {
+      throw new IllegalArgumentException("the data have " + d.numTargets() + " target columns but the model has "
+          + net.outputSize() + " outputs");
+    }
+    return d.targets();
+  }
+
+  static void checkFeatures(Dataset d, Network net) {
+    if (d.numFeatures() != net.inputSize()) {
+      throw new IllegalArgumentException("the data have " + d.numFeatures() + " feature columns but the model expects "
+          + net.inputSize() + " inputs");
+    }
+  }
+
+  static Dataset.Task taskOf(String loss) {
+    return "mse".equals(loss) ? Dataset.Task.REGRESSION : Dataset.Task.CLASSIFICATION;
+  }
+
+  /** Fashion-MNIST from Debian's dataset-fashion-mnist, if installed. */
+  static Dataset fashionMnist(boolean train, int limit) throws IOException {
+    return Idx.fashionMnist(Path.of("/usr/share/datasets/fashion-mnist"), train ? "train" : "t10k", limit);
+  }
+}
