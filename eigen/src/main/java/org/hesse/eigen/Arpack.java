@@ -21,6 +21,10 @@ import org.netlib.util.intW;
  * duration, whichever back end it uses. Concurrent callers wait; they get correct answers. The operator is
  * applied while the lock is held, so an operator must not itself start an ARPACK solve.
  *
+ * <p>A single-vector Krylov method: an eigenvalue of multiplicity &gt; 1 may be returned fewer times than its
+ * multiplicity (copies appear only through rounding), in which case the next eigenvalue takes its place. Every
+ * pair returned is a true, converged eigenpair.
+ *
  * <p>Problems too small for ARPACK (it needs k &lt; ncv ≤ n, and with k ≥ n − 1 there is no room to restart)
  * are solved densely through LAPACK after n applications; {@link ArpackResult#method()} says so.
  *
@@ -70,6 +74,7 @@ public final class Arpack {
     private long seed = DEFAULT_SEED;
     private double[] start;
     private boolean vectors = true;
+    private double shift = 0.0;
     private ARPACK backend;
 
     private Request(int k) {
@@ -83,7 +88,11 @@ public final class Arpack {
       return this;
     }
 
-    /** ARPACK's relative tolerance: a Ritz pair is accepted when ‖r‖ ≤ tol·|λ|; 0 means machine precision. */
+    /**
+     * ARPACK's relative tolerance: a Ritz pair is accepted when ‖r‖ ≤ tol·max(|λ|, ε^(2/3)); 0 means machine
+     * precision. Being relative, it is never met by a cluster of (near-)zero eigenvalues: use
+     * {@link #shift(double)} with σ of the order of ‖A‖ to make it absolute on that scale.
+     */
     public Request tol(double t) {
       Checks.nonNegative("tol", t);
       this.tol = t;
@@ -94,6 +103,16 @@ public final class Arpack {
     public Request ncv(int v) {
       if (v < 0) throw new IllegalArgumentException("ncv must be >= 0 (0 = default), got " + v);
       this.ncv = v;
+      return this;
+    }
+
+    /**
+     * Solve for A + σI and report its eigenvalues minus σ (same eigenvectors). Turns ARPACK's relative test into
+     * one on the scale |λ + σ|, so eigenvalues at zero converge; with which = SA/LA the order is unchanged.
+     */
+    public Request shift(double sigma) {
+      if (!Double.isFinite(sigma)) throw new IllegalArgumentException("shift must be finite, got " + sigma);
+      this.shift = sigma;
       return this;
     }
 
@@ -190,6 +209,7 @@ public final class Arpack {
           System.arraycopy(workd, ipntr[0] - 1, xs, 0, n);
           op.apply(xs, ys);
           applications++;
+          if (q.shift != 0.0) for (int i = 0; i < n; i++) ys[i] += q.shift * xs[i];
           System.arraycopy(ys, 0, workd, ipntr[1] - 1, n);
         } else if (ido.val == 99) {
           break;
@@ -225,7 +245,7 @@ public final class Arpack {
       double[] values = new double[m];
       double[] vecs = q.vectors ? new double[n * m] : null;
       for (int j = 0; j < m; j++) {
-        values[j] = d[order[j]];
+        values[j] = d[order[j]] - q.shift;
         if (vecs != null) System.arraycopy(z, order[j] * n, vecs, j * n, n);
       }
       return new ArpackResult(n, q.which, "arpack", q.k, m, values, vecs, numop, iterations, saupdInfo,

@@ -66,7 +66,7 @@ public final class DenseEigen {
     int ldz = vectors ? n : 1;
     // netlib 3.2.0 checks z's bounds even with jobz = "N": give it n entries and ldz = 1.
     double[] z = vectors ? new double[n * Math.max(1, maxM)] : new double[n];
-    int[] isuppz = new int[2 * Math.max(1, maxM)];
+    int[] isuppz = new int[2 * n]; // netlib checks 2·n, not LAPACK's 2·max(1, m)
     int lwork = Math.max(1, 26 * n);
     int liwork = Math.max(1, 10 * n);
     double[] dwork = new double[lwork];
@@ -95,7 +95,7 @@ public final class DenseEigen {
     long zz = vectors ? MemoryBudget.mul(n, Math.max(1, m)) : n;
     long doubles = MemoryBudget.doubles(nn, n, zz, 26L * n);
     if (doubles == Long.MAX_VALUE) return doubles;
-    return doubles + 4L * (10L * n + 2L * Math.max(1, m));
+    return doubles + 4L * (10L * n + 2L * n);
   }
 
   /**
