@@ -8,7 +8,7 @@ import org.hesse.eigen.Probes.Distribution;
  *   <li>Hutchinson: tr A ≈ mean zᵀAz, z Rademacher or Gaussian (variance 2‖A‖F² − 2Σa_ii² resp. 2‖A‖F²).</li>
  *   <li>Hutch++ (Meyer, Musco, Musco &amp; Woodruff 2021, Algorithm 1) with a fixed budget of applications:
  *       s = ⌊budget/3⌋ sketch vectors S, Q = orth(AS), tr(QᵀAQ) exactly, and Hutchinson with the remaining
- *       budget − 2s probes on (I − QQᵀ)A(I − QQᵀ).</li>
+ *       budget − s − rank(AS) probes on (I − QQᵀ)A(I − QQᵀ).</li>
  *   <li>Frobenius norm²: ‖A‖F² = E‖Az‖² for Rademacher z.</li>
  * </ul>
  */
@@ -38,7 +38,6 @@ public final class Trace {
     if (budget < 3) throw new IllegalArgumentException("budget must be >= 3 operator applications, got " + budget);
     int n = op.dim();
     int s = Math.min(budget / 3, n);
-    int g = budget - 2 * s;
     MemoryBudget.check("Hutch++ sketch (" + s + " × " + n + ", two blocks)",
         MemoryBudget.doubles(2L * MemoryBudget.mul(s, n), 2L * n), MemoryBudget.defaultBytes());
     double[] sk = new double[s * n];
@@ -70,6 +69,8 @@ public final class Trace {
       apps += r;
       for (int j = 0; j < r; j++) exact += Vec.dot(q, j * n, aq, j * n, n);
     }
+    // Applications saved when AS was rank deficient go to the Hutchinson part: the budget is always spent.
+    int g = budget - s - r;
     double[] z = new double[n];
     double[] y = new double[n];
     double[] vals = new double[g];
