@@ -1,0 +1,41 @@
+package org.hesse.eigen;
+
+/** Argument checks shared by the package: each message names the argument, the rule and the value given. */
+final class Checks {
+  private Checks() {}
+
+  static void length(String name, double[] a, long expected) {
+    if (a == null) throw new IllegalArgumentException(name + " must not be null (expected length " + expected + ")");
+    if (a.length < expected) {
+      throw new IllegalArgumentException(name + " must have length >= " + expected + ", got " + a.length);
+    }
+  }
+
+  static void positive(String name, long v) {
+    if (v <= 0) throw new IllegalArgumentException(name + " must be > 0, got " + v);
+  }
+
+  static void positive(String name, double v) {
+    if (!(v > 0) || Double.isInfinite(v)) throw new IllegalArgumentException(name + " must be finite and > 0, got " + v);
+  }
+
+  static void nonNegative(String name, double v) {
+    if (!(v >= 0) || Double.isInfinite(v)) throw new IllegalArgumentException(name + " must be finite and >= 0, got " + v);
+  }
+
+  static void notNull(String name, Object o) {
+    if (o == null) throw new IllegalArgumentException(name + " must not be null");
+  }
+
+  static void operator(LinearOperator op) {
+    notNull("op", op);
+    if (op.dim() <= 0) throw new IllegalArgumentException("op.dim() must be > 0, got " + op.dim());
+  }
+
+  static void symmetricOperator(LinearOperator op) {
+    operator(op);
+    if (!op.symmetric()) {
+      throw new IllegalArgumentException("op must be symmetric (op.symmetric() returned false) for this method");
+    }
+  }
+}

@@ -1,0 +1,40 @@
+package org.hesse.eigen;
+
+/**
+ * Anything that can multiply a vector: the only thing the spectra engine knows about a matrix. Another
+ * framework plugs in its own Hessian-vector product by implementing {@link #apply}.
+ */
+public interface LinearOperator {
+  /** Dimension n of the (square) operator. */
+  int dim();
+
+  /** y = A·x; x and y have length {@link #dim()} and are distinct arrays; y is overwritten. */
+  void apply(double[] x, double[] y);
+
+  /**
+   * Y = A·X for k vectors stored as k consecutive blocks of length n (X[j·n + i] is entry i of vector j),
+   * i.e. an n × k column-major matrix. The default loops {@link #apply}; override when a blocked product is
+   * cheaper (e.g. one dgemm).
+   */
+  default void applyMany(double[] x, double[] y, int k) {
+    int n = dim();
+    Checks.length("x", x, (long) n * k);
+    Checks.length("y", y, (long) n * k);
+    if (k == 1) {
+      apply(x, y);
+      return;
+    }
+    double[] xs = new double[n];
+    double[] ys = new double[n];
+    for (int j = 0; j < k; j++) {
+      System.arraycopy(x, j * n, xs, 0, n);
+      apply(xs, ys);
+      System.arraycopy(ys, 0, y, j * n, n);
+    }
+  }
+
+  /** Whether A = Aᵀ (ARPACK's symmetric driver and Lanczos require it). */
+  default boolean symmetric() {
+    return true;
+  }
+}
