@@ -123,13 +123,14 @@ public final class Csv {
             if (line.isBlank()) {
                 continue;
             }
-            List<String> cells = split(line, source, lineNo);
-            if (cells.size() != header.size()) {
-                throw new IllegalArgumentException("CSV " + source + ", line " + lineNo + ": expected " + header.size()
-                        + " cells as in the header, found " + cells.size());
-            }
-            for (int j = 0; j < row.length; j++) {
-                row[j] = number(cells.get(j), source, lineNo, header.get(j));
+            if (line.indexOf('"') < 0) {
+                parseUnquoted(line, row, header, source, lineNo);
+            } else {
+                List<String> cells = split(line, source, lineNo);
+                checkCount(cells.size(), header.size(), source, lineNo);
+                for (int j = 0; j < row.length; j++) {
+                    row[j] = number(cells.get(j), source, lineNo, header.get(j));
+                }
             }
             for (int j = 0; j < row.length; j++) {
                 if (!isTarget[j]) {
@@ -141,7 +142,7 @@ public final class Csv {
                 if (v < 0 || v != Math.rint(v) || v > Integer.MAX_VALUE) {
                     throw new IllegalArgumentException("CSV " + source + ", line " + lineNo + ", column '"
                             + targetColumns.get(0) + "': expected a class index (non-negative integer), found '"
-                            + cells.get(targetIdx[0]).strip() + "'");
+                            + cell(line, targetIdx[0], source, lineNo) + "'");
                 }
                 labels.add((int) v);
                 maxLabel = Math.max(maxLabel, (int) v);
@@ -229,6 +230,79 @@ public final class Csv {
             return s;
         }
         return '"' + s.replace("\"", "\"\"") + '"';
+    }
+
+    // The common case, no quotes: scan commas and parse in place, no per-line lists (digits has 115k cells).
+    private static void parseUnquoted(String line, double[] row, List<String> header, String source, int lineNo) {
+        int len = line.length();
+        int from = 0;
+        for (int j = 0; j < row.length; j++) {
+            if (from > len) {
+                checkCount(j, row.length, source, lineNo);
+            }
+            int comma = line.indexOf(',', from);
+            int end = comma < 0 ? len : comma;
+            row[j] = number(line, from, end, source, lineNo, header.get(j));
+            from = end + 1;
+            if (comma < 0 && j < row.length - 1) {
+                checkCount(j + 1, row.length, source, lineNo);
+            }
+        }
+        if (from <= len) {
+            // more commas than header columns
+            int count = row.length;
+            for (int i = from - 1; i < len; i++) {
+                if (line.charAt(i) == ',') {
+                    count++;
+                }
+            }
+            checkCount(count, row.length, source, lineNo);
+        }
+    }
+
+    private static void checkCount(int found, int expected, String source, int lineNo) {
+        if (found != expected) {
+            throw new IllegalArgumentException("CSV " + source + ", line " + lineNo + ": expected " + expected
+                    + " cells as in the header, found " + found);
+        }
+    }
+
+    /** Cell {@code j} of a line, for messages. */
+    private static String cell(String line, int j, String source, int lineNo) {
+        return split(line, source, lineNo).get(j).strip();
+    }
+
+    private static double number(String line, int from, int end, String source, int lineNo, String column) {
+        // trim blanks
+        while (from < end && line.charAt(from) <= ' ') {
+            from++;
+        }
+        while (end > from && line.charAt(end - 1) <= ' ') {
+            end--;
+        }
+        // fast exact path for short plain integers (pixel counts, class indices); anything else via parseDouble
+        int i = from;
+        boolean neg = false;
+        if (i < end && (line.charAt(i) == '-' || line.charAt(i) == '+')) {
+            neg = line.charAt(i) == '-';
+            i++;
+        }
+        if (i < end && end - i <= 15) {
+            long v = 0;
+            int k = i;
+            while (k < end) {
+                char c = line.charAt(k);
+                if (c < '0' || c > '9') {
+                    break;
+                }
+                v = v * 10 + (c - '0');
+                k++;
+            }
+            if (k == end) {
+                return neg ? (v == 0 ? -0.0 : -v) : v;
+            }
+        }
+        return number(line.substring(from, end), source, lineNo, column);
     }
 
     static InputStream maybeGunzip(InputStream in) throws IOException {

@@ -78,11 +78,12 @@ class BundledDatasetsTest {
         assertEquals(346, hi, 0.0);
         for (int i = 0; i < dia.size(); i++) {
             double sex = dia.x()[i * 10 + 1];
-            assertTrue(sex == 1 || sex == 2, "raw sex coding 1/2, row " + i);
+            int row = i;
+            assertTrue(sex == 1 || sex == 2, () -> "raw sex coding 1/2, row " + row);
         }
         Dataset dig = BundledDatasets.load("digits");
         for (double v : dig.x()) {
-            assertTrue(v >= 0 && v <= 16 && v == Math.rint(v), "pixel counts are integers in 0..16: " + v);
+            assertTrue(v >= 0 && v <= 16 && v == Math.rint(v), () -> "pixel counts are integers in 0..16: " + v);
         }
     }
 

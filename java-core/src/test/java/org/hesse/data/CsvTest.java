@@ -93,6 +93,14 @@ class CsvTest {
         assertTrue(e.getMessage().contains("line 2, column 'b': expected a number, found '2d'"), e.getMessage());
         e = badClass("a,b,label\n1,2,0\n1,2\n");
         assertTrue(e.getMessage().endsWith("line 3: expected 3 cells as in the header, found 2"), e.getMessage());
+        e = badClass("a,b,label\n1,2,0,5\n");
+        assertTrue(e.getMessage().endsWith("line 2: expected 3 cells as in the header, found 4"), e.getMessage());
+        e = badClass("a,b,label\n1,2,0,\n");
+        assertTrue(e.getMessage().endsWith("line 2: expected 3 cells as in the header, found 4"), e.getMessage());
+        e = badClass("a,b,label\n1,2,\n");
+        assertTrue(e.getMessage().endsWith("line 2, column 'label': empty cell, expected a number"), e.getMessage());
+        e = badClass("a,b,label\n\"1\",2,0,5\n");
+        assertTrue(e.getMessage().endsWith("line 2: expected 3 cells as in the header, found 4"), e.getMessage());
         e = badClass("a,b,label\n1,2,0.5\n");
         assertTrue(e.getMessage().endsWith("line 2, column 'label': expected a class index (non-negative integer), found '0.5'"),
                 e.getMessage());
