@@ -31,6 +31,7 @@ import picocli.CommandLine.Spec;
     subcommands = {
         InfoCommand.class,
         TrainCommand.class,
+        SpectrumCommand.class,
         CommandLine.HelpCommand.class,
     })
 public final class HesseCli implements Runnable {

@@ -72,6 +72,28 @@ public final class BackMatching {
     }
   }
 
+  /** The weight side of layer k as an operator (the generic product; see {@link #covariance} for its structure). */
+  public org.hesse.eigen.LinearOperator weightSide(int layer) {
+    int p = dim(layer);
+    return new org.hesse.eigen.LinearOperator() {
+      @Override public int dim() { return p; }
+      @Override public void apply(double[] v, double[] y) { applyWeightSide(layer, v, y); }
+    };
+  }
+
+  /**
+   * The weight side's full spectrum from its structure, ascending: eig(C) of {@link #covariance}, each
+   * {@code out} times; no ARPACK and no p × p matrix.
+   */
+  public double[] weightSideEigenvalues(int layer) {
+    int q = net.layer(layer).inputSize() + 1;
+    int out = net.layer(layer).outputSize();
+    double[] e = org.hesse.eigen.DenseEigen.all(covariance(layer), q, false).eigenvalues();
+    double[] all = new double[q * out];
+    for (int i = 0; i < q; i++) java.util.Arrays.fill(all, i * out, (i + 1) * out, e[i]);
+    return all;
+  }
+
   /** The weight side as a dense row-major p × p matrix, column by column from the generic product. */
   public double[] weightSideMatrix(int layer) {
     int p = dim(layer);

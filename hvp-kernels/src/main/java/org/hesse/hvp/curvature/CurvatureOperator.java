@@ -2,6 +2,7 @@ package org.hesse.hvp.curvature;
 
 import java.util.Arrays;
 import java.util.List;
+import org.hesse.eigen.LinearOperator;
 import org.hesse.nn.Layer;
 import org.hesse.nn.Network;
 import org.hesse.nn.ParamTensor;
@@ -15,7 +16,7 @@ import org.hesse.nn.ParamTensor;
  * loss; the backward tangent runs from the loss down to the first layer of R and stops there. So a block of a
  * late layer costs a fraction of a full product. Owns its tangent buffers: not thread-safe.
  */
-public final class CurvatureOperator {
+public final class CurvatureOperator implements LinearOperator {
   private final Curvature c;
   private final Curvature.Kind kind;
   private final boolean[] inCols;
@@ -76,7 +77,17 @@ public final class CurvatureOperator {
   /** Length of the products. */
   public int rows() { return rows; }
 
+  /** The dimension of a square block (R = C); off-diagonal blocks are not square operators. */
+  @Override
+  public int dim() {
+    if (rows != cols) {
+      throw new IllegalStateException("an off-diagonal block (" + rows + " × " + cols + ") is not a square operator");
+    }
+    return cols;
+  }
+
   /** Square blocks (R = C) are symmetric. */
+  @Override
   public boolean symmetric() {
     return Arrays.equals(inRows, inCols);
   }
@@ -87,6 +98,7 @@ public final class CurvatureOperator {
   public Curvature curvature() { return c; }
 
   /** y = A x. */
+  @Override
   public void apply(double[] x, double[] y) {
     applyMany(x, y, 1);
   }
@@ -95,6 +107,7 @@ public final class CurvatureOperator {
    * Y = A X for k vectors at once (X: k blocks of {@link #cols()} values, Y: k blocks of {@link #rows()}):
    * the network passes run once on k directions, turning matrix-vector work into GEMMs.
    */
+  @Override
   public void applyMany(double[] x, double[] y, int k) {
     if (k <= 0) throw new IllegalArgumentException("k must be > 0, got " + k);
     if (x.length < (long) k * cols) {

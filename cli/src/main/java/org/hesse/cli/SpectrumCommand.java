@@ -1,0 +1,165 @@
+package org.hesse.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.hesse.data.Dataset;
+import org.hesse.hvp.curvature.Curvature;
+import org.hesse.io.AtomicFiles;
+import org.hesse.io.ModelFiles;
+import org.hesse.io.ModelSpec;
+import org.hesse.io.Safetensors;
+import org.hesse.io.Tensor;
+import org.hesse.nn.Network;
+import org.hesse.runtime.MemoryBudget;
+import org.hesse.runtime.RuntimeInfo;
+import org.hesse.runtime.ThreadPolicy;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code hesse spectrum}: layer-wise spectra of one model on one data set, as JSON. */
+@Command(name = "spectrum", mixinStandardHelpOptions = true,
+    description = "Per-layer spectra (top/bottom eigenvalues, trace, full spectrum, density, metrics) of the Hessian, "
+        + "GGN or back-matching local Hessian of a model on a data set; values are for the mean loss over all rows.")
+public final class SpectrumCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--model", required = true, description = "Model description (JSON).")
+  Path model;
+
+  @Option(names = "--weights", required = true, description = "Weights (safetensors, state-dict names).")
+  Path weights;
+
+  @Option(names = "--data", required = true, description = "Data (CSV with a header, or LibSVM).")
+  Path data;
+
+  @Option(names = "--target", description = "Target column(s) of the CSV, e.g. label or y0,y1.")
+  String target;
+
+  @Option(names = "--curvature", defaultValue = "hessian", description = "hessian, ggn or backmatching (default ${DEFAULT-VALUE}).")
+  String curvature;
+
+  @Option(names = "--layers", defaultValue = "all", description = "all, or layer indices such as 0,2 (default ${DEFAULT-VALUE}).")
+  String layers;
+
+  @Option(names = "--top", defaultValue = "5", description = "Largest eigenvalues per layer (default ${DEFAULT-VALUE}).")
+  int top;
+
+  @Option(names = "--bottom", defaultValue = "0", description = "Smallest eigenvalues per layer (default ${DEFAULT-VALUE}).")
+  int bottom;
+
+  @Option(names = "--full", description = "Every eigenvalue (dense LAPACK; refused when the block exceeds the memory budget).")
+  boolean full;
+
+  @Option(names = "--density", description = "Spectral density by stochastic Lanczos quadrature.")
+  boolean density;
+
+  @Option(names = "--slq-steps", defaultValue = "90", description = "Lanczos steps per probe (default ${DEFAULT-VALUE}).")
+  int slqSteps;
+
+  @Option(names = "--slq-probes", defaultValue = "10", description = "SLQ probes (default ${DEFAULT-VALUE}).")
+  int slqProbes;
+
+  @Option(names = "--vectors", description = "Write the top eigenvectors to <out>.vectors.safetensors (needs --out).")
+  boolean vectors;
+
+  @Option(names = "--batch", defaultValue = "256", description = "Rows per batch of the curvature passes (default ${DEFAULT-VALUE}); the result does not depend on it.")
+  int batch;
+
+  @Option(names = "--tol", defaultValue = "1e-8", description = "ARPACK relative tolerance (default ${DEFAULT-VALUE}).")
+  double tol;
+
+  @Option(names = "--seed", defaultValue = "0", description = "Seed of ARPACK's start vector and the probes (default ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(names = "--out", description = "Write the JSON report here (atomically) instead of stdout.")
+  Path out;
+
+  @Override
+  public Integer call() throws Exception {
+    if (vectors && out == null) throw new IllegalArgumentException("--vectors needs --out (the vectors go next to the report)");
+    long t0 = System.nanoTime();
+    Network net = ModelFiles.network(ModelSpec.read(model));
+    double[] theta = ModelFiles.readParameters(net, weights);
+    Dataset d = CliData.load(null, data, target, CliData.taskOf(net.loss().name()));
+    CliData.checkFeatures(d, net);
+    double[] y = CliData.targets(d, net);
+    List<Integer> selected = selectLayers(net, layers);
+    SpectrumEngine.Options o = new SpectrumEngine.Options();
+    o.curvature = curvature;
+    o.top = top;
+    o.bottom = bottom;
+    o.full = full;
+    o.density = density;
+    o.vectors = vectors;
+    o.slqSteps = slqSteps;
+    o.slqProbes = slqProbes;
+    o.tol = tol;
+    o.seed = seed;
+    Curvature c = Curvature.of(net, theta, d.x(), y, batch);
+    SpectrumEngine engine = new SpectrumEngine(c, o);
+    Map<String, Object> report = new LinkedHashMap<>();
+    report.put("loss", Json.num(c.loss()));
+    report.put("samples", c.samples());
+    report.put("curvature", curvature);
+    List<Object> layerReports = new ArrayList<>();
+    Map<String, Tensor> vecs = new LinkedHashMap<>();
+    for (int l : selected) {
+      layerReports.add(engine.layer(l));
+      if (vectors && engine.lastVectors != null && engine.lastVectors.length > 0) {
+        int k = engine.lastVectors.length;
+        int p = engine.lastVectors[0].length;
+        double[] flat = new double[k * p];
+        for (int j = 0; j < k; j++) System.arraycopy(engine.lastVectors[j], 0, flat, j * p, p);
+        String name = l + ".top_eigenvectors";
+        vecs.put(name, Tensor.f64(name, new long[] {k, p}, flat));
+      }
+    }
+    report.put("layers", layerReports);
+    report.put("provenance", provenance(o, System.nanoTime() - t0));
+    String json = Json.write(report);
+    if (out == null) {
+      spec.commandLine().getOut().println(json);
+    } else {
+      if (vectors) Safetensors.write(vectorsPath(out), vecs.values());
+      AtomicFiles.writeString(out, json + "\n");
+    }
+    return 0;
+  }
+
+  static Path vectorsPath(Path report) {
+    String name = report.getFileName().toString();
+    String stem = name.endsWith(".json") ? name.substring(0, name.length() - 5) : name;
+    return report.resolveSibling(stem + ".vectors.safetensors");
+  }
+
+  static List<Integer> selectLayers(Network net, String spec) {
+    if (spec == null || spec.isBlank() || "all".equals(spec.trim())) return net.parametrisedLayers();
+    List<Integer> out = new ArrayList<>();
+    for (String s : spec.split(",")) {
+      int l = net.layerIndex(s);
+      if (!out.contains(l)) out.add(l);
+    }
+    return out;
+  }
+
+  static Map<String, Object> provenance(SpectrumEngine.Options o, long nanos) {
+    Map<String, Object> p = new LinkedHashMap<>();
+    p.put("hesse_version", String.valueOf(HesseCli.class.getPackage().getImplementationVersion()));
+    p.put("runtime", RuntimeInfo.collect().toMap());
+    p.put("threads", ThreadPolicy.current().describe());
+    p.put("memory_budget_bytes", MemoryBudget.current().bytes());
+    p.put("seed", o.seed);
+    p.put("arpack_tol", o.tol);
+    p.put("hutchpp_budget", o.hutchBudget);
+    p.put("slq_steps", o.slqSteps);
+    p.put("slq_probes", o.slqProbes);
+    p.put("seconds", nanos / 1e9);
+    return p;
+  }
+}
