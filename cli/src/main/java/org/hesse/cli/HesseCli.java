@@ -32,6 +32,7 @@ import picocli.CommandLine.Spec;
         InfoCommand.class,
         TrainCommand.class,
         SpectrumCommand.class,
+        AnalyzeCommand.class,
         CommandLine.HelpCommand.class,
     })
 public final class HesseCli implements Runnable {
