@@ -27,12 +27,13 @@ public final class ActivationLayer implements Layer {
   @Override public List<ParamTensor> paramTensors() { return List.of(); }
 
   @Override
-  public void forward(double[] theta, int off, double[] x, double[] z, int batch) {
+  public void forward(double[] theta, int off, double[] x, double[] z, int batch, LayerContext ctx) {
     K.activation(f, x, 0, z, 0, batch * size);
   }
 
   @Override
-  public void backward(double[] theta, int off, double[] x, double[] z, double[] gOut, double[] gIn, double[] gTheta, int batch) {
+  public void backward(double[] theta, int off, double[] x, double[] z, double[] gOut, double[] gIn, double[] gTheta, int batch,
+                       LayerContext ctx) {
     if (gIn != null) K.activationBackward(f, x, 0, gOut, 0, gIn, 0, batch * size);
   }
 }

@@ -31,14 +31,15 @@ public final class Dense implements Layer {
   }
 
   @Override
-  public void forward(double[] theta, int off, double[] x, double[] z, int batch) {
+  public void forward(double[] theta, int off, double[] x, double[] z, int batch, LayerContext ctx) {
     int b = off + biasOffset();
     for (int n = 0; n < batch; n++) System.arraycopy(theta, b, z, n * out, out);
     Gemm.gemm(false, true, batch, out, in, 1.0, x, 0, theta, off, 1.0, z, 0);
   }
 
   @Override
-  public void backward(double[] theta, int off, double[] x, double[] z, double[] gOut, double[] gIn, double[] gTheta, int batch) {
+  public void backward(double[] theta, int off, double[] x, double[] z, double[] gOut, double[] gIn, double[] gTheta, int batch,
+                       LayerContext ctx) {
     // dW += gOutᵀ x ; db += Σ_n gOut_n ; gIn = gOut W
     Gemm.gemm(true, false, out, in, batch, 1.0, gOut, 0, x, 0, 1.0, gTheta, off);
     addColumnSums(gOut, batch, out, gTheta, off + biasOffset());

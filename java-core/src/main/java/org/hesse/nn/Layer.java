@@ -26,12 +26,32 @@ public interface Layer {
     return n;
   }
 
+  /** Non-trainable state tensors (BN's running statistics), named as in the state dict; none by default. */
+  default List<ParamTensor> bufferTensors() {
+    return List.of();
+  }
+
+  default int bufferCount() {
+    int n = 0;
+    for (ParamTensor t : bufferTensors()) n += t.size();
+    return n;
+  }
+
+  /** Initial values of the buffers (e.g. running variance 1) into buffers[off..]. */
+  default void initBuffers(double[] buffers, int off) {}
+
+  /** Per-workspace scratch state for batches of at most maxBatch rows; null for stateless layers. */
+  default Object newState(int maxBatch) {
+    return null;
+  }
+
   /** z = F(x; θ) for {@code batch} rows. */
-  void forward(double[] theta, int off, double[] x, double[] z, int batch);
+  void forward(double[] theta, int off, double[] x, double[] z, int batch, LayerContext ctx);
 
   /**
    * VJP: {@code gIn = J_xᵀ gOut} (skipped when gIn is null) and {@code gTheta[off..] += J_θᵀ gOut}.
-   * x and z are this layer's input and output from the forward pass.
+   * x and z are this layer's input and output from the forward pass with the same context.
    */
-  void backward(double[] theta, int off, double[] x, double[] z, double[] gOut, double[] gIn, double[] gTheta, int batch);
+  void backward(double[] theta, int off, double[] x, double[] z, double[] gOut, double[] gIn, double[] gTheta, int batch,
+                LayerContext ctx);
 }

@@ -19,6 +19,8 @@ public final class Network {
   private final Loss loss;
   private final int[] offsets;
   private final int paramCount;
+  private final int[] bufferOffsets;
+  private final int bufferCount;
 
   public Network(int inputSize, List<Layer> layers, Loss loss) {
     if (layers.isEmpty()) throw new IllegalArgumentException("network: at least one layer is required");
@@ -37,6 +39,9 @@ public final class Network {
     this.offsets = new int[layers.size() + 1];
     for (int k = 0; k < layers.size(); k++) offsets[k + 1] = offsets[k] + layers.get(k).paramCount();
     this.paramCount = offsets[layers.size()];
+    this.bufferOffsets = new int[layers.size() + 1];
+    for (int k = 0; k < layers.size(); k++) bufferOffsets[k + 1] = bufferOffsets[k] + layers.get(k).bufferCount();
+    this.bufferCount = bufferOffsets[layers.size()];
   }
 
   public static Builder builder(int inputSize) {
@@ -53,6 +58,31 @@ public final class Network {
 
   /** Offset of layer k's parameter block in the flat vector. */
   public int offset(int k) { return offsets[k]; }
+
+  /** Length of the buffer vector (non-trainable state such as BN running statistics); 0 for most networks. */
+  public int bufferCount() { return bufferCount; }
+
+  /** Offset of layer k's buffers in the buffer vector. */
+  public int bufferOffset(int k) { return bufferOffsets[k]; }
+
+  /** A buffer vector with every layer's initial values (running mean 0, running variance 1, ...). */
+  public double[] initialBuffers() {
+    double[] b = new double[bufferCount];
+    for (int k = 0; k < layers.size(); k++) layers.get(k).initBuffers(b, bufferOffsets[k]);
+    return b;
+  }
+
+  /** State-dict names, offsets and shapes of the buffers ("k.running_mean", ...), in buffer order. */
+  public Map<String, NamedTensor> bufferTensors() {
+    Map<String, NamedTensor> out = new LinkedHashMap<>();
+    for (int k = 0; k < layers.size(); k++) {
+      for (ParamTensor t : layers.get(k).bufferTensors()) {
+        String name = k + "." + t.name;
+        out.put(name, new NamedTensor(name, bufferOffsets[k] + t.offset, t.shape));
+      }
+    }
+    return Collections.unmodifiableMap(out);
+  }
 
   /** Width of activation k: 0 is the input, k+1 the output of layer k. */
   public int width(int k) {
@@ -101,7 +131,7 @@ public final class Network {
   public void forward(double[] theta, Workspace ws, int batch) {
     ws.checkBatch(batch);
     for (int k = 0; k < layers.size(); k++) {
-      layers.get(k).forward(theta, offsets[k], ws.acts[k], ws.acts[k + 1], batch);
+      layers.get(k).forward(theta, offsets[k], ws.acts[k], ws.acts[k + 1], batch, ws.contexts[k]);
     }
   }
 
@@ -118,7 +148,7 @@ public final class Network {
     loss.gradient(ws.acts[K], y, batch, outputSize(), scale, ws.grads[K]);
     for (int k = K - 1; k >= 0; k--) {
       double[] gIn = k == 0 ? null : ws.grads[k];
-      layers.get(k).backward(theta, offsets[k], ws.acts[k], ws.acts[k + 1], ws.grads[k + 1], gIn, grad, batch);
+      layers.get(k).backward(theta, offsets[k], ws.acts[k], ws.acts[k + 1], ws.grads[k + 1], gIn, grad, batch, ws.contexts[k]);
     }
     return value;
   }

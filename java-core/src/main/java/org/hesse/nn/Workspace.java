@@ -9,6 +9,7 @@ public final class Workspace {
   final int maxBatch;
   final double[][] acts;
   final double[][] grads;
+  final LayerContext[] contexts;
 
   Workspace(Network net, int maxBatch) {
     if (maxBatch <= 0) throw new IllegalArgumentException("workspace: batch size must be > 0, got " + maxBatch);
@@ -20,6 +21,42 @@ public final class Workspace {
       acts[k] = new double[maxBatch * net.width(k)];
       grads[k] = new double[maxBatch * net.width(k)];
     }
+    contexts = new LayerContext[K];
+    double[] buffers = net.bufferCount() == 0 ? null : net.initialBuffers();
+    for (int k = 0; k < K; k++) {
+      contexts[k] = new LayerContext(net.layer(k).newState(maxBatch), net.bufferOffset(k));
+      contexts[k].buffers = buffers;
+    }
+  }
+
+  /** The forward mode of every layer (default {@link Mode#ANALYSIS}). */
+  public Workspace mode(Mode mode) {
+    for (LayerContext c : contexts) c.mode = mode;
+    return this;
+  }
+
+  public Mode mode() {
+    return contexts.length == 0 ? Mode.ANALYSIS : contexts[0].mode;
+  }
+
+  /**
+   * The buffer vector the layers read (and in TRAIN mode update): by default a private copy of the network's
+   * initial buffers. Pass the model's own vector to use and update it in place.
+   */
+  public Workspace buffers(double[] buffers) {
+    for (LayerContext c : contexts) c.buffers = buffers;
+    return this;
+  }
+
+  /** The generator random layers draw from in TRAIN mode. */
+  public Workspace rng(java.util.SplittableRandom rng) {
+    for (LayerContext c : contexts) c.rng = rng;
+    return this;
+  }
+
+  /** Layer k's context (mode, state, buffers). */
+  public LayerContext context(int k) {
+    return contexts[k];
   }
 
   public int maxBatch() { return maxBatch; }

@@ -6,6 +6,7 @@ import org.hesse.hvp.rules.SecondOrderRule;
 import org.hesse.hvp.rules.SecondOrderRules;
 import org.hesse.nn.Dense;
 import org.hesse.nn.Layer;
+import org.hesse.nn.LayerContext;
 import org.hesse.nn.Network;
 import org.hesse.runtime.MemoryBudget;
 
@@ -60,14 +61,15 @@ public final class BackMatching {
     double[] zb = new double[c.batchSize() * out];
     double[] dz = new double[c.batchSize() * out];
     int off = net.offset(layer);
+    LayerContext ctx = context(l, c.batchSize());
     for (int b = 0; b < c.batches(); b++) {
       int rows = layerInput(layer, b, xb);
-      l.forward(theta, net.offset(layer), xb, zb, rows);
-      Object prep = rule.prepare(l, theta, net.offset(layer), xb, zb, rows);
+      l.forward(theta, net.offset(layer), xb, zb, rows, ctx);
+      Object prep = rule.prepare(l, ctx, theta, net.offset(layer), xb, zb, rows);
       rule.jvp(l, prep, theta, net.offset(layer), xb, zb, null, v, dz, rows, 1);
       for (int i = 0; i < rows * out; i++) dz[i] /= samples;
       Arrays.fill(scratchFull, off, off + p, 0.0);
-      l.backward(theta, off, xb, zb, dz, null, scratchFull, rows);
+      l.backward(theta, off, xb, zb, dz, null, scratchFull, rows, ctx);
       for (int i = 0; i < p; i++) y[i] += scratchFull[off + i];
     }
   }
@@ -129,8 +131,9 @@ public final class BackMatching {
     layerInput(layer, b, all);
     System.arraycopy(all, (sample - b * c.batchSize()) * in, xs, 0, in);
     double[] zs = new double[out];
-    l.forward(theta, net.offset(layer), xs, zs, 1);
-    Object prep = rule.prepare(l, theta, net.offset(layer), xs, zs, 1);
+    LayerContext ctx = context(l, 1);
+    l.forward(theta, net.offset(layer), xs, zs, 1, ctx);
+    Object prep = rule.prepare(l, ctx, theta, net.offset(layer), xs, zs, 1);
     double[] m = new double[in * in];
     double[] e = new double[in];
     double[] dz = new double[out];
@@ -140,7 +143,7 @@ public final class BackMatching {
       rule.jvp(l, prep, theta, net.offset(layer), xs, zs, e, null, dz, 1, 1);
       e[j] = 0;
       for (int i = 0; i < out; i++) dz[i] /= samples;
-      l.backward(theta, net.offset(layer), xs, zs, dz, col, scratchFull, 1);
+      l.backward(theta, net.offset(layer), xs, zs, dz, col, scratchFull, 1, ctx);
       for (int i = 0; i < in; i++) m[i * in + j] = col[i];
     }
     return m;
@@ -167,6 +170,12 @@ public final class BackMatching {
       org.hesse.linalg.Gemm.gemm(true, false, q, q, rows, 1.0 / samples, xa, 0, xa, 0, 1.0, cov, 0);
     }
     return cov;
+  }
+
+  /** A context for running layer l alone with the curvature's mode and buffers. */
+  private LayerContext context(Layer l, int maxBatch) {
+    int k = net.layers().indexOf(l);
+    return LayerContext.standalone(l, maxBatch, c.mode(), c.buffers(), net.bufferOffset(k));
   }
 
   /** Copies the input of layer k for batch b into buf; returns the rows. */

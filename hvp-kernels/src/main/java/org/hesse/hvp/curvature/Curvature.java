@@ -5,6 +5,7 @@ import java.util.List;
 import org.hesse.hvp.rules.SecondOrderRule;
 import org.hesse.hvp.rules.SecondOrderRules;
 import org.hesse.nn.Layer;
+import org.hesse.nn.Mode;
 import org.hesse.nn.Network;
 import org.hesse.nn.Objective;
 import org.hesse.nn.Workspace;
@@ -57,7 +58,10 @@ public final class Curvature {
     }
   }
 
-  private Curvature(Objective obj, double[] theta) {
+  final Mode mode;
+  final double[] buffers;
+
+  private Curvature(Objective obj, double[] theta, double[] buffers, Mode mode) {
     this.net = obj.network();
     this.theta = theta.clone();
     this.samples = obj.samples();
@@ -65,7 +69,10 @@ public final class Curvature {
     int K = net.depth();
     this.rules = new SecondOrderRule[K];
     for (int k = 0; k < K; k++) rules[k] = SecondOrderRules.of(net.layer(k));
-    Workspace ws = net.newWorkspace(maxBatch);
+    this.mode = mode;
+    this.buffers = buffers == null ? null : buffers.clone();
+    Workspace ws = net.newWorkspace(maxBatch).mode(mode);
+    if (this.buffers != null) ws.buffers(this.buffers);
     double[] grad = new double[net.paramCount()];
     double total = 0;
     int tw = net.loss().targetWidth(net.outputSize());
@@ -84,7 +91,7 @@ public final class Curvature {
         if (k > 0) grads[k] = java.util.Arrays.copyOf(ws.grad(k), len);
       }
       for (int k = 0; k < K; k++) {
-        prep[k] = rules[k].prepare(net.layer(k), this.theta, net.offset(k), acts[k], acts[k + 1], rows);
+        prep[k] = rules[k].prepare(net.layer(k), ws.context(k), this.theta, net.offset(k), acts[k], acts[k + 1], rows);
       }
       batches.add(new BatchCache(rows, y, acts, grads, prep));
     }
@@ -97,12 +104,34 @@ public final class Curvature {
    * contiguous batches of at most batchSize rows.
    */
   public static Curvature of(Network net, double[] theta, double[] x, double[] y, int batchSize) {
+    return of(net, theta, net.bufferCount() == 0 ? null : net.initialBuffers(), Mode.ANALYSIS, x, y, batchSize);
+  }
+
+  /**
+   * As above with the network's buffers (e.g. BN running statistics, used in EVAL mode) and the forward mode.
+   * In {@link Mode#ANALYSIS} and {@link Mode#TRAIN} batch normalisation uses each batch's statistics, so the
+   * curvature depends on the batch partition: contiguous rows, batchSize at a time, the last batch partial.
+   * TRAIN is treated as ANALYSIS (no running-statistics update, no dropout) so that the operator is a fixed
+   * matrix.
+   */
+  public static Curvature of(Network net, double[] theta, double[] buffers, Mode mode, double[] x, double[] y,
+                             int batchSize) {
     Objective obj = new Objective(net, x, y, batchSize);
     if (theta.length != net.paramCount()) {
       throw new IllegalArgumentException("parameters: expected " + net.paramCount() + " values, got " + theta.length);
     }
-    return new Curvature(obj, theta);
+    if (net.bufferCount() > 0 && (buffers == null || buffers.length != net.bufferCount())) {
+      throw new IllegalArgumentException("buffers: expected " + net.bufferCount() + " values, got "
+          + (buffers == null ? "none" : buffers.length));
+    }
+    return new Curvature(obj, theta, buffers, mode == Mode.TRAIN ? Mode.ANALYSIS : mode);
   }
+
+  /** The forward mode of the cached passes. */
+  public Mode mode() { return mode; }
+
+  /** The buffers the forward passes used (a copy; null when the network has none). */
+  public double[] buffers() { return buffers == null ? null : buffers.clone(); }
 
   /** Bytes the cached forward data of N samples of this network takes (for memory budgets). */
   public static long cacheBytes(Network net, long samples) {

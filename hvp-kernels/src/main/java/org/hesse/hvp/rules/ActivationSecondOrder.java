@@ -3,6 +3,7 @@ package org.hesse.hvp.rules;
 import java.util.Arrays;
 import org.hesse.nn.ActivationLayer;
 import org.hesse.nn.Layer;
+import org.hesse.nn.LayerContext;
 import org.hesse.simd.KernelProvider;
 import org.hesse.simd.Kernels;
 
@@ -30,7 +31,7 @@ public final class ActivationSecondOrder implements SecondOrderRule {
   }
 
   @Override
-  public Object prepare(Layer layer, double[] theta, int off, double[] x, double[] z, int batch) {
+  public Object prepare(Layer layer, LayerContext ctx, double[] theta, int off, double[] x, double[] z, int batch) {
     ActivationLayer a = (ActivationLayer) layer;
     int n = batch * a.inputSize();
     double[] d1 = new double[n];

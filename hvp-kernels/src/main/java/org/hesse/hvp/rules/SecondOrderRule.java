@@ -1,6 +1,7 @@
 package org.hesse.hvp.rules;
 
 import org.hesse.nn.Layer;
+import org.hesse.nn.LayerContext;
 
 /**
  * A layer type's second-order rules (one file per type, found by {@link SecondOrderRules#of(Layer)}):
@@ -22,9 +23,10 @@ import org.hesse.nn.Layer;
 public interface SecondOrderRule {
   /**
    * Quantities that depend only on (θ, x) and that every product reuses, e.g. σ'(x) and σ''(x) of an
-   * activation; null when the rule needs none. Computed once per batch by the curvature engine.
+   * activation, or a batch-norm layer's batch statistics; null when the rule needs none. Computed once per
+   * batch by the curvature engine, with the context (mode, buffers) of the forward pass.
    */
-  default Object prepare(Layer layer, double[] theta, int off, double[] x, double[] z, int batch) {
+  default Object prepare(Layer layer, LayerContext ctx, double[] theta, int off, double[] x, double[] z, int batch) {
     return null;
   }
 
