@@ -20,34 +20,102 @@ import org.hesse.simd.Activation;
 public final class ModelFiles {
   private ModelFiles() {}
 
+  /**
+   * Builds one layer from its description for an input of the given per-sample shape; {@code sub} builds
+   * nested layer lists (residual blocks).
+   */
+  @FunctionalInterface
+  public interface LayerBuilder {
+    Layer build(LayerSpec spec, int[] inShape, SubLayers sub);
+  }
+
+  /** Builds a nested list of layers starting from a shape. */
+  @FunctionalInterface
+  public interface SubLayers {
+    List<Layer> build(List<LayerSpec> specs, int[] inShape);
+  }
+
+  /** Layer types by model-description name: adding a layer type is one entry here. */
+  private static final Map<String, LayerBuilder> BUILDERS = new LinkedHashMap<>();
+
+  static {
+    BUILDERS.put("dense", (spec, in, sub) -> {
+      if (spec.out() == null) throw new IllegalArgumentException("'out' is required");
+      return new Dense(flat(in), spec.out());
+    });
+    for (Activation a : Activation.values()) BUILDERS.put(a.id, (spec, in, sub) -> new ActivationLayer(a, in));
+  }
+
+  /** Registers a layer type (for extensions; built-in types are registered above). */
+  public static synchronized void register(String type, LayerBuilder builder) {
+    BUILDERS.put(type, builder);
+  }
+
+  static int flat(int[] shape) {
+    int n = 1;
+    for (int d : shape) n *= d;
+    return n;
+  }
+
   /** Builds the network a description describes; the error names the layer index and type. */
   public static Network network(ModelSpec spec) {
     Network.Builder b = Network.builder(spec.input());
-    for (int k = 0; k < spec.layers().size(); k++) {
-      LayerSpec l = spec.layers().get(k);
-      try {
-        if ("dense".equals(l.type())) {
-          if (l.out() == null) throw new IllegalArgumentException("'out' is required");
-          b.dense(l.out());
-        } else {
-          b.activation(Activation.byName(l.type()));
-        }
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("layer " + k + " (" + l.type() + "): " + e.getMessage(), e);
-      }
-    }
+    Object inputShape = spec.extra().get("input_shape");
+    if (inputShape != null) b.inputShape(intList(inputShape, "input_shape"));
+    for (Layer l : buildLayers(spec.layers(), b.shape(), "")) b.add(l);
     return b.build(spec.loss());
+  }
+
+  /** Builds a list of layers for an input shape; nested lists name their layers "outer.inner". */
+  static List<Layer> buildLayers(List<LayerSpec> specs, int[] inShape, String prefix) {
+    List<Layer> out = new ArrayList<>();
+    int[] shape = inShape;
+    for (int k = 0; k < specs.size(); k++) {
+      LayerSpec l = specs.get(k);
+      String where = "layer " + prefix + k + " (" + l.type() + ")";
+      LayerBuilder builder = BUILDERS.get(l.type());
+      if (builder == null) {
+        throw new IllegalArgumentException(where + ": unknown layer type, expected one of " + BUILDERS.keySet());
+      }
+      Layer built;
+      try {
+        String p = prefix + k + ".";
+        built = builder.build(l, shape, (specsIn, s) -> buildLayers(specsIn, s, p));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(e.getMessage().startsWith("layer ") ? e.getMessage() : where + ": " + e.getMessage(), e);
+      }
+      out.add(built);
+      shape = built.outputShape();
+    }
+    return out;
+  }
+
+  private static int[] intList(Object v, String field) {
+    if (!(v instanceof List<?> list)) throw new IllegalArgumentException(field + ": expected a list of integers, got " + v);
+    int[] out = new int[list.size()];
+    for (int i = 0; i < out.length; i++) {
+      if (!(list.get(i) instanceof Integer n)) throw new IllegalArgumentException(field + ": expected integers, got " + v);
+      out[i] = n;
+    }
+    return out;
   }
 
   /** The description of a network (inverse of {@link #network}). */
   public static ModelSpec spec(Network net) {
     List<LayerSpec> layers = new ArrayList<>();
-    for (Layer l : net.layers()) {
-      if (l instanceof Dense) layers.add(LayerSpec.dense(l.outputSize()));
-      else if (l instanceof ActivationLayer) layers.add(LayerSpec.of(l.type()));
-      else throw new IllegalArgumentException("layer type '" + l.type() + "' has no model description");
-    }
-    return new ModelSpec(net.inputSize(), net.loss().name(), layers);
+    for (Layer l : net.layers()) layers.add(toSpec(l.describe()));
+    Map<String, Object> extra = new LinkedHashMap<>();
+    int[] shape = net.inputShape();
+    if (shape.length > 1) extra.put("input_shape", java.util.Arrays.stream(shape).boxed().toList());
+    return new ModelSpec(net.inputSize(), net.loss().name(), layers, extra);
+  }
+
+  @SuppressWarnings("unchecked")
+  static LayerSpec toSpec(Map<String, Object> d) {
+    Map<String, Object> extra = new LinkedHashMap<>(d);
+    String type = (String) extra.remove("type");
+    Object out = extra.remove("out");
+    return new LayerSpec(type, (Integer) out, extra);
   }
 
   /**

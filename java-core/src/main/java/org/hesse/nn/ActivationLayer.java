@@ -10,12 +10,23 @@ public final class ActivationLayer implements Layer {
   private static final Kernels K = KernelProvider.get();
   private final Activation f;
   private final int size;
+  private final int[] shape;
 
   public ActivationLayer(Activation f, int size) {
+    this(f, new int[] {size});
+  }
+
+  /** An activation on samples of the given shape (kept for the next layer, e.g. [C, H, W]). */
+  public ActivationLayer(Activation f, int[] shape) {
+    int size = 1;
+    for (int d : shape) size *= d;
     if (size <= 0) throw new IllegalArgumentException(f.id + ": input size must be > 0, got " + size);
     this.f = f;
     this.size = size;
+    this.shape = shape.clone();
   }
+
+  @Override public int[] outputShape() { return shape.clone(); }
 
   public Activation function() {
     return f;

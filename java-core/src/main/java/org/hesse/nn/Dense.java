@@ -25,6 +25,14 @@ public final class Dense implements Layer {
   @Override public int outputSize() { return out; }
   @Override public List<ParamTensor> paramTensors() { return tensors; }
 
+  @Override
+  public java.util.Map<String, Object> describe() {
+    java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+    m.put("type", type());
+    m.put("out", out);
+    return m;
+  }
+
   /** Offset of the bias inside this layer's parameter block. */
   public int biasOffset() {
     return out * in;

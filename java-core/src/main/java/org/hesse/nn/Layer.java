@@ -17,6 +17,22 @@ public interface Layer {
 
   int outputSize();
 
+  /**
+   * The shape of one sample's output, e.g. {@code [C, H, W]} for an image layer (stored flattened row-major, as
+   * PyTorch's NCHW); flat layers return {@code [outputSize()]}. The next layer is built for this shape.
+   */
+  default int[] outputShape() {
+    return new int[] {outputSize()};
+  }
+
+  /**
+   * This layer's entry in a model description, as JSON-ready values: {@code type} first, then its fields
+   * (e.g. {@code out}); nested layers as lists of such maps.
+   */
+  default java.util.Map<String, Object> describe() {
+    return java.util.Map.of("type", type());
+  }
+
   /** Tensors this layer owns, with local names ("weight", "bias") and shapes; empty for parameter-free layers. */
   List<ParamTensor> paramTensors();
 

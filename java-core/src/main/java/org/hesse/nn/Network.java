@@ -22,7 +22,17 @@ public final class Network {
   private final int[] bufferOffsets;
   private final int bufferCount;
 
+  private final int[] inputShape;
+
   public Network(int inputSize, List<Layer> layers, Loss loss) {
+    this(new int[] {inputSize}, layers, loss);
+  }
+
+  /** A network whose samples have the given shape (e.g. [C, H, W]), stored flattened row-major. */
+  public Network(int[] inputShape, List<Layer> layers, Loss loss) {
+    int inputSize = 1;
+    for (int d : inputShape) inputSize *= d;
+    this.inputShape = inputShape.clone();
     if (layers.isEmpty()) throw new IllegalArgumentException("network: at least one layer is required");
     int width = inputSize;
     for (int k = 0; k < layers.size(); k++) {
@@ -49,6 +59,9 @@ public final class Network {
   }
 
   public int inputSize() { return inputSize; }
+
+  /** The shape of one input sample ([input] for flat data). */
+  public int[] inputShape() { return inputShape.clone(); }
   public int outputSize() { return layers.get(layers.size() - 1).outputSize(); }
   public List<Layer> layers() { return layers; }
   public Layer layer(int k) { return layers.get(k); }
@@ -177,11 +190,36 @@ public final class Network {
     private final int inputSize;
     private final List<Layer> layers = new ArrayList<>();
     private int width;
+    private int[] shape;
+    private int[] inputShape;
 
     Builder(int inputSize) {
       if (inputSize <= 0) throw new IllegalArgumentException("network: 'input' must be > 0, got " + inputSize);
       this.inputSize = inputSize;
       this.width = inputSize;
+      this.shape = new int[] {inputSize};
+      this.inputShape = shape;
+    }
+
+    /** The shape of one input sample, e.g. [C, H, W] for images; its product must equal the input size. */
+    public Builder inputShape(int... s) {
+      long n = 1;
+      for (int d : s) {
+        if (d <= 0) throw new IllegalArgumentException("input_shape: dimensions must be > 0, got " + java.util.Arrays.toString(s));
+        n *= d;
+      }
+      if (n != inputSize || !layers.isEmpty()) {
+        throw new IllegalArgumentException("input_shape " + java.util.Arrays.toString(s) + " has " + n
+            + " elements, expected input = " + inputSize + " (and to be set before the layers)");
+      }
+      shape = s.clone();
+      inputShape = s.clone();
+      return this;
+    }
+
+    /** The shape of the current output (the next layer's input). */
+    public int[] shape() {
+      return shape.clone();
     }
 
     public Builder dense(int out) {
@@ -189,7 +227,7 @@ public final class Network {
     }
 
     public Builder activation(Activation f) {
-      return add(new ActivationLayer(f, width));
+      return add(new ActivationLayer(f, shape));
     }
 
     public Builder activation(String name) {
@@ -197,8 +235,13 @@ public final class Network {
     }
 
     public Builder add(Layer l) {
+      if (l.inputSize() != width) {
+        throw new IllegalArgumentException("layer " + layers.size() + " (" + l.type() + "): expects input size "
+            + l.inputSize() + " but the previous layer gives " + width);
+      }
       layers.add(l);
       width = l.outputSize();
+      shape = l.outputShape();
       return this;
     }
 
@@ -207,7 +250,7 @@ public final class Network {
     }
 
     public Network build(Loss loss) {
-      return new Network(inputSize, layers, loss);
+      return new Network(inputShape, layers, loss);
     }
 
     public Network build(String loss) {
