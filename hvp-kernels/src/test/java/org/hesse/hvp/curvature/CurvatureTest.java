@@ -17,7 +17,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Hessian and GGN products against finite differences, dense references and their algebraic identities. */
-class CurvatureTest {
+public class CurvatureTest {
   static final int N = 9;
 
   static Stream<Arguments> cases() {
@@ -50,13 +50,13 @@ class CurvatureTest {
     }
   }
 
-  static double maxAbs(double[] a) {
+  public static double maxAbs(double[] a) {
     double m = 0;
     for (double v : a) m = Math.max(m, Math.abs(v));
     return m;
   }
 
-  static double dot(double[] a, double[] b) {
+  public static double dot(double[] a, double[] b) {
     double s = 0;
     for (int i = 0; i < a.length; i++) s += a[i] * b[i];
     return s;
@@ -102,7 +102,7 @@ class CurvatureTest {
   }
 
   /** Column j of the full operator. */
-  static double[][] dense(CurvatureOperator op) {
+  public static double[][] dense(CurvatureOperator op) {
     double[][] m = new double[op.rows()][op.cols()];
     double[] e = new double[op.cols()];
     double[] col = new double[op.rows()];

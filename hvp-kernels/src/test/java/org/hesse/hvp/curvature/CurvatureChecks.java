@@ -1,0 +1,142 @@
+package org.hesse.hvp.curvature;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.hesse.hvp.curvature.Curvature.Kind;
+import org.hesse.nn.Mode;
+import org.hesse.nn.Nets;
+import org.hesse.nn.Network;
+import org.hesse.nn.Objective;
+
+/**
+ * The battery every layer type's second-order rules must pass, on any network containing it (EJML-style:
+ * a new layer's test calls {@link #all}). Each check compares with an independent computation:
+ * <ul>
+ *   <li>gradient vs central differences of the loss (relative 1e-6);</li>
+ *   <li>Hessian-vector product vs central differences of the gradient (relative 1e-5);</li>
+ *   <li>symmetry uᵀ(Hv) = vᵀ(Hu) for H and G (relative 1e-10);</li>
+ *   <li>GGN positive semi-definite on random directions;</li>
+ *   <li>every diagonal and off-diagonal block equals the matching slice of the full product;</li>
+ *   <li>a k-vector apply equals k single applies.</li>
+ * </ul>
+ * Batch partition: all checks use the given batch size throughout (BN couples a batch's samples).
+ */
+public final class CurvatureChecks {
+  private CurvatureChecks() {}
+
+  public static void all(Network net, double[] theta, double[] x, double[] y, int batch) {
+    Curvature c = Curvature.of(net, theta, x, y, batch);
+    gradient(net, theta, x, y, batch);
+    hessianVectorProduct(c, net, theta, x, y, batch);
+    for (Kind kind : Kind.values()) symmetric(c.full(kind), kind.id);
+    ggnPositiveSemidefinite(c);
+    blocksAreSlices(c);
+    manyEqualsSingles(c);
+  }
+
+  public static void gradient(Network net, double[] theta, double[] x, double[] y, int batch) {
+    Objective obj = new Objective(net, x, y, batch);
+    double[] g = new double[theta.length];
+    obj.lossAndGradient(theta, g);
+    double h = 1e-5;
+    double err = 0;
+    double[] t = theta.clone();
+    for (int i = 0; i < theta.length; i++) {
+      t[i] = theta[i] + h;
+      double lp = obj.loss(t);
+      t[i] = theta[i] - h;
+      double lm = obj.loss(t);
+      t[i] = theta[i];
+      err = Math.max(err, Math.abs((lp - lm) / (2 * h) - g[i]));
+    }
+    assertTrue(err / CurvatureTest.maxAbs(g) < 1e-6, "gradient relative error " + err / CurvatureTest.maxAbs(g));
+  }
+
+  public static void hessianVectorProduct(Curvature c, Network net, double[] theta, double[] x, double[] y, int batch) {
+    Objective obj = new Objective(net, x, y, batch);
+    double[] v = Nets.gaussian(theta.length, 1.0, 3);
+    double[] hv = new double[v.length];
+    c.full(Kind.HESSIAN).apply(v, hv);
+    double h = 1e-5;
+    double[] tp = theta.clone();
+    double[] tm = theta.clone();
+    for (int i = 0; i < v.length; i++) {
+      tp[i] += h * v[i];
+      tm[i] -= h * v[i];
+    }
+    double[] gp = new double[v.length];
+    double[] gm = new double[v.length];
+    obj.lossAndGradient(tp, gp);
+    obj.lossAndGradient(tm, gm);
+    double err = 0;
+    for (int i = 0; i < v.length; i++) err = Math.max(err, Math.abs((gp[i] - gm[i]) / (2 * h) - hv[i]));
+    assertTrue(err / CurvatureTest.maxAbs(hv) < 1e-5, "HVP relative error " + err / CurvatureTest.maxAbs(hv));
+  }
+
+  public static void symmetric(CurvatureOperator op, String what) {
+    double[] u = Nets.gaussian(op.cols(), 1.0, 5);
+    double[] v = Nets.gaussian(op.cols(), 1.0, 6);
+    double[] hu = new double[u.length];
+    double[] hv = new double[v.length];
+    op.apply(u, hu);
+    op.apply(v, hv);
+    double a = CurvatureTest.dot(u, hv);
+    double b = CurvatureTest.dot(v, hu);
+    assertEquals(a, b, 1e-10 * Math.max(Math.abs(a), CurvatureTest.maxAbs(hv) * CurvatureTest.maxAbs(u)), what + " symmetry");
+  }
+
+  public static void ggnPositiveSemidefinite(Curvature c) {
+    CurvatureOperator g = c.full(Kind.GGN);
+    for (int seed = 0; seed < 5; seed++) {
+      double[] v = Nets.gaussian(g.cols(), 1.0, 100 + seed);
+      double[] gv = new double[v.length];
+      g.apply(v, gv);
+      assertTrue(CurvatureTest.dot(v, gv) >= -1e-12 * CurvatureTest.dot(v, v) * CurvatureTest.maxAbs(gv), "vᵀGv = " + CurvatureTest.dot(v, gv));
+    }
+  }
+
+  public static void blocksAreSlices(Curvature c) {
+    Network net = c.network();
+    for (Kind kind : Kind.values()) {
+      double[][] full = CurvatureTest.dense(c.full(kind));
+      double scale = 0;
+      for (double[] r : full) scale = Math.max(scale, CurvatureTest.maxAbs(r));
+      for (int row : net.parametrisedLayers()) {
+        for (int col : net.parametrisedLayers()) {
+          double[][] block = CurvatureTest.dense(c.block(kind, row, col));
+          for (int i = 0; i < block.length; i++) {
+            for (int j = 0; j < block[0].length; j++) {
+              assertEquals(full[net.offset(row) + i][net.offset(col) + j], block[i][j], 1e-12 * scale,
+                  kind.id + " block " + row + "," + col);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  public static void manyEqualsSingles(Curvature c) {
+    for (Kind kind : Kind.values()) {
+      CurvatureOperator op = c.full(kind);
+      int k = 3;
+      double[] x = Nets.gaussian(k * op.cols(), 1.0, 9);
+      double[] many = new double[k * op.rows()];
+      op.applyMany(x, many, k);
+      double[] xi = new double[op.cols()];
+      double[] yi = new double[op.rows()];
+      for (int j = 0; j < k; j++) {
+        System.arraycopy(x, j * op.cols(), xi, 0, op.cols());
+        op.apply(xi, yi);
+        for (int i = 0; i < op.rows(); i++) {
+          assertEquals(yi[i], many[j * op.rows() + i], 1e-12 * (1 + CurvatureTest.maxAbs(yi)), kind.id + " k-vector apply");
+        }
+      }
+    }
+  }
+
+  /** The mode every check runs in (batch statistics for BN). */
+  public static Mode mode() {
+    return Mode.ANALYSIS;
+  }
+}
