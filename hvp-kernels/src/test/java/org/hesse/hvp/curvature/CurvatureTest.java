@@ -154,6 +154,12 @@ public class CurvatureTest {
   }
 
   @Test
+  void checkBatteryPassesOnAnMlp() {
+    Setup s = new Setup(Activation.SOFTPLUS, "cross_entropy", 4);
+    CurvatureChecks.all(s.net, s.theta, s.x, s.y, 4);
+  }
+
+  @Test
   void hessianEqualsGgnForASingleAffineLayer() {
     for (String loss : new String[] {"cross_entropy", "mse"}) {
       Network net = Network.builder(5).dense(3).build(loss);
