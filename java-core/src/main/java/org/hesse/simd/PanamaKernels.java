@@ -198,9 +198,11 @@ public final class PanamaKernels implements Kernels {
         return s.mul(one.sub(s)).mul(one.sub(s.mul(2.0)));
       }
       case GELU: {
-        DoubleVector x2 = x.mul(x);
-        return x.mul(-0.5).mul(x).lanewise(VectorOperators.EXP).mul(Activation.INV_SQRT_2PI)
-            .mul(DoubleVector.broadcast(S, 2.0).sub(x2));
+        // Activation.expHalfSquare lane-wise: x² = hi + lo exactly, e^{−hi/2}(1 − lo/2).
+        DoubleVector hi = x.mul(x);
+        DoubleVector lo = x.fma(x, hi.neg());
+        DoubleVector e = hi.mul(-0.5).lanewise(VectorOperators.EXP).mul(one.sub(lo.mul(0.5)));
+        return e.mul(Activation.INV_SQRT_2PI).mul(DoubleVector.broadcast(S, 2.0).sub(hi));
       }
       case SOFTPLUS: {
         DoubleVector s = sigmoid(x);
