@@ -15,7 +15,9 @@ import jdk.incubator.vector.VectorSpecies;
  * <ul>
  *   <li>reassociation in reductions (dot, sum, matVec, softmax's normaliser): several partial sums;</li>
  *   <li>FMA in dot, matVec and outerAdd (one rounding instead of two);</li>
- *   <li>the vector EXP / EXPM1 / LOG1P / TANH ops (SVML on x86), which differ from {@code Math.*} by an ulp or so.</li>
+ *   <li>the vector EXP / EXPM1 / LOG1P / TANH ops (SVML on x86). Measured over 2²⁰ arguments each, compiled:
+ *   EXP, EXPM1, LOG1P within 1 ulp of {@code Math.*}, TANH within 2 ulp on JDK 17; on JDK 25 TANH is not
+ *   intrinsified and falls back to Math.tanh per lane (identical results, slower).</li>
  * </ul>
  * Element-wise ops without transcendental functions (mul, relu, leaky_relu, identity) are bit-identical.
  * GELU's value and first derivative need erf, which the Vector API lacks: they use the scalar {@link Erf}
