@@ -7,8 +7,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.hesse.nn.ActivationLayer;
+import org.hesse.nn.AvgPool2d;
+import org.hesse.nn.Conv2d;
 import org.hesse.nn.Dense;
+import org.hesse.nn.Flatten;
 import org.hesse.nn.Layer;
+import org.hesse.nn.MaxPool2d;
 import org.hesse.nn.Network;
 import org.hesse.simd.Activation;
 
@@ -44,6 +48,16 @@ public final class ModelFiles {
       return new Dense(flat(in), spec.out());
     });
     for (Activation a : Activation.values()) BUILDERS.put(a.id, (spec, in, sub) -> new ActivationLayer(a, in));
+    BUILDERS.put("conv2d", (spec, in, sub) -> new Conv2d(in, requiredInt(spec, "out_channels"), requiredInt(spec, "kernel"), spec.intParam("stride", 1), spec.intParam("padding", 0)));
+    BUILDERS.put("maxpool2d", (spec, in, sub) -> new MaxPool2d(in, requiredInt(spec, "kernel"), spec.intParam("stride", requiredInt(spec, "kernel"))));
+    BUILDERS.put("avgpool2d", (spec, in, sub) -> new AvgPool2d(in, requiredInt(spec, "kernel"), spec.intParam("stride", requiredInt(spec, "kernel"))));
+    BUILDERS.put("flatten", (spec, in, sub) -> new Flatten(in));
+  }
+
+  /** An integer field the layer cannot do without (conv2d's out_channels, kernel sizes). */
+  static int requiredInt(LayerSpec spec, String key) {
+    if (!spec.extra().containsKey(key)) throw new IllegalArgumentException("'" + key + "' is required");
+    return spec.intParam(key, 0);
   }
 
   /** Registers a layer type (for extensions; built-in types are registered above). */

@@ -3,8 +3,12 @@ package org.hesse.hvp.rules;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.hesse.nn.ActivationLayer;
+import org.hesse.nn.AvgPool2d;
+import org.hesse.nn.Conv2d;
 import org.hesse.nn.Dense;
+import org.hesse.nn.Flatten;
 import org.hesse.nn.Layer;
+import org.hesse.nn.MaxPool2d;
 
 /** The registry from layer type to its second-order rule: adding a layer type is one entry here. */
 public final class SecondOrderRules {
@@ -13,6 +17,10 @@ public final class SecondOrderRules {
   static {
     register(Dense.class, new DenseSecondOrder());
     register(ActivationLayer.class, new ActivationSecondOrder());
+    register(Conv2d.class, new Conv2dSecondOrder());
+    register(MaxPool2d.class, new MaxPool2dSecondOrder());
+    register(AvgPool2d.class, new AvgPool2dSecondOrder());
+    register(Flatten.class, new FlattenSecondOrder());
   }
 
   private SecondOrderRules() {}

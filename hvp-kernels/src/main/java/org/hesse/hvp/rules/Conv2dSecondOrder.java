@@ -1,0 +1,115 @@
+package org.hesse.hvp.rules;
+
+import java.util.Arrays;
+import org.hesse.linalg.Gemm;
+import org.hesse.nn.Conv2d;
+import org.hesse.nn.Layer;
+
+/**
+ * Second-order rules of {@link Conv2d}, written on the unfolded input as {@link DenseSecondOrder} is on x: per
+ * sample, {@code z = W·col(x) + b} with {@code col(x)} the {@code K × P} im2col matrix and W the {@code O × K}
+ * filter matrix (V, v_b the direction on W, b; col2im the adjoint of col):
+ * <pre>
+ *   dz      = W·col(dx) + V·col(x) + v_b
+ *   (Hv)_W += dg·col(x)ᵀ + g·col(dx)ᵀ                  (GGN: the first term only)
+ *   (Hv)_b += Σ_positions dg
+ *   dg_x    = col2im(Wᵀ·dg) + col2im(Vᵀ·g)              (GGN: the first term only)
+ * </pre>
+ * For k directions the V- and dg-terms of the weight use one GEMM per sample ({@code [V_1; ..; V_k]·col(x)} and
+ * {@code [dg_1; ..; dg_k]·col(x)ᵀ}: in the direction-minor layout a sample's k output rows, and in the stacked
+ * layout the k weight blocks, are each one {@code k·O}-row matrix); the other terms take one GEMM per sample and
+ * direction. col(x) is unfolded again on each product rather than cached per batch (the unfolding costs
+ * {@code K·P} copies against the GEMM's {@code 2·O·K·P} flops, and caching it would take k² times the input's
+ * memory). The two {@code K × P} scratch buffers are per thread, so one {@code Curvature}'s operators can run on
+ * several threads; they are allocated once per thread and grown for the largest layer.
+ */
+public final class Conv2dSecondOrder implements SecondOrderRule {
+  private static final ThreadLocal<double[][]> SCRATCH = ThreadLocal.withInitial(() -> new double[][] {new double[0], new double[0]});
+
+  private static double[][] scratch(int len) {
+    double[][] s = SCRATCH.get();
+    if (s[0].length < len) {
+      s[0] = new double[len];
+      s[1] = new double[len];
+    }
+    return s;
+  }
+
+  @Override
+  public void jvp(Layer layer, Object prep, double[] theta, int off, double[] x, double[] z,
+                  double[] dx, double[] v, double[] dz, int batch, int k) {
+    Conv2d c = (Conv2d) layer;
+    int out = c.outputSize();
+    if (dx == null && v == null) {
+      Arrays.fill(dz, 0, batch * k * out, 0.0);
+      return;
+    }
+    int in = c.inputSize();
+    int kk = c.patch();
+    int p = c.positions();
+    int o = c.outChannels();
+    int bOff = k * c.biasOffset();
+    double[][] s = scratch(kk * p);
+    double[] colx = s[0];
+    double[] col = s[1];
+    for (int n = 0; n < batch; n++) {
+      int zn = n * k * out;
+      if (v != null) {
+        for (int j = 0; j < k; j++) {
+          for (int ch = 0; ch < o; ch++) {
+            int r = zn + (j * o + ch) * p;
+            Arrays.fill(dz, r, r + p, v[bOff + j * o + ch]);
+          }
+        }
+        c.im2col(x, n * in, colx, 0);
+        Gemm.gemm(false, false, k * o, p, kk, 1.0, v, 0, colx, 0, 1.0, dz, zn);
+      }
+      if (dx != null) {
+        for (int j = 0; j < k; j++) {
+          c.im2col(dx, (n * k + j) * in, col, 0);
+          Gemm.gemm(false, false, o, p, kk, 1.0, theta, off, col, 0, v != null ? 1.0 : 0.0, dz, zn + j * out);
+        }
+      }
+    }
+  }
+
+  @Override
+  public void backwardTangent(Layer layer, Object prep, double[] theta, int off, double[] x, double[] z,
+                              double[] g, double[] dg, double[] dx, double[] v,
+                              double[] dgIn, double[] hv, boolean gaussNewton, int batch, int k) {
+    if (hv == null && dgIn == null) return;
+    Conv2d c = (Conv2d) layer;
+    int in = c.inputSize();
+    int out = c.outputSize();
+    int kk = c.patch();
+    int p = c.positions();
+    int o = c.outChannels();
+    int wSize = o * kk;
+    int bOff = k * c.biasOffset();
+    boolean gTermW = !gaussNewton && dx != null;
+    boolean gTermX = !gaussNewton && v != null;
+    double[][] s = scratch(kk * p);
+    double[] colx = s[0];
+    double[] col = s[1];
+    for (int n = 0; n < batch; n++) {
+      if (hv != null) {
+        c.im2col(x, n * in, colx, 0);
+        Gemm.gemm(false, true, k * o, kk, p, 1.0, dg, n * k * out, colx, 0, 1.0, hv, 0);
+        for (int j = 0; j < k; j++) Conv2d.addRowSums(dg, (n * k + j) * out, o, p, hv, bOff + j * o);
+        if (gTermW) {
+          for (int j = 0; j < k; j++) {
+            c.im2col(dx, (n * k + j) * in, col, 0);
+            Gemm.gemm(false, true, o, kk, p, 1.0, g, n * out, col, 0, 1.0, hv, j * wSize);
+          }
+        }
+      }
+      if (dgIn != null) {
+        for (int j = 0; j < k; j++) {
+          Gemm.gemm(true, false, kk, p, o, 1.0, theta, off, dg, (n * k + j) * out, 0.0, col, 0);
+          if (gTermX) Gemm.gemm(true, false, kk, p, o, 1.0, v, j * wSize, g, n * out, 1.0, col, 0);
+          c.col2im(col, 0, dgIn, (n * k + j) * in);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,64 @@
+package org.hesse.hvp.rules;
+
+import java.util.Arrays;
+import org.hesse.nn.Layer;
+import org.hesse.nn.LayerContext;
+import org.hesse.nn.MaxPool2d;
+
+/**
+ * Second-order rules of {@link MaxPool2d}: piecewise linear, a fixed routing once the winners of the forward
+ * pass are known (found once per batch in {@link #prepare}, same tie-break as the layer). No parameters, so no
+ * term carries g: the Hessian and GGN rules coincide.
+ * <pre>
+ *   dz[o]   = dx[argmax(o)]
+ *   dg_x    = Σ_o dg[o] e_argmax(o)
+ * </pre>
+ */
+public final class MaxPool2dSecondOrder implements SecondOrderRule {
+  /** The winners: {@code int[batch · outputSize]}, indices inside each sample. */
+  @Override
+  public Object prepare(Layer layer, LayerContext ctx, double[] theta, int off, double[] x, double[] z, int batch) {
+    MaxPool2d m = (MaxPool2d) layer;
+    int out = m.outputSize();
+    int[] idx = new int[batch * out];
+    for (int n = 0; n < batch; n++) m.argmax(x, n * m.inputSize(), idx, n * out);
+    return idx;
+  }
+
+  @Override
+  public void jvp(Layer layer, Object prep, double[] theta, int off, double[] x, double[] z,
+                  double[] dx, double[] v, double[] dz, int batch, int k) {
+    int in = layer.inputSize();
+    int out = layer.outputSize();
+    if (dx == null) {
+      Arrays.fill(dz, 0, batch * k * out, 0.0);
+      return;
+    }
+    int[] idx = (int[]) prep;
+    for (int n = 0; n < batch; n++) {
+      for (int j = 0; j < k; j++) {
+        int src = (n * k + j) * in;
+        int dst = (n * k + j) * out;
+        for (int q = 0; q < out; q++) dz[dst + q] = dx[src + idx[n * out + q]];
+      }
+    }
+  }
+
+  @Override
+  public void backwardTangent(Layer layer, Object prep, double[] theta, int off, double[] x, double[] z,
+                              double[] g, double[] dg, double[] dx, double[] v,
+                              double[] dgIn, double[] hv, boolean gaussNewton, int batch, int k) {
+    if (dgIn == null) return;
+    int in = layer.inputSize();
+    int out = layer.outputSize();
+    int[] idx = (int[]) prep;
+    Arrays.fill(dgIn, 0, batch * k * in, 0.0);
+    for (int n = 0; n < batch; n++) {
+      for (int j = 0; j < k; j++) {
+        int dst = (n * k + j) * in;
+        int src = (n * k + j) * out;
+        for (int q = 0; q < out; q++) dgIn[dst + idx[n * out + q]] += dg[src + q];
+      }
+    }
+  }
+}

@@ -1,0 +1,108 @@
+package org.hesse.nn;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * 2-d average pooling over square windows without padding: PyTorch {@code nn.AvgPool2d(kernel_size=k, stride=s)}
+ * (stride defaults to the kernel, padding 0, ceil_mode False; count_include_pad does not matter without padding,
+ * every window holds k² pixels). One sample {@code [C, H, W]} → {@code [C, Ho, Wo]},
+ * {@code Ho = floor((H − k)/s) + 1}. Linear: its JVP is itself and its VJP {@link #spread}.
+ *
+ * <p>Model description: {@code {"type": "avgpool2d", "kernel": 2}} or with {@code "stride"}.
+ */
+public final class AvgPool2d implements Layer {
+  private final int c;
+  private final int h;
+  private final int w;
+  private final int k;
+  private final int stride;
+  private final int ho;
+  private final int wo;
+
+  public AvgPool2d(int[] inShape, int kernel, int stride) {
+    int[] out = Pooling.outputShape("avgpool2d", inShape, kernel, stride);
+    this.c = inShape[0];
+    this.h = inShape[1];
+    this.w = inShape[2];
+    this.k = kernel;
+    this.stride = stride;
+    this.ho = out[1];
+    this.wo = out[2];
+  }
+
+  @Override public String type() { return "avgpool2d"; }
+  @Override public int inputSize() { return c * h * w; }
+  @Override public int outputSize() { return c * ho * wo; }
+  @Override public int[] outputShape() { return new int[] {c, ho, wo}; }
+  @Override public List<ParamTensor> paramTensors() { return List.of(); }
+
+  public int kernel() { return k; }
+  public int stride() { return stride; }
+
+  @Override
+  public Map<String, Object> describe() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("type", type());
+    m.put("kernel", k);
+    m.put("stride", stride);
+    return m;
+  }
+
+  /** Window means of {@code rows} consecutive samples: {@code x[xOff ..]} → {@code z[zOff ..]}. */
+  public void pool(double[] x, int xOff, double[] z, int zOff, int rows) {
+    double inv = 1.0 / (k * k);
+    int in = inputSize();
+    int zi = zOff;
+    for (int n = 0; n < rows; n++) {
+      int base = xOff + n * in;
+      for (int ch = 0; ch < c; ch++) {
+        for (int oh = 0; oh < ho; oh++) {
+          for (int ow = 0; ow < wo; ow++) {
+            double s = 0;
+            for (int i = 0; i < k; i++) {
+              int row = base + (ch * h + oh * stride + i) * w + ow * stride;
+              for (int j = 0; j < k; j++) s += x[row + j];
+            }
+            z[zi++] = s * inv;
+          }
+        }
+      }
+    }
+  }
+
+  /** The adjoint of {@link #pool}: overwrites {@code gIn} with each output's signal spread as 1/k² over its window. */
+  public void spread(double[] g, int gOff, double[] gIn, int gInOff, int rows) {
+    double inv = 1.0 / (k * k);
+    int in = inputSize();
+    Arrays.fill(gIn, gInOff, gInOff + rows * in, 0.0);
+    int gi = gOff;
+    for (int n = 0; n < rows; n++) {
+      int base = gInOff + n * in;
+      for (int ch = 0; ch < c; ch++) {
+        for (int oh = 0; oh < ho; oh++) {
+          for (int ow = 0; ow < wo; ow++) {
+            double v = g[gi++] * inv;
+            for (int i = 0; i < k; i++) {
+              int row = base + (ch * h + oh * stride + i) * w + ow * stride;
+              for (int j = 0; j < k; j++) gIn[row + j] += v;
+            }
+          }
+        }
+      }
+    }
+  }
+
+  @Override
+  public void forward(double[] theta, int off, double[] x, double[] z, int batch, LayerContext ctx) {
+    pool(x, 0, z, 0, batch);
+  }
+
+  @Override
+  public void backward(double[] theta, int off, double[] x, double[] z, double[] gOut, double[] gIn, double[] gTheta, int batch,
+                       LayerContext ctx) {
+    if (gIn != null) spread(gOut, 0, gIn, 0, batch);
+  }
+}

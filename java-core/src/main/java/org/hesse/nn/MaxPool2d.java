@@ -1,0 +1,116 @@
+package org.hesse.nn;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * 2-d max pooling over square windows without padding: PyTorch {@code nn.MaxPool2d(kernel_size=k, stride=s)}
+ * (stride defaults to the kernel, padding 0, dilation 1, ceil_mode False). One sample {@code [C, H, W]} →
+ * {@code [C, Ho, Wo]}, {@code Ho = floor((H − k)/s) + 1}. Ties go to the first maximum in scan order (row by row,
+ * left to right), and a NaN wins over any number, as PyTorch's CPU kernel; the gradient flows only to the winner
+ * (accumulated when overlapping windows share it).
+ *
+ * <p>Model description: {@code {"type": "maxpool2d", "kernel": 2}} or with {@code "stride"}.
+ */
+public final class MaxPool2d implements Layer {
+  private final int c;
+  private final int h;
+  private final int w;
+  private final int k;
+  private final int stride;
+  private final int ho;
+  private final int wo;
+
+  public MaxPool2d(int[] inShape, int kernel, int stride) {
+    int[] out = Pooling.outputShape("maxpool2d", inShape, kernel, stride);
+    this.c = inShape[0];
+    this.h = inShape[1];
+    this.w = inShape[2];
+    this.k = kernel;
+    this.stride = stride;
+    this.ho = out[1];
+    this.wo = out[2];
+  }
+
+  @Override public String type() { return "maxpool2d"; }
+  @Override public int inputSize() { return c * h * w; }
+  @Override public int outputSize() { return c * ho * wo; }
+  @Override public int[] outputShape() { return new int[] {c, ho, wo}; }
+  @Override public List<ParamTensor> paramTensors() { return List.of(); }
+
+  public int kernel() { return k; }
+  public int stride() { return stride; }
+
+  @Override
+  public Map<String, Object> describe() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("type", type());
+    m.put("kernel", k);
+    m.put("stride", stride);
+    return m;
+  }
+
+  /**
+   * For one sample {@code x[xOff ..]}, the index inside the sample of each output's winner:
+   * {@code idx[idxOff + o]} for o &lt; {@link #outputSize()}.
+   */
+  public void argmax(double[] x, int xOff, int[] idx, int idxOff) {
+    int o = idxOff;
+    for (int ch = 0; ch < c; ch++) {
+      for (int oh = 0; oh < ho; oh++) {
+        for (int ow = 0; ow < wo; ow++) idx[o++] = winner(x, xOff, ch, oh, ow);
+      }
+    }
+  }
+
+  /** The winner's index inside the sample: first maximum in scan order; NaN wins (max(x) is then NaN). */
+  private int winner(double[] x, int xOff, int ch, int oh, int ow) {
+    int best = (ch * h + oh * stride) * w + ow * stride;
+    double m = x[xOff + best];
+    for (int i = 0; i < k; i++) {
+      int row = (ch * h + oh * stride + i) * w + ow * stride;
+      for (int j = 0; j < k; j++) {
+        double v = x[xOff + row + j];
+        if (v > m || Double.isNaN(v)) {
+          m = v;
+          best = row + j;
+        }
+      }
+    }
+    return best;
+  }
+
+  @Override
+  public void forward(double[] theta, int off, double[] x, double[] z, int batch, LayerContext ctx) {
+    int in = inputSize();
+    int zi = 0;
+    for (int n = 0; n < batch; n++) {
+      int xOff = n * in;
+      for (int ch = 0; ch < c; ch++) {
+        for (int oh = 0; oh < ho; oh++) {
+          for (int ow = 0; ow < wo; ow++) z[zi++] = x[xOff + winner(x, xOff, ch, oh, ow)];
+        }
+      }
+    }
+  }
+
+  /** Finds the winners again (k² comparisons per output, cheap next to any layer with weights): no state. */
+  @Override
+  public void backward(double[] theta, int off, double[] x, double[] z, double[] gOut, double[] gIn, double[] gTheta, int batch,
+                       LayerContext ctx) {
+    if (gIn == null) return;
+    int in = inputSize();
+    Arrays.fill(gIn, 0, batch * in, 0.0);
+    int gi = 0;
+    for (int n = 0; n < batch; n++) {
+      int xOff = n * in;
+      for (int ch = 0; ch < c; ch++) {
+        for (int oh = 0; oh < ho; oh++) {
+          for (int ow = 0; ow < wo; ow++) gIn[xOff + winner(x, xOff, ch, oh, ow)] += gOut[gi++];
+        }
+      }
+    }
+  }
+}
