@@ -5,7 +5,7 @@ import org.hesse.linalg.Linalg;
 import org.netlib.util.intW;
 
 /**
- * Seeded parameter initialisers for dense layers (activations have no parameters). The same seed gives the
+ * Seeded parameter initialisers for dense and conv layers (activations have no parameters). The same seed gives the
  * same bits. Schemes:
  * <ul>
  *   <li>{@code pytorch}: nn.Linear's default, W and b ~ U(−1/√in, 1/√in).</li>
@@ -29,14 +29,19 @@ public enum Init {
     SplittableRandom rng = new SplittableRandom(seed);
     for (int k = 0; k < net.depth(); k++) {
       Layer l = net.layer(k);
-      if (!(l instanceof Dense)) continue;
-      Dense d = (Dense) l;
-      fill(theta, net.offset(k), d.outputSize(), d.inputSize(), rng.split());
+      if (l instanceof Dense) {
+        fill(theta, net.offset(k), l.outputSize(), l.inputSize(), rng.split(), l.outputSize());
+      } else if (l instanceof Conv2d) {
+        // PyTorch treats a conv weight [O, C, k, k] as O × (C·k²); Xavier's fan_out is O·k².
+        Conv2d c = (Conv2d) l;
+        fill(theta, net.offset(k), c.outChannels(), c.patch(), rng.split(), c.outChannels() * c.kernel() * c.kernel());
+      }
     }
     return theta;
   }
 
-  private void fill(double[] theta, int off, int out, int in, SplittableRandom rng) {
+  /** W (out × in, then out biases) at off; fanOut is Xavier's fan_out (out for dense, O·k² for conv). */
+  private void fill(double[] theta, int off, int out, int in, SplittableRandom rng, int fanOut) {
     int w = out * in;
     switch (this) {
       case PYTORCH: {
@@ -50,7 +55,7 @@ public enum Init {
         return;
       }
       case XAVIER: {
-        double bound = Math.sqrt(6.0 / (in + out));
+        double bound = Math.sqrt(6.0 / (in + fanOut));
         for (int i = 0; i < w; i++) theta[off + i] = (2 * rng.nextDouble() - 1) * bound;
         return;
       }

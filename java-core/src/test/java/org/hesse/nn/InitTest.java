@@ -44,4 +44,15 @@ class InitTest {
     // 120,000 draws: the sample variance is within 2% with overwhelming probability
     assertEquals(expected, s2, 0.02 * expected);
   }
+
+  @org.junit.jupiter.api.Test
+  void convWeightsAreInitialisedWithPyTorchFans() {
+    // conv 2 → 4 channels, kernel 3: PyTorch's default bound is 1/√(C·k²) = 1/√18 for weights and bias
+    Network net = Network.builder(2 * 5 * 5).inputShape(2, 5, 5).add(new Conv2d(new int[] {2, 5, 5}, 4, 3, 1, 1)).build("mse");
+    double[] w = Init.PYTORCH.init(net, 3);
+    double bound = 1 / Math.sqrt(18);
+    double max = 0;
+    for (double v : w) max = Math.max(max, Math.abs(v));
+    org.junit.jupiter.api.Assertions.assertTrue(max <= bound && max > 0.8 * bound, "max |w| " + max + " vs bound " + bound);
+  }
 }
