@@ -10,6 +10,7 @@ import org.hesse.nn.ActivationLayer;
 import org.hesse.nn.Dense;
 import org.hesse.nn.Layer;
 import org.hesse.nn.Network;
+import org.hesse.nn.Residual;
 import org.hesse.simd.Activation;
 
 /**
@@ -44,6 +45,7 @@ public final class ModelFiles {
       return new Dense(flat(in), spec.out());
     });
     for (Activation a : Activation.values()) BUILDERS.put(a.id, (spec, in, sub) -> new ActivationLayer(a, in));
+    BUILDERS.put("residual", (spec, in, sub) -> new Residual(in, spec.doubleParam("alpha", 1.0), sub.build(spec.sublayers("layers"), in)));
   }
 
   /** Registers a layer type (for extensions; built-in types are registered above). */

@@ -5,6 +5,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.hesse.nn.ActivationLayer;
 import org.hesse.nn.Dense;
 import org.hesse.nn.Layer;
+import org.hesse.nn.Residual;
 
 /** The registry from layer type to its second-order rule: adding a layer type is one entry here. */
 public final class SecondOrderRules {
@@ -13,6 +14,7 @@ public final class SecondOrderRules {
   static {
     register(Dense.class, new DenseSecondOrder());
     register(ActivationLayer.class, new ActivationSecondOrder());
+    register(Residual.class, new ResidualSecondOrder());
   }
 
   private SecondOrderRules() {}
