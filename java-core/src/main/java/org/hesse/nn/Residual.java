@@ -173,11 +173,6 @@ public final class Residual implements Layer {
     return st;
   }
 
-  /** Inner layer j's context in the state of ctx (for callers that run the inner layers themselves). */
-  public LayerContext innerContext(LayerContext ctx, int j) {
-    return state(ctx, 1).children[j];
-  }
-
   @Override
   public void forward(double[] theta, int off, double[] x, double[] z, int batch, LayerContext ctx) {
     State st = state(ctx, batch);

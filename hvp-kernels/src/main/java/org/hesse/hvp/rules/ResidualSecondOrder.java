@@ -39,13 +39,11 @@ public final class ResidualSecondOrder implements SecondOrderRule {
     final double[][] acts;        // acts[j]: output of inner layer j−1 (j = 1..m); the block input is the call's x
     final Object[] preps;
     final LayerContext[] ctxs;    // private contexts holding the inner forward state of this batch
-    final int batch;
     volatile Signals signals;
 
-    Prepared(Residual r, int batch) {
+    Prepared(Residual r) {
       int m = r.layers().size();
       this.r = r;
-      this.batch = batch;
       rules = new SecondOrderRule[m];
       acts = new double[m + 1][];
       preps = new Object[m];
@@ -81,7 +79,7 @@ public final class ResidualSecondOrder implements SecondOrderRule {
   public Object prepare(Layer layer, LayerContext ctx, double[] theta, int off, double[] x, double[] z, int batch) {
     Residual r = (Residual) layer;
     List<Layer> inner = r.layers();
-    Prepared p = new Prepared(r, batch);
+    Prepared p = new Prepared(r);
     Mode mode = ctx == null || ctx.mode() == Mode.TRAIN ? Mode.ANALYSIS : ctx.mode();
     double[] buffers = ctx == null ? null : ctx.buffers();
     int bOff = ctx == null ? 0 : ctx.bufferOffset();
