@@ -14,6 +14,7 @@ import org.hesse.nn.Flatten;
 import org.hesse.nn.Layer;
 import org.hesse.nn.MaxPool2d;
 import org.hesse.nn.Network;
+import org.hesse.nn.Residual;
 import org.hesse.simd.Activation;
 
 /**
@@ -52,6 +53,7 @@ public final class ModelFiles {
     BUILDERS.put("maxpool2d", (spec, in, sub) -> new MaxPool2d(in, requiredInt(spec, "kernel"), spec.intParam("stride", requiredInt(spec, "kernel"))));
     BUILDERS.put("avgpool2d", (spec, in, sub) -> new AvgPool2d(in, requiredInt(spec, "kernel"), spec.intParam("stride", requiredInt(spec, "kernel"))));
     BUILDERS.put("flatten", (spec, in, sub) -> new Flatten(in));
+    BUILDERS.put("residual", (spec, in, sub) -> new Residual(in, spec.doubleParam("alpha", 1.0), sub.build(spec.sublayers("layers"), in)));
   }
 
   /** An integer field the layer cannot do without (conv2d's out_channels, kernel sizes). */

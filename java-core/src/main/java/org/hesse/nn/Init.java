@@ -27,17 +27,22 @@ public enum Init {
   public double[] init(Network net, long seed) {
     double[] theta = new double[net.paramCount()];
     SplittableRandom rng = new SplittableRandom(seed);
-    for (int k = 0; k < net.depth(); k++) {
-      Layer l = net.layer(k);
-      if (l instanceof Dense) {
-        fill(theta, net.offset(k), l.outputSize(), l.inputSize(), rng.split(), l.outputSize());
-      } else if (l instanceof Conv2d) {
-        // PyTorch treats a conv weight [O, C, k, k] as O × (C·k²); Xavier's fan_out is O·k².
-        Conv2d c = (Conv2d) l;
-        fill(theta, net.offset(k), c.outChannels(), c.patch(), rng.split(), c.outChannels() * c.kernel() * c.kernel());
-      }
-    }
+    for (int k = 0; k < net.depth(); k++) initLayer(net.layer(k), theta, net.offset(k), rng);
     return theta;
+  }
+
+  /** Draws one layer's parameters at off; one split generator per weight-carrying layer, in layer order. */
+  private void initLayer(Layer l, double[] theta, int off, SplittableRandom rng) {
+    if (l instanceof Dense) {
+      fill(theta, off, l.outputSize(), l.inputSize(), rng.split(), l.outputSize());
+    } else if (l instanceof Conv2d) {
+      // PyTorch treats a conv weight [O, C, k, k] as O × (C·k²); Xavier's fan_out is O·k².
+      Conv2d c = (Conv2d) l;
+      fill(theta, off, c.outChannels(), c.patch(), rng.split(), c.outChannels() * c.kernel() * c.kernel());
+    } else if (l instanceof Residual) {
+      Residual r = (Residual) l;
+      for (int j = 0; j < r.layers().size(); j++) initLayer(r.layers().get(j), theta, off + r.paramOffset(j), rng);
+    }
   }
 
   /** W (out × in, then out biases) at off; fanOut is Xavier's fan_out (out for dense, O·k² for conv). */

@@ -9,6 +9,7 @@ import org.hesse.nn.Dense;
 import org.hesse.nn.Flatten;
 import org.hesse.nn.Layer;
 import org.hesse.nn.MaxPool2d;
+import org.hesse.nn.Residual;
 
 /** The registry from layer type to its second-order rule: adding a layer type is one entry here. */
 public final class SecondOrderRules {
@@ -21,6 +22,7 @@ public final class SecondOrderRules {
     register(MaxPool2d.class, new MaxPool2dSecondOrder());
     register(AvgPool2d.class, new AvgPool2dSecondOrder());
     register(Flatten.class, new FlattenSecondOrder());
+    register(Residual.class, new ResidualSecondOrder());
   }
 
   private SecondOrderRules() {}

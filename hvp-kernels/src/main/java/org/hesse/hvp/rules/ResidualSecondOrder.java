@@ -1,0 +1,267 @@
+package org.hesse.hvp.rules;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.WeakHashMap;
+import org.hesse.nn.Layer;
+import org.hesse.nn.LayerContext;
+import org.hesse.nn.Mode;
+import org.hesse.nn.Residual;
+
+/**
+ * Second-order rules of a residual block {@code z = x + α·g(x)}, composed from the inner layers' own rules
+ * (each found by {@link SecondOrderRules#of}; nested blocks compose recursively). With ĝ, dĝ the inner
+ * sub-network's forward tangent and R-backprop:
+ * <pre>
+ *   dz    = dx + α·ĝ(dx, v)                      inner JVPs in order
+ *   dg_x  = dg + R-backprop of α·dg through g    inner backwardTangents in reverse order, with the inner
+ *                                                first-order signals g_j (top: α·g); GGN drops their terms
+ *   hv   += each inner layer's R{J_θᵀ g_j}       at its block of the stacked layout
+ * </pre>
+ * The identity path has no second-order term. Stacked layout: the block's tensors are the inner tensors in
+ * order (inner layer j's at local offset P_j + o'), so for k directions inner layer j's stacked block is the
+ * slice {@code [k·P_j, k·(P_j + p_j))} of the block's, laid out exactly as that layer's own stacked layout.
+ *
+ * <p>{@link #prepare} runs the inner forward pass for the batch with private inner contexts (mode and buffers
+ * of the given context; TRAIN is run as ANALYSIS, as the curvature engine does) and caches the inner
+ * activations and each inner rule's {@code prepare} result. The inner first-order signals depend on the
+ * block's output signal g, which {@code prepare} is not given: they are computed on the first
+ * {@link #backwardTangent} (one inner backward pass), cached with a copy of g, and recomputed only if a
+ * different g arrives. Tangent buffers are per thread and per block, sized once and grown on demand.
+ */
+public final class ResidualSecondOrder implements SecondOrderRule {
+
+  /** What one batch's products reuse. Read-only after prepare, except the lazily published signals. */
+  static final class Prepared {
+    final Residual r;
+    final SecondOrderRule[] rules;
+    final double[][] acts;        // acts[j]: output of inner layer j−1 (j = 1..m); the block input is the call's x
+    final Object[] preps;
+    final LayerContext[] ctxs;    // private contexts holding the inner forward state of this batch
+    volatile Signals signals;
+
+    Prepared(Residual r) {
+      int m = r.layers().size();
+      this.r = r;
+      rules = new SecondOrderRule[m];
+      acts = new double[m + 1][];
+      preps = new Object[m];
+      ctxs = new LayerContext[m];
+    }
+  }
+
+  /** The inner first-order signals for one block output signal g. */
+  static final class Signals {
+    final double[] gKey;     // a copy of the block's g they belong to
+    final double[][] grads;  // grads[j]: signal at acts[j] (j = 1..m), grads[m] = α·g
+
+    Signals(double[] gKey, double[][] grads) {
+      this.gKey = gKey;
+      this.grads = grads;
+    }
+  }
+
+  /** Per-thread tangent buffers of one block. */
+  static final class Scratch {
+    int rowsK;
+    int k;
+    double[][] dacts;  // inner tangents of acts[j], j = 1..m−1
+    double[][] dgs;    // tangents of the inner signals, j = 0..m
+    double[][] vs;     // direction slices of the inner parametrised layers
+    double[][] hvs;    // product slices of the inner parametrised layers
+    double[][] cur;    // per inner layer: its input tangent (null = zero)
+  }
+
+  private static final ThreadLocal<Map<Residual, Scratch>> SCRATCH = ThreadLocal.withInitial(WeakHashMap::new);
+
+  @Override
+  public Object prepare(Layer layer, LayerContext ctx, double[] theta, int off, double[] x, double[] z, int batch) {
+    Residual r = (Residual) layer;
+    List<Layer> inner = r.layers();
+    Prepared p = new Prepared(r);
+    Mode mode = ctx == null || ctx.mode() == Mode.TRAIN ? Mode.ANALYSIS : ctx.mode();
+    double[] buffers = ctx == null ? null : ctx.buffers();
+    int bOff = ctx == null ? 0 : ctx.bufferOffset();
+    double[] in = x;
+    for (int j = 0; j < inner.size(); j++) {
+      Layer l = inner.get(j);
+      int lo = off + r.paramOffset(j);
+      p.rules[j] = SecondOrderRules.of(l);
+      p.ctxs[j] = LayerContext.standalone(l, batch, mode, buffers, bOff + r.bufferOffset(j));
+      p.acts[j + 1] = new double[batch * l.outputSize()];
+      l.forward(theta, lo, in, p.acts[j + 1], batch, p.ctxs[j]);
+      p.preps[j] = p.rules[j].prepare(l, p.ctxs[j], theta, lo, in, p.acts[j + 1], batch);
+      in = p.acts[j + 1];
+    }
+    return p;
+  }
+
+  @Override
+  public void jvp(Layer layer, Object prep, double[] theta, int off, double[] x, double[] z,
+                  double[] dx, double[] v, double[] dz, int batch, int k) {
+    Prepared p = (Prepared) prep;
+    Residual r = p.r;
+    int m = r.layers().size();
+    Scratch s = scratch(r, batch, k);
+    double[] in = innerTangents(p, s, theta, off, x, dx, v, m - 1, batch, k);
+    // the last inner layer writes its tangent straight into dz
+    int last = m - 1;
+    double[] vl = slice(r, last, v, s, k);
+    if (in != null || vl != null) {
+      p.rules[last].jvp(r.layers().get(last), p.preps[last], theta, off + r.paramOffset(last), last == 0 ? x : p.acts[last],
+          p.acts[m], in, vl, dz, batch, k);
+    } else {
+      Arrays.fill(dz, 0, batch * k * r.inputSize(), 0.0);
+    }
+    double alpha = r.alpha();
+    int n = batch * k * r.inputSize();
+    if (dx != null) {
+      for (int i = 0; i < n; i++) dz[i] = dx[i] + alpha * dz[i];
+    } else {
+      for (int i = 0; i < n; i++) dz[i] *= alpha;
+    }
+  }
+
+  @Override
+  public void backwardTangent(Layer layer, Object prep, double[] theta, int off, double[] x, double[] z,
+                              double[] g, double[] dg, double[] dx, double[] v,
+                              double[] dgIn, double[] hv, boolean gaussNewton, int batch, int k) {
+    if (dgIn == null && hv == null) return;
+    Prepared p = (Prepared) prep;
+    Residual r = p.r;
+    List<Layer> inner = r.layers();
+    int m = inner.size();
+    Signals sig = signals(p, theta, off, g, batch);
+    Scratch s = scratch(r, batch, k);
+    // the inner input tangents (the JVP of every inner layer but the last)
+    innerTangents(p, s, theta, off, x, dx, v, m - 1, batch, k);
+    // stop at the lowest inner layer whose product or input signal is wanted
+    int low = m;
+    if (dgIn != null) {
+      low = 0;
+    } else {
+      for (int j = 0; j < m; j++) {
+        if (inner.get(j).paramCount() > 0) {
+          low = j;
+          break;
+        }
+      }
+    }
+    int n = batch * k * r.inputSize();
+    double alpha = r.alpha();
+    double[] top = s.dgs[m];
+    for (int i = 0; i < n; i++) top[i] = alpha * dg[i];
+    for (int j = m - 1; j >= low; j--) {
+      Layer l = inner.get(j);
+      int pj = l.paramCount();
+      double[] vj = slice(r, j, v, s, k);
+      double[] hvj = null;
+      if (hv != null && pj > 0) {
+        hvj = s.hvs[j];
+        Arrays.fill(hvj, 0, k * pj, 0.0);
+      }
+      double[] dgInj = j > low || (j == 0 && dgIn != null) ? s.dgs[j] : null;
+      p.rules[j].backwardTangent(l, p.preps[j], theta, off + r.paramOffset(j), j == 0 ? x : p.acts[j], p.acts[j + 1],
+          sig.grads[j + 1], s.dgs[j + 1], s.cur[j], vj, dgInj, hvj, gaussNewton, batch, k);
+      if (hvj != null) {
+        int base = k * r.paramOffset(j);
+        for (int i = 0, e = k * pj; i < e; i++) hv[base + i] += hvj[i];
+      }
+    }
+    if (dgIn != null) {
+      double[] d0 = s.dgs[0];
+      for (int i = 0; i < n; i++) dgIn[i] = dg[i] + d0[i];
+    }
+  }
+
+  /**
+   * Runs the JVPs of inner layers 0..upTo−1, recording each layer's input tangent in s.cur (null = zero);
+   * returns the tangent at the input of layer upTo.
+   */
+  private static double[] innerTangents(Prepared p, Scratch s, double[] theta, int off, double[] x, double[] dx,
+                                        double[] v, int upTo, int batch, int k) {
+    Residual r = p.r;
+    double[] in = dx;
+    s.cur[0] = dx;
+    for (int j = 0; j < upTo; j++) {
+      double[] vj = slice(r, j, v, s, k);
+      if (in == null && vj == null) {
+        s.cur[j + 1] = null;
+        continue;
+      }
+      double[] out = s.dacts[j + 1];
+      p.rules[j].jvp(r.layers().get(j), p.preps[j], theta, off + r.paramOffset(j), j == 0 ? x : p.acts[j],
+          p.acts[j + 1], in, vj, out, batch, k);
+      s.cur[j + 1] = out;
+      in = out;
+    }
+    return in;
+  }
+
+  /** Inner layer j's slice of the stacked direction v (null when v is null or the layer has no parameters). */
+  private static double[] slice(Residual r, int j, double[] v, Scratch s, int k) {
+    int pj = r.layers().get(j).paramCount();
+    if (v == null || pj == 0) return null;
+    System.arraycopy(v, k * r.paramOffset(j), s.vs[j], 0, k * pj);
+    return s.vs[j];
+  }
+
+  /** The inner first-order signals for g: cached, recomputed (one inner backward pass) when g differs. */
+  private static Signals signals(Prepared p, double[] theta, int off, double[] g, int batch) {
+    int n = batch * p.r.inputSize();
+    Signals s = p.signals;
+    if (s != null && Arrays.equals(s.gKey, 0, n, g, 0, n)) return s;
+    synchronized (p) {
+      s = p.signals;
+      if (s != null && Arrays.equals(s.gKey, 0, n, g, 0, n)) return s;
+      Residual r = p.r;
+      List<Layer> inner = r.layers();
+      int m = inner.size();
+      double[][] grads = new double[m + 1][];
+      for (int j = 1; j <= m; j++) grads[j] = new double[batch * inner.get(j - 1).outputSize()];
+      for (int i = 0; i < n; i++) grads[m][i] = r.alpha() * g[i];
+      // Layer.backward also accumulates parameter gradients at network offsets: a throw-away full-length target
+      double[] gTheta = new double[theta.length];
+      for (int j = m - 1; j >= 1; j--) {
+        inner.get(j).backward(theta, off + r.paramOffset(j), p.acts[j], p.acts[j + 1], grads[j + 1], grads[j], gTheta,
+            batch, p.ctxs[j]);
+      }
+      s = new Signals(Arrays.copyOf(g, n), grads);
+      p.signals = s;
+      return s;
+    }
+  }
+
+  /** This thread's buffers for block r, large enough for batch rows and k directions. */
+  private static Scratch scratch(Residual r, int batch, int k) {
+    Map<Residual, Scratch> map = SCRATCH.get();
+    Scratch s = map.get(r);
+    int rowsK = batch * k;
+    if (s != null && s.rowsK >= rowsK && s.k >= k) return s;
+    List<Layer> inner = r.layers();
+    int m = inner.size();
+    int cr = Math.max(rowsK, s == null ? 0 : s.rowsK);
+    int ck = Math.max(k, s == null ? 0 : s.k);
+    s = new Scratch();
+    s.rowsK = cr;
+    s.k = ck;
+    s.dacts = new double[m + 1][];
+    s.dgs = new double[m + 1][];
+    s.vs = new double[m][];
+    s.hvs = new double[m][];
+    s.cur = new double[m][];
+    s.dgs[0] = new double[cr * r.inputSize()];
+    for (int j = 0; j < m; j++) {
+      Layer l = inner.get(j);
+      s.dgs[j + 1] = new double[cr * l.outputSize()];
+      if (j + 1 < m) s.dacts[j + 1] = new double[cr * l.outputSize()];
+      if (l.paramCount() > 0) {
+        s.vs[j] = new double[ck * l.paramCount()];
+        s.hvs[j] = new double[ck * l.paramCount()];
+      }
+    }
+    map.put(r, s);
+    return s;
+  }
+}
