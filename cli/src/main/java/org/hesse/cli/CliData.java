@@ -15,18 +15,45 @@ import org.hesse.nn.Network;
 final class CliData {
   private CliData() {}
 
-  /** A bundled data set by name, or a file: CSV (with target columns), LibSVM (.svm/.libsvm). */
+  /** Fashion-MNIST's location when Debian's dataset-fashion-mnist is installed. */
+  static final Path FASHION_MNIST = Path.of("/usr/share/datasets/fashion-mnist");
+
+  /** Names besides the bundled ones: Fashion-MNIST's training and test images (Debian package, not bundled). */
+  static final String FASHION_TRAIN = "fashion-mnist";
+  static final String FASHION_TEST = "fashion-mnist-test";
+
   static Dataset load(String dataset, Path file, String target, Dataset.Task task) throws IOException {
+    return load(dataset, file, target, task, 0);
+  }
+
+  /**
+   * A bundled data set by name, Fashion-MNIST ({@value #FASHION_TRAIN}, {@value #FASHION_TEST}), or a file: CSV
+   * (with target columns) or LibSVM (.svm/.libsvm). limit &gt; 0 keeps the first rows only.
+   */
+  static Dataset load(String dataset, Path file, String target, Dataset.Task task, int limit) throws IOException {
     if (dataset != null && file != null) throw new IllegalArgumentException("give either --dataset or --data, not both");
-    if (dataset != null) return BundledDatasets.load(dataset);
+    if (FASHION_TRAIN.equals(dataset) || FASHION_TEST.equals(dataset)) {
+      if (!java.nio.file.Files.isDirectory(FASHION_MNIST)) {
+        throw new IllegalArgumentException(dataset + ": " + FASHION_MNIST + " not found; install Debian's dataset-fashion-mnist");
+      }
+      return Idx.fashionMnist(FASHION_MNIST, FASHION_TRAIN.equals(dataset) ? "train" : "t10k", limit);
+    }
+    if (dataset != null) return limit(BundledDatasets.load(dataset), limit);
     if (file == null) throw new IllegalArgumentException("no data: give --dataset NAME (one of " + BundledDatasets.names() + ") or --data FILE");
     String name = file.getFileName().toString().toLowerCase();
-    if (name.endsWith(".svm") || name.endsWith(".libsvm")) return LibSvm.read(file, task, 0);
+    if (name.endsWith(".svm") || name.endsWith(".libsvm")) return limit(LibSvm.read(file, task, 0), limit);
     if (target == null || target.isBlank()) {
       throw new IllegalArgumentException("--target is required with a CSV file: the target column(s), e.g. label or y0,y1");
     }
     List<String> cols = Arrays.stream(target.split(",")).map(String::trim).toList();
-    return Csv.read(file, task, cols);
+    return limit(Csv.read(file, task, cols), limit);
+  }
+
+  static Dataset limit(Dataset d, int limit) {
+    if (limit <= 0 || limit >= d.size()) return d;
+    int[] idx = new int[limit];
+    for (int i = 0; i < limit; i++) idx[i] = i;
+    return d.rows(idx);
   }
 
   /** Targets as the loss expects them: class indices as doubles for cross-entropy, values for mse. */
@@ -63,8 +90,4 @@ final class CliData {
     return "mse".equals(loss) ? Dataset.Task.REGRESSION : Dataset.Task.CLASSIFICATION;
   }
 
-  /** Fashion-MNIST from Debian's dataset-fashion-mnist, if installed. */
-  static Dataset fashionMnist(boolean train, int limit) throws IOException {
-    return Idx.fashionMnist(Path.of("/usr/share/datasets/fashion-mnist"), train ? "train" : "t10k", limit);
-  }
 }

@@ -35,8 +35,14 @@ public final class SpectrumCommand implements Callable<Integer> {
   @Option(names = "--weights", required = true, description = "Weights (safetensors, state-dict names).")
   Path weights;
 
-  @Option(names = "--data", required = true, description = "Data (CSV with a header, or LibSVM).")
+  @Option(names = "--data", description = "Data (CSV with a header, or LibSVM).")
   Path data;
+
+  @Option(names = "--dataset", description = "A bundled data set or fashion-mnist / fashion-mnist-test instead of --data.")
+  String dataset;
+
+  @Option(names = "--limit", defaultValue = "0", description = "Use only the first N rows (0 = all).")
+  int limit;
 
   @Option(names = "--target", description = "Target column(s) of the CSV, e.g. label or y0,y1.")
   String target;
@@ -86,7 +92,7 @@ public final class SpectrumCommand implements Callable<Integer> {
     long t0 = System.nanoTime();
     Network net = ModelFiles.network(ModelSpec.read(model));
     double[] theta = ModelFiles.readParameters(net, weights);
-    Dataset d = CliData.load(null, data, target, CliData.taskOf(net.loss().name()));
+    Dataset d = CliData.load(dataset, data, target, CliData.taskOf(net.loss().name()), limit);
     CliData.checkFeatures(d, net);
     double[] y = CliData.targets(d, net);
     List<Integer> selected = selectLayers(net, layers);

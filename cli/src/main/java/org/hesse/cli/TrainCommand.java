@@ -73,15 +73,15 @@ public final class TrainCommand implements Callable<Integer> {
     final double[] valX;
     final double[] valY;
 
-    Prepared(TrainingOptions o, Dataset data, Network net, double[] theta, Split split) {
+    Prepared(TrainingOptions o, Dataset data, Network net, double[] theta, Dataset train, Dataset val) {
       this.o = o;
       this.data = data;
       this.net = net;
       this.theta = theta;
-      this.trainX = split.train().x();
-      this.trainY = CliData.targets(split.train(), net);
-      this.valX = split.validation().size() == 0 ? null : split.validation().x();
-      this.valY = split.validation().size() == 0 ? null : CliData.targets(split.validation(), net);
+      this.trainX = train.x();
+      this.trainY = CliData.targets(train, net);
+      this.valX = val == null ? null : val.x();
+      this.valY = val == null ? null : CliData.targets(val, net);
     }
 
     Trainer trainer(org.hesse.train.EpochListener listener, Path metrics) {
@@ -105,6 +105,7 @@ public final class TrainCommand implements Callable<Integer> {
       Map<String, Object> c = new LinkedHashMap<>();
       c.put("dataset", o.dataset != null ? o.dataset : String.valueOf(o.data));
       c.put("samples", data.size());
+      c.put("limit", o.limit);
       c.put("train_samples", trainX.length / net.inputSize());
       c.put("validation_samples", valX == null ? 0 : valX.length / net.inputSize());
       c.put("model", o.model);
@@ -126,11 +127,14 @@ public final class TrainCommand implements Callable<Integer> {
 
   /** The options shared by train and analyze. */
   public static final class TrainingOptions {
-    @Option(names = "--dataset", description = "Bundled data set: iris, wine, breast_cancer, digits, diabetes.")
+    @Option(names = "--dataset", description = "Bundled data set (iris, wine, breast_cancer, digits, diabetes) or fashion-mnist (Debian package).")
     String dataset;
 
     @Option(names = "--data", description = "Data file (CSV with a header, or LibSVM .svm).")
     Path data;
+
+    @Option(names = "--limit", defaultValue = "0", description = "Use only the first N rows of the data (0 = all).")
+    int limit;
 
     @Option(names = "--target", description = "Target column(s) of a CSV file, e.g. label or y0,y1.")
     String target;
@@ -185,20 +189,26 @@ public final class TrainCommand implements Callable<Integer> {
       if ("classification".equals(task)) t = Dataset.Task.CLASSIFICATION;
       else if ("regression".equals(task)) t = Dataset.Task.REGRESSION;
       else throw new IllegalArgumentException("--task: expected classification or regression, got '" + task + "'");
-      Dataset d = CliData.load(dataset, data, target, t);
-      Split split = d.isClassification() ? Split.stratified(d, validation, seed) : Split.of(d, validation, seed);
-      Dataset train = split.train();
-      Dataset val = split.validation();
+      Dataset d = CliData.load(dataset, data, target, t, limit);
+      if (validation < 0 || validation >= 1) {
+        throw new IllegalArgumentException("--validation: expected a fraction in [0, 1), got " + validation);
+      }
+      Dataset train = d;
+      Dataset val = null;
+      if (validation > 0) {
+        Split split = d.isClassification() ? Split.stratified(d, validation, seed) : Split.of(d, validation, seed);
+        train = split.train();
+        val = split.validation().size() == 0 ? null : split.validation();
+      }
       if (standardize) {
         Standardizer st = Standardizer.fit(train);
         train = st.apply(train);
-        val = val.size() == 0 ? val : st.apply(val);
-        split = new Split(train, val, split.trainIndex(), split.validationIndex());
+        val = val == null ? null : st.apply(val);
       }
       Network net = ModelFiles.network(modelSpec(d));
       CliData.checkFeatures(d, net);
       double[] theta = Init.byName(init).init(net, seed);
-      return new Prepared(this, d, net, theta, split);
+      return new Prepared(this, d, net, theta, train, val);
     }
 
     ModelSpec modelSpec(Dataset d) throws java.io.IOException {
