@@ -5,7 +5,8 @@ import org.hesse.linalg.Linalg;
 import org.netlib.util.intW;
 
 /**
- * Seeded parameter initialisers for dense layers (activations have no parameters). The same seed gives the
+ * Seeded parameter initialisers for dense layers (activations have no parameters; batch and layer norm get
+ * γ = 1, β = 0 whatever the scheme, drawing nothing). The same seed gives the
  * same bits. Schemes:
  * <ul>
  *   <li>{@code pytorch}: nn.Linear's default, W and b ~ U(−1/√in, 1/√in).</li>
@@ -29,6 +30,9 @@ public enum Init {
     SplittableRandom rng = new SplittableRandom(seed);
     for (int k = 0; k < net.depth(); k++) {
       Layer l = net.layer(k);
+      // normalisation layers start at γ = 1, β = 0 (PyTorch's reset_parameters); they draw nothing
+      if (l instanceof BatchNorm bn) bn.initParameters(theta, net.offset(k));
+      if (l instanceof LayerNorm ln) ln.initParameters(theta, net.offset(k));
       if (!(l instanceof Dense)) continue;
       Dense d = (Dense) l;
       fill(theta, net.offset(k), d.outputSize(), d.inputSize(), rng.split());

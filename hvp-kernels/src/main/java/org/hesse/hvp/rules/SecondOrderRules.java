@@ -3,7 +3,10 @@ package org.hesse.hvp.rules;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.hesse.nn.ActivationLayer;
+import org.hesse.nn.BatchNorm;
 import org.hesse.nn.Dense;
+import org.hesse.nn.Dropout;
+import org.hesse.nn.LayerNorm;
 import org.hesse.nn.Layer;
 
 /** The registry from layer type to its second-order rule: adding a layer type is one entry here. */
@@ -13,6 +16,9 @@ public final class SecondOrderRules {
   static {
     register(Dense.class, new DenseSecondOrder());
     register(ActivationLayer.class, new ActivationSecondOrder());
+    register(BatchNorm.class, new BatchNormSecondOrder());
+    register(LayerNorm.class, new LayerNormSecondOrder());
+    register(Dropout.class, new DropoutSecondOrder());
   }
 
   private SecondOrderRules() {}
