@@ -23,6 +23,10 @@ import java.util.List;
  * {@code running_mean} [C] (0), {@code running_var} [C] (1), {@code num_batches_tracked} [] (0; an I64 in
  * PyTorch's state dict, a double here).
  *
+ * <p>Curvature: in ANALYSIS (and TRAIN, which the curvature engine runs as ANALYSIS) the samples of a batch are
+ * coupled, so a data set's Hessian depends on its partition into batches; {@code Curvature.of(..., batchSize)}
+ * makes it explicit: contiguous rows, batchSize at a time, the last batch partial. In EVAL there is no coupling.
+ *
  * <p>Model JSON: {@code {"type": "batchnorm", "eps": 1e-5, "momentum": 0.1}} (both optional); 1d or 2d follows the
  * input shape. PyTorch's {@code momentum=None} (cumulative average) is not supported.
  */

@@ -25,7 +25,9 @@ import org.hesse.nn.Workspace;
  *       {@link EpochMetrics#runningLoss()}), and likewise on the validation set when one is given;</li>
  *   <li>steps run in {@link Mode#TRAIN} (BN batch statistics with running-statistics updates in the buffer
  *       vector, dropout drawn from a generator seeded from the seed but independent of the shuffling one);
- *       evaluations in {@link Mode#EVAL} (running statistics, no dropout), as PyTorch's train()/eval();</li>
+ *       evaluations in {@link Mode#EVAL} (running statistics, no dropout), as PyTorch's train()/eval(). As in
+ *       PyTorch, a BN layer refuses a training batch with one value per channel (e.g. a last batch of 1 row): pick
+ *       a batch size that does not leave one;</li>
  *   <li>the metrics are appended to the history, the CSV file (if any) is rewritten atomically, and the
  *       listener (if any) is called with a copy of θ.</li>
  * </ul>
