@@ -8,9 +8,12 @@ import java.util.List;
 import java.util.Map;
 import org.hesse.nn.ActivationLayer;
 import org.hesse.nn.AvgPool2d;
+import org.hesse.nn.BatchNorm;
 import org.hesse.nn.Conv2d;
 import org.hesse.nn.Dense;
+import org.hesse.nn.Dropout;
 import org.hesse.nn.Flatten;
+import org.hesse.nn.LayerNorm;
 import org.hesse.nn.Layer;
 import org.hesse.nn.MaxPool2d;
 import org.hesse.nn.Network;
@@ -54,6 +57,10 @@ public final class ModelFiles {
     BUILDERS.put("avgpool2d", (spec, in, sub) -> new AvgPool2d(in, requiredInt(spec, "kernel"), spec.intParam("stride", requiredInt(spec, "kernel"))));
     BUILDERS.put("flatten", (spec, in, sub) -> new Flatten(in));
     BUILDERS.put("residual", (spec, in, sub) -> new Residual(in, spec.doubleParam("alpha", 1.0), sub.build(spec.sublayers("layers"), in)));
+    BUILDERS.put("batchnorm", (spec, in, sub) -> new BatchNorm(in, spec.doubleParam("eps", BatchNorm.DEFAULT_EPS),
+        spec.doubleParam("momentum", BatchNorm.DEFAULT_MOMENTUM)));
+    BUILDERS.put("layernorm", (spec, in, sub) -> new LayerNorm(in, spec.doubleParam("eps", LayerNorm.DEFAULT_EPS)));
+    BUILDERS.put("dropout", (spec, in, sub) -> new Dropout(in, spec.doubleParam("p", Dropout.DEFAULT_P)));
   }
 
   /** An integer field the layer cannot do without (conv2d's out_channels, kernel sizes). */
@@ -153,6 +160,29 @@ public final class ModelFiles {
     return parameters(net, Safetensors.read(file));
   }
 
+  /**
+   * The buffer vector (BN running statistics, ...) from named tensors: each buffer present in {@code tensors}
+   * ("k.running_mean", "k.running_var", "k.num_batches_tracked") must have its shape and is taken from there;
+   * absent ones keep their initial values ({@link Network#initialBuffers()}). Any dtype is accepted (PyTorch
+   * writes num_batches_tracked as I64). Empty for networks without buffers.
+   */
+  public static double[] buffers(Network net, Map<String, Tensor> tensors) {
+    double[] b = net.initialBuffers();
+    for (Network.NamedTensor t : net.bufferTensors().values()) {
+      if (!tensors.containsKey(t.name)) continue;
+      long[] shape = new long[t.shape.length];
+      for (int i = 0; i < shape.length; i++) shape[i] = t.shape[i];
+      Tensor found = Safetensors.requireShape(tensors, t.name, shape);
+      System.arraycopy(found.data(), 0, b, t.offset, t.size());
+    }
+    return b;
+  }
+
+  /** The buffers stored in a safetensors file, defaults for those absent (see {@link #buffers(Network, Map)}). */
+  public static double[] readBuffers(Network net, Path file) throws IOException {
+    return buffers(net, Safetensors.read(file));
+  }
+
   /** Named F64 tensors of a flat parameter vector, in state-dict order. */
   public static Map<String, Tensor> tensors(Network net, double[] theta) {
     if (theta.length != net.paramCount()) {
@@ -169,8 +199,52 @@ public final class ModelFiles {
     return out;
   }
 
-  /** Writes the weights as F64 safetensors (atomically). */
+  /**
+   * Parameters then buffers as named tensors, per layer in state-dict order (layer k's parameters, then its
+   * buffers, as PyTorch's {@code state_dict()}): parameters and float buffers F64, {@code num_batches_tracked}
+   * I64 as PyTorch has it.
+   */
+  public static Map<String, Tensor> tensors(Network net, double[] theta, double[] buffers) {
+    if (buffers == null || buffers.length != net.bufferCount()) {
+      throw new IllegalArgumentException("buffers: expected " + net.bufferCount() + " values, got "
+          + (buffers == null ? "null" : buffers.length));
+    }
+    Map<String, Tensor> params = tensors(net, theta);
+    Map<String, Tensor> out = new LinkedHashMap<>();
+    Map<String, Network.NamedTensor> bufs = net.bufferTensors();
+    for (int k = 0; k < net.depth(); k++) {
+      for (org.hesse.nn.ParamTensor p : net.layer(k).paramTensors()) {
+        String name = k + "." + p.name;
+        out.put(name, params.get(name));
+      }
+      for (org.hesse.nn.ParamTensor p : net.layer(k).bufferTensors()) {
+        Network.NamedTensor t = bufs.get(k + "." + p.name);
+        long[] shape = new long[t.shape.length];
+        for (int i = 0; i < shape.length; i++) shape[i] = t.shape[i];
+        double[] data = new double[t.size()];
+        System.arraycopy(buffers, t.offset, data, 0, data.length);
+        String dtype = p.name.equals("num_batches_tracked") ? "I64" : "F64";
+        out.put(t.name, new Tensor(t.name, dtype, shape, data));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Writes the weights as F64 safetensors (atomically); a network with buffers gets its initial buffers
+   * ({@link Network#initialBuffers()}) so that the file loads into PyTorch strictly: pass the trained ones with
+   * {@link #writeParameters(Network, double[], double[], Path)}.
+   */
   public static void writeParameters(Network net, double[] theta, Path file) throws IOException {
-    Safetensors.write(file, tensors(net, theta).values());
+    if (net.bufferCount() > 0) {
+      writeParameters(net, theta, net.initialBuffers(), file);
+    } else {
+      Safetensors.write(file, tensors(net, theta).values());
+    }
+  }
+
+  /** Writes the weights and the buffers (num_batches_tracked as I64) atomically, in state-dict order. */
+  public static void writeParameters(Network net, double[] theta, double[] buffers, Path file) throws IOException {
+    Safetensors.write(file, tensors(net, theta, buffers).values());
   }
 }

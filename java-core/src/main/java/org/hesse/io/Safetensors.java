@@ -36,7 +36,8 @@ import java.util.Objects;
  * an optional {@code "__metadata__"} object of string to string, then the raw little-endian tensor bytes.
  *
  * <p>Reading converts every supported dtype to {@code double} and keeps the tensors in header order.
- * Writing supports F64 and F32 (F32 rounds to nearest float). Malformed files are reported with
+ * Writing supports F64, F32 (rounds to nearest float) and I64 (integer values only, e.g. BN's
+ * num_batches_tracked). Malformed files are reported with
  * {@link IllegalArgumentException} naming the file and what is wrong; genuine I/O failures stay {@link IOException}.
  */
 public final class Safetensors {
@@ -57,7 +58,7 @@ public final class Safetensors {
         }
     }
 
-    /** Element types: safetensors name and size in bytes. Only F64 and F32 can be written. */
+    /** Element types: safetensors name and size in bytes. Only F64, F32 and I64 can be written. */
     public enum DType {
         F64(8), F32(4), F16(2), BF16(2), I64(8), U64(8), I32(4), U32(4), I16(2), U16(2), I8(1), U8(1), BOOL(1);
 
@@ -136,7 +137,7 @@ public final class Safetensors {
         }
     }
 
-    /** Writes {@code tensors} (dtype F64 or F32 each) atomically to {@code file}, with no metadata. */
+    /** Writes {@code tensors} (dtype F64, F32 or I64 each) atomically to {@code file}, with no metadata. */
     public static void write(Path file, Collection<Tensor> tensors) throws IOException {
         write(file, tensors, Map.of());
     }
@@ -436,9 +437,18 @@ public final class Safetensors {
 
     private static DType writableDType(Tensor t) {
         DType dt = DType.of(t.dtype());
-        if (dt != DType.F64 && dt != DType.F32) {
-            throw new IllegalArgumentException("tensor '" + t.name() + "': can write dtype F64 or F32, found '"
+        if (dt != DType.F64 && dt != DType.F32 && dt != DType.I64) {
+            throw new IllegalArgumentException("tensor '" + t.name() + "': can write dtype F64, F32 or I64, found '"
                     + t.dtype() + "'");
+        }
+        if (dt == DType.I64) {
+            for (double v : t.data()) {
+                // integers up to 2^63 in magnitude; doubles above 2^53 are integers but were rounded already
+                if (v != Math.rint(v) || Math.abs(v) >= 0x1p63) {
+                    throw new IllegalArgumentException("tensor '" + t.name() + "': I64 needs integer values in "
+                            + "(-2^63, 2^63), found " + v);
+                }
+            }
         }
         return dt;
     }
@@ -449,7 +459,9 @@ public final class Safetensors {
         out.write(b.array(), 0, 8);
         out.write(header);
         for (Tensor t : tensors) {
-            boolean f32 = writableDType(t) == DType.F32;
+            DType dt = writableDType(t);
+            boolean f32 = dt == DType.F32;
+            boolean i64 = dt == DType.I64;
             int step = f32 ? 4 : 8;
             double[] d = t.data();
             b.clear();
@@ -460,6 +472,8 @@ public final class Safetensors {
                 }
                 if (f32) {
                     b.putFloat((float) v);
+                } else if (i64) {
+                    b.putLong((long) v);
                 } else {
                     b.putDouble(v);
                 }

@@ -5,7 +5,8 @@ import org.hesse.linalg.Linalg;
 import org.netlib.util.intW;
 
 /**
- * Seeded parameter initialisers for dense and conv layers (activations have no parameters). The same seed gives the
+ * Seeded parameter initialisers for dense and conv layers (activations have no parameters; batch and layer
+ * norm get γ = 1, β = 0 whatever the scheme, drawing nothing). The same seed gives the
  * same bits. Schemes:
  * <ul>
  *   <li>{@code pytorch}: nn.Linear's default, W and b ~ U(−1/√in, 1/√in).</li>
@@ -39,6 +40,11 @@ public enum Init {
       // PyTorch treats a conv weight [O, C, k, k] as O × (C·k²); Xavier's fan_out is O·k².
       Conv2d c = (Conv2d) l;
       fill(theta, off, c.outChannels(), c.patch(), rng.split(), c.outChannels() * c.kernel() * c.kernel());
+    } else if (l instanceof BatchNorm) {
+      // normalisation layers start at γ = 1, β = 0 (PyTorch's reset_parameters); they draw nothing
+      ((BatchNorm) l).initParameters(theta, off);
+    } else if (l instanceof LayerNorm) {
+      ((LayerNorm) l).initParameters(theta, off);
     } else if (l instanceof Residual) {
       Residual r = (Residual) l;
       for (int j = 0; j < r.layers().size(); j++) initLayer(r.layers().get(j), theta, off + r.paramOffset(j), rng);

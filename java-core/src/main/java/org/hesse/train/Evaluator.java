@@ -1,12 +1,14 @@
 package org.hesse.train;
 
 import org.hesse.nn.CrossEntropy;
+import org.hesse.nn.Mode;
 import org.hesse.nn.Network;
 import org.hesse.nn.Workspace;
 
 /**
- * Loss and accuracy of a network over a data set, in contiguous batches of at most {@code maxBatch} rows, each
- * sample weighted 1/N (the same reduction as {@code org.hesse.nn.Objective}). Holds its own workspace, sized
+ * Loss and accuracy of a network over a data set in {@link Mode#EVAL} (as PyTorch's {@code model.eval()}; the
+ * same as the analysis forward pass for networks without batch norm or dropout), in contiguous batches of at
+ * most {@code maxBatch} rows, each sample weighted 1/N (the same reduction as {@code org.hesse.nn.Objective}). Holds its own workspace, sized
  * once: not thread-safe, one per thread (listeners that run forward passes should own one).
  */
 public final class Evaluator {
@@ -17,20 +19,32 @@ public final class Evaluator {
   private final Workspace ws;
   private final double[] yBatch;
   private final boolean classes;
+  private final double[] initialBuffers;
 
   public Evaluator(Network net, int maxBatch) {
     if (maxBatch <= 0) throw new IllegalArgumentException("maxBatch: expected > 0, got " + maxBatch);
     this.net = net;
-    this.ws = net.newWorkspace(maxBatch);
+    this.ws = net.newWorkspace(maxBatch).mode(Mode.EVAL);
     this.yBatch = new double[maxBatch * net.loss().targetWidth(net.outputSize())];
     this.classes = net.loss() instanceof CrossEntropy;
+    this.initialBuffers = net.bufferCount() == 0 ? null : net.initialBuffers();
   }
 
   /**
+   * Evaluates in {@link Mode#EVAL} (PyTorch's {@code model.eval()}: BN running statistics, no dropout) with the
+   * network's initial buffers.
+   *
    * @param x row-major N × input features
    * @param y row-major N × targetWidth targets
    */
   public Result evaluate(double[] theta, double[] x, double[] y) {
+    return evaluate(theta, initialBuffers, x, y);
+  }
+
+  /** As {@link #evaluate(double[], double[], double[])} with the given buffers (read, never written). */
+  public Result evaluate(double[] theta, double[] buffers, double[] x, double[] y) {
+    Trainer.checkBuffers(net, buffers);
+    ws.buffers(buffers);
     int n = Trainer.checkData(net, theta, x, y, "features", "targets");
     int d = net.inputSize();
     int c = net.outputSize();

@@ -7,6 +7,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.hesse.nn.CrossEntropy;
+import org.hesse.nn.Mode;
 import org.hesse.nn.Network;
 import org.hesse.nn.Workspace;
 
@@ -22,6 +23,11 @@ import org.hesse.nn.Workspace;
  *   <li>after each epoch the training loss and accuracy are evaluated over the whole training set at the
  *       epoch's final θ (not the running mean of batch losses, which is reported alongside as
  *       {@link EpochMetrics#runningLoss()}), and likewise on the validation set when one is given;</li>
+ *   <li>steps run in {@link Mode#TRAIN} (BN batch statistics with running-statistics updates in the buffer
+ *       vector, dropout drawn from a generator seeded from the seed but independent of the shuffling one);
+ *       evaluations in {@link Mode#EVAL} (running statistics, no dropout), as PyTorch's train()/eval(). As in
+ *       PyTorch, a BN layer refuses a training batch with one value per channel (e.g. a last batch of 1 row): pick
+ *       a batch size that does not leave one;</li>
  *   <li>the metrics are appended to the history, the CSV file (if any) is rewritten atomically, and the
  *       listener (if any) is called with a copy of θ.</li>
  * </ul>
@@ -32,6 +38,9 @@ import org.hesse.nn.Workspace;
 public final class Trainer {
   /** Default rows per batch of the end-of-epoch evaluations (does not change any value, only the batching). */
   public static final int DEFAULT_EVAL_BATCH = 256;
+
+  /** Mixed into the seed for the dropout generator, which is independent of the shuffling one. */
+  static final long DROPOUT_STREAM = 0x5DEECE66DL * 0x9E3779B97F4A7C15L;
 
   private final Network net;
   private final Optimizer optimizer;
@@ -83,6 +92,23 @@ public final class Trainer {
    *     last step taken (possibly non-finite), and the exception the metrics of the epochs completed before
    */
   public List<EpochMetrics> fit(double[] theta, double[] x, double[] y, double[] xVal, double[] yVal) {
+    return fit(theta, net.bufferCount() == 0 ? null : net.initialBuffers(), x, y, xVal, yVal);
+  }
+
+  /** Trains without validation data, updating {@code buffers} in place. */
+  public List<EpochMetrics> fit(double[] theta, double[] buffers, double[] x, double[] y) {
+    return fit(theta, buffers, x, y, null, null);
+  }
+
+  /**
+   * As {@link #fit(double[], double[], double[], double[], double[])}, with the network's buffer vector (BN
+   * running statistics; null or empty for networks without buffers), which training steps update in place:
+   * steps run in {@link Mode#TRAIN}, evaluations in {@link Mode#EVAL} with these buffers. A listener may read
+   * the caller's array between epochs.
+   */
+  public List<EpochMetrics> fit(double[] theta, double[] buffers, double[] x, double[] y, double[] xVal,
+                                double[] yVal) {
+    checkBuffers(net, buffers);
     int n = checkData(net, theta, x, y, "x", "y");
     if ((xVal == null) != (yVal == null)) {
       throw new IllegalArgumentException("validation: give both xVal and yVal or neither, got "
@@ -100,7 +126,9 @@ public final class Trainer {
     int rowsPerBatch = Math.min(batchSize, n);
     int steps = (n + rowsPerBatch - 1) / rowsPerBatch;
 
-    Workspace ws = net.newWorkspace(rowsPerBatch);
+    // dropout draws from its own stream, so networks without it shuffle (and train) bit for bit as before
+    Workspace ws = net.newWorkspace(rowsPerBatch).mode(Mode.TRAIN).buffers(buffers)
+        .rng(new SplittableRandom(seed ^ DROPOUT_STREAM));
     double[] yBatch = new double[rowsPerBatch * tw];
     double[] grad = new double[net.paramCount()];
     double[] view = new double[net.paramCount()];
@@ -111,8 +139,8 @@ public final class Trainer {
     long totalSteps = 0;
 
     if (evaluateInitial) {
-      Evaluator.Result tr = evaluator.evaluate(theta, x, y);
-      Evaluator.Result va = xVal == null ? null : evaluator.evaluate(theta, xVal, yVal);
+      Evaluator.Result tr = evaluator.evaluate(theta, buffers, x, y);
+      Evaluator.Result va = xVal == null ? null : evaluator.evaluate(theta, buffers, xVal, yVal);
       checkEvaluation(tr, va, 0, 0, steps, history);
       record(new EpochMetrics(0, 0, Double.NaN, tr.loss(), tr.accuracy(), va == null ? Double.NaN : va.loss(),
           va == null ? Double.NaN : va.accuracy(), Double.NaN, Double.NaN), theta, view, history);
@@ -154,8 +182,8 @@ public final class Trainer {
         optimizer.step(theta, grad, lr);
         totalSteps++;
       }
-      Evaluator.Result tr = evaluator.evaluate(theta, x, y);
-      Evaluator.Result va = xVal == null ? null : evaluator.evaluate(theta, xVal, yVal);
+      Evaluator.Result tr = evaluator.evaluate(theta, buffers, x, y);
+      Evaluator.Result va = xVal == null ? null : evaluator.evaluate(theta, buffers, xVal, yVal);
       checkEvaluation(tr, va, epoch, steps, steps, history);
       record(new EpochMetrics(epoch, totalSteps, lr, tr.loss(), tr.accuracy(),
           va == null ? Double.NaN : va.loss(), va == null ? Double.NaN : va.accuracy(),
@@ -184,6 +212,15 @@ public final class Trainer {
     if (listener != null) {
       System.arraycopy(theta, 0, view, 0, theta.length);
       listener.onEpoch(m, view);
+    }
+  }
+
+  /** Checks a buffer vector against the network (null is fine when it has none). */
+  static void checkBuffers(Network net, double[] buffers) {
+    int len = buffers == null ? 0 : buffers.length;
+    if (len != net.bufferCount()) {
+      throw new IllegalArgumentException("buffers: expected " + net.bufferCount() + " values (running statistics), got "
+          + (buffers == null ? "null" : len));
     }
   }
 

@@ -157,11 +157,34 @@ class SafetensorsTest {
     }
 
     @Test
+    void writesI64AsLittleEndianLongs() throws IOException {
+        Path f = dir.resolve("i.safetensors");
+        Safetensors.write(f, List.of(new Tensor("0.num_batches_tracked", "I64", new long[]{}, new double[]{300}),
+                new Tensor("v", "I64", new long[]{2}, new double[]{-7, 1L << 53})));
+        byte[] raw = Files.readAllBytes(f);
+        ByteBuffer b = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
+        long hlen = b.getLong(0);
+        String header = new String(raw, 8, (int) hlen, java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(header.contains("\"dtype\":\"I64\""), header);
+        // the data section read by hand: three 8-byte two's-complement integers in file order
+        assertEquals(300L, b.getLong((int) (8 + hlen)));
+        assertEquals(-7L, b.getLong((int) (8 + hlen + 8)));
+        assertEquals(1L << 53, b.getLong((int) (8 + hlen + 16)));
+        Tensor t = Safetensors.read(f).get("0.num_batches_tracked");
+        assertEquals("I64", t.dtype());
+        assertEquals(0, t.rank());
+        assertEquals(300.0, t.data()[0], 0.0);
+    }
+
+    @Test
     void writeRejectsUnwritableInput() {
         Path f = dir.resolve("x.safetensors");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Safetensors.write(f,
-                List.of(new Tensor("i", "I64", new long[]{1}, new double[]{1}))));
-        assertTrue(e.getMessage().contains("'i'") && e.getMessage().contains("F64 or F32"), e.getMessage());
+                List.of(new Tensor("i", "I32", new long[]{1}, new double[]{1}))));
+        assertTrue(e.getMessage().contains("'i'") && e.getMessage().contains("F64, F32 or I64"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Safetensors.write(f,
+                List.of(new Tensor("n", "I64", new long[]{2}, new double[]{1, 2.5}))));
+        assertTrue(e.getMessage().contains("'n'") && e.getMessage().contains("2.5"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Safetensors.write(f, List.of(
                 Tensor.f64("a", new long[]{1}, new double[1]), Tensor.f64("a", new long[]{1}, new double[1]))));
         assertTrue(e.getMessage().contains("duplicate name 'a'"), e.getMessage());

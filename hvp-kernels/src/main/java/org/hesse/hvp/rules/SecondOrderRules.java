@@ -4,9 +4,12 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.hesse.nn.ActivationLayer;
 import org.hesse.nn.AvgPool2d;
+import org.hesse.nn.BatchNorm;
 import org.hesse.nn.Conv2d;
 import org.hesse.nn.Dense;
+import org.hesse.nn.Dropout;
 import org.hesse.nn.Flatten;
+import org.hesse.nn.LayerNorm;
 import org.hesse.nn.Layer;
 import org.hesse.nn.MaxPool2d;
 import org.hesse.nn.Residual;
@@ -23,6 +26,9 @@ public final class SecondOrderRules {
     register(AvgPool2d.class, new AvgPool2dSecondOrder());
     register(Flatten.class, new FlattenSecondOrder());
     register(Residual.class, new ResidualSecondOrder());
+    register(BatchNorm.class, new BatchNormSecondOrder());
+    register(LayerNorm.class, new LayerNormSecondOrder());
+    register(Dropout.class, new DropoutSecondOrder());
   }
 
   private SecondOrderRules() {}

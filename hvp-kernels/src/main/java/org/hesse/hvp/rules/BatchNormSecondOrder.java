@@ -1,0 +1,222 @@
+package org.hesse.hvp.rules;
+
+import java.util.Arrays;
+import org.hesse.nn.BatchNorm;
+import org.hesse.nn.Layer;
+import org.hesse.nn.LayerContext;
+import org.hesse.nn.Mode;
+
+/**
+ * Second-order rules of batch normalisation {@code y = γ x̂ + β}, per channel c over the m = batch·S values of
+ * the batch (S spatial positions per sample); "mean" below is over those m values, separately for every
+ * direction j of the k-direction layout. With {@code s = √(σ² + ε)}, {@code x̂ = (x − μ)/s}, the direction
+ * (dx, v_γ, v_β), the gradient signal g at y and its tangent dg:
+ *
+ * <p><b>Batch statistics</b> (ANALYSIS; TRAIN is run as ANALYSIS by the curvature engine). The samples are
+ * coupled: the Hessian over a data set depends on its partition into batches, which {@code Curvature} makes
+ * explicit (contiguous batches of batchSize rows, the last partial).
+ * <pre>
+ *   r    = mean(x̂·dx)                                     (= ds)
+ *   dx̂   = (dx − mean(dx))/s − x̂·r/s
+ *   dy   = γ dx̂ + v_γ x̂ + v_β
+ *   gx   = a·A,  a = γ/s,  A = g − mean(g) − x̂·mean(g·x̂)   (the VJP)
+ *   dgx  = a (dg − mean(dg) − x̂·mean(dg·x̂))                 [GGN: this term only]
+ *        + (v_γ/s − a r/s)·A − a (dx̂·mean(g·x̂) + x̂·mean(g·dx̂))
+ *   (Hv)_γ += Σ dg·x̂ + Σ g·dx̂                              [GGN: Σ dg·x̂]
+ *   (Hv)_β += Σ dg
+ * </pre>
+ * ({@code mean(g·dx̂) = (Σ g·dx − mean(dx)·Σ g − r·Σ g·x̂)/(m s)}.)
+ *
+ * <p><b>Running statistics</b> (EVAL): a per-channel affine map, {@code x̂ = (x − running_mean)/s_r},
+ * <pre>
+ *   dy = (γ/s_r) dx + v_γ x̂ + v_β
+ *   dgx = (γ/s_r) dg + (v_γ/s_r) g                            [GGN: first term]
+ *   (Hv)_γ += Σ dg·x̂ + Σ g·dx/s_r                            [GGN: Σ dg·x̂]
+ *   (Hv)_β += Σ dg
+ * </pre>
+ */
+public final class BatchNormSecondOrder implements SecondOrderRule {
+
+  /** The statistics of one batch and its x̂ (batch × width). */
+  static final class Prep {
+    final boolean batchStats;
+    final double[] invStd;
+    final double[] xhat;
+
+    Prep(boolean batchStats, double[] invStd, double[] xhat) {
+      this.batchStats = batchStats;
+      this.invStd = invStd;
+      this.xhat = xhat;
+    }
+  }
+
+  @Override
+  public Object prepare(Layer layer, LayerContext ctx, double[] theta, int off, double[] x, double[] z, int batch) {
+    BatchNorm bn = (BatchNorm) layer;
+    int C = bn.channels();
+    int S = bn.spatial();
+    int w = bn.inputSize();
+    double[] mean = new double[C];
+    double[] invStd = new double[C];
+    // TRAIN is differentiated as ANALYSIS: batch statistics, nothing updated
+    Mode mode = ctx.mode() == Mode.EVAL ? Mode.EVAL : Mode.ANALYSIS;
+    bn.normalisation(x, batch, mode, ctx.buffers(), ctx.bufferOffset(), mean, invStd);
+    double[] xhat = new double[batch * w];
+    for (int n = 0; n < batch; n++) {
+      for (int c = 0; c < C; c++) {
+        int o = n * w + c * S;
+        for (int p = 0; p < S; p++) xhat[o + p] = (x[o + p] - mean[c]) * invStd[c];
+      }
+    }
+    return new Prep(mode != Mode.EVAL, invStd, xhat);
+  }
+
+  @Override
+  public void jvp(Layer layer, Object prep, double[] theta, int off, double[] x, double[] z,
+                  double[] dx, double[] v, double[] dz, int batch, int k) {
+    BatchNorm bn = (BatchNorm) layer;
+    Prep pr = (Prep) prep;
+    int C = bn.channels();
+    int S = bn.spatial();
+    int w = bn.inputSize();
+    if (dx == null && v == null) {
+      Arrays.fill(dz, 0, batch * k * w, 0.0);
+      return;
+    }
+    double m = (double) batch * S;
+    double[] xh = pr.xhat;
+    for (int j = 0; j < k; j++) {
+      for (int c = 0; c < C; c++) {
+        double is = pr.invStd[c];
+        double gamma = theta[off + c];
+        double vg = v == null ? 0 : v[j * C + c];
+        double vb = v == null ? 0 : v[k * C + j * C + c];
+        double mdx = 0;
+        double r = 0;
+        if (dx != null && pr.batchStats) {
+          double sdx = 0;
+          double sxdx = 0;
+          for (int n = 0; n < batch; n++) {
+            int o = (n * k + j) * w + c * S;
+            int ox = n * w + c * S;
+            for (int p = 0; p < S; p++) {
+              sdx += dx[o + p];
+              sxdx += xh[ox + p] * dx[o + p];
+            }
+          }
+          mdx = sdx / m;
+          r = sxdx / m;
+        }
+        double a = gamma * is;
+        for (int n = 0; n < batch; n++) {
+          int o = (n * k + j) * w + c * S;
+          int ox = n * w + c * S;
+          for (int p = 0; p < S; p++) {
+            double xv = xh[ox + p];
+            // batch: γ dx̂ = a (dx − mean(dx) − x̂ r); running statistics: mdx = r = 0
+            double t = dx == null ? 0 : a * (dx[o + p] - mdx - xv * r);
+            dz[o + p] = t + vg * xv + vb;
+          }
+        }
+      }
+    }
+  }
+
+  @Override
+  public void backwardTangent(Layer layer, Object prep, double[] theta, int off, double[] x, double[] z,
+                              double[] g, double[] dg, double[] dx, double[] v,
+                              double[] dgIn, double[] hv, boolean gaussNewton, int batch, int k) {
+    BatchNorm bn = (BatchNorm) layer;
+    Prep pr = (Prep) prep;
+    int C = bn.channels();
+    int S = bn.spatial();
+    int w = bn.inputSize();
+    double m = (double) batch * S;
+    double[] xh = pr.xhat;
+    boolean full = !gaussNewton;
+    for (int c = 0; c < C; c++) {
+      double is = pr.invStd[c];
+      double a = theta[off + c] * is;
+      // g's sums do not depend on the direction
+      double sg = 0;
+      double sgx = 0;
+      if (full) {
+        for (int n = 0; n < batch; n++) {
+          int o = n * w + c * S;
+          for (int p = 0; p < S; p++) {
+            sg += g[o + p];
+            sgx += g[o + p] * xh[o + p];
+          }
+        }
+      }
+      for (int j = 0; j < k; j++) {
+        double sdg = 0;
+        double sdgx = 0;
+        double sdx = 0;
+        double sxdx = 0;
+        double sgdx = 0;
+        for (int n = 0; n < batch; n++) {
+          int o = (n * k + j) * w + c * S;
+          int ox = n * w + c * S;
+          for (int p = 0; p < S; p++) {
+            double d = dg[o + p];
+            sdg += d;
+            sdgx += d * xh[ox + p];
+            if (full && dx != null) {
+              double e = dx[o + p];
+              sdx += e;
+              sxdx += xh[ox + p] * e;
+              sgdx += g[ox + p] * e;
+            }
+          }
+        }
+        double vg = full && v != null ? v[j * C + c] : 0;
+        if (!pr.batchStats) {
+          // running statistics: an affine map
+          if (hv != null) {
+            hv[j * C + c] += sdgx + (full ? sgdx * is : 0);
+            hv[k * C + j * C + c] += sdg;
+          }
+          if (dgIn != null) {
+            double b = vg * is;
+            for (int n = 0; n < batch; n++) {
+              int o = (n * k + j) * w + c * S;
+              int ox = n * w + c * S;
+              for (int p = 0; p < S; p++) dgIn[o + p] = a * dg[o + p] + (full ? b * g[ox + p] : 0);
+            }
+          }
+          continue;
+        }
+        double mdx = sdx / m;
+        double r = sxdx / m;
+        // Σ g·dx̂ = (Σ g·dx − mean(dx) Σ g − r Σ g·x̂)/s
+        double sgdxh = (sgdx - mdx * sg - r * sgx) * is;
+        if (hv != null) {
+          hv[j * C + c] += sdgx + (full ? sgdxh : 0);
+          hv[k * C + j * C + c] += sdg;
+        }
+        if (dgIn == null) continue;
+        double mdg = sdg / m;
+        double mdgx = sdgx / m;
+        double mg = sg / m;
+        double mgx = sgx / m;
+        double mgdxh = sgdxh / m;
+        double coefA = vg * is - a * r * is;  // d(γ/s) = v_γ/s − (γ/s) r/s
+        for (int n = 0; n < batch; n++) {
+          int o = (n * k + j) * w + c * S;
+          int ox = n * w + c * S;
+          for (int p = 0; p < S; p++) {
+            double xv = xh[ox + p];
+            double t = a * (dg[o + p] - mdg - xv * mdgx);
+            if (full) {
+              double A = g[ox + p] - mg - xv * mgx;
+              double dxh = dx == null ? 0 : (dx[o + p] - mdx - xv * r) * is;
+              t += coefA * A - a * (dxh * mgx + xv * mgdxh);
+            }
+            dgIn[o + p] = t;
+          }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,152 @@
+package org.hesse.hvp.rules;
+
+import java.util.Arrays;
+import org.hesse.nn.Layer;
+import org.hesse.nn.LayerContext;
+import org.hesse.nn.LayerNorm;
+
+/**
+ * Second-order rules of layer normalisation {@code y = γ ⊙ x̂ + β}, with per-sample statistics over its D
+ * features ("mean" below is over the features of one sample and one direction; samples are not coupled).
+ * With {@code s = √(σ² + ε)}, {@code x̂ = (x − μ)/s}, h = γ ⊙ g, the direction (dx, v_γ, v_β):
+ * <pre>
+ *   r    = mean(x̂·dx),  dx̂ = (dx − mean(dx))/s − x̂·r/s
+ *   dy   = γ ⊙ dx̂ + v_γ ⊙ x̂ + v_β
+ *   gx   = A/s,  A = h − mean(h) − x̂·mean(h·x̂)               (the VJP)
+ *   dgx  = (dh − mean(dh) − x̂·mean(dh·x̂))/s,  dh = γ ⊙ dg    [GGN: this term only]
+ *        − (r/s²)·A + (u − mean(u) − x̂·mean(u·x̂))/s,  u = g ⊙ v_γ
+ *        − (dx̂·mean(h·x̂) + x̂·mean(h·dx̂))/s
+ *   (Hv)_γ += Σ_n dg ⊙ x̂ + g ⊙ dx̂                             [GGN: Σ_n dg ⊙ x̂]
+ *   (Hv)_β += Σ_n dg
+ * </pre>
+ */
+public final class LayerNormSecondOrder implements SecondOrderRule {
+
+  static final class Prep {
+    final double[] invStd;
+    final double[] xhat;
+
+    Prep(double[] invStd, double[] xhat) {
+      this.invStd = invStd;
+      this.xhat = xhat;
+    }
+  }
+
+  @Override
+  public Object prepare(Layer layer, LayerContext ctx, double[] theta, int off, double[] x, double[] z, int batch) {
+    LayerNorm ln = (LayerNorm) layer;
+    int D = ln.inputSize();
+    double[] mean = new double[batch];
+    double[] invStd = new double[batch];
+    ln.statistics(x, batch, mean, invStd);
+    double[] xhat = new double[batch * D];
+    for (int n = 0; n < batch; n++) {
+      for (int d = 0; d < D; d++) xhat[n * D + d] = (x[n * D + d] - mean[n]) * invStd[n];
+    }
+    return new Prep(invStd, xhat);
+  }
+
+  @Override
+  public void jvp(Layer layer, Object prep, double[] theta, int off, double[] x, double[] z,
+                  double[] dx, double[] v, double[] dz, int batch, int k) {
+    int D = layer.inputSize();
+    if (dx == null && v == null) {
+      Arrays.fill(dz, 0, batch * k * D, 0.0);
+      return;
+    }
+    Prep pr = (Prep) prep;
+    double[] xh = pr.xhat;
+    for (int n = 0; n < batch; n++) {
+      double is = pr.invStd[n];
+      int ox = n * D;
+      for (int j = 0; j < k; j++) {
+        int o = (n * k + j) * D;
+        double mdx = 0;
+        double r = 0;
+        if (dx != null) {
+          for (int d = 0; d < D; d++) {
+            mdx += dx[o + d];
+            r += xh[ox + d] * dx[o + d];
+          }
+          mdx /= D;
+          r /= D;
+        }
+        for (int d = 0; d < D; d++) {
+          double xv = xh[ox + d];
+          double t = dx == null ? 0 : theta[off + d] * (dx[o + d] - mdx - xv * r) * is;
+          if (v != null) t += v[j * D + d] * xv + v[k * D + j * D + d];
+          dz[o + d] = t;
+        }
+      }
+    }
+  }
+
+  @Override
+  public void backwardTangent(Layer layer, Object prep, double[] theta, int off, double[] x, double[] z,
+                              double[] g, double[] dg, double[] dx, double[] v,
+                              double[] dgIn, double[] hv, boolean gaussNewton, int batch, int k) {
+    int D = layer.inputSize();
+    Prep pr = (Prep) prep;
+    double[] xh = pr.xhat;
+    boolean full = !gaussNewton;
+    for (int n = 0; n < batch; n++) {
+      double is = pr.invStd[n];
+      int ox = n * D;
+      double sh = 0;
+      double shx = 0;
+      if (full) {
+        for (int d = 0; d < D; d++) {
+          double h = g[ox + d] * theta[off + d];
+          sh += h;
+          shx += h * xh[ox + d];
+        }
+      }
+      for (int j = 0; j < k; j++) {
+        int o = (n * k + j) * D;
+        double sdh = 0;
+        double sdhx = 0;
+        double mdx = 0;
+        double r = 0;
+        double shdx = 0;
+        double su = 0;
+        double sux = 0;
+        for (int d = 0; d < D; d++) {
+          double dh = dg[o + d] * theta[off + d];
+          sdh += dh;
+          sdhx += dh * xh[ox + d];
+          if (full && dx != null) {
+            mdx += dx[o + d];
+            r += xh[ox + d] * dx[o + d];
+            shdx += g[ox + d] * theta[off + d] * dx[o + d];
+          }
+          if (full && v != null) {
+            double u = g[ox + d] * v[j * D + d];
+            su += u;
+            sux += u * xh[ox + d];
+          }
+        }
+        mdx /= D;
+        r /= D;
+        double mhdxh = (shdx - mdx * sh - r * shx) * is / D;  // mean(h·dx̂)
+        double mhx = shx / D;
+        for (int d = 0; d < D; d++) {
+          double xv = xh[ox + d];
+          double dxh = full && dx != null ? (dx[o + d] - mdx - xv * r) * is : 0;
+          if (hv != null) {
+            hv[j * D + d] += dg[o + d] * xv + (full ? g[ox + d] * dxh : 0);
+            hv[k * D + j * D + d] += dg[o + d];
+          }
+          if (dgIn == null) continue;
+          double t = is * (dg[o + d] * theta[off + d] - sdh / D - xv * sdhx / D);
+          if (full) {
+            double A = g[ox + d] * theta[off + d] - sh / D - xv * mhx;
+            t -= r * is * is * A;
+            if (v != null) t += is * (g[ox + d] * v[j * D + d] - su / D - xv * sux / D);
+            t -= is * (dxh * mhx + xv * mhdxh);
+          }
+          dgIn[o + d] = t;
+        }
+      }
+    }
+  }
+}
