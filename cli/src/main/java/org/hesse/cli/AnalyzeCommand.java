@@ -22,6 +22,7 @@ import org.hesse.cli.report.RunData;
 import org.hesse.hvp.curvature.Curvature;
 import org.hesse.io.AtomicFiles;
 import org.hesse.io.ModelFiles;
+import org.hesse.nn.Mode;
 import org.hesse.nn.Network;
 import org.hesse.train.EpochListener;
 import org.hesse.train.EpochMetrics;
@@ -142,8 +143,8 @@ public final class AnalyzeCommand implements Callable<Integer> {
     Recorder rec = new Recorder(pw, p, so, probeX, probeY, dataRank, done, header, config);
     Trainer trainer = p.trainer(rec, out.resolve(AnalyzeFiles.TRAINING));
     double[] theta = p.theta.clone();
-    trainer.fit(theta, p.trainX, p.trainY, p.valX, p.valY);
-    ModelFiles.writeParameters(net, theta, out.resolve("model.safetensors"));
+    trainer.fit(theta, p.buffers, p.trainX, p.trainY, p.valX, p.valY);
+    ModelFiles.writeParameters(net, theta, p.buffers, out.resolve("model.safetensors"));
     rec.complete = true;
     rec.writeAll();
     pw.printf(Locale.ROOT, "done: %d checkpoints, %d diagnostic finding(s), %.1f s -> %s%n", rec.checkpoints.size(),
@@ -310,8 +311,9 @@ public final class AnalyzeCommand implements Callable<Integer> {
     private void analyse(EpochMetrics m, double[] theta) throws IOException {
       long t0 = System.nanoTime();
       Network net = p.net;
-      ModelFiles.writeParameters(net, theta, AnalyzeFiles.checkpointWeights(out, m.epoch()));
-      Curvature c = Curvature.of(net, theta, probeX, probeY, curvatureBatch);
+      // p.buffers is the vector training updates in place: at a checkpoint it holds that epoch's running statistics
+      ModelFiles.writeParameters(net, theta, p.buffers, AnalyzeFiles.checkpointWeights(out, m.epoch()));
+      Curvature c = Curvature.of(net, theta, p.buffers, Mode.ANALYSIS, probeX, probeY, curvatureBatch);
       SpectrumEngine engine = new SpectrumEngine(c, so);
       List<Map<String, Object>> layers = new ArrayList<>();
       for (int l : net.parametrisedLayers()) layers.add(engine.layer(l));

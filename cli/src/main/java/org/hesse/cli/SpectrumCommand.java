@@ -13,6 +13,7 @@ import org.hesse.io.ModelFiles;
 import org.hesse.io.ModelSpec;
 import org.hesse.io.Safetensors;
 import org.hesse.io.Tensor;
+import org.hesse.nn.Mode;
 import org.hesse.nn.Network;
 import org.hesse.runtime.MemoryBudget;
 import org.hesse.runtime.RuntimeInfo;
@@ -77,6 +78,10 @@ public final class SpectrumCommand implements Callable<Integer> {
   @Option(names = "--batch", defaultValue = "256", description = "Rows per batch of the curvature passes (default ${DEFAULT-VALUE}); the result does not depend on it.")
   int batch;
 
+  @Option(names = "--mode", defaultValue = "analysis", description = "analysis (batch statistics for batch norm, "
+      + "dropout off; the batches are --batch contiguous rows) or eval (running statistics) (default ${DEFAULT-VALUE}).")
+  String mode;
+
   @Option(names = "--tol", defaultValue = "1e-8", description = "ARPACK relative tolerance (default ${DEFAULT-VALUE}).")
   double tol;
 
@@ -92,6 +97,11 @@ public final class SpectrumCommand implements Callable<Integer> {
     long t0 = System.nanoTime();
     Network net = ModelFiles.network(ModelSpec.read(model));
     double[] theta = ModelFiles.readParameters(net, weights);
+    double[] buffers = ModelFiles.readBuffers(net, weights);
+    Mode m;
+    if ("analysis".equals(mode)) m = Mode.ANALYSIS;
+    else if ("eval".equals(mode)) m = Mode.EVAL;
+    else throw new IllegalArgumentException("--mode: expected analysis or eval, got '" + mode + "'");
     Dataset d = CliData.load(dataset, data, target, CliData.taskOf(net.loss().name()), limit);
     CliData.checkFeatures(d, net);
     double[] y = CliData.targets(d, net);
@@ -107,12 +117,14 @@ public final class SpectrumCommand implements Callable<Integer> {
     o.slqProbes = slqProbes;
     o.tol = tol;
     o.seed = seed;
-    Curvature c = Curvature.of(net, theta, d.x(), y, batch);
+    Curvature c = Curvature.of(net, theta, buffers, m, d.x(), y, batch);
     SpectrumEngine engine = new SpectrumEngine(c, o);
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("loss", Json.num(c.loss()));
     report.put("samples", c.samples());
     report.put("curvature", curvature);
+    report.put("mode", mode);
+    report.put("batch", c.batchSize());
     List<Object> layerReports = new ArrayList<>();
     Map<String, Tensor> vecs = new LinkedHashMap<>();
     for (int l : selected) {

@@ -52,12 +52,12 @@ public final class TrainCommand implements Callable<Integer> {
     Trainer trainer = p.trainer(progress::epoch, out.resolve("metrics.csv"));
     double[] theta = p.theta.clone();
     try {
-      List<EpochMetrics> history = trainer.fit(theta, p.trainX, p.trainY, p.valX, p.valY);
+      List<EpochMetrics> history = trainer.fit(theta, p.buffers, p.trainX, p.trainY, p.valX, p.valY);
       EpochMetrics last = history.get(history.size() - 1);
       pw.printf("done: train loss %.6g, validation loss %.6g%s -> %s%n", last.trainLoss(), last.valLoss(),
           Double.isNaN(last.valAccuracy()) ? "" : String.format(", validation accuracy %.4f", last.valAccuracy()), out);
     } finally {
-      ModelFiles.writeParameters(p.net, theta, out.resolve("model.safetensors"));
+      ModelFiles.writeParameters(p.net, theta, p.buffers, out.resolve("model.safetensors"));
     }
     return 0;
   }
@@ -68,6 +68,8 @@ public final class TrainCommand implements Callable<Integer> {
     final Dataset data;
     final Network net;
     final double[] theta;
+    /** The model's buffers (BN running statistics), updated in place by training. */
+    final double[] buffers;
     final double[] trainX;
     final double[] trainY;
     final double[] valX;
@@ -78,6 +80,7 @@ public final class TrainCommand implements Callable<Integer> {
       this.data = data;
       this.net = net;
       this.theta = theta;
+      this.buffers = net.initialBuffers();
       this.trainX = train.x();
       this.trainY = CliData.targets(train, net);
       this.valX = val == null ? null : val.x();
