@@ -43,12 +43,13 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  * {@link #hvpIncludingConstruction} one product from scratch, the like-for-like figure against a framework's
  * double backward. {@link #hvpMany8} and {@link #ggnMany8} report the time per vector of an 8-vector apply.
  *
- * <p>Run {@code java -cp hesse-benchmarks.jar org.hesse.bench.CurvatureBenchmark [JMH options]} to get the
- * ratio table after the JMH output; the native BLAS kernel is whatever the environment selects (see
+ * <p>Sample-time mode: every invocation is timed and the ratio table uses medians, which a shared machine's
+ * preemptions move far less than means. Run {@code java -cp hesse-benchmarks.jar
+ * org.hesse.bench.CurvatureBenchmark [JMH options]} to get the ratio table after the JMH output; the native BLAS kernel is whatever the environment selects (see
  * {@code OPENBLAS_CORETYPE} in benchmarks/README.md).
  */
 @State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
+@BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
@@ -222,10 +223,12 @@ public class CurvatureBenchmark {
       String act = r.getParams().getParam("activation");
       String name = r.getParams().getBenchmark();
       name = name.substring(name.lastIndexOf('.') + 1);
-      byActivation.computeIfAbsent(act, a -> new LinkedHashMap<>()).put(name, r.getPrimaryResult().getScore());
+      // The median, not the mean: on a shared 2-core machine a few preempted samples dominate the mean.
+      double median = r.getPrimaryResult().getStatistics().getPercentile(50);
+      byActivation.computeIfAbsent(act, a -> new LinkedHashMap<>()).put(name, median);
     }
     System.out.println();
-    System.out.println("Ratios to the gradient (ms per product; *Many8 and hvpSingle8 are per vector):");
+    System.out.println("Medians and ratios to the gradient (ms per product; *Many8 and hvpSingle8 are per vector):");
     for (Map.Entry<String, Map<String, Double>> e : byActivation.entrySet()) {
       Double g = e.getValue().get("gradient");
       System.out.println("activation=" + e.getKey());
