@@ -8,7 +8,7 @@
 # Curvature (its forward + gradient pass), as PyTorch's double backward redoes them every time. The cached
 # Hesse product (what an eigen-solver pays per product) is printed on the line before.
 #
-# Environment: WORK (case directory, default a temp dir), SEED (0), WARMUP (10), RUNS (20), ROUNDS (2:
+# Environment: WORK (case directory, default a temp dir), SEED (0), WARMUP (10), RUNS (20), ROUNDS (3:
 # alternate PyTorch and Hesse that many times, keep each side's best median, against background load),
 # THREADS (2), SKIP_BUILD=1 (reuse benchmarks/target/hesse-benchmarks.jar), JAVA (java).
 # BLAS: both sides load the system OpenBLAS (torch through libblas.so.3, Hesse through netlib's JNI shim).
@@ -23,7 +23,7 @@ java="${JAVA:-java}"
 seed="${SEED:-0}"
 warmup="${WARMUP:-10}"
 runs="${RUNS:-20}"
-rounds="${ROUNDS:-2}"
+rounds="${ROUNDS:-3}"
 threads="${THREADS:-2}"
 jar="$here/target/hesse-benchmarks.jar"
 

@@ -211,12 +211,16 @@ public class CurvatureBenchmark {
   }
 
   /**
-   * Runs this class's benchmarks with any JMH command-line options (e.g. {@code -f 1 -wi 3 -i 5
-   * -p activation=tanh,relu}) and prints every score as a ratio to the gradient of the same activation.
+   * Runs this class's benchmarks (or those a trailing regex selects) with any JMH command-line options
+   * (e.g. {@code -f 1 -wi 3 -i 5 -p activation=tanh,relu}) and prints every score as a ratio to the gradient of the same activation.
    */
   public static void main(String[] args) throws Exception {
     CommandLineOptions cli = new CommandLineOptions(args);
-    Options opts = new OptionsBuilder().parent(cli).include(CurvatureBenchmark.class.getName() + "\\.").build();
+    OptionsBuilder b = new OptionsBuilder();
+    b.parent(cli);
+    // Only this class unless the command line names benchmarks itself (a regex after the options).
+    if (cli.getIncludes().isEmpty()) b.include(CurvatureBenchmark.class.getName() + "\\.");
+    Options opts = b.build();
     Collection<RunResult> results = new Runner(opts).run();
     Map<String, Map<String, Double>> byActivation = new LinkedHashMap<>();
     for (RunResult r : results) {
