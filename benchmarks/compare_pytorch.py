@@ -1,0 +1,234 @@
+#!/usr/bin/python3
+"""PyTorch side of benchmarks/compare-pytorch.sh (run with Debian's /usr/bin/python3 and python3-torch).
+
+  compare_pytorch.py generate DIR [--seed S] [--batch B]   write the case in Hesse's formats
+  compare_pytorch.py time DIR [--warmup W] [--runs R] [--threads T]
+  compare_pytorch.py check DIR [--tol TOL]                  compare with hesse.json / hesse_*.safetensors
+
+The case: nn.Sequential(Linear(784,512), Tanh(), Linear(512,512), Tanh(), Linear(512,10)) in float64 with
+PyTorch's default initialisation, a batch of Gaussian inputs with uniform labels, mean cross-entropy, and a
+Gaussian HVP direction v, all from one seed. Files: model.json, model.safetensors (F64, state-dict names),
+data.csv (x0..x783,label), v.safetensors (v under the same names as the weights).
+
+Timing, as on the Hesse side: warm-up, then `runs` rounds in which the gradient and the HVP are each timed
+once (interleaved so background load hits both alike); the median of each is reported in milliseconds.
+The HVP is the double backward: grad with create_graph=True, then the gradient of <grad, v>.
+"""
+import argparse
+import json
+import os
+import struct
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+INPUT, HIDDEN, CLASSES = 784, 512, 10
+
+
+def model():
+    return torch.nn.Sequential(
+        torch.nn.Linear(INPUT, HIDDEN), torch.nn.Tanh(),
+        torch.nn.Linear(HIDDEN, HIDDEN), torch.nn.Tanh(),
+        torch.nn.Linear(HIDDEN, CLASSES)).double()
+
+
+# ---------------------------------------------------------------- safetensors (F64 only), no extra package
+
+def write_safetensors(path, tensors):
+    """tensors: list of (name, float64 tensor), written in that order."""
+    header, blobs, offset = {}, [], 0
+    for name, t in tensors:
+        data = t.detach().contiguous().to(torch.float64).numpy().tobytes()
+        header[name] = {"dtype": "F64", "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
+        blobs.append(data)
+        offset += len(data)
+    h = json.dumps(header, separators=(",", ":")).encode("utf-8")
+    h += b" " * (-len(h) % 8)  # the format pads the header with spaces to a multiple of 8
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as f:
+        f.write(struct.pack("<Q", len(h)))
+        f.write(h)
+        for b in blobs:
+            f.write(b)
+    os.replace(tmp, path)
+
+
+def read_safetensors(path):
+    with open(path, "rb") as f:
+        raw = f.read()
+    (n,) = struct.unpack("<Q", raw[:8])
+    header = json.loads(raw[8:8 + n].decode("utf-8"))
+    out = {}
+    for name, meta in header.items():
+        if name == "__metadata__":
+            continue
+        if meta["dtype"] != "F64":
+            raise ValueError(f"{path}: tensor {name} has dtype {meta['dtype']}, expected F64")
+        b, e = meta["data_offsets"]
+        t = torch.frombuffer(bytearray(raw[8 + n + b:8 + n + e]), dtype=torch.float64)
+        out[name] = t.reshape(meta["shape"]) if meta["shape"] else t.reshape(())
+    return out
+
+
+# ---------------------------------------------------------------- the case
+
+def generate(a):
+    os.makedirs(a.dir, exist_ok=True)
+    torch.manual_seed(a.seed)
+    net = model()
+    x = torch.randn(a.batch, INPUT, dtype=torch.float64)
+    y = torch.randint(0, CLASSES, (a.batch,))
+    names = list(net.state_dict().keys())
+    v = [(n, torch.randn_like(p)) for n, p in net.state_dict().items()]
+    spec = {"input": INPUT, "loss": "cross_entropy",
+            "layers": [{"type": "dense", "out": HIDDEN}, {"type": "tanh"},
+                       {"type": "dense", "out": HIDDEN}, {"type": "tanh"},
+                       {"type": "dense", "out": CLASSES}]}
+    with open(os.path.join(a.dir, "model.json"), "w") as f:
+        json.dump(spec, f, indent=1)
+        f.write("\n")
+    write_safetensors(os.path.join(a.dir, "model.safetensors"), list(net.state_dict().items()))
+    write_safetensors(os.path.join(a.dir, "v.safetensors"), v)
+    with open(os.path.join(a.dir, "data.csv"), "w") as f:
+        f.write(",".join([f"x{j}" for j in range(INPUT)] + ["label"]) + "\n")
+        for i in range(a.batch):
+            # repr round-trips a double exactly.
+            f.write(",".join(repr(float(t)) for t in x[i].tolist()) + f",{int(y[i])}\n")
+    print(f"generated {a.dir}: {len(names)} tensors, {sum(p.numel() for p in net.parameters())} parameters, "
+          f"batch {a.batch}, seed {a.seed}")
+
+
+def load_case(d):
+    net = model()
+    sd = read_safetensors(os.path.join(d, "model.safetensors"))
+    net.load_state_dict(sd)
+    vd = read_safetensors(os.path.join(d, "v.safetensors"))
+    names = [n for n, _ in net.named_parameters()]
+    v = [vd[n] for n in names]
+    with open(os.path.join(d, "data.csv")) as f:
+        f.readline()
+        rows = [line.rstrip("\n").split(",") for line in f if line.strip()]
+    x = torch.tensor([[float(c) for c in r[:INPUT]] for r in rows], dtype=torch.float64)
+    y = torch.tensor([int(float(r[INPUT])) for r in rows], dtype=torch.long)
+    return net, names, x, y, v
+
+
+def time_torch(a):
+    torch.set_num_threads(a.threads)
+    net, names, x, y, v = load_case(a.dir)
+    params = list(net.parameters())
+
+    def gradient():
+        loss = F.cross_entropy(net(x), y)
+        return torch.autograd.grad(loss, params)
+
+    def hvp():
+        loss = F.cross_entropy(net(x), y)
+        g = torch.autograd.grad(loss, params, create_graph=True)
+        dot = sum((gi * vi).sum() for gi, vi in zip(g, v))
+        return torch.autograd.grad(dot, params)
+
+    for _ in range(a.warmup):
+        gradient()
+        hvp()
+    tg, th = [], []
+    for _ in range(a.runs):
+        t0 = time.perf_counter()
+        g = gradient()
+        t1 = time.perf_counter()
+        h = hvp()
+        t2 = time.perf_counter()
+        tg.append((t1 - t0) * 1e3)
+        th.append((t2 - t1) * 1e3)
+    write_safetensors(os.path.join(a.dir, "torch_grad.safetensors"), list(zip(names, g)))
+    write_safetensors(os.path.join(a.dir, "torch_hvp.safetensors"), list(zip(names, h)))
+    with torch.no_grad():
+        loss = F.cross_entropy(net(x), y).item()
+    res = {"grad_ms": median(tg), "hvp_ms": median(th), "loss": loss, "runs": a.runs, "warmup": a.warmup,
+           "threads": torch.get_num_threads(), "torch": torch.__version__}
+    with open(os.path.join(a.dir, "torch.json"), "w") as f:
+        json.dump(res, f)
+        f.write("\n")
+    print(json.dumps(res))
+
+
+def median(xs):
+    s = sorted(xs)
+    n = len(s)
+    return s[n // 2] if n % 2 else 0.5 * (s[n // 2 - 1] + s[n // 2])
+
+
+def rel_maxnorm(a, b):
+    """max |a - b| / max |b| over all tensors of b (b the reference)."""
+    diff = max(float((a[n] - b[n]).abs().max()) for n in b)
+    scale = max(float(b[n].abs().max()) for n in b)
+    return diff / scale
+
+
+def best(path_pattern, rounds, key):
+    vals = []
+    for r in range(rounds):
+        with open(path_pattern.format(r)) as f:
+            vals.append(json.load(f)[key])
+    return min(vals)
+
+
+def check(a):
+    d = a.dir
+    rounds = a.rounds
+    pat_h = os.path.join(d, "hesse.{}.json") if rounds else None
+    pat_t = os.path.join(d, "torch.{}.json") if rounds else None
+
+    def get(side, key):
+        if rounds:
+            return best(pat_h if side == "hesse" else pat_t, rounds, key)
+        with open(os.path.join(d, side + ".json")) as f:
+            return json.load(f)[key]
+
+    hg, hh = get("hesse", "grad_ms"), get("hesse", "hvp_ms")
+    hc, hk, hn = get("hesse", "hvp_cached_ms"), get("hesse", "construction_ms"), get("hesse", "ggn_cached_ms")
+    tg, th = get("torch", "grad_ms"), get("torch", "hvp_ms")
+    e_hvp = rel_maxnorm(read_safetensors(os.path.join(d, "hesse_hvp.safetensors")),
+                        read_safetensors(os.path.join(d, "torch_hvp.safetensors")))
+    e_grad = rel_maxnorm(read_safetensors(os.path.join(d, "hesse_grad.safetensors")),
+                         read_safetensors(os.path.join(d, "torch_grad.safetensors")))
+    agree = e_hvp < a.tol and e_grad < a.tol
+    print(f"PyTorch {th:9.3f} ms HVP (double backward)   {tg:9.3f} ms gradient")
+    print(f"Hesse   {hh:9.3f} ms HVP incl. construction  {hg:9.3f} ms gradient")
+    print(f"Hesse   {hc:9.3f} ms HVP cached, {hk:.3f} ms construction, {hn:.3f} ms GGN cached")
+    print(f"relative max-norm error: HVP {e_hvp:.3e}, gradient {e_grad:.3e} (tolerance {a.tol:g})")
+    print(f"hvp_cached_ratio={hc / th:.3f} (Hesse cached product / PyTorch double backward; not the headline)")
+    print(f"hvp_ratio={hh / th:.3f} grad_ratio={hg / tg:.3f} agree={'true' if agree else 'false'}")
+    return 0 if agree else 1
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    g = sub.add_parser("generate")
+    g.add_argument("dir")
+    g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--batch", type=int, default=256)
+    t = sub.add_parser("time")
+    t.add_argument("dir")
+    t.add_argument("--warmup", type=int, default=10)
+    t.add_argument("--runs", type=int, default=20)
+    t.add_argument("--threads", type=int, default=2)
+    c = sub.add_parser("check")
+    c.add_argument("dir")
+    c.add_argument("--tol", type=float, default=1e-8)
+    c.add_argument("--rounds", type=int, default=0,
+                   help="take the best median over DIR/{hesse,torch}.<r>.json, r < rounds (0: DIR/*.json)")
+    a = p.parse_args()
+    if a.cmd == "generate":
+        generate(a)
+    elif a.cmd == "time":
+        time_torch(a)
+    else:
+        sys.exit(check(a))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,164 @@
+package org.hesse.bench;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import org.hesse.hvp.curvature.Curvature;
+import org.hesse.hvp.curvature.Curvature.Kind;
+import org.hesse.hvp.curvature.CurvatureOperator;
+import org.hesse.io.ModelFiles;
+import org.hesse.io.ModelSpec;
+import org.hesse.linalg.Linalg;
+import org.hesse.nn.Network;
+import org.hesse.nn.Workspace;
+
+/**
+ * The Hesse side of benchmarks/compare-pytorch.sh: reads a case written by compare_pytorch.py
+ * ({@code model.json}, {@code model.safetensors}, {@code data.csv} with columns x0.. and label, and the HVP
+ * direction {@code v.safetensors} under the model's tensor names), times the gradient and the Hessian-vector
+ * product as PyTorch's side does (warm-up, then the median of timed runs), and writes the products
+ * ({@code hesse_grad.safetensors}, {@code hesse_hvp.safetensors}) and the timings ({@code hesse.json}).
+ *
+ * <p>Times, each the median over runs, in milliseconds:
+ * <ul>
+ *   <li>{@code grad_ms}: forward, loss and backward of the whole batch into a zeroed gradient;</li>
+ *   <li>{@code hvp_ms}: one product from (θ, batch, v) with nothing cached — Curvature construction (forward
+ *       and gradient pass, σ', σ'') plus one apply; the like-for-like figure against a double backward;</li>
+ *   <li>{@code hvp_cached_ms}: one apply on a prebuilt Curvature (what an eigen-solver pays per product);</li>
+ *   <li>{@code construction_ms}: building the Curvature alone;</li>
+ *   <li>{@code ggn_cached_ms}: one Gauss-Newton product on the prebuilt Curvature.</li>
+ * </ul>
+ *
+ * <p>Usage: {@code PeerCompare DIR [warmup runs]} (defaults 10 and 20).
+ */
+public final class PeerCompare {
+  private PeerCompare() {}
+
+  /** A timed action; returns something derived from its output so the JIT cannot drop it. */
+  interface Action {
+    double run();
+  }
+
+  public static void main(String[] args) throws IOException {
+    if (args.length < 1 || args.length > 3) {
+      throw new IllegalArgumentException("usage: PeerCompare DIR [warmup runs], got " + args.length + " arguments");
+    }
+    Path dir = Path.of(args[0]);
+    int warmup = args.length > 1 ? positive("warmup", args[1]) : 10;
+    int runs = args.length > 2 ? positive("runs", args[2]) : 20;
+
+    Network net = ModelFiles.network(ModelSpec.read(dir.resolve("model.json")));
+    double[] theta = ModelFiles.readParameters(net, dir.resolve("model.safetensors"));
+    double[] v = ModelFiles.readParameters(net, dir.resolve("v.safetensors"));
+    double[][] data = readCsv(dir.resolve("data.csv"), net.inputSize());
+    double[] x = data[0];
+    double[] y = data[1];
+    int batch = y.length;
+
+    Workspace ws = net.newWorkspace(batch);
+    System.arraycopy(x, 0, ws.input(), 0, x.length);
+    double[] grad = new double[net.paramCount()];
+    double[] hv = new double[net.paramCount()];
+    double[] hvCached = new double[net.paramCount()];
+    double[] gv = new double[net.paramCount()];
+
+    Action gradient = () -> {
+      Arrays.fill(grad, 0.0);
+      return net.lossAndGradient(theta, ws, y, batch, 1.0 / batch, grad);
+    };
+    Action hvpFromScratch = () -> {
+      Curvature c = Curvature.of(net, theta, x, y, batch);
+      c.full(Kind.HESSIAN).apply(v, hv);
+      return hv[0];
+    };
+    Action construction = () -> Curvature.of(net, theta, x, y, batch).loss();
+    Curvature cached = Curvature.of(net, theta, x, y, batch);
+    CurvatureOperator hvp = cached.full(Kind.HESSIAN);
+    CurvatureOperator ggn = cached.full(Kind.GGN);
+    Action hvpCachedAction = () -> {
+      hvp.apply(v, hvCached);
+      return hvCached[0];
+    };
+    Action ggnCached = () -> {
+      ggn.apply(v, gv);
+      return gv[0];
+    };
+
+    // Warm every path first (JIT), then time them interleaved so background load hits all alike.
+    List<Action> actions = List.of(gradient, hvpFromScratch, hvpCachedAction, construction, ggnCached);
+    double sink = 0;
+    for (int w = 0; w < warmup; w++) for (Action a : actions) sink += a.run();
+    double[][] t = new double[actions.size()][runs];
+    for (int r = 0; r < runs; r++) {
+      for (int i = 0; i < actions.size(); i++) {
+        long t0 = System.nanoTime();
+        sink += actions.get(i).run();
+        t[i][r] = (System.nanoTime() - t0) * 1e-6;
+      }
+    }
+    // The last runs left the answers in grad, hv and hvCached; both HVPs must be the same numbers.
+    double diff = 0;
+    for (int i = 0; i < hv.length; i++) diff = Math.max(diff, Math.abs(hv[i] - hvCached[i]));
+
+    ModelFiles.writeParameters(net, grad, dir.resolve("hesse_grad.safetensors"));
+    ModelFiles.writeParameters(net, hv, dir.resolve("hesse_hvp.safetensors"));
+    String json = String.format(Locale.ROOT,
+        "{\"grad_ms\": %.4f, \"hvp_ms\": %.4f, \"hvp_cached_ms\": %.4f, \"construction_ms\": %.4f, "
+            + "\"ggn_cached_ms\": %.4f, \"loss\": %.17g, \"cached_vs_fresh_maxdiff\": %.3e, \"runs\": %d, "
+            + "\"warmup\": %d, \"blas\": \"%s\", \"sink\": %.3e}%n",
+        median(t[0]), median(t[1]), median(t[2]), median(t[3]), median(t[4]), cached.loss(), diff, runs, warmup,
+        Linalg.blasName(), sink);
+    Files.writeString(dir.resolve("hesse.json"), json, StandardCharsets.UTF_8);
+    System.out.print(json);
+  }
+
+  static int positive(String name, String s) {
+    int n;
+    try {
+      n = Integer.parseInt(s);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(name + ": expected a positive integer, got '" + s + "'");
+    }
+    if (n <= 0) throw new IllegalArgumentException(name + ": expected a positive integer, got " + n);
+    return n;
+  }
+
+  static double median(double[] a) {
+    double[] s = a.clone();
+    Arrays.sort(s);
+    int n = s.length;
+    return n % 2 == 1 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
+  }
+
+  /** data.csv: a header, then per row the feature columns and the target column(s). */
+  static double[][] readCsv(Path file, int features) throws IOException {
+    List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+    if (lines.size() < 2) throw new IllegalArgumentException("data: " + file + " has no rows");
+    int cols = lines.get(0).split(",").length;
+    if (cols <= features) {
+      throw new IllegalArgumentException("data: " + file + " has " + cols + " columns, expected " + features
+          + " features and at least one target");
+    }
+    int n = lines.size() - 1;
+    int tw = cols - features;
+    double[] x = new double[n * features];
+    double[] y = new double[n * tw];
+    for (int i = 0; i < n; i++) {
+      String[] c = lines.get(i + 1).split(",");
+      if (c.length != cols) {
+        throw new IllegalArgumentException("data: " + file + " row " + (i + 1) + " has " + c.length
+            + " columns, expected " + cols);
+      }
+      for (int j = 0; j < cols; j++) {
+        double val = Double.parseDouble(c[j]);
+        if (j < features) x[i * features + j] = val;
+        else y[i * tw + j - features] = val;
+      }
+    }
+    return new double[][] {x, y};
+  }
+}
