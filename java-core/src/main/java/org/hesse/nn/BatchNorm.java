@@ -231,8 +231,10 @@ public final class BatchNorm implements Layer {
           sgx += g * (x[o + p] - mu) * is;
         }
       }
-      gTheta[off + c] += sgx;
-      gTheta[off + channels + c] += sg;
+      if (gTheta != null) {
+        gTheta[off + c] += sgx;
+        gTheta[off + channels + c] += sg;
+      }
       if (gIn == null) continue;
       double a = theta[off + c] * is;
       // batch statistics: gx = (γ/s)(g − mean(g) − x̂·mean(g·x̂)); running statistics: gx = (γ/s) g

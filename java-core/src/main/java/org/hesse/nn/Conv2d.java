@@ -146,10 +146,12 @@ public final class Conv2d implements Layer {
     int b = off + biasOffset();
     for (int n = 0; n < batch; n++) {
       int go = n * out;
-      im2col(x, n * in, col, 0);
-      // dW += g_n · colᵀ (O × K); db_o += Σ_p g_n[o, p]
-      Gemm.gemm(false, true, outC, K, P, 1.0, gOut, go, col, 0, 1.0, gTheta, off);
-      addRowSums(gOut, go, outC, P, gTheta, b);
+      if (gTheta != null) {
+        im2col(x, n * in, col, 0);
+        // dW += g_n · colᵀ (O × K); db_o += Σ_p g_n[o, p]
+        Gemm.gemm(false, true, outC, K, P, 1.0, gOut, go, col, 0, 1.0, gTheta, off);
+        addRowSums(gOut, go, outC, P, gTheta, b);
+      }
       if (gIn != null) {
         // the unfolding is no longer needed: reuse its buffer for Wᵀ g_n
         Gemm.gemm(true, false, K, P, outC, 1.0, theta, off, gOut, go, 0.0, col, 0);

@@ -49,8 +49,10 @@ public final class Dense implements Layer {
   public void backward(double[] theta, int off, double[] x, double[] z, double[] gOut, double[] gIn, double[] gTheta, int batch,
                        LayerContext ctx) {
     // dW += gOutᵀ x ; db += Σ_n gOut_n ; gIn = gOut W
-    Gemm.gemm(true, false, out, in, batch, 1.0, gOut, 0, x, 0, 1.0, gTheta, off);
-    addColumnSums(gOut, batch, out, gTheta, off + biasOffset());
+    if (gTheta != null) {
+      Gemm.gemm(true, false, out, in, batch, 1.0, gOut, 0, x, 0, 1.0, gTheta, off);
+      addColumnSums(gOut, batch, out, gTheta, off + biasOffset());
+    }
     if (gIn != null) Gemm.gemm(false, false, batch, in, out, 1.0, gOut, 0, theta, off, 0.0, gIn, 0);
   }
 

@@ -65,8 +65,9 @@ public interface Layer {
   void forward(double[] theta, int off, double[] x, double[] z, int batch, LayerContext ctx);
 
   /**
-   * VJP: {@code gIn = J_xᵀ gOut} (skipped when gIn is null) and {@code gTheta[off..] += J_θᵀ gOut}.
-   * x and z are this layer's input and output from the forward pass with the same context.
+   * VJP: {@code gIn = J_xᵀ gOut} (skipped when gIn is null) and {@code gTheta[off..] += J_θᵀ gOut} (skipped when
+   * gTheta is null: the curvature engine needs only the signals). x and z are this layer's input and output from the
+   * forward pass with the same context.
    */
   void backward(double[] theta, int off, double[] x, double[] z, double[] gOut, double[] gIn, double[] gTheta, int batch,
                 LayerContext ctx);

@@ -120,8 +120,10 @@ public final class LayerNorm implements Layer {
       for (int d = 0; d < size; d++) {
         double g = gOut[o + d];
         double xh = (x[o + d] - mu) * is;
-        gTheta[off + d] += g * xh;
-        gTheta[off + size + d] += g;
+        if (gTheta != null) {
+          gTheta[off + d] += g * xh;
+          gTheta[off + size + d] += g;
+        }
         double h = g * theta[off + d];
         sh += h;
         shx += h * xh;

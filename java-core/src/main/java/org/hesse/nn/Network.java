@@ -166,6 +166,23 @@ public final class Network {
     return value;
   }
 
+  /**
+   * Forward, loss and the gradient signals only: like {@link #lossAndGradient} but no parameter gradient is
+   * formed (the curvature engine needs {@code ws.grad(k)} for k ≥ 1, not ∇_θ), which saves the weight-gradient
+   * products. Returns {@code scale · Σ_n ℓ_n}.
+   */
+  public double lossAndSignals(double[] theta, Workspace ws, double[] y, int batch, double scale) {
+    forward(theta, ws, batch);
+    int K = layers.size();
+    double value = scale * loss.sum(ws.acts[K], y, batch, outputSize());
+    loss.gradient(ws.acts[K], y, batch, outputSize(), scale, ws.grads[K]);
+    for (int k = K - 1; k >= 1; k--) {
+      layers.get(k).backward(theta, offsets[k], ws.acts[k], ws.acts[k + 1], ws.grads[k + 1], ws.grads[k], null, batch,
+          ws.contexts[k]);
+    }
+    return value;
+  }
+
   /** A parameter tensor of the flat vector: its state-dict name, offset and shape. */
   public static final class NamedTensor {
     public final String name;

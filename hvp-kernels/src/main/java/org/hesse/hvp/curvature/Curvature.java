@@ -39,7 +39,7 @@ public final class Curvature {
   final List<BatchCache> batches = new ArrayList<>();
   final SecondOrderRule[] rules;
   private final double loss;
-  private final double[] gradient;
+  private double[] gradient;  // computed on first request: products do not need it
 
   /** What one batch's products need, computed once. */
   static final class BatchCache {
@@ -73,7 +73,6 @@ public final class Curvature {
     this.buffers = buffers == null ? null : buffers.clone();
     Workspace ws = net.newWorkspace(maxBatch).mode(mode);
     if (this.buffers != null) ws.buffers(this.buffers);
-    double[] grad = new double[net.paramCount()];
     double total = 0;
     int tw = net.loss().targetWidth(net.outputSize());
     for (int b = 0; b < obj.batches(); b++) {
@@ -81,7 +80,7 @@ public final class Curvature {
       int yOff = obj.loadBatch(b, ws);
       double[] y = new double[rows * tw];
       System.arraycopy(obj.targets(), yOff, y, 0, y.length);
-      total += net.lossAndGradient(this.theta, ws, y, rows, 1.0 / samples, grad);
+      total += net.lossAndSignals(this.theta, ws, y, rows, 1.0 / samples);
       double[][] acts = new double[K + 1][];
       double[][] grads = new double[K + 1][];
       Object[] prep = new Object[K];
@@ -96,7 +95,6 @@ public final class Curvature {
       batches.add(new BatchCache(rows, y, acts, grads, prep));
     }
     this.loss = total;
-    this.gradient = grad;
   }
 
   /**
@@ -148,8 +146,20 @@ public final class Curvature {
   /** The mean loss at θ. */
   public double loss() { return loss; }
 
-  /** The gradient of the mean loss at θ (a copy). */
-  public double[] gradient() { return gradient.clone(); }
+  /** The gradient of the mean loss at θ (a copy; the first call runs one gradient pass over the cached batches). */
+  public synchronized double[] gradient() {
+    if (gradient == null) {
+      double[] g = new double[net.paramCount()];
+      Workspace ws = net.newWorkspace(maxBatch).mode(mode);
+      if (buffers != null) ws.buffers(buffers.clone());
+      for (BatchCache b : batches) {
+        System.arraycopy(b.acts[0], 0, ws.input(), 0, b.acts[0].length);
+        net.lossAndGradient(theta, ws, b.y, b.rows, 1.0 / samples, g);
+      }
+      gradient = g;
+    }
+    return gradient.clone();
+  }
 
   /** The parameters (a copy). */
   public double[] parameters() { return theta.clone(); }

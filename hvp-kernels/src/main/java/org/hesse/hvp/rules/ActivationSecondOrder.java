@@ -36,7 +36,25 @@ public final class ActivationSecondOrder implements SecondOrderRule {
     int n = batch * a.inputSize();
     double[] d1 = new double[n];
     double[] d2 = a.function().piecewiseLinear() ? null : new double[n];
-    K.activationDerivatives(a.function(), x, 0, d1, 0, d2, 0, n);
+    switch (a.function()) {
+      // from the outputs: no second evaluation of tanh / the logistic function
+      case TANH:
+        for (int i = 0; i < n; i++) {
+          double t = z[i];
+          d1[i] = 1.0 - t * t;
+          d2[i] = -2.0 * t * d1[i];
+        }
+        break;
+      case SIGMOID:
+        for (int i = 0; i < n; i++) {
+          double s = z[i];
+          d1[i] = s * (1.0 - s);
+          d2[i] = d1[i] * (1.0 - 2.0 * s);
+        }
+        break;
+      default:
+        K.activationDerivatives(a.function(), x, 0, d1, 0, d2, 0, n);
+    }
     return new Derivatives(d1, d2);
   }
 
