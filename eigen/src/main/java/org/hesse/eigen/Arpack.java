@@ -108,7 +108,8 @@ public final class Arpack {
 
     /**
      * Solve for A + σI and report its eigenvalues minus σ (same eigenvectors). Turns ARPACK's relative test into
-     * one on the scale |λ + σ|, so eigenvalues at zero converge; with which = SA/LA the order is unchanged.
+     * one on the scale |λ + σ|, so eigenvalues at zero converge; with which = SA/LA/BE the selection is unchanged,
+     * with LM it is by |λ + σ|. The dense fallback ignores the shift (it needs none).
      */
     public Request shift(double sigma) {
       if (!Double.isFinite(sigma)) throw new IllegalArgumentException("shift must be finite, got " + sigma);
