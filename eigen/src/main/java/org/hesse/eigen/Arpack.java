@@ -108,7 +108,8 @@ public final class Arpack {
 
     /**
      * Solve for A + σI and report its eigenvalues minus σ (same eigenvectors). Turns ARPACK's relative test into
-     * one on the scale |λ + σ|, so eigenvalues at zero converge; with which = SA/LA the order is unchanged.
+     * one on the scale |λ + σ|, so eigenvalues at zero converge; with which = SA/LA/BE the selection is unchanged,
+     * with LM it is by |λ + σ|. The dense fallback ignores the shift (it needs none).
      */
     public Request shift(double sigma) {
       if (!Double.isFinite(sigma)) throw new IllegalArgumentException("shift must be finite, got " + sigma);
@@ -272,7 +273,8 @@ public final class Arpack {
       case -6 -> "bmat must be I or G";
       case -7 -> "lworkl is not large enough";
       case -8 -> "error in LAPACK's tridiagonal eigenvalue calculation (dsteqr)";
-      case -9 -> "the starting vector is zero";
+      case -9 -> "the starting vector is zero, or the operator maps the Krylov space of the start vector to zero"
+          + " (e.g. A = 0): no Lanczos vector could be built";
       case -10 -> "iparam[6] (mode) must be 1 to 5";
       case -11 -> "mode 1 is not compatible with bmat = G";
       case -12 -> "iparam[0] (shift strategy) must be 0 or 1";

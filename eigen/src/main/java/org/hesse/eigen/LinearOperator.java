@@ -14,7 +14,7 @@ public interface LinearOperator {
   /**
    * Y = A·X for k vectors stored as k consecutive blocks of length n (X[j·n + i] is entry i of vector j),
    * i.e. an n × k column-major matrix. The default loops {@link #apply}; override when a blocked product is
-   * cheaper (e.g. one dgemm).
+   * cheaper (e.g. one dgemm). The default allocates two length-n buffers per call (not per vector).
    */
   default void applyMany(double[] x, double[] y, int k) {
     int n = dim();

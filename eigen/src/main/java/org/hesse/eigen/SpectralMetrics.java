@@ -6,7 +6,10 @@ import java.util.Arrays;
  * Scalar summaries of a spectrum, computed from a full spectrum ({@code source = "full"}) or from SLQ nodes and
  * weights ({@code source = "slq"}): never from a Gaussian-smoothed density (which pushes half of a spike at zero
  * below zero) and never from the top-k eigenvalues alone. An SLQ estimate treats node θ_i of probe p as
- * c_i = n·τ_i/n_v eigenvalues equal to θ_i (so the c_i sum to n); counts are then fractional.
+ * c_i = n·τ_i/n_v eigenvalues equal to θ_i (so the c_i sum to n); counts are then fractional. From SLQ,
+ * λ_max and λ_min are the extreme Ritz values, which lie inside [λ_min, λ_max] and converge to them quickly
+ * with m; the smallest |λ| above the cut-off (hence the condition numbers) is only as good as the smallest
+ * Ritz value, which converges slowly unless that end of the spectrum is isolated: prefer ARPACK for it.
  *
  * <p>Definitions (λ ranging over the eigenvalues with multiplicity, c = the zero cut-off):
  * <ul>

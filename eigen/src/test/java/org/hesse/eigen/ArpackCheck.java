@@ -194,7 +194,12 @@ abstract class ArpackCheck {
     assertArrayEquals(new double[] {-2, 1, 3, 7}, lm.eigenvalues(), 1e-12 * 7);
   }
 
+  /**
+   * Without the global lock this crashes the JVM (JNI) or never returns (F2j: corrupted static state), both seen
+   * here; the timeout turns a hang into a failure.
+   */
   @Test
+  @org.junit.jupiter.api.Timeout(120)
   void concurrentCallersGetCorrectAnswers() throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(4);
     try {

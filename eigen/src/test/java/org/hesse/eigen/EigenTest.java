@@ -1,0 +1,38 @@
+package org.hesse.eigen;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import org.junit.jupiter.api.Test;
+
+/** The facade against dsyevr, and determinism: the same seed gives the same bits. */
+class EigenTest {
+  @Test
+  void facadeMatchesDense() {
+    int n = 90;
+    double[] lambda = TestMatrices.spectrum("negative", n, 71);
+    DenseOperator op = new DenseOperator(TestMatrices.withSpectrum(lambda, 72), n);
+    double[] sorted = TestMatrices.sorted(lambda);
+    double tol = 1e-8 * TestMatrices.maxAbs(lambda);
+    assertArrayEquals(java.util.Arrays.copyOfRange(sorted, n - 3, n), Eigen.top(op, 3).eigenvalues(), tol);
+    assertArrayEquals(java.util.Arrays.copyOf(sorted, 3), Eigen.bottom(op, 3).eigenvalues(), tol);
+    assertArrayEquals(sorted, Eigen.full(op, false).eigenvalues(), 1e-12 * n * 20);
+    assertEquals(5, Eigen.density(op, 10, 5, 1).probes());
+  }
+
+  @Test
+  void sameSeedSameBits() {
+    int n = 70;
+    DenseOperator op = new DenseOperator(TestMatrices.withSpectrum(TestMatrices.spectrum("spread", n, 73), 74), n);
+    ArpackResult a = Arpack.request(3).seed(9).solve(op), b = Arpack.request(3).seed(9).solve(op);
+    assertArrayEquals(a.eigenvalues(), b.eigenvalues(), 0.0);
+    assertArrayEquals(a.eigenvectors(), b.eigenvectors(), 0.0);
+    SlqResult s = Slq.run(op, 12, 3, 5), t = Slq.run(op, 12, 3, 5);
+    for (int p = 0; p < 3; p++) {
+      assertArrayEquals(s.nodes()[p], t.nodes()[p], 0.0);
+      assertArrayEquals(s.weights()[p], t.weights()[p], 0.0);
+    }
+    // a different seed gives different probes
+    assertNotEquals(s.weights()[0][0], Slq.run(op, 12, 3, 6).weights()[0][0]);
+    assertEquals(Trace.hutchPlusPlus(op, 30, 3).estimate(), Trace.hutchPlusPlus(op, 30, 3).estimate(), 0.0);
+  }
+}
