@@ -1,43 +1,33 @@
 package org.hesse.eigen;
 
+import org.hesse.runtime.MemoryBudgetExceededException;
+
 /**
- * How many bytes a dense computation may allocate, checked before anything is allocated. The default is
- * {@link #DEFAULT_SHARE} of {@code Runtime.maxMemory()}; change it with {@link #setDefault(long)}.
+ * Byte arithmetic for the memory checks of the dense and Lanczos routines. The budget itself is the
+ * process-wide {@link org.hesse.runtime.MemoryBudget} (half the max heap by default, {@code -Dhesse.memory.budget});
+ * routines take it as an explicit argument where a caller may want another.
  */
-public final class MemoryBudget {
-  /** Share of the maximum heap a single dense computation may take by default. */
-  public static final double DEFAULT_SHARE = 0.5;
-
-  private static volatile long defaultBytes = -1;
-
+final class MemoryBudget {
   private MemoryBudget() {}
 
-  /** The current default budget in bytes. */
-  public static long defaultBytes() {
-    long b = defaultBytes;
-    return b > 0 ? b : (long) (DEFAULT_SHARE * Runtime.getRuntime().maxMemory());
+  /** The process-wide budget in bytes. */
+  static long defaultBytes() {
+    return org.hesse.runtime.MemoryBudget.current().bytes();
   }
 
-  /** Sets the default budget; a value <= 0 restores the heap share. */
-  public static void setDefault(long bytes) {
-    defaultBytes = bytes;
-  }
-
-  /** Throws {@link MemoryBudgetExceededException} when {@code bytes > budget}. */
+  /** Throws {@link MemoryBudgetExceededException} (an IllegalArgumentException) when {@code bytes > budget}. */
   static void check(String what, long bytes, long budget) {
     if (bytes < 0 || bytes > budget) {
       throw new MemoryBudgetExceededException(what, bytes < 0 ? Long.MAX_VALUE : bytes, budget);
     }
   }
 
-  /** 8·a·b (+8·c) with overflow saturating to Long.MAX_VALUE. */
+  /** 8·(sum of counts) with overflow saturating to Long.MAX_VALUE. */
   static long doubles(long... counts) {
     long total = 0;
     for (long c : counts) {
-      long b;
       try {
-        b = Math.multiplyExact(8L, c);
-        total = Math.addExact(total, b);
+        total = Math.addExact(total, Math.multiplyExact(8L, c));
       } catch (ArithmeticException e) {
         return Long.MAX_VALUE;
       }

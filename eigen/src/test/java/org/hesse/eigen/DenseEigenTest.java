@@ -1,5 +1,6 @@
 package org.hesse.eigen;
 
+import org.hesse.runtime.MemoryBudgetExceededException;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.ludovic.netlib.lapack.LAPACK;
@@ -69,7 +70,7 @@ class DenseEigenTest {
     MemoryBudgetExceededException e = assertThrows(MemoryBudgetExceededException.class,
         () -> DenseEigen.compute(Linalg.lapack(), a, N, 'A', 0, 0, 0, 0, true, need - 1));
     assertTrue(e.getMessage().contains(need + " bytes"), e.getMessage());
-    assertEquals(need, e.bytesNeeded());
+    assertEquals(need, e.needed());
     // just enough is accepted
     assertEquals(N, DenseEigen.compute(Linalg.lapack(), a, N, 'A', 0, 0, 0, 0, true, need).count());
     // 8·n² for the copy alone: a 100k × 100k request is refused by arithmetic, not by an OutOfMemoryError

@@ -10,18 +10,16 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Each loop runs over whole vectors of {@link DoubleVector#SPECIES_PREFERRED} and finishes with a scalar
  * tail (masked loads are not intrinsified on every JDK we support, and a tail of &lt; 8 elements is cheap).
- * The scalar tail of an activation uses {@link Activation}'s own formulas, so every element is within the
- * vector math ops' error of the scalar reference. Numerics differ from {@link ScalarKernels} only by
+ * Numerics differ from {@link ScalarKernels} only by
  * <ul>
  *   <li>reassociation in reductions (dot, sum, matVec, softmax's normaliser): several partial sums;</li>
  *   <li>FMA in dot, matVec and outerAdd (one rounding instead of two);</li>
- *   <li>the vector EXP / EXPM1 / LOG1P / TANH ops (SVML on x86). Measured over 2²⁰ arguments each, compiled:
- *   EXP, EXPM1, LOG1P within 1 ulp of {@code Math.*}, TANH within 2 ulp on JDK 17; on JDK 25 TANH is not
- *   intrinsified and falls back to Math.tanh per lane (identical results, slower).</li>
  * </ul>
- * Element-wise ops without transcendental functions (mul, relu, leaky_relu, identity) are bit-identical.
- * GELU's value and first derivative need erf, which the Vector API lacks: they use the scalar {@link Erf}
- * (accuracy first, since results are compared with PyTorch in float64); its second derivative is vectorised.
+ * The Vector API's transcendental ops (EXP, TANH, ...) are not used: compiled (SVML) and interpreted (a Java
+ * fallback) they differ by an ulp, so results would depend on JIT warm-up; activations built on them run the
+ * scalar code, and lane sums are taken in lane order (reduceLanes(ADD) has an unspecified order). Every kernel is
+ * therefore a deterministic function of its inputs: same seed, same bits.
+ * Element-wise ops (mul, relu, leaky_relu, identity) are bit-identical to the scalar kernels.
  */
 public final class PanamaKernels implements Kernels {
   public static final PanamaKernels INSTANCE = new PanamaKernels();
@@ -30,6 +28,31 @@ public final class PanamaKernels implements Kernels {
   private static final int L = S.length();
 
   private PanamaKernels() {}
+
+  /**
+   * Σ of the lanes in lane order. Not reduceLanes(ADD): its floating-point order is unspecified and differs
+   * between the intrinsic (compiled) and the Java fallback (interpreted), which would make results depend on
+   * JIT state and break "same seed, same bits".
+   */
+  private static double sumLanes(DoubleVector v) {
+    double[] lanes = LANES.get();
+    v.intoArray(lanes, 0);
+    double s = 0;
+    for (int i = 0; i < L; i++) s += lanes[i];
+    return s;
+  }
+
+  private static final ThreadLocal<double[]> LANES = ThreadLocal.withInitial(() -> new double[L]);
+
+  /**
+   * Activations built on exp/tanh run the scalar code per element: the Vector API's EXP/TANH/EXPM1/LOG1P
+   * (SVML when compiled, a per-lane Java fallback when interpreted) differ by an ulp between JIT states, so
+   * a run's bits would depend on warm-up. java.lang.Math's functions give the same result in every mode.
+   */
+  private static boolean transcendental(Activation f) {
+    return f == Activation.ELU || f == Activation.TANH || f == Activation.SIGMOID || f == Activation.SOFTPLUS
+        || f == Activation.GELU;
+  }
 
   @Override public String name() {
     return "panama(" + L + " x double)";
@@ -50,7 +73,7 @@ public final class PanamaKernels implements Kernels {
     for (int b = n - L; i <= b; i += L) {
       a0 = DoubleVector.fromArray(S, x, xOff + i).fma(DoubleVector.fromArray(S, y, yOff + i), a0);
     }
-    double s = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+    double s = sumLanes(a0.add(a1).add(a2.add(a3)));
     for (; i < n; i++) s = Math.fma(x[xOff + i], y[yOff + i], s);
     return s;
   }
@@ -74,7 +97,7 @@ public final class PanamaKernels implements Kernels {
       a3 = a3.add(DoubleVector.fromArray(S, x, xOff + i + 3 * L));
     }
     for (int b = n - L; i <= b; i += L) a0 = a0.add(DoubleVector.fromArray(S, x, xOff + i));
-    double s = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+    double s = sumLanes(a0.add(a1).add(a2.add(a3)));
     for (; i < n; i++) s += x[xOff + i];
     return s;
   }
@@ -105,8 +128,7 @@ public final class PanamaKernels implements Kernels {
       System.arraycopy(x, xOff, out, outOff, n);
       return;
     }
-    if (f == Activation.GELU) {
-      // Needs erf: no Vector API op; the scalar Erf keeps full double accuracy.
+    if (transcendental(f)) {
       ScalarKernels.INSTANCE.activation(f, x, xOff, out, outOff, n);
       return;
     }
@@ -118,7 +140,7 @@ public final class PanamaKernels implements Kernels {
   }
 
   @Override public void activationBackward(Activation f, double[] x, int xOff, double[] g, int gOff, double[] out, int outOff, int n) {
-    if (f == Activation.GELU) {
+    if (transcendental(f)) {
       ScalarKernels.INSTANCE.activationBackward(f, x, xOff, g, gOff, out, outOff, n);
       return;
     }
@@ -130,6 +152,10 @@ public final class PanamaKernels implements Kernels {
   }
 
   @Override public void activationDerivatives(Activation f, double[] x, int xOff, double[] d1, int d1Off, double[] d2, int d2Off, int n) {
+    if (transcendental(f)) {
+      ScalarKernels.INSTANCE.activationDerivatives(f, x, xOff, d1, d1Off, d2, d2Off, n);
+      return;
+    }
     if (d1 != null) {
       if (f == Activation.GELU) {
         for (int i = 0; i < n; i++) d1[d1Off + i] = f.d1(x[xOff + i]);
@@ -146,22 +172,15 @@ public final class PanamaKernels implements Kernels {
     }
   }
 
-  // The lane-wise formulas mirror Activation's case by case (same branches, same operation order), with
-  // branches as blends; both sides of a blend are computed, so out-of-range lanes (e.g. expm1 of a large
-  // positive x) are harmless: they are discarded.
+  // Only the piecewise-linear activations are lane-wise (bit-identical to the scalar formulas); every other
+  // activation goes through the scalar code (see transcendental()).
 
   private static DoubleVector value(Activation f, DoubleVector x) {
     switch (f) {
       case IDENTITY: return x;
       case RELU: return DoubleVector.zero(S).blend(x, x.compare(VectorOperators.GT, 0.0));
       case LEAKY_RELU: return x.mul(Activation.LEAKY_SLOPE).blend(x, x.compare(VectorOperators.GT, 0.0));
-      case ELU: return x.lanewise(VectorOperators.EXPM1).mul(Activation.ELU_ALPHA).blend(x, x.compare(VectorOperators.GT, 0.0));
-      case TANH: return x.lanewise(VectorOperators.TANH);
-      case SIGMOID: return sigmoid(x);
-      case SOFTPLUS:
-        return x.lanewise(VectorOperators.EXP).lanewise(VectorOperators.LOG1P)
-            .blend(x, x.compare(VectorOperators.GT, Activation.SOFTPLUS_THRESHOLD));
-      default: throw new AssertionError(f); // GELU is handled by the callers
+      default: throw new AssertionError(f);
     }
   }
 
@@ -171,59 +190,16 @@ public final class PanamaKernels implements Kernels {
       case IDENTITY: return one;
       case RELU: return DoubleVector.zero(S).blend(one, x.compare(VectorOperators.GT, 0.0));
       case LEAKY_RELU: return DoubleVector.broadcast(S, Activation.LEAKY_SLOPE).blend(one, x.compare(VectorOperators.GT, 0.0));
-      case ELU: return x.lanewise(VectorOperators.EXP).mul(Activation.ELU_ALPHA).blend(one, x.compare(VectorOperators.GT, 0.0));
-      case TANH: {
-        DoubleVector t = x.lanewise(VectorOperators.TANH);
-        return one.sub(t.mul(t));
-      }
-      case SIGMOID: {
-        DoubleVector s = sigmoid(x);
-        return s.mul(one.sub(s));
-      }
-      case SOFTPLUS: return sigmoid(x).blend(one, x.compare(VectorOperators.GT, Activation.SOFTPLUS_THRESHOLD));
       default: throw new AssertionError(f);
     }
   }
 
   private static DoubleVector d2(Activation f, DoubleVector x) {
-    DoubleVector zero = DoubleVector.zero(S);
-    DoubleVector one = DoubleVector.broadcast(S, 1.0);
     switch (f) {
-      case IDENTITY: case RELU: case LEAKY_RELU: return zero;
-      case ELU: return x.lanewise(VectorOperators.EXP).mul(Activation.ELU_ALPHA).blend(zero, x.compare(VectorOperators.GT, 0.0));
-      case TANH: {
-        DoubleVector t = x.lanewise(VectorOperators.TANH);
-        return t.mul(-2.0).mul(one.sub(t.mul(t)));
-      }
-      case SIGMOID: {
-        DoubleVector s = sigmoid(x);
-        return s.mul(one.sub(s)).mul(one.sub(s.mul(2.0)));
-      }
-      case GELU: {
-        // Activation.expHalfSquare lane-wise: x² = hi + lo exactly, e^{−hi/2}(1 − lo/2).
-        DoubleVector hi = x.mul(x);
-        DoubleVector lo = x.fma(x, hi.neg());
-        DoubleVector e = hi.mul(-0.5).lanewise(VectorOperators.EXP).mul(one.sub(lo.mul(0.5)));
-        return e.mul(Activation.INV_SQRT_2PI).mul(DoubleVector.broadcast(S, 2.0).sub(hi));
-      }
-      case SOFTPLUS: {
-        DoubleVector s = sigmoid(x);
-        return s.mul(one.sub(s)).blend(zero, x.compare(VectorOperators.GT, Activation.SOFTPLUS_THRESHOLD));
-      }
+      case IDENTITY: case RELU: case LEAKY_RELU: return DoubleVector.zero(S);
       default: throw new AssertionError(f);
     }
   }
-
-  /** Activation.sigmoid lane-wise: e = exp(−|x|) is exp(−x) for x ≥ 0 and exp(x) for x &lt; 0, never overflowing. */
-  private static DoubleVector sigmoid(DoubleVector x) {
-    DoubleVector e = x.abs().neg().lanewise(VectorOperators.EXP);
-    DoubleVector onePlusE = e.add(1.0);
-    DoubleVector pos = DoubleVector.broadcast(S, 1.0).div(onePlusE);
-    DoubleVector neg = e.div(onePlusE);
-    return neg.blend(pos, x.compare(VectorOperators.GE, 0.0));
-  }
-
-  // ---- small dense --------------------------------------------------------------------------------
 
   @Override public void softmaxRows(double[] x, int xOff, double[] out, int outOff, int rows, int cols) {
     int vb = S.loopBound(cols);
@@ -240,11 +216,10 @@ public final class PanamaKernels implements Kernels {
       for (; c < cols; c++) max = Math.max(max, x[xo + c]);
       DoubleVector acc = DoubleVector.zero(S);
       for (c = 0; c < vb; c += L) {
-        DoubleVector e = DoubleVector.fromArray(S, x, xo + c).sub(max).lanewise(VectorOperators.EXP);
-        e.intoArray(out, oo + c);
-        acc = acc.add(e);
+        for (int j = 0; j < L; j++) out[oo + c + j] = Math.exp(x[xo + c + j] - max);  // scalar exp: see transcendental()
+        acc = acc.add(DoubleVector.fromArray(S, out, oo + c));
       }
-      double s = acc.reduceLanes(VectorOperators.ADD);
+      double s = sumLanes(acc);
       for (; c < cols; c++) {
         double e = Math.exp(x[xo + c] - max);
         out[oo + c] = e;
@@ -285,8 +260,8 @@ public final class PanamaKernels implements Kernels {
         s2 = DoubleVector.fromArray(S, a, r2 + j).fma(xv, s2);
         s3 = DoubleVector.fromArray(S, a, r3 + j).fma(xv, s3);
       }
-      double t0 = s0.reduceLanes(VectorOperators.ADD), t1 = s1.reduceLanes(VectorOperators.ADD);
-      double t2 = s2.reduceLanes(VectorOperators.ADD), t3 = s3.reduceLanes(VectorOperators.ADD);
+      double t0 = sumLanes(s0), t1 = sumLanes(s1);
+      double t2 = sumLanes(s2), t3 = sumLanes(s3);
       for (; j < n; j++) {
         double xj = x[xOff + j];
         t0 = Math.fma(a[r0 + j], xj, t0);
