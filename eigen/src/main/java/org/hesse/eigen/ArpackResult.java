@@ -36,18 +36,21 @@ public record ArpackResult(int n, Which which, String method, int requested, int
   public double[] residuals(LinearOperator op) {
     if (eigenvectors == null) throw new IllegalStateException("eigenvectors were not requested");
     if (op.dim() != n) throw new IllegalArgumentException("op.dim() must be " + n + ", got " + op.dim());
-    double[] out = new double[eigenvalues.length];
-    double[] y = new double[n];
-    for (int j = 0; j < eigenvalues.length; j++) {
-      double[] v = eigenvector(j);
-      op.apply(v, y);
+    int k = eigenvalues.length;
+    double[] out = new double[k];
+    if (k == 0) return out;
+    // one blocked product for all pairs (eigenvectors are stored as k consecutive vectors, applyMany's layout)
+    double[] y = new double[k * n];
+    op.applyMany(eigenvectors, y, k);
+    for (int j = 0; j < k; j++) {
       double s = 0;
       for (int i = 0; i < n; i++) {
-        double r = y[i] - eigenvalues[j] * v[i];
+        double r = y[j * n + i] - eigenvalues[j] * eigenvectors[j * n + i];
         s += r * r;
       }
       out[j] = Math.sqrt(s);
     }
     return out;
   }
+
 }
