@@ -17,6 +17,7 @@ import org.hesse.nn.LayerNorm;
 import org.hesse.nn.Layer;
 import org.hesse.nn.MaxPool2d;
 import org.hesse.nn.Network;
+import org.hesse.nn.ParamTensor;
 import org.hesse.nn.Residual;
 import org.hesse.simd.Activation;
 
@@ -147,7 +148,7 @@ public final class ModelFiles {
    */
   public static double[] parameters(Network net, Map<String, Tensor> tensors) {
     double[] theta = new double[net.paramCount()];
-    for (Network.NamedTensor t : net.tensors().values()) {
+    for (ParamTensor t : net.tensors().values()) {
       long[] shape = new long[t.shape.length];
       for (int i = 0; i < shape.length; i++) shape[i] = t.shape[i];
       Tensor found = Safetensors.requireShape(tensors, t.name, shape);
@@ -168,7 +169,7 @@ public final class ModelFiles {
    */
   public static double[] buffers(Network net, Map<String, Tensor> tensors) {
     double[] b = net.initialBuffers();
-    for (Network.NamedTensor t : net.bufferTensors().values()) {
+    for (ParamTensor t : net.bufferTensors().values()) {
       if (!tensors.containsKey(t.name)) continue;
       long[] shape = new long[t.shape.length];
       for (int i = 0; i < shape.length; i++) shape[i] = t.shape[i];
@@ -189,7 +190,7 @@ public final class ModelFiles {
       throw new IllegalArgumentException("parameters: expected " + net.paramCount() + " values, got " + theta.length);
     }
     Map<String, Tensor> out = new LinkedHashMap<>();
-    for (Network.NamedTensor t : net.tensors().values()) {
+    for (ParamTensor t : net.tensors().values()) {
       long[] shape = new long[t.shape.length];
       for (int i = 0; i < shape.length; i++) shape[i] = t.shape[i];
       double[] data = new double[t.size()];
@@ -211,14 +212,14 @@ public final class ModelFiles {
     }
     Map<String, Tensor> params = tensors(net, theta);
     Map<String, Tensor> out = new LinkedHashMap<>();
-    Map<String, Network.NamedTensor> bufs = net.bufferTensors();
+    Map<String, ParamTensor> bufs = net.bufferTensors();
     for (int k = 0; k < net.depth(); k++) {
       for (org.hesse.nn.ParamTensor p : net.layer(k).paramTensors()) {
         String name = k + "." + p.name;
         out.put(name, params.get(name));
       }
       for (org.hesse.nn.ParamTensor p : net.layer(k).bufferTensors()) {
-        Network.NamedTensor t = bufs.get(k + "." + p.name);
+        ParamTensor t = bufs.get(k + "." + p.name);
         long[] shape = new long[t.shape.length];
         for (int i = 0; i < shape.length; i++) shape[i] = t.shape[i];
         double[] data = new double[t.size()];

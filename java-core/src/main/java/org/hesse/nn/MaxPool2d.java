@@ -1,9 +1,6 @@
 package org.hesse.nn;
 
 import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 
 /**
  * 2-d max pooling over square windows without padding: PyTorch {@code nn.MaxPool2d(kernel_size=k, stride=s)}
@@ -14,42 +11,10 @@ import java.util.Map;
  *
  * <p>Model description: {@code {"type": "maxpool2d", "kernel": 2}} or with {@code "stride"}.
  */
-public final class MaxPool2d implements Layer {
-  private final int c;
-  private final int h;
-  private final int w;
-  private final int k;
-  private final int stride;
-  private final int ho;
-  private final int wo;
+public final class MaxPool2d extends Pooling {
 
   public MaxPool2d(int[] inShape, int kernel, int stride) {
-    int[] out = Pooling.outputShape("maxpool2d", inShape, kernel, stride);
-    this.c = inShape[0];
-    this.h = inShape[1];
-    this.w = inShape[2];
-    this.k = kernel;
-    this.stride = stride;
-    this.ho = out[1];
-    this.wo = out[2];
-  }
-
-  @Override public String type() { return "maxpool2d"; }
-  @Override public int inputSize() { return c * h * w; }
-  @Override public int outputSize() { return c * ho * wo; }
-  @Override public int[] outputShape() { return new int[] {c, ho, wo}; }
-  @Override public List<ParamTensor> paramTensors() { return List.of(); }
-
-  public int kernel() { return k; }
-  public int stride() { return stride; }
-
-  @Override
-  public Map<String, Object> describe() {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("type", type());
-    m.put("kernel", k);
-    m.put("stride", stride);
-    return m;
+    super("maxpool2d", inShape, kernel, stride);
   }
 
   /**

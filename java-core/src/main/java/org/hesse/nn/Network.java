@@ -86,12 +86,12 @@ public final class Network {
   }
 
   /** State-dict names, offsets and shapes of the buffers ("k.running_mean", ...), in buffer order. */
-  public Map<String, NamedTensor> bufferTensors() {
-    Map<String, NamedTensor> out = new LinkedHashMap<>();
+  public Map<String, ParamTensor> bufferTensors() {
+    Map<String, ParamTensor> out = new LinkedHashMap<>();
     for (int k = 0; k < layers.size(); k++) {
       for (ParamTensor t : layers.get(k).bufferTensors()) {
         String name = k + "." + t.name;
-        out.put(name, new NamedTensor(name, bufferOffsets[k] + t.offset, t.shape));
+        out.put(name, new ParamTensor(name, bufferOffsets[k] + t.offset, t.shape));
       }
     }
     return Collections.unmodifiableMap(out);
@@ -125,12 +125,12 @@ public final class Network {
   }
 
   /** State-dict names in parameter order, with their shapes and flat offsets. */
-  public Map<String, NamedTensor> tensors() {
-    Map<String, NamedTensor> out = new LinkedHashMap<>();
+  public Map<String, ParamTensor> tensors() {
+    Map<String, ParamTensor> out = new LinkedHashMap<>();
     for (int k = 0; k < layers.size(); k++) {
       for (ParamTensor t : layers.get(k).paramTensors()) {
         String name = k + "." + t.name;
-        out.put(name, new NamedTensor(name, offsets[k] + t.offset, t.shape));
+        out.put(name, new ParamTensor(name, offsets[k] + t.offset, t.shape));
       }
     }
     return Collections.unmodifiableMap(out);
@@ -181,25 +181,6 @@ public final class Network {
           ws.contexts[k]);
     }
     return value;
-  }
-
-  /** A parameter tensor of the flat vector: its state-dict name, offset and shape. */
-  public static final class NamedTensor {
-    public final String name;
-    public final int offset;
-    public final int[] shape;
-
-    NamedTensor(String name, int offset, int[] shape) {
-      this.name = name;
-      this.offset = offset;
-      this.shape = shape.clone();
-    }
-
-    public int size() {
-      int n = 1;
-      for (int d : shape) n *= d;
-      return n;
-    }
   }
 
   /** Builds a network layer by layer, tracking widths. */

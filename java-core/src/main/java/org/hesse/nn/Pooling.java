@@ -2,9 +2,49 @@ package org.hesse.nn;
 
 import java.util.Arrays;
 
-/** Shape rules shared by the pooling layers (no padding, floor rounding, as PyTorch's default ceil_mode False). */
-final class Pooling {
-  private Pooling() {}
+/**
+ * What the pooling layers share: square windows, no padding, floor rounding (PyTorch's default ceil_mode False),
+ * one sample {@code [C, H, W]} → {@code [C, Ho, Wo]}, no parameters.
+ */
+public abstract class Pooling implements Layer {
+  private final String type;
+  protected final int c;
+  protected final int h;
+  protected final int w;
+  protected final int k;
+  protected final int stride;
+  protected final int ho;
+  protected final int wo;
+
+  Pooling(String type, int[] inShape, int kernel, int stride) {
+    int[] out = outputShape(type, inShape, kernel, stride);
+    this.type = type;
+    this.c = inShape[0];
+    this.h = inShape[1];
+    this.w = inShape[2];
+    this.k = kernel;
+    this.stride = stride;
+    this.ho = out[1];
+    this.wo = out[2];
+  }
+
+  @Override public String type() { return type; }
+  @Override public int inputSize() { return c * h * w; }
+  @Override public int outputSize() { return c * ho * wo; }
+  @Override public int[] outputShape() { return new int[] {c, ho, wo}; }
+  @Override public java.util.List<ParamTensor> paramTensors() { return java.util.List.of(); }
+
+  public int kernel() { return k; }
+  public int stride() { return stride; }
+
+  @Override
+  public java.util.Map<String, Object> describe() {
+    java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+    m.put("type", type);
+    m.put("kernel", k);
+    m.put("stride", stride);
+    return m;
+  }
 
   /** {@code [C, floor((H − k)/s) + 1, floor((W − k)/s) + 1]}, after checking the arguments. */
   static int[] outputShape(String type, int[] inShape, int kernel, int stride) {

@@ -11,6 +11,7 @@ import java.util.Map;
 import org.hesse.nn.Conv2d;
 import org.hesse.nn.Nets;
 import org.hesse.nn.Network;
+import org.hesse.nn.ParamTensor;
 import org.junit.jupiter.api.Test;
 
 /** Model descriptions of small conv nets: building, state-dict names and shapes, round trips. */
@@ -28,7 +29,7 @@ class ConvModelFilesTest {
 
   static List<String> describe(Network net) {
     List<String> out = new ArrayList<>();
-    for (Network.NamedTensor t : net.tensors().values()) out.add(t.name + java.util.Arrays.toString(t.shape) + "@" + t.offset);
+    for (ParamTensor t : net.tensors().values()) out.add(t.name + java.util.Arrays.toString(t.shape) + "@" + t.offset);
     return out;
   }
 

@@ -15,6 +15,7 @@ import org.hesse.nn.BatchNorm;
 import org.hesse.nn.Dropout;
 import org.hesse.nn.LayerNorm;
 import org.hesse.nn.Network;
+import org.hesse.nn.ParamTensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -62,7 +63,7 @@ class ModelFilesBuffersTest {
     Network net = ModelFiles.network(ModelSpec.parse(JSON));
     double[] theta = org.hesse.nn.Nets.gaussian(net.paramCount(), 1.0, 3);
     double[] buffers = org.hesse.nn.Nets.gaussian(net.bufferCount(), 1.0, 4);
-    for (Network.NamedTensor t : net.bufferTensors().values()) {
+    for (ParamTensor t : net.bufferTensors().values()) {
       if (t.name.endsWith("running_var")) for (int i = 0; i < t.size(); i++) buffers[t.offset + i] = 1 + i;
       if (t.name.endsWith("num_batches_tracked")) buffers[t.offset] = 1234;
     }

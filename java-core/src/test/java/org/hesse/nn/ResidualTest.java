@@ -26,7 +26,7 @@ class ResidualTest {
         {"type": "dense", "out": 2}]}""";
 
   static double[] offsetsOf(Network net, double[] theta, String name) {
-    Network.NamedTensor t = net.tensors().get(name);
+    ParamTensor t = net.tensors().get(name);
     double[] out = new double[t.size()];
     System.arraycopy(theta, t.offset, out, 0, out.length);
     return out;
@@ -159,7 +159,7 @@ class ResidualTest {
     int[][] shapes = {{4, 3}, {4}, {5, 4}, {5}, {5, 5}, {5}, {4, 5}, {4}, {2, 4}, {2}};
     int expectedOffset = 0;
     int i = 0;
-    for (Network.NamedTensor t : net.tensors().values()) {
+    for (ParamTensor t : net.tensors().values()) {
       assertArrayEquals(shapes[i++], t.shape, t.name);
       assertEquals(expectedOffset, t.offset, t.name + " offset");  // contiguous, in state-dict order
       expectedOffset += t.size();

@@ -15,6 +15,7 @@ import org.hesse.nn.LayerNorm;
 import org.hesse.nn.Mode;
 import org.hesse.nn.Nets;
 import org.hesse.nn.Network;
+import org.hesse.nn.ParamTensor;
 import org.hesse.nn.Workspace;
 import org.hesse.simd.Activation;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -143,7 +144,7 @@ class NormalisationCurvatureTest {
     double[] y = Nets.targets(net, N, 42);
     double[] buffers = net.initialBuffers();
     SplittableRandom r = new SplittableRandom(43);
-    for (Network.NamedTensor t : net.bufferTensors().values()) {
+    for (ParamTensor t : net.bufferTensors().values()) {
       for (int i = 0; i < t.size(); i++) {
         if (t.name.endsWith("running_mean")) buffers[t.offset + i] = 0.5 * (2 * r.nextDouble() - 1);
         if (t.name.endsWith("running_var")) buffers[t.offset + i] = 0.3 + r.nextDouble();
