@@ -102,18 +102,26 @@ public final class DenseEigen {
    * The dense row-major matrix of an operator, column by column (n applications). A symmetric operator is
    * symmetrised as (A + Aᵀ)/2 so that rounding in the products does not leak into one triangle only.
    */
+  /** Unit vectors per blocked product when materialising an operator. */
+  static final int MATERIALIZE_BLOCK = 32;
+
   public static double[] materialize(LinearOperator op, long budget) {
     Checks.operator(op);
     int n = op.dim();
-    MemoryBudget.check("materialising an operator of dimension n = " + n, MemoryBudget.doubles(MemoryBudget.mul(n, n), 2L * n), budget);
+    MemoryBudget.check("materialising an operator of dimension n = " + n, MemoryBudget.doubles(MemoryBudget.mul(n, n), 2L * MATERIALIZE_BLOCK * n), budget);
     double[] a = new double[n * n];
-    double[] e = new double[n];
-    double[] col = new double[n];
-    for (int j = 0; j < n; j++) {
-      e[j] = 1.0;
-      op.apply(e, col);
-      e[j] = 0.0;
-      for (int i = 0; i < n; i++) a[i * n + j] = col[i];
+    // columns in blocks of unit vectors through applyMany (one blocked product per block)
+    int block = Math.max(1, Math.min(MATERIALIZE_BLOCK, n));
+    double[] e = new double[block * n];
+    double[] cols = new double[block * n];
+    for (int j0 = 0; j0 < n; j0 += block) {
+      int k = Math.min(block, n - j0);
+      java.util.Arrays.fill(e, 0, k * n, 0.0);
+      for (int j = 0; j < k; j++) e[j * n + j0 + j] = 1.0;
+      op.applyMany(e, cols, k);
+      for (int j = 0; j < k; j++) {
+        for (int i = 0; i < n; i++) a[i * n + j0 + j] = cols[j * n + i];
+      }
     }
     if (op.symmetric()) {
       for (int i = 0; i < n; i++) {

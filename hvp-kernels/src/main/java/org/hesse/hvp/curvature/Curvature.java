@@ -115,6 +115,8 @@ public final class Curvature {
   public static Curvature of(Network net, double[] theta, double[] buffers, Mode mode, double[] x, double[] y,
                              int batchSize) {
     Objective obj = new Objective(net, x, y, batchSize);
+    org.hesse.runtime.MemoryBudget.current().check(cacheBytes(net, obj.samples()),
+        "cached forward data of " + obj.samples() + " samples");
     if (theta.length != net.paramCount()) {
       throw new IllegalArgumentException("parameters: expected " + net.paramCount() + " values, got " + theta.length);
     }
@@ -131,7 +133,10 @@ public final class Curvature {
   /** The buffers the forward passes used (a copy; null when the network has none). */
   public double[] buffers() { return buffers == null ? null : buffers.clone(); }
 
-  /** Bytes the cached forward data of N samples of this network takes (for memory budgets). */
+  /**
+   * Bytes the cached forward data of N samples takes: activations and gradient signals, and σ', σ'' of each
+   * layer input (an upper bound for plain layers; residual blocks keep their inner activations on top).
+   */
   public static long cacheBytes(Network net, long samples) {
     long perSample = 0;
     for (int k = 0; k <= net.depth(); k++) perSample += 2L * net.width(k);
