@@ -41,9 +41,19 @@ public final class Arpack {
 
   private Arpack() {}
 
-  /** The default back end: JNI when libarpack.so.2 loads, else F2j. */
+  private static final ARPACK DEFAULT = chooseDefault();
+
+  /** The default back end: JNI when libarpack.so.2 loads, else F2j; chosen once, logged in one line. */
   public static ARPACK defaultBackend() {
-    return ARPACK.getInstance();
+    return DEFAULT;
+  }
+
+  private static ARPACK chooseDefault() {
+    ARPACK a = ARPACK.getInstance();
+    boolean nat = a instanceof NativeARPACK;
+    java.util.logging.Logger.getLogger(Arpack.class.getName()).info("ARPACK: " + a.getClass().getSimpleName()
+        + (nat ? " (native)" : " (java; install libarpack2 for the native one)"));
+    return a;
   }
 
   /** The pure-Java (F2j) back end. */

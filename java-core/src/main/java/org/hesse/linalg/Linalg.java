@@ -8,7 +8,7 @@ import java.util.logging.Logger;
 
 /**
  * The BLAS/LAPACK facade: netlib-java chooses its back end once (JNI OpenBLAS, else the Vector API or plain
- * Java one); we log which in one line, since netlib logs the reason for a fallback only at FINE.
+ * Java one); we log which, one line each, since netlib logs the reason for a fallback only at FINE.
  * {@code -Dhesse.blas=java} forces the pure-Java back ends (used to test that both paths agree).
  */
 public final class Linalg {
@@ -59,13 +59,15 @@ public final class Linalg {
 
   private static BLAS chooseBlas() {
     BLAS b = forceJava() ? javaBlas() : BLAS.getInstance();
-    LOG.fine("BLAS: " + b.getClass().getName());
+    LOG.info("BLAS: " + b.getClass().getSimpleName() + (b instanceof NativeBLAS ? " (native)"
+        : forceJava() ? " (java, forced by -Dhesse.blas=java)" : " (java; install libopenblas0-pthread for the native one)"));
     return b;
   }
 
   private static LAPACK chooseLapack() {
     LAPACK l = forceJava() ? javaLapack() : LAPACK.getInstance();
-    LOG.fine("LAPACK: " + l.getClass().getName());
+    LOG.info("LAPACK: " + l.getClass().getSimpleName() + (l instanceof NativeLAPACK ? " (native)"
+        : forceJava() ? " (java, forced by -Dhesse.blas=java)" : " (java; install liblapack3 for the native one)"));
     return l;
   }
 }

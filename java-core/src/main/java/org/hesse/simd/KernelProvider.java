@@ -39,7 +39,7 @@ public final class KernelProvider {
       LOG.info("Kernels: scalar; start the JVM with --add-modules jdk.incubator.vector for the Panama kernels");
       return ScalarKernels.INSTANCE;
     }
-    LOG.fine("Kernels: " + k.name());
+    LOG.info("Kernels: " + k.name());
     return k;
   }
 }
