@@ -123,6 +123,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
           + "or choose another directory");
     }
     AtomicFiles.writeString(out.resolve(AnalyzeFiles.CONFIG), Json.write(config) + "\n");
+    p.writeStandardizer(out);
     ModelFiles.spec(net).write(out.resolve("model.json"));
 
     SpectrumEngine.Options so = new SpectrumEngine.Options();

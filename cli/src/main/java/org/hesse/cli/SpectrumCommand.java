@@ -42,6 +42,9 @@ public final class SpectrumCommand implements Callable<Integer> {
   @Option(names = "--dataset", description = "A bundled data set or fashion-mnist / fashion-mnist-test instead of --data.")
   String dataset;
 
+  @Option(names = "--standardizer", description = "Apply a run's feature standardisation (standardizer.json, written by train and analyze).")
+  Path standardizer;
+
   @Option(names = "--limit", defaultValue = "0", description = "Use only the first N rows (0 = all).")
   int limit;
 
@@ -104,6 +107,7 @@ public final class SpectrumCommand implements Callable<Integer> {
     else throw new IllegalArgumentException("--mode: expected analysis or eval, got '" + mode + "'");
     Dataset d = CliData.load(dataset, data, target, CliData.taskOf(net.loss().name()), limit);
     CliData.checkFeatures(d, net);
+    if (standardizer != null) d = readStandardizer(standardizer).apply(d);
     double[] y = CliData.targets(d, net);
     List<Integer> selected = selectLayers(net, layers);
     SpectrumEngine.Options o = new SpectrumEngine.Options();
@@ -148,6 +152,16 @@ public final class SpectrumCommand implements Callable<Integer> {
       AtomicFiles.writeString(out, json + "\n");
     }
     return 0;
+  }
+
+  static org.hesse.data.Standardizer readStandardizer(Path file) throws java.io.IOException {
+    if (!java.nio.file.Files.isRegularFile(file)) throw new IllegalArgumentException("--standardizer: file not found: " + file);
+    com.fasterxml.jackson.databind.JsonNode n = Json.MAPPER.readTree(file.toFile());
+    if (n == null || !n.has("mean") || !n.has("scale")) {
+      throw new IllegalArgumentException("--standardizer: " + file + " must hold 'mean' and 'scale' arrays");
+    }
+    return org.hesse.data.Standardizer.of(Json.MAPPER.treeToValue(n.get("mean"), double[].class),
+        Json.MAPPER.treeToValue(n.get("scale"), double[].class));
   }
 
   static Path vectorsPath(Path report) {

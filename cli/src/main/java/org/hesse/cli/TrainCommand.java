@@ -35,6 +35,9 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "train", mixinStandardHelpOptions = true,
     description = "Train a network on a bundled data set or a file; writes model.json, model.safetensors, metrics.csv, config.json.")
 public final class TrainCommand implements Callable<Integer> {
+  /** File name of a run's feature standardisation. */
+  static final String STANDARDIZER = "standardizer.json";
+
   @Spec CommandSpec spec;
   @Mixin TrainingOptions opts;
 
@@ -47,6 +50,7 @@ public final class TrainCommand implements Callable<Integer> {
     Prepared p = opts.prepare();
     Files.createDirectories(out);
     p.writeConfig(out.resolve("config.json"));
+    p.writeStandardizer(out);
     ModelFiles.spec(p.net).write(out.resolve("model.json"));
     Progress progress = new Progress(pw, opts.epochs);
     Trainer trainer = p.trainer(progress::epoch, out.resolve("metrics.csv"));
@@ -74,6 +78,8 @@ public final class TrainCommand implements Callable<Integer> {
     final double[] trainY;
     final double[] valX;
     final double[] valY;
+    /** The standardisation fitted on the training split, or null. */
+    Standardizer standardizer;
 
     Prepared(TrainingOptions o, Dataset data, Network net, double[] theta, Dataset train, Dataset val) {
       this.o = o;
@@ -102,6 +108,18 @@ public final class TrainCommand implements Callable<Integer> {
           .listener(listener);
       if (metrics != null) b.metricsCsv(metrics);
       return b.build();
+    }
+
+    /**
+     * The run's feature standardisation ({@code standardizer.json}: mean and scale per feature), so that
+     * {@code hesse spectrum --standardizer} sees the features the model was trained on.
+     */
+    void writeStandardizer(Path dir) throws java.io.IOException {
+      if (standardizer == null) return;
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("mean", standardizer.mean());
+      m.put("scale", standardizer.scale());
+      AtomicFiles.writeString(dir.resolve(STANDARDIZER), Json.write(m) + "\n");
     }
 
     void writeConfig(Path file) throws java.io.IOException {
@@ -203,15 +221,18 @@ public final class TrainCommand implements Callable<Integer> {
         train = split.train();
         val = split.validation().size() == 0 ? null : split.validation();
       }
+      Standardizer st = null;
       if (standardize) {
-        Standardizer st = Standardizer.fit(train);
+        st = Standardizer.fit(train);
         train = st.apply(train);
         val = val == null ? null : st.apply(val);
       }
       Network net = ModelFiles.network(modelSpec(d));
       CliData.checkFeatures(d, net);
       double[] theta = Init.byName(init).init(net, seed);
-      return new Prepared(this, d, net, theta, train, val);
+      Prepared p = new Prepared(this, d, net, theta, train, val);
+      p.standardizer = st;
+      return p;
     }
 
     ModelSpec modelSpec(Dataset d) throws java.io.IOException {

@@ -244,6 +244,23 @@ class SpectrumCommandTest {
   }
 
   @Test
+  void spectrumOfATrainedRunSeesTheTrainingFeatures() throws IOException {
+    // train on all of iris (standardised), then analyse the saved model with the saved standardisation:
+    // the report's loss is the final training loss recorded by the trainer over the same rows
+    Path run = dir.resolve("iris-run");
+    Result t = run("train", "--dataset", "iris", "--model", "mlp:8", "--epochs", "2", "--validation", "0", "--out", run.toString());
+    assertEquals(0, t.code, t.err);
+    java.util.List<String> metrics = Files.readAllLines(run.resolve("metrics.csv"));
+    double trainLoss = Double.parseDouble(metrics.get(metrics.size() - 1).split(",")[1]);
+    Path out = dir.resolve("iris-spectrum.json");
+    Result r = run("spectrum", "--model", run.resolve("model.json").toString(), "--weights",
+        run.resolve("model.safetensors").toString(), "--dataset", "iris", "--standardizer",
+        run.resolve("standardizer.json").toString(), "--top", "1", "--out", out.toString());
+    assertEquals(0, r.code, r.err);
+    assertEquals(trainLoss, new ObjectMapper().readTree(out.toFile()).get("loss").asDouble(), 1e-12 * trainLoss);
+  }
+
+  @Test
   void badInputsGiveOneLineAndExitCodeTwo() throws IOException {
     Case c = write(Activation.TANH, "cross_entropy");
     String[] common = {"spectrum", "--model", c.model.toString(), "--weights", c.weights.toString(), "--data", c.data.toString()};

@@ -17,6 +17,20 @@ public final class Standardizer {
         this.scale = scale;
     }
 
+    /** A standardiser with given per-feature means and scales (e.g. read back from a run directory). */
+    public static Standardizer of(double[] mean, double[] scale) {
+        if (mean.length != scale.length) {
+            throw new IllegalArgumentException("mean, scale: expected equal lengths, got " + mean.length + " and " + scale.length);
+        }
+        for (int j = 0; j < scale.length; j++) {
+            if (!(scale[j] > 0) || !Double.isFinite(mean[j])) {
+                throw new IllegalArgumentException("feature " + j + ": expected a finite mean and a scale > 0, got "
+                        + mean[j] + " and " + scale[j]);
+            }
+        }
+        return new Standardizer(mean.clone(), scale.clone());
+    }
+
     public static Standardizer fit(Dataset train) {
         Objects.requireNonNull(train, "train");
         return fit(train.x(), train.size(), train.numFeatures());
