@@ -33,6 +33,7 @@ import picocli.CommandLine.Spec;
         TrainCommand.class,
         SpectrumCommand.class,
         AnalyzeCommand.class,
+        ExperimentCommand.class,
         CommandLine.HelpCommand.class,
     })
 public final class HesseCli implements Runnable {
