@@ -34,6 +34,7 @@ import picocli.CommandLine.Spec;
         SpectrumCommand.class,
         AnalyzeCommand.class,
         ExperimentCommand.class,
+        BackMatchingCommand.class,
         CommandLine.HelpCommand.class,
     })
 public final class HesseCli implements Runnable {
