@@ -2,9 +2,9 @@ package org.hesse.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.hesse.runtime.ThreadPolicy;
 import org.hesse.train.ScaleAmendedSgd;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -69,8 +69,9 @@ public final class ExperimentCommand implements Runnable {
     @Option(names = "--momentum", defaultValue = "0", description = "Momentum of both optimizers (default ${DEFAULT-VALUE}).")
     double momentum;
 
-    @Option(names = "--threads", defaultValue = "1", description = "Runs in parallel (default ${DEFAULT-VALUE}).")
-    int threads;
+    @Option(names = "--threads", description = "Runs in parallel (default: the Java workers of the thread policy, "
+        + "-Dhesse.threads.java=N, 1 unless set; give -Dhesse.threads.java=2 on 2 cores so that BLAS gets 1 thread per run).")
+    Integer threads;
 
     @Override
     public Integer call() throws Exception {
@@ -90,12 +91,9 @@ public final class ExperimentCommand implements Runnable {
           lrs != null ? lrs : full ? new double[] {0.01, 0.046, 0.22, 1.0} : new double[] {0.05, 0.5},
           seeds != null ? seeds : full ? 3 : 1,
           models != null ? models : full ? List.of("mlp", "conv") : List.of("mlp"),
-          ScaleAmendedSgd.Variant.byName(variant), momentum, threads, out);
+          ScaleAmendedSgd.Variant.byName(variant), momentum,
+          threads != null ? threads : ThreadPolicy.current().javaWorkers(), out);
     }
 
-    @Override
-    public String toString() {
-      return "scale-amended " + Arrays.toString(lrs);
-    }
   }
 }

@@ -119,7 +119,10 @@ class ExperimentScaleAmendedTest {
   void fullGrid() throws Exception {
     Assumptions.assumeTrue(Files.isDirectory(CliData.FASHION_MNIST), "Fashion-MNIST not installed");
     Path out = Path.of("..", "docs", "experiments", "scale-amended-sgd");
-    String[] r = run("experiment", "scale-amended", "--full", "--threads", "2", "--out", out.toString());
+    // two runs at a time with one BLAS thread each, as -Dhesse.threads.java=2 (this JVM runs only "full" tests)
+    int cores = Math.max(2, org.hesse.runtime.ThreadPolicy.availableCores());
+    org.hesse.runtime.ThreadPolicy.install(org.hesse.runtime.ThreadPolicy.of(2, cores / 2, cores));
+    String[] r = run("experiment", "scale-amended", "--full", "--out", out.toString());
     assertEquals("0", r[0], r[2]);
     List<Map<String, String>> summary = csv(out.resolve("summary.csv"));
     assertEquals(2 * 2 * 4, summary.size());
