@@ -61,6 +61,12 @@ import org.hesse.nn.Workspace;
  * {@link BatchNorm#batchStatistics}: the same biased variance over the m = batch·spatial values that BN normalised
  * with in TRAIN mode, at O(batch·width) cost. {@code step} refuses to run without a fresh observation. The NORM
  * variant needs only θ. γ_i and ‖w_i‖ are read from θ at the step.
+ *
+ * <h2>In practice</h2>
+ * The rule removes the implicit rate decay that plain SGD gets from BN (‖w_i‖ grows, η/‖w_i‖² falls), so a rate that
+ * is too large stays too large, and ‖w_i‖ then grows geometrically (harmless for the direction, but it can reach
+ * overflow over long runs). On Fashion-MNIST it trained as well as SGD at its best rate but was more sensitive to the
+ * rate: see docs/experiments/README.md ({@code hesse experiment scale-amended}).
  */
 public final class ScaleAmendedSgd implements Optimizer {
   /** Floor on γ_i² in the denominator of s_i (|γ_i| ≥ 0.01). */
