@@ -33,6 +33,8 @@ import picocli.CommandLine.Spec;
         TrainCommand.class,
         SpectrumCommand.class,
         AnalyzeCommand.class,
+        ExperimentCommand.class,
+        BackMatchingCommand.class,
         CommandLine.HelpCommand.class,
     })
 public final class HesseCli implements Runnable {

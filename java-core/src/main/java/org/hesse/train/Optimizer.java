@@ -27,6 +27,13 @@ public interface Optimizer {
    */
   void step(double[] theta, double[] grad, double lr);
 
+  /**
+   * Called by the {@link Trainer} after each batch's forward and backward pass and before {@link #step}, with the
+   * training workspace (its activations are the batch's, rows {@code 0..rows}). Rules that need per-batch
+   * statistics (scale-amended SGD reads the variance of each BN input) override it; the default does nothing.
+   */
+  default void observeBatch(org.hesse.nn.Workspace ws, int rows) {}
+
   /** Forgets all state, as a freshly constructed optimizer. */
   void reset();
 

@@ -179,6 +179,7 @@ public final class Trainer {
         }
         running += loss * rows;
         if (classes) correct += Evaluator.correct(ws.output(), yBatch, rows, c);
+        optimizer.observeBatch(ws, rows);
         optimizer.step(theta, grad, lr);
         totalSteps++;
       }

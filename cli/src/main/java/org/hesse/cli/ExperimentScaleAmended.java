@@ -1,0 +1,377 @@
+package org.hesse.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.hesse.cli.report.Plots;
+import org.hesse.data.Dataset;
+import org.hesse.data.Standardizer;
+import org.hesse.io.AtomicFiles;
+import org.hesse.nn.BatchNorm;
+import org.hesse.nn.Conv2d;
+import org.hesse.nn.Flatten;
+import org.hesse.nn.Init;
+import org.hesse.nn.MaxPool2d;
+import org.hesse.nn.Network;
+import org.hesse.train.EpochMetrics;
+import org.hesse.train.Optimizer;
+import org.hesse.train.ScaleAmendedSgd;
+import org.hesse.train.Schedule;
+import org.hesse.train.Sgd;
+import org.hesse.train.Trainer;
+import org.hesse.train.TrainingDivergedException;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+
+/**
+ * The scale-amended SGD experiment of issue 6: Fashion-MNIST, BN networks (an MLP and a small conv net), plain
+ * SGD vs {@link ScaleAmendedSgd} over a grid of learning rates and seeds; final test error and curves.
+ *
+ * <p>Protocol: the first {@code train} training images and the first {@code test} test images, features
+ * standardised per pixel with the training images' statistics; PyTorch-default initialisation from the seed;
+ * constant learning rate, batch {@code batch}, {@code epochs} epochs, the same shuffling seed for both optimizers
+ * (so that for one seed they see the same batches from the same θ0). A run that diverges (non-finite loss) is
+ * recorded as diverged with test error 0.9, chance level on ten balanced classes.
+ *
+ * <p>Outputs (each written atomically): {@code runs.csv} (one row per run and epoch), {@code summary.csv} (per
+ * model, optimizer and rate: mean and sample s.d. over seeds of the final test error), {@code report.md} (tables,
+ * verdict on the claim), {@code error_vs_lr_<model>.png} and {@code curves_<model>.png}.
+ */
+final class ExperimentScaleAmended {
+  static final double DIVERGED_ERROR = 0.9;
+
+  /** The grid and protocol. */
+  record Config(int train, int test, int epochs, int batch, double[] lrs, int seeds, List<String> models,
+                ScaleAmendedSgd.Variant variant, double momentum, int threads, Path out) {
+    Config {
+      if (train < 2) throw new IllegalArgumentException("train: expected >= 2 images, got " + train);
+      if (test < 1) throw new IllegalArgumentException("test: expected >= 1 image, got " + test);
+      if (epochs < 1) throw new IllegalArgumentException("epochs: expected >= 1, got " + epochs);
+      if (batch < 2) throw new IllegalArgumentException("batch: expected >= 2 (BN needs two values per channel), got " + batch);
+      if (lrs.length == 0) throw new IllegalArgumentException("lrs: expected at least one learning rate, got none");
+      for (double lr : lrs) {
+        if (!(lr > 0) || Double.isInfinite(lr)) throw new IllegalArgumentException("lrs: expected finite values > 0, got " + lr);
+      }
+      if (seeds < 1) throw new IllegalArgumentException("seeds: expected >= 1, got " + seeds);
+      for (String m : models) {
+        if (!m.equals("mlp") && !m.equals("conv")) {
+          throw new IllegalArgumentException("models: expected mlp and/or conv, got '" + m + "'");
+        }
+      }
+      if (threads < 1) throw new IllegalArgumentException("threads: expected >= 1, got " + threads);
+    }
+  }
+
+  /** One training run's curve and outcome. */
+  record Run(String model, String optimizer, double lr, int seed, List<EpochMetrics> history, boolean diverged,
+             double seconds) {
+    double finalTestError() {
+      if (diverged || history.isEmpty()) return DIVERGED_ERROR;
+      return 1 - history.get(history.size() - 1).valAccuracy();
+    }
+  }
+
+  static final String SGD = "sgd";
+  static final String AMENDED = "scale-amended";
+
+  private ExperimentScaleAmended() {}
+
+  /** The BN networks: an MLP 784-128-BN-relu-128-BN-relu-10 and a conv net (two conv-BN-relu-maxpool stages). */
+  static Network model(String name) {
+    if (name.equals("mlp")) {
+      return Network.builder(784).dense(128).add(new BatchNorm(new int[] {128})).activation("relu")
+          .dense(128).add(new BatchNorm(new int[] {128})).activation("relu").dense(10).build("cross_entropy");
+    }
+    Network.Builder b = Network.builder(784).inputShape(1, 28, 28);
+    b.add(new Conv2d(b.shape(), 8, 3, 1, 1)).add(new BatchNorm(b.shape())).activation("relu");
+    b.add(new MaxPool2d(b.shape(), 2, 2));
+    b.add(new Conv2d(b.shape(), 16, 3, 1, 1)).add(new BatchNorm(b.shape())).activation("relu");
+    b.add(new MaxPool2d(b.shape(), 2, 2));
+    b.add(new Flatten(b.shape())).dense(10);
+    return b.build("cross_entropy");
+  }
+
+  static Optimizer optimizer(String name, Network net, Config c) {
+    if (name.equals(SGD)) return new Sgd(net.paramCount(), c.momentum(), 0.0, false);
+    return new ScaleAmendedSgd(net, c.variant(), c.momentum(), 0.0, false);
+  }
+
+  /** Runs the grid and writes the outputs; progress lines go to {@code log}. */
+  static List<Run> run(Config c, PrintWriter log) throws IOException {
+    Dataset trainSet = CliData.load(CliData.FASHION_TRAIN, null, null, Dataset.Task.CLASSIFICATION, c.train());
+    Dataset testSet = CliData.load(CliData.FASHION_TEST, null, null, Dataset.Task.CLASSIFICATION, c.test());
+    Standardizer st = Standardizer.fit(trainSet);
+    double[] x = st.apply(trainSet).x();
+    double[] xTest = st.apply(testSet).x();
+    double[] y = labels(trainSet);
+    double[] yTest = labels(testSet);
+    if (trainSet.size() % c.batch() == 1) {
+      throw new IllegalArgumentException("batch: " + c.batch() + " leaves a last batch of one image out of "
+          + trainSet.size() + ", which BN refuses in training mode; pick another batch size");
+    }
+    List<Runnable> jobs = new ArrayList<>();
+    List<Run> runs = new ArrayList<>();
+    List<Object[]> keys = new ArrayList<>();
+    for (String m : c.models()) {
+      for (double lr : c.lrs()) {
+        for (int seed = 0; seed < c.seeds(); seed++) {
+          for (String opt : new String[] {SGD, AMENDED}) keys.add(new Object[] {m, opt, lr, seed});
+        }
+      }
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(c.threads());
+    try {
+      List<Future<Run>> fs = new ArrayList<>();
+      for (Object[] k : keys) {
+        fs.add(pool.submit(() -> {
+          Run r = one(c, (String) k[0], (String) k[1], (Double) k[2], (Integer) k[3], x, y, xTest, yTest);
+          synchronized (log) {
+            log.printf(Locale.ROOT, "%-5s %-13s lr=%-8g seed=%d  test error %.4f%s  (%.1f s)%n", r.model(), r.optimizer(),
+                r.lr(), r.seed(), r.finalTestError(), r.diverged() ? " (diverged)" : "", r.seconds());
+            log.flush();
+          }
+          return r;
+        }));
+      }
+      for (Future<Run> f : fs) runs.add(f.get());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      Throwable t = e.getCause();
+      if (t instanceof RuntimeException re) throw re;
+      throw new IllegalStateException(t);
+    } finally {
+      pool.shutdownNow();
+    }
+    write(c, runs);
+    return runs;
+  }
+
+  private static double[] labels(Dataset d) {
+    int[] l = d.labels();
+    double[] y = new double[l.length];
+    for (int i = 0; i < l.length; i++) y[i] = l[i];
+    return y;
+  }
+
+  static Run one(Config c, String model, String opt, double lr, int seed, double[] x, double[] y, double[] xTest,
+                 double[] yTest) {
+    long t0 = System.nanoTime();
+    Network net = model(model);
+    double[] theta = Init.PYTORCH.init(net, 1000L + seed);
+    Trainer t = Trainer.builder(net, optimizer(opt, net, c), Schedule.constant(lr)).batchSize(c.batch())
+        .epochs(c.epochs()).seed(seed).build();
+    List<EpochMetrics> h;
+    boolean diverged = false;
+    try {
+      h = t.fit(theta, net.initialBuffers(), x, y, xTest, yTest);
+    } catch (TrainingDivergedException e) {
+      h = e.history();
+      diverged = true;
+    }
+    return new Run(model, opt, lr, seed, h, diverged, (System.nanoTime() - t0) * 1e-9);
+  }
+
+  /** Mean and sample standard deviation of the final test error over seeds, per (model, optimizer, lr). */
+  record Cell(String model, String optimizer, double lr, double mean, double sd, int diverged, int n) {}
+
+  static List<Cell> summary(Config c, List<Run> runs) {
+    List<Cell> out = new ArrayList<>();
+    for (String m : c.models()) {
+      for (String opt : new String[] {SGD, AMENDED}) {
+        for (double lr : c.lrs()) {
+          List<Double> e = new ArrayList<>();
+          int div = 0;
+          for (Run r : runs) {
+            if (r.model().equals(m) && r.optimizer().equals(opt) && r.lr() == lr) {
+              e.add(r.finalTestError());
+              if (r.diverged()) div++;
+            }
+          }
+          double mean = e.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+          double ss = 0;
+          for (double v : e) ss += (v - mean) * (v - mean);
+          double sd = e.size() > 1 ? Math.sqrt(ss / (e.size() - 1)) : Double.NaN;
+          out.add(new Cell(m, opt, lr, mean, sd, div, e.size()));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Per (model, optimizer): best, worst and mean over the rates of the seed-mean final test error. */
+  record Sensitivity(String model, String optimizer, double best, double bestLr, double bestSd, double worst,
+                     double meanOverLrs) {
+    double spread() { return worst - best; }
+  }
+
+  static List<Sensitivity> sensitivity(Config c, List<Cell> cells) {
+    List<Sensitivity> out = new ArrayList<>();
+    for (String m : c.models()) {
+      for (String opt : new String[] {SGD, AMENDED}) {
+        double best = Double.POSITIVE_INFINITY;
+        double bestLr = Double.NaN;
+        double bestSd = Double.NaN;
+        double worst = Double.NEGATIVE_INFINITY;
+        double sum = 0;
+        int n = 0;
+        for (Cell cell : cells) {
+          if (!cell.model().equals(m) || !cell.optimizer().equals(opt)) continue;
+          if (cell.mean() < best) {
+            best = cell.mean();
+            bestLr = cell.lr();
+            bestSd = cell.sd();
+          }
+          worst = Math.max(worst, cell.mean());
+          sum += cell.mean();
+          n++;
+        }
+        out.add(new Sensitivity(m, opt, best, bestLr, bestSd, worst, sum / n));
+      }
+    }
+    return out;
+  }
+
+  private static String f(double v) {
+    return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%.4f", v);
+  }
+
+  private static String lr(double v) {
+    return String.format(Locale.ROOT, "%g", v).replaceAll("0+$", "").replaceAll("\\.$", "");
+  }
+
+  static void write(Config c, List<Run> runs) throws IOException {
+    Files.createDirectories(c.out());
+    StringBuilder csv = new StringBuilder(
+        "model,optimizer,lr,seed,epoch,train_loss,train_error,test_loss,test_error,diverged,seconds\n");
+    for (Run r : runs) {
+      for (EpochMetrics m : r.history()) {
+        csv.append(r.model()).append(',').append(r.optimizer()).append(',').append(lr(r.lr())).append(',')
+            .append(r.seed()).append(',').append(m.epoch()).append(',').append(m.trainLoss()).append(',')
+            .append(1 - m.trainAccuracy()).append(',').append(m.valLoss()).append(',').append(1 - m.valAccuracy())
+            .append(',').append(r.diverged()).append(',').append(String.format(Locale.ROOT, "%.2f", r.seconds())).append('\n');
+      }
+    }
+    AtomicFiles.writeString(c.out().resolve("runs.csv"), csv.toString());
+    List<Cell> cells = summary(c, runs);
+    StringBuilder sc = new StringBuilder("model,optimizer,lr,mean_test_error,sd_test_error,diverged,runs\n");
+    for (Cell cell : cells) {
+      sc.append(cell.model()).append(',').append(cell.optimizer()).append(',').append(lr(cell.lr())).append(',')
+          .append(f(cell.mean())).append(',').append(f(cell.sd())).append(',').append(cell.diverged()).append(',')
+          .append(cell.n()).append('\n');
+    }
+    AtomicFiles.writeString(c.out().resolve("summary.csv"), sc.toString());
+    List<Sensitivity> sens = sensitivity(c, cells);
+    for (String m : c.models()) {
+      AtomicFiles.writeBytes(c.out().resolve("error_vs_lr_" + m + ".png"), png(errorVsLr(m, cells)));
+      AtomicFiles.writeBytes(c.out().resolve("curves_" + m + ".png"), png(curves(c, m, runs)));
+    }
+    AtomicFiles.writeString(c.out().resolve("report.md"), markdown(c, runs, cells, sens));
+  }
+
+  private static byte[] png(XYChart chart) throws IOException {
+    return BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
+  }
+
+  private static XYChart errorVsLr(String model, List<Cell> cells) {
+    List<Plots.Series> series = new ArrayList<>();
+    for (String opt : new String[] {SGD, AMENDED}) {
+      List<Cell> cs = cells.stream().filter(x -> x.model().equals(model) && x.optimizer().equals(opt)).toList();
+      double[] xs = new double[cs.size()];
+      double[] ys = new double[cs.size()];
+      for (int i = 0; i < xs.length; i++) {
+        xs[i] = Math.log10(cs.get(i).lr());
+        ys[i] = cs.get(i).mean();
+      }
+      series.add(new Plots.Series(opt, xs, ys));
+    }
+    return Plots.lines(model + ": final test error (mean over seeds)", "log10(learning rate)", "test error", series, false);
+  }
+
+  private static XYChart curves(Config c, String model, List<Run> runs) {
+    List<Plots.Series> series = new ArrayList<>();
+    for (String opt : new String[] {SGD, AMENDED}) {
+      for (double lr : c.lrs()) {
+        double[] xs = new double[c.epochs() + 1];
+        double[] ys = new double[c.epochs() + 1];
+        int[] counts = new int[c.epochs() + 1];
+        for (Run r : runs) {
+          if (!r.model().equals(model) || !r.optimizer().equals(opt) || r.lr() != lr) continue;
+          for (EpochMetrics m : r.history()) {
+            ys[m.epoch()] += 1 - m.valAccuracy();
+            counts[m.epoch()]++;
+          }
+        }
+        for (int e = 0; e <= c.epochs(); e++) {
+          xs[e] = e;
+          ys[e] = counts[e] == 0 ? Double.NaN : ys[e] / counts[e];
+        }
+        series.add(new Plots.Series(opt + " lr=" + lr(lr), xs, ys));
+      }
+    }
+    return Plots.lines(model + ": test error over training (mean over seeds)", "epoch", "test error", series, false);
+  }
+
+  static String markdown(Config c, List<Run> runs, List<Cell> cells, List<Sensitivity> sens) {
+    StringBuilder md = new StringBuilder();
+    double secs = runs.stream().mapToDouble(Run::seconds).sum();
+    md.append("# Scale-amended SGD vs SGD on Fashion-MNIST\n\n");
+    md.append(String.format(Locale.ROOT, "Protocol: first %d training and first %d test images (standardised per pixel with "
+        + "the training statistics), %d epochs, batch %d, constant learning rate, momentum %s, no weight decay, "
+        + "PyTorch-default initialisation; %d seed(s); scale-amended variant `%s`. Same seed → same θ0 and batches for "
+        + "both optimizers. A diverged run counts as test error %.1f. Total training time %.0f s (sum over runs).%n%n",
+        c.train(), c.test(), c.epochs(), c.batch(), c.momentum(), c.seeds(),
+        c.variant().name().toLowerCase(Locale.ROOT), DIVERGED_ERROR, secs));
+    md.append("Models: `mlp` = 784-128-BN-relu-128-BN-relu-10; `conv` = conv3×3(8)-BN-relu-maxpool2-conv3×3(16)-BN-relu-"
+        + "maxpool2-flatten-dense(10). Scale-amended rows: every dense/conv weight row feeding a BN; biases, γ/β and "
+        + "the classifier on plain SGD.\n\n");
+    md.append("## Final test error (mean ± s.d. over seeds)\n\n| model | optimizer |");
+    for (double lr : c.lrs()) md.append(" lr ").append(lr(lr)).append(" |");
+    md.append("\n|---|---|");
+    for (int i = 0; i < c.lrs().length; i++) md.append("---|");
+    md.append('\n');
+    for (String m : c.models()) {
+      for (String opt : new String[] {SGD, AMENDED}) {
+        md.append("| ").append(m).append(" | ").append(opt).append(" |");
+        for (Cell cell : cells) {
+          if (!cell.model().equals(m) || !cell.optimizer().equals(opt)) continue;
+          md.append(' ').append(f(cell.mean()));
+          if (!Double.isNaN(cell.sd())) md.append(" ± ").append(f(cell.sd()));
+          if (cell.diverged() > 0) md.append(" (").append(cell.diverged()).append(" diverged)");
+          md.append(" |");
+        }
+        md.append('\n');
+      }
+    }
+    md.append("\n## Sensitivity to the learning rate\n\n| model | optimizer | best error | at lr | worst error | "
+        + "spread (worst − best) | mean over lrs |\n|---|---|---|---|---|---|---|\n");
+    for (Sensitivity s : sens) {
+      md.append("| ").append(s.model()).append(" | ").append(s.optimizer()).append(" | ").append(f(s.best()))
+          .append(" | ").append(lr(s.bestLr())).append(" | ").append(f(s.worst())).append(" | ").append(f(s.spread()))
+          .append(" | ").append(f(s.meanOverLrs())).append(" |\n");
+    }
+    md.append("\n## The claim\n\n");
+    for (String m : c.models()) {
+      Sensitivity sg = sens.stream().filter(s -> s.model().equals(m) && s.optimizer().equals(SGD)).findFirst().orElseThrow();
+      Sensitivity am = sens.stream().filter(s -> s.model().equals(m) && s.optimizer().equals(AMENDED)).findFirst().orElseThrow();
+      // noise: the larger s.d. over seeds of the two best cells (0 with one seed)
+      double noise = Math.max(Double.isNaN(am.bestSd()) ? 0 : am.bestSd(), Double.isNaN(sg.bestSd()) ? 0 : sg.bestSd());
+      boolean asWell = am.best() <= sg.best() + noise;
+      boolean lessSensitive = am.spread() < sg.spread();
+      md.append(String.format(Locale.ROOT, "- `%s`: best error %s (scale-amended) vs %s (SGD), noise level %s "
+          + "(the larger s.d. over seeds of the two best cells): %s; spread over the rates %s vs %s: %s.%n", m, f(am.best()), f(sg.best()),
+          f(noise), asWell ? "**at least as well** (within noise)" : "**worse** than SGD",
+          f(am.spread()), f(sg.spread()), lessSensitive ? "**less sensitive** to the rate" : "**not less sensitive**"));
+    }
+    md.append("\nPlots: `error_vs_lr_<model>.png`, `curves_<model>.png`; raw numbers: `runs.csv`, `summary.csv`.\n");
+    return md.toString();
+  }
+}
