@@ -22,6 +22,7 @@ import org.hesse.nn.Network;
 import org.hesse.train.Adam;
 import org.hesse.train.EpochMetrics;
 import org.hesse.train.Optimizer;
+import org.hesse.train.ScaleAmendedSgd;
 import org.hesse.train.Schedule;
 import org.hesse.train.Sgd;
 import org.hesse.train.Trainer;
@@ -94,9 +95,20 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     Trainer trainer(org.hesse.train.EpochListener listener, Path metrics) {
-      Optimizer opt = "adam".equals(o.optimizer)
-          ? new Adam(net.paramCount(), Adam.DEFAULT_BETA1, Adam.DEFAULT_BETA2, Adam.DEFAULT_EPS, o.weightDecay)
-          : new Sgd(net.paramCount(), o.momentum, o.weightDecay, false);
+      Optimizer opt;
+      switch (o.optimizer) {
+        case "adam":
+          opt = new Adam(net.paramCount(), Adam.DEFAULT_BETA1, Adam.DEFAULT_BETA2, Adam.DEFAULT_EPS, o.weightDecay);
+          break;
+        case "scale-amended":
+          opt = new ScaleAmendedSgd(net, ScaleAmendedSgd.Variant.BATCH_VARIANCE, o.momentum, o.weightDecay, false);
+          break;
+        case "scale-amended-norm":
+          opt = new ScaleAmendedSgd(net, ScaleAmendedSgd.Variant.NORM, o.momentum, o.weightDecay, false);
+          break;
+        default:
+          opt = new Sgd(net.paramCount(), o.momentum, o.weightDecay, false);
+      }
       Schedule schedule;
       switch (o.schedule) {
         case "constant": schedule = Schedule.constant(o.lr); break;
@@ -172,7 +184,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--init", defaultValue = "pytorch", description = "pytorch, kaiming, xavier or orthogonal (default ${DEFAULT-VALUE}).")
     String init;
 
-    @Option(names = "--optimizer", defaultValue = "sgd", description = "sgd or adam (default ${DEFAULT-VALUE}).")
+    static final List<String> OPTIMIZERS = List.of("sgd", "adam", "scale-amended", "scale-amended-norm");
+
+    @Option(names = "--optimizer", defaultValue = "sgd", description = "sgd, adam, scale-amended (BN rows' steps "
+        + "× σ²/γ²) or scale-amended-norm (× ‖w‖²/γ²) (default ${DEFAULT-VALUE}).")
     String optimizer;
 
     @Option(names = "--lr", defaultValue = "0.05", description = "Learning rate (default ${DEFAULT-VALUE}).")
@@ -203,8 +218,8 @@ public final class TrainCommand implements Callable<Integer> {
     long seed;
 
     Prepared prepare() throws java.io.IOException {
-      if (!"sgd".equals(optimizer) && !"adam".equals(optimizer)) {
-        throw new IllegalArgumentException("--optimizer: expected sgd or adam, got '" + optimizer + "'");
+      if (!OPTIMIZERS.contains(optimizer)) {
+        throw new IllegalArgumentException("--optimizer: expected one of " + OPTIMIZERS + ", got '" + optimizer + "'");
       }
       Dataset.Task t;
       if ("classification".equals(task)) t = Dataset.Task.CLASSIFICATION;
