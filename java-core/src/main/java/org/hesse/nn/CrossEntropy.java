@@ -5,6 +5,7 @@ package org.hesse.nn;
  * ℓ_n = logsumexp(z_n) − z_n[y_n]; ∇ℓ_n = p − e_y; ∇²ℓ_n = diag(p) − p pᵀ.
  */
 public final class CrossEntropy implements Loss {
+  private static final org.hesse.simd.Kernels K = org.hesse.simd.KernelProvider.get();
   public static final CrossEntropy INSTANCE = new CrossEntropy();
 
   private CrossEntropy() {}
@@ -37,19 +38,9 @@ public final class CrossEntropy implements Loss {
     return s;
   }
 
-  /** Writes the softmax of row n into out[outOff..outOff+c). */
+  /** Writes the softmax of row n into out[outOff..outOff+c) (the kernels' stable row softmax). */
   static void softmaxRow(double[] z, int n, int c, double[] out, int outOff) {
-    int r = n * c;
-    double max = Double.NEGATIVE_INFINITY;
-    for (int j = 0; j < c; j++) max = Math.max(max, z[r + j]);
-    double s = 0;
-    for (int j = 0; j < c; j++) {
-      double e = Math.exp(z[r + j] - max);
-      out[outOff + j] = e;
-      s += e;
-    }
-    double inv = 1.0 / s;
-    for (int j = 0; j < c; j++) out[outOff + j] *= inv;
+    K.softmaxRows(z, n * c, out, outOff, 1, c);
   }
 
   @Override

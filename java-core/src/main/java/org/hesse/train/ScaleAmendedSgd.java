@@ -111,10 +111,9 @@ public final class ScaleAmendedSgd implements Optimizer {
   private final Network net;
   private final Variant variant;
   private final int size;
-  private final double momentum;
-  private final double weightDecay;
-  private final boolean nesterov;
-  private final double[] velocity;
+  /** The plain SGD rule (and its momentum state), applied to the rescaled gradient. */
+  private final Sgd sgd;
+  private final double[] scaledGrad;
   private final List<Block> blocks;
   /** Current s_i of every amended row (all blocks, in order), refreshed at every step. */
   private final double[] scales;
@@ -132,22 +131,11 @@ public final class ScaleAmendedSgd implements Optimizer {
   public ScaleAmendedSgd(Network net, Variant variant, double momentum, double weightDecay, boolean nesterov) {
     if (net == null) throw new IllegalArgumentException("net: expected a network, got null");
     if (variant == null) throw new IllegalArgumentException("variant: expected BATCH_VARIANCE or NORM, got null");
-    if (!(momentum >= 0 && momentum < 1)) {
-      throw new IllegalArgumentException("momentum: expected a value in [0, 1), got " + momentum);
-    }
-    if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
-      throw new IllegalArgumentException("weightDecay: expected a finite value >= 0, got " + weightDecay);
-    }
-    if (nesterov && momentum == 0) {
-      throw new IllegalArgumentException("nesterov: requires momentum > 0, got momentum " + momentum);
-    }
     this.net = net;
     this.variant = variant;
     this.size = net.paramCount();
-    this.momentum = momentum;
-    this.weightDecay = weightDecay;
-    this.nesterov = nesterov;
-    this.velocity = momentum > 0 ? new double[size] : null;
+    this.sgd = new Sgd(size, momentum, weightDecay, nesterov);
+    this.scaledGrad = new double[size];
     List<Block> bs = new ArrayList<>();
     int total = 0;
     int maxChannels = 1;
@@ -180,9 +168,9 @@ public final class ScaleAmendedSgd implements Optimizer {
 
   @Override public int size() { return size; }
   public Variant variant() { return variant; }
-  public double momentum() { return momentum; }
-  public double weightDecay() { return weightDecay; }
-  public boolean nesterov() { return nesterov; }
+  public double momentum() { return sgd.momentum(); }
+  public double weightDecay() { return sgd.weightDecay(); }
+  public boolean nesterov() { return sgd.nesterov(); }
 
   /** Indices of the amended (dense or conv) layers, in order. */
   public int[] amendedLayers() {
@@ -229,9 +217,9 @@ public final class ScaleAmendedSgd implements Optimizer {
           + "workspace before every step (the Trainer does), or use the 'norm' variant");
     }
     observed = false;
-    int pos = 0;
+    // d = s·g + λθ per element, then plain SGD: scaling the gradient only (not the decay) keeps the invariance
+    System.arraycopy(grad, 0, scaledGrad, 0, size);
     for (Block b : blocks) {
-      update(theta, grad, lr, 1.0, pos, b.weightOff);
       for (int i = 0; i < b.rows; i++) {
         int from = b.weightOff + i * b.rowLen;
         double gamma = theta[b.gammaOff + i];
@@ -245,49 +233,23 @@ public final class ScaleAmendedSgd implements Optimizer {
         }
         double s = num / g2;
         scales[b.scaleOff + i] = s;
-        update(theta, grad, lr, s, from, from + b.rowLen);
-      }
-      pos = b.weightOff + b.rows * b.rowLen;
-    }
-    update(theta, grad, lr, 1.0, pos, size);
-  }
-
-  /** The SGD rule on [from, to) with the gradient scaled by s (decay unscaled); s = 1 is {@link Sgd}. */
-  private void update(double[] theta, double[] grad, double lr, double s, int from, int to) {
-    double mu = momentum;
-    double wd = weightDecay;
-    if (velocity == null) {
-      for (int i = from; i < to; i++) theta[i] -= lr * (s * grad[i] + wd * theta[i]);
-      return;
-    }
-    double[] v = velocity;
-    if (nesterov) {
-      for (int i = from; i < to; i++) {
-        double d = s * grad[i] + wd * theta[i];
-        double vi = mu * v[i] + d;
-        v[i] = vi;
-        theta[i] -= lr * (d + mu * vi);
-      }
-    } else {
-      for (int i = from; i < to; i++) {
-        double vi = mu * v[i] + (s * grad[i] + wd * theta[i]);
-        v[i] = vi;
-        theta[i] -= lr * vi;
+        for (int j = from; j < from + b.rowLen; j++) scaledGrad[j] = s * grad[j];
       }
     }
+    sgd.step(theta, scaledGrad, lr);
   }
 
   @Override
   public void reset() {
-    if (velocity != null) Arrays.fill(velocity, 0.0);
+    sgd.reset();
     Arrays.fill(scales, 0.0);
     observed = false;
   }
 
   @Override
   public String describe() {
-    return "scale-amended-sgd(variant=" + variant.name().toLowerCase(java.util.Locale.ROOT) + ", momentum=" + momentum
-        + ", weight_decay=" + weightDecay + (nesterov ? ", nesterov" : "") + ", amended layers="
+    return "scale-amended-sgd(variant=" + variant.name().toLowerCase(java.util.Locale.ROOT) + ", momentum=" + momentum()
+        + ", weight_decay=" + weightDecay() + (nesterov() ? ", nesterov" : "") + ", amended layers="
         + Arrays.toString(amendedLayers()) + ")";
   }
 }
