@@ -86,7 +86,9 @@ public final class AnalyzeCommand implements Callable<Integer> {
   @Option(names = "--probe-size", defaultValue = "512", description = "Training rows of the fixed probe set the spectra are computed on; the whole training set if smaller (default ${DEFAULT-VALUE}).")
   int probeSize;
 
-  @Option(names = "--curvature-batch", defaultValue = "256", description = "Rows per batch of the curvature passes (default ${DEFAULT-VALUE}); the result does not depend on it.")
+  @Option(names = "--curvature-batch", defaultValue = "0", description = "Rows per batch of the curvature passes. "
+      + "Default: 256, which does not change the result; with batch norm, the whole probe set in one batch (there the "
+      + "partition changes the Hessian).")
   int curvatureBatch;
 
   @Option(names = "--resume", description = "Continue the run in --out from its last finished checkpoint (same options; --epochs may grow).")
@@ -159,7 +161,9 @@ public final class AnalyzeCommand implements Callable<Integer> {
     if (top < 0) throw new IllegalArgumentException("--top: expected >= 0, got " + top);
     if (slqSteps < 1) throw new IllegalArgumentException("--slq-steps: expected >= 1, got " + slqSteps);
     if (slqProbes < 1) throw new IllegalArgumentException("--slq-probes: expected >= 1, got " + slqProbes);
-    if (curvatureBatch < 1) throw new IllegalArgumentException("--curvature-batch: expected >= 1 rows, got " + curvatureBatch);
+    if (curvatureBatch < 0) {
+      throw new IllegalArgumentException("--curvature-batch: expected >= 1 rows (or 0 for the default), got " + curvatureBatch);
+    }
     if (opts.epochs < 1) throw new IllegalArgumentException("--epochs: expected >= 1, got " + opts.epochs);
   }
 
@@ -314,7 +318,9 @@ public final class AnalyzeCommand implements Callable<Integer> {
       Network net = p.net;
       // p.buffers is the vector training updates in place: at a checkpoint it holds that epoch's running statistics
       ModelFiles.writeParameters(net, theta, p.buffers, AnalyzeFiles.checkpointWeights(out, m.epoch()));
-      Curvature c = Curvature.of(net, theta, p.buffers, Mode.ANALYSIS, probeX, probeY, curvatureBatch);
+      int rows = probeY.length / net.loss().targetWidth(net.outputSize());
+      int batch = curvatureBatch > 0 ? curvatureBatch : net.batchCoupled() ? rows : SpectrumCommand.DEFAULT_BATCH;
+      Curvature c = Curvature.of(net, theta, p.buffers, Mode.ANALYSIS, probeX, probeY, batch);
       SpectrumEngine engine = new SpectrumEngine(c, so);
       List<Map<String, Object>> layers = new ArrayList<>();
       for (int l : net.parametrisedLayers()) layers.add(engine.layer(l));

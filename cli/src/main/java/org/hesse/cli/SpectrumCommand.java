@@ -28,6 +28,9 @@ import picocli.CommandLine.Model.CommandSpec;
     description = "Per-layer spectra (top/bottom eigenvalues, trace, full spectrum, density, metrics) of the Hessian, "
         + "GGN or back-matching local Hessian of a model on a data set; values are for the mean loss over all rows.")
 public final class SpectrumCommand implements Callable<Integer> {
+  /** Rows per curvature batch when the result does not depend on it (throughput only). */
+  static final int DEFAULT_BATCH = 256;
+
   @Spec CommandSpec spec;
 
   @Option(names = "--model", required = true, description = "Model description (JSON).")
@@ -78,7 +81,10 @@ public final class SpectrumCommand implements Callable<Integer> {
   @Option(names = "--vectors", description = "Write the top eigenvectors to <out>.vectors.safetensors (needs --out).")
   boolean vectors;
 
-  @Option(names = "--batch", defaultValue = "256", description = "Rows per batch of the curvature passes (default ${DEFAULT-VALUE}); the result does not depend on it.")
+  @Option(names = "--batch", defaultValue = "0", description = "Rows per batch of the curvature passes. Default: "
+      + "256, which does not change the result; for a network with batch norm in analysis mode, all rows in one batch "
+      + "(the batch statistics of the whole data, as PyTorch computes a Hessian of one forward pass), since there the "
+      + "partition changes the Hessian.")
   int batch;
 
   @Option(names = "--mode", defaultValue = "analysis", description = "analysis (batch statistics for batch norm, "
@@ -121,7 +127,9 @@ public final class SpectrumCommand implements Callable<Integer> {
     o.slqProbes = slqProbes;
     o.tol = tol;
     o.seed = seed;
-    Curvature c = Curvature.of(net, theta, buffers, m, d.x(), y, batch);
+    if (batch < 0) throw new IllegalArgumentException("--batch: expected >= 1 rows (or 0 for the default), got " + batch);
+    int rows = batch > 0 ? batch : net.batchCoupled() && m != Mode.EVAL ? d.size() : DEFAULT_BATCH;
+    Curvature c = Curvature.of(net, theta, buffers, m, d.x(), y, rows);
     SpectrumEngine engine = new SpectrumEngine(c, o);
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("loss", Json.num(c.loss()));

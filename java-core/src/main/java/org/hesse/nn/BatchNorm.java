@@ -88,6 +88,11 @@ public final class BatchNorm implements Layer {
         new ParamTensor("running_var", channels, channels), new ParamTensor("num_batches_tracked", 2 * channels));
   }
 
+  @Override
+  public boolean batchCoupled() {
+    return true;
+  }
+
   @Override public String type() { return "batchnorm"; }
   @Override public int inputSize() { return size; }
   @Override public int outputSize() { return size; }

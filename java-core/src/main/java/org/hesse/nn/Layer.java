@@ -56,6 +56,14 @@ public interface Layer {
   /** Initial values of the buffers (e.g. running variance 1) into buffers[off..]. */
   default void initBuffers(double[] buffers, int off) {}
 
+  /**
+   * Whether the forward pass couples the samples of a batch outside {@link Mode#EVAL} (batch normalisation's
+   * batch statistics): the curvature then depends on the batch partition.
+   */
+  default boolean batchCoupled() {
+    return false;
+  }
+
   /** Per-workspace scratch state for batches of at most maxBatch rows; null for stateless layers. */
   default Object newState(int maxBatch) {
     return null;

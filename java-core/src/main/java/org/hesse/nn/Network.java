@@ -102,6 +102,12 @@ public final class Network {
     return k == 0 ? inputSize : layers.get(k - 1).outputSize();
   }
 
+  /** Whether some layer couples the samples of a batch (batch norm outside eval mode). */
+  public boolean batchCoupled() {
+    for (Layer l : layers) if (l.batchCoupled()) return true;
+    return false;
+  }
+
   /** Indices of the layers that have parameters. */
   public List<Integer> parametrisedLayers() {
     List<Integer> out = new ArrayList<>();

@@ -101,6 +101,12 @@ public final class Residual implements Layer {
   /** Offset of inner layer j's buffers inside this layer's buffers. */
   public int bufferOffset(int j) { return bufferOffsets[j]; }
 
+  @Override
+  public boolean batchCoupled() {
+    for (Layer l : layers) if (l.batchCoupled()) return true;
+    return false;
+  }
+
   @Override public String type() { return "residual"; }
   @Override public int inputSize() { return size; }
   @Override public int outputSize() { return size; }

@@ -121,7 +121,7 @@ public final class BackMatching {
     if (sample < 0 || sample >= samples) {
       throw new IllegalArgumentException("sample: expected 0.." + (samples - 1) + ", got " + sample);
     }
-    if (batchCoupled(l) && c.mode() != org.hesse.nn.Mode.EVAL) {
+    if (l.batchCoupled() && c.mode() != org.hesse.nn.Mode.EVAL) {
       throw new IllegalArgumentException("layer " + layer + " (" + l.type() + ") couples the samples of a batch "
           + "(batch statistics): a per-sample input side is not defined; use EVAL mode (running statistics)");
     }
@@ -180,15 +180,6 @@ public final class BackMatching {
   private LayerContext context(Layer l, int maxBatch) {
     int k = net.layers().indexOf(l);
     return LayerContext.standalone(l, maxBatch, c.mode(), c.buffers(), net.bufferOffset(k));
-  }
-
-  /** Whether the layer (or a block inside it) normalises with batch statistics. */
-  static boolean batchCoupled(Layer l) {
-    if (l instanceof org.hesse.nn.BatchNorm) return true;
-    if (l instanceof org.hesse.nn.Residual) {
-      for (Layer inner : ((org.hesse.nn.Residual) l).layers()) if (batchCoupled(inner)) return true;
-    }
-    return false;
   }
 
   /** Copies the input of layer k for batch b into buf; returns the rows. */

@@ -14,7 +14,6 @@ import org.hesse.io.ModelFiles;
 import org.hesse.io.ModelSpec;
 import org.hesse.linalg.Linalg;
 import org.hesse.nn.Network;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.netlib.util.intW;
@@ -36,12 +35,23 @@ class PyTorchFixtureTest {
     return null;
   }
 
-  static Stream<String> cases() throws IOException {
-    Path f = fixtures();
-    Assumptions.assumeTrue(f != null, "shared/fixtures not found next to the repository");
-    try (Stream<Path> s = Files.list(f)) {
-      return s.filter(Files::isDirectory).map(p -> p.getFileName().toString()).sorted().toList().stream();
+  /**
+   * The shared fixtures (MLPs) and this module's own (batch norm in training mode, layer norm, residual blocks,
+   * conv/pool/flatten; written by src/test/resources/fixtures/make_fixtures.py with PyTorch 1.13 float64).
+   */
+  static Stream<Path> cases() throws IOException, java.net.URISyntaxException {
+    java.util.List<Path> dirs = new java.util.ArrayList<>();
+    Path shared = fixtures();
+    if (shared != null) {
+      try (Stream<Path> s = Files.list(shared)) {
+        s.filter(Files::isDirectory).sorted().forEach(dirs::add);
+      }
     }
+    Path own = Path.of(PyTorchFixtureTest.class.getResource("/fixtures").toURI());
+    try (Stream<Path> s = Files.list(own)) {
+      s.filter(Files::isDirectory).sorted().forEach(dirs::add);
+    }
+    return dirs.stream();
   }
 
   /** data.csv: header, feature columns x0.., then the target column(s). */
@@ -74,17 +84,19 @@ class PyTorchFixtureTest {
     return w;
   }
 
-  @ParameterizedTest
+  @ParameterizedTest(name = "{0}")
   @MethodSource("cases")
-  void matchesPyTorch(String name) throws IOException {
-    Path dir = fixtures().resolve(name);
+  void matchesPyTorch(Path dir) throws IOException {
+    String name = dir.getFileName().toString();
     ModelSpec spec = ModelSpec.read(dir.resolve("model.json"));
     Network net = ModelFiles.network(spec);
     double[] theta = ModelFiles.readParameters(net, dir.resolve("model.safetensors"));
     double[][] data = readCsv(dir.resolve("data.csv"), net.inputSize());
     JsonNode ref = new ObjectMapper().readTree(dir.resolve("reference.json").toFile());
-    // batches of 7 exercise the per-batch weighting and a partial last batch
-    Curvature c = Curvature.of(net, theta, data[0], data[1], 7);
+    // batches of 7 exercise the per-batch weighting and a partial last batch; batch norm's reference is one batch
+    int n = data[0].length / net.inputSize();
+    Curvature c = Curvature.of(net, theta, ModelFiles.readBuffers(net, dir.resolve("model.safetensors")),
+        org.hesse.nn.Mode.ANALYSIS, data[0], data[1], net.batchCoupled() ? n : 7);
     assertEquals(ref.get("loss").asDouble(), c.loss(), 1e-12 * Math.abs(ref.get("loss").asDouble()), "loss");
     for (JsonNode layer : ref.get("layers")) {
       int l = net.layerIndex(layer.get("name").asText());
