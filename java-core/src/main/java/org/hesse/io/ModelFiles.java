@@ -71,8 +71,22 @@ public final class ModelFiles {
   }
 
   /** Registers a layer type (for extensions; built-in types are registered above). */
-  public static synchronized void register(String type, LayerBuilder builder) {
-    BUILDERS.put(type, builder);
+  public static void register(String type, LayerBuilder builder) {
+    synchronized (BUILDERS) {
+      BUILDERS.put(type, builder);
+    }
+  }
+
+  private static LayerBuilder builder(String type) {
+    synchronized (BUILDERS) {
+      return BUILDERS.get(type);
+    }
+  }
+
+  private static String knownTypes() {
+    synchronized (BUILDERS) {
+      return BUILDERS.keySet().toString();
+    }
   }
 
   static int flat(int[] shape) {
@@ -97,9 +111,9 @@ public final class ModelFiles {
     for (int k = 0; k < specs.size(); k++) {
       LayerSpec l = specs.get(k);
       String where = "layer " + prefix + k + " (" + l.type() + ")";
-      LayerBuilder builder = BUILDERS.get(l.type());
+      LayerBuilder builder = builder(l.type());
       if (builder == null) {
-        throw new IllegalArgumentException(where + ": unknown layer type, expected one of " + BUILDERS.keySet());
+        throw new IllegalArgumentException(where + ": unknown layer type, expected one of " + knownTypes());
       }
       Layer built;
       try {
@@ -224,7 +238,8 @@ public final class ModelFiles {
         for (int i = 0; i < shape.length; i++) shape[i] = t.shape[i];
         double[] data = new double[t.size()];
         System.arraycopy(buffers, t.offset, data, 0, data.length);
-        String dtype = p.name.equals("num_batches_tracked") ? "I64" : "F64";
+        // PyTorch keeps the batch counter as int64, also inside nested blocks ("block.j.num_batches_tracked")
+        String dtype = p.name.equals("num_batches_tracked") || p.name.endsWith(".num_batches_tracked") ? "I64" : "F64";
         out.put(t.name, new Tensor(t.name, dtype, shape, data));
       }
     }

@@ -23,7 +23,8 @@ public final class Gemm {
                           double[] a, int aOff, double[] b, int bOff, double beta, double[] c, int cOff) {
     if (m == 0 || n == 0) return;
     if (k == 0) {
-      if (beta != 1.0) for (int i = 0; i < m * n; i++) c[cOff + i] *= beta;
+      // BLAS semantics: beta = 0 overwrites C (never reads it, so NaN there does not survive)
+      for (int i = 0; i < m * n; i++) c[cOff + i] = beta == 0.0 ? 0.0 : beta * c[cOff + i];
       return;
     }
     int lda = transA ? m : k;
@@ -40,8 +41,8 @@ public final class Gemm {
                           double beta, double[] c, int cOff, int ldc) {
     if (m == 0 || n == 0) return;
     if (k == 0) {
-      if (beta != 1.0) {
-        for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) c[cOff + i * ldc + j] *= beta;
+      for (int i = 0; i < m; i++) {
+        for (int j = 0; j < n; j++) c[cOff + i * ldc + j] = beta == 0.0 ? 0.0 : beta * c[cOff + i * ldc + j];
       }
       return;
     }

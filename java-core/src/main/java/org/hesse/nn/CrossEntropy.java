@@ -67,7 +67,7 @@ public final class CrossEntropy implements Loss {
 
   @Override
   public void hessianVector(double[] z, double[] y, int batch, int c, double scale, double[] dz, double[] out, int k) {
-    double[] p = new double[c];
+    double[] p = probabilities(c);
     for (int n = 0; n < batch; n++) {
       softmaxRow(z, n, c, p, 0);
       for (int j = 0; j < k; j++) {
@@ -78,6 +78,18 @@ public final class CrossEntropy implements Loss {
       }
     }
   }
+
+  /** A per-thread row of c probabilities: the product runs on every operator application, so no allocation. */
+  private static double[] probabilities(int c) {
+    double[] p = ROW.get();
+    if (p.length < c) {
+      p = new double[c];
+      ROW.set(p);
+    }
+    return p;
+  }
+
+  private static final ThreadLocal<double[]> ROW = ThreadLocal.withInitial(() -> new double[16]);
 
   @Override
   public void outputHessian(double[] z, double[] y, int n, int c, double[] m) {

@@ -30,8 +30,15 @@ public final class Network {
 
   /** A network whose samples have the given shape (e.g. [C, H, W]), stored flattened row-major. */
   public Network(int[] inputShape, List<Layer> layers, Loss loss) {
+    if (loss == null) throw new IllegalArgumentException("loss: expected a Loss, got null");
+    if (inputShape == null || inputShape.length == 0) {
+      throw new IllegalArgumentException("inputShape: expected one or more dimensions, got " + java.util.Arrays.toString(inputShape));
+    }
     int inputSize = 1;
-    for (int d : inputShape) inputSize *= d;
+    for (int d : inputShape) {
+      if (d <= 0) throw new IllegalArgumentException("inputShape: dimensions must be > 0, got " + java.util.Arrays.toString(inputShape));
+      inputSize *= d;
+    }
     this.inputShape = inputShape.clone();
     if (layers.isEmpty()) throw new IllegalArgumentException("network: at least one layer is required");
     int width = inputSize;

@@ -12,6 +12,7 @@ public final class Objective {
   private final int samples;
   private final int batchSize;
   private final Workspace ws;
+  private final double[] batchTargets;
 
   /**
    * @param x row-major N × input features
@@ -36,6 +37,7 @@ public final class Objective {
     this.y = y;
     this.batchSize = Math.min(batchSize, samples);
     this.ws = net.newWorkspace(this.batchSize);
+    this.batchTargets = new double[this.batchSize * tw];
   }
 
   public Network network() { return net; }
@@ -74,7 +76,7 @@ public final class Objective {
     double total = 0;
     double scale = 1.0 / samples;
     int tw = net.loss().targetWidth(net.outputSize());
-    double[] yb = new double[batchSize * tw];
+    double[] yb = batchTargets;
     for (int b = 0; b < batches(); b++) {
       int yOff = loadBatch(b, ws);
       int rows = batchRows(b);

@@ -75,7 +75,7 @@ public final class Workspace {
 
   void checkBatch(int batch) {
     if (batch <= 0 || batch > maxBatch) {
-      throw new IllegalArgumentException("batch of " + batch + " rows does not fit a workspace of " + maxBatch);
+      throw new IllegalArgumentException("batch: expected 1.." + maxBatch + " rows (the workspace's size), got " + batch);
     }
   }
 }

@@ -157,13 +157,9 @@ public final class PanamaKernels implements Kernels {
       return;
     }
     if (d1 != null) {
-      if (f == Activation.GELU) {
-        for (int i = 0; i < n; i++) d1[d1Off + i] = f.d1(x[xOff + i]);
-      } else {
-        int i = 0;
-        for (int b = n - L; i <= b; i += L) d1(f, DoubleVector.fromArray(S, x, xOff + i)).intoArray(d1, d1Off + i);
-        for (; i < n; i++) d1[d1Off + i] = f.d1(x[xOff + i]);
-      }
+      int i = 0;
+      for (int b = n - L; i <= b; i += L) d1(f, DoubleVector.fromArray(S, x, xOff + i)).intoArray(d1, d1Off + i);
+      for (; i < n; i++) d1[d1Off + i] = f.d1(x[xOff + i]);
     }
     if (d2 != null) {
       int i = 0;

@@ -2,11 +2,7 @@ package org.hesse.train;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 
 /**
@@ -39,29 +35,12 @@ public final class MetricsCsv {
     if (!Double.isNaN(v)) sb.append(v);
   }
 
-  /** Writes the history to {@code file} through a temporary file in the same directory and an atomic move. */
+  /** Writes the history to {@code file} atomically ({@link org.hesse.io.AtomicFiles}). */
   public static void write(Path file, List<EpochMetrics> history) {
-    Path abs = file.toAbsolutePath();
-    Path dir = abs.getParent();
-    Path tmp = null;
     try {
-      Files.createDirectories(dir);
-      tmp = Files.createTempFile(dir, abs.getFileName().toString(), ".tmp");
-      try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-        w.write(format(history));
-      }
-      Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      tmp = null;
+      org.hesse.io.AtomicFiles.writeString(file, format(history));
     } catch (IOException e) {
-      throw new UncheckedIOException("metrics: cannot write " + abs, e);
-    } finally {
-      if (tmp != null) {
-        try {
-          Files.deleteIfExists(tmp);
-        } catch (IOException ignored) {
-          // the write already failed; that error is the one to report
-        }
-      }
+      throw new UncheckedIOException("metrics: cannot write " + file.toAbsolutePath(), e);
     }
   }
 }

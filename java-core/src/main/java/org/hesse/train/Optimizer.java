@@ -10,10 +10,9 @@ package org.hesse.train;
  * last bits are not promised).
  *
  * <p>Per-block rules plug in as further implementations: the network's block boundaries are
- * {@code Network.offset(k)}, and an optimizer built with them may treat every block differently. For example a
- * scale-amended SGD, which rescales each layer's step by its own factor, can keep one {@link Sgd} and call
- * {@link Sgd#step(double[], double[], double, int, int)} once per block with {@code lr · scale_k}; that is exact
- * because SGD's state is element-wise.
+ * {@code Network.offset(k)}, and an optimizer built with them may treat every block differently. The
+ * scale-amended SGD ({@link ScaleAmendedSgd}) rescales the gradient of each amended row before it enters one
+ * {@link Sgd}'s update (so momentum carries the scaled gradient and weight decay stays unscaled).
  */
 public interface Optimizer {
   /** Number of parameters the state was sized for. */

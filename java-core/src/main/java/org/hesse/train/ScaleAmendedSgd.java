@@ -50,7 +50,8 @@ import org.hesse.nn.Workspace;
  * step a preconditioned method would take), and for s = 1 this is {@link Sgd} (torch.optim.SGD) exactly. Both
  * choices keep the scale invariance: under {@code w → c w} we have {@code s g → c·s g}, {@code λ w → c·λ w},
  * so d, v and the step all scale by c. Scaling the decay too ({@code s(g + λθ)}) would break it (a c³ term), so
- * the decay stays outside: it is then a plain shrinkage {@code θ ← (1 − ηλ) θ} per step, which is scale-equivariant.
+ * the decay stays outside (without momentum it is a plain shrinkage {@code θ ← (1 − ηλ) θ} per step), which is
+ * scale-equivariant.
  * Scaling the gradient rather than the final step also means that when s_i varies from batch to batch each
  * gradient keeps the scale of the batch it came from.
  *

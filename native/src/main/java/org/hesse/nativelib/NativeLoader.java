@@ -74,7 +74,7 @@ public final class NativeLoader {
     if (resource == null) {
       return new Result(false, "no native build for " + System.getProperty("os.name") + "/" + System.getProperty("os.arch"));
     }
-    Path tmp;
+    Path tmp = null;
     try (InputStream in = NativeLoader.class.getClassLoader().getResourceAsStream(resource)) {
       if (in == null) {
         return new Result(false, resource + " is not on the class path (built without gcc or JNI headers?)");
@@ -82,6 +82,7 @@ public final class NativeLoader {
       tmp = Files.createTempFile("lib" + name + "-", ".so");
       Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException | SecurityException e) {
+      if (tmp != null) tmp.toFile().delete();
       return new Result(false, "cannot extract " + resource + " to the temp directory: " + e);
     }
     // The mapping survives deletion on Linux, so the file need not outlive the load.
