@@ -136,7 +136,6 @@ public final class AnalyzeCommand implements Callable<Integer> {
     so.slqSteps = slqSteps;
     so.slqProbes = slqProbes;
     so.seed = opts.seed;
-    new SpectrumEngine(null, so);   // validates the curvature name before any training
 
     Map<String, Object> header = new LinkedHashMap<>();
     header.put("curvature", curvature);
@@ -156,6 +155,9 @@ public final class AnalyzeCommand implements Callable<Integer> {
   }
 
   private void check() {
+    if (!SpectrumEngine.CURVATURES.contains(curvature)) {
+      throw new IllegalArgumentException("--curvature: expected one of " + SpectrumEngine.CURVATURES + ", got '" + curvature + "'");
+    }
     if (every < 1) throw new IllegalArgumentException("--every: expected >= 1 epochs, got " + every);
     if (probeSize < 1) throw new IllegalArgumentException("--probe-size: expected >= 1 rows, got " + probeSize);
     if (top < 0) throw new IllegalArgumentException("--top: expected >= 0, got " + top);

@@ -103,6 +103,16 @@ public final class SpectrumCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (vectors && out == null) throw new IllegalArgumentException("--vectors needs --out (the vectors go next to the report)");
+    if (vectors && "backmatching".equals(curvature)) {
+      throw new IllegalArgumentException("--vectors is not available with --curvature backmatching (its spectrum comes from the structure eig(C))");
+    }
+    if (vectors && top < 1) throw new IllegalArgumentException("--vectors needs --top K >= 1 (the top-K eigenvectors are written)");
+    if (slqSteps < 1) throw new IllegalArgumentException("--slq-steps: expected >= 1, got " + slqSteps);
+    if (slqProbes < 1) throw new IllegalArgumentException("--slq-probes: expected >= 1, got " + slqProbes);
+    if (!(tol >= 0)) throw new IllegalArgumentException("--tol: expected >= 0 (0 = machine precision), got " + tol);
+    if (!SpectrumEngine.CURVATURES.contains(curvature)) {
+      throw new IllegalArgumentException("unknown curvature '" + curvature + "', expected one of " + SpectrumEngine.CURVATURES);
+    }
     long t0 = System.nanoTime();
     Network net = ModelFiles.network(ModelSpec.read(model));
     double[] theta = ModelFiles.readParameters(net, weights);

@@ -7,6 +7,7 @@ import java.util.Map;
 import org.hesse.eigen.Arpack;
 import org.hesse.eigen.ArpackResult;
 import org.hesse.eigen.DenseEigen;
+import org.hesse.eigen.DenseSpectrum;
 import org.hesse.eigen.LinearOperator;
 import org.hesse.eigen.Slq;
 import org.hesse.eigen.SlqResult;
@@ -16,6 +17,7 @@ import org.hesse.eigen.TraceEstimate;
 import org.hesse.eigen.Which;
 import org.hesse.hvp.backmatching.BackMatching;
 import org.hesse.hvp.curvature.Curvature;
+import org.hesse.nn.Dense;
 import org.hesse.nn.Network;
 
 /**
@@ -75,17 +77,27 @@ final class SpectrumEngine {
 
     double[] full = null;
     String fullSource = null;
-    if ("backmatching".equals(o.curvature)) {
+    if ("backmatching".equals(o.curvature) && net.layer(l) instanceof Dense) {
+      // a dense layer's weight side is a permutation of I_out ⊗ C: its spectrum is eig(C), each out times
       full = backMatching().weightSideEigenvalues(l);
       fullSource = "structure";
     } else if (o.full) {
-      full = DenseEigen.all(DenseEigen.materialize(op, org.hesse.runtime.MemoryBudget.current().bytes()), p, false).eigenvalues();
+      DenseSpectrum ds = DenseEigen.all(DenseEigen.materialize(op, org.hesse.runtime.MemoryBudget.current().bytes()), p,
+          o.vectors);
+      full = ds.eigenvalues();
       fullSource = "dense";
+      if (o.vectors) {
+        int k = Math.min(o.top, p);
+        lastVectors = new double[k][];
+        for (int j = 0; j < k; j++) lastVectors[j] = ds.eigenvector(p - 1 - j);
+      }
     }
-    SlqResult slq = o.density ? Slq.run(op, Math.min(o.slqSteps, p), o.slqProbes, o.seed) : null;
+    // with the whole spectrum known exactly, SLQ would only approximate it
+    SlqResult slq = o.density && full == null ? Slq.run(op, Math.min(o.slqSteps, p), o.slqProbes, o.seed) : null;
 
     Map<String, Object> prov = new LinkedHashMap<>();
     double[] topValues = new double[0];
+    double[] bottomValues = new double[0];
     if (full != null) {
       double t = 0;
       for (double v : full) t += v;
@@ -93,7 +105,8 @@ final class SpectrumEngine {
       r.put("trace_source", fullSource);
       topValues = topOf(full, o.top);
       r.put("top", Json.nums(topValues));
-      r.put("bottom", Json.nums(Arrays.copyOf(full, Math.min(o.bottom, full.length))));
+      bottomValues = Arrays.copyOf(full, Math.min(o.bottom, full.length));
+      r.put("bottom", Json.nums(bottomValues));
       if (o.full) r.put("eigenvalues", Json.nums(full));
     } else {
       TraceEstimate te = Trace.hutchPlusPlus(op, Math.min(o.hutchBudget, 3 * Math.max(1, p / 3)), o.seed);
@@ -114,7 +127,8 @@ final class SpectrumEngine {
       }
       if (o.bottom > 0) {
         ArpackResult a = arpack(op, Which.SA, o.bottom);
-        r.put("bottom", Json.nums(a.eigenvalues()));
+        bottomValues = a.eigenvalues();
+        r.put("bottom", Json.nums(bottomValues));
         r.put("bottom_complete", a.complete());
         prov.put("bottom_arpack", arpackProvenance(a, op));
       } else {
@@ -122,9 +136,12 @@ final class SpectrumEngine {
       }
     }
     SpectralMetrics m = full != null ? SpectralMetrics.fromSpectrum(full) : slq != null ? SpectralMetrics.fromSlq(slq) : null;
-    // λ_max is also known from ARPACK's top end when no whole spectrum is
-    r.put("lambda_max", m != null ? Json.num(m.lambdaMax()) : topValues.length > 0 ? Json.num(topValues[0]) : null);
-    r.put("lambda_min", m != null ? Json.num(m.lambdaMin()) : null);
+    // The extremes: exact from the whole spectrum, else ARPACK's (converged Ritz values), else SLQ's extreme nodes,
+    // which lie inside the spectrum and so under-estimate |λ| at either end.
+    putExtreme(r, "lambda_max", full != null ? fullSource : topValues.length > 0 ? "arpack" : m != null ? "slq" : null,
+        full != null ? full[full.length - 1] : topValues.length > 0 ? topValues[0] : m != null ? m.lambdaMax() : Double.NaN);
+    putExtreme(r, "lambda_min", full != null ? fullSource : bottomValues.length > 0 ? "arpack" : m != null ? "slq" : null,
+        full != null ? full[0] : bottomValues.length > 0 ? bottomValues[0] : m != null ? m.lambdaMin() : Double.NaN);
     r.put("condition_number", m != null ? Json.num(m.conditionNumber()) : null);
     r.put("condition_number_positive", m != null ? Json.num(m.conditionNumberPositive()) : null);
     r.put("effective_rank", m != null ? Json.num(m.effectiveRank()) : null);
@@ -152,6 +169,11 @@ final class SpectrumEngine {
     if (lastVectors != null) r.put("gradient_overlap_top", Json.num(gradientOverlap(l, lastVectors)));
     r.put("provenance", prov);
     return r;
+  }
+
+  private static void putExtreme(Map<String, Object> r, String key, String source, double value) {
+    r.put(key, source == null ? null : Json.num(value));
+    r.put(key + "_source", source);
   }
 
   /** The block operator of layer l for the chosen curvature. */

@@ -56,14 +56,12 @@ public final class TrainCommand implements Callable<Integer> {
     Progress progress = new Progress(pw, opts.epochs);
     Trainer trainer = p.trainer(progress::epoch, out.resolve("metrics.csv"));
     double[] theta = p.theta.clone();
-    try {
-      List<EpochMetrics> history = trainer.fit(theta, p.buffers, p.trainX, p.trainY, p.valX, p.valY);
-      EpochMetrics last = history.get(history.size() - 1);
-      pw.printf("done: train loss %.6g, validation loss %.6g%s -> %s%n", last.trainLoss(), last.valLoss(),
-          Double.isNaN(last.valAccuracy()) ? "" : String.format(", validation accuracy %.4f", last.valAccuracy()), out);
-    } finally {
-      ModelFiles.writeParameters(p.net, theta, p.buffers, out.resolve("model.safetensors"));
-    }
+    // a diverged run keeps its config and per-epoch metrics but writes no weights (they would look complete)
+    List<EpochMetrics> history = trainer.fit(theta, p.buffers, p.trainX, p.trainY, p.valX, p.valY);
+    ModelFiles.writeParameters(p.net, theta, p.buffers, out.resolve("model.safetensors"));
+    EpochMetrics last = history.get(history.size() - 1);
+    pw.printf("done: train loss %.6g, validation loss %.6g%s -> %s%n", last.trainLoss(), last.valLoss(),
+        Double.isNaN(last.valAccuracy()) ? "" : String.format(", validation accuracy %.4f", last.valAccuracy()), out);
     return 0;
   }
 
@@ -184,6 +182,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--init", defaultValue = "pytorch", description = "pytorch, kaiming, xavier or orthogonal (default ${DEFAULT-VALUE}).")
     String init;
 
+    static final List<String> SCHEDULES = List.of("constant", "step", "cosine");
     static final List<String> OPTIMIZERS = List.of("sgd", "adam", "scale-amended", "scale-amended-norm");
 
     @Option(names = "--optimizer", defaultValue = "sgd", description = "sgd, adam, scale-amended (BN rows' steps "
@@ -218,6 +217,9 @@ public final class TrainCommand implements Callable<Integer> {
     long seed;
 
     Prepared prepare() throws java.io.IOException {
+      if (!SCHEDULES.contains(schedule)) {
+        throw new IllegalArgumentException("--schedule: expected one of " + SCHEDULES + ", got '" + schedule + "'");
+      }
       if (!OPTIMIZERS.contains(optimizer)) {
         throw new IllegalArgumentException("--optimizer: expected one of " + OPTIMIZERS + ", got '" + optimizer + "'");
       }

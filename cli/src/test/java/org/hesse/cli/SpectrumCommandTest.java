@@ -237,10 +237,38 @@ class SpectrumCommandTest {
         assertEquals(eig.get(eig.size() - 1 - j).asDouble(), l.get("top").get(j).asDouble(), 1e-8 * scale, "top " + j);
       }
       for (int j = 0; j < 2; j++) assertEquals(eig.get(j).asDouble(), l.get("bottom").get(j).asDouble(), 1e-8 * scale, "bottom " + j);
+      assertEquals("arpack", l.get("lambda_max_source").asText());
       // whole-spectrum metrics need --full or --density: null without
       assertTrue(l.get("effective_rank").isNull());
       assertTrue(full.get("layers").get(i).get("effective_rank").isNumber());
     }
+  }
+
+  @Test
+  void withADensityTheExtremesStillComeFromArpackAndBackMatchingCoversEveryLayerType() throws IOException {
+    Case c = write(Activation.TANH, "cross_entropy");
+    JsonNode r = spectrum(c, "hessian", "--top", "2", "--density", "--slq-steps", "8", "--slq-probes", "2");
+    for (JsonNode l : r.get("layers")) {
+      assertEquals("slq", l.get("metrics_source").asText());
+      assertEquals("arpack", l.get("lambda_max_source").asText());
+      assertEquals(l.get("top").get(0).asDouble(), l.get("lambda_max").asDouble(), 0.0);
+    }
+    // a batch-norm layer has no eig(C) structure: its back-matching spectrum goes through the generic operator
+    Path model = dir.resolve("bn.json");
+    Files.writeString(model, "{\"input\": 3, \"loss\": \"cross_entropy\", \"layers\": [{\"type\": \"dense\", \"out\": 4}, "
+        + "{\"type\": \"batchnorm\"}, {\"type\": \"tanh\"}, {\"type\": \"dense\", \"out\": 3}]}");
+    Network net = ModelFiles.network(org.hesse.io.ModelSpec.read(model));
+    Path weights = dir.resolve("bn.safetensors");
+    ModelFiles.writeParameters(net, Init.PYTORCH.init(net, 3), net.initialBuffers(), weights);
+    Path out = dir.resolve("bn-report.json");
+    Result res = run("spectrum", "--model", model.toString(), "--weights", weights.toString(), "--data", c.data.toString(),
+        "--target", "label", "--curvature", "backmatching", "--top", "2", "--out", out.toString());
+    assertEquals(0, res.code, res.err);
+    JsonNode layers = new ObjectMapper().readTree(out.toFile()).get("layers");
+    assertEquals(3, layers.size());
+    assertEquals("structure", layers.get(0).get("trace_source").asText());
+    assertEquals("batchnorm", layers.get(1).get("type").asText());
+    assertTrue(layers.get(1).get("top").get(0).asDouble() > 0);
   }
 
   @Test

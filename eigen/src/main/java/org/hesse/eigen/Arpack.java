@@ -211,6 +211,11 @@ public final class Arpack {
     doubleW tolW = new doubleW(q.tol);
     long applications = 0;
 
+    if (LOCK.isHeldByCurrentThread()) {
+      // the lock is reentrant: without this a solve started from inside an operator would corrupt ARPACK's state
+      throw new IllegalStateException("an ARPACK solve was started while another runs on this thread (from inside an "
+          + "operator?): ARPACK keeps global state and cannot nest");
+    }
     LOCK.lock();
     try {
       while (true) {

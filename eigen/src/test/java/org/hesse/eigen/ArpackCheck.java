@@ -194,6 +194,27 @@ abstract class ArpackCheck {
     assertArrayEquals(new double[] {-2, 1, 3, 7}, lm.eigenvalues(), 1e-12 * 7);
   }
 
+  @Test
+  void aSolveStartedFromInsideAnOperatorIsRefused() {
+    int n = 40;
+    double[] a = new double[n * n];
+    for (int i = 0; i < n; i++) a[i * n + i] = i + 1;
+    DenseOperator inner = new DenseOperator(a, n);
+    LinearOperator nesting = new LinearOperator() {
+      @Override public int dim() { return n; }
+      @Override public void apply(double[] x, double[] y) {
+        // ARPACK keeps global state: a nested solve on the same thread must fail, not corrupt it
+        Arpack.request(2).backend(backend()).solve(inner);
+      }
+    };
+    IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+        () -> Arpack.request(2).backend(backend()).solve(nesting));
+    org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("cannot nest"), e.getMessage());
+    // and the lock was released: a normal solve still works
+    ArpackResult r = Arpack.request(2).which(Which.LA).backend(backend()).solve(inner);
+    org.junit.jupiter.api.Assertions.assertEquals(n, r.eigenvalues()[1], 1e-8 * n);
+  }
+
   /**
    * Without the global lock this crashes the JVM (JNI) or never returns (F2j: corrupted static state), both seen
    * here; the timeout turns a hang into a failure.

@@ -29,14 +29,12 @@ public final class BackMatching {
   private final Network net;
   private final double[] theta;
   private final int samples;
-  private final double[] scratchFull;  // Layer.backward accumulates at network offsets: a full-length target
 
   public BackMatching(Curvature c) {
     this.c = c;
     this.net = c.network();
     this.theta = c.parameters();
     this.samples = c.samples();
-    this.scratchFull = new double[net.paramCount()];
   }
 
   /** Parameters of layer k's block. */
@@ -45,42 +43,19 @@ public final class BackMatching {
   }
 
   /**
-   * y = (1/N) Σ_n J_θ,nᵀ J_θ,n v for layer k, by the layer's JVP (dx = 0) and its VJP, batch by batch.
+   * y = (1/N) Σ_n J_θ,nᵀ J_θ,n v for layer k (a one-off product; for many, keep {@link #weightSide}).
    */
   public void applyWeightSide(int layer, double[] v, double[] y) {
-    Layer l = checkParametrised(layer);
-    int p = l.paramCount();
-    if (v.length != p || y.length != p) {
-      throw new IllegalArgumentException("v, y: expected length " + p + ", got " + v.length + ", " + y.length);
-    }
-    SecondOrderRule rule = SecondOrderRules.of(l);
-    Arrays.fill(y, 0.0);
-    int in = l.inputSize();
-    int out = l.outputSize();
-    double[] xb = new double[c.batchSize() * in];
-    double[] zb = new double[c.batchSize() * out];
-    double[] dz = new double[c.batchSize() * out];
-    int off = net.offset(layer);
-    LayerContext ctx = context(l, c.batchSize());
-    for (int b = 0; b < c.batches(); b++) {
-      int rows = layerInput(layer, b, xb);
-      l.forward(theta, net.offset(layer), xb, zb, rows, ctx);
-      Object prep = rule.prepare(l, ctx, theta, net.offset(layer), xb, zb, rows);
-      rule.jvp(l, prep, theta, net.offset(layer), xb, zb, null, v, dz, rows, 1);
-      for (int i = 0; i < rows * out; i++) dz[i] /= samples;
-      Arrays.fill(scratchFull, off, off + p, 0.0);
-      l.backward(theta, off, xb, zb, dz, null, scratchFull, rows, ctx);
-      for (int i = 0; i < p; i++) y[i] += scratchFull[off + i];
-    }
+    weightSide(layer).apply(v, y);
   }
 
-  /** The weight side of layer k as an operator (the generic product; see {@link #covariance} for its structure). */
+  /**
+   * The weight side of layer k as an operator, from the layer's JVP and the GGN branch of its backward tangent
+   * on the curvature's cached batches (see {@link #covariance} for a dense layer's structure). One per thread.
+   */
   public org.hesse.eigen.LinearOperator weightSide(int layer) {
-    int p = dim(layer);
-    return new org.hesse.eigen.LinearOperator() {
-      @Override public int dim() { return p; }
-      @Override public void apply(double[] v, double[] y) { applyWeightSide(layer, v, y); }
-    };
+    checkParametrised(layer);
+    return c.jacobianGram(layer);
   }
 
   /**
@@ -103,9 +78,10 @@ public final class BackMatching {
     double[] m = new double[p * p];
     double[] e = new double[p];
     double[] col = new double[p];
+    org.hesse.eigen.LinearOperator op = weightSide(layer);
     for (int j = 0; j < p; j++) {
       e[j] = 1;
-      applyWeightSide(layer, e, col);
+      op.apply(e, col);
       e[j] = 0;
       for (int i = 0; i < p; i++) m[i * p + j] = col[i];
     }
@@ -147,7 +123,7 @@ public final class BackMatching {
       rule.jvp(l, prep, theta, net.offset(layer), xs, zs, e, null, dz, 1, 1);
       e[j] = 0;
       for (int i = 0; i < out; i++) dz[i] /= samples;
-      l.backward(theta, net.offset(layer), xs, zs, dz, col, scratchFull, 1, ctx);
+      l.backward(theta, net.offset(layer), xs, zs, dz, col, null, 1, ctx);
       for (int i = 0; i < in; i++) m[i * in + j] = col[i];
     }
     return m;

@@ -58,6 +58,7 @@ public final class ActivationSpace {
     if (v < 0 || w >= net.depth() || v > w) {
       throw new IllegalArgumentException("layers: expected 0 ≤ v ≤ w < " + net.depth() + ", got v = " + v + ", w = " + w);
     }
+    c.requirePerSample("activation-space blocks");
     int av = v + 1;
     int aw = w + 1;
     int rows = net.width(av);

@@ -2,6 +2,7 @@ package org.hesse.hvp.curvature;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.hesse.eigen.LinearOperator;
 import org.hesse.hvp.rules.SecondOrderRule;
 import org.hesse.hvp.rules.SecondOrderRules;
 import org.hesse.nn.Layer;
@@ -237,6 +238,49 @@ public final class Curvature {
       double[] dgAbove = l + 1 == K ? dgK : dgs[l + 1];
       rules[l].backwardTangent(net.layer(l), b.prep[l], theta, net.offset(l), b.acts[l], b.acts[l + 1],
           b.grads[l + 1], dgAbove, dxl, null, dgIn, null, gn, n, k);
+    }
+  }
+
+  /**
+   * The Gauss-Newton matrix {@code (1/N) Σ_n J_θ,nᵀ J_θ,n} of layer k's own output with respect to its parameters
+   * (the back-matching weight side), as an operator built on the cached batches: per batch the layer's JVP
+   * {@code dz = J_θ v} and the GGN branch of its backward tangent {@code J_θᵀ dz/N}. Owns its buffers: one per thread.
+   */
+  public LinearOperator jacobianGram(int layer) {
+    checkLayer(layer);
+    Layer l = net.layer(layer);
+    int p = l.paramCount();
+    int off = net.offset(layer);
+    double[] dz = new double[maxBatch * l.outputSize()];
+    return new LinearOperator() {
+      @Override public int dim() { return p; }
+
+      @Override
+      public void apply(double[] v, double[] y) {
+        if (v.length != p || y.length != p) {
+          throw new IllegalArgumentException("v, y: expected length " + p + ", got " + v.length + ", " + y.length);
+        }
+        java.util.Arrays.fill(y, 0.0);
+        for (BatchCache b : batches) {
+          int n = b.rows * l.outputSize();
+          rules[layer].jvp(l, b.prep[layer], theta, off, b.acts[layer], b.acts[layer + 1], null, v, dz, b.rows, 1);
+          for (int i = 0; i < n; i++) dz[i] /= samples;
+          // GGN: only J_θᵀ dz remains (g is passed for rules that read it, e.g. a residual block's inner signals)
+          rules[layer].backwardTangent(l, b.prep[layer], theta, off, b.acts[layer], b.acts[layer + 1],
+              b.grads[layer + 1], dz, null, null, null, y, true, b.rows, 1);
+        }
+      }
+    };
+  }
+
+  /**
+   * Per-sample quantities (output Hessians M_n, per-sample activation blocks) inject the same tangent into every
+   * sample of a batch at once, which is only valid when samples are not coupled: refuse batch norm outside EVAL.
+   */
+  void requirePerSample(String what) {
+    if (net.batchCoupled() && mode != Mode.EVAL) {
+      throw new IllegalArgumentException(what + ": the network couples the samples of a batch (batch norm with batch "
+          + "statistics), so per-sample second derivatives are not defined; use EVAL mode (running statistics)");
     }
   }
 

@@ -44,6 +44,7 @@ public final class DenseLayerBlock {
     if (layer < 0 || layer >= net.depth() || !(net.layer(layer) instanceof Dense)) {
       throw new IllegalArgumentException("layer " + layer + " is not a dense layer");
     }
+    c.requirePerSample("the exact block of layer " + layer);
     Dense d = (Dense) net.layer(layer);
     int in = d.inputSize();
     int out = d.outputSize();
@@ -67,7 +68,7 @@ public final class DenseLayerBlock {
       Arrays.fill(dz, 0, b.rows * k * out, 0.0);
       for (int s = 0; s < b.rows; s++) for (int j = 0; j < out; j++) dz[(s * k + j) * out + j] = 1.0;
       // rows (s, j) of the result are M_s e_j: sample s's out × out matrix, contiguous
-      c.activationPass(kind, a, a, b, dz, dgs[a] == null ? new double[dz.length] : dgs[a], k, dacts, dgs);
+      c.activationPass(kind, a, a, b, dz, dgs[a], k, dacts, dgs);
       System.arraycopy(dgs[a], 0, m, row * out * out, b.rows * out * out);
       row += b.rows;
     }

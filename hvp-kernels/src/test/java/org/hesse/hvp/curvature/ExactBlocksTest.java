@@ -65,6 +65,26 @@ class ExactBlocksTest {
     }
   }
 
+  @Test
+  void perSampleBlocksAreRefusedWhenBatchNormCouplesTheSamples() {
+    Network net = Network.builder(3).dense(4).add(new org.hesse.nn.BatchNorm(new int[] {4})).activation(Activation.TANH)
+        .dense(2).build("mse");
+    double[] theta = Init.PYTORCH.init(net, 1);
+    double[] x = Nets.features(6, 3, 1.0, 2);
+    double[] y = Nets.targets(net, 6, 3);
+    Curvature analysis = Curvature.of(net, theta, x, y, 6);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DenseLayerBlock.of(analysis, Kind.HESSIAN, 0));
+    assertTrue(e.getMessage().contains("couples the samples"), e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> new ActivationSpace(analysis).block(Kind.GGN, 0, 0));
+    // with running statistics the samples are independent again: the exact block equals the operator's
+    Curvature eval = Curvature.of(net, theta, net.initialBuffers(), org.hesse.nn.Mode.EVAL, x, y, 4);
+    double[][] ref = CurvatureTest.dense(eval.block(Kind.HESSIAN, 0));
+    double[] h = DenseLayerBlock.of(eval, Kind.HESSIAN, 0).assemble();
+    for (int i = 0; i < ref.length; i++) {
+      for (int j = 0; j < ref.length; j++) assertEquals(ref[i][j], h[i * ref.length + j], 1e-13);
+    }
+  }
+
   @ParameterizedTest(name = "{0} {1}")
   @MethodSource("cases")
   void activationBlockAtADenseOutputIsTheBiasBlock(Activation act, String loss) {
