@@ -148,12 +148,7 @@ public final class Trainer {
 
     for (int epoch = 1; epoch <= epochs; epoch++) {
       for (int i = 0; i < n; i++) perm[i] = i;
-      for (int i = n - 1; i > 0; i--) {
-        int j = rng.nextInt(i + 1);
-        int t = perm[i];
-        perm[i] = perm[j];
-        perm[j] = t;
-      }
+      org.hesse.data.Split.shuffle(perm, rng);
       double running = 0;
       long correct = 0;
       double lr = Double.NaN;
