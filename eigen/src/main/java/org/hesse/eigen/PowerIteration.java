@@ -86,6 +86,7 @@ public final class PowerIteration {
           break;
         }
         prev = lambda;
+        if (it == maxIterations) break;  // keep v the vector λ is the Rayleigh quotient of
         // Deflation by projection (as PyHessian): keep the iterate orthogonal to the pairs already found.
         Vec.orthogonalize(vecs, j, av, n);
         double nrm = Vec.norm(av, n);
