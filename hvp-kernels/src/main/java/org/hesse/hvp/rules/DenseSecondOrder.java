@@ -13,10 +13,22 @@ import org.hesse.nn.Layer;
  *   (Hv)_W += dgᵀ x + gᵀ dx              (GGN: dgᵀ x)
  *   (Hv)_b += Σ_n dg_n
  * </pre>
- * For k directions, dx Wᵀ, x [V_1..V_k]ᵀ, dg W and [dg_1..dg_k]ᵀ x are single GEMMs (the stacked layout
- * puts V_1..V_k one under the other); the two g-terms take one GEMM per direction.
+ * For k directions every product is a single GEMM: dx Wᵀ, x [V_1..V_k]ᵀ, dg W and [dg_1..dg_k]ᵀ x directly (the
+ * stacked layout puts V_1..V_k one under the other), the two g-terms through a side-by-side copy of the k blocks.
  */
 public final class DenseSecondOrder implements SecondOrderRule {
+  /** Per-thread scratch for the k-direction g-terms (operators are used one per thread; rules are shared). */
+  private static final ThreadLocal<double[]> SCRATCH = ThreadLocal.withInitial(() -> new double[0]);
+
+  private static double[] scratch(int n) {
+    double[] a = SCRATCH.get();
+    if (a.length < n) {
+      a = new double[n];
+      SCRATCH.set(a);
+    }
+    return a;
+  }
+
   @Override
   public void jvp(Layer layer, Object prep, double[] theta, int off, double[] x, double[] z,
                   double[] dx, double[] v, double[] dz, int batch, int k) {
@@ -48,8 +60,19 @@ public final class DenseSecondOrder implements SecondOrderRule {
       // [dg_1..dg_k]ᵀ x: dg as batch × (k·out) transposed gives the stacked k·out × in block at once.
       Gemm.gemm(true, false, k * out, in, batch, 1.0, dg, 0, x, 0, 1.0, hv, 0);
       if (!gaussNewton && dx != null) {
-        for (int j = 0; j < k; j++) {
-          Gemm.gemm(true, false, out, in, batch, 1.0, g, 0, out, dx, j * in, k * in, 1.0, hv, j * wSize, in);
+        if (k == 1) {
+          Gemm.gemm(true, false, out, in, batch, 1.0, g, 0, dx, 0, 1.0, hv, 0);
+        } else {
+          // gᵀ [dx_1 .. dx_k] in one GEMM (out × k·in, directions side by side), then added into the stacked blocks
+          double[] t = scratch(out * k * in);
+          Gemm.gemm(true, false, out, k * in, batch, 1.0, g, 0, dx, 0, 0.0, t, 0);
+          for (int j = 0; j < k; j++) {
+            for (int i = 0; i < out; i++) {
+              int src = i * k * in + j * in;
+              int dst = j * wSize + i * in;
+              for (int c = 0; c < in; c++) hv[dst + c] += t[src + c];
+            }
+          }
         }
       }
       Dense.addColumnSums(dg, batch, k * out, hv, k * wSize);
@@ -57,8 +80,15 @@ public final class DenseSecondOrder implements SecondOrderRule {
     if (dgIn != null) {
       Gemm.gemm(false, false, batch * k, in, out, 1.0, dg, 0, theta, off, 0.0, dgIn, 0);
       if (!gaussNewton && v != null) {
-        for (int j = 0; j < k; j++) {
-          Gemm.gemm(false, false, batch, in, out, 1.0, g, 0, out, v, j * wSize, in, 1.0, dgIn, j * in, k * in);
+        if (k == 1) {
+          Gemm.gemm(false, false, batch, in, out, 1.0, g, 0, v, 0, 1.0, dgIn, 0);
+        } else {
+          // g [V_1 .. V_k] in one GEMM: the directions side by side (out × k·in) give dgIn's row layout directly
+          double[] side = scratch(out * k * in);
+          for (int j = 0; j < k; j++) {
+            for (int i = 0; i < out; i++) System.arraycopy(v, j * wSize + i * in, side, i * k * in + j * in, in);
+          }
+          Gemm.gemm(false, false, batch, k * in, out, 1.0, g, 0, side, 0, 1.0, dgIn, 0);
         }
       }
     }
