@@ -1,6 +1,7 @@
 package org.hesse.simd;
 
 import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -45,7 +46,7 @@ public final class PanamaKernels implements Kernels {
   private static final ThreadLocal<double[]> LANES = ThreadLocal.withInitial(() -> new double[L]);
 
   /**
-   * Activations built on exp/tanh run the scalar code per element: the Vector API's EXP/TANH/EXPM1/LOG1P
+   * Activations built on exp/tanh (but tanh's value, see tanhV) run the scalar code per element: the Vector API's EXP/TANH/EXPM1/LOG1P
    * (SVML when compiled, a per-lane Java fallback when interpreted) differ by an ulp between JIT states, so
    * a run's bits would depend on warm-up. java.lang.Math's functions give the same result in every mode.
    */
@@ -128,6 +129,12 @@ public final class PanamaKernels implements Kernels {
       System.arraycopy(x, xOff, out, outOff, n);
       return;
     }
+    if (f == Activation.TANH) {
+      int i = 0;
+      for (int b = n - L; i <= b; i += L) tanhV(DoubleVector.fromArray(S, x, xOff + i)).intoArray(out, outOff + i);
+      for (; i < n; i++) out[outOff + i] = tanhScalar(x[xOff + i]);
+      return;
+    }
     if (transcendental(f)) {
       ScalarKernels.INSTANCE.activation(f, x, xOff, out, outOff, n);
       return;
@@ -195,6 +202,75 @@ public final class PanamaKernels implements Kernels {
       case IDENTITY: case RELU: case LEAKY_RELU: return DoubleVector.zero(S);
       default: throw new AssertionError(f);
     }
+  }
+
+  // ---- a deterministic vector tanh ----------------------------------------------------------------
+  // Only +, ×, ÷, FMA and bit operations, which are IEEE-exact and so give the same bits interpreted and
+  // compiled (unlike the Vector API's EXP/TANH). |x| < 0.55: the odd Taylor series (21 terms, truncation below
+  // 1e-17 relative); 0.55 ≤ |x| < 20: 1 − 2/(e^{2|x|} + 1) written as (1 − e)/(1 + e), e = exp(−2|x|) ≤ 1/3, so no
+  // cancellation; exp by Cody–Waite reduction (x = n·ln2 + r, |r| ≤ ln2/2) and its Taylor polynomial to r^13;
+  // |x| ≥ 20: ±1 (tanh(20) rounds to 1). Within a few ulp of Math.tanh (tested).
+
+  static final double[] TANH_TAYLOR = {
+      1.0, -0.3333333333333333, 0.13333333333333333, -0.05396825396825397, 0.021869488536155203,
+      -0.008863235529902197, 0.003592128036572481, -0.0014558343870513183, 0.000590027440945586,
+      -0.00023912911424355248, 9.691537956929451e-05, -3.927832388331683e-05, 1.5918905069328964e-05,
+      -6.451689215655431e-06, 2.6147711512907546e-06, -1.0597268320104654e-06, 4.294911078273806e-07,
+      -1.7406618963571648e-07, 7.054636946400968e-08, -2.859136662305254e-08, 1.1587644432798853e-08};
+  static final double TANH_SERIES_LIMIT = 0.55;
+  static final double TANH_ONE = 20.0;
+  private static final double INV_LN2 = 1.4426950408889634;
+  private static final double LN2_HI = 0.6931471803691238;   // ln 2 with its low 21 bits cleared: n·LN2_HI is exact
+  private static final double LN2_LO = 1.9082149292705877e-10;
+  private static final double ROUND = 6755399441055744.0;    // 1.5·2^52: adding and subtracting rounds to an integer
+  private static final double[] EXP_TAYLOR = {1.0, 1.0, 1.0 / 2, 1.0 / 6, 1.0 / 24, 1.0 / 120, 1.0 / 720, 1.0 / 5040,
+      1.0 / 40320, 1.0 / 362880, 1.0 / 3628800, 1.0 / 39916800, 1.0 / 479001600, 1.0 / 6227020800.0};
+
+  /** exp(a) for a in [−41, 0]: the same operations as {@link #expV}. */
+  static double expScalar(double a) {
+    double n = (a * INV_LN2 + ROUND) - ROUND;
+    double r = Math.fma(-n, LN2_LO, Math.fma(-n, LN2_HI, a));
+    double p = EXP_TAYLOR[EXP_TAYLOR.length - 1];
+    for (int i = EXP_TAYLOR.length - 2; i >= 0; i--) p = Math.fma(p, r, EXP_TAYLOR[i]);
+    return p * Double.longBitsToDouble(((long) n + 1023) << 52);
+  }
+
+  private static DoubleVector expV(DoubleVector a) {
+    DoubleVector n = a.mul(INV_LN2).add(ROUND).sub(ROUND);
+    DoubleVector nn = n.neg();
+    DoubleVector r = nn.fma(DoubleVector.broadcast(S, LN2_LO), nn.fma(DoubleVector.broadcast(S, LN2_HI), a));
+    DoubleVector p = DoubleVector.broadcast(S, EXP_TAYLOR[EXP_TAYLOR.length - 1]);
+    for (int i = EXP_TAYLOR.length - 2; i >= 0; i--) p = p.fma(r, DoubleVector.broadcast(S, EXP_TAYLOR[i]));
+    LongVector bits = ((LongVector) n.convert(VectorOperators.D2L, 0)).add(1023L).lanewise(VectorOperators.LSHL, 52);
+    return p.mul(bits.reinterpretAsDoubles());
+  }
+
+  /** tanh by the rule above (the scalar mirror of {@link #tanhV}, for the tail of a loop). */
+  static double tanhScalar(double x) {
+    double ax = Math.abs(x);
+    if (ax < TANH_SERIES_LIMIT) {
+      double x2 = x * x;
+      double p = TANH_TAYLOR[TANH_TAYLOR.length - 1];
+      for (int i = TANH_TAYLOR.length - 2; i >= 0; i--) p = Math.fma(p, x2, TANH_TAYLOR[i]);
+      return x * p;
+    }
+    if (!(ax < TANH_ONE)) return Double.isNaN(x) ? x : Math.copySign(1.0, x);
+    double e = expScalar(-2 * ax);
+    return Math.copySign((1 - e) / (1 + e), x);
+  }
+
+  private static DoubleVector tanhV(DoubleVector x) {
+    DoubleVector ax = x.abs();
+    DoubleVector x2 = x.mul(x);
+    DoubleVector p = DoubleVector.broadcast(S, TANH_TAYLOR[TANH_TAYLOR.length - 1]);
+    for (int i = TANH_TAYLOR.length - 2; i >= 0; i--) p = p.fma(x2, DoubleVector.broadcast(S, TANH_TAYLOR[i]));
+    DoubleVector series = x.mul(p);
+    DoubleVector e = expV(ax.min(TANH_ONE).mul(-2.0));
+    DoubleVector big = DoubleVector.broadcast(S, 1.0).sub(e).div(e.add(1.0));
+    big = DoubleVector.broadcast(S, 1.0).blend(big, ax.compare(VectorOperators.LT, TANH_ONE));
+    big = big.blend(big.neg(), x.compare(VectorOperators.LT, 0.0));  // copySign (x = ±0 takes the series branch)
+    DoubleVector t = big.blend(series, ax.compare(VectorOperators.LT, TANH_SERIES_LIMIT));
+    return t.blend(x, x.test(VectorOperators.IS_NAN));
   }
 
   @Override public void softmaxRows(double[] x, int xOff, double[] out, int outOff, int rows, int cols) {
