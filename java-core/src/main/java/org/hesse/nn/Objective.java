@@ -11,8 +11,8 @@ public final class Objective {
   private final double[] y;
   private final int samples;
   private final int batchSize;
-  private final Workspace ws;
-  private final double[] batchTargets;
+  private Workspace ws;            // allocated on first evaluation: the curvature engine only uses the batching
+  private double[] batchTargets;
 
   /**
    * @param x row-major N × input features
@@ -36,8 +36,6 @@ public final class Objective {
     this.x = x;
     this.y = y;
     this.batchSize = Math.min(batchSize, samples);
-    this.ws = net.newWorkspace(this.batchSize);
-    this.batchTargets = new double[this.batchSize * tw];
   }
 
   public Network network() { return net; }
@@ -76,6 +74,10 @@ public final class Objective {
     double total = 0;
     double scale = 1.0 / samples;
     int tw = net.loss().targetWidth(net.outputSize());
+    if (ws == null) {
+      ws = net.newWorkspace(batchSize);
+      batchTargets = new double[batchSize * tw];
+    }
     double[] yb = batchTargets;
     for (int b = 0; b < batches(); b++) {
       int yOff = loadBatch(b, ws);

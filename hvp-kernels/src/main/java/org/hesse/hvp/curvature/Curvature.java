@@ -72,23 +72,22 @@ public final class Curvature {
     for (int k = 0; k < K; k++) rules[k] = SecondOrderRules.of(net.layer(k));
     this.mode = mode;
     this.buffers = buffers == null ? null : buffers.clone();
-    Workspace ws = net.newWorkspace(maxBatch).mode(mode);
-    if (this.buffers != null) ws.buffers(this.buffers);
     double total = 0;
     int tw = net.loss().targetWidth(net.outputSize());
     for (int b = 0; b < obj.batches(); b++) {
       int rows = obj.batchRows(b);
+      // one workspace per batch, sized to it: its activations and signals are the cache (no copies)
+      Workspace ws = net.newWorkspace(rows).mode(mode);
+      if (this.buffers != null) ws.buffers(this.buffers);
       int yOff = obj.loadBatch(b, ws);
-      double[] y = new double[rows * tw];
-      System.arraycopy(obj.targets(), yOff, y, 0, y.length);
+      double[] y = java.util.Arrays.copyOfRange(obj.targets(), yOff, yOff + rows * tw);
       total += net.lossAndSignals(this.theta, ws, y, rows, 1.0 / samples);
       double[][] acts = new double[K + 1][];
       double[][] grads = new double[K + 1][];
       Object[] prep = new Object[K];
       for (int k = 0; k <= K; k++) {
-        int len = rows * net.width(k);
-        acts[k] = java.util.Arrays.copyOf(ws.act(k), len);
-        if (k > 0) grads[k] = java.util.Arrays.copyOf(ws.grad(k), len);
+        acts[k] = ws.act(k);
+        if (k > 0) grads[k] = ws.grad(k);
       }
       for (int k = 0; k < K; k++) {
         prep[k] = rules[k].prepare(net.layer(k), ws.context(k), this.theta, net.offset(k), acts[k], acts[k + 1], rows);
