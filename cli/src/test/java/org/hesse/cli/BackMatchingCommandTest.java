@@ -27,19 +27,6 @@ import org.junit.jupiter.api.io.TempDir;
  * ε/σ² of 1).
  */
 class BackMatchingCommandTest {
-  private static List<Map<String, String>> csv(Path p) throws Exception {
-    List<String> lines = Files.readAllLines(p);
-    String[] head = lines.get(0).split(",");
-    List<Map<String, String>> rows = new ArrayList<>();
-    for (String l : lines.subList(1, lines.size())) {
-      String[] f = l.split(",", -1);
-      Map<String, String> m = new HashMap<>();
-      for (int i = 0; i < head.length; i++) m.put(head[i], f[i]);
-      rows.add(m);
-    }
-    return rows;
-  }
-
   @Test
   void tableHoldsTheClosedForms(@TempDir Path dir) throws Exception {
     StringWriter out = new StringWriter();
@@ -48,7 +35,7 @@ class BackMatchingCommandTest {
     int code = HesseCli.run(new PrintWriter(out, true), new PrintWriter(err, true), "backmatching", "--out",
         dir.toString(), "--epochs", "1", "--width", "8", "--analysis-rows", Integer.toString(rows), "--samples", "2");
     assertEquals(0, code, err.toString());
-    List<Map<String, String>> t = csv(dir.resolve("backmatching.csv"));
+    List<Map<String, String>> t = CsvRows.read(dir.resolve("backmatching.csv"));
     Set<String> configs = new TreeSet<>();
     Set<String> epochs = new TreeSet<>();
     for (Map<String, String> r : t) {

@@ -39,19 +39,6 @@ class ExperimentScaleAmendedTest {
     return new String[] {Integer.toString(code), out.toString(), err.toString()};
   }
 
-  private static List<Map<String, String>> csv(Path p) throws Exception {
-    List<String> lines = Files.readAllLines(p);
-    String[] head = lines.get(0).split(",");
-    List<Map<String, String>> rows = new ArrayList<>();
-    for (String l : lines.subList(1, lines.size())) {
-      String[] f = l.split(",", -1);
-      Map<String, String> m = new HashMap<>();
-      for (int i = 0; i < head.length; i++) m.put(head[i], f[i]);
-      rows.add(m);
-    }
-    return rows;
-  }
-
   /** The final test error of one run repeated here: same data pipeline, initialisation and trainer settings. */
   private static double direct(String optimizer, double lr, int seed) throws Exception {
     Dataset tr = CliData.load(CliData.FASHION_TRAIN, null, null, Dataset.Task.CLASSIFICATION, 500);
@@ -77,9 +64,9 @@ class ExperimentScaleAmendedTest {
     Assumptions.assumeTrue(Files.isDirectory(CliData.FASHION_MNIST), "Fashion-MNIST not installed");
     String[] r = run("experiment", "scale-amended", "--out", dir.toString());
     assertEquals("0", r[0], r[2]);
-    List<Map<String, String>> runs = csv(dir.resolve("runs.csv"));
+    List<Map<String, String>> runs = CsvRows.read(dir.resolve("runs.csv"));
     assertEquals(2 * 2 * 2, runs.size(), "2 optimizers × 2 rates × epochs 0..1");
-    List<Map<String, String>> summary = csv(dir.resolve("summary.csv"));
+    List<Map<String, String>> summary = CsvRows.read(dir.resolve("summary.csv"));
     assertEquals(4, summary.size());
     for (Map<String, String> s : summary) {
       double lr = Double.parseDouble(s.get("lr"));
@@ -124,7 +111,7 @@ class ExperimentScaleAmendedTest {
     org.hesse.runtime.ThreadPolicy.install(org.hesse.runtime.ThreadPolicy.of(2, cores / 2, cores));
     String[] r = run("experiment", "scale-amended", "--full", "--out", out.toString());
     assertEquals("0", r[0], r[2]);
-    List<Map<String, String>> summary = csv(out.resolve("summary.csv"));
+    List<Map<String, String>> summary = CsvRows.read(out.resolve("summary.csv"));
     assertEquals(2 * 2 * 4, summary.size());
     for (Map<String, String> s : summary) assertEquals("3", s.get("runs"));
   }
