@@ -236,12 +236,15 @@ public final class PanamaKernels implements Kernels {
   }
 
   private static DoubleVector expV(DoubleVector a) {
-    DoubleVector n = a.mul(INV_LN2).add(ROUND).sub(ROUND);
+    DoubleVector shifted = a.mul(INV_LN2).add(ROUND);
+    DoubleVector n = shifted.sub(ROUND);
     DoubleVector nn = n.neg();
     DoubleVector r = nn.fma(DoubleVector.broadcast(S, LN2_LO), nn.fma(DoubleVector.broadcast(S, LN2_HI), a));
     DoubleVector p = DoubleVector.broadcast(S, EXP_TAYLOR[EXP_TAYLOR.length - 1]);
     for (int i = EXP_TAYLOR.length - 2; i >= 0; i--) p = p.fma(r, DoubleVector.broadcast(S, EXP_TAYLOR[i]));
-    LongVector bits = ((LongVector) n.convert(VectorOperators.D2L, 0)).add(1023L).lanewise(VectorOperators.LSHL, 52);
+    // 2^n from the rounding sum's bits (its low mantissa bits hold n mod 2^12) rather than a D2L conversion,
+    // which JDK 17's C2 does not intrinsify for 512-bit vectors (it falls back to boxed per-lane code).
+    LongVector bits = shifted.reinterpretAsLongs().add(1023L).lanewise(VectorOperators.LSHL, 52);
     return p.mul(bits.reinterpretAsDoubles());
   }
 
@@ -270,7 +273,7 @@ public final class PanamaKernels implements Kernels {
     big = DoubleVector.broadcast(S, 1.0).blend(big, ax.compare(VectorOperators.LT, TANH_ONE));
     big = big.blend(big.neg(), x.compare(VectorOperators.LT, 0.0));  // copySign (x = ±0 takes the series branch)
     DoubleVector t = big.blend(series, ax.compare(VectorOperators.LT, TANH_SERIES_LIMIT));
-    return t.blend(x, x.test(VectorOperators.IS_NAN));
+    return t.blend(x, x.compare(VectorOperators.NE, x));  // NaN; not test(IS_NAN), whose mask cast is not intrinsified
   }
 
   @Override public void softmaxRows(double[] x, int xOff, double[] out, int outOff, int rows, int cols) {
