@@ -1,7 +1,6 @@
 package org.hesse.simd;
 
 import jdk.incubator.vector.DoubleVector;
-import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -205,75 +204,57 @@ public final class PanamaKernels implements Kernels {
   }
 
   // ---- a deterministic vector tanh ----------------------------------------------------------------
-  // Only +, ×, ÷, FMA and bit operations, which are IEEE-exact and so give the same bits interpreted and
-  // compiled (unlike the Vector API's EXP/TANH). |x| < 0.55: the odd Taylor series (21 terms, truncation below
-  // 1e-17 relative); 0.55 ≤ |x| < 20: 1 − 2/(e^{2|x|} + 1) written as (1 − e)/(1 + e), e = exp(−2|x|) ≤ 1/3, so no
-  // cancellation; exp by Cody–Waite reduction (x = n·ln2 + r, |r| ≤ ln2/2) and its Taylor polynomial to r^13;
-  // |x| ≥ 20: ±1 (tanh(20) rounds to 1). Within a few ulp of Math.tanh (tested).
+  // Only +, −, ×, ÷, FMA, min, abs and bit operations, which are IEEE-exact and so give the same bits interpreted
+  // and compiled (unlike the Vector API's EXP/TANH), and which C2 intrinsifies on JDK 17 (no D2L conversion, no
+  // mask casts: those fall back to boxed per-lane code there). One branch-free formula for every x:
+  //   tanh|x| = −e / (2 + e),  e = expm1(−2 min(|x|, 20))
+  // (tanh 20 rounds to 1), the sign of x put back by its sign bit (so tanh(−0) = −0, NaN stays NaN). expm1(a) by
+  // Cody–Waite reduction a = n·ln2 + r, |r| ≤ ln2/2: expm1(a) = 2^n·expm1(r) + (2^n − 1), expm1(r) = r + r²·q(r)
+  // with q the Taylor series to r^13 (truncation below 2e-17 relative). Within 3 ulp of StrictMath.tanh (tested
+  // to 4).
 
-  static final double[] TANH_TAYLOR = {
-      1.0, -0.3333333333333333, 0.13333333333333333, -0.05396825396825397, 0.021869488536155203,
-      -0.008863235529902197, 0.003592128036572481, -0.0014558343870513183, 0.000590027440945586,
-      -0.00023912911424355248, 9.691537956929451e-05, -3.927832388331683e-05, 1.5918905069328964e-05,
-      -6.451689215655431e-06, 2.6147711512907546e-06, -1.0597268320104654e-06, 4.294911078273806e-07,
-      -1.7406618963571648e-07, 7.054636946400968e-08, -2.859136662305254e-08, 1.1587644432798853e-08};
-  static final double TANH_SERIES_LIMIT = 0.55;
+  private static final double[] EXPM1_TAYLOR = new double[14];  // [i] = 1/i! for i = 2..13
+  static {
+    double f = 1;
+    for (int i = 1; i < EXPM1_TAYLOR.length; i++) {
+      f *= i;
+      EXPM1_TAYLOR[i] = 1.0 / f;
+    }
+  }
   static final double TANH_ONE = 20.0;
   private static final double INV_LN2 = 1.4426950408889634;
   private static final double LN2_HI = 0.6931471803691238;   // ln 2 with its low 21 bits cleared: n·LN2_HI is exact
   private static final double LN2_LO = 1.9082149292705877e-10;
   private static final double ROUND = 6755399441055744.0;    // 1.5·2^52: adding and subtracting rounds to an integer
-  private static final double[] EXP_TAYLOR = {1.0, 1.0, 1.0 / 2, 1.0 / 6, 1.0 / 24, 1.0 / 120, 1.0 / 720, 1.0 / 5040,
-      1.0 / 40320, 1.0 / 362880, 1.0 / 3628800, 1.0 / 39916800, 1.0 / 479001600, 1.0 / 6227020800.0};
+  private static final long SIGN_BIT = 0x8000000000000000L;
 
-  /** exp(a) for a in [−41, 0]: the same operations as {@link #expV}. */
-  static double expScalar(double a) {
-    double n = (a * INV_LN2 + ROUND) - ROUND;
-    double r = Math.fma(-n, LN2_LO, Math.fma(-n, LN2_HI, a));
-    double p = EXP_TAYLOR[EXP_TAYLOR.length - 1];
-    for (int i = EXP_TAYLOR.length - 2; i >= 0; i--) p = Math.fma(p, r, EXP_TAYLOR[i]);
-    return p * Double.longBitsToDouble(((long) n + 1023) << 52);
-  }
-
-  private static DoubleVector expV(DoubleVector a) {
-    DoubleVector shifted = a.mul(INV_LN2).add(ROUND);
-    DoubleVector n = shifted.sub(ROUND);
-    DoubleVector nn = n.neg();
-    DoubleVector r = nn.fma(DoubleVector.broadcast(S, LN2_LO), nn.fma(DoubleVector.broadcast(S, LN2_HI), a));
-    DoubleVector p = DoubleVector.broadcast(S, EXP_TAYLOR[EXP_TAYLOR.length - 1]);
-    for (int i = EXP_TAYLOR.length - 2; i >= 0; i--) p = p.fma(r, DoubleVector.broadcast(S, EXP_TAYLOR[i]));
-    // 2^n from the rounding sum's bits (its low mantissa bits hold n mod 2^12) rather than a D2L conversion,
-    // which JDK 17's C2 does not intrinsify for 512-bit vectors (it falls back to boxed per-lane code).
-    LongVector bits = shifted.reinterpretAsLongs().add(1023L).lanewise(VectorOperators.LSHL, 52);
-    return p.mul(bits.reinterpretAsDoubles());
-  }
-
-  /** tanh by the rule above (the scalar mirror of {@link #tanhV}, for the tail of a loop). */
+  /** tanh by the rule above (the scalar mirror of {@link #tanhV}, for the tail of a loop: the same bits). */
   static double tanhScalar(double x) {
-    double ax = Math.abs(x);
-    if (ax < TANH_SERIES_LIMIT) {
-      double x2 = x * x;
-      double p = TANH_TAYLOR[TANH_TAYLOR.length - 1];
-      for (int i = TANH_TAYLOR.length - 2; i >= 0; i--) p = Math.fma(p, x2, TANH_TAYLOR[i]);
-      return x * p;
-    }
-    if (!(ax < TANH_ONE)) return Double.isNaN(x) ? x : Math.copySign(1.0, x);
-    double e = expScalar(-2 * ax);
-    return Math.copySign((1 - e) / (1 + e), x);
+    double a = -2.0 * Math.min(Math.abs(x), TANH_ONE);
+    double shifted = a * INV_LN2 + ROUND;    // its low mantissa bits hold n
+    double n = shifted - ROUND;
+    double r = Math.fma(-n, LN2_LO, Math.fma(-n, LN2_HI, a));
+    double q = EXPM1_TAYLOR[13];
+    for (int i = 12; i >= 2; i--) q = Math.fma(q, r, EXPM1_TAYLOR[i]);
+    double em = Math.fma(r * r, q, r);
+    double s = Double.longBitsToDouble((Double.doubleToRawLongBits(shifted) + 1023) << 52);  // 2^n
+    double e = Math.fma(s, em, s - 1.0);
+    double t = Math.abs(-e / (2.0 + e));
+    return Double.longBitsToDouble(Double.doubleToRawLongBits(t) | (Double.doubleToRawLongBits(x) & SIGN_BIT));
   }
 
   private static DoubleVector tanhV(DoubleVector x) {
-    DoubleVector ax = x.abs();
-    DoubleVector x2 = x.mul(x);
-    DoubleVector p = DoubleVector.broadcast(S, TANH_TAYLOR[TANH_TAYLOR.length - 1]);
-    for (int i = TANH_TAYLOR.length - 2; i >= 0; i--) p = p.fma(x2, DoubleVector.broadcast(S, TANH_TAYLOR[i]));
-    DoubleVector series = x.mul(p);
-    DoubleVector e = expV(ax.min(TANH_ONE).mul(-2.0));
-    DoubleVector big = DoubleVector.broadcast(S, 1.0).sub(e).div(e.add(1.0));
-    big = DoubleVector.broadcast(S, 1.0).blend(big, ax.compare(VectorOperators.LT, TANH_ONE));
-    big = big.blend(big.neg(), x.compare(VectorOperators.LT, 0.0));  // copySign (x = ±0 takes the series branch)
-    DoubleVector t = big.blend(series, ax.compare(VectorOperators.LT, TANH_SERIES_LIMIT));
-    return t.blend(x, x.compare(VectorOperators.NE, x));  // NaN; not test(IS_NAN), whose mask cast is not intrinsified
+    DoubleVector a = x.abs().min(TANH_ONE).mul(-2.0);
+    DoubleVector shifted = a.mul(INV_LN2).add(ROUND);
+    DoubleVector nn = shifted.sub(ROUND).neg();
+    DoubleVector r = nn.fma(DoubleVector.broadcast(S, LN2_LO), nn.fma(DoubleVector.broadcast(S, LN2_HI), a));
+    DoubleVector q = DoubleVector.broadcast(S, EXPM1_TAYLOR[13]);
+    for (int i = 12; i >= 2; i--) q = q.fma(r, DoubleVector.broadcast(S, EXPM1_TAYLOR[i]));
+    DoubleVector em = r.mul(r).fma(q, r);
+    DoubleVector s = shifted.reinterpretAsLongs().add(1023L).lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles();
+    DoubleVector e = s.fma(em, s.sub(1.0));
+    DoubleVector t = e.neg().div(e.add(2.0)).abs();
+    return t.reinterpretAsLongs().or(x.reinterpretAsLongs().and(SIGN_BIT)).reinterpretAsDoubles();
   }
 
   @Override public void softmaxRows(double[] x, int xOff, double[] out, int outOff, int rows, int cols) {

@@ -18,8 +18,12 @@ import org.hesse.nn.Workspace;
  * application costs only the tangent passes. Batches are contiguous rows of at most {@code batchSize}
  * (the last one partial); every sample carries the weight 1/N, as in {@link Objective}.
  *
- * <p>Thread-safety: a {@code Curvature} is immutable after construction; each operator it hands out owns
- * its tangent buffers, so use one operator per thread.
+ * <p>{@link #update} moves it to new parameters on the same data, recomputing all of the above in the buffers it
+ * already has (a training loop, a sequence of checkpoints): the operators it handed out then act at the new
+ * parameters.
+ *
+ * <p>Thread-safety: between updates a {@code Curvature} does not change; each operator it hands out owns its
+ * tangent buffers, so use one operator per thread, and do not update while a product runs.
  */
 public final class Curvature {
   /** Which second-order object: the exact Hessian or the generalised Gauss-Newton matrix. */
@@ -39,23 +43,32 @@ public final class Curvature {
   final int maxBatch;
   final List<BatchCache> batches = new ArrayList<>();
   final SecondOrderRule[] rules;
-  private final double loss;
+  private double loss;
   private double[] gradient;  // computed on first request: products do not need it
 
-  /** What one batch's products need, computed once. */
+  /**
+   * What one batch's products need, computed once per parameters: its workspace's activations and signals
+   * (the workspace is the cache: no copies) and each rule's prepared quantities.
+   */
   static final class BatchCache {
     final int rows;
     final double[] y;
-    final double[][] acts;   // acts[k]: input of layer k (k = 0..K)
+    final Workspace ws;
+    final double[][] acts;   // acts[k]: input of layer k (k = 0..K), the workspace's arrays
     final double[][] grads;  // grads[k]: gradient signal at activation k (k = 1..K), scaled by 1/N
     final Object[] prep;
 
-    BatchCache(int rows, double[] y, double[][] acts, double[][] grads, Object[] prep) {
+    BatchCache(int rows, double[] y, Workspace ws, int depth) {
       this.rows = rows;
       this.y = y;
-      this.acts = acts;
-      this.grads = grads;
-      this.prep = prep;
+      this.ws = ws;
+      this.acts = new double[depth + 1][];
+      this.grads = new double[depth + 1][];
+      this.prep = new Object[depth];
+      for (int k = 0; k <= depth; k++) {
+        acts[k] = ws.act(k);
+        if (k > 0) grads[k] = ws.grad(k);
+      }
     }
   }
 
@@ -71,30 +84,49 @@ public final class Curvature {
     this.rules = new SecondOrderRule[K];
     for (int k = 0; k < K; k++) rules[k] = SecondOrderRules.of(net.layer(k));
     this.mode = mode;
-    this.buffers = buffers == null ? null : buffers.clone();
-    double total = 0;
+    this.buffers = buffers == null || buffers.length == 0 ? null : buffers.clone();
     int tw = net.loss().targetWidth(net.outputSize());
     for (int b = 0; b < obj.batches(); b++) {
       int rows = obj.batchRows(b);
-      // one workspace per batch, sized to it: its activations and signals are the cache (no copies)
       Workspace ws = net.newWorkspace(rows).mode(mode);
       if (this.buffers != null) ws.buffers(this.buffers);
       int yOff = obj.loadBatch(b, ws);
-      double[] y = java.util.Arrays.copyOfRange(obj.targets(), yOff, yOff + rows * tw);
-      total += net.lossAndSignals(this.theta, ws, y, rows, 1.0 / samples);
-      double[][] acts = new double[K + 1][];
-      double[][] grads = new double[K + 1][];
-      Object[] prep = new Object[K];
-      for (int k = 0; k <= K; k++) {
-        acts[k] = ws.act(k);
-        if (k > 0) grads[k] = ws.grad(k);
-      }
-      for (int k = 0; k < K; k++) {
-        prep[k] = rules[k].prepare(net.layer(k), ws.context(k), this.theta, net.offset(k), acts[k], acts[k + 1], rows);
-      }
-      batches.add(new BatchCache(rows, y, acts, grads, prep));
+      batches.add(new BatchCache(rows, java.util.Arrays.copyOfRange(obj.targets(), yOff, yOff + rows * tw), ws, K));
     }
-    this.loss = total;
+    recompute();
+  }
+
+  /** Forward, signals and prepared quantities of every batch at the current θ and buffers. */
+  private void recompute() {
+    int K = net.depth();
+    double total = 0;
+    for (BatchCache b : batches) {
+      total += net.lossAndSignals(theta, b.ws, b.y, b.rows, 1.0 / samples);
+      for (int k = 0; k < K; k++) {
+        b.prep[k] = rules[k].prepare(net.layer(k), b.ws.context(k), theta, net.offset(k), b.acts[k], b.acts[k + 1],
+            b.rows);
+      }
+    }
+    loss = total;
+    gradient = null;
+  }
+
+  /**
+   * Moves this curvature to parameters {@code theta} (same network, data, batches, mode and buffers): the forward
+   * data, signals and per-batch quantities are recomputed in place, with no new buffers. Operators from
+   * {@link #full}, {@link #block} and {@link #jacobianGram} act at the new parameters afterwards; what was computed
+   * from the old ones (dense blocks, activation-space blocks, spectra) keeps the old values.
+   */
+  public void update(double[] theta) {
+    update(theta, buffers);
+  }
+
+  /** As {@link #update(double[])}, with new buffers too (e.g. the running statistics at a new checkpoint). */
+  public synchronized void update(double[] theta, double[] buffers) {
+    checkSizes(net, theta, buffers);
+    System.arraycopy(theta, 0, this.theta, 0, theta.length);
+    if (this.buffers != null && buffers != this.buffers) System.arraycopy(buffers, 0, this.buffers, 0, buffers.length);
+    recompute();
   }
 
   /**
@@ -117,14 +149,20 @@ public final class Curvature {
     Objective obj = new Objective(net, x, y, batchSize);
     org.hesse.runtime.MemoryBudget.current().check(cacheBytes(net, obj.samples()),
         "cached forward data of " + obj.samples() + " samples");
+    checkSizes(net, theta, buffers);
+    return new Curvature(obj, theta, buffers, mode == Mode.TRAIN ? Mode.ANALYSIS : mode);
+  }
+
+  private static void checkSizes(Network net, double[] theta, double[] buffers) {
     if (theta.length != net.paramCount()) {
       throw new IllegalArgumentException("parameters: expected " + net.paramCount() + " values, got " + theta.length);
     }
-    if (net.bufferCount() > 0 && (buffers == null || buffers.length != net.bufferCount())) {
+    int expected = net.bufferCount();
+    boolean ok = expected == 0 ? buffers == null || buffers.length == 0 : buffers != null && buffers.length == expected;
+    if (!ok) {
       throw new IllegalArgumentException("buffers: expected " + net.bufferCount() + " values, got "
           + (buffers == null ? "none" : buffers.length));
     }
-    return new Curvature(obj, theta, buffers, mode == Mode.TRAIN ? Mode.ANALYSIS : mode);
   }
 
   /** The forward mode of the cached passes. */

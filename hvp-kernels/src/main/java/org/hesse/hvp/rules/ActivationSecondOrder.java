@@ -4,6 +4,7 @@ import java.util.Arrays;
 import org.hesse.nn.ActivationLayer;
 import org.hesse.nn.Layer;
 import org.hesse.nn.LayerContext;
+import org.hesse.simd.Activation;
 import org.hesse.simd.KernelProvider;
 import org.hesse.simd.Kernels;
 
@@ -13,8 +14,10 @@ import org.hesse.simd.Kernels;
  *   da    = σ'(x) ⊙ dx
  *   dg_x  = σ'(x) ⊙ dg_a + σ''(x) ⊙ dx ⊙ g_a     (GGN: the first term only)
  * </pre>
- * σ' and σ'' are computed once per batch in {@link #prepare} and reused by every product; σ'' is not
- * stored for piecewise-linear activations, where it is zero.
+ * tanh and the logistic function take σ' and σ'' from their cached outputs a inside each product
+ * ({@code tanh' = 1 − a², tanh'' = −2a·tanh'}; {@code σ' = a(1 − a), σ'' = σ'(1 − 2a)}): a few multiplications
+ * per element, cheaper than storing and re-reading two arrays per batch. The other activations compute σ' and
+ * σ'' once per batch in {@link #prepare}; σ'' is not stored for piecewise-linear ones, where it is zero.
  */
 public final class ActivationSecondOrder implements SecondOrderRule {
   private static final Kernels K = KernelProvider.get();
@@ -30,31 +33,19 @@ public final class ActivationSecondOrder implements SecondOrderRule {
     }
   }
 
+  /** Whether σ', σ'' come from the output (no per-batch arrays). */
+  private static boolean fromOutput(Activation f) {
+    return f == Activation.TANH || f == Activation.SIGMOID;
+  }
+
   @Override
   public Object prepare(Layer layer, LayerContext ctx, double[] theta, int off, double[] x, double[] z, int batch) {
-    ActivationLayer a = (ActivationLayer) layer;
-    int n = batch * a.inputSize();
+    Activation f = ((ActivationLayer) layer).function();
+    if (fromOutput(f)) return null;
+    int n = batch * layer.inputSize();
     double[] d1 = new double[n];
-    double[] d2 = a.function().piecewiseLinear() ? null : new double[n];
-    switch (a.function()) {
-      // from the outputs: no second evaluation of tanh / the logistic function
-      case TANH:
-        for (int i = 0; i < n; i++) {
-          double t = z[i];
-          d1[i] = 1.0 - t * t;
-          d2[i] = -2.0 * t * d1[i];
-        }
-        break;
-      case SIGMOID:
-        for (int i = 0; i < n; i++) {
-          double s = z[i];
-          d1[i] = s * (1.0 - s);
-          d2[i] = d1[i] * (1.0 - 2.0 * s);
-        }
-        break;
-      default:
-        K.activationDerivatives(a.function(), x, 0, d1, 0, d2, 0, n);
-    }
+    double[] d2 = f.piecewiseLinear() ? null : new double[n];
+    K.activationDerivatives(f, x, 0, d1, 0, d2, 0, n);
     return new Derivatives(d1, d2);
   }
 
@@ -66,15 +57,15 @@ public final class ActivationSecondOrder implements SecondOrderRule {
       Arrays.fill(dz, 0, batch * k * w, 0.0);
       return;
     }
-    double[] d1 = ((Derivatives) prep).d1;
+    Activation f = ((ActivationLayer) layer).function();
     if (k == 1) {
-      K.mul(d1, 0, dx, 0, dz, 0, batch * w);
+      tangent(f, prep, z, 0, dx, 0, dz, batch * w);
       return;
     }
     for (int n = 0; n < batch; n++) {
       for (int j = 0; j < k; j++) {
         int r = (n * k + j) * w;
-        K.mul(d1, n * w, dx, r, dz, r, w);
+        tangent(f, prep, z, n * w, dx, r, dz, w);
       }
     }
   }
@@ -84,20 +75,71 @@ public final class ActivationSecondOrder implements SecondOrderRule {
                               double[] g, double[] dg, double[] dx, double[] v,
                               double[] dgIn, double[] hv, boolean gaussNewton, int batch, int k) {
     if (dgIn == null) return;
-    Derivatives d = (Derivatives) prep;
+    Activation f = ((ActivationLayer) layer).function();
     int w = layer.inputSize();
-    boolean curvatureTerm = !gaussNewton && dx != null && d.d2 != null;
+    boolean curvatureTerm = !gaussNewton && dx != null && !f.piecewiseLinear();
     if (k == 1) {
-      K.mul(d.d1, 0, dg, 0, dgIn, 0, batch * w);
-      if (curvatureTerm) K.mulMulAdd(d.d2, 0, dx, 0, g, 0, dgIn, 0, batch * w);
+      backward(f, prep, z, g, 0, dg, dx, 0, dgIn, batch * w, curvatureTerm);
       return;
     }
     for (int n = 0; n < batch; n++) {
       for (int j = 0; j < k; j++) {
         int r = (n * k + j) * w;
-        K.mul(d.d1, n * w, dg, r, dgIn, r, w);
-        if (curvatureTerm) K.mulMulAdd(d.d2, n * w, dx, r, g, n * w, dgIn, r, w);
+        backward(f, prep, z, g, n * w, dg, dx, r, dgIn, w, curvatureTerm);
       }
+    }
+  }
+
+  /** out[r..r+len) = σ' ⊙ dx for one sample's row (σ' at s..s+len): the per-sample values at s, tangents at r. */
+  private static void tangent(Activation f, Object prep, double[] z, int s, double[] dx, int r, double[] out, int len) {
+    if (f == Activation.TANH) {
+      for (int i = 0; i < len; i++) {
+        double a = z[s + i];
+        out[r + i] = (1.0 - a * a) * dx[r + i];
+      }
+    } else if (f == Activation.SIGMOID) {
+      for (int i = 0; i < len; i++) {
+        double a = z[s + i];
+        out[r + i] = a * (1.0 - a) * dx[r + i];
+      }
+    } else {
+      K.mul(((Derivatives) prep).d1, s, dx, r, out, r, len);
+    }
+  }
+
+  /** out = σ' ⊙ dg (+ σ'' ⊙ dx ⊙ g when curvatureTerm), per-sample values (σ, g) at s, tangents at r. */
+  private static void backward(Activation f, Object prep, double[] z, double[] g, int s, double[] dg, double[] dx,
+                               int r, double[] out, int len, boolean curvatureTerm) {
+    if (f == Activation.TANH) {
+      if (curvatureTerm) {
+        for (int i = 0; i < len; i++) {
+          double a = z[s + i];
+          double d1 = 1.0 - a * a;
+          out[r + i] = d1 * dg[r + i] + (-2.0 * a * d1) * dx[r + i] * g[s + i];
+        }
+      } else {
+        for (int i = 0; i < len; i++) {
+          double a = z[s + i];
+          out[r + i] = (1.0 - a * a) * dg[r + i];
+        }
+      }
+    } else if (f == Activation.SIGMOID) {
+      if (curvatureTerm) {
+        for (int i = 0; i < len; i++) {
+          double a = z[s + i];
+          double d1 = a * (1.0 - a);
+          out[r + i] = d1 * dg[r + i] + d1 * (1.0 - 2.0 * a) * dx[r + i] * g[s + i];
+        }
+      } else {
+        for (int i = 0; i < len; i++) {
+          double a = z[s + i];
+          out[r + i] = a * (1.0 - a) * dg[r + i];
+        }
+      }
+    } else {
+      Derivatives d = (Derivatives) prep;
+      K.mul(d.d1, s, dg, r, out, r, len);
+      if (curvatureTerm) K.mulMulAdd(d.d2, s, dx, r, g, s, out, r, len);
     }
   }
 }
