@@ -27,7 +27,8 @@ public final class CurvatureOperator implements LinearOperator {
   private final int rows;
   private final int first;
   private final int low;
-  private int capacity;  // directions the buffers hold
+  private int capacity;         // directions the tangent buffers hold
+  private int stackedCapacity;  // directions the stacked parameter buffers hold
   private double[][] dacts;
   private double[][] dgs;
   private double[][] vStack;
@@ -120,48 +121,71 @@ public final class CurvatureOperator implements LinearOperator {
     Network net = c.net;
     int K = net.depth();
     boolean gn = kind == Curvature.Kind.GGN;
-    for (int l = 0; l < K; l++) {
-      if (inCols[l]) gather(net.layer(l), x, colOffset[l], cols, k, vStack[l]);
-      if (inRows[l]) Arrays.fill(hvStack[l], 0, k * net.layer(l).paramCount(), 0.0);
+    // One direction in a separate output: the rules read x and write y in place at each layer's offset (for k = 1
+    // the stacked layout is the plain one). Otherwise through the stacked buffers.
+    boolean direct = k == 1 && x != y;
+    if (direct) {
+      Arrays.fill(y, 0, rows, 0.0);
+    } else {
+      ensureStacked(k);
+      for (int l = 0; l < K; l++) {
+        if (inCols[l]) gather(net.layer(l), x, colOffset[l], cols, k, vStack[l]);
+        if (inRows[l]) Arrays.fill(hvStack[l], 0, k * net.layer(l).paramCount(), 0.0);
+      }
     }
     double scale = 1.0 / c.samples;
     for (Curvature.BatchCache b : c.batches) {
       int n = b.rows;
       for (int l = first; l < K; l++) {
+        double[] v = !inCols[l] ? null : direct ? x : vStack[l];
         c.rules[l].jvp(net.layer(l), b.prep[l], c.theta, net.offset(l), b.acts[l], b.acts[l + 1],
-            l > first ? dacts[l] : null, inCols[l] ? vStack[l] : null, dacts[l + 1], n, k);
+            l > first ? dacts[l] : null, v, direct ? colOffset[l] : 0, dacts[l + 1], n, k);
       }
       net.loss().hessianVector(b.acts[K], b.y, n, net.outputSize(), scale, dacts[K], dgs[K], k);
       for (int l = K - 1; l >= low; l--) {
+        double[] v = !inCols[l] ? null : direct ? x : vStack[l];
+        double[] hv = !inRows[l] ? null : direct ? y : hvStack[l];
         c.rules[l].backwardTangent(net.layer(l), b.prep[l], c.theta, net.offset(l), b.acts[l], b.acts[l + 1],
-            b.grads[l + 1], dgs[l + 1], l > first ? dacts[l] : null, inCols[l] ? vStack[l] : null,
-            l > low ? dgs[l] : null, inRows[l] ? hvStack[l] : null, gn, n, k);
+            b.grads[l + 1], dgs[l + 1], l > first ? dacts[l] : null, v, direct ? colOffset[l] : 0,
+            l > low ? dgs[l] : null, hv, direct ? rowOffset[l] : 0, gn, n, k);
       }
     }
-    for (int l = 0; l < K; l++) {
-      if (inRows[l]) scatter(net.layer(l), hvStack[l], k, y, rowOffset[l], rows);
+    if (!direct) {
+      for (int l = 0; l < K; l++) {
+        if (inRows[l]) scatter(net.layer(l), hvStack[l], k, y, rowOffset[l], rows);
+      }
     }
     applications += k;
   }
 
+  /** Tangent buffers for k directions. */
   private void ensureCapacity(int k) {
     if (k <= capacity) return;
     Network net = c.net;
     int K = net.depth();
     dacts = new double[K + 1][];
     dgs = new double[K + 1][];
+    // dacts[l] is read for l > first, dgs[l] written for l > low (and the top ones by the loss)
+    for (int l = 0; l <= K; l++) {
+      if (l > first) dacts[l] = new double[c.maxBatch * k * net.width(l)];
+      if (l > low) dgs[l] = new double[c.maxBatch * k * net.width(l)];
+    }
+    capacity = k;
+  }
+
+  /** The stacked parameter buffers for k directions (not needed when one direction goes in place). */
+  private void ensureStacked(int k) {
+    if (k <= stackedCapacity) return;
+    Network net = c.net;
+    int K = net.depth();
     vStack = new double[K][];
     hvStack = new double[K][];
-    for (int l = 0; l <= K; l++) {
-      dacts[l] = new double[c.maxBatch * k * net.width(l)];
-      dgs[l] = new double[c.maxBatch * k * net.width(l)];
-    }
     for (int l = 0; l < K; l++) {
       int p = net.layer(l).paramCount();
       if (inCols[l]) vStack[l] = new double[k * p];
       if (inRows[l]) hvStack[l] = new double[k * p];
     }
-    capacity = k;
+    stackedCapacity = k;
   }
 
   /** Direction j's block of layer l (at off within each length-len vector of x) into the stacked layout. */

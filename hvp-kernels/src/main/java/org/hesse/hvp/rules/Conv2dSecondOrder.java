@@ -37,7 +37,7 @@ public final class Conv2dSecondOrder implements SecondOrderRule {
 
   @Override
   public void jvp(Layer layer, Object prep, double[] theta, int off, double[] x, double[] z,
-                  double[] dx, double[] v, double[] dz, int batch, int k) {
+                  double[] dx, double[] v, int vOff, double[] dz, int batch, int k) {
     Conv2d c = (Conv2d) layer;
     int out = c.outputSize();
     if (dx == null && v == null) {
@@ -48,7 +48,7 @@ public final class Conv2dSecondOrder implements SecondOrderRule {
     int kk = c.patch();
     int p = c.positions();
     int o = c.outChannels();
-    int bOff = k * c.biasOffset();
+    int bOff = vOff + k * c.biasOffset();
     double[][] s = scratch(kk * p);
     double[] colx = s[0];
     double[] col = s[1];
@@ -62,7 +62,7 @@ public final class Conv2dSecondOrder implements SecondOrderRule {
           }
         }
         c.im2col(x, n * in, colx, 0);
-        Gemm.gemm(false, false, k * o, p, kk, 1.0, v, 0, colx, 0, 1.0, dz, zn);
+        Gemm.gemm(false, false, k * o, p, kk, 1.0, v, vOff, colx, 0, 1.0, dz, zn);
       }
       if (dx != null) {
         for (int j = 0; j < k; j++) {
@@ -75,8 +75,8 @@ public final class Conv2dSecondOrder implements SecondOrderRule {
 
   @Override
   public void backwardTangent(Layer layer, Object prep, double[] theta, int off, double[] x, double[] z,
-                              double[] g, double[] dg, double[] dx, double[] v,
-                              double[] dgIn, double[] hv, boolean gaussNewton, int batch, int k) {
+                              double[] g, double[] dg, double[] dx, double[] v, int vOff,
+                              double[] dgIn, double[] hv, int hvOff, boolean gaussNewton, int batch, int k) {
     if (hv == null && dgIn == null) return;
     Conv2d c = (Conv2d) layer;
     int in = c.inputSize();
@@ -85,7 +85,7 @@ public final class Conv2dSecondOrder implements SecondOrderRule {
     int p = c.positions();
     int o = c.outChannels();
     int wSize = o * kk;
-    int bOff = k * c.biasOffset();
+    int bOff = hvOff + k * c.biasOffset();
     boolean gTermW = !gaussNewton && dx != null;
     boolean gTermX = !gaussNewton && v != null;
     double[][] s = scratch(kk * p);
@@ -94,19 +94,19 @@ public final class Conv2dSecondOrder implements SecondOrderRule {
     for (int n = 0; n < batch; n++) {
       if (hv != null) {
         c.im2col(x, n * in, colx, 0);
-        Gemm.gemm(false, true, k * o, kk, p, 1.0, dg, n * k * out, colx, 0, 1.0, hv, 0);
+        Gemm.gemm(false, true, k * o, kk, p, 1.0, dg, n * k * out, colx, 0, 1.0, hv, hvOff);
         for (int j = 0; j < k; j++) Conv2d.addRowSums(dg, (n * k + j) * out, o, p, hv, bOff + j * o);
         if (gTermW) {
           for (int j = 0; j < k; j++) {
             c.im2col(dx, (n * k + j) * in, col, 0);
-            Gemm.gemm(false, true, o, kk, p, 1.0, g, n * out, col, 0, 1.0, hv, j * wSize);
+            Gemm.gemm(false, true, o, kk, p, 1.0, g, n * out, col, 0, 1.0, hv, hvOff + j * wSize);
           }
         }
       }
       if (dgIn != null) {
         for (int j = 0; j < k; j++) {
           Gemm.gemm(true, false, kk, p, o, 1.0, theta, off, dg, (n * k + j) * out, 0.0, col, 0);
-          if (gTermX) Gemm.gemm(true, false, kk, p, o, 1.0, v, j * wSize, g, n * out, 1.0, col, 0);
+          if (gTermX) Gemm.gemm(true, false, kk, p, o, 1.0, v, vOff + j * wSize, g, n * out, 1.0, col, 0);
           c.col2im(col, 0, dgIn, (n * k + j) * in);
         }
       }

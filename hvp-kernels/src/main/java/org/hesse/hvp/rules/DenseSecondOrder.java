@@ -31,15 +31,15 @@ public final class DenseSecondOrder implements SecondOrderRule {
 
   @Override
   public void jvp(Layer layer, Object prep, double[] theta, int off, double[] x, double[] z,
-                  double[] dx, double[] v, double[] dz, int batch, int k) {
+                  double[] dx, double[] v, int vOff, double[] dz, int batch, int k) {
     Dense d = (Dense) layer;
     int in = d.inputSize();
     int out = d.outputSize();
     if (v != null) {
       // row n of dz (as batch × k·out) = [V_1 x_n + b_1, ..., V_k x_n + b_k]
-      int bOff = k * d.biasOffset();
+      int bOff = vOff + k * d.biasOffset();
       for (int n = 0; n < batch; n++) System.arraycopy(v, bOff, dz, n * k * out, k * out);
-      Gemm.gemm(false, true, batch, k * out, in, 1.0, x, 0, v, 0, 1.0, dz, 0);
+      Gemm.gemm(false, true, batch, k * out, in, 1.0, x, 0, v, vOff, 1.0, dz, 0);
     }
     if (dx != null) {
       Gemm.gemm(false, true, batch * k, out, in, 1.0, dx, 0, theta, off, v != null ? 1.0 : 0.0, dz, 0);
@@ -50,18 +50,18 @@ public final class DenseSecondOrder implements SecondOrderRule {
 
   @Override
   public void backwardTangent(Layer layer, Object prep, double[] theta, int off, double[] x, double[] z,
-                              double[] g, double[] dg, double[] dx, double[] v,
-                              double[] dgIn, double[] hv, boolean gaussNewton, int batch, int k) {
+                              double[] g, double[] dg, double[] dx, double[] v, int vOff,
+                              double[] dgIn, double[] hv, int hvOff, boolean gaussNewton, int batch, int k) {
     Dense d = (Dense) layer;
     int in = d.inputSize();
     int out = d.outputSize();
     int wSize = out * in;
     if (hv != null) {
       // [dg_1..dg_k]ᵀ x: dg as batch × (k·out) transposed gives the stacked k·out × in block at once.
-      Gemm.gemm(true, false, k * out, in, batch, 1.0, dg, 0, x, 0, 1.0, hv, 0);
+      Gemm.gemm(true, false, k * out, in, batch, 1.0, dg, 0, x, 0, 1.0, hv, hvOff);
       if (!gaussNewton && dx != null) {
         if (k == 1) {
-          Gemm.gemm(true, false, out, in, batch, 1.0, g, 0, dx, 0, 1.0, hv, 0);
+          Gemm.gemm(true, false, out, in, batch, 1.0, g, 0, dx, 0, 1.0, hv, hvOff);
         } else {
           // gᵀ [dx_1 .. dx_k] in one GEMM (out × k·in, directions side by side), then added into the stacked blocks
           double[] t = scratch(out * k * in);
@@ -69,24 +69,24 @@ public final class DenseSecondOrder implements SecondOrderRule {
           for (int j = 0; j < k; j++) {
             for (int i = 0; i < out; i++) {
               int src = i * k * in + j * in;
-              int dst = j * wSize + i * in;
+              int dst = hvOff + j * wSize + i * in;
               for (int c = 0; c < in; c++) hv[dst + c] += t[src + c];
             }
           }
         }
       }
-      Dense.addColumnSums(dg, batch, k * out, hv, k * wSize);
+      Dense.addColumnSums(dg, batch, k * out, hv, hvOff + k * wSize);
     }
     if (dgIn != null) {
       Gemm.gemm(false, false, batch * k, in, out, 1.0, dg, 0, theta, off, 0.0, dgIn, 0);
       if (!gaussNewton && v != null) {
         if (k == 1) {
-          Gemm.gemm(false, false, batch, in, out, 1.0, g, 0, v, 0, 1.0, dgIn, 0);
+          Gemm.gemm(false, false, batch, in, out, 1.0, g, 0, v, vOff, 1.0, dgIn, 0);
         } else {
           // g [V_1 .. V_k] in one GEMM: the directions side by side (out × k·in) give dgIn's row layout directly
           double[] side = scratch(out * k * in);
           for (int j = 0; j < k; j++) {
-            for (int i = 0; i < out; i++) System.arraycopy(v, j * wSize + i * in, side, i * k * in + j * in, in);
+            for (int i = 0; i < out; i++) System.arraycopy(v, vOff + j * wSize + i * in, side, i * k * in + j * in, in);
           }
           Gemm.gemm(false, false, batch, k * in, out, 1.0, g, 0, side, 0, 1.0, dgIn, 0);
         }

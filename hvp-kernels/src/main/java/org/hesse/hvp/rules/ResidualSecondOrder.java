@@ -65,11 +65,8 @@ public final class ResidualSecondOrder implements SecondOrderRule {
   /** Per-thread tangent buffers of one block. */
   static final class Scratch {
     int rowsK;
-    int k;
     double[][] dacts;  // inner tangents of acts[j], j = 1..m−1
     double[][] dgs;    // tangents of the inner signals, j = 0..m
-    double[][] vs;     // direction slices of the inner parametrised layers
-    double[][] hvs;    // product slices of the inner parametrised layers
     double[][] cur;    // per inner layer: its input tangent (null = zero)
   }
 
@@ -99,18 +96,18 @@ public final class ResidualSecondOrder implements SecondOrderRule {
 
   @Override
   public void jvp(Layer layer, Object prep, double[] theta, int off, double[] x, double[] z,
-                  double[] dx, double[] v, double[] dz, int batch, int k) {
+                  double[] dx, double[] v, int vOff, double[] dz, int batch, int k) {
     Prepared p = (Prepared) prep;
     Residual r = p.r;
     int m = r.layers().size();
     Scratch s = scratch(r, batch, k);
-    double[] in = innerTangents(p, s, theta, off, x, dx, v, m - 1, batch, k);
+    double[] in = innerTangents(p, s, theta, off, x, dx, v, vOff, m - 1, batch, k);
     // the last inner layer writes its tangent straight into dz
     int last = m - 1;
-    double[] vl = slice(r, last, v, s, k);
+    double[] vl = innerDirection(r, last, v);
     if (in != null || vl != null) {
       p.rules[last].jvp(r.layers().get(last), p.preps[last], theta, off + r.paramOffset(last), last == 0 ? x : p.acts[last],
-          p.acts[m], in, vl, dz, batch, k);
+          p.acts[m], in, vl, vOff + k * r.paramOffset(last), dz, batch, k);
     } else {
       Arrays.fill(dz, 0, batch * k * r.inputSize(), 0.0);
     }
@@ -125,8 +122,8 @@ public final class ResidualSecondOrder implements SecondOrderRule {
 
   @Override
   public void backwardTangent(Layer layer, Object prep, double[] theta, int off, double[] x, double[] z,
-                              double[] g, double[] dg, double[] dx, double[] v,
-                              double[] dgIn, double[] hv, boolean gaussNewton, int batch, int k) {
+                              double[] g, double[] dg, double[] dx, double[] v, int vOff,
+                              double[] dgIn, double[] hv, int hvOff, boolean gaussNewton, int batch, int k) {
     if (dgIn == null && hv == null) return;
     Prepared p = (Prepared) prep;
     Residual r = p.r;
@@ -135,7 +132,7 @@ public final class ResidualSecondOrder implements SecondOrderRule {
     Signals sig = signals(p, theta, off, g, batch);
     Scratch s = scratch(r, batch, k);
     // the inner input tangents (the JVP of every inner layer but the last)
-    innerTangents(p, s, theta, off, x, dx, v, m - 1, batch, k);
+    innerTangents(p, s, theta, off, x, dx, v, vOff, m - 1, batch, k);
     // stop at the lowest inner layer whose product or input signal is wanted
     int low = m;
     if (dgIn != null) {
@@ -154,20 +151,13 @@ public final class ResidualSecondOrder implements SecondOrderRule {
     for (int i = 0; i < n; i++) top[i] = alpha * dg[i];
     for (int j = m - 1; j >= low; j--) {
       Layer l = inner.get(j);
-      int pj = l.paramCount();
-      double[] vj = slice(r, j, v, s, k);
-      double[] hvj = null;
-      if (hv != null && pj > 0) {
-        hvj = s.hvs[j];
-        Arrays.fill(hvj, 0, k * pj, 0.0);
-      }
+      // inner layer j's block of the stacked v and hv starts k·paramOffset(j) into the block's own
+      int inOff = k * r.paramOffset(j);
+      double[] hvj = l.paramCount() > 0 ? hv : null;
       double[] dgInj = j > low || (j == 0 && dgIn != null) ? s.dgs[j] : null;
       p.rules[j].backwardTangent(l, p.preps[j], theta, off + r.paramOffset(j), j == 0 ? x : p.acts[j], p.acts[j + 1],
-          sig.grads[j + 1], s.dgs[j + 1], s.cur[j], vj, dgInj, hvj, gaussNewton, batch, k);
-      if (hvj != null) {
-        int base = k * r.paramOffset(j);
-        for (int i = 0, e = k * pj; i < e; i++) hv[base + i] += hvj[i];
-      }
+          sig.grads[j + 1], s.dgs[j + 1], s.cur[j], innerDirection(r, j, v), vOff + inOff, dgInj, hvj, hvOff + inOff,
+          gaussNewton, batch, k);
     }
     if (dgIn != null) {
       double[] d0 = s.dgs[0];
@@ -180,31 +170,28 @@ public final class ResidualSecondOrder implements SecondOrderRule {
    * returns the tangent at the input of layer upTo.
    */
   private static double[] innerTangents(Prepared p, Scratch s, double[] theta, int off, double[] x, double[] dx,
-                                        double[] v, int upTo, int batch, int k) {
+                                        double[] v, int vOff, int upTo, int batch, int k) {
     Residual r = p.r;
     double[] in = dx;
     s.cur[0] = dx;
     for (int j = 0; j < upTo; j++) {
-      double[] vj = slice(r, j, v, s, k);
+      double[] vj = innerDirection(r, j, v);
       if (in == null && vj == null) {
         s.cur[j + 1] = null;
         continue;
       }
       double[] out = s.dacts[j + 1];
       p.rules[j].jvp(r.layers().get(j), p.preps[j], theta, off + r.paramOffset(j), j == 0 ? x : p.acts[j],
-          p.acts[j + 1], in, vj, out, batch, k);
+          p.acts[j + 1], in, vj, vOff + k * r.paramOffset(j), out, batch, k);
       s.cur[j + 1] = out;
       in = out;
     }
     return in;
   }
 
-  /** Inner layer j's slice of the stacked direction v (null when v is null or the layer has no parameters). */
-  private static double[] slice(Residual r, int j, double[] v, Scratch s, int k) {
-    int pj = r.layers().get(j).paramCount();
-    if (v == null || pj == 0) return null;
-    System.arraycopy(v, k * r.paramOffset(j), s.vs[j], 0, k * pj);
-    return s.vs[j];
+  /** The direction for inner layer j: v itself, or null (zero) when v is or the layer has no parameters. */
+  private static double[] innerDirection(Residual r, int j, double[] v) {
+    return r.layers().get(j).paramCount() == 0 ? null : v;
   }
 
   /** The inner first-order signals for g: cached, recomputed (one inner backward pass) when g differs. */
@@ -238,28 +225,20 @@ public final class ResidualSecondOrder implements SecondOrderRule {
     Map<Residual, Scratch> map = SCRATCH.get();
     Scratch s = map.get(r);
     int rowsK = batch * k;
-    if (s != null && s.rowsK >= rowsK && s.k >= k) return s;
+    if (s != null && s.rowsK >= rowsK) return s;
     List<Layer> inner = r.layers();
     int m = inner.size();
     int cr = Math.max(rowsK, s == null ? 0 : s.rowsK);
-    int ck = Math.max(k, s == null ? 0 : s.k);
     s = new Scratch();
     s.rowsK = cr;
-    s.k = ck;
     s.dacts = new double[m + 1][];
     s.dgs = new double[m + 1][];
-    s.vs = new double[m][];
-    s.hvs = new double[m][];
     s.cur = new double[m][];
     s.dgs[0] = new double[cr * r.inputSize()];
     for (int j = 0; j < m; j++) {
       Layer l = inner.get(j);
       s.dgs[j + 1] = new double[cr * l.outputSize()];
       if (j + 1 < m) s.dacts[j + 1] = new double[cr * l.outputSize()];
-      if (l.paramCount() > 0) {
-        s.vs[j] = new double[ck * l.paramCount()];
-        s.hvs[j] = new double[ck * l.paramCount()];
-      }
     }
     map.put(r, s);
     return s;

@@ -116,6 +116,7 @@ public final class CurvatureChecks {
     }
   }
 
+  /** k-vector applies equal k single ones, and an in-place apply the same as into a separate output. */
   public static void manyEqualsSingles(Curvature c) {
     for (Kind kind : Kind.values()) {
       CurvatureOperator op = c.full(kind);
@@ -130,6 +131,12 @@ public final class CurvatureChecks {
         op.apply(xi, yi);
         for (int i = 0; i < op.rows(); i++) {
           assertEquals(yi[i], many[j * op.rows() + i], 1e-12 * (1 + CurvatureTest.maxAbs(yi)), kind.id + " k-vector apply");
+        }
+        // in place (x = y: through the stacked buffers, not written as it is read)
+        double[] inPlace = xi.clone();
+        op.apply(inPlace, inPlace);
+        for (int i = 0; i < op.rows(); i++) {
+          assertEquals(yi[i], inPlace[i], 1e-13 * (1 + CurvatureTest.maxAbs(yi)), kind.id + " in-place apply");
         }
       }
     }
