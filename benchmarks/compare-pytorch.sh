@@ -4,11 +4,14 @@
 # and one Hessian-vector product (median of RUNS after WARMUP), and must agree on both to 1e-8 (max-norm,
 # relative). The last line is
 #   hvp_ratio=<hesse/pytorch> grad_ratio=<hesse/pytorch> agree=true|false
-# where hvp_ratio compares like with like: Hesse's product from (θ, batch, v) INCLUDING building the
-# Curvature (its forward + gradient pass), as PyTorch's double backward redoes them every time. The cached
-# Hesse product (what an eigen-solver pays per product) is printed on the line before.
+# where hvp_ratio compares like with like: Hesse's product from (θ, batch, v) with every θ-dependent quantity
+# recomputed in the timed call (Curvature.update(θ): forward, loss, first-order signals; then one apply), as
+# PyTorch's double backward redoes them every time; Hesse reuses its buffers across calls, as a training loop
+# holding one Curvature does. The line before gives the same product on a new Curvature per call (buffers
+# allocated each time: hvp_fresh_ratio) and the cached product (what an eigen-solver pays per product); all of
+# Hesse's HVPs must be the same numbers (to 1e-8 relative, in practice identical).
 #
-# Environment: WORK (case directory, default a temp dir), SEED (0), WARMUP (10), RUNS (20), ROUNDS (3:
+# Environment: WORK (case directory, default a temp dir), SEED (0), WARMUP (10), RUNS (20), ROUNDS (5:
 # alternate PyTorch and Hesse that many times, keep each side's best median, against background load),
 # THREADS (2), SKIP_BUILD=1 (reuse benchmarks/target/hesse-benchmarks.jar), JAVA (java).
 # BLAS: both sides load the system OpenBLAS (torch through libblas.so.3, Hesse through netlib's JNI shim).
@@ -23,7 +26,7 @@ java="${JAVA:-java}"
 seed="${SEED:-0}"
 warmup="${WARMUP:-10}"
 runs="${RUNS:-20}"
-rounds="${ROUNDS:-3}"
+rounds="${ROUNDS:-5}"
 threads="${THREADS:-2}"
 jar="$here/target/hesse-benchmarks.jar"
 
