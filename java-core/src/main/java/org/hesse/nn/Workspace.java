@@ -19,7 +19,7 @@ public final class Workspace {
     grads = new double[K + 1][];
     for (int k = 0; k <= K; k++) {
       acts[k] = new double[maxBatch * net.width(k)];
-      grads[k] = new double[maxBatch * net.width(k)];
+      if (k > 0) grads[k] = new double[maxBatch * net.width(k)];  // no pass forms the signal at the input
     }
     contexts = new LayerContext[K];
     double[] buffers = net.bufferCount() == 0 ? null : net.initialBuffers();
@@ -67,7 +67,7 @@ public final class Workspace {
   /** Activation k (0 = input, k+1 = output of layer k). */
   public double[] act(int k) { return acts[k]; }
 
-  /** Gradient signal of the scaled loss with respect to activation k, after a backward pass. */
+  /** Gradient signal of the scaled loss with respect to activation k ≥ 1, after a backward pass. */
   public double[] grad(int k) { return grads[k]; }
 
   /** The network output after a forward pass. */
