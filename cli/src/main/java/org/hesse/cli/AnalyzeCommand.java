@@ -315,6 +315,8 @@ public final class AnalyzeCommand implements Callable<Integer> {
       pw.printf("resume: replayed weights at epoch %d are identical to %s; continuing%n", epoch, saved);
     }
 
+    private Curvature probeCurvature;
+
     private void analyse(EpochMetrics m, double[] theta) throws IOException {
       long t0 = System.nanoTime();
       Network net = p.net;
@@ -322,7 +324,13 @@ public final class AnalyzeCommand implements Callable<Integer> {
       ModelFiles.writeParameters(net, theta, p.buffers, AnalyzeFiles.checkpointWeights(out, m.epoch()));
       int rows = probeY.length / net.loss().targetWidth(net.outputSize());
       int batch = curvatureBatch > 0 ? curvatureBatch : net.batchCoupled() ? rows : SpectrumCommand.DEFAULT_BATCH;
-      Curvature c = Curvature.of(net, theta, p.buffers, Mode.ANALYSIS, probeX, probeY, batch);
+      // one Curvature on the fixed probe set, moved to each checkpoint's weights (its buffers are reused)
+      if (probeCurvature == null) {
+        probeCurvature = Curvature.of(net, theta, p.buffers, Mode.ANALYSIS, probeX, probeY, batch);
+      } else {
+        probeCurvature.update(theta, p.buffers);
+      }
+      Curvature c = probeCurvature;
       SpectrumEngine engine = new SpectrumEngine(c, so);
       List<Map<String, Object>> layers = new ArrayList<>();
       for (int l : net.parametrisedLayers()) layers.add(engine.layer(l));
