@@ -120,7 +120,7 @@ public final class BackMatching {
     double[] col = new double[in];
     for (int j = 0; j < in; j++) {
       e[j] = 1;
-      rule.jvp(l, prep, theta, net.offset(layer), xs, zs, e, null, 0, dz, 1, 1);
+      rule.jvp(l, prep, theta, net.offset(layer), xs, zs, e, null, 0, 0, dz, 1, 1);
       e[j] = 0;
       for (int i = 0; i < out; i++) dz[i] /= samples;
       l.backward(theta, net.offset(layer), xs, zs, dz, col, null, 1, ctx);

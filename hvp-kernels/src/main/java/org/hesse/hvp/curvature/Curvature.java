@@ -264,7 +264,7 @@ public final class Curvature {
     int n = b.rows;
     double[] in = dx;
     for (int l = inject; l < K; l++) {
-      rules[l].jvp(net.layer(l), b.prep[l], theta, net.offset(l), b.acts[l], b.acts[l + 1], in, null, 0, dacts[l + 1], n, k);
+      rules[l].jvp(net.layer(l), b.prep[l], theta, net.offset(l), b.acts[l], b.acts[l + 1], in, null, 0, 0, dacts[l + 1], n, k);
       in = dacts[l + 1];
     }
     double[] dgK = read == K ? out : dgs[K];
@@ -274,7 +274,7 @@ public final class Curvature {
       double[] dgIn = l == read ? out : dgs[l];
       double[] dgAbove = l + 1 == K ? dgK : dgs[l + 1];
       rules[l].backwardTangent(net.layer(l), b.prep[l], theta, net.offset(l), b.acts[l], b.acts[l + 1],
-          b.grads[l + 1], dgAbove, dxl, null, 0, dgIn, null, 0, gn, n, k);
+          b.grads[l + 1], dgAbove, dxl, null, 0, 0, dgIn, null, 0, 0, gn, n, k);
     }
   }
 
@@ -300,11 +300,11 @@ public final class Curvature {
         java.util.Arrays.fill(y, 0.0);
         for (BatchCache b : batches) {
           int n = b.rows * l.outputSize();
-          rules[layer].jvp(l, b.prep[layer], theta, off, b.acts[layer], b.acts[layer + 1], null, v, 0, dz, b.rows, 1);
+          rules[layer].jvp(l, b.prep[layer], theta, off, b.acts[layer], b.acts[layer + 1], null, v, 0, p, dz, b.rows, 1);
           for (int i = 0; i < n; i++) dz[i] /= samples;
           // GGN: only J_θᵀ dz remains (g is passed for rules that read it, e.g. a residual block's inner signals)
           rules[layer].backwardTangent(l, b.prep[layer], theta, off, b.acts[layer], b.acts[layer + 1],
-              b.grads[layer + 1], dz, null, null, 0, null, y, 0, true, b.rows, 1);
+              b.grads[layer + 1], dz, null, null, 0, p, null, y, 0, p, true, b.rows, 1);
         }
       }
     };

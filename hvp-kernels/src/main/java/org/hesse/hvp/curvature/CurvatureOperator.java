@@ -3,9 +3,7 @@ package org.hesse.hvp.curvature;
 import java.util.Arrays;
 import java.util.List;
 import org.hesse.eigen.LinearOperator;
-import org.hesse.nn.Layer;
 import org.hesse.nn.Network;
-import org.hesse.nn.ParamTensor;
 
 /**
  * A Hessian or GGN block {@code ∂²L/∂θ_R ∂θ_C} as a matrix-free operator, where C (the columns: where the
@@ -27,12 +25,10 @@ public final class CurvatureOperator implements LinearOperator {
   private final int rows;
   private final int first;
   private final int low;
-  private int capacity;         // directions the tangent buffers hold
-  private int stackedCapacity;  // directions the stacked parameter buffers hold
+  private int capacity;  // directions the tangent buffers hold
   private double[][] dacts;
   private double[][] dgs;
-  private double[][] vStack;
-  private double[][] hvStack;
+  private double[] xCopy;  // the directions of an in-place apply
   private long applications;
 
   CurvatureOperator(Curvature c, Curvature.Kind kind, List<Integer> rowLayers, List<Integer> colLayers) {
@@ -121,38 +117,27 @@ public final class CurvatureOperator implements LinearOperator {
     Network net = c.net;
     int K = net.depth();
     boolean gn = kind == Curvature.Kind.GGN;
-    // One direction in a separate output: the rules read x and write y in place at each layer's offset (for k = 1
-    // the stacked layout is the plain one). Otherwise through the stacked buffers.
-    boolean direct = k == 1 && x != y;
-    if (direct) {
-      Arrays.fill(y, 0, rows, 0.0);
-    } else {
-      ensureStacked(k);
-      for (int l = 0; l < K; l++) {
-        if (inCols[l]) gather(net.layer(l), x, colOffset[l], cols, k, vStack[l]);
-        if (inRows[l]) Arrays.fill(hvStack[l], 0, k * net.layer(l).paramCount(), 0.0);
-      }
+    // The rules read the directions from x and write the products into y where they are (layer l's block of
+    // vector j at colOffset[l] + j·cols and rowOffset[l] + j·rows); in place, x is read from a copy.
+    double[] in = x;
+    if (x == y) {
+      if (xCopy == null || xCopy.length < k * cols) xCopy = new double[k * cols];
+      System.arraycopy(x, 0, xCopy, 0, k * cols);
+      in = xCopy;
     }
+    Arrays.fill(y, 0, k * rows, 0.0);
     double scale = 1.0 / c.samples;
     for (Curvature.BatchCache b : c.batches) {
       int n = b.rows;
       for (int l = first; l < K; l++) {
-        double[] v = !inCols[l] ? null : direct ? x : vStack[l];
         c.rules[l].jvp(net.layer(l), b.prep[l], c.theta, net.offset(l), b.acts[l], b.acts[l + 1],
-            l > first ? dacts[l] : null, v, direct ? colOffset[l] : 0, dacts[l + 1], n, k);
+            l > first ? dacts[l] : null, inCols[l] ? in : null, colOffset[l], cols, dacts[l + 1], n, k);
       }
       net.loss().hessianVector(b.acts[K], b.y, n, net.outputSize(), scale, dacts[K], dgs[K], k);
       for (int l = K - 1; l >= low; l--) {
-        double[] v = !inCols[l] ? null : direct ? x : vStack[l];
-        double[] hv = !inRows[l] ? null : direct ? y : hvStack[l];
         c.rules[l].backwardTangent(net.layer(l), b.prep[l], c.theta, net.offset(l), b.acts[l], b.acts[l + 1],
-            b.grads[l + 1], dgs[l + 1], l > first ? dacts[l] : null, v, direct ? colOffset[l] : 0,
-            l > low ? dgs[l] : null, hv, direct ? rowOffset[l] : 0, gn, n, k);
-      }
-    }
-    if (!direct) {
-      for (int l = 0; l < K; l++) {
-        if (inRows[l]) scatter(net.layer(l), hvStack[l], k, y, rowOffset[l], rows);
+            b.grads[l + 1], dgs[l + 1], l > first ? dacts[l] : null, inCols[l] ? in : null, colOffset[l], cols,
+            l > low ? dgs[l] : null, inRows[l] ? y : null, rowOffset[l], rows, gn, n, k);
       }
     }
     applications += k;
@@ -171,36 +156,5 @@ public final class CurvatureOperator implements LinearOperator {
       if (l > low) dgs[l] = new double[c.maxBatch * k * net.width(l)];
     }
     capacity = k;
-  }
-
-  /** The stacked parameter buffers for k directions (not needed when one direction goes in place). */
-  private void ensureStacked(int k) {
-    if (k <= stackedCapacity) return;
-    Network net = c.net;
-    int K = net.depth();
-    vStack = new double[K][];
-    hvStack = new double[K][];
-    for (int l = 0; l < K; l++) {
-      int p = net.layer(l).paramCount();
-      if (inCols[l]) vStack[l] = new double[k * p];
-      if (inRows[l]) hvStack[l] = new double[k * p];
-    }
-    stackedCapacity = k;
-  }
-
-  /** Direction j's block of layer l (at off within each length-len vector of x) into the stacked layout. */
-  static void gather(Layer layer, double[] x, int off, int len, int k, double[] stacked) {
-    for (ParamTensor t : layer.paramTensors()) {
-      int s = t.size();
-      for (int j = 0; j < k; j++) System.arraycopy(x, j * len + off + t.offset, stacked, k * t.offset + j * s, s);
-    }
-  }
-
-  /** The inverse of {@link #gather}. */
-  static void scatter(Layer layer, double[] stacked, int k, double[] y, int off, int len) {
-    for (ParamTensor t : layer.paramTensors()) {
-      int s = t.size();
-      for (int j = 0; j < k; j++) System.arraycopy(stacked, k * t.offset + j * s, y, j * len + off + t.offset, s);
-    }
   }
 }

@@ -51,7 +51,7 @@ public final class ActivationSecondOrder implements SecondOrderRule {
 
   @Override
   public void jvp(Layer layer, Object prep, double[] theta, int off, double[] x, double[] z,
-                  double[] dx, double[] v, int vOff, double[] dz, int batch, int k) {
+                  double[] dx, double[] v, int vOff, int vStride, double[] dz, int batch, int k) {
     int w = layer.inputSize();
     if (dx == null) {
       Arrays.fill(dz, 0, batch * k * w, 0.0);
@@ -72,8 +72,8 @@ public final class ActivationSecondOrder implements SecondOrderRule {
 
   @Override
   public void backwardTangent(Layer layer, Object prep, double[] theta, int off, double[] x, double[] z,
-                              double[] g, double[] dg, double[] dx, double[] v, int vOff,
-                              double[] dgIn, double[] hv, int hvOff, boolean gaussNewton, int batch, int k) {
+                              double[] g, double[] dg, double[] dx, double[] v, int vOff, int vStride,
+                              double[] dgIn, double[] hv, int hvOff, int hvStride, boolean gaussNewton, int batch, int k) {
     if (dgIn == null) return;
     Activation f = ((ActivationLayer) layer).function();
     int w = layer.inputSize();

@@ -12,7 +12,7 @@ import org.hesse.nn.Layer;
 public final class AvgPool2dSecondOrder implements SecondOrderRule {
   @Override
   public void jvp(Layer layer, Object prep, double[] theta, int off, double[] x, double[] z,
-                  double[] dx, double[] v, int vOff, double[] dz, int batch, int k) {
+                  double[] dx, double[] v, int vOff, int vStride, double[] dz, int batch, int k) {
     if (dx == null) {
       Arrays.fill(dz, 0, batch * k * layer.outputSize(), 0.0);
       return;
@@ -22,8 +22,8 @@ public final class AvgPool2dSecondOrder implements SecondOrderRule {
 
   @Override
   public void backwardTangent(Layer layer, Object prep, double[] theta, int off, double[] x, double[] z,
-                              double[] g, double[] dg, double[] dx, double[] v, int vOff,
-                              double[] dgIn, double[] hv, int hvOff, boolean gaussNewton, int batch, int k) {
+                              double[] g, double[] dg, double[] dx, double[] v, int vOff, int vStride,
+                              double[] dgIn, double[] hv, int hvOff, int hvStride, boolean gaussNewton, int batch, int k) {
     if (dgIn != null) ((AvgPool2d) layer).spread(dg, 0, dgIn, 0, batch * k);
   }
 }

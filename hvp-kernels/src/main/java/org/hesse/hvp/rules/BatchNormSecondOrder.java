@@ -73,7 +73,7 @@ public final class BatchNormSecondOrder implements SecondOrderRule {
 
   @Override
   public void jvp(Layer layer, Object prep, double[] theta, int off, double[] x, double[] z,
-                  double[] dx, double[] v, int vOff, double[] dz, int batch, int k) {
+                  double[] dx, double[] v, int vOff, int vStride, double[] dz, int batch, int k) {
     BatchNorm bn = (BatchNorm) layer;
     Prep pr = (Prep) prep;
     int C = bn.channels();
@@ -89,8 +89,8 @@ public final class BatchNormSecondOrder implements SecondOrderRule {
       for (int c = 0; c < C; c++) {
         double is = pr.invStd[c];
         double gamma = theta[off + c];
-        double vg = v == null ? 0 : v[vOff + j * C + c];
-        double vb = v == null ? 0 : v[vOff + k * C + j * C + c];
+        double vg = v == null ? 0 : v[vOff + j * vStride + c];
+        double vb = v == null ? 0 : v[vOff + j * vStride + C + c];
         double mdx = 0;
         double r = 0;
         if (dx != null && pr.batchStats) {
@@ -124,8 +124,8 @@ public final class BatchNormSecondOrder implements SecondOrderRule {
 
   @Override
   public void backwardTangent(Layer layer, Object prep, double[] theta, int off, double[] x, double[] z,
-                              double[] g, double[] dg, double[] dx, double[] v, int vOff,
-                              double[] dgIn, double[] hv, int hvOff, boolean gaussNewton, int batch, int k) {
+                              double[] g, double[] dg, double[] dx, double[] v, int vOff, int vStride,
+                              double[] dgIn, double[] hv, int hvOff, int hvStride, boolean gaussNewton, int batch, int k) {
     BatchNorm bn = (BatchNorm) layer;
     Prep pr = (Prep) prep;
     int C = bn.channels();
@@ -170,12 +170,12 @@ public final class BatchNormSecondOrder implements SecondOrderRule {
             }
           }
         }
-        double vg = full && v != null ? v[vOff + j * C + c] : 0;
+        double vg = full && v != null ? v[vOff + j * vStride + c] : 0;
         if (!pr.batchStats) {
           // running statistics: an affine map
           if (hv != null) {
-            hv[hvOff + j * C + c] += sdgx + (full ? sgdx * is : 0);
-            hv[hvOff + k * C + j * C + c] += sdg;
+            hv[hvOff + j * hvStride + c] += sdgx + (full ? sgdx * is : 0);
+            hv[hvOff + j * hvStride + C + c] += sdg;
           }
           if (dgIn != null) {
             double b = vg * is;
@@ -192,8 +192,8 @@ public final class BatchNormSecondOrder implements SecondOrderRule {
         // Σ g·dx̂ = (Σ g·dx − mean(dx) Σ g − r Σ g·x̂)/s
         double sgdxh = (sgdx - mdx * sg - r * sgx) * is;
         if (hv != null) {
-          hv[hvOff + j * C + c] += sdgx + (full ? sgdxh : 0);
-          hv[hvOff + k * C + j * C + c] += sdg;
+          hv[hvOff + j * hvStride + c] += sdgx + (full ? sgdxh : 0);
+          hv[hvOff + j * hvStride + C + c] += sdg;
         }
         if (dgIn == null) continue;
         double mdg = sdg / m;

@@ -15,10 +15,8 @@ import org.hesse.nn.Layer;
  *   (Hv)_b += Σ_positions dg
  *   dg_x    = col2im(Wᵀ·dg) + col2im(Vᵀ·g)              (GGN: the first term only)
  * </pre>
- * For k directions the V- and dg-terms of the weight use one GEMM per sample ({@code [V_1; ..; V_k]·col(x)} and
- * {@code [dg_1; ..; dg_k]·col(x)ᵀ}: in the direction-minor layout a sample's k output rows, and in the stacked
- * layout the k weight blocks, are each one {@code k·O}-row matrix); the other terms take one GEMM per sample and
- * direction. col(x) is unfolded again on each product rather than cached per batch (the unfolding costs
+ * For k directions col(x) is unfolded once per sample and used by every direction's GEMMs (one per sample, direction
+ * and term). col(x) is unfolded again on each product rather than cached per batch (the unfolding costs
  * {@code K·P} copies against the GEMM's {@code 2·O·K·P} flops, and caching it would take k² times the input's
  * memory). The two {@code K × P} scratch buffers are per thread, so one {@code Curvature}'s operators can run on
  * several threads; they are allocated once per thread and grown for the largest layer.
@@ -37,7 +35,7 @@ public final class Conv2dSecondOrder implements SecondOrderRule {
 
   @Override
   public void jvp(Layer layer, Object prep, double[] theta, int off, double[] x, double[] z,
-                  double[] dx, double[] v, int vOff, double[] dz, int batch, int k) {
+                  double[] dx, double[] v, int vOff, int vStride, double[] dz, int batch, int k) {
     Conv2d c = (Conv2d) layer;
     int out = c.outputSize();
     if (dx == null && v == null) {
@@ -48,21 +46,21 @@ public final class Conv2dSecondOrder implements SecondOrderRule {
     int kk = c.patch();
     int p = c.positions();
     int o = c.outChannels();
-    int bOff = vOff + k * c.biasOffset();
     double[][] s = scratch(kk * p);
     double[] colx = s[0];
     double[] col = s[1];
     for (int n = 0; n < batch; n++) {
       int zn = n * k * out;
       if (v != null) {
+        c.im2col(x, n * in, colx, 0);
         for (int j = 0; j < k; j++) {
+          int vj = vOff + j * vStride;
           for (int ch = 0; ch < o; ch++) {
             int r = zn + (j * o + ch) * p;
-            Arrays.fill(dz, r, r + p, v[bOff + j * o + ch]);
+            Arrays.fill(dz, r, r + p, v[vj + c.biasOffset() + ch]);
           }
+          Gemm.gemm(false, false, o, p, kk, 1.0, v, vj, colx, 0, 1.0, dz, zn + j * out);
         }
-        c.im2col(x, n * in, colx, 0);
-        Gemm.gemm(false, false, k * o, p, kk, 1.0, v, vOff, colx, 0, 1.0, dz, zn);
       }
       if (dx != null) {
         for (int j = 0; j < k; j++) {
@@ -75,8 +73,8 @@ public final class Conv2dSecondOrder implements SecondOrderRule {
 
   @Override
   public void backwardTangent(Layer layer, Object prep, double[] theta, int off, double[] x, double[] z,
-                              double[] g, double[] dg, double[] dx, double[] v, int vOff,
-                              double[] dgIn, double[] hv, int hvOff, boolean gaussNewton, int batch, int k) {
+                              double[] g, double[] dg, double[] dx, double[] v, int vOff, int vStride,
+                              double[] dgIn, double[] hv, int hvOff, int hvStride, boolean gaussNewton, int batch, int k) {
     if (hv == null && dgIn == null) return;
     Conv2d c = (Conv2d) layer;
     int in = c.inputSize();
@@ -84,8 +82,6 @@ public final class Conv2dSecondOrder implements SecondOrderRule {
     int kk = c.patch();
     int p = c.positions();
     int o = c.outChannels();
-    int wSize = o * kk;
-    int bOff = hvOff + k * c.biasOffset();
     boolean gTermW = !gaussNewton && dx != null;
     boolean gTermX = !gaussNewton && v != null;
     double[][] s = scratch(kk * p);
@@ -94,19 +90,20 @@ public final class Conv2dSecondOrder implements SecondOrderRule {
     for (int n = 0; n < batch; n++) {
       if (hv != null) {
         c.im2col(x, n * in, colx, 0);
-        Gemm.gemm(false, true, k * o, kk, p, 1.0, dg, n * k * out, colx, 0, 1.0, hv, hvOff);
-        for (int j = 0; j < k; j++) Conv2d.addRowSums(dg, (n * k + j) * out, o, p, hv, bOff + j * o);
-        if (gTermW) {
-          for (int j = 0; j < k; j++) {
+        for (int j = 0; j < k; j++) {
+          int h = hvOff + j * hvStride;
+          Gemm.gemm(false, true, o, kk, p, 1.0, dg, (n * k + j) * out, colx, 0, 1.0, hv, h);
+          Conv2d.addRowSums(dg, (n * k + j) * out, o, p, hv, h + c.biasOffset());
+          if (gTermW) {
             c.im2col(dx, (n * k + j) * in, col, 0);
-            Gemm.gemm(false, true, o, kk, p, 1.0, g, n * out, col, 0, 1.0, hv, hvOff + j * wSize);
+            Gemm.gemm(false, true, o, kk, p, 1.0, g, n * out, col, 0, 1.0, hv, h);
           }
         }
       }
       if (dgIn != null) {
         for (int j = 0; j < k; j++) {
           Gemm.gemm(true, false, kk, p, o, 1.0, theta, off, dg, (n * k + j) * out, 0.0, col, 0);
-          if (gTermX) Gemm.gemm(true, false, kk, p, o, 1.0, v, vOff + j * wSize, g, n * out, 1.0, col, 0);
+          if (gTermX) Gemm.gemm(true, false, kk, p, o, 1.0, v, vOff + j * vStride, g, n * out, 1.0, col, 0);
           c.col2im(col, 0, dgIn, (n * k + j) * in);
         }
       }

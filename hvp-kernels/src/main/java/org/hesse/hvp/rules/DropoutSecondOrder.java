@@ -10,7 +10,7 @@ import org.hesse.nn.Layer;
 public final class DropoutSecondOrder implements SecondOrderRule {
   @Override
   public void jvp(Layer layer, Object prep, double[] theta, int off, double[] x, double[] z,
-                  double[] dx, double[] v, int vOff, double[] dz, int batch, int k) {
+                  double[] dx, double[] v, int vOff, int vStride, double[] dz, int batch, int k) {
     int len = batch * k * layer.inputSize();
     if (dx == null) {
       java.util.Arrays.fill(dz, 0, len, 0.0);
@@ -21,8 +21,8 @@ public final class DropoutSecondOrder implements SecondOrderRule {
 
   @Override
   public void backwardTangent(Layer layer, Object prep, double[] theta, int off, double[] x, double[] z,
-                              double[] g, double[] dg, double[] dx, double[] v, int vOff,
-                              double[] dgIn, double[] hv, int hvOff, boolean gaussNewton, int batch, int k) {
+                              double[] g, double[] dg, double[] dx, double[] v, int vOff, int vStride,
+                              double[] dgIn, double[] hv, int hvOff, int hvStride, boolean gaussNewton, int batch, int k) {
     if (dgIn != null) System.arraycopy(dg, 0, dgIn, 0, batch * k * layer.inputSize());
   }
 }

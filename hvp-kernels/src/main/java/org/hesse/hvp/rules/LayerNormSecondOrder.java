@@ -48,7 +48,7 @@ public final class LayerNormSecondOrder implements SecondOrderRule {
 
   @Override
   public void jvp(Layer layer, Object prep, double[] theta, int off, double[] x, double[] z,
-                  double[] dx, double[] v, int vOff, double[] dz, int batch, int k) {
+                  double[] dx, double[] v, int vOff, int vStride, double[] dz, int batch, int k) {
     int D = layer.inputSize();
     if (dx == null && v == null) {
       Arrays.fill(dz, 0, batch * k * D, 0.0);
@@ -74,7 +74,7 @@ public final class LayerNormSecondOrder implements SecondOrderRule {
         for (int d = 0; d < D; d++) {
           double xv = xh[ox + d];
           double t = dx == null ? 0 : theta[off + d] * (dx[o + d] - mdx - xv * r) * is;
-          if (v != null) t += v[vOff + j * D + d] * xv + v[vOff + k * D + j * D + d];
+          if (v != null) t += v[vOff + j * vStride + d] * xv + v[vOff + j * vStride + D + d];
           dz[o + d] = t;
         }
       }
@@ -83,8 +83,8 @@ public final class LayerNormSecondOrder implements SecondOrderRule {
 
   @Override
   public void backwardTangent(Layer layer, Object prep, double[] theta, int off, double[] x, double[] z,
-                              double[] g, double[] dg, double[] dx, double[] v, int vOff,
-                              double[] dgIn, double[] hv, int hvOff, boolean gaussNewton, int batch, int k) {
+                              double[] g, double[] dg, double[] dx, double[] v, int vOff, int vStride,
+                              double[] dgIn, double[] hv, int hvOff, int hvStride, boolean gaussNewton, int batch, int k) {
     int D = layer.inputSize();
     Prep pr = (Prep) prep;
     double[] xh = pr.xhat;
@@ -120,7 +120,7 @@ public final class LayerNormSecondOrder implements SecondOrderRule {
             shdx += g[ox + d] * theta[off + d] * dx[o + d];
           }
           if (full && v != null) {
-            double u = g[ox + d] * v[vOff + j * D + d];
+            double u = g[ox + d] * v[vOff + j * vStride + d];
             su += u;
             sux += u * xh[ox + d];
           }
@@ -133,15 +133,15 @@ public final class LayerNormSecondOrder implements SecondOrderRule {
           double xv = xh[ox + d];
           double dxh = full && dx != null ? (dx[o + d] - mdx - xv * r) * is : 0;
           if (hv != null) {
-            hv[hvOff + j * D + d] += dg[o + d] * xv + (full ? g[ox + d] * dxh : 0);
-            hv[hvOff + k * D + j * D + d] += dg[o + d];
+            hv[hvOff + j * hvStride + d] += dg[o + d] * xv + (full ? g[ox + d] * dxh : 0);
+            hv[hvOff + j * hvStride + D + d] += dg[o + d];
           }
           if (dgIn == null) continue;
           double t = is * (dg[o + d] * theta[off + d] - sdh / D - xv * sdhx / D);
           if (full) {
             double A = g[ox + d] * theta[off + d] - sh / D - xv * mhx;
             t -= r * is * is * A;
-            if (v != null) t += is * (g[ox + d] * v[vOff + j * D + d] - su / D - xv * sux / D);
+            if (v != null) t += is * (g[ox + d] * v[vOff + j * vStride + d] - su / D - xv * sux / D);
             t -= is * (dxh * mhx + xv * mhdxh);
           }
           dgIn[o + d] = t;

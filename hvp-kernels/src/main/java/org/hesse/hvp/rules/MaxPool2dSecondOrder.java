@@ -27,7 +27,7 @@ public final class MaxPool2dSecondOrder implements SecondOrderRule {
 
   @Override
   public void jvp(Layer layer, Object prep, double[] theta, int off, double[] x, double[] z,
-                  double[] dx, double[] v, int vOff, double[] dz, int batch, int k) {
+                  double[] dx, double[] v, int vOff, int vStride, double[] dz, int batch, int k) {
     int in = layer.inputSize();
     int out = layer.outputSize();
     if (dx == null) {
@@ -46,8 +46,8 @@ public final class MaxPool2dSecondOrder implements SecondOrderRule {
 
   @Override
   public void backwardTangent(Layer layer, Object prep, double[] theta, int off, double[] x, double[] z,
-                              double[] g, double[] dg, double[] dx, double[] v, int vOff,
-                              double[] dgIn, double[] hv, int hvOff, boolean gaussNewton, int batch, int k) {
+                              double[] g, double[] dg, double[] dx, double[] v, int vOff, int vStride,
+                              double[] dgIn, double[] hv, int hvOff, int hvStride, boolean gaussNewton, int batch, int k) {
     if (dgIn == null) return;
     int in = layer.inputSize();
     int out = layer.outputSize();

@@ -17,11 +17,10 @@ import org.hesse.nn.Residual;
  *   dz    = dx + α·ĝ(dx, v)                      inner JVPs in order
  *   dg_x  = dg + R-backprop of α·dg through g    inner backwardTangents in reverse order, with the inner
  *                                                first-order signals g_j (top: α·g); GGN drops their terms
- *   hv   += each inner layer's R{J_θᵀ g_j}       at its block of the stacked layout
+ *   hv   += each inner layer's R{J_θᵀ g_j}       at its own parameters
  * </pre>
- * The identity path has no second-order term. Stacked layout: the block's tensors are the inner tensors in
- * order (inner layer j's at local offset P_j + o'), so for k directions inner layer j's stacked block is the
- * slice {@code [k·P_j, k·(P_j + p_j))} of the block's, laid out exactly as that layer's own stacked layout.
+ * The identity path has no second-order term. The block's tensors are the inner tensors in order, so inner
+ * layer j's direction and product are the block's at its parameter offset P_j, with the same stride.
  *
  * <p>{@link #prepare} runs the inner forward pass for the batch with private inner contexts (mode and buffers
  * of the given context; TRAIN is run as ANALYSIS, as the curvature engine does) and caches the inner
@@ -96,18 +95,18 @@ public final class ResidualSecondOrder implements SecondOrderRule {
 
   @Override
   public void jvp(Layer layer, Object prep, double[] theta, int off, double[] x, double[] z,
-                  double[] dx, double[] v, int vOff, double[] dz, int batch, int k) {
+                  double[] dx, double[] v, int vOff, int vStride, double[] dz, int batch, int k) {
     Prepared p = (Prepared) prep;
     Residual r = p.r;
     int m = r.layers().size();
     Scratch s = scratch(r, batch, k);
-    double[] in = innerTangents(p, s, theta, off, x, dx, v, vOff, m - 1, batch, k);
+    double[] in = innerTangents(p, s, theta, off, x, dx, v, vOff, vStride, m - 1, batch, k);
     // the last inner layer writes its tangent straight into dz
     int last = m - 1;
     double[] vl = innerDirection(r, last, v);
     if (in != null || vl != null) {
       p.rules[last].jvp(r.layers().get(last), p.preps[last], theta, off + r.paramOffset(last), last == 0 ? x : p.acts[last],
-          p.acts[m], in, vl, vOff + k * r.paramOffset(last), dz, batch, k);
+          p.acts[m], in, vl, vOff + r.paramOffset(last), vStride, dz, batch, k);
     } else {
       Arrays.fill(dz, 0, batch * k * r.inputSize(), 0.0);
     }
@@ -122,8 +121,8 @@ public final class ResidualSecondOrder implements SecondOrderRule {
 
   @Override
   public void backwardTangent(Layer layer, Object prep, double[] theta, int off, double[] x, double[] z,
-                              double[] g, double[] dg, double[] dx, double[] v, int vOff,
-                              double[] dgIn, double[] hv, int hvOff, boolean gaussNewton, int batch, int k) {
+                              double[] g, double[] dg, double[] dx, double[] v, int vOff, int vStride,
+                              double[] dgIn, double[] hv, int hvOff, int hvStride, boolean gaussNewton, int batch, int k) {
     if (dgIn == null && hv == null) return;
     Prepared p = (Prepared) prep;
     Residual r = p.r;
@@ -132,7 +131,7 @@ public final class ResidualSecondOrder implements SecondOrderRule {
     Signals sig = signals(p, theta, off, g, batch);
     Scratch s = scratch(r, batch, k);
     // the inner input tangents (the JVP of every inner layer but the last)
-    innerTangents(p, s, theta, off, x, dx, v, vOff, m - 1, batch, k);
+    innerTangents(p, s, theta, off, x, dx, v, vOff, vStride, m - 1, batch, k);
     // stop at the lowest inner layer whose product or input signal is wanted
     int low = m;
     if (dgIn != null) {
@@ -151,13 +150,12 @@ public final class ResidualSecondOrder implements SecondOrderRule {
     for (int i = 0; i < n; i++) top[i] = alpha * dg[i];
     for (int j = m - 1; j >= low; j--) {
       Layer l = inner.get(j);
-      // inner layer j's block of the stacked v and hv starts k·paramOffset(j) into the block's own
-      int inOff = k * r.paramOffset(j);
+      int inOff = r.paramOffset(j);  // inner layer j's parameters within the block's, for every direction
       double[] hvj = l.paramCount() > 0 ? hv : null;
       double[] dgInj = j > low || (j == 0 && dgIn != null) ? s.dgs[j] : null;
       p.rules[j].backwardTangent(l, p.preps[j], theta, off + r.paramOffset(j), j == 0 ? x : p.acts[j], p.acts[j + 1],
-          sig.grads[j + 1], s.dgs[j + 1], s.cur[j], innerDirection(r, j, v), vOff + inOff, dgInj, hvj, hvOff + inOff,
-          gaussNewton, batch, k);
+          sig.grads[j + 1], s.dgs[j + 1], s.cur[j], innerDirection(r, j, v), vOff + inOff, vStride, dgInj, hvj,
+          hvOff + inOff, hvStride, gaussNewton, batch, k);
     }
     if (dgIn != null) {
       double[] d0 = s.dgs[0];
@@ -170,7 +168,7 @@ public final class ResidualSecondOrder implements SecondOrderRule {
    * returns the tangent at the input of layer upTo.
    */
   private static double[] innerTangents(Prepared p, Scratch s, double[] theta, int off, double[] x, double[] dx,
-                                        double[] v, int vOff, int upTo, int batch, int k) {
+                                        double[] v, int vOff, int vStride, int upTo, int batch, int k) {
     Residual r = p.r;
     double[] in = dx;
     s.cur[0] = dx;
@@ -182,7 +180,7 @@ public final class ResidualSecondOrder implements SecondOrderRule {
       }
       double[] out = s.dacts[j + 1];
       p.rules[j].jvp(r.layers().get(j), p.preps[j], theta, off + r.paramOffset(j), j == 0 ? x : p.acts[j],
-          p.acts[j + 1], in, vj, vOff + k * r.paramOffset(j), out, batch, k);
+          p.acts[j + 1], in, vj, vOff + r.paramOffset(j), vStride, out, batch, k);
       s.cur[j + 1] = out;
       in = out;
     }

@@ -14,10 +14,10 @@ import org.hesse.nn.LayerContext;
  * The rules act on k directions at once, so that k products become GEMMs:
  * <ul>
  *   <li>tangents dx, dz, dg, dgIn are {@code (batch·k) × width}, row {@code n·k + j} = direction j of sample n;</li>
- *   <li>the direction v on θ and the output hv are in the <em>stacked</em> layout, starting at vOff and hvOff:
- *       each parameter tensor repeated k times back to back (tensor t of size s at local offset o: direction j's
- *       element e at {@code vOff + k·o + j·s + e}); for k = 1 that is the layer's ordinary parameter layout, so
- *       a full-length vector is passed as it is, at the layer's offset (as θ is), without copies.</li>
+ *   <li>the direction v on θ and the product hv are read and written where they are: direction j's parameters
+ *       of this layer start at {@code vOff + j·vStride} (and {@code hvOff + j·hvStride}), in the layer's own
+ *       layout (each tensor as in θ, weights then bias), so k full-length vectors back to back are passed as
+ *       they are, with the layer's offset and the vector length as stride.</li>
  * </ul>
  * A null dx or v means zero.
  */
@@ -33,7 +33,7 @@ public interface SecondOrderRule {
 
   /** {@code dz = J_x dx + J_θ v}. */
   void jvp(Layer layer, Object prep, double[] theta, int off, double[] x, double[] z,
-           double[] dx, double[] v, int vOff, double[] dz, int batch, int k);
+           double[] dx, double[] v, int vOff, int vStride, double[] dz, int batch, int k);
 
   /**
    * The tangent of the backward pass: {@code dgIn = R{J_xᵀ g}} (skipped when dgIn is null) and
@@ -41,6 +41,6 @@ public interface SecondOrderRule {
    * carries g itself is dropped, so only {@code J_xᵀ dg} and {@code J_θᵀ dg} remain.
    */
   void backwardTangent(Layer layer, Object prep, double[] theta, int off, double[] x, double[] z,
-                       double[] g, double[] dg, double[] dx, double[] v, int vOff,
-                       double[] dgIn, double[] hv, int hvOff, boolean gaussNewton, int batch, int k);
+                       double[] g, double[] dg, double[] dx, double[] v, int vOff, int vStride,
+                       double[] dgIn, double[] hv, int hvOff, int hvStride, boolean gaussNewton, int batch, int k);
 }

@@ -132,7 +132,7 @@ public final class CurvatureChecks {
         for (int i = 0; i < op.rows(); i++) {
           assertEquals(yi[i], many[j * op.rows() + i], 1e-12 * (1 + CurvatureTest.maxAbs(yi)), kind.id + " k-vector apply");
         }
-        // in place (x = y: through the stacked buffers, not written as it is read)
+        // in place (x = y: the directions are read from a copy, not overwritten as they are read)
         double[] inPlace = xi.clone();
         op.apply(inPlace, inPlace);
         for (int i = 0; i < op.rows(); i++) {

@@ -113,11 +113,11 @@ class ResidualSecondOrderTest {
     for (double[] g : new double[][] {g1, g2, g1}) {
       double[] dgInShared = new double[n * k * 3];
       double[] hvShared = new double[k * r.paramCount()];
-      rule.backwardTangent(r, shared, theta, 0, x, z, g, dg, dx, v, 0, dgInShared, hvShared, 0, false, n, k);
+      rule.backwardTangent(r, shared, theta, 0, x, z, g, dg, dx, v, 0, r.paramCount(), dgInShared, hvShared, 0, r.paramCount(), false, n, k);
       Object fresh = rule.prepare(r, ctx, theta, 0, x, z, n);
       double[] dgInFresh = new double[n * k * 3];
       double[] hvFresh = new double[k * r.paramCount()];
-      rule.backwardTangent(r, fresh, theta, 0, x, z, g, dg, dx, v, 0, dgInFresh, hvFresh, 0, false, n, k);
+      rule.backwardTangent(r, fresh, theta, 0, x, z, g, dg, dx, v, 0, r.paramCount(), dgInFresh, hvFresh, 0, r.paramCount(), false, n, k);
       assertArrayEquals(dgInFresh, dgInShared, 0.0);
       assertArrayEquals(hvFresh, hvShared, 0.0);
     }
