@@ -41,7 +41,8 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  * <p>Products are timed on a {@link Curvature} built in setup (forward activations, gradient signals and σ',
  * σ'' cached), which is how an eigen-solver uses it; {@link #construction} times building that cache, and
  * {@link #hvpIncludingConstruction} one product from scratch, the like-for-like figure against a framework's
- * double backward. {@link #hvpMany8} and {@link #ggnMany8} report the time per vector of an 8-vector apply.
+ * double backward; {@link #hvpUpdated} the same on a Curvature kept across calls ({@link Curvature#update}).
+ * {@link #hvpMany8} and {@link #ggnMany8} report the time per vector of an 8-vector apply.
  *
  * <p>Sample-time mode: every invocation is timed and the ratio table uses medians, which a shared machine's
  * preemptions move far less than means. Run {@code java -cp hesse-benchmarks.jar
@@ -71,6 +72,8 @@ public class CurvatureBenchmark {
   Workspace ws;
   double[] grad;
   Curvature curvature;
+  Curvature updated;
+  CurvatureOperator updatedHvp;
   CurvatureOperator hvp;
   CurvatureOperator ggn;
   CurvatureOperator firstBlock;
@@ -114,6 +117,8 @@ public class CurvatureBenchmark {
     curvature = Curvature.of(net, theta, x, y, BATCH);
     hvp = curvature.full(Kind.HESSIAN);
     ggn = curvature.full(Kind.GGN);
+    updated = Curvature.of(net, theta, x, y, BATCH);
+    updatedHvp = updated.full(Kind.HESSIAN);
     int first = net.parametrisedLayers().get(0);
     int last = net.parametrisedLayers().get(net.parametrisedLayers().size() - 1);
     firstBlock = curvature.block(Kind.HESSIAN, first);
@@ -126,6 +131,7 @@ public class CurvatureBenchmark {
     outMany = new double[K * net.paramCount()];
     // Size every operator's buffers outside the measurement.
     hvp.apply(v, out);
+    updatedHvp.apply(v, out);
     hvp.applyMany(vMany, outMany, K);
     ggn.apply(v, out);
     ggn.applyMany(vMany, outMany, K);
@@ -158,6 +164,17 @@ public class CurvatureBenchmark {
   public double[] hvpIncludingConstruction() {
     Curvature c = Curvature.of(net, theta, x, y, BATCH);
     c.full(Kind.HESSIAN).apply(v, out);
+    return out;
+  }
+
+  /**
+   * One Hessian-vector product from (θ, batch, v) on a Curvature kept across calls, as a training loop holds one:
+   * {@link Curvature#update} recomputes the forward data and signals, then one apply.
+   */
+  @Benchmark
+  public double[] hvpUpdated() {
+    updated.update(theta);
+    updatedHvp.apply(v, out);
     return out;
   }
 

@@ -41,6 +41,7 @@ public final class CurvatureRatios {
     ops.add(new Op("construction", 1, () -> b.construction().loss()));
     ops.add(new Op("hvp", 1, () -> b.hvp()[0]));
     ops.add(new Op("hvpIncludingConstruction", 1, () -> b.hvpIncludingConstruction()[0]));
+    ops.add(new Op("hvpUpdated", 1, () -> b.hvpUpdated()[0]));
     ops.add(new Op("ggn", 1, () -> b.ggn()[0]));
     ops.add(new Op("blockFirst", 1, () -> b.blockFirst()[0]));
     ops.add(new Op("blockLast", 1, () -> b.blockLast()[0]));
