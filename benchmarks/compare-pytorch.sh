@@ -16,8 +16,7 @@
 # THREADS (2), SKIP_BUILD=1 (reuse benchmarks/target/hesse-benchmarks.jar), JAVA (java).
 # BLAS: both sides load the system OpenBLAS (torch through libblas.so.3, Hesse through netlib's JNI shim).
 # OPENBLAS_CORETYPE is passed through unchanged when set, never invented here; the kernel each side picked
-# (OPENBLAS_VERBOSE=2) is printed and must be the same. The JVM gets 32 MB G1 regions so that Hesse's 1–5 MB
-# buffers are ordinary allocations rather than G1 humongous objects (benchmarks/README.md, "JVM settings").
+# (OPENBLAS_VERBOSE=2) is printed and must be the same.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -54,7 +53,7 @@ for ((r = 0; r < rounds; r++)); do
   OPENBLAS_VERBOSE=2 "$py" "$here/compare_pytorch.py" time "$work" --warmup "$warmup" --runs "$runs" --threads "$threads" \
     2> "$work/torch.$r.err" | tee "$work/torch.$r.out" >&2 || { cat "$work/torch.$r.err" >&2; exit 1; }
   cp "$work/torch.json" "$work/torch.$r.json"
-  OPENBLAS_VERBOSE=2 "$java" --add-modules jdk.incubator.vector -Xmx2g -XX:G1HeapRegionSize=32m -cp "$jar" org.hesse.bench.PeerCompare "$work" "$warmup" "$runs" \
+  OPENBLAS_VERBOSE=2 "$java" --add-modules jdk.incubator.vector -Xmx2g -cp "$jar" org.hesse.bench.PeerCompare "$work" "$warmup" "$runs" \
     2> "$work/hesse.$r.err" | tee "$work/hesse.$r.out" >&2 || { cat "$work/hesse.$r.err" >&2; exit 1; }
   cp "$work/hesse.json" "$work/hesse.$r.json"
 done

@@ -54,10 +54,7 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-// 32 MB G1 regions: the per-batch arrays (1–5 MB) are then ordinary young allocations, not humongous objects that
-// G1's default 1 MB regions (at 2 GB) place outside the young generation and reclaim by concurrent cycles,
-// which compete with the measured work for the cores (see benchmarks/README.md).
-@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Xmx2g", "-XX:G1HeapRegionSize=32m"})
+@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Xmx2g"})
 public class CurvatureBenchmark {
   static final int INPUT = 784;
   static final int HIDDEN = 512;
