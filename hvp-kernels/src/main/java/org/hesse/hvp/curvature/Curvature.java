@@ -1,6 +1,7 @@
 package org.hesse.hvp.curvature;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.hesse.eigen.LinearOperator;
 import org.hesse.hvp.rules.SecondOrderRule;
@@ -9,6 +10,7 @@ import org.hesse.nn.Layer;
 import org.hesse.nn.Mode;
 import org.hesse.nn.Network;
 import org.hesse.nn.Objective;
+import org.hesse.nn.Residual;
 import org.hesse.nn.Workspace;
 
 /**
@@ -91,7 +93,7 @@ public final class Curvature {
       Workspace ws = net.newWorkspace(rows).mode(mode);
       if (this.buffers != null) ws.buffers(this.buffers);
       int yOff = obj.loadBatch(b, ws);
-      batches.add(new BatchCache(rows, java.util.Arrays.copyOfRange(obj.targets(), yOff, yOff + rows * tw), ws, K));
+      batches.add(new BatchCache(rows, Arrays.copyOfRange(obj.targets(), yOff, yOff + rows * tw), ws, K));
     }
     recompute();
   }
@@ -173,13 +175,24 @@ public final class Curvature {
 
   /**
    * Bytes the cached forward data of N samples takes: activations and gradient signals, and σ', σ'' of each
-   * layer input (an upper bound for plain layers; residual blocks keep their inner activations on top).
+   * layer input (an upper bound for plain layers), plus what residual blocks keep of their inner layers.
    */
   public static long cacheBytes(Network net, long samples) {
     long perSample = 0;
     for (int k = 0; k <= net.depth(); k++) perSample += 2L * net.width(k);
-    for (int k = 0; k < net.depth(); k++) perSample += 2L * net.layer(k).inputSize();
+    for (int k = 0; k < net.depth(); k++) perSample += 2L * net.layer(k).inputSize() + innerValues(net.layer(k));
     return 8L * perSample * samples;
+  }
+
+  /**
+   * Values per sample a residual block's rule keeps besides its own input and output: each inner layer's output
+   * and first-order signal, and σ', σ'' of its input (nested blocks recursively); 0 for other layers.
+   */
+  private static long innerValues(Layer layer) {
+    if (!(layer instanceof Residual)) return 0;
+    long v = 0;
+    for (Layer l : ((Residual) layer).layers()) v += 2L * l.outputSize() + 2L * l.inputSize() + innerValues(l);
+    return v;
   }
 
   public Network network() { return net; }
@@ -297,7 +310,7 @@ public final class Curvature {
         if (v.length != p || y.length != p) {
           throw new IllegalArgumentException("v, y: expected length " + p + ", got " + v.length + ", " + y.length);
         }
-        java.util.Arrays.fill(y, 0.0);
+        Arrays.fill(y, 0.0);
         for (BatchCache b : batches) {
           int n = b.rows * l.outputSize();
           rules[layer].jvp(l, b.prep[layer], theta, off, b.acts[layer], b.acts[layer + 1], null, v, 0, p, dz, b.rows, 1);

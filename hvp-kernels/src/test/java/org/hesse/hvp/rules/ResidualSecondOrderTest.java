@@ -92,6 +92,22 @@ class ResidualSecondOrderTest {
     battery(firstAndParameterFree(loss), 400);
   }
 
+  /**
+   * The memory estimate counts what the nested blocks' rules keep: per sample, each inner layer's output and
+   * signal and σ', σ'' of its input, counted by hand for {@link #nested}.
+   */
+  @Test
+  void cacheBytesCountsInnerLayersOfNestedBlocks() {
+    Network net = nested("mse");
+    // outer network: widths 3, 4, 4, 4, 3 (acts and signals: 2 each); 2 × each layer input: 3, 4, 4, 4
+    long outer = 2 * (3 + 4 + 4 + 4 + 3) + 2 * (3 + 4 + 4 + 4);
+    // outer block's inner layers (in → out): dense 4→5, tanh 5→5, block 5→5, dense 5→4: 2·out + 2·in each
+    long block = 2 * (5 + 5 + 5 + 4) + 2 * (4 + 5 + 5 + 5);
+    // the nested block's inner layers: dense 5→5, sigmoid 5→5
+    long nestedBlock = 2 * (5 + 5) + 2 * (5 + 5);
+    assertEquals(8L * (outer + block + nestedBlock) * 7, Curvature.cacheBytes(net, 7));
+  }
+
   /** The inner signals are cached per g: a different g must give the fresh result, and switching back too. */
   @Test
   void innerSignalsFollowTheOutputSignal() {
