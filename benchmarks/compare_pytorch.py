@@ -167,20 +167,13 @@ def rel_maxnorm(a, b):
     return diff / scale
 
 
-def best(path_pattern, rounds, key):
+def over_rounds(pick, path_pattern, rounds, key):
+    """pick (min or max) of key over the rounds' JSON files."""
     vals = []
     for r in range(rounds):
         with open(path_pattern.format(r)) as f:
             vals.append(json.load(f)[key])
-    return min(vals)
-
-
-def max_of(path_pattern, rounds, key):
-    vals = []
-    for r in range(rounds):
-        with open(path_pattern.format(r)) as f:
-            vals.append(json.load(f)[key])
-    return max(vals)
+    return pick(vals)
 
 
 def check(a):
@@ -191,7 +184,7 @@ def check(a):
 
     def get(side, key):
         if rounds:
-            return best(pat_h if side == "hesse" else pat_t, rounds, key)
+            return over_rounds(min, pat_h if side == "hesse" else pat_t, rounds, key)
         with open(os.path.join(d, side + ".json")) as f:
             return json.load(f)[key]
 
@@ -202,7 +195,7 @@ def check(a):
                         read_safetensors(os.path.join(d, "torch_hvp.safetensors")))
     e_grad = rel_maxnorm(read_safetensors(os.path.join(d, "hesse_grad.safetensors")),
                          read_safetensors(os.path.join(d, "torch_grad.safetensors")))
-    e_paths = max_of(pat_h, rounds, "paths_rel_diff") if rounds else get("hesse", "paths_rel_diff")
+    e_paths = over_rounds(max, pat_h, rounds, "paths_rel_diff") if rounds else get("hesse", "paths_rel_diff")
     agree = e_hvp < a.tol and e_grad < a.tol and e_paths < a.tol
     print(f"PyTorch {th:9.3f} ms HVP (double backward)   {tg:9.3f} ms gradient")
     print(f"Hesse   {hh:9.3f} ms HVP: update(θ) + apply   {hg:9.3f} ms gradient")

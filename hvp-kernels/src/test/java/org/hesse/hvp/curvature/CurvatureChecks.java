@@ -3,7 +3,6 @@ package org.hesse.hvp.curvature;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
 import java.util.List;
 import org.hesse.hvp.curvature.Curvature.Kind;
 import org.hesse.nn.Mode;
@@ -120,37 +119,35 @@ public final class CurvatureChecks {
 
   /**
    * k-vector applies equal k single ones, for the full operators and for an off-diagonal block (rows and columns of
-   * different lengths: each direction and product at its own stride), and an in-place apply the same as into a
-   * separate output.
+   * different lengths: each direction and product at its own stride).
    */
   public static void manyEqualsSingles(Curvature c) {
     List<Integer> layers = c.network().parametrisedLayers();
     for (Kind kind : Kind.values()) {
-      List<CurvatureOperator> ops = new ArrayList<>(List.of(c.full(kind)));
-      if (layers.size() > 1) ops.add(c.block(kind, layers.get(layers.size() - 1), layers.get(0)));
-      for (CurvatureOperator op : ops) {
-        int k = 3;
-        double[] x = Nets.gaussian(k * op.cols(), 1.0, 9);
-        double[] many = new double[k * op.rows()];
-        op.applyMany(x, many, k);
-        double[] xi = new double[op.cols()];
-        double[] yi = new double[op.rows()];
-        for (int j = 0; j < k; j++) {
-          System.arraycopy(x, j * op.cols(), xi, 0, op.cols());
-          op.apply(xi, yi);
-          for (int i = 0; i < op.rows(); i++) {
-            assertEquals(yi[i], many[j * op.rows() + i], 1e-12 * (1 + CurvatureTest.maxAbs(yi)),
-                kind.id + " k-vector apply, " + op.rows() + " × " + op.cols());
-          }
-          if (op.rows() != op.cols()) continue;
-          // in place (x = y: the directions are read from a copy, not overwritten as they are read)
-          double[] inPlace = xi.clone();
-          op.apply(inPlace, inPlace);
-          for (int i = 0; i < op.rows(); i++) {
-            assertEquals(yi[i], inPlace[i], 1e-13 * (1 + CurvatureTest.maxAbs(yi)), kind.id + " in-place apply");
-          }
-        }
-      }
+      manyEqualsSingles(c.full(kind));
+      if (layers.size() > 1) manyEqualsSingles(c.block(kind, layers.get(layers.size() - 1), layers.get(0)));
+    }
+  }
+
+  /** A 3-vector apply of op equals three single applies; for a square op, an in-place apply too. */
+  public static void manyEqualsSingles(CurvatureOperator op) {
+    String what = op.kind().id + " " + op.rows() + " × " + op.cols();
+    int k = 3;
+    double[] x = Nets.gaussian(k * op.cols(), 1.0, 9);
+    double[] many = new double[k * op.rows()];
+    op.applyMany(x, many, k);
+    double[] xi = new double[op.cols()];
+    double[] yi = new double[op.rows()];
+    for (int j = 0; j < k; j++) {
+      System.arraycopy(x, j * op.cols(), xi, 0, op.cols());
+      op.apply(xi, yi);
+      double tol = 1e-13 * (1 + CurvatureTest.maxAbs(yi));
+      for (int i = 0; i < op.rows(); i++) assertEquals(yi[i], many[j * op.rows() + i], tol, what + ": k-vector apply");
+      if (op.rows() != op.cols()) continue;
+      // in place (x = y: the directions are read from a copy, not overwritten as they are read)
+      double[] inPlace = xi.clone();
+      op.apply(inPlace, inPlace);
+      for (int i = 0; i < op.rows(); i++) assertEquals(yi[i], inPlace[i], tol, what + ": in-place apply");
     }
   }
 

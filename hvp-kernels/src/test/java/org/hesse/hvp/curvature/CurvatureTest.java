@@ -192,17 +192,7 @@ public class CurvatureTest {
     Setup s = new Setup(act, loss, 4);
     for (Kind kind : Kind.values()) {
       for (CurvatureOperator op : new CurvatureOperator[] {s.curv.full(kind), s.curv.block(kind, 2), s.curv.block(kind, 4, 2)}) {
-        int k = 3;
-        double[] x = Nets.gaussian(k * op.cols(), 1.0, 9);
-        double[] many = new double[k * op.rows()];
-        op.applyMany(x, many, k);
-        double[] xi = new double[op.cols()];
-        double[] yi = new double[op.rows()];
-        for (int j = 0; j < k; j++) {
-          System.arraycopy(x, j * op.cols(), xi, 0, op.cols());
-          op.apply(xi, yi);
-          for (int i = 0; i < op.rows(); i++) assertEquals(yi[i], many[j * op.rows() + i], 1e-13 * (1 + maxAbs(yi)));
-        }
+        CurvatureChecks.manyEqualsSingles(op);
       }
     }
   }
