@@ -38,10 +38,11 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  * Gaussian inputs and labels. {@code tanh} is the default activation because its σ'' terms make the exact
  * Hessian product do strictly more work than the GGN one; {@code relu} (σ'' = 0) is the cheaper case.
  *
- * <p>Products are timed on a {@link Curvature} built in setup (forward activations, gradient signals and σ',
- * σ'' cached), which is how an eigen-solver uses it; {@link #construction} times building that cache, and
- * {@link #hvpIncludingConstruction} one product from scratch, the like-for-like figure against a framework's
- * double backward; {@link #hvpUpdated} the same on a Curvature kept across calls ({@link Curvature#update}).
+ * <p>Products are timed on a {@link Curvature} built in setup (forward activations and gradient signals cached,
+ * and the per-batch quantities of rules that keep any), which is how an eigen-solver uses it; {@link #construction}
+ * times building that cache. One product from (θ, batch, v), the like-for-like figure against a framework's double
+ * backward: {@link #hvpUpdated} on a Curvature kept across calls ({@link Curvature#update}, as a training loop holds
+ * one), {@link #hvpIncludingConstruction} with a new Curvature (new buffers) every time.
  * {@link #hvpMany8} and {@link #ggnMany8} report the time per vector of an 8-vector apply.
  *
  * <p>Sample-time mode: every invocation is timed and the ratio table uses medians, which a shared machine's

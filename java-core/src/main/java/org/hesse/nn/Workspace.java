@@ -3,7 +3,7 @@ package org.hesse.nn;
 /**
  * Per-batch buffers of a network, sized once for a maximum batch and reused: the activations
  * ({@code act(0)} is the input, {@code act(k+1)} the output of layer k) and the gradient signal with respect
- * to each activation. Not thread-safe: one per thread.
+ * to each activation but the input. Not thread-safe: one per thread.
  */
 public final class Workspace {
   final int maxBatch;

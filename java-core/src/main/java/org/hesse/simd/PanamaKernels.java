@@ -12,14 +12,16 @@ import jdk.incubator.vector.VectorSpecies;
  * tail (masked loads are not intrinsified on every JDK we support, and a tail of &lt; 8 elements is cheap).
  * Numerics differ from {@link ScalarKernels} only by
  * <ul>
- *   <li>reassociation in reductions (dot, sum, matVec, softmax's normaliser): several partial sums;</li>
+ *   <li>reassociation in reductions (dot, sum, matVec): several partial sums;</li>
  *   <li>FMA in dot, matVec and outerAdd (one rounding instead of two);</li>
+ *   <li>tanh: our own vector formula (within 3 ulp of StrictMath.tanh, see {@link #tanhV}), not Math.tanh.</li>
  * </ul>
  * The Vector API's transcendental ops (EXP, TANH, ...) are not used: compiled (SVML) and interpreted (a Java
  * fallback) they differ by an ulp, so results would depend on JIT warm-up; activations built on them run the
  * scalar code, and lane sums are taken in lane order (reduceLanes(ADD) has an unspecified order). Every kernel is
  * therefore a deterministic function of its inputs: same seed, same bits.
- * Element-wise ops (mul, relu, leaky_relu, identity) are bit-identical to the scalar kernels.
+ * relu, leaky_relu and identity are bit-identical to the scalar kernels; mul, mulMulAdd, axpy, scale and softmax
+ * run the scalar kernels' loops (C2 vectorises the element-wise ones itself).
  */
 public final class PanamaKernels implements Kernels {
   public static final PanamaKernels INSTANCE = new PanamaKernels();

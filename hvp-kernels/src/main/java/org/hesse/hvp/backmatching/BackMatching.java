@@ -27,13 +27,11 @@ import org.hesse.runtime.MemoryBudget;
 public final class BackMatching {
   private final Curvature c;
   private final Network net;
-  private final double[] theta;
   private final int samples;
 
   public BackMatching(Curvature c) {
     this.c = c;
     this.net = c.network();
-    this.theta = c.parameters();
     this.samples = c.samples();
   }
 
@@ -111,6 +109,7 @@ public final class BackMatching {
     layerInput(layer, b, all);
     System.arraycopy(all, (sample - b * c.batchSize()) * in, xs, 0, in);
     double[] zs = new double[out];
+    double[] theta = c.parameters();  // the curvature's current θ (it may have been updated since)
     LayerContext ctx = context(l, 1);
     l.forward(theta, net.offset(layer), xs, zs, 1, ctx);
     Object prep = rule.prepare(l, ctx, theta, net.offset(layer), xs, zs, 1);

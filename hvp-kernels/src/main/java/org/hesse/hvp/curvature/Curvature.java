@@ -106,7 +106,7 @@ public final class Curvature {
       total += net.lossAndSignals(theta, b.ws, b.y, b.rows, 1.0 / samples);
       for (int k = 0; k < K; k++) {
         b.prep[k] = rules[k].prepare(net.layer(k), b.ws.context(k), theta, net.offset(k), b.acts[k], b.acts[k + 1],
-            b.rows);
+            b.rows, b.prep[k]);
       }
     }
     loss = total;
@@ -115,9 +115,11 @@ public final class Curvature {
 
   /**
    * Moves this curvature to parameters {@code theta} (same network, data, batches, mode and buffers): the forward
-   * data, signals and per-batch quantities are recomputed in place, with no new buffers. Operators from
-   * {@link #full}, {@link #block} and {@link #jacobianGram} act at the new parameters afterwards; what was computed
-   * from the old ones (dense blocks, activation-space blocks, spectra) keeps the old values.
+   * data, signals and per-batch quantities are recomputed in place, in the arrays they occupy (the rules refill
+   * theirs). Operators from {@link #full}, {@link #block} and {@link #jacobianGram}, and a {@code BackMatching}
+   * on this curvature, act at the new parameters afterwards; what was computed from the old ones (dense blocks,
+   * activation-space blocks, spectra) keeps the old values. The sizes are checked before anything changes; the
+   * recomputation repeats passes that succeeded on these batches at construction. Not while a product runs.
    */
   public void update(double[] theta) {
     update(theta, buffers);
@@ -174,12 +176,12 @@ public final class Curvature {
   public double[] buffers() { return buffers == null ? null : buffers.clone(); }
 
   /**
-   * Bytes the cached forward data of N samples takes: activations and gradient signals, and σ', σ'' of each
-   * layer input (an upper bound for plain layers), plus what residual blocks keep of their inner layers.
+   * Bytes the cached forward data of N samples takes: activations, gradient signals (none at the input), and σ',
+   * σ'' of each layer input (an upper bound for plain layers), plus what residual blocks keep of their inner layers.
    */
   public static long cacheBytes(Network net, long samples) {
-    long perSample = 0;
-    for (int k = 0; k <= net.depth(); k++) perSample += 2L * net.width(k);
+    long perSample = net.width(0);
+    for (int k = 1; k <= net.depth(); k++) perSample += 2L * net.width(k);
     for (int k = 0; k < net.depth(); k++) perSample += 2L * net.layer(k).inputSize() + innerValues(net.layer(k));
     return 8L * perSample * samples;
   }

@@ -113,6 +113,11 @@ public final class CurvatureOperator implements LinearOperator {
     if (y.length < (long) k * rows) {
       throw new IllegalArgumentException("y: expected " + k + " × " + rows + " values, got " + y.length);
     }
+    if (rows == 0 || cols == 0) {  // a network without parameters
+      Arrays.fill(y, 0, k * rows, 0.0);
+      applications += k;
+      return;
+    }
     ensureCapacity(k);
     Network net = c.net;
     int K = net.depth();

@@ -39,14 +39,15 @@ public final class ActivationSecondOrder implements SecondOrderRule {
   }
 
   @Override
-  public Object prepare(Layer layer, LayerContext ctx, double[] theta, int off, double[] x, double[] z, int batch) {
+  public Object prepare(Layer layer, LayerContext ctx, double[] theta, int off, double[] x, double[] z, int batch,
+                        Object previous) {
     Activation f = ((ActivationLayer) layer).function();
     if (fromOutput(f)) return null;
     int n = batch * layer.inputSize();
-    double[] d1 = new double[n];
-    double[] d2 = f.piecewiseLinear() ? null : new double[n];
-    K.activationDerivatives(f, x, 0, d1, 0, d2, 0, n);
-    return new Derivatives(d1, d2);
+    Derivatives d = previous instanceof Derivatives && ((Derivatives) previous).d1.length == n
+        ? (Derivatives) previous : new Derivatives(new double[n], f.piecewiseLinear() ? null : new double[n]);
+    K.activationDerivatives(f, x, 0, d.d1, 0, d.d2, 0, n);
+    return d;
   }
 
   @Override

@@ -51,17 +51,19 @@ public final class BatchNormSecondOrder implements SecondOrderRule {
   }
 
   @Override
-  public Object prepare(Layer layer, LayerContext ctx, double[] theta, int off, double[] x, double[] z, int batch) {
+  public Object prepare(Layer layer, LayerContext ctx, double[] theta, int off, double[] x, double[] z, int batch,
+                        Object previous) {
     BatchNorm bn = (BatchNorm) layer;
     int C = bn.channels();
     int S = bn.spatial();
     int w = bn.inputSize();
     double[] mean = new double[C];
-    double[] invStd = new double[C];
     // TRAIN is differentiated as ANALYSIS: batch statistics, nothing updated
     Mode mode = ctx.mode() == Mode.EVAL ? Mode.EVAL : Mode.ANALYSIS;
+    boolean reuse = previous instanceof Prep && ((Prep) previous).xhat.length == batch * w;
+    double[] invStd = reuse ? ((Prep) previous).invStd : new double[C];
     bn.normalisation(x, batch, mode, ctx.buffers(), ctx.bufferOffset(), mean, invStd);
-    double[] xhat = new double[batch * w];
+    double[] xhat = reuse ? ((Prep) previous).xhat : new double[batch * w];
     for (int n = 0; n < batch; n++) {
       for (int c = 0; c < C; c++) {
         int o = n * w + c * S;

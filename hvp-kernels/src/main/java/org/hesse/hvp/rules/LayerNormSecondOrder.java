@@ -33,13 +33,15 @@ public final class LayerNormSecondOrder implements SecondOrderRule {
   }
 
   @Override
-  public Object prepare(Layer layer, LayerContext ctx, double[] theta, int off, double[] x, double[] z, int batch) {
+  public Object prepare(Layer layer, LayerContext ctx, double[] theta, int off, double[] x, double[] z, int batch,
+                        Object previous) {
     LayerNorm ln = (LayerNorm) layer;
     int D = ln.inputSize();
     double[] mean = new double[batch];
-    double[] invStd = new double[batch];
+    boolean reuse = previous instanceof Prep && ((Prep) previous).xhat.length == batch * D;
+    double[] invStd = reuse ? ((Prep) previous).invStd : new double[batch];
     ln.statistics(x, batch, mean, invStd);
-    double[] xhat = new double[batch * D];
+    double[] xhat = reuse ? ((Prep) previous).xhat : new double[batch * D];
     for (int n = 0; n < batch; n++) {
       for (int d = 0; d < D; d++) xhat[n * D + d] = (x[n * D + d] - mean[n]) * invStd[n];
     }

@@ -17,10 +17,11 @@ import org.hesse.nn.MaxPool2d;
 public final class MaxPool2dSecondOrder implements SecondOrderRule {
   /** The winners: {@code int[batch · outputSize]}, indices inside each sample. */
   @Override
-  public Object prepare(Layer layer, LayerContext ctx, double[] theta, int off, double[] x, double[] z, int batch) {
+  public Object prepare(Layer layer, LayerContext ctx, double[] theta, int off, double[] x, double[] z, int batch,
+                        Object previous) {
     MaxPool2d m = (MaxPool2d) layer;
     int out = m.outputSize();
-    int[] idx = new int[batch * out];
+    int[] idx = previous instanceof int[] && ((int[]) previous).length == batch * out ? (int[]) previous : new int[batch * out];
     for (int n = 0; n < batch; n++) m.argmax(x, n * m.inputSize(), idx, n * out);
     return idx;
   }

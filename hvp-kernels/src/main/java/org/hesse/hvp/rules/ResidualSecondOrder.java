@@ -31,22 +31,32 @@ import org.hesse.nn.Residual;
  */
 public final class ResidualSecondOrder implements SecondOrderRule {
 
-  /** What one batch's products reuse. Read-only after prepare, except the lazily published signals. */
+  /** What one batch's products reuse. Read-only until the next prepare refills it, except the lazily published signals. */
   static final class Prepared {
     final Residual r;
+    final int batch;
+    final Mode mode;
+    final double[] buffers;       // the array the inner contexts read (refilled in place by Curvature.update)
     final SecondOrderRule[] rules;
     final double[][] acts;        // acts[j]: output of inner layer j−1 (j = 1..m); the block input is the call's x
     final Object[] preps;
     final LayerContext[] ctxs;    // private contexts holding the inner forward state of this batch
     volatile Signals signals;
 
-    Prepared(Residual r) {
+    Prepared(Residual r, int batch, Mode mode, double[] buffers) {
       int m = r.layers().size();
       this.r = r;
+      this.batch = batch;
+      this.mode = mode;
+      this.buffers = buffers;
       rules = new SecondOrderRule[m];
       acts = new double[m + 1][];
       preps = new Object[m];
       ctxs = new LayerContext[m];
+    }
+
+    boolean sameSetting(Residual r, int batch, Mode mode, double[] buffers) {
+      return this.r == r && this.batch == batch && this.mode == mode && this.buffers == buffers;
     }
   }
 
@@ -72,22 +82,28 @@ public final class ResidualSecondOrder implements SecondOrderRule {
   private static final ThreadLocal<Map<Residual, Scratch>> SCRATCH = ThreadLocal.withInitial(WeakHashMap::new);
 
   @Override
-  public Object prepare(Layer layer, LayerContext ctx, double[] theta, int off, double[] x, double[] z, int batch) {
+  public Object prepare(Layer layer, LayerContext ctx, double[] theta, int off, double[] x, double[] z, int batch,
+                        Object previous) {
     Residual r = (Residual) layer;
     List<Layer> inner = r.layers();
-    Prepared p = new Prepared(r);
     Mode mode = ctx == null || ctx.mode() == Mode.TRAIN ? Mode.ANALYSIS : ctx.mode();
     double[] buffers = ctx == null ? null : ctx.buffers();
     int bOff = ctx == null ? 0 : ctx.bufferOffset();
+    // the same block, batch, mode and buffers array at other parameters: refill its arrays, keep its inner contexts
+    boolean reuse = previous instanceof Prepared && ((Prepared) previous).sameSetting(r, batch, mode, buffers);
+    Prepared p = reuse ? (Prepared) previous : new Prepared(r, batch, mode, buffers);
+    p.signals = null;  // they belong to the old parameters
     double[] in = x;
     for (int j = 0; j < inner.size(); j++) {
       Layer l = inner.get(j);
       int lo = off + r.paramOffset(j);
-      p.rules[j] = SecondOrderRules.of(l);
-      p.ctxs[j] = LayerContext.standalone(l, batch, mode, buffers, bOff + r.bufferOffset(j));
-      p.acts[j + 1] = new double[batch * l.outputSize()];
+      if (!reuse) {
+        p.rules[j] = SecondOrderRules.of(l);
+        p.ctxs[j] = LayerContext.standalone(l, batch, mode, buffers, bOff + r.bufferOffset(j));
+        p.acts[j + 1] = new double[batch * l.outputSize()];
+      }
       l.forward(theta, lo, in, p.acts[j + 1], batch, p.ctxs[j]);
-      p.preps[j] = p.rules[j].prepare(l, p.ctxs[j], theta, lo, in, p.acts[j + 1], batch);
+      p.preps[j] = p.rules[j].prepare(l, p.ctxs[j], theta, lo, in, p.acts[j + 1], batch, reuse ? p.preps[j] : null);
       in = p.acts[j + 1];
     }
     return p;
@@ -187,7 +203,7 @@ public final class ResidualSecondOrder implements SecondOrderRule {
     return in;
   }
 
-  /** The direction for inner layer j: v itself, or null (zero) when v is or the layer has no parameters. */
+  /** The direction for inner layer j: v itself, or null (zero) when v is null or the layer has no parameters. */
   private static double[] innerDirection(Residual r, int j, double[] v) {
     return r.layers().get(j).paramCount() == 0 ? null : v;
   }

@@ -25,9 +25,18 @@ public interface SecondOrderRule {
   /**
    * Quantities that depend only on (θ, x) and that every product reuses, e.g. σ'(x) and σ''(x) of an
    * activation, or a batch-norm layer's batch statistics; null when the rule needs none. Computed once per
-   * batch by the curvature engine, with the context (mode, buffers) of the forward pass.
+   * batch and parameters by the curvature engine, with the context (mode, buffers) of the forward pass.
    */
   default Object prepare(Layer layer, LayerContext ctx, double[] theta, int off, double[] x, double[] z, int batch) {
+    return prepare(layer, ctx, theta, off, x, z, batch, null);
+  }
+
+  /**
+   * As above; {@code previous} is what this rule prepared for the same layer and batch at other parameters (or
+   * null): a rule may refill its arrays and return it instead of allocating new ones.
+   */
+  default Object prepare(Layer layer, LayerContext ctx, double[] theta, int off, double[] x, double[] z, int batch,
+                         Object previous) {
     return null;
   }
 

@@ -3,12 +3,23 @@ package org.hesse.hvp.curvature;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
+
+import org.hesse.hvp.backmatching.BackMatching;
 import org.hesse.hvp.curvature.Curvature.Kind;
+import org.hesse.nn.ActivationLayer;
+import org.hesse.nn.Conv2d;
+import org.hesse.nn.Dense;
+import org.hesse.nn.Flatten;
 import org.hesse.nn.Init;
+import org.hesse.nn.LayerNorm;
+import org.hesse.nn.MaxPool2d;
 import org.hesse.nn.Mode;
 import org.hesse.nn.Nets;
 import org.hesse.nn.Network;
+import org.hesse.nn.Residual;
 import org.hesse.simd.Activation;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -60,6 +71,70 @@ class CurvatureUpdateTest {
     hessian.apply(v, hv);
     assertArrayEquals(before, hv, 0.0);
     assertArrayEquals(gradBefore, c.gradient(), 0.0);
+  }
+
+  /** [1,6,5] → conv(2, k3, p1) → relu → maxpool(2) → flatten → layer norm → residual[dense, gelu, dense] → dense(3). */
+  static Network convNormResidual() {
+    Network.Builder b = Network.builder(30).inputShape(1, 6, 5);
+    b.add(new Conv2d(b.shape(), 2, 3, 1, 1)).activation(Activation.RELU);
+    b.add(new MaxPool2d(b.shape(), 2, 2)).add(new Flatten(b.shape()));
+    b.add(new LayerNorm(b.shape()));
+    int w = b.shape()[0];
+    Residual block = new Residual(new int[] {w}, 0.8,
+        List.of(new Dense(w, 5), new ActivationLayer(Activation.GELU, 5), new Dense(5, w)));
+    return b.add(block).dense(3).build("cross_entropy");
+  }
+
+  /**
+   * Every rule that keeps per-batch state (max-pool indices, layer norm statistics, a residual block's inner
+   * activations and signals, GELU's σ', σ'') refilled at new parameters: full and block products with k = 2, the
+   * weight side (jacobianGram) and the back-matching input side equal those of a fresh Curvature, bit for bit.
+   */
+  @org.junit.jupiter.api.Test
+  void updatedConvNormResidualEqualsAFreshOne() {
+    Network net = convNormResidual();
+    double[] theta1 = Nets.gaussian(net.paramCount(), 0.5, 11);
+    double[] theta2 = Nets.gaussian(net.paramCount(), 0.5, 12);
+    double[] x = Nets.features(N, 30, 1.0, 13);
+    double[] y = Nets.targets(net, N, 14);
+    Curvature c = Curvature.of(net, theta1, x, y, 4);
+    List<Integer> layers = net.parametrisedLayers();
+    int first = layers.get(0);
+    int last = layers.get(layers.size() - 1);
+    CurvatureOperator[] before = {c.full(Kind.HESSIAN), c.full(Kind.GGN), c.block(Kind.HESSIAN, last, first)};
+    org.hesse.eigen.LinearOperator gram = c.jacobianGram(first);
+    BackMatching bm = new BackMatching(c);
+    for (CurvatureOperator op : before) op.applyMany(Nets.gaussian(2 * op.cols(), 1.0, 15), new double[2 * op.rows()], 2);
+    double[] inputSideBefore = bm.inputSideMatrix(last, 1);
+
+    c.update(theta2);
+    Curvature fresh = Curvature.of(net, theta2, x, y, 4);
+    CurvatureOperator[] after = {fresh.full(Kind.HESSIAN), fresh.full(Kind.GGN), fresh.block(Kind.HESSIAN, last, first)};
+    for (int i = 0; i < before.length; i++) {
+      double[] v = Nets.gaussian(2 * before[i].cols(), 1.0, 16 + i);
+      double[] got = new double[2 * before[i].rows()];
+      double[] expected = new double[got.length];
+      before[i].applyMany(v, got, 2);
+      after[i].applyMany(v, expected, 2);
+      assertArrayEquals(expected, got, 0.0, "operator " + i);
+    }
+    double[] v = Nets.gaussian(gram.dim(), 1.0, 20);
+    double[] got = new double[v.length];
+    double[] expected = new double[v.length];
+    gram.apply(v, got);
+    fresh.jacobianGram(first).apply(v, expected);
+    assertArrayEquals(expected, got, 0.0, "jacobianGram");
+    double[] inputSide = bm.inputSideMatrix(last, 1);
+    assertArrayEquals(new BackMatching(fresh).inputSideMatrix(last, 1), inputSide, 0.0, "back-matching input side");
+    assertTrue(maxDiff(inputSideBefore, inputSide) > 0, "the input side depends on the parameters");
+    assertArrayEquals(fresh.gradient(), c.gradient(), 0.0);
+    assertEquals(fresh.loss(), c.loss(), 0.0);
+  }
+
+  static double maxDiff(double[] a, double[] b) {
+    double m = 0;
+    for (int i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+    return m;
   }
 
   @ParameterizedTest

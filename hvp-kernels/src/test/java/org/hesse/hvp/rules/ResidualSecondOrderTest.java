@@ -99,8 +99,8 @@ class ResidualSecondOrderTest {
   @Test
   void cacheBytesCountsInnerLayersOfNestedBlocks() {
     Network net = nested("mse");
-    // outer network: widths 3, 4, 4, 4, 3 (acts and signals: 2 each); 2 × each layer input: 3, 4, 4, 4
-    long outer = 2 * (3 + 4 + 4 + 4 + 3) + 2 * (3 + 4 + 4 + 4);
+    // outer network: widths 3, 4, 4, 4, 3 (activations; signals for all but the input); 2 × each layer input
+    long outer = (3 + 4 + 4 + 4 + 3) + (4 + 4 + 4 + 3) + 2 * (3 + 4 + 4 + 4);
     // outer block's inner layers (in → out): dense 4→5, tanh 5→5, block 5→5, dense 5→4: 2·out + 2·in each
     long block = 2 * (5 + 5 + 5 + 4) + 2 * (4 + 5 + 5 + 5);
     // the nested block's inner layers: dense 5→5, sigmoid 5→5
