@@ -77,7 +77,16 @@ public final class ResidualSecondOrder implements SecondOrderRule {
     double[][] dacts;  // inner tangents of acts[j], j = 1..m−1
     double[][] dgs;    // tangents of the inner signals, j = 0..m
     double[][] cur;    // per inner layer: its input tangent (null = zero)
+    TangentKey tangents;  // the call whose inner tangents cur holds (null: none)
   }
+
+  /**
+   * The arguments of a {@link #jvp}, by identity: the backward tangent of the same pass (same arrays, offsets, batch
+   * and k, inputs unchanged in between, as {@link SecondOrderRule} requires) finds its inner tangents already in
+   * the scratch and skips the inner JVPs.
+   */
+  record TangentKey(Object prep, double[] theta, int off, double[] x, double[] dx, double[] v, int vOff, int vStride,
+                    int batch, int k) {}
 
   private static final ThreadLocal<Map<Residual, Scratch>> SCRATCH = ThreadLocal.withInitial(WeakHashMap::new);
 
@@ -117,6 +126,7 @@ public final class ResidualSecondOrder implements SecondOrderRule {
     int m = r.layers().size();
     Scratch s = scratch(r, batch, k);
     double[] in = innerTangents(p, s, theta, off, x, dx, v, vOff, vStride, m - 1, batch, k);
+    s.tangents = new TangentKey(prep, theta, off, x, dx, v, vOff, vStride, batch, k);
     // the last inner layer writes its tangent straight into dz
     int last = m - 1;
     double[] vl = innerDirection(r, last, v);
@@ -146,8 +156,12 @@ public final class ResidualSecondOrder implements SecondOrderRule {
     int m = inner.size();
     Signals sig = signals(p, theta, off, g, batch);
     Scratch s = scratch(r, batch, k);
-    // the inner input tangents (the JVP of every inner layer but the last)
-    innerTangents(p, s, theta, off, x, dx, v, vOff, vStride, m - 1, batch, k);
+    // the inner input tangents (the JVP of every inner layer but the last): computed by this pass's jvp, or now
+    TangentKey key = new TangentKey(prep, theta, off, x, dx, v, vOff, vStride, batch, k);
+    if (!key.equals(s.tangents)) {
+      innerTangents(p, s, theta, off, x, dx, v, vOff, vStride, m - 1, batch, k);
+      s.tangents = key;
+    }
     // stop at the lowest inner layer whose product or input signal is wanted
     int low = m;
     if (dgIn != null) {

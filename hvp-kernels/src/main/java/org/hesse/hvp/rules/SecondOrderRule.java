@@ -19,7 +19,9 @@ import org.hesse.nn.LayerContext;
  *       layout (each tensor as in θ, weights then bias), so k full-length vectors back to back are passed as
  *       they are, with the layer's offset and the vector length as stride.</li>
  * </ul>
- * A null dx or v means zero.
+ * A null dx or v means zero. A pass calls {@link #jvp} before {@link #backwardTangent} for the same direction, on the
+ * same thread and with the inputs unchanged in between (the engine's passes all do): a rule may reuse in the
+ * backward tangent what its jvp computed (the residual rule keeps its inner tangents).
  */
 public interface SecondOrderRule {
   /**
