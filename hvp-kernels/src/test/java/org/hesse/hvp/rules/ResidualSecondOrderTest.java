@@ -108,6 +108,27 @@ class ResidualSecondOrderTest {
     assertEquals(8L * (outer + block + nestedBlock) * 7, Curvature.cacheBytes(net, 7));
   }
 
+  /**
+   * The backward tangent reuses its pass's inner tangents (same arrays): a second product through the same direction
+   * array with new contents must not see the first one's tangents. Compared with a new operator each time.
+   */
+  @Test
+  void reusedDirectionArrayGivesTheFreshProduct() {
+    Network net = nested("cross_entropy");
+    double[] theta = Nets.gaussian(net.paramCount(), 0.6, 31);
+    Curvature c = Curvature.of(net, theta, Nets.features(N, 3, 1.0, 32), Nets.targets(net, N, 33), BATCH);
+    var op = c.full(Curvature.Kind.HESSIAN);
+    double[] v = new double[net.paramCount()];
+    double[] hv = new double[v.length];
+    for (long seed = 34; seed < 37; seed++) {
+      System.arraycopy(Nets.gaussian(v.length, 1.0, seed), 0, v, 0, v.length);
+      op.apply(v, hv);
+      double[] expected = new double[v.length];
+      c.full(Curvature.Kind.HESSIAN).apply(v.clone(), expected);
+      assertArrayEquals(expected, hv, 0.0, "direction " + seed);
+    }
+  }
+
   /** The inner signals are cached per g: a different g must give the fresh result, and switching back too. */
   @Test
   void innerSignalsFollowTheOutputSignal() {
