@@ -1,6 +1,9 @@
 package org.hesse.simd;
 
+import java.util.Arrays;
 import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -47,13 +50,12 @@ public final class PanamaKernels implements Kernels {
   private static final ThreadLocal<double[]> LANES = ThreadLocal.withInitial(() -> new double[L]);
 
   /**
-   * Activations built on exp/tanh (but tanh's value, see tanhV) run the scalar code per element: the Vector API's EXP/TANH/EXPM1/LOG1P
-   * (SVML when compiled, a per-lane Java fallback when interpreted) differ by an ulp between JIT states, so
-   * a run's bits would depend on warm-up. java.lang.Math's functions give the same result in every mode.
+   * softplus and GELU (log1p, erf) run the scalar code per element: the Vector API's EXP/LOG1P/... (SVML when
+   * compiled, a per-lane Java fallback when interpreted) differ by an ulp between JIT states, so a run's bits would
+   * depend on warm-up. tanh, the logistic function and ELU use this class's own exp family instead (below).
    */
   private static boolean transcendental(Activation f) {
-    return f == Activation.ELU || f == Activation.TANH || f == Activation.SIGMOID || f == Activation.SOFTPLUS
-        || f == Activation.GELU;
+    return f == Activation.SOFTPLUS || f == Activation.GELU;
   }
 
   @Override public String name() {
@@ -117,19 +119,13 @@ public final class PanamaKernels implements Kernels {
   // ---- activations ------------------------------------------------------------------------------
 
   @Override public void activation(Activation f, double[] x, int xOff, double[] out, int outOff, int n) {
-    if (f == Activation.IDENTITY) {
-      System.arraycopy(x, xOff, out, outOff, n);
-      return;
-    }
-    if (f == Activation.TANH) {
-      int i = 0;
-      for (int b = n - L; i <= b; i += L) tanhV(DoubleVector.fromArray(S, x, xOff + i)).intoArray(out, outOff + i);
-      for (; i < n; i++) out[outOff + i] = tanhScalar(x[xOff + i]);
-      return;
-    }
-    if (transcendental(f)) {
-      ScalarKernels.INSTANCE.activation(f, x, xOff, out, outOff, n);
-      return;
+    switch (f) {
+      case IDENTITY: System.arraycopy(x, xOff, out, outOff, n); return;
+      case TANH: tanhLoop(x, xOff, out, outOff, n); return;
+      case SIGMOID: sigmoidLoop(x, xOff, out, outOff, n); return;
+      case ELU: eluLoop(x, xOff, out, outOff, n); return;
+      case RELU: case LEAKY_RELU: break;
+      default: ScalarKernels.INSTANCE.activation(f, x, xOff, out, outOff, n); return;  // see transcendental()
     }
     int i = 0;
     for (int b = n - L; i <= b; i += L) {
@@ -141,6 +137,12 @@ public final class PanamaKernels implements Kernels {
   @Override public void activationBackward(Activation f, double[] x, int xOff, double[] g, int gOff, double[] out, int outOff, int n) {
     if (transcendental(f)) {
       ScalarKernels.INSTANCE.activationBackward(f, x, xOff, g, gOff, out, outOff, n);
+      return;
+    }
+    if (fromExpFamily(f)) {
+      // σ' into out (the vector loop), then times g
+      activationDerivatives(f, x, xOff, out, outOff, null, 0, n);
+      for (int i = 0; i < n; i++) out[outOff + i] *= g[gOff + i];
       return;
     }
     int i = 0;
@@ -155,24 +157,111 @@ public final class PanamaKernels implements Kernels {
       ScalarKernels.INSTANCE.activationDerivatives(f, x, xOff, d1, d1Off, d2, d2Off, n);
       return;
     }
+    if (fromExpFamily(f)) {
+      expFamilyDerivatives(f, x, xOff, d1, d1Off, d2, d2Off, n);
+      return;
+    }
     if (d1 != null) {
       int i = 0;
       for (int b = n - L; i <= b; i += L) d1(f, DoubleVector.fromArray(S, x, xOff + i)).intoArray(d1, d1Off + i);
       for (; i < n; i++) d1[d1Off + i] = f.d1(x[xOff + i]);
     }
-    if (d2 != null) {
-      int i = 0;
-      for (int b = n - L; i <= b; i += L) d2(f, DoubleVector.fromArray(S, x, xOff + i)).intoArray(d2, d2Off + i);
-      for (; i < n; i++) d2[d2Off + i] = f.d2(x[xOff + i]);
+    if (d2 != null) Arrays.fill(d2, d2Off, d2Off + n, 0.0);  // piecewise linear
+  }
+
+  private static boolean fromExpFamily(Activation f) {
+    return f == Activation.TANH || f == Activation.SIGMOID || f == Activation.ELU;
+  }
+
+  /**
+   * σ' and σ'' of tanh, the logistic function and ELU. tanh, σ: the vector loop writes the value into one output, and
+   * a plain loop derives both from it (1 − t², −2t(1 − t²); s(1 − s), s(1 − s)(1 − 2s)), the same arithmetic for every
+   * element whether it sat in a vector lane or the tail. ELU: its own loop (α e^x below 0, blended without branches).
+   */
+  private static void expFamilyDerivatives(Activation f, double[] x, int xOff, double[] d1, int d1Off, double[] d2,
+                                           int d2Off, int n) {
+    double[] t = d1 != null ? d1 : d2;
+    int tOff = d1 != null ? d1Off : d2Off;
+    if (t == null) return;
+    switch (f) {
+      case TANH:
+        tanhLoop(x, xOff, t, tOff, n);
+        for (int i = 0; i < n; i++) {
+          double v = t[tOff + i];
+          double dv = 1.0 - v * v;
+          if (d2 != null) d2[d2Off + i] = -2.0 * v * dv;
+          if (d1 != null) d1[d1Off + i] = dv;
+        }
+        return;
+      case SIGMOID:
+        sigmoidLoop(x, xOff, t, tOff, n);
+        for (int i = 0; i < n; i++) {
+          double v = t[tOff + i];
+          double dv = v * (1.0 - v);
+          if (d2 != null) d2[d2Off + i] = dv * (1.0 - 2.0 * v);
+          if (d1 != null) d1[d1Off + i] = dv;
+        }
+        return;
+      case ELU:
+        eluDerivativesLoop(x, xOff, d1, d1Off, d2, d2Off, n);
+        return;
+      default:
+        throw new AssertionError(f);
     }
   }
 
-  // Only the piecewise-linear activations are lane-wise (bit-identical to the scalar formulas); every other
-  // activation goes through the scalar code (see transcendental()).
+  // One loop per function of the exp family, each calling its vector function directly, so that C2 inlines it and
+  // keeps the vectors in registers (a shared dispatch method grows past the inlining limits and boxes them).
+
+  private static void tanhLoop(double[] x, int xOff, double[] out, int outOff, int n) {
+    int i = 0;
+    for (int b = n - L; i <= b; i += L) tanhV(DoubleVector.fromArray(S, x, xOff + i)).intoArray(out, outOff + i);
+    for (; i < n; i++) out[outOff + i] = tanhScalar(x[xOff + i]);
+  }
+
+  private static void sigmoidLoop(double[] x, int xOff, double[] out, int outOff, int n) {
+    int i = 0;
+    for (int b = n - L; i <= b; i += L) sigmoidV(DoubleVector.fromArray(S, x, xOff + i)).intoArray(out, outOff + i);
+    for (; i < n; i++) out[outOff + i] = sigmoidScalar(x[xOff + i]);
+  }
+
+  /** ELU: x for x ≥ 0 (so ELU(±0) = ±0, as α·expm1(−0) is), α·expm1(x) below. */
+  private static void eluLoop(double[] x, int xOff, double[] out, int outOff, int n) {
+    int i = 0;
+    for (int b = n - L; i <= b; i += L) {
+      DoubleVector v = DoubleVector.fromArray(S, x, xOff + i);
+      expm1NegV(v.min(0.0)).mul(Activation.ELU_ALPHA).blend(v, v.compare(VectorOperators.GE, 0.0)).intoArray(out, outOff + i);
+    }
+    for (; i < n; i++) {
+      double v = x[xOff + i];
+      out[outOff + i] = v >= 0 ? v : Activation.ELU_ALPHA * expm1NegScalar(Math.min(v, 0.0));
+    }
+  }
+
+  /** ELU' = 1 and ELU'' = 0 for x > 0, both α e^x below (either output may be null). */
+  private static void eluDerivativesLoop(double[] x, int xOff, double[] d1, int d1Off, double[] d2, int d2Off, int n) {
+    DoubleVector one = DoubleVector.broadcast(S, 1.0);
+    DoubleVector zero = DoubleVector.zero(S);
+    int i = 0;
+    for (int b = n - L; i <= b; i += L) {
+      DoubleVector v = DoubleVector.fromArray(S, x, xOff + i);
+      VectorMask<Double> pos = v.compare(VectorOperators.GT, 0.0);
+      DoubleVector e = expNegV(v.min(0.0)).mul(Activation.ELU_ALPHA);
+      if (d1 != null) e.blend(one, pos).intoArray(d1, d1Off + i);
+      if (d2 != null) e.blend(zero, pos).intoArray(d2, d2Off + i);
+    }
+    for (; i < n; i++) {
+      double v = x[xOff + i];
+      double e = Activation.ELU_ALPHA * expNegScalar(Math.min(v, 0.0));
+      if (d1 != null) d1[d1Off + i] = v > 0 ? 1.0 : e;
+      if (d2 != null) d2[d2Off + i] = v > 0 ? 0.0 : e;
+    }
+  }
+
+  // The piecewise-linear activations lane-wise, bit-identical to Activation's formulas.
 
   private static DoubleVector value(Activation f, DoubleVector x) {
     switch (f) {
-      case IDENTITY: return x;
       case RELU: return DoubleVector.zero(S).blend(x, x.compare(VectorOperators.GT, 0.0));
       case LEAKY_RELU: return x.mul(Activation.LEAKY_SLOPE).blend(x, x.compare(VectorOperators.GT, 0.0));
       default: throw new AssertionError(f);
@@ -189,22 +278,18 @@ public final class PanamaKernels implements Kernels {
     }
   }
 
-  private static DoubleVector d2(Activation f, DoubleVector x) {
-    switch (f) {
-      case IDENTITY: case RELU: case LEAKY_RELU: return DoubleVector.zero(S);
-      default: throw new AssertionError(f);
-    }
-  }
-
-  // ---- a deterministic vector tanh ----------------------------------------------------------------
-  // Only +, −, ×, ÷, FMA, min, abs and bit operations, which are IEEE-exact and so give the same bits interpreted
-  // and compiled (unlike the Vector API's EXP/TANH), and which C2 intrinsifies on JDK 17 (no D2L conversion, no
-  // mask casts: those fall back to boxed per-lane code there). One branch-free formula for every x:
-  //   tanh|x| = −e / (2 + e),  e = expm1(−2 min(|x|, 20))
-  // (tanh 20 rounds to 1), the sign of x put back by its sign bit (so tanh(−0) = −0, NaN stays NaN). expm1(a) by
-  // Cody–Waite reduction a = n·ln2 + r, |r| ≤ ln2/2: expm1(a) = 2^n·expm1(r) + (2^n − 1), expm1(r) = r + r²·q(r)
-  // with q the Taylor series to r^13 (truncation below 2e-17 relative). Within 3 ulp of StrictMath.tanh (tested
-  // to 4).
+  // ---- a deterministic exp family: exp(a), expm1(a) for a ≤ 0, and tanh and the logistic function on them ----
+  // Only +, −, ×, ÷, FMA, min, max, abs and bit operations, which are IEEE-exact and so give the same bits
+  // interpreted and compiled (unlike the Vector API's EXP/TANH), and which C2 intrinsifies on JDK 17 (no D2L
+  // conversion, no mask casts: those fall back to boxed per-lane code there). Cody–Waite reduction a = n·ln2 + r,
+  // |r| ≤ ln2/2, n read from the rounding sum's low mantissa bits; expm1(r) = r + r²·q(r) with q the Taylor series
+  // to r^13 (truncation below 2e-17 relative). Then
+  //   expm1(a) = 2^n·expm1(r) + (2^n − 1)                 (a ≥ −40; expm1(−40) already rounds to −1)
+  //   exp(a)   = (1 + expm1(r))·2^⌊n/2⌋·2^(n−⌊n/2⌋)     (a ≥ −746; two factors so that subnormal results round once)
+  //   tanh|x|  = −e / (2 + e),  e = expm1(−2|x|),  the sign of x put back by its sign bit (tanh(−0) = −0)
+  //   σ(x)     = 1/(1 + e) for x ≥ 0, e/(1 + e) below,  e = exp(−|x|)
+  // NaN stays NaN throughout; a zero result of expm1 may lose the sign of a = −0 (tanh puts its sign back, ELU
+  // returns x at ±0). Tested within 3 ulp of StrictMath (tanh), 2 ulp (exp, expm1), 4 ulp (σ).
 
   private static final double[] EXPM1_TAYLOR = new double[14];  // [i] = 1/i! for i = 2..13
   static {
@@ -215,39 +300,114 @@ public final class PanamaKernels implements Kernels {
     }
   }
   static final double TANH_ONE = 20.0;
+  static final double EXPM1_MIN = -40.0;   // expm1 below rounds to −1
+  static final double EXP_MIN = -746.0;    // exp below rounds to 0
   private static final double INV_LN2 = 1.4426950408889634;
   private static final double LN2_HI = 0.6931471803691238;   // ln 2 with its low 21 bits cleared: n·LN2_HI is exact
   private static final double LN2_LO = 1.9082149292705877e-10;
   private static final double ROUND = 6755399441055744.0;    // 1.5·2^52: adding and subtracting rounds to an integer
   private static final long SIGN_BIT = 0x8000000000000000L;
 
-  /** tanh by the rule above (the scalar mirror of {@link #tanhV}, for the tail of a loop: the same bits). */
-  static double tanhScalar(double x) {
-    double a = -2.0 * Math.min(Math.abs(x), TANH_ONE);
-    double shifted = a * INV_LN2 + ROUND;    // its low mantissa bits hold n
-    double n = shifted - ROUND;
-    double r = Math.fma(-n, LN2_LO, Math.fma(-n, LN2_HI, a));
+  /** expm1(r) for |r| ≤ ln2/2. */
+  private static double expm1Reduced(double r) {
     double q = EXPM1_TAYLOR[13];
     for (int i = 12; i >= 2; i--) q = Math.fma(q, r, EXPM1_TAYLOR[i]);
-    double em = Math.fma(r * r, q, r);
-    double s = Double.longBitsToDouble((Double.doubleToRawLongBits(shifted) + 1023) << 52);  // 2^n
-    double e = Math.fma(s, em, s - 1.0);
+    return Math.fma(r * r, q, r);
+  }
+
+  private static DoubleVector expm1ReducedV(DoubleVector r) {
+    DoubleVector q = DoubleVector.broadcast(S, EXPM1_TAYLOR[13]);
+    for (int i = 12; i >= 2; i--) q = q.fma(r, DoubleVector.broadcast(S, EXPM1_TAYLOR[i]));
+    return r.mul(r).fma(q, r);
+  }
+
+  /** The reduced argument r = a − n·ln2 of a rounding sum {@code shifted = a/ln2 + 1.5·2^52}. */
+  private static double reduce(double a, double shifted) {
+    double n = shifted - ROUND;
+    return Math.fma(-n, LN2_LO, Math.fma(-n, LN2_HI, a));
+  }
+
+  private static DoubleVector reduceV(DoubleVector a, DoubleVector shifted) {
+    DoubleVector nn = shifted.sub(ROUND).neg();
+    return nn.fma(DoubleVector.broadcast(S, LN2_LO), nn.fma(DoubleVector.broadcast(S, LN2_HI), a));
+  }
+
+  /** expm1(a) for a ≤ 0 (the scalar mirror of {@link #expm1NegV}). */
+  static double expm1NegScalar(double a) {
+    double c = Math.max(a, EXPM1_MIN);
+    double shifted = c * INV_LN2 + ROUND;
+    double em = expm1Reduced(reduce(c, shifted));
+    double s = Double.longBitsToDouble((Double.doubleToRawLongBits(shifted) + 1023) << 52);  // 2^n, n ≥ −58
+    return Math.fma(s, em, s - 1.0);
+  }
+
+  private static DoubleVector expm1NegV(DoubleVector a) {
+    DoubleVector c = a.max(EXPM1_MIN);
+    DoubleVector shifted = c.mul(INV_LN2).add(ROUND);
+    DoubleVector em = expm1ReducedV(reduceV(c, shifted));
+    DoubleVector s = shifted.reinterpretAsLongs().add(1023L).lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles();
+    return s.fma(em, s.sub(1.0));
+  }
+
+  /** exp(a) for a ≤ 0 (the scalar mirror of {@link #expNegV}). */
+  static double expNegScalar(double a) {
+    double c = Math.max(a, EXP_MIN);
+    double shifted = c * INV_LN2 + ROUND;
+    double p = 1.0 + expm1Reduced(reduce(c, shifted));
+    long n = (Double.doubleToRawLongBits(shifted) << 52) >> 52;  // n ∈ [−1077, 0], sign-extended from 12 bits
+    long h = n >> 1;
+    return p * Double.longBitsToDouble((h + 1023) << 52) * Double.longBitsToDouble((n - h + 1023) << 52);
+  }
+
+  private static DoubleVector expNegV(DoubleVector a) {
+    DoubleVector c = a.max(EXP_MIN);
+    DoubleVector shifted = c.mul(INV_LN2).add(ROUND);
+    DoubleVector p = expm1ReducedV(reduceV(c, shifted)).add(1.0);
+    LongVector n = shifted.reinterpretAsLongs().lanewise(VectorOperators.LSHL, 52).lanewise(VectorOperators.ASHR, 52);
+    LongVector h = n.lanewise(VectorOperators.ASHR, 1);
+    DoubleVector s1 = h.add(1023L).lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles();
+    DoubleVector s2 = n.sub(h).add(1023L).lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles();
+    return p.mul(s1).mul(s2);
+  }
+
+  /** tanh (the scalar mirror of {@link #tanhV}, for the tail of a loop: the same bits). */
+  static double tanhScalar(double x) {
+    double e = expm1NegScalar(-2.0 * Math.min(Math.abs(x), TANH_ONE));
     double t = Math.abs(-e / (2.0 + e));
     return Double.longBitsToDouble(Double.doubleToRawLongBits(t) | (Double.doubleToRawLongBits(x) & SIGN_BIT));
   }
 
   private static DoubleVector tanhV(DoubleVector x) {
-    DoubleVector a = x.abs().min(TANH_ONE).mul(-2.0);
-    DoubleVector shifted = a.mul(INV_LN2).add(ROUND);
-    DoubleVector nn = shifted.sub(ROUND).neg();
-    DoubleVector r = nn.fma(DoubleVector.broadcast(S, LN2_LO), nn.fma(DoubleVector.broadcast(S, LN2_HI), a));
-    DoubleVector q = DoubleVector.broadcast(S, EXPM1_TAYLOR[13]);
-    for (int i = 12; i >= 2; i--) q = q.fma(r, DoubleVector.broadcast(S, EXPM1_TAYLOR[i]));
-    DoubleVector em = r.mul(r).fma(q, r);
-    DoubleVector s = shifted.reinterpretAsLongs().add(1023L).lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles();
-    DoubleVector e = s.fma(em, s.sub(1.0));
+    DoubleVector e = expm1NegV(x.abs().min(TANH_ONE).mul(-2.0));
     DoubleVector t = e.neg().div(e.add(2.0)).abs();
     return t.reinterpretAsLongs().or(x.reinterpretAsLongs().and(SIGN_BIT)).reinterpretAsDoubles();
+  }
+
+  /** The logistic function (the scalar mirror of {@link #sigmoidV}). */
+  static double sigmoidScalar(double x) {
+    double e = expNegScalar(-Math.abs(x));
+    double t = 1.0 / (1.0 + e);
+    return x >= 0 ? t : e * t;
+  }
+
+  private static DoubleVector sigmoidV(DoubleVector x) {
+    DoubleVector e = expNegV(x.abs().neg());
+    DoubleVector t = DoubleVector.broadcast(S, 1.0).div(e.add(1.0));
+    return e.mul(t).blend(t, x.compare(VectorOperators.GE, 0.0));
+  }
+
+  /** exp(a) and expm1(a) for a ≤ 0 through the vector code (for tests: lanes and tails must agree). */
+  static void expNeg(double[] a, double[] exp, double[] expm1) {
+    int i = 0;
+    for (int b = a.length - L; i <= b; i += L) {
+      DoubleVector v = DoubleVector.fromArray(S, a, i);
+      expNegV(v).intoArray(exp, i);
+      expm1NegV(v).intoArray(expm1, i);
+    }
+    for (; i < a.length; i++) {
+      exp[i] = expNegScalar(a[i]);
+      expm1[i] = expm1NegScalar(a[i]);
+    }
   }
 
   // Softmax is the scalar code: exp (scalar for determinism, see transcendental()) dominates, and vector max/sum
