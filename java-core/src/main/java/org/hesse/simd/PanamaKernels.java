@@ -140,9 +140,11 @@ public final class PanamaKernels implements Kernels {
       return;
     }
     if (fromExpFamily(f)) {
-      // σ' into out (the vector loop), then times g
-      activationDerivatives(f, x, xOff, out, outOff, null, 0, n);
-      for (int i = 0; i < n; i++) out[outOff + i] *= g[gOff + i];
+      // σ' by the vector loop, then times g (into a scratch array when out is g itself)
+      double[] d = out == g ? new double[n] : out;
+      int dOff = out == g ? 0 : outOff;
+      activationDerivatives(f, x, xOff, d, dOff, null, 0, n);
+      for (int i = 0; i < n; i++) out[outOff + i] = d[dOff + i] * g[gOff + i];
       return;
     }
     int i = 0;

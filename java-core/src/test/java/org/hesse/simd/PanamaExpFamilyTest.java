@@ -103,6 +103,13 @@ class PanamaExpFamilyTest {
       double[] ones = new double[n];
       java.util.Arrays.fill(ones, 1.0);
       k.activationBackward(f, x, 0, ones, 0, g, 0, n);
+      // in place (out = g): the same products
+      double[] gr = new double[n];
+      for (int i = 0; i < n; i++) gr[i] = r.nextDouble() - 0.5;
+      double[] separate = new double[n];
+      k.activationBackward(f, x, 0, gr, 0, separate, 0, n);
+      k.activationBackward(f, x, 0, gr, 0, gr, 0, n);
+      for (int i = 0; i < n; i++) assertEquals(separate[i], gr[i], 0.0, f + " in-place backward at " + i);
       double[] tail = new double[1];
       for (int i = 0; i < n; i++) {
         double xi = x[i];
