@@ -17,11 +17,11 @@ import jdk.incubator.vector.VectorSpecies;
  * <ul>
  *   <li>reassociation in reductions (dot, sum, matVec): several partial sums;</li>
  *   <li>FMA in dot, matVec and outerAdd (one rounding instead of two);</li>
- *   <li>tanh: our own vector formula (within 3 ulp of StrictMath.tanh, see {@link #tanhV}), not Math.tanh.</li>
+ *   <li>tanh, the logistic function and ELU (values and derivatives): this class's own exp family (a few ulp from
+ *   java.lang.Math, see the section below), not Math.tanh/exp/expm1.</li>
  * </ul>
  * The Vector API's transcendental ops (EXP, TANH, ...) are not used: compiled (SVML) and interpreted (a Java
- * fallback) they differ by an ulp, so results would depend on JIT warm-up; activations built on them run the
- * scalar code, and lane sums are taken in lane order (reduceLanes(ADD) has an unspecified order). Every kernel is
+ * fallback) they differ by an ulp, so results would depend on JIT warm-up; softplus and GELU run the scalar code, and lane sums are taken in lane order (reduceLanes(ADD) has an unspecified order). Every kernel is
  * therefore a deterministic function of its inputs: same seed, same bits.
  * relu, leaky_relu and identity are bit-identical to the scalar kernels; mul, mulMulAdd, axpy, scale and softmax
  * run the scalar kernels' loops (C2 vectorises the element-wise ones itself).
@@ -356,7 +356,7 @@ public final class PanamaKernels implements Kernels {
     double c = Math.max(a, EXP_MIN);
     double shifted = c * INV_LN2 + ROUND;
     double p = 1.0 + expm1Reduced(reduce(c, shifted));
-    long n = (Double.doubleToRawLongBits(shifted) << 52) >> 52;  // n ∈ [−1077, 0], sign-extended from 12 bits
+    long n = (Double.doubleToRawLongBits(shifted) << 52) >> 52;  // n ∈ [−1076, 0], sign-extended from 12 bits
     long h = n >> 1;
     return p * Double.longBitsToDouble((h + 1023) << 52) * Double.longBitsToDouble((n - h + 1023) << 52);
   }

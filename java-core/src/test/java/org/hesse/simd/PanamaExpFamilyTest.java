@@ -135,8 +135,13 @@ class PanamaExpFamilyTest {
         }
         assertEquals(d1[i], g[i], 0.0, f + " backward = σ'·1");
         if (i % 97 == 0) {  // the same input through the scalar tail (a one-element call): the same bits
+          double[] tail1 = new double[1];
+          double[] tail2 = new double[1];
           k.activation(f, x, i, tail, 0, 1);
+          k.activationDerivatives(f, x, i, tail1, 0, tail2, 0, 1);
           assertEquals(v[i], tail[0], 0.0, f + " tail vs vector at " + xi);
+          assertEquals(d1[i], tail1[0], 0.0, f + "' tail vs vector at " + xi);
+          assertEquals(d2[i], tail2[0], 0.0, f + "'' tail vs vector at " + xi);
         }
       }
     }

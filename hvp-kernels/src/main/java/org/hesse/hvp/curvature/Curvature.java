@@ -176,8 +176,9 @@ public final class Curvature {
   public double[] buffers() { return buffers == null ? null : buffers.clone(); }
 
   /**
-   * Bytes the cached forward data of N samples takes: activations, gradient signals (none at the input), and σ',
-   * σ'' of each layer input (an upper bound for plain layers), plus what residual blocks keep of their inner layers.
+   * Bytes the cached forward data of N samples takes, approximately: activations, gradient signals (none at the
+   * input), and σ', σ'' of each layer input (an upper bound for plain layers), plus what residual blocks keep of their
+   * inner layers (their per-layer contexts' own state not counted).
    */
   public static long cacheBytes(Network net, long samples) {
     long perSample = net.width(0);

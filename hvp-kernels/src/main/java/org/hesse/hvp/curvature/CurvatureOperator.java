@@ -113,7 +113,7 @@ public final class CurvatureOperator implements LinearOperator {
     if (y.length < (long) k * rows) {
       throw new IllegalArgumentException("y: expected " + k + " × " + rows + " values, got " + y.length);
     }
-    if (rows == 0 || cols == 0) {  // a network without parameters
+    if (rows == 0 || cols == 0) {  // no parameters on one side: the product is zero
       Arrays.fill(y, 0, k * rows, 0.0);
       applications += k;
       return;

@@ -1,9 +1,11 @@
 package org.hesse.hvp.rules;
 
+import java.lang.ref.WeakReference;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import org.hesse.nn.Layer;
 import org.hesse.nn.LayerContext;
 import org.hesse.nn.Mode;
@@ -33,6 +35,8 @@ public final class ResidualSecondOrder implements SecondOrderRule {
 
   /** What one batch's products reuse. Read-only until the next prepare refills it, except the lazily published signals. */
   static final class Prepared {
+    private static final AtomicLong SERIALS = new AtomicLong();
+    final long serial = SERIALS.incrementAndGet();  // identifies it in TangentKey without a reference
     final Residual r;
     final int batch;
     final Mode mode;
@@ -83,10 +87,42 @@ public final class ResidualSecondOrder implements SecondOrderRule {
   /**
    * The arguments of a {@link #jvp}, by identity: the backward tangent of the same pass (same arrays, offsets, batch
    * and k, inputs unchanged in between, as {@link SecondOrderRule} requires) finds its inner tangents already in
-   * the scratch and skips the inner JVPs.
+   * the scratch and skips the inner JVPs. Weak references and the preparation's serial number, not the objects:
+   * the scratch is the value of a weak map keyed by the block, and must not keep it (through Prepared.r) or the
+   * caller's arrays alive.
    */
-  record TangentKey(Object prep, double[] theta, int off, double[] x, double[] dx, double[] v, int vOff, int vStride,
-                    int batch, int k) {}
+  static final class TangentKey {
+    private final long prep;
+    private final WeakReference<double[]> theta;
+    private final WeakReference<double[]> x;
+    private final WeakReference<double[]> dx;
+    private final WeakReference<double[]> v;
+    private final int[] ints;  // off, vOff, vStride, batch, k
+
+    TangentKey(Prepared prep, double[] theta, int off, double[] x, double[] dx, double[] v, int vOff, int vStride,
+               int batch, int k) {
+      this.prep = prep.serial;
+      this.theta = ref(theta);
+      this.x = ref(x);
+      this.dx = ref(dx);
+      this.v = ref(v);
+      this.ints = new int[] {off, vOff, vStride, batch, k};
+    }
+
+    boolean matches(Prepared prep, double[] theta, int off, double[] x, double[] dx, double[] v, int vOff,
+                    int vStride, int batch, int k) {
+      return this.prep == prep.serial && same(this.theta, theta) && same(this.x, x) && same(this.dx, dx)
+          && same(this.v, v) && Arrays.equals(ints, new int[] {off, vOff, vStride, batch, k});
+    }
+
+    private static WeakReference<double[]> ref(double[] a) {
+      return a == null ? null : new WeakReference<>(a);
+    }
+
+    private static boolean same(WeakReference<double[]> r, double[] a) {
+      return r == null ? a == null : a != null && r.get() == a;
+    }
+  }
 
   private static final ThreadLocal<Map<Residual, Scratch>> SCRATCH = ThreadLocal.withInitial(WeakHashMap::new);
 
@@ -125,8 +161,9 @@ public final class ResidualSecondOrder implements SecondOrderRule {
     Residual r = p.r;
     int m = r.layers().size();
     Scratch s = scratch(r, batch, k);
+    s.tangents = null;  // until the recomputation completes
     double[] in = innerTangents(p, s, theta, off, x, dx, v, vOff, vStride, m - 1, batch, k);
-    s.tangents = new TangentKey(prep, theta, off, x, dx, v, vOff, vStride, batch, k);
+    s.tangents = new TangentKey(p, theta, off, x, dx, v, vOff, vStride, batch, k);
     // the last inner layer writes its tangent straight into dz
     int last = m - 1;
     double[] vl = innerDirection(r, last, v);
@@ -157,10 +194,10 @@ public final class ResidualSecondOrder implements SecondOrderRule {
     Signals sig = signals(p, theta, off, g, batch);
     Scratch s = scratch(r, batch, k);
     // the inner input tangents (the JVP of every inner layer but the last): computed by this pass's jvp, or now
-    TangentKey key = new TangentKey(prep, theta, off, x, dx, v, vOff, vStride, batch, k);
-    if (!key.equals(s.tangents)) {
+    if (s.tangents == null || !s.tangents.matches(p, theta, off, x, dx, v, vOff, vStride, batch, k)) {
+      s.tangents = null;  // until the recomputation completes
       innerTangents(p, s, theta, off, x, dx, v, vOff, vStride, m - 1, batch, k);
-      s.tangents = key;
+      s.tangents = new TangentKey(p, theta, off, x, dx, v, vOff, vStride, batch, k);
     }
     // stop at the lowest inner layer whose product or input signal is wanted
     int low = m;

@@ -20,8 +20,9 @@ import org.hesse.nn.LayerContext;
  *       they are, with the layer's offset and the vector length as stride.</li>
  * </ul>
  * A null dx or v means zero. A pass calls {@link #jvp} before {@link #backwardTangent} for the same direction, on the
- * same thread and with the inputs unchanged in between (the engine's passes all do): a rule may reuse in the
- * backward tangent what its jvp computed (the residual rule keeps its inner tangents).
+ * same thread and with the inputs unchanged in between, or passes null dx and v to a backward tangent without a jvp
+ * (layers below where a tangent starts): a rule may reuse in the backward tangent what its jvp computed (the
+ * residual rule keeps its inner tangents).
  */
 public interface SecondOrderRule {
   /**

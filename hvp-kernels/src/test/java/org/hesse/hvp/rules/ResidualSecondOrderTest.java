@@ -129,6 +129,29 @@ class ResidualSecondOrderTest {
     }
   }
 
+  /**
+   * The per-thread scratch (a weak map keyed by the block) must not keep the block alive: after a product and the
+   * last reference to the network dropped, the block is collected.
+   */
+  @Test
+  void scratchDoesNotKeepTheBlockAlive() throws InterruptedException {
+    java.lang.ref.WeakReference<Residual> block = productOnAThrowAwayNetwork();
+    for (int i = 0; i < 50 && block.get() != null; i++) {
+      System.gc();
+      Thread.sleep(10);
+    }
+    assertTrue(block.get() == null, "the residual block is still reachable after a product");
+  }
+
+  private static java.lang.ref.WeakReference<Residual> productOnAThrowAwayNetwork() {
+    Network net = plain(0.9, "mse");
+    double[] theta = Nets.gaussian(net.paramCount(), 0.6, 51);
+    Curvature c = Curvature.of(net, theta, Nets.features(N, 3, 1.0, 52), Nets.targets(net, N, 53), BATCH);
+    double[] hv = new double[net.paramCount()];
+    c.full(Curvature.Kind.HESSIAN).apply(Nets.gaussian(net.paramCount(), 1.0, 54), hv);
+    return new java.lang.ref.WeakReference<>((Residual) net.layer(1));
+  }
+
   /** The inner signals are cached per g: a different g must give the fresh result, and switching back too. */
   @Test
   void innerSignalsFollowTheOutputSignal() {
