@@ -66,21 +66,7 @@ public class CurvatureTest {
   @MethodSource("cases")
   void hessianVectorMatchesFiniteDifferencesOfTheGradient(Activation act, String loss) {
     Setup s = new Setup(act, loss, 4);
-    double[] v = Nets.gaussian(s.theta.length, 1.0, 3);
-    double[] hv = new double[v.length];
-    s.curv.full(Kind.HESSIAN).apply(v, hv);
-    double h = 1e-5;
-    double[] tp = s.theta.clone();
-    double[] tm = s.theta.clone();
-    for (int i = 0; i < v.length; i++) {
-      tp[i] += h * v[i];
-      tm[i] -= h * v[i];
-    }
-    double[] gp = s.gradient(tp);
-    double[] gm = s.gradient(tm);
-    double err = 0;
-    for (int i = 0; i < v.length; i++) err = Math.max(err, Math.abs((gp[i] - gm[i]) / (2 * h) - hv[i]));
-    assertTrue(err / maxAbs(hv) < 1e-5, "relative error " + err / maxAbs(hv));
+    CurvatureChecks.hvpMatchesCentralDifferences(s.curv, s.theta, s::gradient, 3, 1e-5);
   }
 
   @ParameterizedTest(name = "{0} {1}")

@@ -154,21 +154,7 @@ class NormalisationCurvatureTest {
     assertEquals(Mode.EVAL, c.mode());
     double[] g = evalGradient(net, theta, buffers, x, y);
     assertArrayEquals(g, c.gradient(), 1e-14 * (1 + CurvatureTest.maxAbs(g)));
-    double[] v = Nets.gaussian(theta.length, 1.0, 44);
-    double[] hv = new double[v.length];
-    c.full(Kind.HESSIAN).apply(v, hv);
-    double h = 1e-5;
-    double[] tp = theta.clone();
-    double[] tm = theta.clone();
-    for (int i = 0; i < v.length; i++) {
-      tp[i] += h * v[i];
-      tm[i] -= h * v[i];
-    }
-    double[] gp = evalGradient(net, tp, buffers, x, y);
-    double[] gm = evalGradient(net, tm, buffers, x, y);
-    double err = 0;
-    for (int i = 0; i < v.length; i++) err = Math.max(err, Math.abs((gp[i] - gm[i]) / (2 * h) - hv[i]));
-    assertTrue(err < 1e-6 * CurvatureTest.maxAbs(hv), "EVAL HVP relative error " + err / CurvatureTest.maxAbs(hv));
+    CurvatureChecks.hvpMatchesCentralDifferences(c, theta, t -> evalGradient(net, t, buffers, x, y), 44, 1e-6);
     for (Kind kind : Kind.values()) CurvatureChecks.symmetric(c.full(kind), kind.id);
     CurvatureChecks.ggnPositiveSemidefinite(c);
     CurvatureChecks.blocksAreSlices(c);
