@@ -323,7 +323,12 @@ public final class Csv {
         if (s.isEmpty()) {
             throw new IllegalArgumentException(where + ": empty cell, expected a number");
         }
-        char last = s.charAt(s.length() - 1);
+        return finiteNumber(s, where);
+    }
+
+    /** A finite decimal number (the one rule of the text readers); where names the place for the message. */
+    static double finiteNumber(String s, String where) {
+        char last = s.isEmpty() ? ' ' : s.charAt(s.length() - 1);
         double v;
         try {
             // Java accepts "1d", "2f" and hex floats; a data file meaning those is more likely a mistake

@@ -129,15 +129,6 @@ public final class LibSvm {
     }
 
     private static double parse(String s, String where) {
-        double v;
-        try {
-            v = Double.parseDouble(s);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(where + ": expected a number, found '" + s + "'");
-        }
-        if (!Double.isFinite(v)) {
-            throw new IllegalArgumentException(where + ": expected a finite number, found '" + s + "'");
-        }
-        return v;
+        return Csv.finiteNumber(s, where);
     }
 }

@@ -55,5 +55,8 @@ class LibSvmTest {
         Path t = file("abc 1:1\n");
         e = assertThrows(IllegalArgumentException.class, () -> LibSvm.read(t, Dataset.Task.REGRESSION, 0));
         assertTrue(e.getMessage().contains("line 1, label: expected a number, found 'abc'"), e.getMessage());
+        Path u = file("1 1:2f\n");  // Java would read "2f" as 2.0; the CSV reader's rule refuses it
+        e = assertThrows(IllegalArgumentException.class, () -> LibSvm.read(u, Dataset.Task.REGRESSION, 0));
+        assertTrue(e.getMessage().contains("line 1, feature 1: expected a number, found '2f'"), e.getMessage());
     }
 }
