@@ -7,6 +7,21 @@ import org.hesse.simd.Activation;
 public final class Nets {
   private Nets() {}
 
+  /** The gradient of the objective's mean loss by central differences, step h, one parameter at a time. */
+  public static double[] centralDifferenceGradient(Objective obj, double[] theta, double h) {
+    double[] fd = new double[theta.length];
+    double[] t = theta.clone();
+    for (int i = 0; i < theta.length; i++) {
+      t[i] = theta[i] + h;
+      double lp = obj.loss(t);
+      t[i] = theta[i] - h;
+      double lm = obj.loss(t);
+      t[i] = theta[i];
+      fd[i] = (lp - lm) / (2 * h);
+    }
+    return fd;
+  }
+
   /** input → dense(h) → act → dense(h2) → act → dense(out), loss. */
   public static Network mlp(int input, int h, int h2, int out, Activation act, String loss) {
     return Network.builder(input).dense(h).activation(act).dense(h2).activation(act).dense(out).build(loss);

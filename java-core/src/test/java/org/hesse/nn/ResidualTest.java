@@ -103,18 +103,10 @@ class ResidualTest {
     Objective obj = new Objective(net, x, y, 3);
     double[] g = new double[theta.length];
     obj.lossAndGradient(theta, g);
-    double h = 1e-6;
     double scale = 0;
     for (double v : g) scale = Math.max(scale, Math.abs(v));
-    double[] t = theta.clone();
-    for (int i = 0; i < theta.length; i++) {
-      t[i] = theta[i] + h;
-      double lp = obj.loss(t);
-      t[i] = theta[i] - h;
-      double lm = obj.loss(t);
-      t[i] = theta[i];
-      assertEquals((lp - lm) / (2 * h), g[i], 1e-7 * scale, "parameter " + i);
-    }
+    double[] fd = Nets.centralDifferenceGradient(obj, theta, 1e-6);
+    for (int i = 0; i < theta.length; i++) assertEquals(fd[i], g[i], 1e-7 * scale, "parameter " + i);
   }
 
   @Test
