@@ -10,9 +10,19 @@ import org.hesse.cli.report.RunData.Finding;
 import org.hesse.cli.report.RunData.LayerPoint;
 
 /**
- * Heuristic diagnostics of a run's per-layer spectra. They are rules of thumb, not tests: each one that fires
- * comes with the numbers that made it fire, and every threshold is a named constant here (the report and
- * diagnostics.json print them from {@link #rules()}). Trend rules look at the last {@link #WINDOW} checkpoints.
+ * Heuristic diagnostics of a run's per-layer spectra. They are rules of thumb, not tests, and uncalibrated: every
+ * threshold is a hand-picked named constant here, not yet checked against runs whose answer is known (the report
+ * and diagnostics.json say so, from {@link #CALIBRATION}, and print each rule with its thresholds from
+ * {@link #rules()}). Each finding comes with the numbers that made it fire; a rule whose evidence is missing is
+ * reported as not evaluated ({@link #statuses}), never as a clean bill. Trend rules look at the last
+ * {@link #WINDOW} checkpoints.
+ *
+ * <p>Fit evidence. A small Hessian is what a well-fitted net has: near interpolation (training loss → 0) the
+ * per-sample output Hessians vanish, so most eigenvalues are tiny relative to λ_max, and the relative negative
+ * mass of a near-zero spectrum says little. So rule 2 (dead capacity) fires only when the fit is also poor (the
+ * training loss is still ≥ {@link #HIGH_LOSS_FRACTION} × its value at the first checkpoint), and rule 4 (saddle)
+ * not at all near interpolation (training loss ≤ {@link #INTERPOLATION_FRACTION} × its first value). Both need at
+ * least two checkpoints to see the fit.
  *
  * <p>Rank bound: a layer block of P parameters evaluated on N probe samples has Gauss-Newton rank at most
  * min(P, N·C'), C' = outputs − 1 for softmax cross-entropy (each sample's output Hessian diag(p) − ppᵀ has rank
@@ -21,6 +31,9 @@ import org.hesse.cli.report.RunData.LayerPoint;
  */
 public final class Diagnostics {
   private Diagnostics() {}
+
+  /** How every finding and rule is labelled in the report and diagnostics.json. */
+  public static final String CALIBRATION = "uncalibrated heuristic (thresholds hand-picked; see issue 'study')";
 
   /** Checkpoints a trend rule looks at (the last ones). */
   public static final int WINDOW = 3;
@@ -36,7 +49,10 @@ public final class Diagnostics {
   public static final double REDUNDANT_FRACTION = 0.01;
   /** Rule 3: training loss fell by less than STALL_RELATIVE (relative) over the window. */
   public static final double STALL_RELATIVE = 0.01;
-  /** Rule 3: ... while still at least HIGH_LOSS_FRACTION × the training loss at the first checkpoint. */
+  /**
+   * Rules 2 and 3: the fit is poor while the training loss at the last checkpoint is still at least
+   * HIGH_LOSS_FRACTION × its value at the first checkpoint.
+   */
   public static final double HIGH_LOSS_FRACTION = 0.25;
   /** Rule 3: λ_max at most SMALL_LAMBDA_MAX (absolute; losses of order one: cross-entropy, mse on standardised targets). */
   public static final double SMALL_LAMBDA_MAX = 0.1;
@@ -46,6 +62,8 @@ public final class Diagnostics {
   public static final double NEGATIVE_MASS_MIN = 0.05;
   /** Rule 4: ... and at the last checkpoint at least (1 − NEGATIVE_SHRINK) × its value at the window's start. */
   public static final double NEGATIVE_SHRINK = 0.20;
+  /** Rule 4 is not applied near interpolation: training loss ≤ INTERPOLATION_FRACTION × its first-checkpoint value. */
+  public static final double INTERPOLATION_FRACTION = 0.01;
 
   public static final String SHARPENING = "sharpening_overfitting";
   public static final String DEAD = "dead_or_redundant";
@@ -64,8 +82,10 @@ public final class Diagnostics {
             + "fitting the training set's idiosyncrasies. Consider early stopping, weight decay or more data."));
     r.add(rule(DEAD, "Dead or redundant capacity",
         String.format(Locale.ROOT, "At the last checkpoint: non-zero eigenvalues (|λ| > %.0e · max|λ|) fewer than %.2f × the "
-            + "rank bound min(P, N·C'), or effective rank below %.2f × the rank bound.",
-            ZERO_RELATIVE, DEAD_FRACTION, REDUNDANT_FRACTION),
+            + "rank bound min(P, N·C'), or effective rank below %.2f × the rank bound; and the fit is poor: the training "
+            + "loss at the last checkpoint ≥ %.2f × its value at the first checkpoint (a small Hessian of a well-fitted "
+            + "net is expected near interpolation, not a defect). Needs ≥ 2 checkpoints and an SLQ or full spectrum.",
+            ZERO_RELATIVE, DEAD_FRACTION, REDUNDANT_FRACTION, HIGH_LOSS_FRACTION),
         "Few parameter directions of the layer change the loss: units are saturated or dead, or many are copies of "
             + "each other. The layer could be narrower, or needs a different initialisation or activation."));
     r.add(rule(UNDER, "Flat, small spectrum with stalled training loss (under-parameterisation)",
@@ -76,7 +96,9 @@ public final class Diagnostics {
             + "exploit: the model may be too small for the task (or the learning rate too small)."));
     r.add(rule(SADDLE, "Negative curvature that does not shrink (saddle region)",
         String.format(Locale.ROOT, "The negative mass Σ_{λ<0}|λ| / Σ|λ| is ≥ %.2f at each of the last %d checkpoints, and at the "
-            + "last one ≥ (1 − %.2f) × its value at the window's start.", NEGATIVE_MASS_MIN, WINDOW, NEGATIVE_SHRINK),
+            + "last one ≥ (1 − %.2f) × its value at the window's start; not applied near interpolation (training loss at "
+            + "the last checkpoint ≤ %.2f × its value at the first: a near-zero loss is a minimum of a loss bounded below).",
+            NEGATIVE_MASS_MIN, WINDOW, NEGATIVE_SHRINK, INTERPOLATION_FRACTION),
         "The optimiser is lingering near a saddle rather than in a minimum: more epochs, a larger learning rate or "
             + "momentum may help it escape."));
     return r;
@@ -88,6 +110,7 @@ public final class Diagnostics {
     m.put("name", name);
     m.put("condition", condition);
     m.put("reading", reading);
+    m.put("calibration", CALIBRATION);
     return m;
   }
 
@@ -104,15 +127,62 @@ public final class Diagnostics {
     int nLayers = last.layers().size();
     boolean trend = cps.size() >= WINDOW;
     Checkpoint start = trend ? cps.get(cps.size() - WINDOW) : null;
+    double fit = fitRatio(cps);
     for (int li = 0; li < nLayers; li++) {
       LayerPoint l = last.layers().get(li);
       boolean late = li >= nLayers / 2;
       if (trend && late) sharpening(cps, start, last, l, out);
-      dead(l, dataRank, out);
+      if (fit >= HIGH_LOSS_FRACTION) dead(l, dataRank, fit, out);
       if (trend) under(cps, start, last, l, out);
-      if (trend) saddle(cps, l, out);
+      if (trend && fit > INTERPOLATION_FRACTION) saddle(cps, l, out);
     }
     return out;
+  }
+
+  /** Training loss at the last checkpoint over its value at the first; NaN with fewer than two checkpoints. */
+  static double fitRatio(List<Checkpoint> cps) {
+    if (cps.size() < 2) return Double.NaN;
+    double first = cps.get(0).trainLoss();
+    double last = cps.get(cps.size() - 1).trainLoss();
+    return first > 0 ? last / first : Double.NaN;
+  }
+
+  /** Per rule: whether it fired, did not fire, or could not be evaluated (and why). */
+  public record Status(String rule, String state) {}
+
+  /**
+   * The state of every rule after {@link #evaluate}: "fired on layer(s) …", "did not fire (…)", or "not evaluated:
+   * …" naming the missing evidence, so that silence is never read as health.
+   */
+  public static List<Status> statuses(List<Checkpoint> cps, List<Finding> findings) {
+    List<Status> out = new ArrayList<>();
+    int n = cps.size();
+    boolean trend = n >= WINDOW;
+    double fit = fitRatio(cps);
+    Checkpoint last = n == 0 ? null : cps.get(n - 1);
+    boolean val = last != null && Double.isFinite(last.valLoss());
+    boolean spectrum = last != null && last.layers().stream().anyMatch(l -> !Double.isNaN(l.zeroFraction()) || !Double.isNaN(l.effectiveRank()));
+    boolean negMass = last != null && last.layers().stream().anyMatch(l -> !Double.isNaN(l.negativeMass()));
+    String window = String.format(Locale.ROOT, "not evaluated: needs ≥ %d checkpoints, the run has %d", WINDOW, n);
+    String fitText = Double.isNaN(fit) ? "" : String.format(Locale.ROOT, "training loss at the last checkpoint = %.3g × its first value", fit);
+    out.add(status(SHARPENING, findings, !trend ? window : !val ? "not evaluated: no validation loss" : null, ""));
+    out.add(status(DEAD, findings, n < 2 ? "not evaluated: needs ≥ 2 checkpoints to judge the fit, the run has " + n
+        : !spectrum ? "not evaluated: no SLQ or full spectrum" : null,
+        Double.isNaN(fit) || fit >= HIGH_LOSS_FRACTION ? fitText
+            : fitText + String.format(Locale.ROOT, " < %.2f: the fit is good, a small Hessian is expected", HIGH_LOSS_FRACTION)));
+    out.add(status(UNDER, findings, !trend ? window : null, ""));
+    out.add(status(SADDLE, findings, !trend ? window : !negMass ? "not evaluated: no negative mass (needs SLQ or a full spectrum)"
+        : fit <= INTERPOLATION_FRACTION ? String.format(Locale.ROOT, "not applied: near interpolation (%s ≤ %.2f)", fitText, INTERPOLATION_FRACTION)
+        : null, ""));
+    return out;
+  }
+
+  private static Status status(String rule, List<Finding> findings, String notEvaluated, String note) {
+    if (notEvaluated != null) return new Status(rule, notEvaluated);
+    List<String> layers = new ArrayList<>();
+    for (Finding f : findings) if (f.rule().equals(rule)) layers.add(f.layer());
+    if (!layers.isEmpty()) return new Status(rule, "fired on layer(s) " + String.join(", ", layers));
+    return new Status(rule, "did not fire" + (note.isEmpty() ? "" : " (" + note + ")"));
   }
 
   private static void sharpening(List<Checkpoint> cps, Checkpoint start, Checkpoint last, LayerPoint l, List<Finding> out) {
@@ -140,7 +210,7 @@ public final class Diagnostics {
             last.valLoss(), last.epoch(), minVal, 100 * (last.valLoss() / minVal - 1), last.gap())));
   }
 
-  private static void dead(LayerPoint l, long dataRank, List<Finding> out) {
+  private static void dead(LayerPoint l, long dataRank, double fit, List<Finding> out) {
     long bound = Math.min(l.params(), dataRank);
     double nonZero = Double.isNaN(l.zeroFraction()) ? Double.NaN : (1 - l.zeroFraction()) * l.params();
     boolean zeroes = nonZero < DEAD_FRACTION * bound;
@@ -148,8 +218,9 @@ public final class Diagnostics {
     if (!zeroes && !lowRank) return;
     out.add(new Finding(DEAD, l.name(), zeroes ? "Spectrum almost all zero (dead capacity)" : "Effective rank far below the layer's size (redundant capacity)",
         String.format(Locale.ROOT, "%d parameters, rank bound %d; non-zero eigenvalues ≈ %.1f (%.1f%% of the bound), effective rank "
-            + "%.2f (%.2f%% of the bound), metrics from %s", l.params(), bound, nonZero, 100 * nonZero / bound,
-            l.effectiveRank(), 100 * l.effectiveRank() / bound, l.metricsSource())));
+            + "%.2f (%.2f%% of the bound), metrics from %s; training loss at the last checkpoint %.3g × its first value "
+            + "(poor fit)", l.params(), bound, nonZero, 100 * nonZero / bound,
+            l.effectiveRank(), 100 * l.effectiveRank() / bound, l.metricsSource(), fit)));
   }
 
   private static void under(List<Checkpoint> cps, Checkpoint start, Checkpoint last, LayerPoint l, List<Finding> out) {

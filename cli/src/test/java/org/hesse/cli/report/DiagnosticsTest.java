@@ -58,19 +58,81 @@ class DiagnosticsTest {
     assertTrue(rules(Diagnostics.evaluate(run(train, valUp, slight, NO_NEG), 1000), "2").isEmpty());
   }
 
+  /** Two checkpoints of one layer: training loss 1 → {@code lastLoss}, the layer as given at both. */
+  static List<Checkpoint> fit(double lastLoss, LayerPoint l) {
+    return List.of(new Checkpoint(0, 1.0, 1.0, Double.NaN, Double.NaN, List.of(l)),
+        new Checkpoint(5, lastLoss, lastLoss, Double.NaN, Double.NaN, List.of(l)));
+  }
+
   @Test
-  void deadOrRedundantComparesWithTheRankBound() {
+  void deadOrRedundantComparesWithTheRankBoundWhenTheFitIsPoor() {
+    double poor = 2 * Diagnostics.HIGH_LOSS_FRACTION;   // the loss fell to half: still a poor fit
     // 100 params, zero fraction 0.99 -> 1 non-zero eigenvalue; bound min(100, 40) = 40: 1 < 0.05 * 40 = 2 fires.
-    Checkpoint dead = new Checkpoint(0, 1, 1, Double.NaN, Double.NaN, List.of(layer("0", 100, 1, 1, 5, 0, 0.99)));
-    assertEquals(List.of(Diagnostics.DEAD), rules(Diagnostics.evaluate(List.of(dead), 40), "0"));
+    LayerPoint dead = layer("0", 100, 1, 1, 5, 0, 0.99);
+    List<Finding> f = Diagnostics.evaluate(fit(poor, dead), 40);
+    assertEquals(List.of(Diagnostics.DEAD), rules(f, "0"));
+    assertTrue(f.get(0).evidence().contains("0.500 × its first value"), f.get(0).evidence());
     // Zero fraction 0.9 -> 10 non-zero, above 2: healthy unless the effective rank is tiny.
-    Checkpoint ok = new Checkpoint(0, 1, 1, Double.NaN, Double.NaN, List.of(layer("0", 100, 1, 1, 5, 0, 0.9)));
-    assertTrue(rules(Diagnostics.evaluate(List.of(ok), 40), "0").isEmpty());
+    assertTrue(rules(Diagnostics.evaluate(fit(poor, layer("0", 100, 1, 1, 5, 0, 0.9)), 40), "0").isEmpty());
     double lowErank = 0.5 * Diagnostics.REDUNDANT_FRACTION * 40;
-    Checkpoint redundant = new Checkpoint(0, 1, 1, Double.NaN, Double.NaN, List.of(layer("0", 100, 1, 1, lowErank, 0, 0.9)));
-    assertEquals(List.of(Diagnostics.DEAD), rules(Diagnostics.evaluate(List.of(redundant), 40), "0"));
+    assertEquals(List.of(Diagnostics.DEAD), rules(Diagnostics.evaluate(fit(poor, layer("0", 100, 1, 1, lowErank, 0, 0.9)), 40), "0"));
     // With a data rank bound of 4 (tiny probe set), one non-zero eigenvalue is not "almost all zero": no finding.
-    assertTrue(rules(Diagnostics.evaluate(List.of(dead), 4), "0").isEmpty());
+    assertTrue(rules(Diagnostics.evaluate(fit(poor, dead), 4), "0").isEmpty());
+    // One checkpoint: the fit cannot be judged, so the rule is not evaluated (and says so).
+    List<Checkpoint> one = List.of(new Checkpoint(0, 1, 1, Double.NaN, Double.NaN, List.of(dead)));
+    assertTrue(Diagnostics.evaluate(one, 40).isEmpty());
+    assertTrue(state(one, Diagnostics.DEAD).startsWith("not evaluated: needs ≥ 2 checkpoints"), state(one, Diagnostics.DEAD));
+  }
+
+  /**
+   * A well-trained net near interpolation (training loss 1 → 1e-3, accuracy 1, λ_max 0.005, almost all eigenvalues
+   * ≈ 0, sizeable relative negative mass): a small Hessian is what such a fit has. Neither dead capacity nor a
+   * saddle is reported, and the status says why; the same spectra under a poor fit do fire.
+   */
+  @Test
+  void aWellTrainedRunWithASmallHessianIsNotCalledDeadOrASaddle() {
+    double[] train = {2.3, 0.01, 0.003, 0.002};
+    double[] lm = {0.5, 0.01, 0.006, 0.005};
+    double negMass = 4 * Diagnostics.NEGATIVE_MASS_MIN;
+    List<Checkpoint> cps = new ArrayList<>();
+    for (int i = 0; i < train.length; i++) {
+      List<LayerPoint> ls = new ArrayList<>();
+      for (String name : new String[] {"0", "2", "4"}) ls.add(layer(name, 20000, lm[i], 0.1 * lm[i], 30, negMass, 0.999));
+      cps.add(new Checkpoint(5 * i, train[i], 0.15, 1.0, 0.975, ls));
+    }
+    List<Finding> f = Diagnostics.evaluate(cps, 4608);
+    assertTrue(f.isEmpty(), f.toString());
+    assertTrue(state(cps, Diagnostics.DEAD).startsWith("did not fire") && state(cps, Diagnostics.DEAD).contains("the fit is good"),
+        state(cps, Diagnostics.DEAD));
+    assertTrue(state(cps, Diagnostics.SADDLE).startsWith("not applied: near interpolation"), state(cps, Diagnostics.SADDLE));
+    // The same spectra while the loss is stuck at 60% of its start: dead capacity and the saddle fire on every layer.
+    List<Checkpoint> stuck = new ArrayList<>();
+    for (int i = 0; i < cps.size(); i++) {
+      Checkpoint c = cps.get(i);
+      stuck.add(new Checkpoint(c.epoch(), i == 0 ? 2.3 : 0.6 * 2.3, c.valLoss(), 0.3, 0.3, c.layers()));
+    }
+    List<Finding> g = Diagnostics.evaluate(stuck, 4608);
+    for (String name : new String[] {"0", "2", "4"}) {
+      assertTrue(rules(g, name).contains(Diagnostics.DEAD) && rules(g, name).contains(Diagnostics.SADDLE), g.toString());
+    }
+    assertTrue(state(stuck, Diagnostics.DEAD).startsWith("fired on layer(s) 0, 2, 4"), state(stuck, Diagnostics.DEAD));
+  }
+
+  static String state(List<Checkpoint> cps, String rule) {
+    for (Diagnostics.Status s : Diagnostics.statuses(cps, Diagnostics.evaluate(cps, 4608))) if (s.rule().equals(rule)) return s.state();
+    throw new AssertionError("no status for " + rule);
+  }
+
+  @Test
+  void rulesWithoutTheirEvidenceAreNotEvaluatedAndEveryRuleIsLabelledUncalibrated() {
+    double[] train = {1.0, 0.9};
+    List<Checkpoint> two = run(train, new double[] {Double.NaN, Double.NaN}, new double[] {1, 1}, new double[] {0, 0});
+    assertTrue(state(two, Diagnostics.SHARPENING).startsWith("not evaluated: needs ≥ " + Diagnostics.WINDOW), state(two, Diagnostics.SHARPENING));
+    double[] t4 = {1.0, 0.9, 0.8, 0.7};
+    double[] nan = {Double.NaN, Double.NaN, Double.NaN, Double.NaN};
+    assertEquals("not evaluated: no validation loss", state(run(t4, nan, new double[] {1, 1, 1, 1}, NO_NEG), Diagnostics.SHARPENING));
+    for (var r : Diagnostics.rules()) assertEquals(Diagnostics.CALIBRATION, r.get("calibration"), r.get("id"));
+    assertTrue(Diagnostics.CALIBRATION.contains("uncalibrated") && Diagnostics.CALIBRATION.contains("study"));
   }
 
   @Test
