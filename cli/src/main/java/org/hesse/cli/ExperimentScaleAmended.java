@@ -320,6 +320,91 @@ final class ExperimentScaleAmended {
     return Plots.lines(model + ": test error over training (mean over seeds)", "epoch", "test error", series, false);
   }
 
+  /** Seeds a verdict on the claim needs (a standard error over seeds from fewer is too rough to judge by). */
+  static final int MIN_SEEDS = 3;
+
+  /** A paired comparison over seeds: mean difference, its standard error, t and the two-sided 95% critical t. */
+  record Paired(double mean, double se, int n, double t, double critical) {
+    static Paired of(double[] d) {
+      int n = d.length;
+      double mean = java.util.Arrays.stream(d).average().orElse(Double.NaN);
+      double ss = 0;
+      for (double v : d) ss += (v - mean) * (v - mean);
+      double se = n > 1 ? Math.sqrt(ss / (n - 1) / n) : Double.NaN;
+      double crit = n > 1 ? new org.apache.commons.math3.distribution.TDistribution(n - 1).inverseCumulativeProbability(0.975) : Double.NaN;
+      return new Paired(mean, se, n, mean / se, crit);
+    }
+
+    /** Null when a verdict can be given, else why not. */
+    String noVerdict() {
+      if (n < MIN_SEEDS) return "no verdict: no noise estimate (needs >= " + MIN_SEEDS + " seeds, the grid has " + n + ")";
+      // errors are fractions of the test set, so an s.e. below 1e-9 is rounding of equal differences, not noise
+      if (!(se > 1e-9)) return "no verdict: no noise estimate (the difference is the same at every seed, standard error 0)";
+      return null;
+    }
+
+    /** -1 significantly below zero, +1 significantly above, 0 not distinguishable from zero. */
+    int sign() {
+      return Math.abs(t) <= critical ? 0 : t < 0 ? -1 : 1;
+    }
+
+    String numbers() {
+      if (n < 2) return String.format(Locale.ROOT, "%+.4f (one seed)", mean);
+      return String.format(Locale.ROOT, "%+.4f ± %.4f (s.e., %d seeds), t = %.2f vs ±%.2f", mean, se, n, t, critical);
+    }
+  }
+
+  /** The final test error of each seed at one cell, in seed order. */
+  static double[] perSeed(List<Run> runs, String model, String opt, double lr, int seeds) {
+    double[] e = new double[seeds];
+    for (Run r : runs) {
+      if (r.model().equals(model) && r.optimizer().equals(opt) && r.lr() == lr) e[r.seed()] = r.finalTestError();
+    }
+    return e;
+  }
+
+  /** One model's line on the claim: the numbers always, a verdict only with a noise estimate. */
+  static String claim(Config c, String m, List<Run> runs, List<Sensitivity> sens) {
+    Sensitivity sg = sens.stream().filter(s -> s.model().equals(m) && s.optimizer().equals(SGD)).findFirst().orElseThrow();
+    Sensitivity am = sens.stream().filter(s -> s.model().equals(m) && s.optimizer().equals(AMENDED)).findFirst().orElseThrow();
+    int n = c.seeds();
+    double[] aBest = perSeed(runs, m, AMENDED, am.bestLr(), n);
+    double[] sBest = perSeed(runs, m, SGD, sg.bestLr(), n);
+    double[] d = new double[n];
+    for (int s = 0; s < n; s++) d[s] = aBest[s] - sBest[s];
+    double[] spreadDiff = new double[n];
+    for (int s = 0; s < n; s++) spreadDiff[s] = seedSpread(runs, c, m, AMENDED, s) - seedSpread(runs, c, m, SGD, s);
+    Paired best = Paired.of(d);
+    Paired spread = Paired.of(spreadDiff);
+    String bestVerdict = best.noVerdict() != null ? best.noVerdict()
+        : switch (best.sign()) {
+          case 1 -> "**worse** than SGD";
+          case -1 -> "**better** than SGD";
+          default -> "**at least as well** (no significant difference)";
+        };
+    String spreadVerdict = spread.noVerdict() != null ? spread.noVerdict()
+        : switch (spread.sign()) {
+          case -1 -> "**less sensitive** to the rate";
+          case 1 -> "**more sensitive** to the rate";
+          default -> "**no significant difference** in sensitivity";
+        };
+    return String.format(Locale.ROOT, "- `%s`: best error %s (scale-amended, lr %s) vs %s (SGD, lr %s); paired difference %s: "
+        + "%s. Spread over the rates %s vs %s; paired per-seed spread difference %s: %s.%n", m, f(am.best()), lr(am.bestLr()),
+        f(sg.best()), lr(sg.bestLr()), best.numbers(), bestVerdict, f(am.spread()), f(sg.spread()), spread.numbers(), spreadVerdict);
+  }
+
+  /** Worst − best final test error over the rates for one seed. */
+  static double seedSpread(List<Run> runs, Config c, String model, String opt, int seed) {
+    double lo = Double.POSITIVE_INFINITY;
+    double hi = Double.NEGATIVE_INFINITY;
+    for (double lr : c.lrs()) {
+      double e = perSeed(runs, model, opt, lr, c.seeds())[seed];
+      lo = Math.min(lo, e);
+      hi = Math.max(hi, e);
+    }
+    return hi - lo;
+  }
+
   static String markdown(Config c, List<Run> runs, List<Cell> cells, List<Sensitivity> sens) {
     StringBuilder md = new StringBuilder();
     double secs = runs.stream().mapToDouble(Run::seconds).sum();
@@ -359,18 +444,12 @@ final class ExperimentScaleAmended {
           .append(" | ").append(f(s.meanOverLrs())).append(" |\n");
     }
     md.append("\n## The claim\n\n");
-    for (String m : c.models()) {
-      Sensitivity sg = sens.stream().filter(s -> s.model().equals(m) && s.optimizer().equals(SGD)).findFirst().orElseThrow();
-      Sensitivity am = sens.stream().filter(s -> s.model().equals(m) && s.optimizer().equals(AMENDED)).findFirst().orElseThrow();
-      // noise: the larger s.d. over seeds of the two best cells (0 with one seed)
-      double noise = Math.max(Double.isNaN(am.bestSd()) ? 0 : am.bestSd(), Double.isNaN(sg.bestSd()) ? 0 : sg.bestSd());
-      boolean asWell = am.best() <= sg.best() + noise;
-      boolean lessSensitive = am.spread() < sg.spread();
-      md.append(String.format(Locale.ROOT, "- `%s`: best error %s (scale-amended) vs %s (SGD), noise level %s "
-          + "(the larger s.d. over seeds of the two best cells): %s; spread over the rates %s vs %s: %s.%n", m, f(am.best()), f(sg.best()),
-          f(noise), asWell ? "**at least as well** (within noise)" : "**worse** than SGD",
-          f(am.spread()), f(sg.spread()), lessSensitive ? "**less sensitive** to the rate" : "**not less sensitive**"));
-    }
+    md.append(String.format(Locale.ROOT, "Noise estimate: paired over seeds (same seed → same θ0 and batches for both "
+        + "optimizers). Per seed s, d_s = error(scale-amended, its best rate) − error(SGD, its best rate), the best rates "
+        + "chosen by the seed mean; and per seed the spread (worst − best over the rates) of each optimizer. A verdict "
+        + "needs ≥ %d seeds and a non-zero standard error: mean d over its standard error against Student's t "
+        + "(two-sided 95%%, df = seeds − 1).%n%n", MIN_SEEDS));
+    for (String m : c.models()) md.append(claim(c, m, runs, sens)).append('\n');
     md.append("\nPlots: `error_vs_lr_<model>.png`, `curves_<model>.png`; raw numbers: `runs.csv`, `summary.csv`.\n");
     return md.toString();
   }

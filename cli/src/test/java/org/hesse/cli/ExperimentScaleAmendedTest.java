@@ -59,6 +59,54 @@ class ExperimentScaleAmendedTest {
     return 1 - h.get(h.size() - 1).valAccuracy();
   }
 
+  /** Synthetic runs: per optimizer, the final test error of each seed at lr 0.1 and at lr 1 (errors {@code e01}, {@code e1}). */
+  static List<ExperimentScaleAmended.Run> synthetic(double[] sgd01, double[] sgd1, double[] am01, double[] am1) {
+    List<ExperimentScaleAmended.Run> runs = new ArrayList<>();
+    Object[][] cells = {{"sgd", 0.1, sgd01}, {"sgd", 1.0, sgd1}, {"scale-amended", 0.1, am01}, {"scale-amended", 1.0, am1}};
+    for (Object[] cell : cells) {
+      double[] e = (double[]) cell[2];
+      for (int s = 0; s < e.length; s++) {
+        double lr = (Double) cell[1];
+        runs.add(new ExperimentScaleAmended.Run("mlp", (String) cell[0], lr, s,
+            List.of(new EpochMetrics(1, 10, lr, 0.5, 0.8, 0.5, 1 - e[s], Double.NaN, Double.NaN)), false, 1.0));
+      }
+    }
+    return runs;
+  }
+
+  static String claim(int seeds, List<ExperimentScaleAmended.Run> runs) {
+    var c = new ExperimentScaleAmended.Config(500, 500, 1, 64, new double[] {0.1, 1.0}, seeds, List.of("mlp"),
+        ScaleAmendedSgd.Variant.BATCH_VARIANCE, 0.0, 1, Path.of("unused"));
+    var cells = ExperimentScaleAmended.summary(c, runs);
+    return ExperimentScaleAmended.claim(c, "mlp", runs, ExperimentScaleAmended.sensitivity(c, cells));
+  }
+
+  /**
+   * The verdict is a paired t-test over seeds, checked against hand-computed numbers: d = {0.02, 0.03, 0.025} has mean
+   * 0.025, s.d. 0.005, s.e. 0.005/√3 = 0.002887, t = 8.66 > t(0.975, df 2) = 4.303 (tables): worse. With one seed, or
+   * with the same difference at every seed (s.e. 0), the numbers are printed and no verdict is given.
+   */
+  @Test
+  void theClaimHasAVerdictOnlyWithANoiseEstimateOverSeeds() {
+    double[] worse1 = {0.9, 0.9, 0.9};
+    String worse = claim(3, synthetic(new double[] {0.18, 0.19, 0.185}, worse1, new double[] {0.20, 0.22, 0.21}, worse1));
+    assertTrue(worse.contains("+0.0250 ± 0.0029 (s.e., 3 seeds), t = 8.66 vs ±4.30: **worse** than SGD"), worse);
+    // Spreads: per seed 0.9 − error at 0.1; amended − SGD = −d → t = −8.66: less sensitive.
+    assertTrue(worse.contains("t = -8.66 vs ±4.30: **less sensitive** to the rate"), worse);
+
+    // d = {0.01, −0.01, 0.005}: mean 0.001667, s.d. 0.010408, s.e. 0.006009, t = 0.277: no significant difference.
+    String same = claim(3, synthetic(new double[] {0.20, 0.20, 0.20}, worse1, new double[] {0.21, 0.19, 0.205}, worse1));
+    assertTrue(same.contains("+0.0017 ± 0.0060 (s.e., 3 seeds), t = 0.28 vs ±4.30: **at least as well** (no significant difference)"), same);
+
+    String one = claim(1, synthetic(new double[] {0.18}, new double[] {0.9}, new double[] {0.20}, new double[] {0.9}));
+    assertTrue(one.contains("+0.0200 (one seed): no verdict: no noise estimate (needs >= 3 seeds, the grid has 1)"), one);
+    assertTrue(!one.contains("**"), "no verdict word in: " + one);
+
+    String flat = claim(3, synthetic(new double[] {0.18, 0.19, 0.2}, worse1, new double[] {0.2, 0.21, 0.22}, worse1));
+    assertTrue(flat.contains("no verdict: no noise estimate (the difference is the same at every seed, standard error 0)"), flat);
+    assertTrue(!flat.contains("**"), "no verdict word in: " + flat);
+  }
+
   @Test
   void smallGridEndToEnd(@TempDir Path dir) throws Exception {
     Assumptions.assumeTrue(Files.isDirectory(CliData.FASHION_MNIST), "Fashion-MNIST not installed");
