@@ -129,7 +129,8 @@ final class AnalyzeFiles {
     return new RunData.LayerPoint(String.valueOf(l.get("name")), String.valueOf(l.get("type")),
         ((Number) l.get("params")).intValue(), d(l.get("trace")), d(l.get("lambda_max")), d(l.get("lambda_min")),
         d(l.get("effective_rank")), d(l.get("condition_number")), d(l.get("negative_fraction")),
-        d(l.get("negative_mass")), zero, (String) l.get("metrics_source"), arr(l.get("top")), nodes, weights);
+        d(l.get("negative_mass")), zero, (String) l.get("metrics_source"), arr(l.get("top")), nodes, weights,
+        d(l.get("trace_standard_error")));
   }
 
   /** A JSON number, or NaN for null. */

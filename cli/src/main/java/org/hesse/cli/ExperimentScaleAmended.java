@@ -27,8 +27,6 @@ import org.hesse.train.Schedule;
 import org.hesse.train.Sgd;
 import org.hesse.train.Trainer;
 import org.hesse.train.TrainingDivergedException;
-import org.knowm.xchart.BitmapEncoder;
-import org.knowm.xchart.XYChart;
 
 /**
  * The scale-amended SGD experiment of issue 6: Fashion-MNIST, BN networks (an MLP and a small conv net), plain
@@ -42,7 +40,8 @@ import org.knowm.xchart.XYChart;
  *
  * <p>Outputs (each written atomically): {@code runs.csv} (one row per run and epoch), {@code summary.csv} (per
  * model, optimizer and rate: mean and sample s.d. over seeds of the final test error), {@code report.md} (tables,
- * verdict on the claim), {@code error_vs_lr_<model>.png} and {@code curves_<model>.png}.
+ * verdict on the claim), {@code error_vs_lr_<model>.svg} and {@code curves_<model>.svg} (mean ± 1 standard error over
+ * seeds when there are at least two).
  */
 final class ExperimentScaleAmended {
   static final double DIVERGED_ERROR = 0.9;
@@ -271,53 +270,65 @@ final class ExperimentScaleAmended {
     AtomicFiles.writeString(c.out().resolve("summary.csv"), sc.toString());
     List<Sensitivity> sens = sensitivity(c, cells);
     for (String m : c.models()) {
-      AtomicFiles.writeBytes(c.out().resolve("error_vs_lr_" + m + ".png"), png(errorVsLr(m, cells)));
-      AtomicFiles.writeBytes(c.out().resolve("curves_" + m + ".png"), png(curves(c, m, runs)));
+      AtomicFiles.writeString(c.out().resolve("error_vs_lr_" + m + ".svg"), svg(errorVsLr(m, cells)));
+      AtomicFiles.writeString(c.out().resolve("curves_" + m + ".svg"), svg(curves(c, m, runs)));
     }
     AtomicFiles.writeString(c.out().resolve("report.md"), markdown(c, runs, cells, sens));
   }
 
-  private static byte[] png(XYChart chart) throws IOException {
-    return BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
+  /** A standalone SVG file of a chart. */
+  private static String svg(String chart) {
+    return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + chart + "\n";
   }
 
-  private static XYChart errorVsLr(String model, List<Cell> cells) {
+  private static String errorVsLr(String model, List<Cell> cells) {
     List<Plots.Series> series = new ArrayList<>();
     for (String opt : new String[] {SGD, AMENDED}) {
       List<Cell> cs = cells.stream().filter(x -> x.model().equals(model) && x.optimizer().equals(opt)).toList();
       double[] xs = new double[cs.size()];
       double[] ys = new double[cs.size()];
+      double[] se = new double[cs.size()];
       for (int i = 0; i < xs.length; i++) {
-        xs[i] = Math.log10(cs.get(i).lr());
+        xs[i] = cs.get(i).lr();
         ys[i] = cs.get(i).mean();
+        se[i] = cs.get(i).sd() / Math.sqrt(cs.get(i).n());   // NaN with one seed: no bar
       }
-      series.add(new Plots.Series(opt, xs, ys));
+      series.add(new Plots.Series(opt, xs, ys, se));
     }
-    return Plots.lines(model + ": final test error (mean over seeds)", "log10(learning rate)", "test error", series, false);
+    return Plots.lines(model + ": final test error (mean over seeds)", "learning rate", "test error", series,
+        Plots.Scale.LOG, Plots.Scale.LINEAR);
   }
 
-  private static XYChart curves(Config c, String model, List<Run> runs) {
+  private static String curves(Config c, String model, List<Run> runs) {
     List<Plots.Series> series = new ArrayList<>();
     for (String opt : new String[] {SGD, AMENDED}) {
       for (double lr : c.lrs()) {
         double[] xs = new double[c.epochs() + 1];
         double[] ys = new double[c.epochs() + 1];
+        double[] sq = new double[c.epochs() + 1];
+        double[] se = new double[c.epochs() + 1];
         int[] counts = new int[c.epochs() + 1];
         for (Run r : runs) {
           if (!r.model().equals(model) || !r.optimizer().equals(opt) || r.lr() != lr) continue;
           for (EpochMetrics m : r.history()) {
-            ys[m.epoch()] += 1 - m.valAccuracy();
+            double e = 1 - m.valAccuracy();
+            ys[m.epoch()] += e;
+            sq[m.epoch()] += e * e;
             counts[m.epoch()]++;
           }
         }
         for (int e = 0; e <= c.epochs(); e++) {
+          int k = counts[e];
           xs[e] = e;
-          ys[e] = counts[e] == 0 ? Double.NaN : ys[e] / counts[e];
+          ys[e] = k == 0 ? Double.NaN : ys[e] / k;
+          // standard error of the mean over seeds (sample variance); none from a single seed
+          se[e] = k < 2 ? Double.NaN : Math.sqrt(Math.max(0, (sq[e] - k * ys[e] * ys[e]) / (k - 1)) / k);
         }
-        series.add(new Plots.Series(opt + " lr=" + lr(lr), xs, ys));
+        series.add(new Plots.Series(opt + " lr=" + lr(lr), xs, ys, se));
       }
     }
-    return Plots.lines(model + ": test error over training (mean over seeds)", "epoch", "test error", series, false);
+    return Plots.lines(model + ": test error over training (mean over seeds)", "epoch", "test error", series,
+        Plots.Scale.LINEAR, Plots.Scale.LINEAR);
   }
 
   /** Seeds a verdict on the claim needs (a standard error over seeds from fewer is too rough to judge by). */
@@ -450,7 +461,7 @@ final class ExperimentScaleAmended {
         + "needs ≥ %d seeds and a non-zero standard error: mean d over its standard error against Student's t "
         + "(two-sided 95%%, df = seeds − 1).%n%n", MIN_SEEDS));
     for (String m : c.models()) md.append(claim(c, m, runs, sens)).append('\n');
-    md.append("\nPlots: `error_vs_lr_<model>.png`, `curves_<model>.png`; raw numbers: `runs.csv`, `summary.csv`.\n");
+    md.append("\nPlots: `error_vs_lr_<model>.svg`, `curves_<model>.svg` (± 1 s.e. over seeds); raw numbers: `runs.csv`, `summary.csv`.\n");
     return md.toString();
   }
 }

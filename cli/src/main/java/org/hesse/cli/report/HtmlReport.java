@@ -11,7 +11,7 @@ import org.hesse.cli.report.RunData.Finding;
 import org.hesse.cli.report.RunData.LayerPoint;
 
 /**
- * The run's report: one self-contained HTML page (inline CSS, plots as PNG data URLs, no scripts, no external
+ * The run's report: one self-contained HTML page (inline CSS, plots as inline SVG, no scripts, no external
  * resources), readable offline.
  */
 public final class HtmlReport {
@@ -27,11 +27,12 @@ public final class HtmlReport {
         .append("</title>\n<style>\n")
         .append("body{font-family:system-ui,-apple-system,'DejaVu Sans',sans-serif;margin:24px auto;max-width:1180px;color:#222;line-height:1.45}\n")
         .append("h1{font-size:1.6em;margin-bottom:0.2em}h2{border-bottom:1px solid #ccc;padding-bottom:3px;margin-top:1.6em}\n")
-        .append(".grid{display:flex;flex-wrap:wrap;gap:12px}.grid figure{margin:0}.grid img{border:1px solid #e4e4e4}\n")
+        .append(".grid{display:flex;flex-wrap:wrap;gap:12px}.grid figure{margin:0}.grid svg{border:1px solid #e4e4e4}\n")
         .append("table{border-collapse:collapse;font-size:0.9em}td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}\n")
         .append("th{background:#f4f4f4}td.l,th.l{text-align:left}.muted{color:#666}\n")
         .append(".finding{border-left:4px solid #d9822b;background:#fdf6ee;padding:6px 12px;margin:8px 0}\n")
         .append(".ok{border-left:4px solid #3c8d40;background:#eef7ee;padding:6px 12px}\n")
+        .append(".calibration{font-size:0.85em;color:#8a5a00}figcaption{font-size:0.8em;color:#666;max-width:560px}\n")
         .append("dl dt{font-weight:bold;margin-top:8px}dl dd{margin-left:18px}\n")
         .append("</style></head><body>\n");
     h.append("<h1>").append(esc(in.title())).append("</h1>\n");
@@ -48,17 +49,23 @@ public final class HtmlReport {
     if (!cps.isEmpty()) {
       h.append("<h2>Spectra over training</h2>\n<p>Per parametrised layer, at each checkpoint, on the fixed probe set. "
           + "λ_max from ARPACK (or the full spectrum), trace by Hutch++ (or exactly), effective rank exp(H) of the "
-          + "normalised |λ| from SLQ (or the full spectrum).</p>\n<div class=\"grid\">\n");
-      metricPlot(h, cps, "λ_max per layer", "λ_max", LayerPoint::lambdaMax);
-      metricPlot(h, cps, "Trace per layer", "trace", LayerPoint::trace);
-      metricPlot(h, cps, "Effective rank per layer", "effective rank", LayerPoint::effectiveRank);
-      metricPlot(h, cps, "Negative mass per layer", "Σ|λ<0| / Σ|λ|", LayerPoint::negativeMass);
+          + "normalised |λ| from SLQ (or the full spectrum). Error bands: ± 1 standard error of the estimator where "
+          + "one exists: Hutch++'s own for the trace (stored per layer in spectra.json), the jackknife over the SLQ "
+          + "probes for effective rank and negative mass; none for λ_max (a converged Ritz value, no sampling error "
+          + "estimate stored) nor for exact values. An axis is logarithmic when a plot's values are all positive and "
+          + "span more than " + String.format(Locale.ROOT, "%.0f", Plots.LOG_DECADES) + " decades.</p>\n<div class=\"grid\">\n");
+      metricPlot(h, cps, "λ_max per layer", "λ_max", LayerPoint::lambdaMax, null);
+      metricPlot(h, cps, "Trace per layer", "trace", LayerPoint::trace, LayerPoint::traceStandardError);
+      metricPlot(h, cps, "Effective rank per layer", "effective rank", LayerPoint::effectiveRank,
+          l -> Jackknife.standardError(l, org.hesse.eigen.SpectralMetrics::effectiveRank));
+      metricPlot(h, cps, "Negative mass per layer", "Σ|λ<0| / Σ|λ|", LayerPoint::negativeMass,
+          l -> Jackknife.standardError(l, org.hesse.eigen.SpectralMetrics::negativeMass));
       h.append("</div>\n");
 
       h.append("<h2>Spectral densities over training</h2>\n<p>Each layer's spectral density (SLQ nodes and weights, or "
           + "the full spectrum) at every checkpoint, as a heat map: columns are checkpoints, rows eigenvalue bins, colour "
-          + "log₁₀ of the density relative to the map's peak (floored at ").append(String.format(Locale.ROOT, "%.0f", Plots.HEAT_FLOOR))
-          .append("). Gaussian broadening σ = ").append(String.format(Locale.ROOT, "%.3g", 100 * Plots.HEAT_SIGMA))
+          + "the density relative to the map's peak on a log scale (colour bar; floored at ")
+          .append(Plots.label(Math.pow(10, Plots.HEAT_FLOOR))).append("). Gaussian broadening σ = ").append(String.format(Locale.ROOT, "%.3g", 100 * Plots.HEAT_SIGMA))
           .append("% of the plotted range, the same in every column.</p>\n<div class=\"grid\">\n");
       for (LayerPoint l0 : cps.get(0).layers()) {
         List<String> labels = new ArrayList<>();
@@ -73,7 +80,7 @@ public final class HtmlReport {
         }
         if (nodes.isEmpty()) continue;
         String t = "Layer " + l0.name() + " (" + l0.type() + ", " + l0.params() + " parameters)";
-        figure(h, Plots.densityHeatMap(t, labels, nodes, weights), "Spectral density of layer " + l0.name() + " over training");
+        figure(h, Plots.densityHeatMap(t, labels, nodes, weights));
       }
       h.append("</div>\n");
 
@@ -81,7 +88,8 @@ public final class HtmlReport {
       lastTable(h, cps.get(cps.size() - 1));
     }
 
-    h.append("<h2>Definitions and thresholds</h2>\n<dl>\n");
+    h.append("<h2>Definitions and thresholds</h2>\n<p class=\"calibration\">Every rule below is an ").append(esc(Diagnostics.CALIBRATION))
+        .append(": its thresholds have not been checked against runs with a known answer.</p>\n<dl>\n");
     for (Map<String, String> r : Diagnostics.rules()) {
       h.append("<dt>").append(esc(r.get("name"))).append(" <span class=\"muted\">(").append(esc(r.get("id"))).append(")</span></dt>\n")
           .append("<dd><b>Rule:</b> ").append(esc(r.get("condition"))).append("<br><b>Reading:</b> ").append(esc(r.get("reading"))).append("</dd>\n");
@@ -116,18 +124,25 @@ public final class HtmlReport {
   }
 
   private static void diagnostics(StringBuilder h, Input in) {
-    if (in.checkpoints().size() < Diagnostics.WINDOW) {
-      h.append("<p class=\"muted\">Only ").append(in.checkpoints().size()).append(" checkpoint(s): the trend rules (1, 3, 4) need ")
-          .append(Diagnostics.WINDOW).append(".</p>\n");
+    h.append("<p class=\"calibration\">All diagnostics are ").append(esc(Diagnostics.CALIBRATION))
+        .append(". Each finding shows its rule and thresholds; a rule without the evidence it needs says so.</p>\n");
+    Map<String, Map<String, String>> rules = new LinkedHashMap<>();
+    for (Map<String, String> r : Diagnostics.rules()) rules.put(r.get("id"), r);
+    h.append("<table>\n<tr><th class=\"l\">rule</th><th class=\"l\">status</th></tr>\n");
+    for (Diagnostics.Status st : Diagnostics.statuses(in.checkpoints(), in.findings())) {
+      h.append("<tr><td class=\"l\">").append(esc(rules.get(st.rule()).get("name"))).append("</td><td class=\"l\">")
+          .append(esc(st.state())).append("</td></tr>\n");
     }
+    h.append("</table>\n");
     if (in.findings().isEmpty()) {
-      h.append("<div class=\"ok\">No diagnostic rule fired.</div>\n");
+      h.append("<div class=\"ok\">No diagnostic rule fired (see the status of each rule above).</div>\n");
       return;
     }
     for (Finding f : in.findings()) {
       h.append("<div class=\"finding\"><b>Layer ").append(esc(f.layer())).append(": ").append(esc(f.title()))
-          .append("</b> <span class=\"muted\">(heuristic ").append(esc(f.rule())).append(")</span><br>Evidence: ")
-          .append(esc(f.evidence())).append("</div>\n");
+          .append("</b> <span class=\"calibration\">(").append(esc(Diagnostics.CALIBRATION)).append("; rule ")
+          .append(esc(f.rule())).append(")</span><br>Evidence: ").append(esc(f.evidence())).append("<br><span class=\"muted\">Rule: ")
+          .append(esc(rules.get(f.rule()).get("condition"))).append("</span></div>\n");
     }
   }
 
@@ -150,38 +165,42 @@ public final class HtmlReport {
     List<Plots.Series> loss = new ArrayList<>();
     loss.add(new Plots.Series("train", ep, tl));
     if (val) loss.add(new Plots.Series("validation", ep, vl));
-    figure(h, Plots.lines("Loss", "epoch", "loss", loss, false), "Training and validation loss");
+    figure(h, Plots.lines("Loss", "epoch", "loss", loss));
     if (acc) {
       List<Plots.Series> a = new ArrayList<>();
       a.add(new Plots.Series("train", ep, ta));
       if (val) a.add(new Plots.Series("validation", ep, va));
-      figure(h, Plots.lines("Accuracy", "epoch", "accuracy", a, false), "Training and validation accuracy");
+      figure(h, Plots.lines("Accuracy", "epoch", "accuracy", a));
     }
-    if (val) figure(h, Plots.lines("Generalisation gap", "epoch", "val loss − train loss", List.of(new Plots.Series("gap", ep, gap)), false),
-        "Generalisation gap");
+    if (val) figure(h, Plots.lines("Generalisation gap", "epoch", "val loss − train loss", List.of(new Plots.Series("gap", ep, gap))));
   }
 
   private interface Metric {
     double of(LayerPoint l);
   }
 
-  private static void metricPlot(StringBuilder h, List<Checkpoint> cps, String title, String yTitle, Metric m) {
+  /** One line per layer over the checkpoints; {@code se} (null = none) gives each point's standard error. */
+  private static void metricPlot(StringBuilder h, List<Checkpoint> cps, String title, String yTitle, Metric m, Metric se) {
     Map<String, double[][]> byLayer = new LinkedHashMap<>();
     int n = cps.size();
     for (int i = 0; i < n; i++) {
       for (LayerPoint l : cps.get(i).layers()) {
         double[][] xy = byLayer.computeIfAbsent(l.name(), k -> {
-          double[][] a = new double[2][n];
+          double[][] a = new double[3][n];
           java.util.Arrays.fill(a[1], Double.NaN);
+          java.util.Arrays.fill(a[2], Double.NaN);
           return a;
         });
         xy[0][i] = cps.get(i).epoch();
         xy[1][i] = m.of(l);
+        if (se != null) xy[2][i] = se.of(l);
       }
     }
     List<Plots.Series> s = new ArrayList<>();
-    for (Map.Entry<String, double[][]> e : byLayer.entrySet()) s.add(new Plots.Series("layer " + e.getKey(), e.getValue()[0], e.getValue()[1]));
-    figure(h, Plots.lines(title, "epoch", yTitle, s, false), title);
+    for (Map.Entry<String, double[][]> e : byLayer.entrySet()) {
+      s.add(new Plots.Series("layer " + e.getKey(), e.getValue()[0], e.getValue()[1], se == null ? null : e.getValue()[2]));
+    }
+    figure(h, Plots.lines(title, "epoch", yTitle, s));
   }
 
   private static void lastTable(StringBuilder h, Checkpoint c) {
@@ -201,9 +220,8 @@ public final class HtmlReport {
     h.append("</table>\n");
   }
 
-  private static void figure(StringBuilder h, org.knowm.xchart.internal.chartpart.Chart<?, ?> chart, String alt) {
-    h.append("<figure><img width=\"").append(Plots.WIDTH).append("\" height=\"").append(Plots.HEIGHT).append("\" alt=\"")
-        .append(esc(alt)).append("\" src=\"").append(Plots.dataUrl(chart)).append("\"></figure>\n");
+  private static void figure(StringBuilder h, String svg) {
+    h.append("<figure>").append(svg).append("</figure>\n");
   }
 
   static String fmt(double v) {
