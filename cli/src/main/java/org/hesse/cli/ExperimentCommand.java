@@ -73,10 +73,20 @@ public final class ExperimentCommand implements Runnable {
         + "-Dhesse.threads.java=N, 1 unless set; give -Dhesse.threads.java=2 on 2 cores so that BLAS gets 1 thread per run).")
     Integer threads;
 
+    @Option(names = "--from-runs", description = "Re-write summary.csv, the plots and report.md from this earlier runs.csv "
+        + "(no training); give the grid options of the run that wrote it.")
+    Path fromRuns;
+
     @Override
     public Integer call() throws Exception {
       ExperimentScaleAmended.Config c = config();
       PrintWriter log = spec.commandLine().getOut();
+      if (fromRuns != null) {
+        List<ExperimentScaleAmended.Run> runs = ExperimentScaleAmended.readRuns(fromRuns, c);
+        ExperimentScaleAmended.write(c, runs);
+        log.println("wrote " + c.out().resolve("report.md") + " (" + runs.size() + " runs from " + fromRuns + ")");
+        return 0;
+      }
       List<ExperimentScaleAmended.Run> runs = ExperimentScaleAmended.run(c, log);
       log.println("wrote " + c.out().resolve("report.md") + " (" + runs.size() + " runs)");
       return 0;

@@ -154,6 +154,48 @@ final class ExperimentScaleAmended {
     return runs;
   }
 
+  /**
+   * The runs of an earlier grid from its runs.csv (no training), for re-writing the summary, plots and report with
+   * the current code. Every cell of {@code c}'s grid must be present; a learning rate matches to the 6 significant
+   * digits runs.csv prints.
+   */
+  static List<Run> readRuns(Path csv, Config c) throws IOException {
+    List<String> lines = Files.readAllLines(csv);
+    String header = "model,optimizer,lr,seed,epoch,train_loss,train_error,test_loss,test_error,diverged,seconds";
+    if (lines.isEmpty() || !lines.get(0).equals(header)) {
+      throw new IllegalArgumentException(csv + ": line 1: expected the header '" + header + "'");
+    }
+    java.util.Map<String, List<String[]>> byRun = new java.util.LinkedHashMap<>();
+    for (int i = 1; i < lines.size(); i++) {
+      if (lines.get(i).isBlank()) continue;
+      String[] f = lines.get(i).split(",", -1);
+      if (f.length != 11) throw new IllegalArgumentException(csv + ": line " + (i + 1) + ": expected 11 fields, got " + f.length);
+      byRun.computeIfAbsent(f[0] + "," + f[1] + "," + f[2] + "," + f[3], k -> new ArrayList<>()).add(f);
+    }
+    List<Run> runs = new ArrayList<>();
+    for (String m : c.models()) {
+      for (double lr : c.lrs()) {
+        for (int seed = 0; seed < c.seeds(); seed++) {
+          for (String opt : new String[] {SGD, AMENDED}) {
+            List<String[]> rows = byRun.get(m + "," + opt + "," + lr(lr) + "," + seed);
+            if (rows == null) {
+              throw new IllegalArgumentException(csv + ": no rows for model " + m + ", optimizer " + opt + ", lr " + lr(lr)
+                  + ", seed " + seed + " (give the grid options of the run that wrote it)");
+            }
+            List<EpochMetrics> h = new ArrayList<>();
+            for (String[] f : rows) {
+              h.add(new EpochMetrics(Integer.parseInt(f[4]), 0, lr, Double.parseDouble(f[5]), 1 - Double.parseDouble(f[6]),
+                  Double.parseDouble(f[7]), 1 - Double.parseDouble(f[8]), Double.NaN, Double.NaN));
+            }
+            String[] last = rows.get(rows.size() - 1);
+            runs.add(new Run(m, opt, lr, seed, h, Boolean.parseBoolean(last[9]), Double.parseDouble(last[10])));
+          }
+        }
+      }
+    }
+    return runs;
+  }
+
   private static double[] labels(Dataset d) {
     int[] l = d.labels();
     double[] y = new double[l.length];

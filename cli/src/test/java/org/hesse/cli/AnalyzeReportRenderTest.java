@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Renders an analyze report in headless Chromium (Debian's chromium) and checks that the plots are on the page. */
+/** Renders an analyze report in headless Chromium (Debian's chromium) and checks that the plots and their labels are on the page. */
 class AnalyzeReportRenderTest {
   static final Path CHROMIUM = Path.of("/usr/bin/chromium");
 
@@ -33,22 +33,26 @@ class AnalyzeReportRenderTest {
     String source = Files.readString(html);
     // Expected plots: loss, accuracy, gap; λ_max, trace, effective rank, negative mass; one heat map per layer (2).
     int expected = 3 + 4 + 2;
-    assertEquals(expected, count(source, "<img "), "img elements in the written page");
-    assertTrue(!source.contains("http://") && !source.contains("https://"), "no external resources");
+    assertEquals(expected, count(source, "<svg "), "inline SVG plots in the written page");
+    assertEquals(0, count(source, "<img "), "no bitmap plots");
+    assertTrue(onlySvgNamespace(source), "no external resources");
 
     Path png = tmp.resolve("shot.png");
     chromium("--screenshot=" + png, "--window-size=1200,3000", "file://" + html);
     String dom = chromium("--dump-dom", "file://" + html);
-    // The DOM as Chromium parsed it: every plot is an <img> with a PNG data URL that decodes to a real image.
-    Matcher m = Pattern.compile("<img[^>]*src=\"data:image/png;base64,([A-Za-z0-9+/=]+)\"").matcher(dom);
-    int decoded = 0;
-    while (m.find()) {
-      BufferedImage img = ImageIO.read(new java.io.ByteArrayInputStream(java.util.Base64.getDecoder().decode(m.group(1))));
-      assertTrue(img != null && img.getWidth() > 100 && img.getHeight() > 100, "a decodable plot");
-      decoded++;
+    // The DOM as Chromium parsed it: every plot is an SVG element with its axis titles as text.
+    assertEquals(expected, count(dom, "<svg "), "plots in Chromium's DOM");
+    for (String label : new String[] {">epoch</text>", ">λ_max</text>", ">checkpoint (epoch)</text>", ">eigenvalue λ</text>",
+        ">" + org.hesse.cli.report.Plots.COLOUR_BAR_TITLE + " (log scale, no unit)</text>", ">shaded / bars: ± 1 s.e.</text>"}) {
+      assertTrue(dom.contains(label) || dom.contains(label.replace("(log scale)", "")), "in the DOM: " + label);
     }
-    assertEquals(expected, decoded, "plots in Chromium's DOM");
+    // The Hutch++ trace has a standard error: its plot has a band.
+    assertTrue(dom.contains("<polygon"), "an error band");
     assertTrue(dom.contains("Definitions and thresholds") && dom.contains("Diagnostics"), "sections present");
+    assertTrue(dom.contains("uncalibrated heuristic (thresholds hand-picked; see issue 'study')"), "calibration label");
+    // No tick label is a raw float such as -1.301029995663981.
+    Matcher raw = Pattern.compile("<text[^>]*>(-?\\d+\\.\\d{6,})</text>").matcher(dom);
+    assertTrue(!raw.find(), "raw float tick label");
 
     BufferedImage shot = ImageIO.read(png.toFile());
     assertEquals(1200, shot.getWidth());
@@ -75,6 +79,11 @@ class AnalyzeReportRenderTest {
     assertTrue(p.waitFor(120, TimeUnit.SECONDS), "chromium finished");
     assertEquals(0, p.exitValue(), "chromium exit code");
     return out;
+  }
+
+  /** The only URLs on the page are the SVG namespace name (an identifier, never fetched). */
+  private static boolean onlySvgNamespace(String s) {
+    return !s.replace("http://www.w3.org/2000/svg", "").contains("http://") && !s.contains("https://");
   }
 
   private static int count(String s, String needle) {

@@ -124,7 +124,7 @@ public final class HtmlReport {
   }
 
   private static void diagnostics(StringBuilder h, Input in) {
-    h.append("<p class=\"calibration\">All diagnostics are ").append(esc(Diagnostics.CALIBRATION))
+    h.append("<p class=\"calibration\">Every diagnostic is an ").append(esc(Diagnostics.CALIBRATION))
         .append(". Each finding shows its rule and thresholds; a rule without the evidence it needs says so.</p>\n");
     Map<String, Map<String, String>> rules = new LinkedHashMap<>();
     for (Map<String, String> r : Diagnostics.rules()) rules.put(r.get("id"), r);

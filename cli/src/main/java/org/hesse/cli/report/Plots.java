@@ -251,7 +251,7 @@ public final class Plots {
     for (int k = 0; k < nc; k++) {
       for (int j = 0; j < HEAT_BINS; j++) {
         double r = peak > 0 && phi[k][j] > 0 ? Math.max(HEAT_FLOOR, Math.log10(phi[k][j] / peak)) : HEAT_FLOOR;
-        g.rect(LEFT + k * cw, bottom - (j + 1) * ch, cw, ch, colour((r - HEAT_FLOOR) / -HEAT_FLOOR));
+        g.rect(LEFT + k * cw, bottom - (j + 1) * ch, cw, ch, colour((r - HEAT_FLOOR) / -HEAT_FLOOR));   // crisp cells: see rect()
       }
     }
     // x: the checkpoints' epochs, at most ~10 labels
@@ -328,7 +328,7 @@ public final class Plots {
 
     void rect(double x, double y, double w, double h, String fill) {
       b.append("<rect x=\"").append(f(x)).append("\" y=\"").append(f(y)).append("\" width=\"").append(f(w + 0.3)).append("\" height=\"")
-          .append(f(h + 0.3)).append("\" fill=\"").append(fill).append("\"/>");
+          .append(f(h + 0.3)).append("\" fill=\"").append(fill).append("\" shape-rendering=\"crispEdges\"/>");
     }
 
     void xTick(double px, double bottom, String label) {
