@@ -433,7 +433,7 @@ final class ExperimentScaleAmended {
         : switch (best.sign()) {
           case 1 -> "**worse** than SGD";
           case -1 -> "**better** than SGD";
-          default -> "**at least as well** (no significant difference)";
+          default -> "**not significantly worse**";
         };
     String spreadVerdict = spread.noVerdict() != null ? spread.noVerdict()
         : switch (spread.sign()) {
@@ -502,7 +502,7 @@ final class ExperimentScaleAmended {
         + "chosen by the seed mean; and per seed the spread (worst − best over the rates) of each optimizer. A verdict "
         + "needs ≥ %d seeds and a non-zero standard error: mean d over its standard error against Student's t "
         + "(two-sided 95%%, df = seeds − 1).%n%n", MIN_SEEDS));
-    for (String m : c.models()) md.append(claim(c, m, runs, sens)).append('\n');
+    for (String m : c.models()) md.append(claim(c, m, runs, sens));
     md.append("\nPlots: `error_vs_lr_<model>.svg`, `curves_<model>.svg` (± 1 s.e. over seeds); raw numbers: `runs.csv`, `summary.csv`.\n");
     return md.toString();
   }

@@ -95,7 +95,7 @@ class ExperimentScaleAmendedTest {
 
     // d = {0.01, −0.01, 0.005}: mean 0.001667, s.d. 0.010408, s.e. 0.006009, t = 0.277: no significant difference.
     String same = claim(3, synthetic(new double[] {0.20, 0.20, 0.20}, worse1, new double[] {0.21, 0.19, 0.205}, worse1));
-    assertTrue(same.contains("+0.0017 ± 0.0060 (s.e., 3 seeds), t = 0.28 vs ±4.30: **at least as well** (no significant difference)"), same);
+    assertTrue(same.contains("+0.0017 ± 0.0060 (s.e., 3 seeds), t = 0.28 vs ±4.30: **not significantly worse**"), same);
 
     String one = claim(1, synthetic(new double[] {0.18}, new double[] {0.9}, new double[] {0.20}, new double[] {0.9}));
     assertTrue(one.contains("+0.0200 (one seed): no verdict: no noise estimate (needs >= 3 seeds, the grid has 1)"), one);

@@ -23,7 +23,7 @@ public final class Plots {
   private static final int LEFT = 72;
   private static final int TOP = 30;
   private static final int BOTTOM = 46;
-  private static final int LEGEND = 150;
+  private static final int LEGEND = 175;
   private static final String[] COLOURS = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
       "#7f7f7f", "#bcbd22", "#17becf"};
   /** A positive series spanning more than this many decades gets a log axis. */
