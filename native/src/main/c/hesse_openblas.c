@@ -143,7 +143,8 @@ JNIEXPORT jstring JNICALL Java_org_hesse_nativelib_OpenBlasLibrary_nativeGetenv(
 }
 
 /*
- * setenv(name, value) unless the variable is already set (never overrides the user). Returns whether the
+ * setenv(name, value) unless the variable already holds a non-empty value (never overrides the user; an empty
+ * value counts as unset, as OpenBLAS would misread it: "" picks the first kernel name). Returns whether the
  * variable now holds value. Called once, before OpenBLAS is loaded; glibc's setenv takes a lock, and the
  * only readers that matter (OpenBLAS's constructor) run after it.
  */
@@ -157,7 +158,9 @@ JNIEXPORT jboolean JNICALL Java_org_hesse_nativelib_OpenBlasLibrary_nativeSetenv
     (*env)->ReleaseStringUTFChars(env, name, cname);
     return JNI_FALSE;
   }
-  jboolean ok = setenv(cname, cvalue, 0) == 0 && getenv(cname) != NULL && strcmp(getenv(cname), cvalue) == 0;
+  const char *cur = getenv(cname);
+  int overwrite = cur != NULL && cur[0] == '\0';
+  jboolean ok = setenv(cname, cvalue, overwrite) == 0 && getenv(cname) != NULL && strcmp(getenv(cname), cvalue) == 0;
   (*env)->ReleaseStringUTFChars(env, value, cvalue);
   (*env)->ReleaseStringUTFChars(env, name, cname);
   return ok;

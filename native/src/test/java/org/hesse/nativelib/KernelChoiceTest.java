@@ -67,11 +67,13 @@ class KernelChoiceTest {
     assumeDynamicOpenBlas();
     String want = CoreTypeAdvisor.forCpu(CoreTypeAdvisor.cpuFlags(Path.of("/proc/cpuinfo")));
     assumeTrue(want != null, "this CPU has no AVX: nothing to choose");
-    Map<String, String> r = probe(Map.of(), "choice");
-    assertEquals("HESSE", r.get("source"), r.toString());
-    assertEquals(want, r.get("requested"), r.toString());
-    assertEquals(want.toLowerCase(), r.get("core").toLowerCase(), r.toString());
-    assertEquals(want, r.get("env"), "the variable OpenBLAS read: " + r);
+    for (Map<String, String> env : List.of(Map.<String, String>of(), Map.of(KernelChoice.ENV, ""))) { // empty = unset
+      Map<String, String> r = probe(env, "choice");
+      assertEquals("HESSE", r.get("source"), r.toString());
+      assertEquals(want, r.get("requested"), r.toString());
+      assertEquals(want.toLowerCase(), r.get("core").toLowerCase(), env + ": " + r);
+      assertEquals(want, r.get("env"), "the variable OpenBLAS read: " + r);
+    }
   }
 
   @Test
