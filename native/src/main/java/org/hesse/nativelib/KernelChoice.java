@@ -119,7 +119,7 @@ public final class KernelChoice {
     if (want == null) {
       return new KernelChoice(Source.NO_TIER, null, "OpenBLAS's own detection (no AVX in the CPU flags: nothing to choose)");
     }
-    return new KernelChoice(Source.HESSE, want, "chosen by Hesse from the CPU flags (" + CoreTypeAdvisor.tierName(cpuFlags) + ")");
+    return new KernelChoice(Source.HESSE, want, "chosen by Hesse from the CPU flags: " + CoreTypeAdvisor.tierName(cpuFlags));
   }
 
   /**

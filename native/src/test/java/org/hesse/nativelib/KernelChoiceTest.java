@@ -53,7 +53,7 @@ class KernelChoiceTest {
   @Test
   void describeSaysWhenOpenBlasIgnoredTheRequest() {
     KernelChoice c = KernelChoice.decide(null, null, null, null, AVX512);
-    assertEquals("chosen by Hesse from the CPU flags (AVX-512)", c.describe("SkylakeX"));
+    assertEquals("chosen by Hesse from the CPU flags: AVX-512", c.describe("SkylakeX"));
     assertTrue(c.describe("Haswell").contains("OpenBLAS runs Haswell instead of SkylakeX"), c.describe("Haswell"));
   }
 
