@@ -97,7 +97,7 @@ class DeterminismTest {
     double[] tau = new double[k], work = new double[64 * k];
     intW info = new intW(0);
     Linalg.lapack().dgeqrf(m, k, a, o, m, tau, 0, work, 0, work.length, info);
-    assertEquals(0, info.val, "dgeqrf info");
+    if (info.val != 0) throw new IllegalStateException("dgeqrf info = " + info.val); // no JUnit: runs in the child JVM too
     return strip(a, o, m * k);
   }
 
@@ -145,7 +145,7 @@ class DeterminismTest {
   }
 
   /** The operations whose repeated runs must agree: fresh arrays each run, as Hesse allocates them. */
-  private static List<Supplier<double[]>> freshRuns() {
+  static List<Supplier<double[]>> freshRuns() {
     SplittableRandom r = new SplittableRandom(5);
     int m = 120, k = 80;
     double[] a = random(r, m * k), x = random(r, m), b = random(r, k * 150);
@@ -225,5 +225,40 @@ class DeterminismTest {
     }
     System.out.println("dgemm " + m + "x" + k + "x" + n + " on " + OpenBlas.coreName() + ": " + differ + " of " + m * n
         + " entries differ between 1 and 2 BLAS threads (within the bound)");
+  }
+
+  /** Every bit of every result of {@link #freshRuns()}, as one string (hex of the raw longs). */
+  static String digest() {
+    StringBuilder sb = new StringBuilder();
+    for (Supplier<double[]> op : freshRuns()) {
+      for (double v : op.get()) sb.append(Long.toHexString(Double.doubleToRawLongBits(v))).append(' ');
+      sb.append('|');
+    }
+    return sb.toString();
+  }
+
+  /** Run in a child JVM by {@link #anotherProcessGetsTheSameBits()}: prints the digest. */
+  public static void main(String[] args) {
+    System.out.println("digest=" + digest());
+  }
+
+  @Test
+  void anotherProcessGetsTheSameBits() throws Exception {
+    assumeTrue(Determinism.bitwiseRepeatable(), "not promised here: " + Determinism.describe());
+    List<String> cmd = new ArrayList<>(List.of(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    // the same JVM flags as this one (alignment, heap, modules), the same environment (kernels)
+    cmd.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
+    List<String> cp = new ArrayList<>();
+    for (Class<?> c : new Class<?>[] {DeterminismTest.class, Linalg.class, OpenBlas.class, BLAS.class,
+        dev.ludovic.netlib.lapack.LAPACK.class, intW.class}) {
+      cp.add(java.nio.file.Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
+    }
+    cmd.addAll(List.of("-cp", String.join(java.io.File.pathSeparator, cp), DeterminismTest.class.getName()));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS), "child JVM did not finish");
+    assertEquals(0, p.exitValue(), out);
+    String child = out.lines().filter(l -> l.startsWith("digest=")).findFirst().orElse("no digest in: " + out);
+    assertEquals("digest=" + digest(), child, "the child JVM's results (" + Determinism.describe() + ")");
   }
 }
