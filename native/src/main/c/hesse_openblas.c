@@ -5,12 +5,14 @@
  *
  * Every function takes the dlopen handle returned by nativeOpen, and looks its symbol up on each call:
  * these are control calls, not hot paths, and a missing symbol (another BLAS behind libblas.so.3) must
- * give null / -1 rather than a crash.
+ * give null / -1 rather than a crash. The last three functions (is-loaded, getenv, setenv) serve the kernel
+ * choice, which must set OPENBLAS_CORETYPE before OpenBLAS is first loaded (KernelChoice.java).
  */
 #define _GNU_SOURCE /* dladdr */
 #include <dlfcn.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h> /* getenv, setenv */
 #include <string.h>
 #include <jni.h>
 
@@ -112,4 +114,54 @@ JNIEXPORT jboolean JNICALL Java_org_hesse_nativelib_OpenBlasLibrary_nativeSetNum
   if (fn == NULL) return JNI_FALSE;
   fn((int)n);
   return JNI_TRUE;
+}
+
+/* ---- Kernel choice before OpenBLAS loads (see KernelChoice.java) ---- */
+
+/* Whether a library of this name is already loaded in the process (dlopen with RTLD_NOLOAD loads nothing). */
+JNIEXPORT jboolean JNICALL Java_org_hesse_nativelib_OpenBlasLibrary_nativeIsLoaded(JNIEnv *env, jclass cls,
+                                                                                 jstring name) {
+  (void)cls;
+  const char *cname = (*env)->GetStringUTFChars(env, name, NULL);
+  if (cname == NULL) return JNI_FALSE;
+  void *h = dlopen(cname, RTLD_LAZY | RTLD_NOLOAD);
+  (*env)->ReleaseStringUTFChars(env, name, cname);
+  if (h == NULL) return JNI_FALSE;
+  dlclose(h); /* drops the reference RTLD_NOLOAD added */
+  return JNI_TRUE;
+}
+
+/* The process environment's current value (Java's System.getenv is a copy taken once), or null. */
+JNIEXPORT jstring JNICALL Java_org_hesse_nativelib_OpenBlasLibrary_nativeGetenv(JNIEnv *env, jclass cls,
+                                                                              jstring name) {
+  (void)cls;
+  const char *cname = (*env)->GetStringUTFChars(env, name, NULL);
+  if (cname == NULL) return NULL;
+  const char *v = getenv(cname);
+  (*env)->ReleaseStringUTFChars(env, name, cname);
+  return v == NULL ? NULL : (*env)->NewStringUTF(env, v);
+}
+
+/*
+ * setenv(name, value) unless the variable already holds a non-empty value (never overrides the user; an empty
+ * value counts as unset, as OpenBLAS would misread it: "" picks the first kernel name). Returns whether the
+ * variable now holds value. Called once, before OpenBLAS is loaded; glibc's setenv takes a lock, and the
+ * only readers that matter (OpenBLAS's constructor) run after it.
+ */
+JNIEXPORT jboolean JNICALL Java_org_hesse_nativelib_OpenBlasLibrary_nativeSetenvIfUnset(JNIEnv *env, jclass cls,
+                                                                                      jstring name, jstring value) {
+  (void)cls;
+  const char *cname = (*env)->GetStringUTFChars(env, name, NULL);
+  if (cname == NULL) return JNI_FALSE;
+  const char *cvalue = (*env)->GetStringUTFChars(env, value, NULL);
+  if (cvalue == NULL) {
+    (*env)->ReleaseStringUTFChars(env, name, cname);
+    return JNI_FALSE;
+  }
+  const char *cur = getenv(cname);
+  int overwrite = cur != NULL && cur[0] == '\0';
+  jboolean ok = setenv(cname, cvalue, overwrite) == 0 && getenv(cname) != NULL && strcmp(getenv(cname), cvalue) == 0;
+  (*env)->ReleaseStringUTFChars(env, value, cvalue);
+  (*env)->ReleaseStringUTFChars(env, name, cname);
+  return ok;
 }

@@ -49,6 +49,8 @@ public final class Arpack {
   }
 
   private static ARPACK chooseDefault() {
+    // libarpack.so.2 links libblas.so.3: the OpenBLAS kernel choice must come first (see Linalg).
+    org.hesse.nativelib.OpenBlas.ensureLoaded();
     ARPACK a = ARPACK.getInstance();
     boolean nat = a instanceof NativeARPACK;
     java.util.logging.Logger.getLogger(Arpack.class.getName()).info("ARPACK: " + a.getClass().getSimpleName()

@@ -5,14 +5,24 @@ import dev.ludovic.netlib.blas.NativeBLAS;
 import dev.ludovic.netlib.lapack.LAPACK;
 import dev.ludovic.netlib.lapack.NativeLAPACK;
 import java.util.logging.Logger;
+import org.hesse.nativelib.OpenBlas;
 
 /**
  * The BLAS/LAPACK facade: netlib-java chooses its back end once (JNI OpenBLAS, else the Vector API or plain
  * Java one); we log which, one line each, since netlib logs the reason for a fallback only at FINE.
  * {@code -Dhesse.blas=java} forces the pure-Java back ends (used to test that both paths agree).
+ *
+ * <p>This is the one place Hesse obtains netlib's BLAS and LAPACK (ARPACK: {@code org.hesse.eigen.Arpack}).
+ * Before the first instance it lets {@link OpenBlas#ensureLoaded()} choose OpenBLAS's kernels: OpenBLAS reads
+ * OPENBLAS_CORETYPE when netlib loads it, and never again.
  */
 public final class Linalg {
   private static final Logger LOG = Logger.getLogger(Linalg.class.getName());
+
+  static { // runs before the instances below (textual order): the kernel choice precedes OpenBLAS's first load
+    OpenBlas.ensureLoaded();
+  }
+
   private static final BLAS BLAS_INSTANCE = chooseBlas();
   private static final LAPACK LAPACK_INSTANCE = chooseLapack();
 

@@ -9,13 +9,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.hesse.linalg.Linalg;
+import org.hesse.linalg.Determinism;
 import org.hesse.nativelib.CoreTypeAdvisor;
+import org.hesse.nativelib.KernelChoice;
 import org.hesse.nativelib.OpenBlas;
 import org.hesse.simd.KernelProvider;
 
 /**
- * What this process runs on: which back end serves BLAS, LAPACK and ARPACK, which OpenBLAS kernels and how
- * many threads, whether the Panama kernels are on and their vector width, the JDK, cores, heap, memory budget
+ * What this process runs on: which back end serves BLAS, LAPACK and ARPACK, which OpenBLAS kernels (and who
+ * chose them) and how many threads, whether results are bitwise repeatable here ({@link Determinism}), whether
+ * the Panama kernels are on and their vector width, the JDK, cores, heap, memory budget
  * and thread policy. {@link #lines()} for people, {@link #toMap()} for JSON.
  */
 public final class RuntimeInfo {
@@ -32,6 +35,11 @@ public final class RuntimeInfo {
     m.put("lapack", Linalg.lapackName());
     m.put("arpack", arpackName());
     m.put("openblas", openBlas());
+    Map<String, Object> det = new LinkedHashMap<>();
+    det.put("bitwiseRepeatable", Determinism.bitwiseRepeatable());
+    det.put("objectAlignmentInBytes", Determinism.objectAlignmentInBytes());
+    det.put("detail", Determinism.describe());
+    m.put("determinism", det);
     m.put("kernels", KernelProvider.get().name());
     m.put("simd", simd());
     Map<String, Object> jdk = new LinkedHashMap<>();
@@ -76,14 +84,15 @@ public final class RuntimeInfo {
     out.add("arpack: " + map.get("arpack"));
     Map<String, Object> ob = (Map<String, Object>) map.get("openblas");
     if (Boolean.TRUE.equals(ob.get("available"))) {
-      out.add("openblas: " + ob.get("core") + " kernels, " + ob.get("threads") + " threads; " + ob.get("config")
-          + " (" + ob.get("library") + ")" + (ob.get("coretypeEnv") != null ? "; OPENBLAS_CORETYPE=" + ob.get("coretypeEnv") : "")
+      out.add("openblas: " + ob.get("core") + " kernels (" + ob.get("choice") + "), " + ob.get("threads") + " threads; "
+          + ob.get("config") + " (" + ob.get("library") + ")"
           + (ob.get("coretypeAdvice") != null
-              ? "; slower kernels than this CPU supports: run with OPENBLAS_CORETYPE=" + ob.get("coretypeAdvice")
+              ? "; slower kernels than this CPU supports (" + ob.get("coretypeAdvice") + " would be faster)"
               : ""));
     } else {
       out.add("openblas: unavailable (" + ob.get("reason") + ")");
     }
+    out.add("determinism: " + ((Map<String, Object>) map.get("determinism")).get("detail"));
     out.add("kernels: " + map.get("kernels"));
     Map<String, Object> simd = (Map<String, Object>) map.get("simd");
     out.add("simd: " + (Boolean.TRUE.equals(simd.get("enabled"))
@@ -132,8 +141,11 @@ public final class RuntimeInfo {
       m.put("config", OpenBlas.config());
       m.put("threads", OpenBlas.numThreads());
       m.put("library", realPath(OpenBlas.library().libraryPath()));
-      m.put("coretypeEnv", System.getenv("OPENBLAS_CORETYPE"));
-      // Non-null when OpenBLAS misdetected the CPU and picked slower kernels than it supports.
+      KernelChoice choice = OpenBlas.kernelChoice();
+      m.put("chosenByHesse", choice.chosenByHesse());
+      m.put("choiceSource", choice.source().name());
+      m.put("choice", choice.describe(OpenBlas.coreName()));
+      // Non-null when the running kernels are in a lower SIMD tier than the CPU supports (e.g. a forced Prescott).
       m.put("coretypeAdvice", CoreTypeAdvisor.advise(OpenBlas.coreName(), CoreTypeAdvisor.cpuFlags(Path.of("/proc/cpuinfo"))));
     } else {
       m.put("reason", OpenBlas.unavailableReason());

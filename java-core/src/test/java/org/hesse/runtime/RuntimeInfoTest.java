@@ -47,13 +47,14 @@ class RuntimeInfoTest {
   @Test
   void linesNameEveryBackEndOnce() {
     List<String> lines = RuntimeInfo.collect().lines();
-    String[] keys = {"blas", "lapack", "arpack", "openblas", "kernels", "simd", "jdk", "cpu", "memory", "threads"};
+    String[] keys = {"blas", "lapack", "arpack", "openblas", "determinism", "kernels", "simd", "jdk", "cpu", "memory", "threads"};
     assertEquals(keys.length, lines.size(), String.join("\n", lines));
     for (int i = 0; i < keys.length; i++) assertTrue(lines.get(i).startsWith(keys[i] + ": "), lines.get(i));
     assertEquals("blas: " + Linalg.blasName(), lines.get(0));
-    assertEquals("kernels: " + KernelProvider.get().name(), lines.get(4));
+    assertEquals("kernels: " + KernelProvider.get().name(), lines.get(5));
     if (OpenBlas.isAvailable()) {
-      assertTrue(lines.get(3).startsWith("openblas: " + OpenBlas.coreName() + " kernels"), lines.get(3));
+      assertTrue(lines.get(3).startsWith("openblas: " + OpenBlas.coreName() + " kernels ("
+          + OpenBlas.kernelChoice().describe(OpenBlas.coreName()) + ")"), lines.get(3));
     } else {
       assertTrue(lines.get(3).startsWith("openblas: unavailable"), lines.get(3));
     }

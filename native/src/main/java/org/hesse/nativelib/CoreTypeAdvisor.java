@@ -9,20 +9,20 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * Decides whether OpenBLAS's own CPU detection picked a slower kernel family than the CPU supports, and if
- * so which {@code OPENBLAS_CORETYPE} to use instead. OpenBLAS reads that variable when it loads, so only a
- * launcher can act on the advice (the {@code hesse} script does).
+ * The one kernel rule of Hesse: the OpenBLAS kernel set for the best SIMD tier the CPU flags allow
+ * ({@link #forCpu}), which {@link KernelChoice} asks for before OpenBLAS loads; and {@link #advise}, which says
+ * whether kernels already running are in a lower tier than the CPU supports (for {@code hesse info}).
  *
  * <p>Why: Debian's OpenBLAS 0.3.21 falls back to Prescott (SSE3) kernels on CPUs newer than it knows (seen on
- * an AVX-512 Intel, family 6 model 207), at a quarter of the speed. On CPUs it does know it is right (an AMD
- * EPYC Zen 4 here gets Cooperlake, which runs dgemm as fast as a forced SkylakeX or Haswell), so it is
- * overridden only when its choice is in a lower tier than the CPU flags allow:
+ * an AVX-512 Intel, family 6 model 207), at a quarter of the speed. Tiers:
  * <pre>
- *   tier 3  AVX-512 (avx512f+dq+bw+vl)  kernels SkylakeX, Cooperlake, SapphireRapids   advice SkylakeX
- *   tier 2  AVX2 + FMA                  kernels Haswell, Zen                            advice Haswell
- *   tier 1  AVX                         kernels SandyBridge, Bulldozer .. Excavator      advice SandyBridge
- *   tier 0  anything else (Prescott, Nehalem, Core2, Atom, ...)                        no advice
+ *   tier 3  AVX-512 (avx512f+dq+bw+vl)  kernels SkylakeX, Cooperlake, SapphireRapids   choice SkylakeX
+ *   tier 2  AVX2 + FMA                  kernels Haswell, Zen                            choice Haswell
+ *   tier 1  AVX                         kernels SandyBridge, Bulldozer .. Excavator      choice SandyBridge
+ *   tier 0  anything else (Prescott, Nehalem, Core2, Atom, ...)                        no choice
  * </pre>
+ * Within a tier the double-precision kernels are the same code (Cooperlake = SkylakeX + bfloat16; Zen ≈ Haswell);
+ * measured on an AMD EPYC (Zen 4): dgemm n=1024, 2 threads, ~100 GFLOP/s with Cooperlake, SkylakeX or Haswell.
  */
 public final class CoreTypeAdvisor {
   private CoreTypeAdvisor() {}
@@ -57,11 +57,9 @@ public final class CoreTypeAdvisor {
     return 0;
   }
 
-  /** The OPENBLAS_CORETYPE to set, or null when the detected kernels are already in the CPU's best tier. */
-  public static String advise(String detectedCore, Set<String> cpuFlags) {
-    int want = flagsTier(cpuFlags);
-    if (detectedCore == null || coreTier(detectedCore) >= want) return null;
-    switch (want) {
+  /** The kernel set for the CPU's best tier (SkylakeX, Haswell, SandyBridge), or null below AVX. */
+  public static String forCpu(Set<String> cpuFlags) {
+    switch (flagsTier(cpuFlags)) {
       case 3:
         return "SkylakeX";
       case 2:
@@ -71,6 +69,26 @@ public final class CoreTypeAdvisor {
       default:
         return null;
     }
+  }
+
+  /** e.g. "AVX-512" for the tier the flags allow; "no AVX" below. */
+  public static String tierName(Set<String> cpuFlags) {
+    switch (flagsTier(cpuFlags)) {
+      case 3:
+        return "AVX-512";
+      case 2:
+        return "AVX2+FMA";
+      case 1:
+        return "AVX";
+      default:
+        return "no AVX";
+    }
+  }
+
+  /** The kernel set to ask for instead, or null when {@code detectedCore} is already in the CPU's best tier. */
+  public static String advise(String detectedCore, Set<String> cpuFlags) {
+    if (detectedCore == null || coreTier(detectedCore) >= flagsTier(cpuFlags)) return null;
+    return forCpu(cpuFlags);
   }
 
   /** The flags of the first processor in {@code /proc/cpuinfo}; empty when it cannot be read. */
@@ -86,16 +104,5 @@ public final class CoreTypeAdvisor {
       // Not Linux or not readable: no advice.
     }
     return Set.of();
-  }
-
-  /**
-   * Prints the advised OPENBLAS_CORETYPE (empty line if none) and, on a second line, the detected core;
-   * the {@code hesse} launcher caches this output.
-   */
-  public static void main(String[] args) {
-    String detected = OpenBlas.coreName();
-    String advice = advise(detected, cpuFlags(Path.of("/proc/cpuinfo")));
-    System.out.println(advice == null ? "" : advice);
-    System.out.println(detected == null ? "unavailable" : detected);
   }
 }

@@ -9,6 +9,9 @@ import java.util.logging.Logger;
  * ({@code libblas.so.3}, on Debian a thin layer over {@code libopenblas.so.0}), falling back to
  * {@code libopenblas.so.0}. {@code -Dhesse.openblas.lib=name1,name2} overrides the candidates.
  * Without the library every method returns null / -1 / false, and one log line says why.
+ *
+ * <p>Opening it is preceded by the {@link KernelChoice} (OPENBLAS_CORETYPE, read by OpenBLAS when it loads), so
+ * code that obtains netlib's BLAS/LAPACK/ARPACK calls {@link #ensureLoaded()} first.
  */
 public final class OpenBlas {
   private static final Logger LOG = Logger.getLogger(OpenBlas.class.getName());
@@ -19,20 +22,45 @@ public final class OpenBlas {
   private OpenBlas() {}
 
   private static final class Holder {
-    static final OpenBlasLibrary LIB = openDefault();
+    static final List<String> CANDIDATES = candidates();
+    // The choice first: it must precede the first load of OpenBLAS in the process, ours included.
+    static final KernelChoice CHOICE = KernelChoice.beforeLoading(CANDIDATES);
+    static final OpenBlasLibrary LIB = openDefault(CANDIDATES);
   }
 
-  private static OpenBlasLibrary openDefault() {
+  private static List<String> candidates() {
     String prop = System.getProperty("hesse.openblas.lib");
-    List<String> candidates =
-        prop == null || prop.isBlank() ? DEFAULT_CANDIDATES : Arrays.asList(prop.trim().split("\\s*,\\s*"));
+    return prop == null || prop.isBlank() ? DEFAULT_CANDIDATES : Arrays.asList(prop.trim().split("\\s*,\\s*"));
+  }
+
+  private static OpenBlasLibrary openDefault(List<String> candidates) {
     OpenBlasLibrary lib = OpenBlasLibrary.open(candidates);
+    KernelChoice choice = Holder.CHOICE;
+    if (choice.source() == KernelChoice.Source.TOO_LATE) {
+      LOG.info("OpenBLAS kernels " + lib.coreName() + ": " + choice.describe(lib.coreName()));
+    } else {
+      LOG.fine("OpenBLAS kernels " + lib.coreName() + ": " + choice.describe(lib.coreName()));
+    }
     if (lib.isAvailable()) {
       LOG.fine("OpenBLAS: " + lib.name() + " (" + lib.config() + ")");
     } else {
       LOG.info("OpenBLAS controls unavailable (thread count and core type cannot be set or reported): " + lib.reason());
     }
     return lib;
+  }
+
+  /**
+   * Makes the kernel choice (once per process) and opens OpenBLAS. Call it before netlib's first
+   * {@code BLAS/LAPACK/ARPACK.getInstance()}: those load OpenBLAS too, and after that the choice is too late.
+   */
+  public static OpenBlasLibrary ensureLoaded() {
+    return Holder.LIB;
+  }
+
+  /** Who chose the kernels OpenBLAS runs (forces the choice and the load, as {@link #ensureLoaded()}). */
+  public static KernelChoice kernelChoice() {
+    ensureLoaded();
+    return Holder.CHOICE;
   }
 
   /** The underlying library handle. */
@@ -73,6 +101,7 @@ public final class OpenBlas {
   public static void main(String[] args) {
     OpenBlasLibrary lib = library();
     System.out.println("available: " + lib.isAvailable());
+    System.out.println("choice: " + kernelChoice().source() + " " + kernelChoice().describe(lib.coreName()));
     if (!lib.isAvailable()) {
       System.out.println("reason: " + lib.reason());
       return;

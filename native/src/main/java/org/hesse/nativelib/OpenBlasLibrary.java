@@ -122,4 +122,12 @@ public final class OpenBlasLibrary {
   private static native int nativeNumProcs(long handle);
 
   private static native boolean nativeSetNumThreads(long handle, int n);
+
+  // For KernelChoice: they need the bridge, not an opened OpenBLAS.
+
+  static native boolean nativeIsLoaded(String name);
+
+  static native String nativeGetenv(String name);
+
+  static native boolean nativeSetenvIfUnset(String name, String value);
 }

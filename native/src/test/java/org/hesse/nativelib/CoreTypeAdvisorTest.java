@@ -43,6 +43,14 @@ class CoreTypeAdvisorTest {
   }
 
   @Test
+  void theChoiceIsTheBestTierTheFlagsAllow() {
+    assertEquals("SkylakeX", CoreTypeAdvisor.forCpu(AVX512));
+    assertEquals("Haswell", CoreTypeAdvisor.forCpu(AVX2));
+    assertEquals("SandyBridge", CoreTypeAdvisor.forCpu(AVX));
+    assertNull(CoreTypeAdvisor.forCpu(SSE));
+  }
+
+  @Test
   void noAdviceWithoutOpenBlas() {
     assertNull(CoreTypeAdvisor.advise(null, AVX512));
   }

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 import org.hesse.hvp.curvature.Curvature.Kind;
+import org.hesse.io.Fixtures;
 import org.hesse.io.ModelFiles;
 import org.hesse.io.ModelSpec;
 import org.hesse.linalg.Linalg;
@@ -20,33 +21,17 @@ import org.netlib.util.intW;
 
 /**
  * Loss, block traces and block spectra against PyTorch's float64 answers (torch.autograd.functional.hessian
- * and eigvalsh) in ../shared/fixtures: the independent check of names, layouts and reductions.
+ * and eigvalsh) in java-core's test resources (org.hesse.io.Fixtures) and this module's own: the independent check
+ * of names, layouts and reductions.
  */
 class PyTorchFixtureTest {
-  static Path fixtures() {
-    Path p = Path.of("").toAbsolutePath();
-    while (p != null) {
-      Path f = p.resolve("shared").resolve("fixtures");
-      if (Files.isDirectory(f)) return f;
-      f = p.resolveSibling("shared").resolve("fixtures");
-      if (Files.isDirectory(f)) return f;
-      p = p.getParent();
-    }
-    return null;
-  }
-
   /**
-   * The shared fixtures (MLPs) and this module's own (batch norm in training mode, layer norm, residual blocks,
-   * conv/pool/flatten; written by src/test/resources/fixtures/make_fixtures.py with PyTorch 1.13 float64).
+   * The repository's fixtures (MLPs, java-core test resources) and this module's own (batch norm in training
+   * mode, layer norm, residual blocks, conv/pool/flatten; written by src/test/resources/fixtures/make_fixtures.py
+   * with PyTorch 1.13 float64).
    */
   static Stream<Path> cases() throws IOException, java.net.URISyntaxException {
-    java.util.List<Path> dirs = new java.util.ArrayList<>();
-    Path shared = fixtures();
-    if (shared != null) {
-      try (Stream<Path> s = Files.list(shared)) {
-        s.filter(Files::isDirectory).sorted().forEach(dirs::add);
-      }
-    }
+    java.util.List<Path> dirs = new java.util.ArrayList<>(Fixtures.cases()); // missing: a failure, not a skip
     Path own = Path.of(PyTorchFixtureTest.class.getResource("/fixtures").toURI());
     try (Stream<Path> s = Files.list(own)) {
       s.filter(Files::isDirectory).sorted().forEach(dirs::add);
