@@ -9,8 +9,6 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import org.hesse.runtime.MemoryBudget;
 import org.hesse.runtime.MemoryBudgetExceededException;
 
@@ -20,18 +18,6 @@ public final class Inputs {
 
   /** Largest array Java allocates reliably. */
   public static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
-
-  /**
-   * The whole file as UTF-8 text, at most {@code maxBytes} long; {@code what} names it ("model description x.json").
-   * Bytes that are not UTF-8 (a binary file, say the weights given for the description) are refused with their offset.
-   */
-  public static String readUtf8(Path file, long maxBytes, String what) throws IOException {
-    long size = Files.size(file);
-    if (size > maxBytes) {
-      throw new InputException(what + ": " + size + " bytes, more than the limit of " + maxBytes + " for this file");
-    }
-    return decodeUtf8(Files.readAllBytes(file), what);
-  }
 
   /** Strict UTF-8 decoding; a byte that is not UTF-8 is reported with its offset. */
   public static String decodeUtf8(byte[] bytes, String what) {

@@ -102,16 +102,24 @@ public final class ModelFiles {
    * the parameter vector the memory budget.
    */
   public static Network network(ModelSpec spec) {
+    return network(spec, "model");
+  }
+
+  /** Reads a description and builds its network; every error names the file. */
+  public static Network readNetwork(Path file) throws IOException {
+    return network(ModelSpec.read(file), "model description " + file);
+  }
+
+  /** {@link #network(ModelSpec)}, errors prefixed with {@code source} (e.g. "model description m.json"). */
+  public static Network network(ModelSpec spec, String source) {
     try {
       Network.Builder b = Network.builder(spec.input());
       Object inputShape = spec.extra().get("input_shape");
       if (inputShape != null) b.inputShape(intList(inputShape, "input_shape"));
       for (Layer l : buildLayers(spec.layers(), b.shape(), "", 0)) b.add(l);
       return b.build(spec.loss());
-    } catch (InputException e) {
-      throw e;
     } catch (IllegalArgumentException e) {
-      throw new InputException("model: " + message(e), e);
+      throw new InputException(source + ": " + message(e), e);
     }
   }
 
@@ -125,11 +133,10 @@ public final class ModelFiles {
     int[] shape = inShape;
     for (int k = 0; k < specs.size(); k++) {
       LayerSpec l = specs.get(k);
-      String where = "layer " + prefix + k + " (" + l.type() + ")";
+      String where = "layer " + prefix + k + " (" + InputException.excerpt(l.type()) + ")";
       LayerBuilder builder = builder(l.type());
       if (builder == null) {
-        throw new InputException(where + ": unknown layer type '" + InputException.excerpt(l.type())
-            + "', expected one of " + knownTypes());
+        throw new InputException(where + ": unknown layer type, expected one of " + knownTypes());
       }
       Layer built;
       try {

@@ -126,14 +126,30 @@ public record ModelSpec(int input, String loss, List<LayerSpec> layers, Map<Stri
         if (!Files.isRegularFile(file)) {
             throw new InputException("model description not found: " + file.toAbsolutePath());
         }
-        String what = "model description " + file;
+        long size = Files.size(file);
+        if (size > MAX_FILE_BYTES) {
+            throw new InputException("model description " + file + ": " + size + " bytes, more than the "
+                    + MAX_FILE_BYTES + " a description may have (is it the weights file?)");
+        }
+        return parse(Files.readAllBytes(file), file.toString());
+    }
+
+    /** Parses a description from the bytes of a file: UTF-8 JSON, else refused with the offset of the first bad byte. */
+    public static ModelSpec parse(byte[] bytes, String source) {
+        for (int i = 0; i < bytes.length; i++) {
+            int b = bytes[i] & 0xFF;
+            if (b < 0x20 && b != '\t' && b != '\n' && b != '\r') {
+                throw new InputException("model description " + source + ": binary data (byte " + i + " is 0x"
+                        + String.format("%02x", b) + "); expected UTF-8 JSON text (is it the weights file?)");
+            }
+        }
         String text;
         try {
-            text = Inputs.readUtf8(file, MAX_FILE_BYTES, what);
+            text = Inputs.decodeUtf8(bytes, "model description " + source);
         } catch (InputException e) {
             throw new InputException(e.getMessage() + " holding JSON (is it the weights file?)", e);
         }
-        return parse(text, file.toString());
+        return parse(text, source);
     }
 
     /** Pretty JSON, without a trailing newline. */
@@ -250,7 +266,7 @@ public record ModelSpec(int input, String loss, List<LayerSpec> layers, Map<Stri
     }
 
     private static void validateLayer(LayerSpec l, String where) {
-        String at = where + " (" + l.type() + ")";
+        String at = where + " (" + InputException.excerpt(l.type()) + ")";
         if (l.out() != null && l.out() <= 0) {
             throw new InputException(at + ": field 'out' must be a positive integer, found " + l.out());
         }

@@ -18,7 +18,7 @@ public final class Dense implements Layer {
     this.in = in;
     this.out = out;
     // weights and bias in one block: refused (before any allocation) beyond one array
-    Sizes.sum((long) out * in, out, "dense: 'out' " + out + " with " + in + " inputs gives parameters");
+    Sizes.sum((long) out * in, out, "dense: " + out + " outputs × " + in + " inputs + bias");
     this.tensors = List.of(new ParamTensor("weight", 0, out, in), new ParamTensor("bias", out * in, out));
   }
 
