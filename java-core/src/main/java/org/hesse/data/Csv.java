@@ -75,23 +75,22 @@ public final class Csv {
             throw new InputException("CSV " + source + ": classification takes one label column, found "
                     + InputException.excerpt(targetColumns));
         }
-        int[] lineNo = {0};
         try {
-            return parse(Inputs.strictUtf8Lines(maybeGunzip(in)), source, task, targetColumns, classNames, lineNo);
+            return parse(Inputs.utf8Lines(maybeGunzip(in)), source, task, targetColumns, classNames);
         } catch (IOException e) {
             if (!Inputs.isDataError(e)) throw e;
-            throw Inputs.unreadable("CSV " + source + (lineNo[0] > 0 ? ", line " + (lineNo[0] + 1) : ""), e);
+            throw Inputs.unreadable("CSV " + source, e);
         }
     }
 
     private static Dataset parse(BufferedReader r, String source, Dataset.Task task, List<String> targetColumns,
-                                 List<String> classNames, int[] lineRead) throws IOException {
+                                 List<String> classNames) throws IOException {
         String line = r.readLine();
         int lineNo = 1;
-        lineRead[0] = lineNo;
         if (line == null) {
             throw new InputException("CSV " + source + ": empty file, expected a header row");
         }
+        Inputs.checkUtf8Line(line, "CSV " + source + ", line 1");
         if (line.startsWith("\uFEFF")) {
             line = line.substring(1); // UTF-8 byte-order mark written by some spreadsheet programs
         }
@@ -142,10 +141,10 @@ public final class Csv {
         double[] row = new double[header.size()];
         while ((line = r.readLine()) != null) {
             lineNo++;
-            lineRead[0] = lineNo;
             if (line.isBlank()) {
                 continue;
             }
+            Inputs.checkUtf8Line(line, where + ", line " + lineNo);
             if (line.indexOf('"') < 0) {
                 parseUnquoted(line, row, header, source, lineNo, labelCol, label);
             } else {
@@ -224,15 +223,11 @@ public final class Csv {
                 throw new InputException(at + ": empty cell, expected a class label (a number or a name)");
             }
             boolean isNumber = isFiniteNumber(cell);
-            if (!isNumber) {
-                try {
-                    Double.parseDouble(cell);
-                    // parses but is not finite (NaN, Infinity): missing data, not a class
-                    throw new InputException(at + ": expected a class label (a number or a name), found '"
-                            + InputException.excerpt(cell) + "'");
-                } catch (NumberFormatException e) {
-                    // a name
-                }
+            String word = cell.toLowerCase(java.util.Locale.ROOT).replaceFirst("^[+-]", "");
+            if (!isNumber && (word.equals("nan") || word.equals("inf") || word.equals("infinity"))) {
+                // NaN or infinity: missing or broken data, not a class
+                throw new InputException(at + ": expected a class label (a number or a name), found '"
+                        + InputException.excerpt(cell) + "'");
             }
             numeric &= isNumber;
             ids.put(cell, raw.size());

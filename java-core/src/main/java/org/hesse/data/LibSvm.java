@@ -43,16 +43,15 @@ public final class LibSvm {
         if (numFeatures < 0) {
             throw new IllegalArgumentException("numFeatures: expected >= 0 (0 = infer), found " + numFeatures);
         }
-        int[] lineNo = {0};
         try {
-            return parse(Inputs.strictUtf8Lines(Csv.maybeGunzip(in)), source, task, numFeatures, lineNo);
+            return parse(Inputs.utf8Lines(Csv.maybeGunzip(in)), source, task, numFeatures);
         } catch (IOException e) {
             if (!Inputs.isDataError(e)) throw e;
-            throw Inputs.unreadable("LibSVM " + source + ", line " + (lineNo[0] + 1), e);
+            throw Inputs.unreadable("LibSVM " + source, e);
         }
     }
 
-    private static Dataset parse(BufferedReader r, String source, Dataset.Task task, int numFeatures, int[] lineRead)
+    private static Dataset parse(BufferedReader r, String source, Dataset.Task task, int numFeatures)
             throws IOException {
         String src = "LibSVM " + source;
         Growable.Doubles ys = new Growable.Doubles(src + ": the labels");
@@ -64,7 +63,7 @@ public final class LibSvm {
         String line;
         while ((line = r.readLine()) != null) {
             lineNo++;
-            lineRead[0] = lineNo;
+            Inputs.checkUtf8Line(line, src + ", line " + lineNo);
             int hash = line.indexOf('#');
             String s = (hash >= 0 ? line.substring(0, hash) : line).strip();
             if (s.isEmpty()) {

@@ -46,29 +46,34 @@ public final class Inputs {
     }
   }
 
-  /** A line reader that refuses bytes that are not UTF-8 (readLine throws {@link CharacterCodingException}). */
-  public static BufferedReader strictUtf8Lines(InputStream in) {
-    CharsetDecoder dec = StandardCharsets.UTF_8.newDecoder()
-        .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
-    return new BufferedReader(new InputStreamReader(in, dec), 1 << 16);
+  /**
+   * A UTF-8 line reader: bytes that are not UTF-8 become U+FFFD, which {@link #checkUtf8Line} refuses with the
+   * exact line number (a decoder that throws would only know the buffer, not the line).
+   */
+  public static BufferedReader utf8Lines(InputStream in) {
+    return new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16);
+  }
+
+  /** Refuses a line read by {@link #utf8Lines} that held bytes that are not UTF-8; where names file and line. */
+  public static void checkUtf8Line(String line, String where) {
+    int i = line.indexOf('\uFFFD');
+    if (i >= 0) {
+      throw new InputException(where + ": not UTF-8 text (character " + (i + 1)
+          + " of the line); expected a UTF-8 text file (or gzip of one)");
+    }
   }
 
   /**
-   * The reading of a text or gzip stream failed part-way: not UTF-8, or gzip data truncated or corrupt. {@code where}
-   * names the input and the line reached.
+   * The reading of a gzip stream failed part-way: its data are truncated or corrupt. {@code where} names the input.
    */
   public static InputException unreadable(String where, IOException e) {
-    if (e instanceof CharacterCodingException) {
-      return new InputException(where + ": not UTF-8 text; expected a text file (or gzip of one)", e);
-    }
     String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     return new InputException(where + ": gzip data truncated or corrupt (" + excerptOf(m) + ")", e);
   }
 
   /** Whether a failure while reading a stream is the data's fault (bad encoding, broken gzip), not the disk's. */
   public static boolean isDataError(IOException e) {
-    return e instanceof CharacterCodingException || e instanceof java.util.zip.ZipException
-        || e instanceof java.io.EOFException;
+    return e instanceof java.util.zip.ZipException || e instanceof java.io.EOFException;
   }
 
   /**

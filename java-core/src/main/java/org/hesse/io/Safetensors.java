@@ -210,7 +210,9 @@ public final class Safetensors {
         try {
             headerText = Inputs.decodeUtf8(hb.array(), "header");
         } catch (InputException e) {
-            throw bad(what, e.getMessage() + " (the 8-byte length is followed by a UTF-8 JSON object)");
+            int at = Inputs.firstBadUtf8(hb.array());
+            throw bad(what, "header byte " + at + " (file offset " + (8 + at) + ") is not UTF-8; expected a UTF-8 JSON "
+                    + "object after the 8-byte length");
         }
         JsonNode root;
         try {
