@@ -1,7 +1,5 @@
 package org.hesse.data;
 
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 
@@ -105,12 +103,23 @@ public final class Dataset {
         return List.copyOf(given);
     }
 
-    private static List<String> defaultNames(String prefix, int count) {
-        List<String> r = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
-            r.add(prefix + i);
-        }
-        return Collections.unmodifiableList(r);
+    /**
+     * {@code prefix0 .. prefix(count-1)}, computed on access: a wide sparse file (LibSVM index 10^7) must not
+     * cost a string per column on top of its data.
+     */
+    static List<String> defaultNames(String prefix, int count) {
+        return new java.util.AbstractList<>() {
+            @Override
+            public String get(int i) {
+                Objects.checkIndex(i, count);
+                return prefix + i;
+            }
+
+            @Override
+            public int size() {
+                return count;
+            }
+        };
     }
 
     public Task task() {

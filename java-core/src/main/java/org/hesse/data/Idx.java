@@ -129,12 +129,19 @@ public final class Idx {
                         + ", expected 0.." + (FASHION_CLASSES.size() - 1));
             }
         }
-        java.util.List<String> names = new java.util.ArrayList<>(im.rows() * im.cols());
-        for (int r = 0; r < im.rows(); r++) {
-            for (int c = 0; c < im.cols(); c++) {
-                names.add("pixel_" + r + "_" + c);
+        int cols = im.cols();
+        List<String> names = new java.util.AbstractList<>() { // computed on access, no string per pixel
+            @Override
+            public String get(int i) {
+                Objects.checkIndex(i, size());
+                return "pixel_" + i / cols + "_" + i % cols;
             }
-        }
+
+            @Override
+            public int size() {
+                return im.rows() * cols;
+            }
+        };
         return Dataset.classification(im.pixels(), im.count(), im.rows() * im.cols(), lab, FASHION_CLASSES.size(),
                 names, "label", FASHION_CLASSES);
     }
