@@ -94,4 +94,20 @@ class CsvMalformedTest {
     assertArrayEquals(new double[] {1.5}, d.x(), 0.0);
     assertArrayEquals(new double[] {2}, d.targets(), 0.0);
   }
+
+  @Test
+  void aTestFileTakesTheTrainingClasses() throws IOException {
+    Path train = dir.resolve("train.csv");
+    Files.writeString(train, "a,label\n1,0\n2,1\n3,2\n");
+    Path test = dir.resolve("test.csv");
+    Files.writeString(test, "a,label\n1,2\n2,0\n");
+    Dataset tr = Csv.readClassification(train, "label");
+    Dataset te = Csv.readClassification(test, "label").withClassNames(tr.classNames(), "CSV " + test);
+    assertArrayEquals(new int[] {2, 0}, te.labels()); // by itself the test file would make 2 its class 1
+    assertEquals(3, te.numClasses());
+    Files.writeString(test, "a,label\n1,5\n");
+    InputException e = assertThrows(InputException.class,
+        () -> Csv.readClassification(test, "label").withClassNames(tr.classNames(), "CSV " + test));
+    assertEquals("CSV " + test + ": class label '5' is not one of the 3 classes [0, 1, 2]", e.getMessage());
+  }
 }
