@@ -41,7 +41,8 @@ public final class BundledDatasets {
         Objects.requireNonNull(name, "name");
         Info info = index().get(name);
         if (info == null) {
-            throw new IllegalArgumentException("name: unknown bundled data set '" + name + "'; available: " + names());
+            throw new org.hesse.io.InputException("unknown bundled data set '" + org.hesse.io.InputException.excerpt(name)
+                    + "'; expected one of " + names());
         }
         return info;
     }

@@ -1,12 +1,13 @@
 package org.hesse.data;
 
 import org.hesse.io.AtomicFiles;
+import org.hesse.io.InputException;
+import org.hesse.io.Inputs;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -25,9 +26,13 @@ import java.util.zip.GZIPInputStream;
  * for a quote inside). Blank lines are skipped. A gzip-compressed file (magic bytes {@code 1f 8b}) is decompressed
  * transparently.
  *
- * <p>Every cell must be a finite number: an empty cell, NaN, infinity or text is reported with its line number
- * as in the file (the header is line 1) and its column name. For classification the target column holds class
- * indices {@code 0..C-1} (non-negative integers) and {@code C} is the largest index plus one.
+ * <p>Every feature and regression-target cell must be a finite number: an empty cell, NaN, infinity or text is
+ * reported with its line number as in the file (the header is line 1) and its column name. For classification the
+ * label column holds class labels, numbers or names: the classes are the distinct labels, in ascending numeric order
+ * when every label is a number (so {@code 0..C-1} keep their indices and {@code {0,1,2,7}} are 4 classes, 7 becoming
+ * index 3), else in ascending string order; {@link Dataset#classNames()} records the mapping (class index
+ * {@code c} has label {@code classNames().get(c)}). A label that reads as NaN or infinity is refused. Every
+ * failure is an {@link InputException} naming the source, the line and the column.
  */
 public final class Csv {
 
@@ -47,7 +52,7 @@ public final class Csv {
     public static Dataset read(Path file, Dataset.Task task, List<String> targetColumns) throws IOException {
         Objects.requireNonNull(file, "file");
         if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("CSV file not found: " + file.toAbsolutePath());
+            throw new InputException("CSV file not found: " + file.toAbsolutePath());
         }
         try (InputStream in = Files.newInputStream(file)) {
             return read(in, file.toString(), task, targetColumns, null);
@@ -64,17 +69,28 @@ public final class Csv {
         Objects.requireNonNull(task, "task");
         Objects.requireNonNull(targetColumns, "targetColumns");
         if (targetColumns.isEmpty()) {
-            throw new IllegalArgumentException("targetColumns: expected at least one column name, found none");
+            throw new InputException("CSV " + source + ": no target column given; expected at least one column name");
         }
         if (task == Dataset.Task.CLASSIFICATION && targetColumns.size() != 1) {
-            throw new IllegalArgumentException("targetColumns: classification takes one label column, found " + targetColumns);
+            throw new InputException("CSV " + source + ": classification takes one label column, found "
+                    + InputException.excerpt(targetColumns));
         }
-        BufferedReader r = new BufferedReader(new InputStreamReader(maybeGunzip(in), StandardCharsets.UTF_8), 1 << 16);
+        try {
+            return parse(Inputs.utf8Lines(maybeGunzip(in)), source, task, targetColumns, classNames);
+        } catch (IOException e) {
+            if (!Inputs.isDataError(e)) throw e;
+            throw Inputs.unreadable("CSV " + source, e);
+        }
+    }
+
+    private static Dataset parse(BufferedReader r, String source, Dataset.Task task, List<String> targetColumns,
+                                 List<String> classNames) throws IOException {
         String line = r.readLine();
         int lineNo = 1;
         if (line == null) {
-            throw new IllegalArgumentException("CSV " + source + ": empty file, expected a header row");
+            throw new InputException("CSV " + source + ": empty file, expected a header row");
         }
+        Inputs.checkUtf8Line(line, "CSV " + source + ", line 1");
         if (line.startsWith("\uFEFF")) {
             line = line.substring(1); // UTF-8 byte-order mark written by some spreadsheet programs
         }
@@ -82,8 +98,8 @@ public final class Csv {
         Map<String, Integer> col = new HashMap<>();
         for (int j = 0; j < header.size(); j++) {
             if (col.put(header.get(j), j) != null) {
-                throw new IllegalArgumentException("CSV " + source + ": column name '" + header.get(j)
-                        + "' appears twice in the header " + header);
+                throw new InputException("CSV " + source + ", line 1: column name '" + InputException.excerpt(header.get(j))
+                        + "' appears twice in the header " + InputException.excerpt(header));
             }
         }
         int[] targetIdx = new int[targetColumns.size()];
@@ -91,11 +107,12 @@ public final class Csv {
         for (int k = 0; k < targetIdx.length; k++) {
             Integer j = col.get(targetColumns.get(k));
             if (j == null) {
-                throw new IllegalArgumentException("CSV " + source + ": target column '" + targetColumns.get(k)
-                        + "' not found; header: " + header);
+                throw new InputException("CSV " + source + ": target column '" + InputException.excerpt(targetColumns.get(k))
+                        + "' not found; header: " + InputException.excerpt(header));
             }
             if (isTarget[j]) {
-                throw new IllegalArgumentException("targetColumns: '" + targetColumns.get(k) + "' listed twice");
+                throw new InputException("CSV " + source + ": target column '" + InputException.excerpt(targetColumns.get(k))
+                        + "' given twice");
             }
             targetIdx[k] = j;
             isTarget[j] = true;
@@ -107,29 +124,38 @@ public final class Csv {
             }
         }
         if (featureNames.isEmpty()) {
-            throw new IllegalArgumentException("CSV " + source + ": no feature columns besides the targets " + targetColumns);
+            throw new InputException("CSV " + source + ": no feature columns besides the targets "
+                    + InputException.excerpt(targetColumns));
         }
         int d = featureNames.size();
         int t = targetIdx.length;
         boolean classify = task == Dataset.Task.CLASSIFICATION;
 
-        Growable.Doubles x = new Growable.Doubles();
-        Growable.Doubles y = new Growable.Doubles();
-        Growable.Ints labels = new Growable.Ints();
-        int maxLabel = -1;
+        String where = "CSV " + source;
+        Growable.Doubles x = new Growable.Doubles(where + ": the features");
+        Growable.Doubles y = new Growable.Doubles(where + ": the targets");
+        Growable.Ints labels = new Growable.Ints(where + ": the labels");
+        Labels classes = new Labels();
+        int labelCol = classify ? targetIdx[0] : -1;
+        String[] label = new String[1];
         double[] row = new double[header.size()];
         while ((line = r.readLine()) != null) {
             lineNo++;
             if (line.isBlank()) {
                 continue;
             }
+            Inputs.checkUtf8Line(line, where + ", line " + lineNo);
             if (line.indexOf('"') < 0) {
-                parseUnquoted(line, row, header, source, lineNo);
+                parseUnquoted(line, row, header, source, lineNo, labelCol, label);
             } else {
                 List<String> cells = split(line, source, lineNo);
                 checkCount(cells.size(), header.size(), source, lineNo);
                 for (int j = 0; j < row.length; j++) {
-                    row[j] = number(cells.get(j), source, lineNo, header.get(j));
+                    if (j == labelCol) {
+                        label[0] = cells.get(j).strip();
+                    } else {
+                        row[j] = number(cells.get(j), source, lineNo, header.get(j));
+                    }
                 }
             }
             for (int j = 0; j < row.length; j++) {
@@ -138,14 +164,8 @@ public final class Csv {
                 }
             }
             if (classify) {
-                double v = row[targetIdx[0]];
-                if (v < 0 || v != Math.rint(v) || v > Integer.MAX_VALUE) {
-                    throw new IllegalArgumentException("CSV " + source + ", line " + lineNo + ", column '"
-                            + targetColumns.get(0) + "': expected a class index (non-negative integer), found '"
-                            + cell(line, targetIdx[0], source, lineNo) + "'");
-                }
-                labels.add((int) v);
-                maxLabel = Math.max(maxLabel, (int) v);
+                String at = where + ", line " + lineNo + ", column '" + InputException.excerpt(targetColumns.get(0)) + "'";
+                labels.add(classNames != null ? classIndex(label[0], classNames.size(), at) : classes.id(label[0], at));
             } else {
                 for (int k = 0; k < t; k++) {
                     y.add(row[targetIdx[k]]);
@@ -154,21 +174,120 @@ public final class Csv {
         }
         int n = x.size() / d;
         if (n == 0) {
-            throw new IllegalArgumentException("CSV " + source + ": no data rows after the header");
+            throw new InputException(where + ": no data rows after the header");
         }
         if (!classify) {
             return Dataset.regression(x.toArray(), n, d, y.toArray(), t, featureNames, targetColumns);
         }
-        int numClasses = maxLabel + 1;
         if (classNames != null) {
-            if (maxLabel >= classNames.size()) {
-                throw new IllegalArgumentException("CSV " + source + ": label " + maxLabel + " out of range for "
-                        + classNames.size() + " classes " + classNames);
-            }
-            numClasses = classNames.size();
+            return Dataset.classification(x.toArray(), n, d, labels.toArray(), classNames.size(), featureNames,
+                    targetColumns.get(0), classNames);
         }
-        return Dataset.classification(x.toArray(), n, d, labels.toArray(), numClasses, featureNames,
-                targetColumns.get(0), classNames);
+        int[] ids = labels.toArray();
+        int[] classOf = classes.order();
+        for (int i = 0; i < n; i++) {
+            ids[i] = classOf[ids[i]];
+        }
+        return Dataset.classification(x.toArray(), n, d, ids, classes.count(), featureNames, targetColumns.get(0),
+                classes.names());
+    }
+
+    /** With given class names (bundled data) the label is an index into them. */
+    private static int classIndex(String cell, int numClasses, String at) {
+        if (cell.isEmpty()) {
+            throw new InputException(at + ": empty cell, expected a class index");
+        }
+        double v = finiteNumber(cell, at);
+        if (v < 0 || v != Math.rint(v) || v >= numClasses) {
+            throw new InputException(at + ": expected a class index in 0.." + (numClasses - 1) + ", found '"
+                    + InputException.excerpt(cell) + "'");
+        }
+        return (int) v;
+    }
+
+    /**
+     * The distinct labels of a column in order of appearance, and at the end their classes: ascending numbers when
+     * every label is a finite number (1 and 1.0 are one class), else ascending strings.
+     */
+    static final class Labels {
+        private final Map<String, Integer> ids = new HashMap<>();
+        private final List<String> raw = new ArrayList<>();
+        private boolean numeric = true;
+
+        int id(String cell, String at) {
+            Integer id = ids.get(cell);
+            if (id != null) {
+                return id;
+            }
+            if (cell.isEmpty()) {
+                throw new InputException(at + ": empty cell, expected a class label (a number or a name)");
+            }
+            boolean isNumber = isFiniteNumber(cell);
+            String word = cell.toLowerCase(java.util.Locale.ROOT).replaceFirst("^[+-]", "");
+            if (!isNumber && (word.equals("nan") || word.equals("inf") || word.equals("infinity"))) {
+                // NaN or infinity: missing or broken data, not a class
+                throw new InputException(at + ": expected a class label (a number or a name), found '"
+                        + InputException.excerpt(cell) + "'");
+            }
+            numeric &= isNumber;
+            ids.put(cell, raw.size());
+            raw.add(cell);
+            return raw.size() - 1;
+        }
+
+        private List<String> classes;
+        private int[] order;
+
+        private void sort() {
+            if (order != null) {
+                return;
+            }
+            order = new int[raw.size()];
+            if (numeric) {
+                java.util.TreeMap<Double, Integer> byValue = new java.util.TreeMap<>();
+                for (String s : raw) {
+                    byValue.putIfAbsent(Double.parseDouble(s) + 0.0, 0); // + 0.0: -0 and 0 are one class
+                }
+                List<Double> values = new ArrayList<>(byValue.keySet());
+                classes = new ArrayList<>(values.size());
+                for (double v : values) {
+                    classes.add(v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v));
+                }
+                for (int i = 0; i < raw.size(); i++) {
+                    order[i] = java.util.Collections.binarySearch(values, Double.parseDouble(raw.get(i)) + 0.0);
+                }
+            } else {
+                List<String> sorted = new ArrayList<>(new java.util.TreeSet<>(raw));
+                classes = sorted;
+                for (int i = 0; i < raw.size(); i++) {
+                    order[i] = java.util.Collections.binarySearch(sorted, raw.get(i));
+                }
+            }
+        }
+
+        int[] order() {
+            sort();
+            return order;
+        }
+
+        int count() {
+            sort();
+            return classes.size();
+        }
+
+        List<String> names() {
+            sort();
+            return classes;
+        }
+    }
+
+    private static boolean isFiniteNumber(String s) {
+        try {
+            finiteNumber(s, "");
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     /**
@@ -233,7 +352,9 @@ public final class Csv {
     }
 
     // The common case, no quotes: scan commas and parse in place, no per-line lists (digits has 115k cells).
-    private static void parseUnquoted(String line, double[] row, List<String> header, String source, int lineNo) {
+    // Column labelCol (-1: none) is a class label, kept as text in label[0].
+    private static void parseUnquoted(String line, double[] row, List<String> header, String source, int lineNo,
+                                      int labelCol, String[] label) {
         int len = line.length();
         int from = 0;
         for (int j = 0; j < row.length; j++) {
@@ -242,7 +363,11 @@ public final class Csv {
             }
             int comma = line.indexOf(',', from);
             int end = comma < 0 ? len : comma;
-            row[j] = number(line, from, end, source, lineNo, header.get(j));
+            if (j == labelCol) {
+                label[0] = line.substring(from, end).strip();
+            } else {
+                row[j] = number(line, from, end, source, lineNo, header.get(j));
+            }
             from = end + 1;
             if (comma < 0 && j < row.length - 1) {
                 checkCount(j + 1, row.length, source, lineNo);
@@ -262,14 +387,9 @@ public final class Csv {
 
     private static void checkCount(int found, int expected, String source, int lineNo) {
         if (found != expected) {
-            throw new IllegalArgumentException("CSV " + source + ", line " + lineNo + ": expected " + expected
+            throw new InputException("CSV " + source + ", line " + lineNo + ": expected " + expected
                     + " cells as in the header, found " + found);
         }
-    }
-
-    /** Cell {@code j} of a line, for messages. */
-    private static String cell(String line, int j, String source, int lineNo) {
-        return split(line, source, lineNo).get(j).strip();
     }
 
     private static double number(String line, int from, int end, String source, int lineNo, String column) {
@@ -319,9 +439,9 @@ public final class Csv {
 
     private static double number(String cell, String source, int lineNo, String column) {
         String s = cell.strip();
-        String where = "CSV " + source + ", line " + lineNo + ", column '" + column + "'";
+        String where = "CSV " + source + ", line " + lineNo + ", column '" + InputException.excerpt(column) + "'";
         if (s.isEmpty()) {
-            throw new IllegalArgumentException(where + ": empty cell, expected a number");
+            throw new InputException(where + ": empty cell, expected a number");
         }
         return finiteNumber(s, where);
     }
@@ -337,10 +457,10 @@ public final class Csv {
             }
             v = Double.parseDouble(s);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(where + ": expected a number, found '" + s + "'");
+            throw new InputException(where + ": expected a number, found '" + InputException.excerpt(s) + "'");
         }
         if (!Double.isFinite(v)) {
-            throw new IllegalArgumentException(where + ": expected a finite number, found '" + s + "'");
+            throw new InputException(where + ": expected a finite number, found '" + InputException.excerpt(s) + "'");
         }
         return v;
     }
@@ -362,7 +482,7 @@ public final class Csv {
                 i++;
                 while (true) {
                     if (i >= len) {
-                        throw new IllegalArgumentException("CSV " + source + ", line " + lineNo
+                        throw new InputException("CSV " + source + ", line " + lineNo
                                 + ": unterminated quoted field");
                     }
                     char c = line.charAt(i++);
@@ -381,7 +501,7 @@ public final class Csv {
                     i++;
                 }
                 if (i < len && line.charAt(i) != ',') {
-                    throw new IllegalArgumentException("CSV " + source + ", line " + lineNo
+                    throw new InputException("CSV " + source + ", line " + lineNo
                             + ": unexpected text after a quoted field at character " + (i + 1));
                 }
             } else {

@@ -1,7 +1,5 @@
 package org.hesse.data;
 
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 
@@ -105,12 +103,23 @@ public final class Dataset {
         return List.copyOf(given);
     }
 
-    private static List<String> defaultNames(String prefix, int count) {
-        List<String> r = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
-            r.add(prefix + i);
-        }
-        return Collections.unmodifiableList(r);
+    /**
+     * {@code prefix0 .. prefix(count-1)}, computed on access: a wide sparse file (LibSVM index 10^7) must not
+     * cost a string per column on top of its data.
+     */
+    static List<String> defaultNames(String prefix, int count) {
+        return new java.util.AbstractList<>() {
+            @Override
+            public String get(int i) {
+                Objects.checkIndex(i, count);
+                return prefix + i;
+            }
+
+            @Override
+            public int size() {
+                return count;
+            }
+        };
     }
 
     public Task task() {
@@ -208,6 +217,29 @@ public final class Dataset {
             System.arraycopy(targets, idx[k] * t, ny, k * t, t);
         }
         return new Dataset(task, idx.length, d, nx, null, ny, t, 0, featureNames, targetNames, classNames);
+    }
+
+    /**
+     * The same samples with the classes of another run: class {@code c} here becomes the index of its name in
+     * {@code names} (e.g. the class names a model was trained with, so that a test file lacking a class keeps the
+     * training indices). A class absent from {@code names} is refused naming {@code source}.
+     */
+    public Dataset withClassNames(List<String> names, String source) {
+        Objects.requireNonNull(names, "names");
+        int[] to = new int[numClasses];
+        for (int c = 0; c < numClasses; c++) {
+            to[c] = names.indexOf(classNames().get(c));
+            if (to[c] < 0) {
+                throw new org.hesse.io.InputException(source + ": class label '"
+                        + org.hesse.io.InputException.excerpt(classNames().get(c)) + "' is not one of the "
+                        + names.size() + " classes " + org.hesse.io.InputException.excerpt(names.toString(), 200));
+            }
+        }
+        int[] nl = new int[n];
+        for (int i = 0; i < n; i++) {
+            nl[i] = to[labels()[i]];
+        }
+        return new Dataset(task, n, d, x, nl, null, 1, names.size(), featureNames, targetNames, List.copyOf(names));
     }
 
     /** The same targets and names with other features of the same shape (e.g. standardised). */

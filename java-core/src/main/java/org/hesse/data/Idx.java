@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
+import org.hesse.io.InputException;
+import org.hesse.io.Inputs;
 
 /**
  * Reads the IDX format of MNIST and Fashion-MNIST (gzipped or not): a big-endian magic number {@code 0x0000TTRR}
@@ -28,40 +30,82 @@ public final class Idx {
     public record Images(int count, int rows, int cols, double[] pixels) {
     }
 
-    /** Reads at most {@code limit} images (all if {@code limit <= 0}). */
+    /**
+     * Reads at most {@code limit} images (all if {@code limit <= 0}). The sizes the header claims are checked
+     * (overflow-safe, against one array and the memory budget) before anything is allocated, and the pixels are
+     * read as they come, so a header claiming more images than the file holds is refused as truncated.
+     */
     public static Images readImages(Path file, int limit) throws IOException {
-        try (DataInputStream in = open(file)) {
-            int[] dims = header(in, file, 3);
-            int n = limit > 0 ? Math.min(limit, dims[0]) : dims[0];
-            int px = Math.multiplyExact(dims[1], dims[2]);
-            if ((long) n * px > Integer.MAX_VALUE - 8) {
-                throw new IllegalArgumentException("IDX " + file + ": " + n + " images of " + px + " pixels do not fit in one array; pass a limit");
-            }
-            byte[] raw = new byte[px];
-            double[] out = new double[n * px];
-            for (int i = 0; i < n; i++) {
-                readFully(in, raw, file, "image " + i + " of " + dims[0]);
-                for (int j = 0; j < px; j++) {
-                    out[i * px + j] = (raw[j] & 0xFF) / 255.0;
-                }
-            }
-            return new Images(n, dims[1], dims[2], out);
+        return read(file, in -> readImages(in, file.toString(), limit));
+    }
+
+    /** {@link #readImages(Path, int)} from a stream (not closed), {@code source} naming it. */
+    public static Images readImages(InputStream in, String source, int limit) throws IOException {
+        DataInputStream d = new DataInputStream(in);
+        int[] dims = header(d, source, 3);
+        int n = limit > 0 ? Math.min(limit, dims[0]) : dims[0];
+        long px = (long) dims[1] * dims[2];
+        String what = n + " images of " + dims[1] + " × " + dims[2] + " pixels";
+        Inputs.checkDoubles("IDX " + source, px * n, what); // both < 2^31: no long overflow
+        byte[] raw = readUpTo(d, (int) (px * n), source, what);
+        double[] out = new double[raw.length];
+        for (int i = 0; i < raw.length; i++) {
+            out[i] = (raw[i] & 0xFF) / 255.0;
+        }
+        return new Images(n, dims[1], dims[2], out);
+    }
+
+    /** Reads at most {@code limit} labels (all if {@code limit <= 0}); sizes checked as for the images. */
+    public static int[] readLabels(Path file, int limit) throws IOException {
+        return read(file, in -> readLabels(in, file.toString(), limit));
+    }
+
+    /** {@link #readLabels(Path, int)} from a stream (not closed), {@code source} naming it. */
+    public static int[] readLabels(InputStream in, String source, int limit) throws IOException {
+        DataInputStream d = new DataInputStream(in);
+        int[] dims = header(d, source, 1);
+        int n = limit > 0 ? Math.min(limit, dims[0]) : dims[0];
+        if (n > Inputs.MAX_ARRAY) {
+            throw new InputException("IDX " + source + ": " + n + " labels, more than one Java array holds");
+        }
+        Inputs.checkBudget("IDX " + source, (long) n * (Integer.BYTES + 1), n + " labels");
+        byte[] raw = readUpTo(d, n, source, n + " labels");
+        int[] out = new int[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = raw[i] & 0xFF;
+        }
+        return out;
+    }
+
+    private interface Reading<T> {
+        T from(InputStream in) throws IOException;
+    }
+
+    /** Opens {@code file} (gunzipping it when its magic says so); broken gzip data is refused naming the file. */
+    private static <T> T read(Path file, Reading<T> reading) throws IOException {
+        Objects.requireNonNull(file, "file");
+        if (!Files.isRegularFile(file)) {
+            throw new InputException("IDX file not found: " + file.toAbsolutePath());
+        }
+        try (InputStream raw = Files.newInputStream(file)) {
+            return reading.from(Csv.maybeGunzip(raw));
+        } catch (IOException e) {
+            if (!Inputs.isDataError(e)) throw e;
+            throw Inputs.unreadable("IDX " + file, e);
         }
     }
 
-    /** Reads at most {@code limit} labels (all if {@code limit <= 0}). */
-    public static int[] readLabels(Path file, int limit) throws IOException {
-        try (DataInputStream in = open(file)) {
-            int[] dims = header(in, file, 1);
-            int n = limit > 0 ? Math.min(limit, dims[0]) : dims[0];
-            byte[] raw = new byte[n];
-            readFully(in, raw, file, n + " labels");
-            int[] out = new int[n];
-            for (int i = 0; i < n; i++) {
-                out[i] = raw[i] & 0xFF;
-            }
-            return out;
+    /**
+     * Exactly {@code count} bytes, read in pieces (InputStream.readNBytes grows its buffer as data arrive), so that
+     * a header claiming more than the file holds costs no more memory than the file.
+     */
+    private static byte[] readUpTo(DataInputStream in, int count, String source, String what) throws IOException {
+        byte[] b = in.readNBytes(count);
+        if (b.length < count) {
+            throw new InputException("IDX " + source + ": truncated: the header announces " + what + " (" + count
+                    + " bytes) but only " + b.length + " bytes follow");
         }
+        return b;
     }
 
     /**
@@ -70,23 +114,34 @@ public final class Idx {
      */
     public static Dataset fashionMnist(Path images, Path labels, int limit) throws IOException {
         Images im = readImages(images, limit);
+        if (im.rows() == 0 || im.cols() == 0) {
+            throw new InputException("IDX " + images + ": images of " + im.rows() + " × " + im.cols()
+                    + " pixels; expected at least one pixel");
+        }
         int[] lab = readLabels(labels, limit);
         if (lab.length != im.count()) {
-            throw new IllegalArgumentException("IDX: " + images + " gives " + im.count() + " images but " + labels
-                    + " gives " + lab.length + " labels");
+            throw new InputException("IDX " + images + ": " + im.count() + " images but " + labels
+                    + " has " + lab.length + " labels; expected one label per image");
         }
         for (int i = 0; i < lab.length; i++) {
             if (lab[i] >= FASHION_CLASSES.size()) {
-                throw new IllegalArgumentException("IDX " + labels + ": label " + i + " is " + lab[i]
+                throw new InputException("IDX " + labels + ": label " + i + " is " + lab[i]
                         + ", expected 0.." + (FASHION_CLASSES.size() - 1));
             }
         }
-        java.util.List<String> names = new java.util.ArrayList<>(im.rows() * im.cols());
-        for (int r = 0; r < im.rows(); r++) {
-            for (int c = 0; c < im.cols(); c++) {
-                names.add("pixel_" + r + "_" + c);
+        int cols = im.cols();
+        List<String> names = new java.util.AbstractList<>() { // computed on access, no string per pixel
+            @Override
+            public String get(int i) {
+                Objects.checkIndex(i, size());
+                return "pixel_" + i / cols + "_" + i % cols;
             }
-        }
+
+            @Override
+            public int size() {
+                return im.rows() * cols;
+            }
+        };
         return Dataset.classification(im.pixels(), im.count(), im.rows() * im.cols(), lab, FASHION_CLASSES.size(),
                 names, "label", FASHION_CLASSES);
     }
@@ -111,50 +166,30 @@ public final class Idx {
                 return p;
             }
         }
-        throw new IllegalArgumentException("IDX: neither " + stem + ".gz nor " + stem + " found in " + dir.toAbsolutePath());
+        throw new InputException("IDX: neither " + stem + ".gz nor " + stem + " found in " + dir.toAbsolutePath());
     }
 
-    private static DataInputStream open(Path file) throws IOException {
-        Objects.requireNonNull(file, "file");
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("IDX file not found: " + file.toAbsolutePath());
-        }
-        InputStream in = Files.newInputStream(file);
-        try {
-            return new DataInputStream(Csv.maybeGunzip(in));
-        } catch (IOException e) {
-            in.close();
-            throw e;
-        }
-    }
-
-    private static int[] header(DataInputStream in, Path file, int rank) throws IOException {
+    private static int[] header(DataInputStream in, String file, int rank) throws IOException {
         int magic;
         int[] dims = new int[rank];
         try {
             magic = in.readInt();
             int expected = 0x0800 | rank;
             if (magic != expected) {
-                throw new IllegalArgumentException(String.format("IDX %s: magic number 0x%08X, expected 0x%08X "
+                throw new InputException(String.format("IDX %s: magic number 0x%08X, expected 0x%08X "
                         + "(unsigned bytes, %d dimension%s)", file, magic, expected, rank, rank == 1 ? "" : "s"));
             }
             for (int i = 0; i < rank; i++) {
                 dims[i] = in.readInt();
                 if (dims[i] < 0) {
-                    throw new IllegalArgumentException("IDX " + file + ": negative size " + dims[i] + " in dimension " + i);
+                    throw new InputException("IDX " + file + ": size " + Integer.toUnsignedString(dims[i]) + " in dimension "
+                            + i + " of the header; expected at most " + Integer.MAX_VALUE);
                 }
             }
         } catch (EOFException e) {
-            throw new IllegalArgumentException("IDX " + file + ": truncated header");
+            throw new InputException("IDX " + file + ": truncated header; expected the magic number and "
+                    + rank + " size" + (rank == 1 ? "" : "s") + " (" + (4 + 4 * rank) + " bytes)");
         }
         return dims;
-    }
-
-    private static void readFully(DataInputStream in, byte[] b, Path file, String what) throws IOException {
-        try {
-            in.readFully(b);
-        } catch (EOFException e) {
-            throw new IllegalArgumentException("IDX " + file + ": truncated while reading " + what);
-        }
     }
 }

@@ -3,8 +3,6 @@ package org.hesse.data;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,6 +10,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.TreeSet;
+import org.hesse.io.InputException;
+import org.hesse.io.Inputs;
 
 /**
  * Reads the LibSVM / SVMlight sparse text format: one sample a line, {@code label index:value index:value ...},
@@ -31,7 +31,7 @@ public final class LibSvm {
     public static Dataset read(Path file, Dataset.Task task, int numFeatures) throws IOException {
         Objects.requireNonNull(file, "file");
         if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("LibSVM file not found: " + file.toAbsolutePath());
+            throw new InputException("LibSVM file not found: " + file.toAbsolutePath());
         }
         try (InputStream in = Files.newInputStream(file)) {
             return read(in, file.toString(), task, numFeatures);
@@ -43,16 +43,27 @@ public final class LibSvm {
         if (numFeatures < 0) {
             throw new IllegalArgumentException("numFeatures: expected >= 0 (0 = infer), found " + numFeatures);
         }
-        BufferedReader r = new BufferedReader(new InputStreamReader(Csv.maybeGunzip(in), StandardCharsets.UTF_8), 1 << 16);
-        Growable.Doubles ys = new Growable.Doubles();
-        Growable.Ints rowStart = new Growable.Ints();
-        Growable.Ints cols = new Growable.Ints();
-        Growable.Doubles vals = new Growable.Doubles();
+        try {
+            return parse(Inputs.utf8Lines(Csv.maybeGunzip(in)), source, task, numFeatures);
+        } catch (IOException e) {
+            if (!Inputs.isDataError(e)) throw e;
+            throw Inputs.unreadable("LibSVM " + source, e);
+        }
+    }
+
+    private static Dataset parse(BufferedReader r, String source, Dataset.Task task, int numFeatures)
+            throws IOException {
+        String src = "LibSVM " + source;
+        Growable.Doubles ys = new Growable.Doubles(src + ": the labels");
+        Growable.Ints rowStart = new Growable.Ints(src + ": the rows");
+        Growable.Ints cols = new Growable.Ints(src + ": the feature indices");
+        Growable.Doubles vals = new Growable.Doubles(src + ": the feature values");
         int maxIndex = 0;
         int lineNo = 0;
         String line;
         while ((line = r.readLine()) != null) {
             lineNo++;
+            Inputs.checkUtf8Line(line, src + ", line " + lineNo);
             int hash = line.indexOf('#');
             String s = (hash >= 0 ? line.substring(0, hash) : line).strip();
             if (s.isEmpty()) {
@@ -66,22 +77,23 @@ public final class LibSvm {
             for (int k = 1; k < tok.length; k++) {
                 int colon = tok[k].indexOf(':');
                 if (colon <= 0) {
-                    throw new IllegalArgumentException(at + ": expected index:value, found '" + tok[k] + "'");
+                    throw new InputException(at + ": expected index:value, found '" + InputException.excerpt(tok[k]) + "'");
                 }
                 int idx;
                 try {
                     idx = Integer.parseInt(tok[k].substring(0, colon));
                 } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException(at + ": expected an integer feature index, found '" + tok[k] + "'");
+                    throw new InputException(at + ": expected an integer feature index (1.." + Integer.MAX_VALUE
+                            + "), found '" + InputException.excerpt(tok[k]) + "'");
                 }
                 if (idx < 1) {
-                    throw new IllegalArgumentException(at + ": feature indices are 1-based, found " + idx);
+                    throw new InputException(at + ": feature indices are 1-based, found " + idx);
                 }
                 if (idx <= prev) {
-                    throw new IllegalArgumentException(at + ": feature indices must increase, found " + idx + " after " + prev);
+                    throw new InputException(at + ": feature indices must increase, found " + idx + " after " + prev);
                 }
                 if (numFeatures > 0 && idx > numFeatures) {
-                    throw new IllegalArgumentException(at + ": feature index " + idx + " exceeds numFeatures=" + numFeatures);
+                    throw new InputException(at + ": feature index " + idx + " exceeds the " + numFeatures + " features expected");
                 }
                 prev = idx;
                 cols.add(idx - 1);
@@ -91,15 +103,14 @@ public final class LibSvm {
         }
         int n = ys.size();
         if (n == 0) {
-            throw new IllegalArgumentException("LibSVM " + source + ": no samples");
+            throw new InputException(src + ": no samples (every line blank or a comment)");
         }
         int d = numFeatures > 0 ? numFeatures : maxIndex;
         if (d == 0) {
-            throw new IllegalArgumentException("LibSVM " + source + ": no feature appears; pass numFeatures");
+            throw new InputException(src + ": no feature appears in any line; expected index:value pairs");
         }
-        if ((long) n * d > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("LibSVM " + source + ": " + n + " × " + d + " dense features do not fit in one array");
-        }
+        // the dense matrix: refused before allocating when it exceeds one array or the memory budget
+        Inputs.checkDoubles(src, (long) n * d, "the dense " + n + " × " + d + " feature matrix");
         double[] x = new double[n * d];
         double[] vArr = vals.toArray();
         for (int i = 0; i < n; i++) {

@@ -20,7 +20,7 @@ public record LayerSpec(String type, Integer out, Map<String, Object> extra) {
         Objects.requireNonNull(type, "type");
         extra = extra == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(extra));
         if (extra.containsKey("type") || extra.containsKey("out")) {
-            throw new IllegalArgumentException("extra: must not contain 'type' or 'out' (they are fields), found keys "
+            throw new InputException("extra: must not contain 'type' or 'out' (they are fields), found keys "
                     + extra.keySet());
         }
     }
@@ -44,7 +44,7 @@ public record LayerSpec(String type, Integer out, Map<String, Object> extra) {
         if (v instanceof Integer i) {
             return i;
         }
-        throw new IllegalArgumentException("layer '" + type + "': field '" + key + "' must be an integer, found " + v);
+        throw new InputException("field '" + key + "' must be an integer, found " + InputException.excerpt(v));
     }
 
     /** Number-valued extra key, or {@code defaultValue} if absent. */
@@ -56,7 +56,7 @@ public record LayerSpec(String type, Integer out, Map<String, Object> extra) {
         if (v instanceof Number n) {
             return n.doubleValue();
         }
-        throw new IllegalArgumentException("layer '" + type + "': field '" + key + "' must be a number, found " + v);
+        throw new InputException("field '" + key + "' must be a number, found " + InputException.excerpt(v));
     }
 
     /**
@@ -68,9 +68,9 @@ public record LayerSpec(String type, Integer out, Map<String, Object> extra) {
         if (v == null) {
             return List.of();
         }
-        String where = "layer '" + type + "' field '" + key + "'";
+        String where = "field '" + key + "'";
         if (!(v instanceof List<?> list)) {
-            throw new IllegalArgumentException(where + ": expected a list of layers, found " + v);
+            throw new InputException(where + ": expected a list of layers, found " + InputException.excerpt(v));
         }
         List<LayerSpec> r = new ArrayList<>(list.size());
         for (int i = 0; i < list.size(); i++) {

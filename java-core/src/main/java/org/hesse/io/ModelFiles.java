@@ -49,7 +49,7 @@ public final class ModelFiles {
 
   static {
     BUILDERS.put("dense", (spec, in, sub) -> {
-      if (spec.out() == null) throw new IllegalArgumentException("'out' is required");
+      if (spec.out() == null) throw new InputException("'out' is required");
       return new Dense(flat(in), spec.out());
     });
     for (Activation a : Activation.values()) BUILDERS.put(a.id, (spec, in, sub) -> new ActivationLayer(a, in));
@@ -66,7 +66,7 @@ public final class ModelFiles {
 
   /** An integer field the layer cannot do without (conv2d's out_channels, kernel sizes). */
   static int requiredInt(LayerSpec spec, String key) {
-    if (!spec.extra().containsKey(key)) throw new IllegalArgumentException("'" + key + "' is required");
+    if (!spec.extra().containsKey(key)) throw new InputException("'" + key + "' is required");
     return spec.intParam(key, 0);
   }
 
@@ -90,37 +90,62 @@ public final class ModelFiles {
   }
 
   static int flat(int[] shape) {
-    int n = 1;
-    for (int d : shape) n *= d;
-    return n;
+    return org.hesse.nn.Sizes.product(shape, "input shape " + java.util.Arrays.toString(shape));
   }
 
-  /** Builds the network a description describes; the error names the layer index and type. */
+  /** Deepest nesting of layer lists (residual blocks inside residual blocks) a description may have. */
+  public static final int MAX_LAYER_NESTING = 32;
+
+  /**
+   * Builds the network a description describes; the error ({@link InputException}) names the layer index and
+   * type. Sizes are checked before anything is allocated: every tensor and activation must fit one Java array and
+   * the parameter vector the memory budget.
+   */
   public static Network network(ModelSpec spec) {
-    Network.Builder b = Network.builder(spec.input());
-    Object inputShape = spec.extra().get("input_shape");
-    if (inputShape != null) b.inputShape(intList(inputShape, "input_shape"));
-    for (Layer l : buildLayers(spec.layers(), b.shape(), "")) b.add(l);
-    return b.build(spec.loss());
+    return network(spec, "model");
+  }
+
+  /** Reads a description and builds its network; every error names the file. */
+  public static Network readNetwork(Path file) throws IOException {
+    return network(ModelSpec.read(file), "model description " + file);
+  }
+
+  /** {@link #network(ModelSpec)}, errors prefixed with {@code source} (e.g. "model description m.json"). */
+  public static Network network(ModelSpec spec, String source) {
+    try {
+      Network.Builder b = Network.builder(spec.input());
+      Object inputShape = spec.extra().get("input_shape");
+      if (inputShape != null) b.inputShape(intList(inputShape, "input_shape"));
+      for (Layer l : buildLayers(spec.layers(), b.shape(), "", 0)) b.add(l);
+      return b.build(spec.loss());
+    } catch (IllegalArgumentException e) {
+      throw new InputException(source + ": " + message(e), e);
+    }
   }
 
   /** Builds a list of layers for an input shape; nested lists name their layers "outer.inner". */
-  static List<Layer> buildLayers(List<LayerSpec> specs, int[] inShape, String prefix) {
+  static List<Layer> buildLayers(List<LayerSpec> specs, int[] inShape, String prefix, int depth) {
+    if (depth > MAX_LAYER_NESTING) {
+      throw new InputException("layer " + prefix.substring(0, prefix.length() - 1) + ": layer lists nested deeper than "
+          + MAX_LAYER_NESTING + " levels; expected at most " + MAX_LAYER_NESTING);
+    }
     List<Layer> out = new ArrayList<>();
     int[] shape = inShape;
     for (int k = 0; k < specs.size(); k++) {
       LayerSpec l = specs.get(k);
-      String where = "layer " + prefix + k + " (" + l.type() + ")";
+      String where = "layer " + prefix + k + " (" + InputException.excerpt(l.type()) + ")";
       LayerBuilder builder = builder(l.type());
       if (builder == null) {
-        throw new IllegalArgumentException(where + ": unknown layer type, expected one of " + knownTypes());
+        throw new InputException(where + ": unknown layer type, expected one of " + knownTypes());
       }
       Layer built;
       try {
         String p = prefix + k + ".";
-        built = builder.build(l, shape, (specsIn, s) -> buildLayers(specsIn, s, p));
+        built = builder.build(l, shape, (specsIn, s) -> buildLayers(specsIn, s, p, depth + 1));
+        flat(built.outputShape()); // a layer's output must fit one array too
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException(e.getMessage().startsWith("layer ") ? e.getMessage() : where + ": " + e.getMessage(), e);
+        String m = message(e);
+        throw new InputException(m.startsWith("layer ") ? m : where + ": " + m, e);
       }
       out.add(built);
       shape = built.outputShape();
@@ -128,11 +153,15 @@ public final class ModelFiles {
     return out;
   }
 
+  private static String message(Exception e) {
+    return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+  }
+
   private static int[] intList(Object v, String field) {
-    if (!(v instanceof List<?> list)) throw new IllegalArgumentException(field + ": expected a list of integers, got " + v);
+    if (!(v instanceof List<?> list)) throw new InputException(field + ": expected a list of integers, got " + InputException.excerpt(v));
     int[] out = new int[list.size()];
     for (int i = 0; i < out.length; i++) {
-      if (!(list.get(i) instanceof Integer n)) throw new IllegalArgumentException(field + ": expected integers, got " + v);
+      if (!(list.get(i) instanceof Integer n)) throw new InputException(field + ": expected integers, got " + InputException.excerpt(v));
       out[i] = n;
     }
     return out;
@@ -166,13 +195,31 @@ public final class ModelFiles {
       long[] shape = new long[t.shape.length];
       for (int i = 0; i < shape.length; i++) shape[i] = t.shape[i];
       Tensor found = Safetensors.requireShape(tensors, t.name, shape);
+      requireFinite(found);
       System.arraycopy(found.data(), 0, theta, t.offset, t.size());
     }
     return theta;
   }
 
+  /** Weights must be numbers: a NaN or infinity would make every result NaN (or silently empty). */
+  private static void requireFinite(Tensor t) {
+    double[] d = t.data();
+    for (int i = 0; i < d.length; i++) {
+      if (!Double.isFinite(d[i])) {
+        throw new InputException("tensor '" + t.name() + "': element " + i + " (flat, row-major) is " + d[i]
+            + "; expected finite weights");
+      }
+    }
+  }
+
+  /** The parameters in a safetensors file; a missing, misshapen or non-finite tensor is refused naming the file. */
   public static double[] readParameters(Network net, Path file) throws IOException {
-    return parameters(net, Safetensors.read(file));
+    Map<String, Tensor> tensors = Safetensors.read(file);
+    try {
+      return parameters(net, tensors);
+    } catch (IllegalArgumentException e) {
+      throw new InputException("weights " + file + ": " + message(e), e);
+    }
   }
 
   /**
@@ -188,6 +235,7 @@ public final class ModelFiles {
       long[] shape = new long[t.shape.length];
       for (int i = 0; i < shape.length; i++) shape[i] = t.shape[i];
       Tensor found = Safetensors.requireShape(tensors, t.name, shape);
+      requireFinite(found);
       System.arraycopy(found.data(), 0, b, t.offset, t.size());
     }
     return b;
@@ -195,7 +243,12 @@ public final class ModelFiles {
 
   /** The buffers stored in a safetensors file, defaults for those absent (see {@link #buffers(Network, Map)}). */
   public static double[] readBuffers(Network net, Path file) throws IOException {
-    return buffers(net, Safetensors.read(file));
+    Map<String, Tensor> tensors = Safetensors.read(file);
+    try {
+      return buffers(net, tensors);
+    } catch (IllegalArgumentException e) {
+      throw new InputException("weights " + file + ": " + message(e), e);
+    }
   }
 
   /** Named F64 tensors of a flat parameter vector, in state-dict order. */

@@ -1,6 +1,10 @@
 package org.hesse.io;
 
-import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
@@ -10,7 +14,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -39,8 +42,37 @@ public record ModelSpec(int input, String loss, List<LayerSpec> layers, Map<Stri
 
     public static final Set<String> LOSSES = Set.of("cross_entropy", "mse");
 
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    /** Deepest JSON nesting accepted (objects and arrays); residual blocks take two levels each. */
+    public static final int MAX_NESTING = 100;
+
+    /** Largest description file accepted; real ones are a few kilobytes. */
+    public static final long MAX_FILE_BYTES = 16L << 20;
+
+    /** Strict JSON: duplicate keys, trailing content and nesting beyond {@link #MAX_NESTING} are refused. */
+    static final ObjectMapper JSON = strictJson();
+
+    /** The JSON rules of every Hesse reader (also the safetensors header). */
+    static ObjectMapper strictJson() {
+        JsonFactory f = JsonFactory.builder()
+                .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING).build())
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                .build();
+        return new ObjectMapper(f).enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    }
+
+    /** A Jackson failure as one line: what, where (line, column when known), without Jackson's internal names. */
+    static String jsonProblem(JsonProcessingException e) {
+        String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr()
+                + ", column " + e.getLocation().getColumnNr();
+        if (e instanceof StreamConstraintsException) {
+            return "nested deeper than " + MAX_NESTING + " levels" + where + "; expected at most " + MAX_NESTING
+                    + " levels of objects and arrays";
+        }
+        String m = e.getOriginalMessage() == null ? e.getClass().getSimpleName() : e.getOriginalMessage();
+        // Jackson's messages can quote long tokens and spread over lines: keep the first line, cut
+        int nl = m.indexOf('\n');
+        return InputException.excerpt(nl >= 0 ? m.substring(0, nl) : m, 200) + where;
+    }
 
     private static final ObjectWriter PRETTY;
 
@@ -76,14 +108,12 @@ public record ModelSpec(int input, String loss, List<LayerSpec> layers, Map<Stri
         try {
             root = JSON.readTree(json);
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("model description " + source + ": not valid JSON: "
-                    + e.getOriginalMessage() + " at line " + e.getLocation().getLineNr()
-                    + ", column " + e.getLocation().getColumnNr());
+            throw new InputException("model description " + source + ": not valid JSON: " + jsonProblem(e), e);
         }
         try {
             return fromTree(root);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("model description " + source + ": " + e.getMessage(), e);
+            throw new InputException("model description " + source + ": " + e.getMessage(), e);
         }
     }
 
@@ -94,9 +124,32 @@ public record ModelSpec(int input, String loss, List<LayerSpec> layers, Map<Stri
     public static ModelSpec read(Path file) throws IOException {
         Objects.requireNonNull(file, "file");
         if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("model description not found: " + file.toAbsolutePath());
+            throw new InputException("model description not found: " + file.toAbsolutePath());
         }
-        return parse(Files.readString(file, StandardCharsets.UTF_8), file.toString());
+        long size = Files.size(file);
+        if (size > MAX_FILE_BYTES) {
+            throw new InputException("model description " + file + ": " + size + " bytes, more than the "
+                    + MAX_FILE_BYTES + " a description may have (is it the weights file?)");
+        }
+        return parse(Files.readAllBytes(file), file.toString());
+    }
+
+    /** Parses a description from the bytes of a file: UTF-8 JSON, else refused with the offset of the first bad byte. */
+    public static ModelSpec parse(byte[] bytes, String source) {
+        for (int i = 0; i < bytes.length; i++) {
+            int b = bytes[i] & 0xFF;
+            if (b < 0x20 && b != '\t' && b != '\n' && b != '\r') {
+                throw new InputException("model description " + source + ": binary data (byte " + i + " is 0x"
+                        + String.format("%02x", b) + "); expected UTF-8 JSON text (is it the weights file?)");
+            }
+        }
+        String text;
+        try {
+            text = Inputs.decodeUtf8(bytes, "model description " + source);
+        } catch (InputException e) {
+            throw new InputException(e.getMessage() + " holding JSON (is it the weights file?)", e);
+        }
+        return parse(text, source);
     }
 
     /** Pretty JSON, without a trailing newline. */
@@ -113,7 +166,7 @@ public record ModelSpec(int input, String loss, List<LayerSpec> layers, Map<Stri
         try {
             return PRETTY.writeValueAsString(root);
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("model description: a value in extra cannot be written as JSON: "
+            throw new InputException("model description: a value in extra cannot be written as JSON: "
                     + e.getOriginalMessage(), e);
         }
     }
@@ -127,26 +180,26 @@ public record ModelSpec(int input, String loss, List<LayerSpec> layers, Map<Stri
 
     private static ModelSpec fromTree(JsonNode root) {
         if (root == null || !root.isObject()) {
-            throw new IllegalArgumentException("expected a JSON object, found "
+            throw new InputException("expected a JSON object, found "
                     + (root == null ? "nothing" : root.getNodeType()));
         }
         JsonNode in = root.get("input");
         if (in == null) {
-            throw new IllegalArgumentException("field 'input' is missing (the number of input features)");
+            throw new InputException("field 'input' is missing (the number of input features)");
         }
         if (!in.isIntegralNumber() || !in.canConvertToInt()) {
-            throw new IllegalArgumentException("field 'input': expected a positive integer, found " + in);
+            throw new InputException("field 'input': expected a positive integer, found " + InputException.excerpt(in));
         }
         JsonNode loss = root.get("loss");
         if (loss == null) {
-            throw new IllegalArgumentException("field 'loss' is missing (one of " + sortedLosses() + ")");
+            throw new InputException("field 'loss' is missing (one of " + sortedLosses() + ")");
         }
         if (!loss.isTextual()) {
-            throw new IllegalArgumentException("field 'loss': expected one of " + sortedLosses() + ", found " + loss);
+            throw new InputException("field 'loss': expected one of " + sortedLosses() + ", found " + InputException.excerpt(loss));
         }
         JsonNode layersNode = root.get("layers");
         if (layersNode == null || !layersNode.isArray()) {
-            throw new IllegalArgumentException("field 'layers': expected a list of layers, found "
+            throw new InputException("field 'layers': expected a list of layers, found "
                     + (layersNode == null ? "nothing" : layersNode.getNodeType()));
         }
         List<LayerSpec> layers = new ArrayList<>();
@@ -166,17 +219,17 @@ public record ModelSpec(int input, String loss, List<LayerSpec> layers, Map<Stri
     /** Builds a layer from a parsed JSON object ({@code Map}); {@code where} prefixes messages, e.g. "layer 2". */
     static LayerSpec layerFromObject(Object o, String where) {
         if (!(o instanceof Map<?, ?> m)) {
-            throw new IllegalArgumentException(where + ": expected an object with a 'type', found " + o);
+            throw new InputException(where + ": expected an object with a 'type', found " + InputException.excerpt(o));
         }
         Object type = m.get("type");
         if (!(type instanceof String t) || t.isEmpty()) {
-            throw new IllegalArgumentException(where + ": field 'type' must be a non-empty string, found " + type);
+            throw new InputException(where + ": field 'type' must be a non-empty string, found " + InputException.excerpt(type));
         }
         Integer out = null;
         if (m.containsKey("out")) {
             Object v = m.get("out");
             if (!(v instanceof Integer i)) {
-                throw new IllegalArgumentException(where + " (" + t + "): field 'out' must be a positive integer, found " + v);
+                throw new InputException(where + " (" + t + "): field 'out' must be a positive integer, found " + InputException.excerpt(v));
             }
             out = i;
         }
@@ -194,31 +247,31 @@ public record ModelSpec(int input, String loss, List<LayerSpec> layers, Map<Stri
 
     private static void validate(int input, String loss, List<LayerSpec> layers, Map<String, Object> extra) {
         if (input <= 0) {
-            throw new IllegalArgumentException("field 'input': expected a positive integer, found " + input);
+            throw new InputException("field 'input': expected a positive integer, found " + input);
         }
         if (!LOSSES.contains(loss)) {
-            throw new IllegalArgumentException("field 'loss': expected one of " + sortedLosses() + ", found '" + loss + "'");
+            throw new InputException("field 'loss': expected one of " + sortedLosses() + ", found '" + InputException.excerpt(loss) + "'");
         }
         if (layers.isEmpty()) {
-            throw new IllegalArgumentException("field 'layers': expected at least one layer, found none");
+            throw new InputException("field 'layers': expected at least one layer, found none");
         }
         for (int i = 0; i < layers.size(); i++) {
             validateLayer(Objects.requireNonNull(layers.get(i), "layers[" + i + "]"), "layer " + i);
         }
         for (String k : extra.keySet()) {
             if (k.equals("input") || k.equals("loss") || k.equals("layers")) {
-                throw new IllegalArgumentException("extra: must not contain '" + k + "' (it is a field)");
+                throw new InputException("extra: must not contain '" + k + "' (it is a field)");
             }
         }
     }
 
     private static void validateLayer(LayerSpec l, String where) {
-        String at = where + " (" + l.type() + ")";
+        String at = where + " (" + InputException.excerpt(l.type()) + ")";
         if (l.out() != null && l.out() <= 0) {
-            throw new IllegalArgumentException(at + ": field 'out' must be a positive integer, found " + l.out());
+            throw new InputException(at + ": field 'out' must be a positive integer, found " + l.out());
         }
         if (l.type().equals("dense") && l.out() == null) {
-            throw new IllegalArgumentException(at + ": field 'out' is missing (dense needs the number of outputs)");
+            throw new InputException(at + ": field 'out' is missing (dense needs the number of outputs)");
         }
     }
 

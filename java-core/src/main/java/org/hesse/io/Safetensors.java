@@ -1,6 +1,5 @@
 package org.hesse.io;
 
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,7 +13,6 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -47,8 +45,8 @@ public final class Safetensors {
 
     private static final String METADATA_KEY = "__metadata__";
     private static final int CHUNK = 1 << 16; // decoding buffer, a multiple of every element size
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    /** Strict JSON as for model descriptions: no trailing content after the header object (padding spaces aside). */
+    private static final ObjectMapper JSON = ModelSpec.strictJson();
 
     /** The decoded content of a file: tensors in header order and the optional string metadata. */
     public record Contents(Map<String, Tensor> tensors, Map<String, String> metadata) {
@@ -91,10 +89,10 @@ public final class Safetensors {
     public static Contents readContents(Path file) throws IOException {
         Objects.requireNonNull(file, "file");
         if (!Files.exists(file)) {
-            throw new IllegalArgumentException("safetensors file not found: " + file.toAbsolutePath());
+            throw new InputException("safetensors file not found: " + file.toAbsolutePath());
         }
         if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("safetensors file: expected a regular file, found " + file.toAbsolutePath());
+            throw new InputException("safetensors file: expected a regular file, found " + file.toAbsolutePath());
         }
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             return parse(new Source() {
@@ -168,10 +166,11 @@ public final class Safetensors {
         Objects.requireNonNull(tensors, "tensors");
         Tensor t = tensors.get(name);
         if (t == null) {
-            throw new IllegalArgumentException("tensor '" + name + "' not found; present: " + tensors.keySet());
+            throw new InputException("tensor '" + name + "' not found; present: "
+                    + InputException.excerpt(tensors.keySet().toString(), 200));
         }
         if (!Arrays.equals(t.shapeRef(), expected)) {
-            throw new IllegalArgumentException("tensor '" + name + "': expected shape " + Arrays.toString(expected)
+            throw new InputException("tensor '" + name + "': expected shape " + Arrays.toString(expected)
                     + ", found " + Arrays.toString(t.shapeRef()));
         }
         return t;
@@ -207,12 +206,19 @@ public final class Safetensors {
         }
         ByteBuffer hb = ByteBuffer.allocate((int) headerLen);
         src.read(8, hb);
-        String headerText = new String(hb.array(), StandardCharsets.UTF_8);
+        String headerText;
+        try {
+            headerText = Inputs.decodeUtf8(hb.array(), "header");
+        } catch (InputException e) {
+            int at = Inputs.firstBadUtf8(hb.array());
+            throw bad(what, "header byte " + at + " (file offset " + (8 + at) + ") is not UTF-8; expected a UTF-8 JSON "
+                    + "object after the 8-byte length");
+        }
         JsonNode root;
         try {
             root = JSON.readTree(headerText);
         } catch (JsonProcessingException e) {
-            throw bad(what, "header is not valid JSON: " + e.getOriginalMessage());
+            throw bad(what, "header is not valid JSON: " + ModelSpec.jsonProblem(e));
         }
         if (root == null || !root.isObject()) {
             throw bad(what, "header: expected a JSON object, found " + (root == null ? "nothing" : root.getNodeType()));
@@ -231,6 +237,12 @@ public final class Safetensors {
             }
         }
         checkOverlap(entries, what);
+        long values = 0; // every tensor becomes doubles: up to 8 times its bytes (U8, BOOL)
+        for (Entry e : entries) {
+            values += (e.end - e.begin) / e.dtype.bytes;
+        }
+        Inputs.checkBudget("safetensors " + what, Inputs.times(values, Double.BYTES),
+                "decoding " + entries.size() + " tensors to " + values + " doubles");
 
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         ByteBuffer chunk = ByteBuffer.allocate(CHUNK).order(ByteOrder.LITTLE_ENDIAN);
@@ -257,7 +269,7 @@ public final class Safetensors {
         for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> f = it.next();
             if (!f.getValue().isTextual()) {
-                throw bad(what, "'" + METADATA_KEY + "'." + f.getKey() + ": expected a string, found "
+                throw bad(what, "'" + METADATA_KEY + "'." + InputException.excerpt(f.getKey()) + ": expected a string, found "
                         + f.getValue().getNodeType());
             }
             out.put(f.getKey(), f.getValue().textValue());
@@ -265,7 +277,7 @@ public final class Safetensors {
     }
 
     private static Entry entry(String name, JsonNode node, long dataSize, String what) {
-        String at = "tensor '" + name + "'";
+        String at = "tensor '" + InputException.excerpt(name) + "'";
         if (!node.isObject()) {
             throw bad(what, at + ": expected an object with dtype, shape, data_offsets, found " + node.getNodeType());
         }
@@ -275,7 +287,7 @@ public final class Safetensors {
         }
         DType dtype = DType.of(dt.textValue());
         if (dtype == null) {
-            throw bad(what, at + ": unknown dtype '" + dt.textValue() + "'; supported: " + Arrays.toString(DType.values()));
+            throw bad(what, at + ": unknown dtype '" + InputException.excerpt(dt.textValue()) + "'; supported: " + Arrays.toString(DType.values()));
         }
         long[] shape = longs(node.get("shape"), -1, at + ": field 'shape'", what);
         long[] offsets = longs(node.get("data_offsets"), 2, at + ": field 'data_offsets'", what);
@@ -316,7 +328,7 @@ public final class Safetensors {
         for (int i = 0; i < r.length; i++) {
             JsonNode v = node.get(i);
             if (!v.canConvertToExactIntegral() || !v.canConvertToLong() || v.asLong() < 0) {
-                throw bad(what, at + "[" + i + "]: expected a non-negative integer, found " + v);
+                throw bad(what, at + "[" + i + "]: expected a non-negative integer, found " + InputException.excerpt(v));
             }
             r[i] = v.asLong();
         }
@@ -482,7 +494,7 @@ public final class Safetensors {
         }
     }
 
-    private static IllegalArgumentException bad(String what, String msg) {
-        return new IllegalArgumentException("safetensors " + what + ": " + msg);
+    private static InputException bad(String what, String msg) {
+        return new InputException("safetensors " + what + ": " + msg);
     }
 }

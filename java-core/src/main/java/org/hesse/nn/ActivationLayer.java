@@ -18,8 +18,7 @@ public final class ActivationLayer implements Layer {
 
   /** An activation on samples of the given shape (kept for the next layer, e.g. [C, H, W]). */
   public ActivationLayer(Activation f, int[] shape) {
-    int size = 1;
-    for (int d : shape) size *= d;
+    int size = Sizes.product(shape, f.id + ": input shape " + java.util.Arrays.toString(shape));
     if (size <= 0) throw new IllegalArgumentException(f.id + ": input size must be > 0, got " + size);
     this.f = f;
     this.size = size;

@@ -58,16 +58,21 @@ public final class Conv2d implements Layer {
     this.inC = inShape[0];
     this.h = inShape[1];
     this.w = inShape[2];
-    if (h + 2 * padding < kernel || w + 2 * padding < kernel) {
+    if (h + 2L * padding < kernel || w + 2L * padding < kernel) {
       throw new IllegalArgumentException("conv2d: kernel " + kernel + " is larger than the padded input "
-          + (h + 2 * padding) + " × " + (w + 2 * padding) + " (input " + Arrays.toString(inShape) + ", padding " + padding + ")");
+          + (h + 2L * padding) + " × " + (w + 2L * padding) + " (input " + Arrays.toString(inShape) + ", padding " + padding + ")");
     }
     this.outC = outChannels;
     this.k = kernel;
     this.stride = stride;
     this.pad = padding;
-    this.ho = (h + 2 * padding - kernel) / stride + 1;
-    this.wo = (w + 2 * padding - kernel) / stride + 1;
+    // long arithmetic: a huge padding or kernel must be refused, not wrap around
+    this.ho = Sizes.sum((h + 2L * padding - kernel) / stride, 1, "conv2d: output height");
+    this.wo = Sizes.sum((w + 2L * padding - kernel) / stride, 1, "conv2d: output width");
+    Sizes.product(new int[] {outC, ho, wo}, "conv2d: output [" + outC + ", " + ho + ", " + wo + "]");
+    Sizes.sum(Sizes.product(new int[] {outC, inC, k, k}, "conv2d: weight [" + outC + ", " + inC + ", " + k + ", " + k + "]"),
+        outC, "conv2d: parameters");
+    Sizes.product(new int[] {inC, k, k, ho, wo}, "conv2d: unfolded patches (C·k·k × Ho·Wo)");
     this.tensors = List.of(new ParamTensor("weight", 0, outC, inC, k, k), new ParamTensor("bias", outC * patch(), outC));
   }
 

@@ -17,6 +17,8 @@ public final class Dense implements Layer {
     if (out <= 0) throw new IllegalArgumentException("dense: 'out' must be > 0, got " + out);
     this.in = in;
     this.out = out;
+    // weights and bias in one block: refused (before any allocation) beyond one array
+    Sizes.sum((long) out * in, out, "dense: " + out + " outputs × " + in + " inputs + bias");
     this.tensors = List.of(new ParamTensor("weight", 0, out, in), new ParamTensor("bias", out * in, out));
   }
 

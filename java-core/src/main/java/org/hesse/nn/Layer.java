@@ -38,7 +38,7 @@ public interface Layer {
 
   default int paramCount() {
     int n = 0;
-    for (ParamTensor t : paramTensors()) n += t.size();
+    for (ParamTensor t : paramTensors()) n = Sizes.sum(n, t.size(), type() + " parameters");
     return n;
   }
 
@@ -49,7 +49,7 @@ public interface Layer {
 
   default int bufferCount() {
     int n = 0;
-    for (ParamTensor t : bufferTensors()) n += t.size();
+    for (ParamTensor t : bufferTensors()) n = Sizes.sum(n, t.size(), type() + " buffers");
     return n;
   }
 

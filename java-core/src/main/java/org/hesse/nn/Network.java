@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.hesse.runtime.MemoryBudget;
 import org.hesse.simd.Activation;
 
 /**
@@ -34,11 +35,10 @@ public final class Network {
     if (inputShape == null || inputShape.length == 0) {
       throw new IllegalArgumentException("inputShape: expected one or more dimensions, got " + java.util.Arrays.toString(inputShape));
     }
-    int inputSize = 1;
     for (int d : inputShape) {
       if (d <= 0) throw new IllegalArgumentException("inputShape: dimensions must be > 0, got " + java.util.Arrays.toString(inputShape));
-      inputSize *= d;
     }
+    int inputSize = Sizes.product(inputShape, "input shape " + java.util.Arrays.toString(inputShape));
     this.inputShape = inputShape.clone();
     if (layers.isEmpty()) throw new IllegalArgumentException("network: at least one layer is required");
     int width = inputSize;
@@ -54,11 +54,13 @@ public final class Network {
     this.layers = List.copyOf(layers);
     this.loss = loss;
     this.offsets = new int[layers.size() + 1];
-    for (int k = 0; k < layers.size(); k++) offsets[k + 1] = offsets[k] + layers.get(k).paramCount();
+    for (int k = 0; k < layers.size(); k++) offsets[k + 1] = Sizes.sum(offsets[k], layers.get(k).paramCount(), "network parameters");
     this.paramCount = offsets[layers.size()];
     this.bufferOffsets = new int[layers.size() + 1];
-    for (int k = 0; k < layers.size(); k++) bufferOffsets[k + 1] = bufferOffsets[k] + layers.get(k).bufferCount();
+    for (int k = 0; k < layers.size(); k++) bufferOffsets[k + 1] = Sizes.sum(bufferOffsets[k], layers.get(k).bufferCount(), "network buffers");
     this.bufferCount = bufferOffsets[layers.size()];
+    // the parameter vector is allocated next (init, reading weights): refuse it here, before, with its size
+    MemoryBudget.current().checkDoubles(1, paramCount, "the network's parameter vector (" + paramCount + " values)");
   }
 
   public static Builder builder(int inputSize) {

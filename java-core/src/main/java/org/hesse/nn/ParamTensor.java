@@ -8,16 +8,18 @@ public final class ParamTensor {
   public final int[] shape;
   public final int offset;
 
+  private final int size;
+
+  /** Refuses (before anything is allocated) a tensor of more values than one Java array holds. */
   public ParamTensor(String name, int offset, int... shape) {
     this.name = name;
     this.offset = offset;
     this.shape = shape.clone();
+    this.size = Sizes.product(this.shape, "tensor '" + name + "' " + Arrays.toString(shape));
   }
 
   public int size() {
-    int n = 1;
-    for (int d : shape) n *= d;
-    return n;
+    return size;
   }
 
   @Override

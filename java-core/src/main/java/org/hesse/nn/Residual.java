@@ -54,8 +54,7 @@ public final class Residual implements Layer {
     if (layers == null || layers.isEmpty()) {
       throw new IllegalArgumentException("residual: 'layers' must list at least one layer, got none");
     }
-    int n = 1;
-    for (int d : inShape) n *= d;
+    int n = Sizes.product(inShape, "residual: input shape " + Arrays.toString(inShape));
     int width = n;
     for (int j = 0; j < layers.size(); j++) {
       Layer l = layers.get(j);
@@ -83,8 +82,8 @@ public final class Residual implements Layer {
       Layer l = layers.get(j);
       for (ParamTensor t : l.paramTensors()) ts.add(new ParamTensor("block." + j + "." + t.name, paramOffsets[j] + t.offset, t.shape));
       for (ParamTensor t : l.bufferTensors()) bs.add(new ParamTensor("block." + j + "." + t.name, bufferOffsets[j] + t.offset, t.shape));
-      paramOffsets[j + 1] = paramOffsets[j] + l.paramCount();
-      bufferOffsets[j + 1] = bufferOffsets[j] + l.bufferCount();
+      paramOffsets[j + 1] = Sizes.sum(paramOffsets[j], l.paramCount(), "residual parameters");
+      bufferOffsets[j + 1] = Sizes.sum(bufferOffsets[j], l.bufferCount(), "residual buffers");
     }
     this.tensors = List.copyOf(ts);
     this.buffers = List.copyOf(bs);

@@ -15,6 +15,14 @@ public final class Workspace {
     if (maxBatch <= 0) throw new IllegalArgumentException("workspace: batch size must be > 0, got " + maxBatch);
     this.maxBatch = maxBatch;
     int K = net.depth();
+    // activations and signals of every layer for a full batch: sized (overflow-safe) before allocating
+    long total = 0;
+    for (int k = 0; k <= K; k++) {
+      Sizes.times(maxBatch, net.width(k), "workspace: activation " + k + " (batch " + maxBatch + " × width " + net.width(k) + ")");
+      total += (k > 0 ? 2L : 1L) * maxBatch * net.width(k);
+    }
+    org.hesse.runtime.MemoryBudget.current().checkDoubles(1, total,
+        "the activations of a batch of " + maxBatch + " (" + total + " values)");
     acts = new double[K + 1][];
     grads = new double[K + 1][];
     for (int k = 0; k <= K; k++) {

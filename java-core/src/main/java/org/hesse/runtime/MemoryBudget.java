@@ -37,11 +37,24 @@ public final class MemoryBudget {
     return new MemoryBudget(Math.max(1, share), DEFAULT_SHARE_PERCENT + "% of max heap " + format(max));
   }
 
-  /** From {@code -Dhesse.memory.budget}, else the default. */
+  /**
+   * From {@code -Dhesse.memory.budget}, else the default. A budget above the JVM's maximum heap is refused: an
+   * allocation it allows would end in an OutOfMemoryError, the very failure the budget exists to prevent.
+   */
   public static MemoryBudget fromSystemProperties() {
     String v = System.getProperty(PROPERTY);
     if (v == null || v.isBlank()) return defaults();
-    return new MemoryBudget(parseBytes(v, "-D" + PROPERTY), "-D" + PROPERTY + "=" + v.trim());
+    long bytes = parseBytes(v, "-D" + PROPERTY);
+    checkWithinHeap(bytes, Runtime.getRuntime().maxMemory(), "-D" + PROPERTY);
+    return new MemoryBudget(bytes, "-D" + PROPERTY + "=" + v.trim());
+  }
+
+  /** Refuses a budget of {@code bytes} above a maximum heap of {@code maxHeap} bytes; name is the setting. */
+  static void checkWithinHeap(long bytes, long maxHeap, String name) {
+    if (maxHeap != Long.MAX_VALUE && bytes > maxHeap) {
+      throw new IllegalArgumentException(name + ": a budget of " + format(bytes) + " exceeds the JVM's maximum heap of "
+          + format(maxHeap) + "; expected at most the heap (raise -Xmx or lower the budget)");
+    }
   }
 
   /** The process-wide budget: the one last installed, else from the system property. */

@@ -90,7 +90,7 @@ class BundledDatasetsTest {
     @Test
     void unknownNameListsAvailable() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BundledDatasets.load("mnist"));
-        assertEquals("name: unknown bundled data set 'mnist'; available: [iris, wine, breast_cancer, digits, diabetes]",
+        assertEquals("unknown bundled data set 'mnist'; expected one of [iris, wine, breast_cancer, digits, diabetes]",
                 e.getMessage());
     }
 

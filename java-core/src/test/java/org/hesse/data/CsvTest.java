@@ -37,8 +37,10 @@ class CsvTest {
         assertEquals(List.of("a", "b"), c.featureNames());
         assertEquals(List.of("label"), c.targetNames());
         assertArrayEquals(new double[]{1.5, -3, 0.4, 5}, c.x(), 0.0);
-        assertArrayEquals(new int[]{2, 0}, c.labels());
-        assertEquals(3, c.numClasses());
+        // the classes are the distinct labels {0, 2}: two classes, label 2 is class 1 (issue 11)
+        assertArrayEquals(new int[]{1, 0}, c.labels());
+        assertEquals(2, c.numClasses());
+        assertEquals(List.of("0", "2"), c.classNames());
 
         Dataset r = Csv.readRegression(file("r.csv", "x0,y0,x1,y1\n1,2,3,4\n5,6,7,8\n"), "y0", "y1");
         assertEquals(List.of("x0", "x1"), r.featureNames());
@@ -98,14 +100,13 @@ class CsvTest {
         e = badClass("a,b,label\n1,2,0,\n");
         assertTrue(e.getMessage().endsWith("line 2: expected 3 cells as in the header, found 4"), e.getMessage());
         e = badClass("a,b,label\n1,2,\n");
-        assertTrue(e.getMessage().endsWith("line 2, column 'label': empty cell, expected a number"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("line 2, column 'label': empty cell, expected a class label (a number or a name)"),
+                e.getMessage());
         e = badClass("a,b,label\n\"1\",2,0,5\n");
         assertTrue(e.getMessage().endsWith("line 2: expected 3 cells as in the header, found 4"), e.getMessage());
-        e = badClass("a,b,label\n1,2,0.5\n");
-        assertTrue(e.getMessage().endsWith("line 2, column 'label': expected a class index (non-negative integer), found '0.5'"),
+        e = badClass("a,b,label\n1,2,0\n1,2,NaN\n");
+        assertTrue(e.getMessage().endsWith("line 3, column 'label': expected a class label (a number or a name), found 'NaN'"),
                 e.getMessage());
-        e = badClass("a,b,label\n1,2,-1\n");
-        assertTrue(e.getMessage().contains("column 'label'") && e.getMessage().contains("'-1'"), e.getMessage());
         e = badClass("a,b,label\n1,\"2,0\n");
         assertTrue(e.getMessage().contains("line 2: unterminated quoted field"), e.getMessage());
         e = badClass("a,b,label\n");
@@ -132,7 +133,7 @@ class CsvTest {
         assertArrayEquals(new int[]{1, 1, 0}, d.classCounts());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Csv.read(new ByteArrayInputStream(b),
                 "(mem)", Dataset.Task.CLASSIFICATION, List.of("label"), List.of("x")));
-        assertTrue(e.getMessage().contains("label 1 out of range for 1 classes"), e.getMessage());
+        assertTrue(e.getMessage().contains("line 3, column 'label': expected a class index in 0..0, found '1'"), e.getMessage());
     }
 
     @Test

@@ -67,7 +67,7 @@ class IdxTest {
         assertTrue(e.getMessage().contains("magic number 0x00000801, expected 0x00000803"), e.getMessage());
         Path truncated = put("b", idx(0x803, new int[]{3, 2, 2}, new byte[9]), true);
         e = assertThrows(IllegalArgumentException.class, () -> Idx.readImages(truncated, 0));
-        assertTrue(e.getMessage().contains("truncated while reading image 2 of 3"), e.getMessage());
+        assertTrue(e.getMessage().contains("announces 3 images of 2 × 2 pixels (12 bytes) but only 9 bytes follow"), e.getMessage());
         Path shortHeader = put("c", new byte[]{0, 0, 8}, false);
         e = assertThrows(IllegalArgumentException.class, () -> Idx.readLabels(shortHeader, 0));
         assertTrue(e.getMessage().contains("truncated header"), e.getMessage());

@@ -51,7 +51,7 @@ class LibSvmTest {
         assertTrue(e.getMessage().contains("line 1, feature 1: expected a number, found 'x'"), e.getMessage());
         Path s = file("1 4:1\n");
         e = assertThrows(IllegalArgumentException.class, () -> LibSvm.read(s, Dataset.Task.REGRESSION, 3));
-        assertTrue(e.getMessage().contains("exceeds numFeatures=3"), e.getMessage());
+        assertTrue(e.getMessage().contains("feature index 4 exceeds the 3 features expected"), e.getMessage());
         Path t = file("abc 1:1\n");
         e = assertThrows(IllegalArgumentException.class, () -> LibSvm.read(t, Dataset.Task.REGRESSION, 0));
         assertTrue(e.getMessage().contains("line 1, label: expected a number, found 'abc'"), e.getMessage());

@@ -105,7 +105,7 @@ class ModelSpecTest {
         LayerSpec residual = ModelSpec.parse("{\"input\": 3, \"loss\": \"mse\", \"layers\": [{\"type\": \"residual\", "
                 + "\"layers\": [{\"type\": \"relu\"}, {\"type\": \"dense\", \"out\": 0}]}]}").layers().get(0);
         e = assertThrows(IllegalArgumentException.class, () -> residual.sublayers("layers"));
-        assertTrue(e.getMessage().contains("layer 'residual' field 'layers' layer 1 (dense): field 'out'"), e.getMessage());
+        assertTrue(e.getMessage().contains("field 'layers' layer 1 (dense): field 'out'"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> ModelSpec.read(dir.resolve("missing.json")));
         assertTrue(e.getMessage().contains("not found") && e.getMessage().contains("missing.json"), e.getMessage());
     }

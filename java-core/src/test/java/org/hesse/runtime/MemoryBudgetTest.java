@@ -78,4 +78,24 @@ class MemoryBudgetTest {
     assertEquals("1.5 KiB", MemoryBudget.format(1536));
     assertEquals("2.0 GiB", MemoryBudget.format(2L << 30));
   }
+
+  @Test
+  void aBudgetAboveTheHeapIsRefused() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> MemoryBudget.checkWithinHeap(1L << 30, 256L << 20, "-Dhesse.memory.budget"));
+    assertEquals("-Dhesse.memory.budget: a budget of 1.0 GiB exceeds the JVM's maximum heap of 256.0 MiB; expected at "
+        + "most the heap (raise -Xmx or lower the budget)", e.getMessage());
+    assertDoesNotThrow(() -> MemoryBudget.checkWithinHeap(256L << 20, 256L << 20, "x"));
+    assertDoesNotThrow(() -> MemoryBudget.checkWithinHeap(1L << 40, Long.MAX_VALUE, "x")); // unbounded heap
+    String saved = System.getProperty(MemoryBudget.PROPERTY);
+    try {
+      long tooMuch = Runtime.getRuntime().maxMemory() / (1 << 20) + 1;
+      System.setProperty(MemoryBudget.PROPERTY, tooMuch + "m");
+      e = assertThrows(IllegalArgumentException.class, MemoryBudget::fromSystemProperties);
+      assertTrue(e.getMessage().contains("exceeds the JVM's maximum heap"), e.getMessage());
+    } finally {
+      if (saved == null) System.clearProperty(MemoryBudget.PROPERTY);
+      else System.setProperty(MemoryBudget.PROPERTY, saved);
+    }
+  }
 }
