@@ -197,11 +197,15 @@ public final class DistributedCurvature implements AutoCloseable {
   public Network network() { return net; }
   public long samples() { return samples; }
   public double loss() { return loss; }
-  public int batchSize() { return batchSize; }
+  /** Rows per batch of the passes, at most: the requested size, or N when smaller (as a local Curvature reports it). */
+  public int batchSize() { return (int) Math.min(batchSize, samples); }
   public Mode mode() { return mode; }
   public int partitions() { return parts.getNumPartitions(); }
   public double[] parameters() { return theta.clone(); }
   public JavaSparkContext context() { return jsc; }
+
+  /** Id of the cached RDD of partition curvatures (tests drop its blocks to exercise recomputation). */
+  int rddId() { return parts.id(); }
 
   /** Single-vector products computed so far (a k-vector product counts k). */
   public long products() { return products; }
