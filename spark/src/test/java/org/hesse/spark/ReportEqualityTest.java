@@ -93,6 +93,10 @@ class ReportEqualityTest {
 
   /** Writes the model and weights; returns the common options. */
   private String[] files(Network net, long seed, String... rest) throws Exception {
+    return files(dir, net, seed, rest);
+  }
+
+  static String[] files(Path dir, Network net, long seed, String... rest) throws Exception {
     Path model = dir.resolve("model.json");
     Path weights = dir.resolve("weights.safetensors");
     ModelFiles.spec(net).write(model);
@@ -109,6 +113,11 @@ class ReportEqualityTest {
   }
 
   private JsonNode runLocal(String[] common) throws Exception {
+    return runLocal(dir, common);
+  }
+
+  /** hesse spectrum in-process, writing into dir. */
+  static JsonNode runLocal(Path dir, String[] common) throws Exception {
     Path out = dir.resolve("local.json");
     List<String> a = new ArrayList<>(List.of("spectrum"));
     a.addAll(List.of(common));
@@ -120,11 +129,16 @@ class ReportEqualityTest {
   }
 
   private JsonNode runSpark(String[] args) throws Exception {
+    return runSpark(TestSpark.session(), dir, args);
+  }
+
+  /** SparkSpectrum on the given session, writing into dir; fails the test on a non-zero exit. */
+  static JsonNode runSpark(org.apache.spark.sql.SparkSession session, Path dir, String[] args) throws Exception {
     Path out = dir.resolve("spark.json");
     List<String> a = new ArrayList<>(List.of(args));
     a.addAll(List.of("--out", out.toString()));
     StringWriter err = new StringWriter();
-    int code = SparkSpectrum.run(TestSpark.session(), new PrintWriter(new StringWriter()), new PrintWriter(err),
+    int code = SparkSpectrum.run(session, new PrintWriter(new StringWriter()), new PrintWriter(err),
         a.toArray(String[]::new));
     assertEquals(0, code, "SparkSpectrum failed: " + err);
     JsonNode r = JSON.readTree(out.toFile());

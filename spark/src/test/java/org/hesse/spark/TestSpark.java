@@ -13,7 +13,7 @@ final class TestSpark {
   private TestSpark() {}
 
   static synchronized SparkSession session() {
-    if (session == null) {
+    if (session == null || session.sparkContext().isStopped()) {
       session = SparkSession.builder().master("local[2,2]").appName("hesse-spark-tests")
           .config("spark.driver.host", "127.0.0.1")
           .config("spark.driver.bindAddress", "127.0.0.1")
@@ -23,6 +23,12 @@ final class TestSpark {
       session.sparkContext().setLogLevel("WARN");
     }
     return session;
+  }
+
+  /** Stops the shared session (a test that needs a differently configured one: one SparkContext per JVM). */
+  static synchronized void stop() {
+    if (session != null) session.stop();
+    session = null;
   }
 
   static JavaSparkContext context() {
