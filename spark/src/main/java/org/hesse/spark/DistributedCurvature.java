@@ -97,7 +97,7 @@ public final class DistributedCurvature implements AutoCloseable {
 
   /** As {@link #update(double[])} with new buffers (null: keep the current ones). */
   public void update(double[] theta, double[] buffers) {
-    checkSizes(net, theta, buffers == null ? (net.bufferCount() == 0 ? null : new double[net.bufferCount()]) : buffers);
+    checkSizes(net, theta, buffers == null ? currentBuffersShape() : buffers);
     Broadcast<double[]> th = remember(jsc.broadcast(theta.clone()));
     Broadcast<double[]> bu = buffers == null ? null : remember(jsc.broadcast(buffers.clone()));
     JavaRDD<PartitionCurvature> moved = parts.map(pc -> {
@@ -107,6 +107,11 @@ public final class DistributedCurvature implements AutoCloseable {
     JavaRDD<PartitionCurvature> old = parts;
     install(moved, theta);
     old.unpersist(false);
+  }
+
+  /** Stands for the buffers kept by an update without new ones: only its length is checked. */
+  private double[] currentBuffersShape() {
+    return net.bufferCount() == 0 ? null : new double[net.bufferCount()];
   }
 
   private static double[] keepBuffers(PartitionCurvature pc) {

@@ -82,7 +82,8 @@ public final class SparkData {
       }
       return raw;
     }
-    raw = raw.cache();
+    // two passes over the file (labels, then rows) rather than caching the parsed rows: the partitions' curvatures
+    // are what stays in memory
     double[] sorted = raw.flatMap(b -> Arrays.stream(b.y()).boxed().iterator()).distinct().collect().stream()
         .mapToDouble(Double::doubleValue).sorted().toArray();
     if (sorted.length > out) {
