@@ -1,0 +1,240 @@
+package org.hesse.spark;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.storage.StorageLevel;
+import org.hesse.hvp.curvature.Curvature;
+import org.hesse.io.ModelFiles;
+import org.hesse.nn.Mode;
+import org.hesse.nn.Network;
+
+/**
+ * The curvature of the mean loss over a data set held as a Spark RDD: each partition keeps a {@link Curvature} of
+ * its rows in the executor's memory, and a product is the row-weighted sum of the partitions' products,
+ * {@code A x = Σ_p (n_p / N) A_p x} (A_p the mean over partition p's rows), computed by broadcasting x and summing
+ * with treeAggregate. The eigen-solvers run on the driver over {@link #full} or {@link #block}, exactly as over a
+ * local Curvature.
+ *
+ * <p>Faults: the cached partitions are rebuilt from their lineage (the rows, the model, the parameters and every
+ * {@link #update} since, each of which sets absolute values) when an executor or a block is lost, so a product's
+ * value does not depend on which attempt computed it.
+ *
+ * <p>Batch-coupled networks (batch norm with batch statistics) are refused: there the curvature depends on the
+ * batch partition and is not a sum over rows. Use {@link Mode#EVAL} (running statistics) for them.
+ */
+public final class DistributedCurvature implements AutoCloseable {
+  /** treeAggregate's depth: partitions are summed on executors in a tree of this depth before the driver adds. */
+  static final int AGGREGATE_DEPTH = 2;
+
+  private final JavaSparkContext jsc;
+  private final Network net;
+  private final int batchSize;
+  private final Mode mode;
+  private final List<Broadcast<?>> broadcasts = new ArrayList<>();
+  private JavaRDD<PartitionCurvature> parts;
+  private double[] theta;
+  private long samples;
+  private double loss;
+  private double[] gradient;
+  private long products;
+  private long productNanos;
+
+  private DistributedCurvature(JavaSparkContext jsc, Network net, int batchSize, Mode mode) {
+    this.jsc = jsc;
+    this.net = net;
+    this.batchSize = batchSize;
+    this.mode = mode;
+  }
+
+  /**
+   * The curvature of {@code net} at {@code theta} (and buffers, null when the network has none) over the rows,
+   * each partition in contiguous batches of at most batchSize rows. Builds and caches every partition's curvature
+   * now (one Spark job).
+   */
+  public static DistributedCurvature of(JavaRDD<RowBatch> rows, Network net, double[] theta, double[] buffers, Mode mode,
+                                        int batchSize) {
+    requireRowSeparable(net, mode);
+    if (batchSize < 1) throw new IllegalArgumentException("batchSize: expected >= 1 rows, got " + batchSize);
+    Mode m = mode == Mode.TRAIN ? Mode.ANALYSIS : mode;
+    checkSizes(net, theta, buffers);
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(rows.context());
+    DistributedCurvature dc = new DistributedCurvature(jsc, net, batchSize, m);
+    Broadcast<String> model = dc.remember(jsc.broadcast(ModelFiles.spec(net).toJson()));
+    Broadcast<double[]> th = dc.remember(jsc.broadcast(theta.clone()));
+    Broadcast<double[]> bu = dc.remember(jsc.broadcast(buffers == null ? new double[0] : buffers.clone()));
+    int b = batchSize;
+    JavaRDD<PartitionCurvature> built = rows.mapPartitions(it -> {
+      List<RowBatch> list = new ArrayList<>();
+      it.forEachRemaining(list::add);
+      RowBatch all = list.isEmpty() ? new RowBatch(0, new double[0], new double[0]) : RowBatch.concat(list);
+      return List.of(PartitionCurvature.build(all, model.value(), th.value(), bu.value(), m, b)).iterator();
+    }, true);
+    dc.install(built, theta);
+    return dc;
+  }
+
+  /**
+   * Refuses networks whose curvature is not a sum over rows, in one line naming the cause and the way out.
+   */
+  static void requireRowSeparable(Network net, Mode mode) {
+    if (net.batchCoupled() && mode != Mode.EVAL) {
+      throw new IllegalArgumentException("--mode " + mode.name().toLowerCase(java.util.Locale.ROOT) + ": the network has batch "
+          + "norm with batch statistics, which couples the rows of a batch, so its Hessian depends on the batch partition "
+          + "and is not a sum over Spark partitions; use --mode eval (running statistics) or run on one machine");
+    }
+  }
+
+  /**
+   * Moves every partition's curvature to new parameters (same buffers), in place on the executors: the cached
+   * forward data are recomputed, no rows are re-read.
+   */
+  public void update(double[] theta) {
+    update(theta, null);
+  }
+
+  /** As {@link #update(double[])} with new buffers (null: keep the current ones). */
+  public void update(double[] theta, double[] buffers) {
+    checkSizes(net, theta, buffers == null ? currentBuffersShape() : buffers);
+    Broadcast<double[]> th = remember(jsc.broadcast(theta.clone()));
+    Broadcast<double[]> bu = buffers == null ? null : remember(jsc.broadcast(buffers.clone()));
+    JavaRDD<PartitionCurvature> moved = parts.map(pc -> {
+      pc.update(th.value(), bu == null ? keepBuffers(pc) : bu.value());
+      return pc;
+    });
+    JavaRDD<PartitionCurvature> old = parts;
+    install(moved, theta);
+    old.unpersist(false);
+  }
+
+  /** Stands for the buffers kept by an update without new ones: only its length is checked. */
+  private double[] currentBuffersShape() {
+    return net.bufferCount() == 0 ? null : new double[net.bufferCount()];
+  }
+
+  private static double[] keepBuffers(PartitionCurvature pc) {
+    double[] b = pc.curvature == null ? null : pc.curvature.buffers();
+    return b == null ? new double[0] : b;
+  }
+
+  /** Caches the partitions, materialises them and reads N and the loss (one job). */
+  private void install(JavaRDD<PartitionCurvature> rdd, double[] theta) {
+    rdd.persist(StorageLevel.MEMORY_ONLY());
+    double[] s = rdd.map(PartitionCurvature::weightedLoss).reduce((a, b) -> new double[] {a[0] + b[0], a[1] + b[1]});
+    if (s[0] == 0) throw new IllegalArgumentException("the data set has no rows");
+    this.parts = rdd;
+    this.theta = theta.clone();
+    this.samples = (long) s[0];
+    this.loss = s[1] / s[0];
+    this.gradient = null;
+  }
+
+  private <T> Broadcast<T> remember(Broadcast<T> b) {
+    broadcasts.add(b);
+    return b;
+  }
+
+  /** The full Hessian or GGN over all parameters. */
+  public DistributedOperator full(Curvature.Kind kind) {
+    return new DistributedOperator(this, kind, PartitionCurvature.FULL, net.paramCount());
+  }
+
+  /** The diagonal block of a parametrised layer (weights then bias). */
+  public DistributedOperator block(Curvature.Kind kind, int layer) {
+    if (!net.parametrisedLayers().contains(layer)) {
+      throw new IllegalArgumentException("layer " + layer + " has no parameters; layers with parameters: "
+          + net.parametrisedLayers());
+    }
+    return new DistributedOperator(this, kind, layer, net.layer(layer).paramCount());
+  }
+
+  /** y = Σ_p (n_p/N) A_p x for k directions of length n each (one broadcast, one treeAggregate). */
+  void product(Curvature.Kind kind, int layer, int n, double[] x, double[] y, int k) {
+    long t0 = System.nanoTime();
+    Broadcast<double[]> bx = jsc.broadcast(java.util.Arrays.copyOf(x, k * n));
+    long total = samples;
+    double[] sum = parts.treeAggregate(new double[k * n], (acc, pc) -> {
+      pc.addProduct(kind, layer, bx.value(), k, total, acc);
+      return acc;
+    }, DistributedCurvature::add, AGGREGATE_DEPTH);
+    bx.destroy();
+    System.arraycopy(sum, 0, y, 0, k * n);
+    products += k;
+    productNanos += System.nanoTime() - t0;
+  }
+
+  /**
+   * The framework's share of a product of length n: a broadcast of n values and a treeAggregate of n values over the
+   * cached partitions, with no curvature work. For the throughput figures (per-product overhead).
+   */
+  double overheadProbe(int n) {
+    long t0 = System.nanoTime();
+    Broadcast<double[]> bx = jsc.broadcast(new double[n]);
+    double[] sum = parts.treeAggregate(new double[n], (acc, pc) -> {
+      double[] v = bx.value();
+      for (int i = 0; i < v.length; i++) acc[i] += v[i];
+      return acc;
+    }, DistributedCurvature::add, AGGREGATE_DEPTH);
+    bx.destroy();
+    if (sum.length != n) throw new IllegalStateException("aggregate of length " + sum.length + ", expected " + n);
+    return (System.nanoTime() - t0) / 1e9;
+  }
+
+  private static double[] add(double[] a, double[] b) {
+    for (int i = 0; i < a.length; i++) a[i] += b[i];
+    return a;
+  }
+
+  /** The gradient of the mean loss (computed once per parameters, one job). */
+  public double[] gradient() {
+    if (gradient == null) {
+      long total = samples;
+      gradient = parts.treeAggregate(new double[net.paramCount()], (acc, pc) -> {
+        pc.addGradient(total, acc);
+        return acc;
+      }, DistributedCurvature::add, AGGREGATE_DEPTH);
+    }
+    return gradient.clone();
+  }
+
+  public Network network() { return net; }
+  public long samples() { return samples; }
+  public double loss() { return loss; }
+  /** Rows per batch of the passes, at most: the requested size, or N when smaller (as a local Curvature reports it). */
+  public int batchSize() { return (int) Math.min(batchSize, samples); }
+  public Mode mode() { return mode; }
+  public int partitions() { return parts.getNumPartitions(); }
+  public double[] parameters() { return theta.clone(); }
+  public JavaSparkContext context() { return jsc; }
+
+  /** Id of the cached RDD of partition curvatures (tests drop its blocks to exercise recomputation). */
+  int rddId() { return parts.id(); }
+
+  /** Single-vector products computed so far (a k-vector product counts k). */
+  public long products() { return products; }
+
+  /** Wall time spent in products on the driver (broadcast, executors' work, aggregation), seconds. */
+  public double productSeconds() { return productNanos / 1e9; }
+
+  private static void checkSizes(Network net, double[] theta, double[] buffers) {
+    if (theta == null || theta.length != net.paramCount()) {
+      throw new IllegalArgumentException("parameters: expected " + net.paramCount() + " values, got "
+          + (theta == null ? "none" : theta.length));
+    }
+    int expected = net.bufferCount();
+    boolean ok = expected == 0 ? buffers == null || buffers.length == 0 : buffers != null && buffers.length == expected;
+    if (!ok) {
+      throw new IllegalArgumentException("buffers: expected " + expected + " values, got " + (buffers == null ? "none" : buffers.length));
+    }
+  }
+
+  /** Drops the cached partitions and the broadcasts. */
+  @Override
+  public void close() {
+    if (parts != null) parts.unpersist(false);
+    for (Broadcast<?> b : broadcasts) b.destroy();
+    broadcasts.clear();
+  }
+}
