@@ -242,9 +242,17 @@ class AnalyzeCommandTest {
     Run fewer = analyze(dir, 1, "--resume");
     assertEquals(2, fewer.code());
     assertTrue(fewer.err().contains("--epochs"), fewer.err());
+    // --resume of a directory with no run in it starts one, and ends where a fresh run does
     Run none = analyze(tmp.resolve("empty"), 2, "--resume");
-    assertEquals(2, none.code());
-    assertTrue(none.err().contains("no analysed run"), none.err());
+    assertEquals(0, none.code(), none.err());
+    assertTrue(none.out().contains("starting the run afresh"), none.out());
+    assertEquals(0, analyze(tmp.resolve("fresh"), 2).code());
+    try {
+      assertEquals(Files.readString(tmp.resolve("fresh").resolve("spectra.json")),
+          Files.readString(tmp.resolve("empty").resolve("spectra.json")));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   @Test

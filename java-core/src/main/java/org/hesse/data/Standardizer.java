@@ -92,6 +92,23 @@ public final class Standardizer {
         }
     }
 
+    /**
+     * The inverse of {@link #applyInPlace}: {@code x = x' * scale + mean} per column, in place (e.g. a model's
+     * predictions of standardised regression targets back to the data's units).
+     */
+    public void invertInPlace(double[] x) {
+        Objects.requireNonNull(x, "x");
+        int d = mean.length;
+        if (x.length % d != 0) {
+            throw new IllegalArgumentException("x: expected a multiple of " + d + " values (rows of the fitted width), found " + x.length);
+        }
+        for (int i = 0; i < x.length; i += d) {
+            for (int j = 0; j < d; j++) {
+                x[i + j] = x[i + j] * scale[j] + mean[j];
+            }
+        }
+    }
+
     public int numFeatures() {
         return mean.length;
     }
