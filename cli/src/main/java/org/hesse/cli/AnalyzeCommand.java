@@ -371,6 +371,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
         s.append(String.format(Locale.ROOT, "  [%s] λmax %s tr %s erank %s", l.get("name"), g(l.get("lambda_max")),
             g(l.get("trace")), g(l.get("effective_rank"))));
       }
+      bar.message(String.format(Locale.ROOT, "checkpoint %d (epoch %d) written", checkpoints.size(), m.epoch()));
       if (!Progress.enabled()) {
         pw.printf(Locale.ROOT, "checkpoint %d (epoch %d): %.2f s%s%n", checkpoints.size(), m.epoch(), (System.nanoTime() - t0) / 1e9, s);
       }

@@ -69,6 +69,19 @@ final class CliData {
     return cols;
   }
 
+  /**
+   * The network a model description describes. A description nested so deeply (e.g. thousands of residual blocks
+   * inside each other) that reading or building it overflows the stack is bad input, named by its option.
+   */
+  static Network network(java.util.function.Supplier<org.hesse.io.ModelSpec> spec, String option, Path file) {
+    try {
+      return org.hesse.io.ModelFiles.network(spec.get());
+    } catch (StackOverflowError e) {
+      throw new IllegalArgumentException(option + ": " + file + ": the model is nested too deeply to build (stack "
+          + "overflow); expected a shallower description (or a larger thread stack, JAVA_OPTS=-Xss64m)");
+    }
+  }
+
   static Dataset limit(Dataset d, int limit) {
     if (limit <= 0 || limit >= d.size()) return d;
     int[] idx = new int[limit];

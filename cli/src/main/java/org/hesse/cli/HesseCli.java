@@ -157,7 +157,7 @@ public final class HesseCli implements Runnable {
     while (t.getCause() != null && t.getCause() != t
         && (t instanceof CommandLine.ExecutionException || t instanceof java.util.concurrent.ExecutionException
             || t instanceof java.util.concurrent.CompletionException
-            || t instanceof java.lang.reflect.InvocationTargetException)) {
+            || t instanceof java.lang.reflect.InvocationTargetException || t instanceof UncheckedIOException)) {
       t = t.getCause();
     }
     return t;

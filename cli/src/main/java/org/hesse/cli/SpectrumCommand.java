@@ -123,7 +123,7 @@ public final class SpectrumCommand implements Callable<Integer> {
     long t0 = System.nanoTime();
     PrintWriter err = spec.commandLine().getErr();
     Inputs in = inputs(err);
-    Network net = ModelFiles.network(ModelSpec.read(in.model));
+    Network net = CliData.network(() -> readSpec(in.model), run != null ? "--run" : "--model", in.model);
     double[] theta = ModelFiles.readParameters(net, in.weights);
     double[] buffers = ModelFiles.readBuffers(net, in.weights);
     Mode m;
@@ -277,6 +277,14 @@ public final class SpectrumCommand implements Callable<Integer> {
       err.println("hesse: applying the run's preprocessing " + in.standardizerFile + " (--standardizer none to skip)");
     }
     return in;
+  }
+
+  static ModelSpec readSpec(Path file) {
+    try {
+      return ModelSpec.read(file);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   static Path vectorsPath(Path report) {

@@ -286,7 +286,13 @@ public final class TrainCommand implements Callable<Integer> {
         train = st.apply(train);
         val = val == null ? null : st.apply(val);
       }
-      Network net = ModelFiles.network(modelSpec(d));
+      Network net = CliData.network(() -> {
+        try {
+          return modelSpec(d);
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      }, "--model", Path.of(model));
       CliData.checkFeatures(d, net);
       double[] theta = Init.byName(init).init(net, seed);
       Prepared p = new Prepared(this, d, net, theta, train, val);

@@ -87,7 +87,7 @@ class AnalyzeKillResumeTest {
       Map<String, byte[]> got = files(dir);
       assertEquals(expected.keySet(), got.keySet(), why);
       for (String f : expected.keySet()) assertTrue(Arrays.equals(expected.get(f), got.get(f)), f + " differs; " + why);
-      System.out.println("kill trial " + i + ": killed after " + delayNanos / 1000000 + " ms, left " + state
+      System.out.println("kill trial " + i + ": killed after " + delayNanos / 1000000 + " ms" + (ended ? " (it had ended)" : "") + ", left " + state
           + "; resumed: identical");
     }
   }

@@ -196,6 +196,15 @@ class RunDirCommandTest {
     }
   }
 
+  @Test
+  void aModelTooDeepToBuildIsBadInputNamingTheOption() {
+    // the real case (thousands of nested residual blocks) overflows the stack inside the builder's recursion
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> CliData.network(() -> { throw new StackOverflowError(); }, "--model", Path.of("deep.json")));
+    assertTrue(e.getMessage().startsWith("--model: deep.json: the model is nested too deeply"), e.getMessage());
+    assertEquals(HesseCli.EXIT_BAD_INPUT, HesseCli.exitCode(e));
+  }
+
   static void assertBad(Path out, String mention, String... args) {
     List<String> a = new ArrayList<>(List.of("train", "--out", out.toString()));
     a.addAll(List.of(args));
