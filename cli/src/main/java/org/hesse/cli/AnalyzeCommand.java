@@ -158,8 +158,10 @@ public final class AnalyzeCommand implements Callable<Integer> {
       rec.complete = true;
       rec.writeAll();
     }
-    pw.printf(Locale.ROOT, "done: %d checkpoints, %d diagnostic finding(s), %.1f s -> %s%n", rec.checkpoints.size(),
-        rec.findings.size(), (System.nanoTime() - t0) / 1e9, out.resolve(AnalyzeFiles.REPORT));
+    pw.printf(Locale.ROOT, "done: %d checkpoints, %d diagnostic finding(s), %.1f s%s -> %s%n", rec.checkpoints.size(),
+        rec.findings.size(), (System.nanoTime() - t0) / 1e9,
+        p.targetStandardizer == null ? "" : " (losses are mse on standardised targets: see standardizer.json)",
+        out.resolve(AnalyzeFiles.REPORT));
     return 0;
   }
 

@@ -183,19 +183,19 @@ public final class SpectrumCommand implements Callable<Integer> {
     List<Object> layerReports = new ArrayList<>();
     Map<String, Tensor> vecs = new LinkedHashMap<>();
     try (Progress bar = Progress.start("spectrum", selected.size())) {
-    engine.progress = bar;
-    for (int l : selected) {
-      layerReports.add(engine.layer(l));
-      bar.step();
-      if (vectors && engine.lastVectors != null && engine.lastVectors.length > 0) {
-        int k = engine.lastVectors.length;
-        int p = engine.lastVectors[0].length;
-        double[] flat = new double[k * p];
-        for (int j = 0; j < k; j++) System.arraycopy(engine.lastVectors[j], 0, flat, j * p, p);
-        String name = l + ".top_eigenvectors";
-        vecs.put(name, Tensor.f64(name, new long[] {k, p}, flat));
+      engine.progress = bar;
+      for (int l : selected) {
+        layerReports.add(engine.layer(l));
+        bar.step();
+        if (vectors && engine.lastVectors != null && engine.lastVectors.length > 0) {
+          int k = engine.lastVectors.length;
+          int p = engine.lastVectors[0].length;
+          double[] flat = new double[k * p];
+          for (int j = 0; j < k; j++) System.arraycopy(engine.lastVectors[j], 0, flat, j * p, p);
+          String name = l + ".top_eigenvectors";
+          vecs.put(name, Tensor.f64(name, new long[] {k, p}, flat));
+        }
       }
-    }
     }
     report.put("layers", layerReports);
     report.put("provenance", provenance(o, System.nanoTime() - t0));

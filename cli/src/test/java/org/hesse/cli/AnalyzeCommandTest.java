@@ -235,7 +235,8 @@ class AnalyzeCommandTest {
     assertEquals(0, analyze(dir, 2).code());
     Run again = analyze(dir, 2);
     assertEquals(2, again.code());
-    assertTrue(again.err().contains("--resume"), again.err());
+    assertTrue(again.err().contains("--resume") && again.err().contains("--force"), again.err());
+    assertEquals(0, analyze(dir, 2, "--force").code());
     Run changed = analyze(dir, 4, "--resume", "--momentum", "0.5");
     assertEquals(2, changed.code());
     assertTrue(changed.err().contains("momentum"), changed.err());

@@ -71,6 +71,16 @@ class AnalyzeKillResumeTest {
     long wall = System.nanoTime() - t0;
     Map<String, byte[]> expected = files(ref);
     assertTrue(expected.containsKey("spectra.json") && expected.containsKey("report.html"), expected.keySet().toString());
+    // The claim needs a back end that repeats itself: with OpenBLAS's Prescott kernels two uninterrupted runs
+    // already differ in the last bits of ARPACK's eigenvalues (alignment-dependent level-1 kernels), so there
+    // resume cannot be told apart from that noise and the comparison is skipped (said, not hidden).
+    Path ref2 = tmp.resolve("ref2");
+    assertEquals(0, finish(start(ref2)), () -> log(ref2));
+    Map<String, byte[]> again = files(ref2);
+    List<String> unrepeatable = expected.keySet().stream().filter(f -> !Arrays.equals(expected.get(f), again.get(f))).toList();
+    org.junit.jupiter.api.Assumptions.assumeTrue(unrepeatable.isEmpty(), () -> "two uninterrupted runs differ in "
+        + unrepeatable + " (OPENBLAS_CORETYPE=" + System.getenv("OPENBLAS_CORETYPE") + "): the back end is not "
+        + "bit-reproducible run to run, so byte identity after resume cannot be tested here");
 
     for (int i = 0; i < trials; i++) {
       Path dir = tmp.resolve("trial-" + i);
