@@ -36,6 +36,13 @@ import picocli.CommandLine.Spec;
     description = "Layer-wise Hessians of neural networks: spectra, densities, diagnostics.%n"
         + "JVM properties: -Dhesse.threads.java=N -Dhesse.threads.blas=M -Dhesse.memory.budget=2g "
         + "(pass them through JAVA_OPTS with ./hesse).",
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+        "0:success",
+        "1:internal failure (HESSE_DEBUG=1 prints the stack trace)",
+        "2:bad input: an option, file or field (one line on stderr, nothing written)",
+        "3:numerical failure: a non-finite loss or eigenvalue, or diverged training",
+    },
     subcommands = {
         InfoCommand.class,
         TrainCommand.class,

@@ -75,7 +75,9 @@ class AnalyzeKillResumeTest {
     // already differ in the last bits of ARPACK's eigenvalues (alignment-dependent level-1 kernels), so there
     // resume cannot be told apart from that noise and the comparison is skipped (said, not hidden).
     Path ref2 = tmp.resolve("ref2");
+    long t1 = System.nanoTime();
     assertEquals(0, finish(start(ref2)), () -> log(ref2));
+    wall = Math.min(wall, System.nanoTime() - t1);   // the machine is shared: the faster run bounds the kill moments
     Map<String, byte[]> again = files(ref2);
     List<String> unrepeatable = expected.keySet().stream().filter(f -> !Arrays.equals(expected.get(f), again.get(f))).toList();
     org.junit.jupiter.api.Assumptions.assumeTrue(unrepeatable.isEmpty(), () -> "two uninterrupted runs differ in "
