@@ -122,7 +122,7 @@ public final class SpectrumCommand implements Callable<Integer> {
     }
     long t0 = System.nanoTime();
     PrintWriter err = spec.commandLine().getErr();
-    Inputs in = inputs(err);
+    Inputs in = inputs();
     Network net = CliData.network(() -> readSpec(in.model), run != null ? "--run" : "--model", in.model);
     double[] theta = ModelFiles.readParameters(net, in.weights);
     double[] buffers = ModelFiles.readBuffers(net, in.weights);
@@ -134,13 +134,13 @@ public final class SpectrumCommand implements Callable<Integer> {
     CliData.checkFeatures(d, net);
     if (in.config != null) {
       for (String w : Mismatch.ofData(in.config, in.dataset != null ? in.dataset : String.valueOf(in.data), d)) {
-        err.println("hesse: warning: " + w);
+        in.notes.add("hesse: warning: " + w);
       }
     }
     String targetsScale = "as given";
     if (in.pre != null) {
       if (in.pre.features() != null) {
-        for (String w : Mismatch.ofFeatures(in.pre.features(), d, in.standardizerFile)) err.println("hesse: warning: " + w);
+        for (String w : Mismatch.ofFeatures(in.pre.features(), d, in.standardizerFile)) in.notes.add("hesse: warning: " + w);
         d = in.pre.features().apply(d);
       }
     }
@@ -154,8 +154,10 @@ public final class SpectrumCommand implements Callable<Integer> {
       in.pre.targets().applyInPlace(y);
       targetsScale = "standardised (target_mean, target_scale of " + in.standardizerFile + ")";
     }
-    err.flush();
     List<Integer> selected = selectLayers(net, layers);
+    // the notes and warnings only once every input is accepted: a bad input gets its one error line alone
+    for (String note : in.notes) err.println(note);
+    err.flush();
     SpectrumEngine.Options o = new SpectrumEngine.Options();
     o.curvature = curvature;
     o.top = top;
@@ -221,9 +223,11 @@ public final class SpectrumCommand implements Callable<Integer> {
     Path standardizerFile;
     /** The run's config.json (for the mismatch warnings), or null. */
     com.fasterxml.jackson.databind.JsonNode config;
+    /** Lines for stderr (what was applied, warnings), printed once the inputs are accepted. */
+    final List<String> notes = new ArrayList<>();
   }
 
-  private Inputs inputs(PrintWriter err) throws java.io.IOException {
+  private Inputs inputs() throws java.io.IOException {
     Inputs in = new Inputs();
     Path dir;
     if (run != null) {
@@ -259,11 +263,11 @@ public final class SpectrumCommand implements Callable<Integer> {
         if (target == null && in.config.hasNonNull("target")) in.target = in.config.get("target").asText();
       }
       if (limit == 0 && in.config.has("limit")) in.limit = in.config.get("limit").asInt();
-      err.println("hesse: data from " + run.resolve(RunDir.CONFIG) + ": " + name + (in.limit > 0 ? " (first " + in.limit + " rows)" : ""));
+      in.notes.add("hesse: data from " + run.resolve(RunDir.CONFIG) + ": " + name + (in.limit > 0 ? " (first " + in.limit + " rows)" : ""));
     }
     if ("none".equals(standardizer)) {
       if (dir != null && Files.isRegularFile(dir.resolve(RunDir.STANDARDIZER))) {
-        err.println("hesse: warning: the model was trained on standardised data (" + dir.resolve(RunDir.STANDARDIZER)
+        in.notes.add("hesse: warning: the model was trained on standardised data (" + dir.resolve(RunDir.STANDARDIZER)
             + "); --standardizer none gives it the data as they are");
       }
       return in;
@@ -274,7 +278,7 @@ public final class SpectrumCommand implements Callable<Integer> {
     } else if (dir != null && Files.isRegularFile(dir.resolve(RunDir.STANDARDIZER))) {
       in.standardizerFile = dir.resolve(RunDir.STANDARDIZER);
       in.pre = RunDir.readStandardizer(in.standardizerFile, run != null ? "--run" : "--model");
-      err.println("hesse: applying the run's preprocessing " + in.standardizerFile + " (--standardizer none to skip)");
+      in.notes.add("hesse: applying the run's preprocessing " + in.standardizerFile + " (--standardizer none to skip)");
     }
     return in;
   }

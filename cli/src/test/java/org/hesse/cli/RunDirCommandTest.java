@@ -95,6 +95,13 @@ class RunDirCommandTest {
     assertEquals(0, raw.code(), raw.err());
     assertNotEquals(trainLoss, json(raw.out()).get("loss").asDouble(), 1e-3);
     assertTrue(raw.err().contains("warning: the model was trained on standardised data"), raw.err());
+    // a bad input gets its error line alone (no notes before it), and no report
+    Path report = tmp.resolve("r.json");
+    Run bad = run("spectrum", "--run", dir.toString(), "--layers", "7", "--out", report.toString());
+    assertEquals(2, bad.code());
+    assertEquals(1, bad.errLines().size(), bad.err());
+    assertTrue(bad.err().startsWith("hesse: error: unknown layer '7'"), bad.err());
+    assertFalse(Files.exists(report));
   }
 
   @Test
