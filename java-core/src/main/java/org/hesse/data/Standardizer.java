@@ -6,6 +6,8 @@ import java.util.Objects;
  * Feature standardisation {@code (x - mean) / scale}, fitted on a training set and applied unchanged to the others
  * (validation, test) so that no information leaks from them. {@code scale} is the population standard deviation
  * (divisor n, as scikit-learn's StandardScaler); a constant feature gets scale 1, so it maps to 0 rather than NaN.
+ * The same transform serves regression targets ({@link #fit(double[], int, int)} on the n × t targets; the CLI's
+ * default), and {@link #invertInPlace} maps standardised predictions back to the data's units.
  */
 public final class Standardizer {
 
