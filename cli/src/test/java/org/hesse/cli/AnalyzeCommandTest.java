@@ -249,10 +249,11 @@ class AnalyzeCommandTest {
     assertTrue(none.out().contains("starting the run afresh"), none.out());
     assertEquals(0, analyze(tmp.resolve("fresh"), 2).code());
     try {
-      assertEquals(Files.readString(tmp.resolve("fresh").resolve("spectra.json")),
-          Files.readString(tmp.resolve("empty").resolve("spectra.json")));
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
+      // weights and checkpoints, not spectra bytes: those repeat only where the BLAS kernels do (not Prescott's)
+      assertArrayEquals(weights(tmp.resolve("fresh"), "model.safetensors"), weights(tmp.resolve("empty"), "model.safetensors"), 0.0);
+      assertEquals(epochs(json(tmp.resolve("fresh").resolve("spectra.json"))), epochs(json(tmp.resolve("empty").resolve("spectra.json"))));
+    } catch (Exception e) {
+      throw new AssertionError(e);
     }
   }
 
