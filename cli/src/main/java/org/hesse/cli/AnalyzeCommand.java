@@ -91,8 +91,12 @@ public final class AnalyzeCommand implements Callable<Integer> {
       + "partition changes the Hessian).")
   int curvatureBatch;
 
-  @Option(names = "--resume", description = "Continue the run in --out from its last finished checkpoint (same options; --epochs may grow).")
+  @Option(names = "--resume", description = "Continue the run in --out from its last finished checkpoint (same options; "
+      + "--epochs may grow); a run with no finished checkpoint (or no run at all) is started afresh.")
   boolean resume;
+
+  @Option(names = "--force", description = "Write into an existing non-empty --out (its files of the same names are replaced).")
+  boolean force;
 
   /** Test hook: called with the epoch after each checkpoint's files are written (an exception simulates a crash). */
   IntConsumer afterCheckpoint;
@@ -102,6 +106,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
     System.setProperty("java.awt.headless", "true");
     check();
     PrintWriter pw = spec.commandLine().getOut();
+    if (!resume) RunDir.requireWritable(out, force, "--resume to continue the run there");
     long t0 = System.nanoTime();
     TrainCommand.Prepared p = opts.prepare();
     Network net = p.net;
@@ -115,15 +120,16 @@ public final class AnalyzeCommand implements Callable<Integer> {
 
     Map<String, Object> config = config(p, probe.length);
     List<Map<String, Object>> done = new ArrayList<>();
-    Files.createDirectories(out);
     if (resume) {
       done = resumeState(config);
-      pw.printf("resume: %d finished checkpoint(s), the last at epoch %d; replaying training from the seed%n", done.size(),
-          lastEpoch(done));
-    } else if (Files.exists(out.resolve(AnalyzeFiles.SPECTRA))) {
-      throw new IllegalArgumentException("--out: " + out + " already holds an analysed run; pass --resume to continue it "
-          + "or choose another directory");
+      if (done.isEmpty()) {
+        pw.printf("resume: no finished checkpoint in %s; starting the run afresh%n", out);
+      } else {
+        pw.printf("resume: %d finished checkpoint(s), the last at epoch %d; replaying training from the seed%n", done.size(),
+            lastEpoch(done));
+      }
     }
+    Files.createDirectories(out);
     AtomicFiles.writeString(out.resolve(AnalyzeFiles.CONFIG), Json.write(config) + "\n");
     p.writeStandardizer(out);
     ModelFiles.spec(net).write(out.resolve("model.json"));
@@ -143,14 +149,19 @@ public final class AnalyzeCommand implements Callable<Integer> {
     header.put("slq_steps", density ? slqSteps : null);
     header.put("slq_probes", density ? slqProbes : null);
     Recorder rec = new Recorder(pw, p, so, probeX, probeY, dataRank, done, header, config);
-    Trainer trainer = p.trainer(rec, out.resolve(AnalyzeFiles.TRAINING));
-    double[] theta = p.theta.clone();
-    trainer.fit(theta, p.buffers, p.trainX, p.trainY, p.valX, p.valY);
-    ModelFiles.writeParameters(net, theta, p.buffers, out.resolve("model.safetensors"));
-    rec.complete = true;
-    rec.writeAll();
-    pw.printf(Locale.ROOT, "done: %d checkpoints, %d diagnostic finding(s), %.1f s -> %s%n", rec.checkpoints.size(),
-        rec.findings.size(), (System.nanoTime() - t0) / 1e9, out.resolve(AnalyzeFiles.REPORT));
+    try (Progress bar = Progress.start("analyze", opts.epochs)) {
+      rec.bar = bar;
+      Trainer trainer = p.trainer(rec, out.resolve(AnalyzeFiles.TRAINING));
+      double[] theta = p.theta.clone();
+      trainer.fit(theta, p.buffers, p.trainX, p.trainY, p.valX, p.valY);
+      ModelFiles.writeParameters(net, theta, p.buffers, out.resolve("model.safetensors"));
+      rec.complete = true;
+      rec.writeAll();
+    }
+    pw.printf(Locale.ROOT, "done: %d checkpoints, %d diagnostic finding(s), %.1f s%s -> %s%n", rec.checkpoints.size(),
+        rec.findings.size(), (System.nanoTime() - t0) / 1e9,
+        p.targetStandardizer == null ? "" : " (losses are mse on standardised targets: see standardizer.json)",
+        out.resolve(AnalyzeFiles.REPORT));
     return 0;
   }
 
@@ -202,14 +213,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
 
   private Map<String, Object> config(TrainCommand.Prepared p, int probeSamples) throws IOException {
     // The training keys exactly as `hesse train` writes them, then the analysis settings.
-    Path tmp = Files.createTempFile("hesse-config", ".json");
-    Map<String, Object> c;
-    try {
-      p.writeConfig(tmp);
-      c = Json.MAPPER.readValue(Files.readString(tmp), new TypeReference<LinkedHashMap<String, Object>>() {});
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    Map<String, Object> c = p.config();
     Map<String, Object> a = new LinkedHashMap<>();
     a.put("every", every);
     a.put("curvature", curvature);
@@ -226,11 +230,21 @@ public final class AnalyzeCommand implements Callable<Integer> {
     return c;
   }
 
-  /** Checks the stored run against this one and returns its finished checkpoints. */
+  /**
+   * Checks the stored run against this one and returns its finished checkpoints: none when the run was stopped
+   * before its first one (or never started), so it starts afresh. Temporary files a killed run left are removed.
+   */
   private List<Map<String, Object>> resumeState(Map<String, Object> config) throws IOException {
+    RunDir.removeStaleTemporaries(out);
+    RunDir.removeStaleTemporaries(out.resolve(AnalyzeFiles.CHECKPOINTS));
     Path cfg = out.resolve(AnalyzeFiles.CONFIG);
-    if (!Files.exists(cfg) || !Files.exists(out.resolve(AnalyzeFiles.SPECTRA))) {
-      throw new IllegalArgumentException("--resume: " + out + " holds no analysed run (config.json and spectra.json expected)");
+    if (!Files.exists(cfg)) {
+      // killed before its config was written: nothing of the run is there yet, unless something else is
+      if (Files.isDirectory(out) && !RunDir.isEmpty(out)) {
+        throw new IllegalArgumentException("--resume: " + out + " is not empty but holds no config.json of an analysed run; "
+            + "choose another directory");
+      }
+      return List.of();
     }
     JsonNode saved = Json.MAPPER.readTree(Files.readString(cfg));
     JsonNode now = Json.MAPPER.readTree(Json.write(config));
@@ -242,6 +256,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
     if (!diff.isEmpty()) {
       throw new IllegalArgumentException("--resume: the options differ from the run's config.json: " + String.join("; ", diff));
     }
+    if (!Files.exists(out.resolve(AnalyzeFiles.SPECTRA))) return List.of();
     List<Map<String, Object>> done = AnalyzeFiles.readCheckpoints(out);
     int last = lastEpoch(done);
     if (last > opts.epochs) {
@@ -272,6 +287,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
     final List<RunData.EpochPoint> history = new ArrayList<>();
     List<RunData.Finding> findings = List.of();
     boolean complete;
+    Progress bar = Progress.NONE;
 
     Recorder(PrintWriter pw, TrainCommand.Prepared p, SpectrumEngine.Options so, double[] probeX, double[] probeY,
              long dataRank, List<Map<String, Object>> done, Map<String, Object> header, Map<String, Object> config) {
@@ -291,9 +307,13 @@ public final class AnalyzeCommand implements Callable<Integer> {
     public void onEpoch(EpochMetrics m, double[] theta) {
       try {
         history.add(new RunData.EpochPoint(m.epoch(), m.trainLoss(), m.valLoss(), m.trainAccuracy(), m.valAccuracy()));
-        pw.printf(Locale.ROOT, "epoch %d/%d  train loss %.5f%s  val loss %.5f%s%n", m.epoch(), opts.epochs, m.trainLoss(),
-            Double.isNaN(m.trainAccuracy()) ? "" : String.format(Locale.ROOT, " acc %.3f", m.trainAccuracy()), m.valLoss(),
-            Double.isNaN(m.valAccuracy()) ? "" : String.format(Locale.ROOT, " acc %.3f", m.valAccuracy()));
+        String line = TrainCommand.EpochLines.describe(m, opts.epochs);
+        if (Progress.enabled()) {
+          bar.stepTo(m.epoch());
+          bar.message(line.substring(line.indexOf("  ") + 2));
+        } else {
+          pw.println(line);
+        }
         if (m.epoch() == resumeEpoch) verifyReplay(m.epoch(), theta);
         if (m.epoch() > resumeEpoch && isCheckpoint(m.epoch())) {
           analyse(m, theta);
@@ -331,7 +351,9 @@ public final class AnalyzeCommand implements Callable<Integer> {
         probeCurvature.update(theta, p.buffers);
       }
       Curvature c = probeCurvature;
+      NumericalFailure.requireFinite("the probe loss at epoch " + m.epoch(), c.loss());
       SpectrumEngine engine = new SpectrumEngine(c, so);
+      engine.progress = bar;
       List<Map<String, Object>> layers = new ArrayList<>();
       for (int l : net.parametrisedLayers()) layers.add(engine.layer(l));
       Map<String, Object> cp = new LinkedHashMap<>();
@@ -351,7 +373,10 @@ public final class AnalyzeCommand implements Callable<Integer> {
         s.append(String.format(Locale.ROOT, "  [%s] λmax %s tr %s erank %s", l.get("name"), g(l.get("lambda_max")),
             g(l.get("trace")), g(l.get("effective_rank"))));
       }
-      pw.printf(Locale.ROOT, "checkpoint %d (epoch %d): %.2f s%s%n", checkpoints.size(), m.epoch(), (System.nanoTime() - t0) / 1e9, s);
+      bar.message(String.format(Locale.ROOT, "checkpoint %d (epoch %d) written", checkpoints.size(), m.epoch()));
+      if (!Progress.enabled()) {
+        pw.printf(Locale.ROOT, "checkpoint %d (epoch %d): %.2f s%s%n", checkpoints.size(), m.epoch(), (System.nanoTime() - t0) / 1e9, s);
+      }
     }
 
     /** Rewrites every derived file from the finished checkpoints, each atomically; spectra.json first. */

@@ -38,15 +38,48 @@ final class CliData {
       }
       return Idx.fashionMnist(FASHION_MNIST, FASHION_TRAIN.equals(dataset) ? "train" : "t10k", limit);
     }
-    if (dataset != null) return limit(BundledDatasets.load(dataset), limit);
+    if (limit < 0) throw new IllegalArgumentException("--limit: expected >= 0 rows (0 = all), got " + limit);
+    if (dataset != null) {
+      if (!BundledDatasets.names().contains(dataset)) {
+        throw new IllegalArgumentException("--dataset: unknown data set '" + dataset + "'; expected one of "
+            + String.join(", ", BundledDatasets.names()) + ", " + FASHION_TRAIN + ", " + FASHION_TEST + " (or --data FILE)");
+      }
+      return limit(BundledDatasets.load(dataset), limit);
+    }
     if (file == null) throw new IllegalArgumentException("no data: give --dataset NAME (one of " + BundledDatasets.names() + ") or --data FILE");
     String name = file.getFileName().toString().toLowerCase();
     if (name.endsWith(".svm") || name.endsWith(".libsvm")) return limit(LibSvm.read(file, task, 0), limit);
     if (target == null || target.isBlank()) {
       throw new IllegalArgumentException("--target is required with a CSV file: the target column(s), e.g. label or y0,y1");
     }
-    List<String> cols = Arrays.stream(target.split(",")).map(String::trim).toList();
-    return limit(Csv.read(file, task, cols), limit);
+    return limit(Csv.read(file, task, targetColumns(target, task)), limit);
+  }
+
+  /** --target's column names, checked here so that the message names the option. */
+  static List<String> targetColumns(String target, Dataset.Task task) {
+    List<String> cols = Arrays.stream(target.split(",", -1)).map(String::trim).toList();
+    if (cols.contains("")) throw new IllegalArgumentException("--target: empty column name in '" + target + "'; expected e.g. label or y0,y1");
+    if (new java.util.HashSet<>(cols).size() != cols.size()) {
+      throw new IllegalArgumentException("--target: a column is listed twice in '" + target + "'");
+    }
+    if (task == Dataset.Task.CLASSIFICATION && cols.size() != 1) {
+      throw new IllegalArgumentException("--target: classification takes one label column, got '" + target
+          + "' (for several regression targets pass --task regression)");
+    }
+    return cols;
+  }
+
+  /**
+   * The network a model description describes. A description nested so deeply (e.g. thousands of residual blocks
+   * inside each other) that reading or building it overflows the stack is bad input, named by its option.
+   */
+  static Network network(java.util.function.Supplier<org.hesse.io.ModelSpec> spec, String option, Path file) {
+    try {
+      return org.hesse.io.ModelFiles.network(spec.get());
+    } catch (StackOverflowError e) {
+      throw new IllegalArgumentException(option + ": " + file + ": the model is nested too deeply to build (stack "
+          + "overflow); expected a shallower description (or a larger thread stack, JAVA_OPTS=-Xss64m)");
+    }
   }
 
   static Dataset limit(Dataset d, int limit) {

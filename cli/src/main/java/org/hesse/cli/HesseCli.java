@@ -11,15 +11,23 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
  * The {@code hesse} command line. Adding a command is one line: its class in {@code subcommands} below.
  *
- * <p>Exit codes: 0 success; 2 bad input (usage errors, and IllegalArgumentException / IOException from a
- * command: wrong shapes, missing files, a memory budget exceeded); 1 any other failure. Errors are one line,
- * {@code hesse: error: <message>}; {@code HESSE_DEBUG=1} adds the stack trace.
+ * <p>Exit codes: 0 success; {@value #EXIT_BAD_INPUT} bad input (usage errors, and IllegalArgumentException /
+ * IOException from a command: wrong shapes, missing or malformed files, a memory budget exceeded);
+ * {@value #EXIT_NUMERICAL} a numerical failure (a non-finite loss or eigenvalue, {@link NumericalFailure});
+ * {@value #EXIT_FAILURE} an internal failure (any other Throwable, including StackOverflowError and
+ * OutOfMemoryError). Every error is one line, {@code hesse: error: <message>}; {@code HESSE_DEBUG=1} adds the
+ * stack trace.
+ *
+ * <p>Output: results on stdout; progress bars ({@link Progress}) and log records on stderr. Logging is
+ * java.util.logging, configured once here: WARNING and above by default, INFO with {@code --verbose}.
  */
 @Command(
     name = "hesse",
@@ -28,6 +36,13 @@ import picocli.CommandLine.Spec;
     description = "Layer-wise Hessians of neural networks: spectra, densities, diagnostics.%n"
         + "JVM properties: -Dhesse.threads.java=N -Dhesse.threads.blas=M -Dhesse.memory.budget=2g "
         + "(pass them through JAVA_OPTS with ./hesse).",
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+        "0:success",
+        "1:internal failure (HESSE_DEBUG=1 prints the stack trace)",
+        "2:bad input: an option, file or field (one line on stderr, nothing written)",
+        "3:numerical failure: a non-finite loss or eigenvalue, or diverged training",
+    },
     subcommands = {
         InfoCommand.class,
         TrainCommand.class,
@@ -40,8 +55,18 @@ import picocli.CommandLine.Spec;
 public final class HesseCli implements Runnable {
   static final int EXIT_FAILURE = 1;
   static final int EXIT_BAD_INPUT = 2;
+  static final int EXIT_NUMERICAL = 3;
 
   @Spec CommandSpec spec;
+
+  // Inherited: accepted before or after the subcommand; read from the parse result in execute().
+  @Option(names = {"-q", "--quiet"}, scope = ScopeType.INHERIT,
+      description = "No progress bars (they also stay off when stderr is not a terminal).")
+  boolean quiet;
+
+  @Option(names = "--verbose", scope = ScopeType.INHERIT,
+      description = "Log INFO records (back ends chosen, thread counts) on stderr.")
+  boolean verbose;
 
   /** Without a subcommand there is nothing to do: a usage error. */
   @Override
@@ -51,7 +76,7 @@ public final class HesseCli implements Runnable {
   }
 
   public static void main(String[] args) {
-    configureLogging();
+    configureLogging(false);
     PrintWriter out = new PrintWriter(System.out, true);
     PrintWriter err = new PrintWriter(System.err, true);
     int code = run(out, err, args);
@@ -86,10 +111,16 @@ public final class HesseCli implements Runnable {
   private static int execute(CommandLine.ParseResult parseResult) {
     CommandLine.ParseResult sub = parseResult;
     boolean helpOnly = parseResult.isUsageHelpRequested() || parseResult.isVersionHelpRequested();
+    boolean quiet = parseResult.hasMatchedOption("--quiet");
+    boolean verbose = parseResult.hasMatchedOption("--verbose");
     while (sub.subcommand() != null) {
       sub = sub.subcommand();
       helpOnly |= sub.isUsageHelpRequested() || sub.isVersionHelpRequested();
+      quiet |= sub.hasMatchedOption("--quiet");
+      verbose |= sub.hasMatchedOption("--verbose");
     }
+    configureLogging(verbose);
+    Progress.configure(quiet);
     if (!helpOnly && sub != parseResult) {
       try {
         ThreadPolicy.current();
@@ -98,7 +129,14 @@ public final class HesseCli implements Runnable {
         throw new CommandLine.ExecutionException(sub.commandSpec().commandLine(), e.getMessage(), e);
       }
     }
-    return new CommandLine.RunLast().execute(parseResult);
+    try {
+      return new CommandLine.RunLast().execute(parseResult);
+    } catch (CommandLine.ExecutionException | ParameterException e) {
+      throw e;
+    } catch (Throwable t) {
+      // picocli wraps only Exceptions; an Error (StackOverflowError, OutOfMemoryError) goes the same way
+      throw new CommandLine.ExecutionException(sub.commandSpec().commandLine(), String.valueOf(t.getMessage()), t);
+    }
   }
 
   private static int handleUsageError(ParameterException ex, String[] args) {
@@ -111,26 +149,76 @@ public final class HesseCli implements Runnable {
   }
 
   private static int handleFailure(Exception ex, CommandLine cl, CommandLine.ParseResult parseResult) {
+    Progress.closeAll();
     PrintWriter err = cl.getErr();
-    boolean badInput = ex instanceof IllegalArgumentException || ex instanceof IOException
-        || ex instanceof UncheckedIOException;
-    String msg = ex.getMessage() == null || ex.getMessage().isBlank() ? ex.getClass().getName() : ex.getMessage();
-    // For bad input the message is the whole story; for a failure the exception type matters too.
-    err.println("hesse: error: " + (badInput ? msg : ex.getClass().getSimpleName() + ": " + msg));
-    if (System.getenv("HESSE_DEBUG") != null) ex.printStackTrace(err);
+    Throwable t = rootOf(ex);
+    int code = exitCode(t);
+    err.println("hesse: error: " + message(t, code));
+    if (System.getenv("HESSE_DEBUG") != null) t.printStackTrace(err);
     err.flush();
-    return badInput ? EXIT_BAD_INPUT : EXIT_FAILURE;
+    return code;
   }
 
-  // Held so the logger (and its level) is not garbage-collected.
-  private static final Logger NETLIB_LOG = Logger.getLogger("dev.ludovic.netlib");
+  /** The failure itself: picocli's and the JDK's wrappers removed. */
+  static Throwable rootOf(Throwable t) {
+    while (t.getCause() != null && t.getCause() != t
+        && (t instanceof CommandLine.ExecutionException || t instanceof java.util.concurrent.ExecutionException
+            || t instanceof java.util.concurrent.CompletionException
+            || t instanceof java.lang.reflect.InvocationTargetException || t instanceof UncheckedIOException)) {
+      t = t.getCause();
+    }
+    return t;
+  }
 
-  /** One-line log records; netlib's "Using ..." lines are dropped ({@code hesse info} reports the same). */
-  static void configureLogging() {
+  static int exitCode(Throwable t) {
+    if (t instanceof NumericalFailure || t instanceof org.hesse.train.TrainingDivergedException) return EXIT_NUMERICAL;
+    if (t instanceof IllegalArgumentException || t instanceof IOException || t instanceof UncheckedIOException) {
+      return EXIT_BAD_INPUT;
+    }
+    return EXIT_FAILURE;
+  }
+
+  /**
+   * One line for any Throwable: its message (null or blank: its type), line breaks folded; for internal failures
+   * the type first, and for the two Errors a user can act on, what to do.
+   */
+  static String message(Throwable t, int code) {
+    String m = t.getMessage();
+    m = m == null || m.isBlank() ? null : m.strip().replaceAll("\\s*\\R\\s*", "; ");
+    if (t instanceof StackOverflowError) {
+      return "internal failure: stack overflow (a very deeply nested model?); give the JVM a larger thread stack, "
+          + "e.g. JAVA_OPTS=-Xss64m";
+    }
+    if (t instanceof OutOfMemoryError) {
+      return "internal failure: out of memory" + (m == null ? "" : " (" + m + ")")
+          + "; raise the heap (JAVA_OPTS=-Xmx8g) or use fewer rows (--limit)";
+    }
+    if (code == EXIT_BAD_INPUT || code == EXIT_NUMERICAL) return m != null ? m : t.getClass().getSimpleName();
+    return "internal failure: " + t.getClass().getSimpleName() + (m == null ? "" : ": " + m)
+        + " (HESSE_DEBUG=1 shows the stack trace)";
+  }
+
+  // Held so the loggers (and their levels) are not garbage-collected.
+  private static final Logger ROOT_LOG = Logger.getLogger("");
+  private static final Logger NETLIB_LOG = Logger.getLogger("dev.ludovic.netlib");
+  private static final Logger JLINE_LOG = Logger.getLogger("org.jline");
+
+  /**
+   * The one logging set-up (java.util.logging, which the netlib back ends use too): one-line records on stderr,
+   * WARNING and above by default, INFO and above with --verbose (or HESSE_DEBUG). netlib's "Using ..." lines
+   * are INFO ({@code hesse info} reports the same); JLine (the progress bar's terminal probe) stays silent unless
+   * verbose.
+   */
+  static void configureLogging(boolean verbose) {
+    boolean loud = verbose || System.getenv("HESSE_DEBUG") != null;
     if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
       System.setProperty("java.util.logging.SimpleFormatter.format", "hesse: %4$s: %5$s%6$s%n");
     }
-    if (System.getenv("HESSE_DEBUG") == null) NETLIB_LOG.setLevel(Level.WARNING);
+    Level level = loud ? Level.INFO : Level.WARNING;
+    ROOT_LOG.setLevel(level);
+    for (java.util.logging.Handler h : ROOT_LOG.getHandlers()) h.setLevel(level);
+    NETLIB_LOG.setLevel(level);
+    JLINE_LOG.setLevel(loud ? Level.INFO : Level.OFF);
   }
 
   /** "hesse VERSION" from the jar manifest, and the JVM. */

@@ -1,5 +1,7 @@
 package org.hesse.cli;
 
+import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -33,10 +35,14 @@ public final class SpectrumCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--model", required = true, description = "Model description (JSON).")
+  @Option(names = "--run", description = "A run directory of train/analyze: its model.json, model.safetensors, "
+      + "standardizer.json (features and regression targets) and, unless --data/--dataset is given, the data of its config.json.")
+  Path run;
+
+  @Option(names = "--model", description = "Model description (JSON); a standardizer.json next to it is applied (see --standardizer).")
   Path model;
 
-  @Option(names = "--weights", required = true, description = "Weights (safetensors, state-dict names).")
+  @Option(names = "--weights", description = "Weights (safetensors, state-dict names).")
   Path weights;
 
   @Option(names = "--data", description = "Data (CSV with a header, or LibSVM).")
@@ -45,8 +51,9 @@ public final class SpectrumCommand implements Callable<Integer> {
   @Option(names = "--dataset", description = "A bundled data set or fashion-mnist / fashion-mnist-test instead of --data.")
   String dataset;
 
-  @Option(names = "--standardizer", description = "Apply a run's feature standardisation (standardizer.json, written by train and analyze).")
-  Path standardizer;
+  @Option(names = "--standardizer", description = "Apply a run's standardisation (standardizer.json, written by train "
+      + "and analyze); default: the one next to the model, if any; 'none' for the data as given.")
+  String standardizer;
 
   @Option(names = "--limit", defaultValue = "0", description = "Use only the first N rows (0 = all).")
   int limit;
@@ -114,18 +121,43 @@ public final class SpectrumCommand implements Callable<Integer> {
       throw new IllegalArgumentException("unknown curvature '" + curvature + "', expected one of " + SpectrumEngine.CURVATURES);
     }
     long t0 = System.nanoTime();
-    Network net = ModelFiles.network(ModelSpec.read(model));
-    double[] theta = ModelFiles.readParameters(net, weights);
-    double[] buffers = ModelFiles.readBuffers(net, weights);
+    PrintWriter err = spec.commandLine().getErr();
+    Inputs in = inputs();
+    Network net = CliData.network(() -> readSpec(in.model), run != null ? "--run" : "--model", in.model);
+    double[] theta = ModelFiles.readParameters(net, in.weights);
+    double[] buffers = ModelFiles.readBuffers(net, in.weights);
     Mode m;
     if ("analysis".equals(mode)) m = Mode.ANALYSIS;
     else if ("eval".equals(mode)) m = Mode.EVAL;
     else throw new IllegalArgumentException("--mode: expected analysis or eval, got '" + mode + "'");
-    Dataset d = CliData.load(dataset, data, target, CliData.taskOf(net.loss().name()), limit);
+    Dataset d = CliData.load(in.dataset, in.data, in.target, CliData.taskOf(net.loss().name()), in.limit);
     CliData.checkFeatures(d, net);
-    if (standardizer != null) d = readStandardizer(standardizer).apply(d);
+    if (in.config != null) {
+      for (String w : Mismatch.ofData(in.config, in.dataset != null ? in.dataset : String.valueOf(in.data), d)) {
+        in.notes.add("hesse: warning: " + w);
+      }
+    }
+    String targetsScale = "as given";
+    if (in.pre != null) {
+      if (in.pre.features() != null) {
+        for (String w : Mismatch.ofFeatures(in.pre.features(), d, in.standardizerFile)) in.notes.add("hesse: warning: " + w);
+        d = in.pre.features().apply(d);
+      }
+    }
     double[] y = CliData.targets(d, net);
+    if (in.pre != null && in.pre.targets() != null && !d.isClassification()) {
+      if (in.pre.targets().numFeatures() != net.outputSize()) {
+        throw new IllegalArgumentException("--standardizer: " + in.standardizerFile + " has " + in.pre.targets().numFeatures()
+            + " target scales but the model has " + net.outputSize() + " outputs");
+      }
+      y = y.clone();
+      in.pre.targets().applyInPlace(y);
+      targetsScale = "standardised (target_mean, target_scale of " + in.standardizerFile + ")";
+    }
     List<Integer> selected = selectLayers(net, layers);
+    // the notes and warnings only once every input is accepted: a bad input gets its one error line alone
+    for (String note : in.notes) err.println(note);
+    err.flush();
     SpectrumEngine.Options o = new SpectrumEngine.Options();
     o.curvature = curvature;
     o.top = top;
@@ -140,24 +172,31 @@ public final class SpectrumCommand implements Callable<Integer> {
     if (batch < 0) throw new IllegalArgumentException("--batch: expected >= 1 rows (or 0 for the default), got " + batch);
     int rows = batch > 0 ? batch : net.batchCoupled() && m != Mode.EVAL ? d.size() : DEFAULT_BATCH;
     Curvature c = Curvature.of(net, theta, buffers, m, d.x(), y, rows);
+    NumericalFailure.requireFinite("the loss of the model on the data", c.loss());
     SpectrumEngine engine = new SpectrumEngine(c, o);
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("loss", Json.num(c.loss()));
+    if (!d.isClassification()) report.put("targets", targetsScale);
+    report.put("features", in.pre == null || in.pre.features() == null ? "as given" : "standardised (" + in.standardizerFile + ")");
     report.put("samples", c.samples());
     report.put("curvature", curvature);
     report.put("mode", mode);
     report.put("batch", c.batchSize());
     List<Object> layerReports = new ArrayList<>();
     Map<String, Tensor> vecs = new LinkedHashMap<>();
-    for (int l : selected) {
-      layerReports.add(engine.layer(l));
-      if (vectors && engine.lastVectors != null && engine.lastVectors.length > 0) {
-        int k = engine.lastVectors.length;
-        int p = engine.lastVectors[0].length;
-        double[] flat = new double[k * p];
-        for (int j = 0; j < k; j++) System.arraycopy(engine.lastVectors[j], 0, flat, j * p, p);
-        String name = l + ".top_eigenvectors";
-        vecs.put(name, Tensor.f64(name, new long[] {k, p}, flat));
+    try (Progress bar = Progress.start("spectrum", selected.size())) {
+      engine.progress = bar;
+      for (int l : selected) {
+        layerReports.add(engine.layer(l));
+        bar.step();
+        if (vectors && engine.lastVectors != null && engine.lastVectors.length > 0) {
+          int k = engine.lastVectors.length;
+          int p = engine.lastVectors[0].length;
+          double[] flat = new double[k * p];
+          for (int j = 0; j < k; j++) System.arraycopy(engine.lastVectors[j], 0, flat, j * p, p);
+          String name = l + ".top_eigenvectors";
+          vecs.put(name, Tensor.f64(name, new long[] {k, p}, flat));
+        }
       }
     }
     report.put("layers", layerReports);
@@ -172,14 +211,84 @@ public final class SpectrumCommand implements Callable<Integer> {
     return 0;
   }
 
-  static org.hesse.data.Standardizer readStandardizer(Path file) throws java.io.IOException {
-    if (!java.nio.file.Files.isRegularFile(file)) throw new IllegalArgumentException("--standardizer: file not found: " + file);
-    com.fasterxml.jackson.databind.JsonNode n = Json.MAPPER.readTree(file.toFile());
-    if (n == null || !n.has("mean") || !n.has("scale")) {
-      throw new IllegalArgumentException("--standardizer: " + file + " must hold 'mean' and 'scale' arrays");
+  /** Where the model, weights, data and preprocessing come from: --run, or --model/--weights (and their directory). */
+  static final class Inputs {
+    Path model;
+    Path weights;
+    String dataset;
+    Path data;
+    String target;
+    int limit;
+    RunDir.Preprocessing pre;
+    Path standardizerFile;
+    /** The run's config.json (for the mismatch warnings), or null. */
+    com.fasterxml.jackson.databind.JsonNode config;
+    /** Lines for stderr (what was applied, warnings), printed once the inputs are accepted. */
+    final List<String> notes = new ArrayList<>();
+  }
+
+  private Inputs inputs() throws java.io.IOException {
+    Inputs in = new Inputs();
+    Path dir;
+    if (run != null) {
+      if (model != null || weights != null) throw new IllegalArgumentException("give either --run DIR or --model and --weights, not both");
+      if (!Files.isDirectory(run)) throw new IllegalArgumentException("--run: not a directory: " + run);
+      in.model = run.resolve(RunDir.MODEL);
+      in.weights = run.resolve(RunDir.WEIGHTS);
+      if (!Files.isRegularFile(in.model) || !Files.isRegularFile(in.weights)) {
+        throw new IllegalArgumentException("--run: " + run + " holds no finished run (" + RunDir.MODEL + " and "
+            + RunDir.WEIGHTS + " expected)");
+      }
+      dir = run;
+    } else {
+      if (model == null || weights == null) {
+        throw new IllegalArgumentException("no model: give --run DIR, or --model FILE and --weights FILE");
+      }
+      in.model = model;
+      in.weights = weights;
+      dir = model.toAbsolutePath().getParent();
     }
-    return org.hesse.data.Standardizer.of(Json.MAPPER.treeToValue(n.get("mean"), double[].class),
-        Json.MAPPER.treeToValue(n.get("scale"), double[].class));
+    in.config = dir == null ? null : RunDir.config(dir);
+    in.dataset = dataset;
+    in.data = data;
+    in.target = target;
+    in.limit = limit;
+    if (run != null && dataset == null && data == null && in.config != null && in.config.hasNonNull("dataset")) {
+      // the run's own data: its config's data set (or file) and row limit
+      String name = in.config.get("dataset").asText();
+      if (org.hesse.data.BundledDatasets.names().contains(name) || CliData.FASHION_TRAIN.equals(name) || CliData.FASHION_TEST.equals(name)) {
+        in.dataset = name;
+      } else {
+        in.data = Path.of(name);
+        if (target == null && in.config.hasNonNull("target")) in.target = in.config.get("target").asText();
+      }
+      if (limit == 0 && in.config.has("limit")) in.limit = in.config.get("limit").asInt();
+      in.notes.add("hesse: data from " + run.resolve(RunDir.CONFIG) + ": " + name + (in.limit > 0 ? " (first " + in.limit + " rows)" : ""));
+    }
+    if ("none".equals(standardizer)) {
+      if (dir != null && Files.isRegularFile(dir.resolve(RunDir.STANDARDIZER))) {
+        in.notes.add("hesse: warning: the model was trained on standardised data (" + dir.resolve(RunDir.STANDARDIZER)
+            + "); --standardizer none gives it the data as they are");
+      }
+      return in;
+    }
+    if (standardizer != null) {
+      in.standardizerFile = Path.of(standardizer);
+      in.pre = RunDir.readStandardizer(in.standardizerFile, "--standardizer");
+    } else if (dir != null && Files.isRegularFile(dir.resolve(RunDir.STANDARDIZER))) {
+      in.standardizerFile = dir.resolve(RunDir.STANDARDIZER);
+      in.pre = RunDir.readStandardizer(in.standardizerFile, run != null ? "--run" : "--model");
+      in.notes.add("hesse: applying the run's preprocessing " + in.standardizerFile + " (--standardizer none to skip)");
+    }
+    return in;
+  }
+
+  static ModelSpec readSpec(Path file) {
+    try {
+      return ModelSpec.read(file);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   static Path vectorsPath(Path report) {

@@ -61,6 +61,9 @@ final class SpectrumEngine {
     this.o = o;
   }
 
+  /** Where the phases of each layer are announced (a silent bar by default). */
+  Progress progress = Progress.NONE;
+
   /** Eigenvectors of the last layer analysed (top first), for --vectors; null when none. */
   double[][] lastVectors;
 
@@ -82,6 +85,7 @@ final class SpectrumEngine {
       full = backMatching().weightSideEigenvalues(l);
       fullSource = "structure";
     } else if (o.full) {
+      progress.message("layer " + l + ": full spectrum (dense, " + p + " parameters)");
       DenseSpectrum ds = DenseEigen.all(DenseEigen.materialize(op, org.hesse.runtime.MemoryBudget.current().bytes()), p,
           o.vectors);
       full = ds.eigenvalues();
@@ -93,6 +97,7 @@ final class SpectrumEngine {
       }
     }
     // with the whole spectrum known exactly, SLQ would only approximate it
+    if (o.density && full == null) progress.message("layer " + l + ": density (SLQ, " + o.slqProbes + " probes)");
     SlqResult slq = o.density && full == null ? Slq.run(op, Math.min(o.slqSteps, p), o.slqProbes, o.seed) : null;
 
     Map<String, Object> prov = new LinkedHashMap<>();
@@ -109,12 +114,14 @@ final class SpectrumEngine {
       r.put("bottom", Json.nums(bottomValues));
       if (o.full) r.put("eigenvalues", Json.nums(full));
     } else {
+      progress.message("layer " + l + ": trace (Hutch++)");
       TraceEstimate te = Trace.hutchPlusPlus(op, Math.min(o.hutchBudget, 3 * Math.max(1, p / 3)), o.seed);
       r.put("trace", Json.num(te.estimate()));
       r.put("trace_standard_error", Json.num(te.standardError()));
       r.put("trace_source", te.method());
       prov.put("trace_applications", te.applications());
       if (o.top > 0) {
+        progress.message("layer " + l + ": top " + o.top + " (ARPACK)");
         ArpackResult a = arpack(op, Which.LA, o.top);
         topValues = reverse(a.eigenvalues());
         r.put("top", Json.nums(topValues));
@@ -126,6 +133,7 @@ final class SpectrumEngine {
         r.put("top", List.of());
       }
       if (o.bottom > 0) {
+        progress.message("layer " + l + ": bottom " + o.bottom + " (ARPACK)");
         ArpackResult a = arpack(op, Which.SA, o.bottom);
         bottomValues = a.eigenvalues();
         r.put("bottom", Json.nums(bottomValues));
@@ -168,7 +176,19 @@ final class SpectrumEngine {
     }
     if (lastVectors != null) r.put("gradient_overlap_top", Json.num(gradientOverlap(l, lastVectors)));
     r.put("provenance", prov);
+    requireFinite(l, r, full, topValues, bottomValues);
     return r;
+  }
+
+  /**
+   * A non-finite eigenvalue or trace is a numerical failure, never a null in a report (Json.num maps NaN to null,
+   * which would read as "not computed").
+   */
+  private static void requireFinite(int l, Map<String, Object> r, double[] full, double[] top, double[] bottom) {
+    NumericalFailure.requireFinite("layer " + l + " eigenvalues", full);
+    NumericalFailure.requireFinite("layer " + l + " top eigenvalues", top);
+    NumericalFailure.requireFinite("layer " + l + " bottom eigenvalues", bottom);
+    if (r.get("trace") == null) NumericalFailure.requireFinite("layer " + l + " trace", Double.NaN);
   }
 
   private static void putExtreme(Map<String, Object> r, String key, String source, double value) {

@@ -34,34 +34,43 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code hesse train}: trains a network on a data set and writes the model, weights and metrics. */
 @Command(name = "train", mixinStandardHelpOptions = true,
-    description = "Train a network on a bundled data set or a file; writes model.json, model.safetensors, metrics.csv, config.json.")
+    description = "Train a network on a bundled data set or a file; writes model.json, model.safetensors, metrics.csv, "
+        + "config.json, standardizer.json. Refuses an existing non-empty --out unless --force.")
 public final class TrainCommand implements Callable<Integer> {
-  /** File name of a run's feature standardisation. */
-  static final String STANDARDIZER = "standardizer.json";
+  /** File name of a run's feature (and target) standardisation. */
+  static final String STANDARDIZER = RunDir.STANDARDIZER;
 
   @Spec CommandSpec spec;
   @Mixin TrainingOptions opts;
 
-  @Option(names = "--out", required = true, description = "Run directory to write.")
+  @Option(names = "--out", required = true, description = "Run directory to write (new or empty).")
   Path out;
+
+  @Option(names = "--force", description = "Write into an existing non-empty --out (its files of the same names are replaced).")
+  boolean force;
 
   @Override
   public Integer call() throws Exception {
     PrintWriter pw = spec.commandLine().getOut();
+    RunDir.requireWritable(out, force, null);
     Prepared p = opts.prepare();
     Files.createDirectories(out);
     p.writeConfig(out.resolve("config.json"));
     p.writeStandardizer(out);
     ModelFiles.spec(p.net).write(out.resolve("model.json"));
-    Progress progress = new Progress(pw, opts.epochs);
-    Trainer trainer = p.trainer(progress::epoch, out.resolve("metrics.csv"));
-    double[] theta = p.theta.clone();
-    // a diverged run keeps its config and per-epoch metrics but writes no weights (they would look complete)
-    List<EpochMetrics> history = trainer.fit(theta, p.buffers, p.trainX, p.trainY, p.valX, p.valY);
-    ModelFiles.writeParameters(p.net, theta, p.buffers, out.resolve("model.safetensors"));
+    List<EpochMetrics> history;
+    try (EpochLines lines = new EpochLines(pw, opts.epochs, "train")) {
+      Trainer trainer = p.trainer(lines::epoch, out.resolve("metrics.csv"));
+      double[] theta = p.theta.clone();
+      // a diverged run keeps its config and per-epoch metrics but writes no weights (they would look complete)
+      history = trainer.fit(theta, p.buffers, p.trainX, p.trainY, p.valX, p.valY);
+      ModelFiles.writeParameters(p.net, theta, p.buffers, out.resolve("model.safetensors"));
+    }
     EpochMetrics last = history.get(history.size() - 1);
-    pw.printf("done: train loss %.6g, validation loss %.6g%s -> %s%n", last.trainLoss(), last.valLoss(),
-        Double.isNaN(last.valAccuracy()) ? "" : String.format(", validation accuracy %.4f", last.valAccuracy()), out);
+    pw.printf(java.util.Locale.ROOT, "done: train loss %.6g%s%s%s -> %s%n", last.trainLoss(),
+        Double.isNaN(last.valLoss()) ? "" : String.format(java.util.Locale.ROOT, ", validation loss %.6g", last.valLoss()),
+        Double.isNaN(last.valAccuracy()) ? "" : String.format(java.util.Locale.ROOT, ", validation accuracy %.4f", last.valAccuracy()),
+        p.targetStandardizer == null ? "" : " (mse on standardised targets: see standardizer.json)", out);
     return 0;
   }
 
@@ -79,6 +88,8 @@ public final class TrainCommand implements Callable<Integer> {
     final double[] valY;
     /** The standardisation fitted on the training split, or null. */
     Standardizer standardizer;
+    /** The regression targets' standardisation fitted on the training split (trainY, valY are standardised), or null. */
+    Standardizer targetStandardizer;
 
     Prepared(TrainingOptions o, Dataset data, Network net, double[] theta, Dataset train, Dataset val) {
       this.o = o;
@@ -87,9 +98,17 @@ public final class TrainCommand implements Callable<Integer> {
       this.theta = theta;
       this.buffers = net.initialBuffers();
       this.trainX = train.x();
-      this.trainY = CliData.targets(train, net);
+      this.trainY = CliData.targets(train, net).clone();
       this.valX = val == null ? null : val.x();
-      this.valY = val == null ? null : CliData.targets(val, net);
+      this.valY = val == null ? null : CliData.targets(val, net).clone();
+    }
+
+    /** Standardises the regression targets with the training split's mean and scale (in place). */
+    void standardizeTargets() {
+      int t = net.outputSize();
+      targetStandardizer = Standardizer.fit(trainY, trainY.length / t, t);
+      targetStandardizer.applyInPlace(trainY);
+      if (valY != null) targetStandardizer.applyInPlace(valY);
     }
 
     Trainer trainer(org.hesse.train.EpochListener listener, Path metrics) {
@@ -125,14 +144,15 @@ public final class TrainCommand implements Callable<Integer> {
      * {@code hesse spectrum --standardizer} sees the features the model was trained on.
      */
     void writeStandardizer(Path dir) throws java.io.IOException {
-      if (standardizer == null) return;
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("mean", standardizer.mean());
-      m.put("scale", standardizer.scale());
-      AtomicFiles.writeString(dir.resolve(STANDARDIZER), Json.write(m) + "\n");
+      RunDir.writeStandardizer(dir, new RunDir.Preprocessing(standardizer, targetStandardizer));
     }
 
     void writeConfig(Path file) throws java.io.IOException {
+      AtomicFiles.writeString(file, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(config()));
+    }
+
+    /** config.json's keys: the data and every training option. */
+    Map<String, Object> config() {
       Map<String, Object> c = new LinkedHashMap<>();
       c.put("dataset", o.dataset != null ? o.dataset : String.valueOf(o.data));
       c.put("samples", data.size());
@@ -151,8 +171,11 @@ public final class TrainCommand implements Callable<Integer> {
       c.put("epochs", o.epochs);
       c.put("validation", o.validation);
       c.put("standardize", o.standardize);
+      if (!data.isClassification()) c.put("standardize_targets", targetStandardizer != null);
+      if (o.target != null) c.put("target", o.target);
+      c.put("features", net.inputSize());
       c.put("seed", o.seed);
-      AtomicFiles.writeString(file, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(c));
+      return c;
     }
   }
 
@@ -176,7 +199,11 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--model", defaultValue = "mlp:64,64", description = "mlp:H1,H2,... (hidden widths) or a model.json file (default ${DEFAULT-VALUE}).")
     String model;
 
-    @Option(names = "--act", defaultValue = "tanh", description = "Activation of the hidden layers (default ${DEFAULT-VALUE}).")
+    /** The element-wise layer types --act accepts (each a parameterless layer of ModelFiles). */
+    static final List<String> ACTIVATIONS = List.of("tanh", "relu", "leaky_relu", "elu", "sigmoid", "gelu", "softplus", "identity");
+
+    @Option(names = "--act", defaultValue = "tanh", description = "Activation of the hidden layers: tanh, relu, "
+        + "leaky_relu, elu, sigmoid, gelu, softplus or identity (default ${DEFAULT-VALUE}).")
     String act;
 
     @Option(names = "--init", defaultValue = "pytorch", description = "pytorch, kaiming, xavier or orthogonal (default ${DEFAULT-VALUE}).")
@@ -213,10 +240,25 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-standardize", negatable = true, defaultValue = "true", description = "Standardise features with the training set's mean and scale (default on).")
     boolean standardize;
 
+    @Option(names = "--no-standardize-targets", negatable = true, defaultValue = "true", description = "Regression: "
+        + "standardise the targets with the training set's mean and scale (default on; stored in standardizer.json as "
+        + "target_mean/target_scale, losses are then on the standardised scale, predictions invert as y = y' * target_scale + target_mean).")
+    boolean standardizeTargets;
+
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the split, the initialisation and the shuffling (default ${DEFAULT-VALUE}).")
     long seed;
 
     Prepared prepare() throws java.io.IOException {
+      if (!ACTIVATIONS.contains(act)) {
+        throw new IllegalArgumentException("--act: unknown activation '" + act + "'; expected one of " + String.join(", ", ACTIVATIONS));
+      }
+      List<String> inits = java.util.Arrays.stream(Init.values()).map(i -> i.name().toLowerCase(java.util.Locale.ROOT)).toList();
+      if (!inits.contains(init.toLowerCase(java.util.Locale.ROOT))) {
+        throw new IllegalArgumentException("--init: unknown initialiser '" + init + "'; expected one of " + String.join(", ", inits));
+      }
+      if (epochs < 0) throw new IllegalArgumentException("--epochs: expected >= 0, got " + epochs);
+      if (batch < 1) throw new IllegalArgumentException("--batch: expected >= 1 rows, got " + batch);
+      if (!(lr > 0) || !Double.isFinite(lr)) throw new IllegalArgumentException("--lr: expected a finite number > 0, got " + lr);
       if (!SCHEDULES.contains(schedule)) {
         throw new IllegalArgumentException("--schedule: expected one of " + SCHEDULES + ", got '" + schedule + "'");
       }
@@ -244,11 +286,18 @@ public final class TrainCommand implements Callable<Integer> {
         train = st.apply(train);
         val = val == null ? null : st.apply(val);
       }
-      Network net = ModelFiles.network(modelSpec(d));
+      Network net = CliData.network(() -> {
+        try {
+          return modelSpec(d);
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      }, "--model", Path.of(model));
       CliData.checkFeatures(d, net);
       double[] theta = Init.byName(init).init(net, seed);
       Prepared p = new Prepared(this, d, net, theta, train, val);
       p.standardizer = st;
+      if (!d.isClassification() && standardizeTargets) p.standardizeTargets();
       return p;
     }
 
@@ -277,30 +326,44 @@ public final class TrainCommand implements Callable<Integer> {
     }
   }
 
-  /** A progress bar on a terminal, one plain line per epoch otherwise. */
-  static final class Progress {
+  /**
+   * Per-epoch output: a progress bar on a terminal (stderr, {@link Progress}), else one line per epoch on stdout.
+   * Without validation data there is no validation column (never "NaN").
+   */
+  static final class EpochLines implements AutoCloseable {
     private final PrintWriter out;
     private final int epochs;
-    private final boolean terminal = System.console() != null;
+    private final Progress bar;
 
-    Progress(PrintWriter out, int epochs) {
+    EpochLines(PrintWriter out, int epochs, String task) {
       this.out = out;
       this.epochs = epochs;
+      this.bar = Progress.start(task, epochs);
+    }
+
+    static String describe(EpochMetrics m, int epochs) {
+      StringBuilder b = new StringBuilder(String.format(java.util.Locale.ROOT, "epoch %d/%d  train loss %.5f", m.epoch(),
+          epochs, m.trainLoss()));
+      if (!Double.isNaN(m.trainAccuracy())) b.append(String.format(java.util.Locale.ROOT, " acc %.3f", m.trainAccuracy()));
+      if (!Double.isNaN(m.valLoss())) b.append(String.format(java.util.Locale.ROOT, "  val loss %.5f", m.valLoss()));
+      if (!Double.isNaN(m.valAccuracy())) b.append(String.format(java.util.Locale.ROOT, " acc %.3f", m.valAccuracy()));
+      return b.toString();
     }
 
     void epoch(EpochMetrics m, double[] theta) {
-      String line = String.format("epoch %d/%d  train loss %.5f%s  val loss %.5f%s", m.epoch(), epochs, m.trainLoss(),
-          Double.isNaN(m.trainAccuracy()) ? "" : String.format(" acc %.3f", m.trainAccuracy()), m.valLoss(),
-          Double.isNaN(m.valAccuracy()) ? "" : String.format(" acc %.3f", m.valAccuracy()));
-      if (terminal) {
-        int width = 30;
-        int done = epochs == 0 ? width : (int) ((long) width * m.epoch() / epochs);
-        out.print("\r[" + "#".repeat(done) + " ".repeat(width - done) + "] " + line);
-        if (m.epoch() == epochs) out.println();
+      String line = describe(m, epochs);
+      if (Progress.enabled()) {
+        bar.stepTo(m.epoch());
+        bar.message(line.substring(line.indexOf("  ") + 2));
       } else {
         out.println(line);
+        out.flush();
       }
-      out.flush();
+    }
+
+    @Override
+    public void close() {
+      bar.close();
     }
   }
 }

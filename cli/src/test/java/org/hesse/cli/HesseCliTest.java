@@ -117,10 +117,48 @@ class HesseCliTest {
           throw new IllegalArgumentException("size: expected > 0, got -3");
         case "io":
           throw new FileNotFoundException("model.json (No such file or directory)");
+        case "npe":
+          throw new NullPointerException();
+        case "lines":
+          throw new IllegalArgumentException("first line\n  second line\n");
+        case "deep":
+          return recurse(0);
+        case "oom":
+          throw new OutOfMemoryError("Java heap space");
+        case "nan":
+          NumericalFailure.requireFinite("loss", Double.NaN);
+          return 0;
         default:
           throw new IllegalStateException("ARPACK did not converge");
       }
     }
+  }
+
+  /** A real stack overflow, as a 2,000-deep nested model can cause. */
+  static int recurse(int depth) {
+    return depth < 0 ? depth : recurse(depth + 1) + 1;
+  }
+
+  @Test
+  void anyThrowableIsOneLineWithItsExitCode() {
+    Run npe = run(new Fail(), "fail", "npe");
+    assertEquals(1, npe.code);
+    assertEquals(List.of("hesse: error: internal failure: NullPointerException (HESSE_DEBUG=1 shows the stack trace)"),
+        lines(npe.err));
+    Run multi = run(new Fail(), "fail", "lines");
+    assertEquals(2, multi.code);
+    assertEquals(List.of("hesse: error: first line; second line"), lines(multi.err));
+    Run deep = run(new Fail(), "fail", "deep");
+    assertEquals(1, deep.code);
+    assertEquals(1, lines(deep.err).size(), deep.err);
+    assertTrue(deep.err.startsWith("hesse: error: internal failure: stack overflow"), deep.err);
+    Run oom = run(new Fail(), "fail", "oom");
+    assertEquals(1, oom.code);
+    assertEquals(1, lines(oom.err).size(), oom.err);
+    assertTrue(oom.err.startsWith("hesse: error: internal failure: out of memory (Java heap space); raise"), oom.err);
+    Run nan = run(new Fail(), "fail", "nan");
+    assertEquals(3, nan.code);
+    assertEquals(List.of("hesse: error: numerical failure: loss is NaN (not finite)"), lines(nan.err));
   }
 
   @Test
@@ -133,6 +171,7 @@ class HesseCliTest {
     assertEquals(List.of("hesse: error: model.json (No such file or directory)"), lines(io.err));
     Run other = run(new Fail(), "fail", "state");
     assertEquals(1, other.code);
-    assertEquals(List.of("hesse: error: IllegalStateException: ARPACK did not converge"), lines(other.err));
+    assertEquals(List.of("hesse: error: internal failure: IllegalStateException: ARPACK did not converge "
+        + "(HESSE_DEBUG=1 shows the stack trace)"), lines(other.err));
   }
 }

@@ -6,6 +6,8 @@ import java.util.Objects;
  * Feature standardisation {@code (x - mean) / scale}, fitted on a training set and applied unchanged to the others
  * (validation, test) so that no information leaks from them. {@code scale} is the population standard deviation
  * (divisor n, as scikit-learn's StandardScaler); a constant feature gets scale 1, so it maps to 0 rather than NaN.
+ * The same transform serves regression targets ({@link #fit(double[], int, int)} on the n × t targets; the CLI's
+ * default), and {@link #invertInPlace} maps standardised predictions back to the data's units.
  */
 public final class Standardizer {
 
@@ -88,6 +90,23 @@ public final class Standardizer {
         for (int i = 0; i < x.length; i += d) {
             for (int j = 0; j < d; j++) {
                 x[i + j] = (x[i + j] - mean[j]) / scale[j];
+            }
+        }
+    }
+
+    /**
+     * The inverse of {@link #applyInPlace}: {@code x = x' * scale + mean} per column, in place (e.g. a model's
+     * predictions of standardised regression targets back to the data's units).
+     */
+    public void invertInPlace(double[] x) {
+        Objects.requireNonNull(x, "x");
+        int d = mean.length;
+        if (x.length % d != 0) {
+            throw new IllegalArgumentException("x: expected a multiple of " + d + " values (rows of the fitted width), found " + x.length);
+        }
+        for (int i = 0; i < x.length; i += d) {
+            for (int j = 0; j < d; j++) {
+                x[i + j] = x[i + j] * scale[j] + mean[j];
             }
         }
     }

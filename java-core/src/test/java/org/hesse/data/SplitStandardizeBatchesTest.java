@@ -51,6 +51,21 @@ class SplitStandardizeBatchesTest {
     }
 
     @Test
+    void invertUndoesApplyOnRegressionTargets() {
+        Dataset diabetes = BundledDatasets.load("diabetes");
+        double[] y = diabetes.targets().clone();
+        Standardizer st = Standardizer.fit(y, diabetes.size(), diabetes.numTargets());
+        double[] z = y.clone();
+        st.applyInPlace(z);
+        // closed form for one entry: (y - mean) / population sd
+        double mean = java.util.Arrays.stream(y).average().orElseThrow();
+        double var = java.util.Arrays.stream(y).map(v -> (v - mean) * (v - mean)).sum() / y.length;
+        assertEquals((y[7] - mean) / Math.sqrt(var), z[7], 1e-12);
+        st.invertInPlace(z);
+        for (int i = 0; i < y.length; i++) assertEquals(y[i], z[i], 1e-12 * Math.abs(y[i]));
+    }
+
+    @Test
     void standardizerFitsOnTrainOnly() {
         Dataset bc = BundledDatasets.load("breast_cancer");
         Split sp = Split.of(bc, 0.3, 5);

@@ -1,0 +1,134 @@
+package org.hesse.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.hesse.data.Standardizer;
+import org.hesse.io.AtomicFiles;
+
+/**
+ * A run directory as {@code train} and {@code analyze} write it: model.json, model.safetensors, config.json and
+ * standardizer.json (the preprocessing), and the rules for writing into one.
+ *
+ * <p>standardizer.json: {@code mean}, {@code scale} (features: {@code x' = (x - mean) / scale}, fitted on the
+ * training split) and, for regression with target standardisation (the default), {@code target_mean},
+ * {@code target_scale} ({@code y' = (y - target_mean) / target_scale}; the model predicts y', so a prediction
+ * in the data's units is {@code y = y' * target_scale + target_mean}, and a mean squared error on the
+ * standardised scale is, per target, the error in the data's units divided by {@code target_scale²}).
+ */
+final class RunDir {
+  private RunDir() {}
+
+  static final String MODEL = "model.json";
+  static final String WEIGHTS = "model.safetensors";
+  static final String CONFIG = "config.json";
+  static final String STANDARDIZER = "standardizer.json";
+
+  /** Feature and (optional) target standardisation of a run. */
+  record Preprocessing(Standardizer features, Standardizer targets) {}
+
+  /**
+   * Refuses to write into an existing non-empty directory (a run there would be silently mixed or overwritten)
+   * unless {@code force}; {@code alternative} names the other way out (e.g. "--resume to continue it"), or null.
+   */
+  static void requireWritable(Path out, boolean force, String alternative) throws IOException {
+    if (Files.exists(out) && !Files.isDirectory(out)) {
+      throw new IllegalArgumentException("--out: " + out + " is a file; expected a run directory (new or empty)");
+    }
+    if (force || !Files.isDirectory(out) || isEmpty(out)) return;
+    throw new IllegalArgumentException("--out: " + out + " already exists and is not empty; pass "
+        + (alternative == null ? "" : alternative + ", ") + "--force to overwrite its files, or choose another directory");
+  }
+
+  static boolean isEmpty(Path dir) throws IOException {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.findAny().isEmpty();
+    }
+  }
+
+  /** Deletes the temporary files (".NAME.*.tmp", AtomicFiles') a killed process left in dir. */
+  static void removeStaleTemporaries(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) return;
+    try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, ".*.tmp")) {
+      for (Path p : s) Files.deleteIfExists(p);
+    }
+  }
+
+  static void writeStandardizer(Path dir, Preprocessing pre) throws IOException {
+    if (pre.features() == null && pre.targets() == null) return;
+    Map<String, Object> m = new LinkedHashMap<>();
+    if (pre.features() != null) {
+      m.put("mean", pre.features().mean());
+      m.put("scale", pre.features().scale());
+    }
+    if (pre.targets() != null) {
+      m.put("target_mean", pre.targets().mean());
+      m.put("target_scale", pre.targets().scale());
+    }
+    m.put("note", "features: x' = (x - mean) / scale"
+        + (pre.targets() == null ? "" : "; targets: y' = (y - target_mean) / target_scale, the model predicts y', "
+            + "so y = y' * target_scale + target_mean, and losses are on the standardised scale")
+        + "; fitted on the training split");
+    AtomicFiles.writeString(dir.resolve(STANDARDIZER), Json.write(m) + "\n");
+  }
+
+  /** Reads standardizer.json; {@code option} names where it came from in error messages. */
+  static Preprocessing readStandardizer(Path file, String option) throws IOException {
+    if (!Files.isRegularFile(file)) throw new IllegalArgumentException(option + ": file not found: " + file);
+    JsonNode n;
+    try {
+      n = Json.MAPPER.readTree(file.toFile());
+    } catch (com.fasterxml.jackson.core.JacksonException e) {
+      throw new IllegalArgumentException(option + ": " + file + " is not valid JSON: " + e.getOriginalMessage());
+    }
+    if (n == null || !n.isObject()) throw new IllegalArgumentException(option + ": " + file + ": expected a JSON object");
+    Standardizer f = pair(n, "mean", "scale", file, option);
+    Standardizer t = pair(n, "target_mean", "target_scale", file, option);
+    if (f == null && t == null) {
+      throw new IllegalArgumentException(option + ": " + file + " must hold 'mean' and 'scale' arrays");
+    }
+    return new Preprocessing(f, t);
+  }
+
+  private static Standardizer pair(JsonNode n, String meanKey, String scaleKey, Path file, String option) {
+    if (!n.has(meanKey) && !n.has(scaleKey)) return null;
+    double[] mean = numbers(n.get(meanKey), meanKey, file, option);
+    double[] scale = numbers(n.get(scaleKey), scaleKey, file, option);
+    try {
+      return Standardizer.of(mean, scale);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(option + ": " + file + ": '" + meanKey + "', '" + scaleKey + "': " + e.getMessage());
+    }
+  }
+
+  private static double[] numbers(JsonNode a, String key, Path file, String option) {
+    if (a == null || !a.isArray() || a.isEmpty()) {
+      throw new IllegalArgumentException(option + ": " + file + ": '" + key + "': expected a non-empty array of numbers");
+    }
+    double[] v = new double[a.size()];
+    for (int i = 0; i < v.length; i++) {
+      if (!a.get(i).isNumber()) {
+        throw new IllegalArgumentException(option + ": " + file + ": '" + key + "'[" + i + "]: expected a number, got " + a.get(i));
+      }
+      v[i] = a.get(i).doubleValue();
+    }
+    return v;
+  }
+
+  /** config.json of a run, or null when there is none (or it is unreadable: it only informs warnings). */
+  static JsonNode config(Path dir) {
+    Path c = dir.resolve(CONFIG);
+    if (!Files.isRegularFile(c)) return null;
+    try {
+      JsonNode n = Json.MAPPER.readTree(c.toFile());
+      return n != null && n.isObject() ? n : null;
+    } catch (IOException e) {
+      return null;
+    }
+  }
+}
