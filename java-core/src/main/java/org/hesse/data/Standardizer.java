@@ -80,13 +80,19 @@ public final class Standardizer {
         return data.withFeatures(x);
     }
 
-    /** Standardises rows of {@code x} (row-major, width = the fitted feature count) in place. */
-    public void applyInPlace(double[] x) {
+    /** The fitted width, after checking that {@code x} holds whole rows of it. */
+    private int checkRows(double[] x) {
         Objects.requireNonNull(x, "x");
         int d = mean.length;
         if (x.length % d != 0) {
             throw new IllegalArgumentException("x: expected a multiple of " + d + " values (rows of the fitted width), found " + x.length);
         }
+        return d;
+    }
+
+    /** Standardises rows of {@code x} (row-major, width = the fitted feature count) in place. */
+    public void applyInPlace(double[] x) {
+        int d = checkRows(x);
         for (int i = 0; i < x.length; i += d) {
             for (int j = 0; j < d; j++) {
                 x[i + j] = (x[i + j] - mean[j]) / scale[j];
@@ -99,11 +105,7 @@ public final class Standardizer {
      * predictions of standardised regression targets back to the data's units).
      */
     public void invertInPlace(double[] x) {
-        Objects.requireNonNull(x, "x");
-        int d = mean.length;
-        if (x.length % d != 0) {
-            throw new IllegalArgumentException("x: expected a multiple of " + d + " values (rows of the fitted width), found " + x.length);
-        }
+        int d = checkRows(x);
         for (int i = 0; i < x.length; i += d) {
             for (int j = 0; j < d; j++) {
                 x[i + j] = x[i + j] * scale[j] + mean[j];
