@@ -1,5 +1,7 @@
 package org.hesse.data;
 
+import org.hesse.nn.Sizes;
+
 import java.util.Arrays;
 import org.hesse.io.Inputs;
 
@@ -12,14 +14,19 @@ final class Growable {
   private Growable() {
   }
 
-  /** The next capacity after {@code length}, refused (naming {@code what}) beyond one array or the budget. */
+  /**
+   * The next capacity after {@code length}: doubling, but no further than one Java array and the memory budget
+   * allow, so data that fit the budget are never refused for the sake of the doubling; refused (naming
+   * {@code what}) when not one more value fits.
+   */
   private static int grow(int length, int elementBytes, String what) {
-    long next = Math.min(2L * length, Inputs.MAX_ARRAY);
-    if (next <= length) {
-      throw new org.hesse.io.InputException(what + ": more than " + Inputs.MAX_ARRAY
+    if (length >= Sizes.MAX_ARRAY) {
+      throw new org.hesse.io.InputException(what + ": more than " + Sizes.MAX_ARRAY
           + " values, more than one Java array holds");
     }
-    Inputs.checkBudget(what, next * elementBytes, "growing the buffer to " + next + " values");
+    long byBudget = org.hesse.runtime.MemoryBudget.current().bytes() / elementBytes;
+    long next = Math.max(length + 1L, Math.min(Math.min(2L * length, Sizes.MAX_ARRAY), byBudget));
+    Inputs.checkBudget(what, next * elementBytes, "growing the buffer to " + next + " values"); // refuses length + 1 beyond the budget
     return (int) next;
   }
 

@@ -1,5 +1,7 @@
 package org.hesse.data;
 
+import org.hesse.nn.Sizes;
+
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -65,7 +67,7 @@ public final class Idx {
         DataInputStream d = new DataInputStream(in);
         int[] dims = header(d, source, 1);
         int n = limit > 0 ? Math.min(limit, dims[0]) : dims[0];
-        if (n > Inputs.MAX_ARRAY) {
+        if (n > Sizes.MAX_ARRAY) {
             throw new InputException("IDX " + source + ": " + n + " labels, more than one Java array holds");
         }
         Inputs.checkBudget("IDX " + source, (long) n * (Integer.BYTES + 1), n + " labels");

@@ -1,5 +1,7 @@
 package org.hesse.io;
 
+import org.hesse.nn.Sizes;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,9 +17,6 @@ import org.hesse.runtime.MemoryBudgetExceededException;
 /** Shared checks of the readers; every failure is an {@link InputException} naming the input. */
 public final class Inputs {
   private Inputs() {}
-
-  /** Largest array Java allocates reliably. */
-  public static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
 
   /** Strict UTF-8 decoding; a byte that is not UTF-8 is reported with its offset. */
   public static String decodeUtf8(byte[] bytes, String what) {
@@ -90,9 +89,9 @@ public final class Inputs {
 
   /** {@code count} doubles: refused beyond one Java array or the memory budget. */
   public static void checkDoubles(String where, long count, String what) {
-    if (count < 0 || count > MAX_ARRAY) {
+    if (count < 0 || count > Sizes.MAX_ARRAY) {
       throw new InputException(where + ": " + what + " has " + (count < 0 ? "more than 2^63" : Long.toString(count))
-          + " values, more than one Java array holds (" + MAX_ARRAY + ")");
+          + " values, more than one Java array holds (" + Sizes.MAX_ARRAY + ")");
     }
     checkBudget(where, count * Double.BYTES, what);
   }

@@ -45,8 +45,23 @@ public final class MemoryBudget {
     String v = System.getProperty(PROPERTY);
     if (v == null || v.isBlank()) return defaults();
     long bytes = parseBytes(v, "-D" + PROPERTY);
-    checkWithinHeap(bytes, Runtime.getRuntime().maxMemory(), "-D" + PROPERTY);
+    checkWithinHeap(bytes, configuredMaxHeap(), "-D" + PROPERTY);
     return new MemoryBudget(bytes, "-D" + PROPERTY + "=" + v.trim());
+  }
+
+  /**
+   * The heap the JVM was given ({@code -Xmx}, HotSpot's MaxHeapSize), else {@code Runtime.maxMemory()}. Not
+   * maxMemory() itself: under the serial and parallel collectors it leaves out one survivor space, so
+   * {@code -Xmx1g -Dhesse.memory.budget=1g} would be refused.
+   */
+  static long configuredMaxHeap() {
+    try {
+      var hotspot = java.lang.management.ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
+      if (hotspot != null) return Long.parseLong(hotspot.getVMOption("MaxHeapSize").getValue());
+    } catch (RuntimeException | LinkageError e) {
+      // not HotSpot, or no java.management: the conservative figure below
+    }
+    return Runtime.getRuntime().maxMemory();
   }
 
   /** Refuses a budget of {@code bytes} above a maximum heap of {@code maxHeap} bytes; name is the setting. */

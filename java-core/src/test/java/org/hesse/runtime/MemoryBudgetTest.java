@@ -89,13 +89,23 @@ class MemoryBudgetTest {
     assertDoesNotThrow(() -> MemoryBudget.checkWithinHeap(1L << 40, Long.MAX_VALUE, "x")); // unbounded heap
     String saved = System.getProperty(MemoryBudget.PROPERTY);
     try {
-      long tooMuch = Runtime.getRuntime().maxMemory() / (1 << 20) + 1;
+      long tooMuch = MemoryBudget.configuredMaxHeap() / (1 << 20) + 1;
       System.setProperty(MemoryBudget.PROPERTY, tooMuch + "m");
       e = assertThrows(IllegalArgumentException.class, MemoryBudget::fromSystemProperties);
       assertTrue(e.getMessage().contains("exceeds the JVM's maximum heap"), e.getMessage());
     } finally {
       if (saved == null) System.clearProperty(MemoryBudget.PROPERTY);
       else System.setProperty(MemoryBudget.PROPERTY, saved);
+    }
+  }
+
+  @Test
+  void theHeapLimitIsTheConfiguredXmxNotMaxMemory() {
+    // maxMemory() leaves out a survivor space under the serial/parallel collectors; the budget may use all of -Xmx
+    long configured = MemoryBudget.configuredMaxHeap();
+    assertTrue(configured >= Runtime.getRuntime().maxMemory(), configured + " < " + Runtime.getRuntime().maxMemory());
+    for (String arg : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+      if (arg.startsWith("-Xmx")) assertEquals(MemoryBudget.parseBytes(arg.substring(4), "-Xmx"), configured, arg);
     }
   }
 }

@@ -46,7 +46,9 @@ public final class KernelChoice {
     /** OpenBLAS was already loaded when Hesse came to choose: it detected by itself. */
     TOO_LATE,
     /** Our JNI bridge is not loaded, so nothing can be set: OpenBLAS detects. */
-    UNAVAILABLE
+    UNAVAILABLE,
+    /** -Dhesse.openblas.coretype has a value other than auto/off: ignored (with a warning), OpenBLAS detects. */
+    INVALID_PROPERTY
   }
 
   private final Source source;
@@ -128,8 +130,15 @@ public final class KernelChoice {
    */
   static KernelChoice beforeLoading(List<String> candidates) {
     String property = System.getProperty(PROPERTY);
+    try {
+      decide(null, property, null, null, Set.of());
+    } catch (IllegalArgumentException e) {
+      // This runs inside a class initialiser (OpenBlas.Holder): throwing here would break BLAS for the whole
+      // process with an ExceptionInInitializerError, so a bad value is reported and ignored instead.
+      java.util.logging.Logger.getLogger(KernelChoice.class.getName()).warning(e.getMessage() + " (ignored)");
+      return new KernelChoice(Source.INVALID_PROPERTY, null, "OpenBLAS's own detection (" + e.getMessage() + "; ignored)");
+    }
     if (!OpenBlasLibrary.bridge().loaded()) {
-      decide(null, property, null, null, Set.of()); // still refuses a bad -D value
       return new KernelChoice(Source.UNAVAILABLE, null,
           "OpenBLAS's own detection (nothing set: JNI bridge " + OpenBlasLibrary.bridge() + ")");
     }

@@ -5,6 +5,7 @@ import java.util.List;
 /**
  * Runs in a child JVM for {@link KernelChoiceTest}: a process whose environment the test controls.
  * {@code choice}: what a plain {@code java} process gets; {@code late}: OpenBLAS loaded before the choice;
+ * {@code property VALUE}: with -Dhesse.openblas.coretype=VALUE;
  * {@code setenv NAME}: our setenv before our first dlopen, without the rule (proves OpenBLAS honours it).
  * Prints {@code key=value} lines.
  */
@@ -18,6 +19,13 @@ public final class KernelChoiceProbe {
         System.out.println("core=" + OpenBlas.coreName());
         System.out.println("env=" + OpenBlasLibrary.nativeGetenv(KernelChoice.ENV));
       }
+      case "property" -> { // -Dhesse.openblas.coretype=VALUE, set before anything touches OpenBlas
+        System.setProperty(KernelChoice.PROPERTY, args[1]);
+        KernelChoice c = OpenBlas.kernelChoice();
+        System.out.println("source=" + c.source());
+        System.out.println("available=" + OpenBlas.isAvailable());
+        System.out.println("core=" + OpenBlas.coreName());
+      }
       case "late" -> {
         OpenBlasLibrary early = OpenBlasLibrary.open(List.of("libblas.so.3", "libopenblas.so.0"));
         System.out.println("early=" + early.isAvailable());
@@ -28,7 +36,7 @@ public final class KernelChoiceProbe {
         System.out.println("set=" + OpenBlasLibrary.nativeSetenvIfUnset(KernelChoice.ENV, args[1]));
         System.out.println("core=" + OpenBlasLibrary.open(OpenBlas.DEFAULT_CANDIDATES).coreName());
       }
-      default -> throw new IllegalArgumentException("mode: expected choice, late or setenv, got '" + args[0] + "'");
+      default -> throw new IllegalArgumentException("mode: expected choice, property, late or setenv, got '" + args[0] + "'");
     }
   }
 }

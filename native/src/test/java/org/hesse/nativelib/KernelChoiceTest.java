@@ -57,6 +57,15 @@ class KernelChoiceTest {
     assertTrue(c.describe("Haswell").contains("OpenBLAS runs Haswell instead of SkylakeX"), c.describe("Haswell"));
   }
 
+  @Test
+  void theJniBridgeIsBuiltOnLinux() {
+    // Without the bridge every test below skips and no kernel choice happens: that must not pass unnoticed.
+    assumeTrue(System.getProperty("os.name").startsWith("Linux"), "the bridge is built for Linux only");
+    assumeTrue(!Boolean.getBoolean("hesse.native.skip"), "built with -Dhesse.native.skip=true");
+    assertTrue(OpenBlasLibrary.bridge().loaded(), "JNI bridge not loaded (" + OpenBlasLibrary.bridge()
+        + "): install gcc and rebuild (mvn -pl native package), or build with -Dhesse.native.skip=true on purpose");
+  }
+
   private static void assumeDynamicOpenBlas() {
     assumeTrue(OpenBlas.isAvailable(), "OpenBLAS not available: " + OpenBlas.unavailableReason());
     assumeTrue(OpenBlas.config().contains("DYNAMIC_ARCH"), "OpenBLAS built without DYNAMIC_ARCH ignores OPENBLAS_CORETYPE: " + OpenBlas.config());
@@ -90,6 +99,15 @@ class KernelChoiceTest {
     Map<String, String> r = probe(Map.of(KernelChoice.OPT_OUT_ENV, "1"), "choice");
     assertEquals("OPT_OUT", r.get("source"), r.toString());
     assertEquals("null", r.get("env"), r.toString());
+  }
+
+  @Test
+  void aBadPropertyIsIgnoredWithAWarningAndBlasStillWorks() throws Exception {
+    assumeDynamicOpenBlas();
+    // decide() refuses the value (tested above); at load time it must not break OpenBlas's class initialiser
+    Map<String, String> r = probe(Map.of(), "property", "yes");
+    assertEquals("INVALID_PROPERTY", r.get("source"), r.toString());
+    assertEquals("true", r.get("available"), r.toString());
   }
 
   @Test
