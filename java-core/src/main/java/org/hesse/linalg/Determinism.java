@@ -15,8 +15,12 @@ import org.hesse.nativelib.OpenBlas;
  *   <li>the OpenBLAS kernels do not depend on where the Java arrays lie in memory ({@link #ALIGNMENT_INDEPENDENT}:
  *       the sets Hesse chooses on AVX2 and AVX-512 CPUs), or</li>
  *   <li>the JVM runs with {@code -XX:ObjectAlignmentInBytes=16} (the tests and {@code ./hesse} do): then every
- *       array starts at the same address modulo 16 and any kernel set repeats itself.</li>
+ *       array starts at the same address modulo 16 and the routines of Hesse's default paths repeat themselves
+ *       under every kernel set measured.</li>
  * </ul>
+ * Outside the promise: dasum, which changes with 16-byte shifts under SkylakeX and Haswell (not removed by the
+ * alignment flag) and is called by LAPACK's dstein, i.e. dsyevr with a selected range and eigenvectors
+ * ({@code DenseEigen.indexRange}/{@code valueRange} with vectors).
  * Why: netlib's JNI hands OpenBLAS pointers into the Java heap, and the GC decides their alignment (8 or 16 bytes
  * modulo 16). The SSE kernels (Prescott and the other tier-0 sets) and SandyBridge peel one element to reach
  * 16-byte alignment, which changes the order of a dot product's partial sums: ddot, dgemv, dtrmv, dtrsv then
@@ -29,8 +33,8 @@ import org.hesse.nativelib.OpenBlas;
 public final class Determinism {
   /**
    * Kernel sets (lower case) whose results were measured not to depend on array alignment, for every BLAS
-   * routine Hesse's LAPACK and ARPACK paths call (OpenBLAS 0.3.21; dasum, which they do not call, does depend
-   * on it under SkylakeX). See DeterminismTest, which checks it for the running set.
+   * routine Hesse's default LAPACK and ARPACK paths call (OpenBLAS 0.3.21; dasum, which only dstein calls, does
+   * depend on it under SkylakeX and Haswell). See DeterminismTest, which checks it for the running set.
    */
   public static final Set<String> ALIGNMENT_INDEPENDENT = Set.of("haswell", "zen", "skylakex", "cooperlake");
 
