@@ -54,6 +54,9 @@ class LocalClusterTest {
         .config("spark.ui.enabled", "false")
         .config("spark.task.maxFailures", "4")
         .config("spark.executor.extraClassPath", System.getProperty("java.class.path"))
+        // wait for both executors before the first job, so its tasks reach both JVMs even on a loaded machine
+        .config("spark.scheduler.minRegisteredResourcesRatio", "1.0")
+        .config("spark.scheduler.maxRegisteredResourcesWaitingTime", "120s")
         .config("spark.executor.extraJavaOptions", System.getProperty("hesse.executor.flags", ""))
         .getOrCreate();
     cluster.sparkContext().setLogLevel("WARN");
