@@ -21,9 +21,6 @@ import org.hesse.io.ModelFiles;
 import org.hesse.io.ModelSpec;
 import org.hesse.nn.Mode;
 import org.hesse.nn.Network;
-import org.hesse.runtime.MemoryBudget;
-import org.hesse.runtime.RuntimeInfo;
-import org.hesse.runtime.ThreadPolicy;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -153,9 +150,6 @@ public final class SparkSpectrum implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (slqSteps < 1) throw new IllegalArgumentException("--slq-steps: expected >= 1, got " + slqSteps);
-    if (slqProbes < 1) throw new IllegalArgumentException("--slq-probes: expected >= 1, got " + slqProbes);
-    if (!(tol >= 0)) throw new IllegalArgumentException("--tol: expected >= 0 (0 = machine precision), got " + tol);
     if (batch < 0) throw new IllegalArgumentException("--batch: expected >= 1 rows (or 0 for the default), got " + batch);
     if (partitions < 0) throw new IllegalArgumentException("--partitions: expected >= 1 (or 0 = as read), got " + partitions);
     CurvatureKind kind = switch (curvature) {
@@ -165,6 +159,9 @@ public final class SparkSpectrum implements Callable<Integer> {
       default -> throw new IllegalArgumentException("--curvature: expected hessian or ggn, got '" + curvature + "'");
     };
     DistributedCurvature.requireDistributed(kind);  // before Spark starts
+    SpectraOptions d = SpectraOptions.defaults();
+    SpectraOptions o = new SpectraOptions(kind, top, bottom, false, density, false, slqSteps, slqProbes,
+        d.densityPoints(), d.hutchBudget(), tol, seed);
     Mode m = switch (mode) {
       case "analysis" -> Mode.ANALYSIS;
       case "eval" -> Mode.EVAL;
@@ -183,9 +180,6 @@ public final class SparkSpectrum implements Callable<Integer> {
       JavaRDD<RowBatch> rows = SparkData.read(spark, data, targets, net);
       if (partitions > 0) rows = rows.repartition(partitions);
       try (DistributedCurvature dc = DistributedCurvature.of(rows, net, theta, buffers, m, batch > 0 ? batch : DEFAULT_BATCH)) {
-        SpectraOptions d = SpectraOptions.defaults();
-        SpectraOptions o = new SpectraOptions(kind, top, bottom, false, density, false, slqSteps, slqProbes,
-            d.densityPoints(), d.hutchBudget(), tol, seed);
         LayerSpectraEngine engine = new LayerSpectraEngine(dc.spectraSource(), o);
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("loss", SpectraJson.num(dc.loss()));
@@ -233,17 +227,7 @@ public final class SparkSpectrum implements Callable<Integer> {
   }
 
   private static Map<String, Object> provenance(SpectraOptions o, DistributedCurvature dc, SparkSession spark, long nanos) {
-    Map<String, Object> p = new LinkedHashMap<>();
-    p.put("hesse_version", String.valueOf(SparkSpectrum.class.getPackage().getImplementationVersion()));
-    p.put("runtime", RuntimeInfo.collect().toMap());
-    p.put("threads", ThreadPolicy.current().describe());
-    p.put("memory_budget_bytes", MemoryBudget.current().bytes());
-    p.put("seed", o.seed());
-    p.put("arpack_tol", o.tol());
-    p.put("hutchpp_budget", o.hutchBudget());
-    p.put("slq_steps", o.slqSteps());
-    p.put("slq_probes", o.slqProbes());
-    p.put("seconds", nanos / 1e9);
+    Map<String, Object> p = SpectraJson.provenance(o, String.valueOf(SparkSpectrum.class.getPackage().getImplementationVersion()), nanos);
     Map<String, Object> s = new LinkedHashMap<>();
     s.put("version", spark.version());
     s.put("master", spark.sparkContext().master());

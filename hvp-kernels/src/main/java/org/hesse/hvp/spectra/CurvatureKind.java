@@ -20,7 +20,11 @@ public enum CurvatureKind {
     this.id = id;
   }
 
-  /** Every {@link #id}, in declaration order. */
+  /**
+   * Every {@link #id}, in declaration order.
+   *
+   * @return {@code [hessian, ggn, backmatching]}
+   */
   public static List<String> ids() {
     return Arrays.stream(values()).map(k -> k.id).toList();
   }
@@ -28,6 +32,8 @@ public enum CurvatureKind {
   /**
    * The kind named {@code id}.
    *
+   * @param id a name of {@link #ids()}
+   * @return its kind
    * @throws IllegalArgumentException naming the id and the expected ones when there is none
    */
   public static CurvatureKind of(String id) {
@@ -35,7 +41,11 @@ public enum CurvatureKind {
     throw new IllegalArgumentException("unknown curvature '" + id + "', expected one of " + ids());
   }
 
-  /** The {@link Curvature.Kind} of the products, or null for back-matching (which is not a product of a Curvature). */
+  /**
+   * The kind of a {@link Curvature}'s products.
+   *
+   * @return the {@link Curvature.Kind}, or null for back-matching (which is not a product of a Curvature)
+   */
   public Curvature.Kind productKind() {
     return switch (this) {
       case HESSIAN -> Curvature.Kind.HESSIAN;

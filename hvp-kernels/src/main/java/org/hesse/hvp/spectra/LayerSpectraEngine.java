@@ -33,13 +33,23 @@ public final class LayerSpectraEngine {
   private final CurvatureSource source;
   private final SpectraOptions o;
 
-  /** An engine over {@code source} computing what {@code options} ask for. */
+  /**
+   * An engine over a curvature source.
+   *
+   * @param source  the blocks and gradient
+   * @param options what to compute
+   */
   public LayerSpectraEngine(CurvatureSource source, SpectraOptions options) {
     this.source = source;
     this.o = options;
   }
 
-  /** {@link #layer(int, Consumer)} without phase messages. */
+  /**
+   * {@link #layer(int, Consumer)} without phase messages.
+   *
+   * @param l a parametrised layer's index
+   * @return the layer's spectra
+   */
   public LayerSpectra layer(int l) {
     return layer(l, phase -> {});
   }
@@ -47,10 +57,12 @@ public final class LayerSpectraEngine {
   /**
    * The spectra of layer {@code l}'s block.
    *
+   * @param l      a parametrised layer's index
    * @param phases told each phase as it starts (e.g. {@code "layer 2: top 5 (ARPACK)"}), for a progress display
    * @throws NonFiniteSpectrumException when an eigenvalue or the trace is not finite
    * @throws IllegalArgumentException   when the layer has no parameters, the source lacks the curvature kind, or
    *                                    the dense spectrum is refused (memory budget, or a source without it)
+   * @return the layer's spectra
    */
   public LayerSpectra layer(int l, Consumer<String> phases) {
     Network net = source.network();
@@ -111,10 +123,17 @@ public final class LayerSpectraEngine {
         bottom = new LayerSpectra.End(a.eigenvalues(), a, a.residuals(op));
       }
     }
-    SpectralMetrics m = full != null ? SpectralMetrics.fromSpectrum(full) : slq != null ? SpectralMetrics.fromSlq(slq) : null;
-    String mSource = m == null ? null : full != null ? fullSource : "slq";
     double[] tv = top.values();
     double[] bv = bottom.values();
+    // before the metrics, which refuse a non-finite spectrum as bad input
+    requireFinite("layer " + l + " eigenvalues", full);
+    requireFinite("layer " + l + " top eigenvalues", tv);
+    requireFinite("layer " + l + " bottom eigenvalues", bv);
+    if (!Double.isFinite(trace.value())) {
+      throw new NonFiniteSpectrumException("numerical failure: layer " + l + " trace is " + trace.value() + " (not finite)");
+    }
+    SpectralMetrics m = full != null ? SpectralMetrics.fromSpectrum(full) : slq != null ? SpectralMetrics.fromSlq(slq) : null;
+    String mSource = m == null ? null : full != null ? fullSource : "slq";
     LayerSpectra.Extreme max = full != null ? new LayerSpectra.Extreme(full[full.length - 1], fullSource)
         : tv.length > 0 ? new LayerSpectra.Extreme(tv[0], "arpack")
         : m != null ? new LayerSpectra.Extreme(m.lambdaMax(), "slq") : new LayerSpectra.Extreme(Double.NaN, null);
@@ -125,12 +144,6 @@ public final class LayerSpectraEngine {
         : new LayerSpectra.Density(slq, slq.density(o.densityPoints(), slq.defaultSigma()));
     Double overlap = vectors == null ? null : gradientOverlap(net, l, vectors);
 
-    requireFinite("layer " + l + " eigenvalues", full);
-    requireFinite("layer " + l + " top eigenvalues", tv);
-    requireFinite("layer " + l + " bottom eigenvalues", bv);
-    if (!Double.isFinite(trace.value())) {
-      throw new NonFiniteSpectrumException("numerical failure: layer " + l + " trace is " + trace.value() + " (not finite)");
-    }
     return new LayerSpectra(Integer.toString(l), net.layer(l).type(), p, trace, top, bottom, full, fullSource, o.full(),
         max, min, m, mSource, density, vectors, overlap);
   }

@@ -6,7 +6,11 @@ package org.hesse.hvp.spectra;
  * {@code "numerical failure: layer 2 top eigenvalues[0] is NaN (not finite)"}.
  */
 public final class NonFiniteSpectrumException extends ArithmeticException {
-  /** An exception with the given one-line message. */
+  /**
+   * An exception with the given message.
+   *
+   * @param message one line naming the quantity and its value
+   */
   public NonFiniteSpectrumException(String message) {
     super(message);
   }

@@ -6,6 +6,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.hesse.eigen.SpectralMetrics;
+import org.hesse.runtime.MemoryBudget;
+import org.hesse.runtime.RuntimeInfo;
+import org.hesse.runtime.ThreadPolicy;
 
 /**
  * The report form of {@link LayerSpectra}: ordered maps, lists and boxed numbers that a JSON writer (Jackson)
@@ -15,12 +18,22 @@ import org.hesse.eigen.SpectralMetrics;
 public final class SpectraJson {
   private SpectraJson() {}
 
-  /** A number, or null when NaN or infinite. */
+  /**
+   * A report number.
+   *
+   * @param v a value
+   * @return v, or null when NaN or infinite
+   */
   public static Double num(double v) {
     return Double.isFinite(v) ? v : null;
   }
 
-  /** {@link #num} of each element; null for a null array. */
+  /**
+   * Report numbers.
+   *
+   * @param a values, or null
+   * @return {@link #num} of each element; null for a null array
+   */
   public static List<Double> nums(double[] a) {
     if (a == null) return null;
     List<Double> out = new ArrayList<>(a.length);
@@ -34,6 +47,9 @@ public final class SpectraJson {
    * lambda_max, lambda_max_source, lambda_min, lambda_min_source, the metrics (null without them), metrics_source,
    * zero_cutoff, outlier_rule (with metrics), density (with SLQ), gradient_overlap_top (with top vectors) and
    * provenance (trace_applications, top_arpack, bottom_arpack, slq_applications, each where it applies).
+   *
+   * @param s the layer's spectra
+   * @return a fresh, ordered map (nested maps and lists of boxed numbers)
    */
   public static Map<String, Object> layer(LayerSpectra s) {
     Map<String, Object> r = new LinkedHashMap<>();
@@ -79,6 +95,31 @@ public final class SpectraJson {
     if (s.gradientOverlapTop() != null) r.put("gradient_overlap_top", num(s.gradientOverlapTop()));
     r.put("provenance", prov);
     return r;
+  }
+
+  /**
+   * The provenance object of a spectra run: the version, the runtime (back ends, JVM), the thread policy, the memory
+   * budget, the options that fix the numbers (seed, ARPACK tolerance, Hutch++ budget, SLQ steps and probes) and the
+   * wall time. A front end may add its own entries (the Spark one adds {@code spark}).
+   *
+   * @param o       the run's options
+   * @param version the Hesse version (a jar's Implementation-Version; "null" when run from classes)
+   * @param nanos   the run's wall time in nanoseconds
+   * @return a fresh, ordered map
+   */
+  public static Map<String, Object> provenance(SpectraOptions o, String version, long nanos) {
+    Map<String, Object> p = new LinkedHashMap<>();
+    p.put("hesse_version", version);
+    p.put("runtime", RuntimeInfo.collect().toMap());
+    p.put("threads", ThreadPolicy.current().describe());
+    p.put("memory_budget_bytes", MemoryBudget.current().bytes());
+    p.put("seed", o.seed());
+    p.put("arpack_tol", o.tol());
+    p.put("hutchpp_budget", o.hutchBudget());
+    p.put("slq_steps", o.slqSteps());
+    p.put("slq_probes", o.slqProbes());
+    p.put("seconds", nanos / 1e9);
+    return p;
   }
 
   private static void putEnd(Map<String, Object> r, Map<String, Object> prov, String key, LayerSpectra.End e) {

@@ -20,14 +20,37 @@ public record SpectraOptions(CurvatureKind curvature, int top, int bottom, boole
                              boolean vectors, int slqSteps, int slqProbes, int densityPoints, int hutchBudget,
                              double tol, long seed) {
   /**
-   * @throws IllegalArgumentException when curvature is null or top or bottom is negative
+   * Checks the options (the messages name the command-line options, which the front ends pass on).
+   *
+   * @param curvature as {@link #curvature()}
+   * @param top as {@link #top()}
+   * @param bottom as {@link #bottom()}
+   * @param full as {@link #full()}
+   * @param density as {@link #density()}
+   * @param vectors as {@link #vectors()}
+   * @param slqSteps as {@link #slqSteps()}
+   * @param slqProbes as {@link #slqProbes()}
+   * @param densityPoints as {@link #densityPoints()}
+   * @param hutchBudget as {@link #hutchBudget()}
+   * @param tol as {@link #tol()}
+   * @param seed as {@link #seed()}
+   * @throws IllegalArgumentException when curvature is null, top or bottom is negative, slqSteps or slqProbes is
+   *                                  below 1, or tol is negative or NaN
    */
   public SpectraOptions {
-    if (curvature == null) throw new IllegalArgumentException("curvature: expected one of " + CurvatureKind.ids() + ", got null");
+    if (curvature == null) throw new IllegalArgumentException("--curvature: expected one of " + CurvatureKind.ids() + ", got null");
     if (top < 0 || bottom < 0) throw new IllegalArgumentException("--top and --bottom must be >= 0");
+    if (slqSteps < 1) throw new IllegalArgumentException("--slq-steps: expected >= 1, got " + slqSteps);
+    if (slqProbes < 1) throw new IllegalArgumentException("--slq-probes: expected >= 1, got " + slqProbes);
+    if (!(tol >= 0)) throw new IllegalArgumentException("--tol: expected >= 0 (0 = machine precision), got " + tol);
   }
 
-  /** Hessian, top 5, no bottom, no full spectrum, no density; 90 SLQ steps, 10 probes, 200 points; Hutch++ 30; tol 1e-8; seed 0. */
+  /**
+   * The defaults of {@code hesse spectrum}.
+   *
+   * @return Hessian, top 5, no bottom, no full spectrum, no density; 90 SLQ steps, 10 probes, 200 points; Hutch++
+   *         budget 30; tol 1e-8; seed 0
+   */
   public static SpectraOptions defaults() {
     return new SpectraOptions(CurvatureKind.HESSIAN, 5, 0, false, false, false, 90, 10, 200, 30, 1e-8, 0);
   }
