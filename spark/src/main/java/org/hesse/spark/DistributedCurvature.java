@@ -7,6 +7,9 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.storage.StorageLevel;
 import org.hesse.hvp.curvature.Curvature;
+import org.hesse.hvp.spectra.CurvatureKind;
+import org.hesse.hvp.spectra.CurvatureSource;
+import org.hesse.hvp.spectra.LayerSpectraEngine;
 import org.hesse.io.ModelFiles;
 import org.hesse.nn.Mode;
 import org.hesse.nn.Network;
@@ -148,6 +151,40 @@ public final class DistributedCurvature implements AutoCloseable {
           + net.parametrisedLayers());
     }
     return new DistributedOperator(this, kind, layer, net.layer(layer).paramCount());
+  }
+
+  /** Refuses the curvature kinds that have no distributed products (back-matching), in one line with the way out. */
+  static void requireDistributed(CurvatureKind kind) {
+    if (kind.productKind() == null) {
+      throw new IllegalArgumentException("--curvature " + kind.id + ": not distributed (its spectrum comes from "
+          + "per-layer input moments); run hesse spectrum on one machine");
+    }
+  }
+
+  /**
+   * This curvature as the source of the library's per-layer spectra ({@link LayerSpectraEngine}): Hessian and GGN
+   * blocks. Back-matching (per-layer input moments) and dense materialisation (one distributed product per column)
+   * are not offered.
+   */
+  public CurvatureSource spectraSource() {
+    return new CurvatureSource() {
+      @Override public Network network() {
+        return net;
+      }
+
+      @Override public DistributedOperator block(CurvatureKind kind, int layer) {
+        requireDistributed(kind);
+        return DistributedCurvature.this.block(kind.productKind(), layer);
+      }
+
+      @Override public double[] gradient() {
+        return DistributedCurvature.this.gradient();
+      }
+
+      @Override public boolean denseAllowed() {
+        return false;
+      }
+    };
   }
 
   /** y = Σ_p (n_p/N) A_p x for k directions of length n each (one broadcast, one treeAggregate). */

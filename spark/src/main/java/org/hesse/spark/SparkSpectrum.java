@@ -12,15 +12,15 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.SparkSession;
-import org.hesse.hvp.curvature.Curvature;
+import org.hesse.hvp.spectra.CurvatureKind;
+import org.hesse.hvp.spectra.LayerSpectraEngine;
+import org.hesse.hvp.spectra.SpectraJson;
+import org.hesse.hvp.spectra.SpectraOptions;
 import org.hesse.io.AtomicFiles;
 import org.hesse.io.ModelFiles;
 import org.hesse.io.ModelSpec;
 import org.hesse.nn.Mode;
 import org.hesse.nn.Network;
-import org.hesse.runtime.MemoryBudget;
-import org.hesse.runtime.RuntimeInfo;
-import org.hesse.runtime.ThreadPolicy;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -150,18 +150,18 @@ public final class SparkSpectrum implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (slqSteps < 1) throw new IllegalArgumentException("--slq-steps: expected >= 1, got " + slqSteps);
-    if (slqProbes < 1) throw new IllegalArgumentException("--slq-probes: expected >= 1, got " + slqProbes);
-    if (!(tol >= 0)) throw new IllegalArgumentException("--tol: expected >= 0 (0 = machine precision), got " + tol);
     if (batch < 0) throw new IllegalArgumentException("--batch: expected >= 1 rows (or 0 for the default), got " + batch);
     if (partitions < 0) throw new IllegalArgumentException("--partitions: expected >= 1 (or 0 = as read), got " + partitions);
-    Curvature.Kind kind = switch (curvature) {
-      case "hessian" -> Curvature.Kind.HESSIAN;
-      case "ggn" -> Curvature.Kind.GGN;
-      case "backmatching" -> throw new IllegalArgumentException("--curvature backmatching: not distributed (its spectrum "
-          + "comes from per-layer input moments); run hesse spectrum on one machine");
+    CurvatureKind kind = switch (curvature) {
+      case "hessian" -> CurvatureKind.HESSIAN;
+      case "ggn" -> CurvatureKind.GGN;
+      case "backmatching" -> CurvatureKind.BACK_MATCHING;
       default -> throw new IllegalArgumentException("--curvature: expected hessian or ggn, got '" + curvature + "'");
     };
+    DistributedCurvature.requireDistributed(kind);  // before Spark starts
+    SpectraOptions d = SpectraOptions.defaults();
+    SpectraOptions o = new SpectraOptions(kind, top, bottom, false, density, false, slqSteps, slqProbes,
+        d.densityPoints(), d.hutchBudget(), tol, seed);
     Mode m = switch (mode) {
       case "analysis" -> Mode.ANALYSIS;
       case "eval" -> Mode.EVAL;
@@ -180,24 +180,15 @@ public final class SparkSpectrum implements Callable<Integer> {
       JavaRDD<RowBatch> rows = SparkData.read(spark, data, targets, net);
       if (partitions > 0) rows = rows.repartition(partitions);
       try (DistributedCurvature dc = DistributedCurvature.of(rows, net, theta, buffers, m, batch > 0 ? batch : DEFAULT_BATCH)) {
-        SpectrumReport.Options o = new SpectrumReport.Options();
-        o.kind = kind;
-        o.top = top;
-        o.bottom = bottom;
-        o.density = density;
-        o.slqSteps = slqSteps;
-        o.slqProbes = slqProbes;
-        o.tol = tol;
-        o.seed = seed;
-        SpectrumReport engine = new SpectrumReport(dc, o);
+        LayerSpectraEngine engine = new LayerSpectraEngine(dc.spectraSource(), o);
         Map<String, Object> report = new LinkedHashMap<>();
-        report.put("loss", SpectrumReport.num(dc.loss()));
+        report.put("loss", SpectraJson.num(dc.loss()));
         report.put("samples", dc.samples());
         report.put("curvature", curvature);
         report.put("mode", mode);
         report.put("batch", dc.batchSize());
         List<Object> layerReports = new ArrayList<>();
-        for (int l : selected) layerReports.add(engine.layer(l));
+        for (int l : selected) layerReports.add(SpectraJson.layer(engine.layer(l)));
         report.put("layers", layerReports);
         report.put("provenance", provenance(o, dc, spark, System.nanoTime() - t0));
         String json = MAPPER.writeValueAsString(report);
@@ -235,18 +226,8 @@ public final class SparkSpectrum implements Callable<Integer> {
     return out;
   }
 
-  private static Map<String, Object> provenance(SpectrumReport.Options o, DistributedCurvature dc, SparkSession spark, long nanos) {
-    Map<String, Object> p = new LinkedHashMap<>();
-    p.put("hesse_version", String.valueOf(SparkSpectrum.class.getPackage().getImplementationVersion()));
-    p.put("runtime", RuntimeInfo.collect().toMap());
-    p.put("threads", ThreadPolicy.current().describe());
-    p.put("memory_budget_bytes", MemoryBudget.current().bytes());
-    p.put("seed", o.seed);
-    p.put("arpack_tol", o.tol);
-    p.put("hutchpp_budget", o.hutchBudget);
-    p.put("slq_steps", o.slqSteps);
-    p.put("slq_probes", o.slqProbes);
-    p.put("seconds", nanos / 1e9);
+  private static Map<String, Object> provenance(SpectraOptions o, DistributedCurvature dc, SparkSession spark, long nanos) {
+    Map<String, Object> p = SpectraJson.provenance(o, String.valueOf(SparkSpectrum.class.getPackage().getImplementationVersion()), nanos);
     Map<String, Object> s = new LinkedHashMap<>();
     s.put("version", spark.version());
     s.put("master", spark.sparkContext().master());

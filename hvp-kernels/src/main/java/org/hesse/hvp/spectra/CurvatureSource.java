@@ -1,0 +1,96 @@
+package org.hesse.hvp.spectra;
+
+import org.hesse.eigen.LinearOperator;
+import org.hesse.hvp.backmatching.BackMatching;
+import org.hesse.hvp.curvature.Curvature;
+import org.hesse.nn.Dense;
+import org.hesse.nn.Network;
+
+/**
+ * What {@link LayerSpectraEngine} needs of a curvature: the network's layer blocks as operators, the gradient, and
+ * whether a block may be materialised densely. Implemented over a local {@link Curvature} by {@link #of(Curvature)}
+ * and over a data-parallel one by the Spark module, so that both run the same per-layer spectra code.
+ */
+public interface CurvatureSource {
+  /**
+   * The network whose parameter blocks are analysed.
+   *
+   * @return the network (layer types, parameter offsets and counts)
+   */
+  Network network();
+
+  /**
+   * The block of layer {@code layer} (its parameters only) of the given curvature, at the current parameters.
+   *
+   * @param kind  which curvature
+   * @param layer a parametrised layer's index
+   * @return the symmetric block operator, of the layer's parameter count
+   * @throws IllegalArgumentException when this source does not provide that kind (naming it and the reason)
+   */
+  LinearOperator block(CurvatureKind kind, int layer);
+
+  /**
+   * The gradient of the mean loss.
+   *
+   * @return the gradient with respect to all parameters (state-dict order); the caller may modify it
+   */
+  double[] gradient();
+
+  /**
+   * The block's whole spectrum, ascending, when its structure gives it without products (back-matching's dense
+   * layers: eig(C), each output times).
+   *
+   * @param kind  which curvature
+   * @param layer a parametrised layer's index
+   * @return the eigenvalues, or null when the structure does not give them (the default)
+   */
+  default double[] structureEigenvalues(CurvatureKind kind, int layer) {
+    return null;
+  }
+
+  /**
+   * Whether a block may be materialised as a dense matrix (one product per column) for an exact full spectrum;
+   * true by default, false where products are expensive (a distributed curvature).
+   *
+   * @return whether {@link SpectraOptions#full} may be served
+   */
+  default boolean denseAllowed() {
+    return true;
+  }
+
+  /**
+   * A source over a local curvature: Hessian and GGN blocks from {@link Curvature#block}, back-matching from
+   * {@link BackMatching} (built on first use), whose dense layers have their spectrum from the structure.
+   *
+   * @param curvature the local curvature (data, parameters, batches)
+   * @return a source over it; like the curvature's operators, for one thread at a time
+   */
+  static CurvatureSource of(Curvature curvature) {
+    return new CurvatureSource() {
+      private BackMatching bm;
+
+      @Override public Network network() {
+        return curvature.network();
+      }
+
+      @Override public LinearOperator block(CurvatureKind kind, int layer) {
+        return kind == CurvatureKind.BACK_MATCHING ? backMatching().weightSide(layer) : curvature.block(kind.productKind(), layer);
+      }
+
+      @Override public double[] gradient() {
+        return curvature.gradient();
+      }
+
+      @Override public double[] structureEigenvalues(CurvatureKind kind, int layer) {
+        // a dense layer's weight side is a permutation of I_out ⊗ C: its spectrum is eig(C), each out times
+        return kind == CurvatureKind.BACK_MATCHING && curvature.network().layer(layer) instanceof Dense
+            ? backMatching().weightSideEigenvalues(layer) : null;
+      }
+
+      private BackMatching backMatching() {
+        if (bm == null) bm = new BackMatching(curvature);
+        return bm;
+      }
+    };
+  }
+}

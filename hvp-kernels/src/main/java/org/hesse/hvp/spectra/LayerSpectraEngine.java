@@ -1,0 +1,204 @@
+package org.hesse.hvp.spectra;
+
+import java.util.Arrays;
+import java.util.function.Consumer;
+import org.hesse.eigen.Arpack;
+import org.hesse.eigen.ArpackResult;
+import org.hesse.eigen.DenseEigen;
+import org.hesse.eigen.DenseSpectrum;
+import org.hesse.eigen.LinearOperator;
+import org.hesse.eigen.Slq;
+import org.hesse.eigen.SlqResult;
+import org.hesse.eigen.SpectralMetrics;
+import org.hesse.eigen.Trace;
+import org.hesse.eigen.TraceEstimate;
+import org.hesse.eigen.Which;
+import org.hesse.nn.Network;
+import org.hesse.runtime.MemoryBudget;
+
+/**
+ * Per-layer spectra of one curvature at fixed weights and data: the engine of {@code hesse spectrum},
+ * {@code hesse analyze} and the Spark {@code spectrum}, over any {@link CurvatureSource}.
+ *
+ * <p>Sources: when the block's structure gives its whole spectrum (back-matching's dense layers), top, bottom and
+ * trace come from it; else with {@link SpectraOptions#full}, every eigenvalue by dense LAPACK (refused beyond the
+ * memory budget) and top/bottom/trace from it; otherwise top and bottom by ARPACK on the block operator and the
+ * trace by Hutch++. Metrics that need the whole spectrum come from the whole spectrum or from SLQ
+ * ({@link SpectraOptions#density}), labelled with their source, else are absent. The eigen-solvers are called in a
+ * fixed order with the options' seeds, so two sources with the same products give the same numbers.
+ *
+ * <p>Not thread-safe: the source's operators hold buffers. Use one engine per thread.
+ */
+public final class LayerSpectraEngine {
+  private final CurvatureSource source;
+  private final SpectraOptions o;
+
+  /**
+   * An engine over a curvature source.
+   *
+   * @param source  the blocks and gradient
+   * @param options what to compute
+   */
+  public LayerSpectraEngine(CurvatureSource source, SpectraOptions options) {
+    this.source = source;
+    this.o = options;
+  }
+
+  /**
+   * {@link #layer(int, Consumer)} without phase messages.
+   *
+   * @param l a parametrised layer's index
+   * @return the layer's spectra
+   */
+  public LayerSpectra layer(int l) {
+    return layer(l, phase -> {});
+  }
+
+  /**
+   * The spectra of layer {@code l}'s block.
+   *
+   * @param l      a parametrised layer's index
+   * @param phases told each phase as it starts (e.g. {@code "layer 2: top 5 (ARPACK)"}), for a progress display
+   * @throws NonFiniteSpectrumException when an eigenvalue or the trace is not finite
+   * @throws IllegalArgumentException   when the layer has no parameters, the source lacks the curvature kind, or
+   *                                    the dense spectrum is refused (memory budget, or a source without it)
+   * @return the layer's spectra
+   */
+  public LayerSpectra layer(int l, Consumer<String> phases) {
+    Network net = source.network();
+    LinearOperator op = source.block(o.curvature(), l);
+    int p = op.dim();
+
+    double[] full = source.structureEigenvalues(o.curvature(), l);
+    String fullSource = full != null ? "structure" : null;
+    double[][] vectors = null;
+    if (full == null && o.full()) {
+      if (!source.denseAllowed()) {
+        throw new IllegalArgumentException("full spectrum: not available from this curvature source (its products are "
+            + "distributed); ask for top/bottom eigenvalues and the density instead");
+      }
+      phases.accept("layer " + l + ": full spectrum (dense, " + p + " parameters)");
+      DenseSpectrum ds = DenseEigen.all(DenseEigen.materialize(op, MemoryBudget.current().bytes()), p, o.vectors());
+      full = ds.eigenvalues();
+      fullSource = "dense";
+      if (o.vectors()) {
+        int k = Math.min(o.top(), p);
+        vectors = new double[k][];
+        for (int j = 0; j < k; j++) vectors[j] = ds.eigenvector(p - 1 - j);
+      }
+    }
+    // with the whole spectrum known exactly, SLQ would only approximate it
+    SlqResult slq = null;
+    if (o.density() && full == null) {
+      phases.accept("layer " + l + ": density (SLQ, " + o.slqProbes() + " probes)");
+      slq = Slq.run(op, Math.min(o.slqSteps(), p), o.slqProbes(), o.seed());
+    }
+
+    LayerSpectra.TraceValue trace;
+    LayerSpectra.End top;
+    LayerSpectra.End bottom;
+    if (full != null) {
+      double t = 0;
+      for (double v : full) t += v;
+      trace = new LayerSpectra.TraceValue(t, fullSource, null);
+      top = new LayerSpectra.End(topOf(full, o.top()), null, null);
+      bottom = new LayerSpectra.End(Arrays.copyOf(full, Math.min(o.bottom(), full.length)), null, null);
+    } else {
+      phases.accept("layer " + l + ": trace (Hutch++)");
+      TraceEstimate te = Trace.hutchPlusPlus(op, Math.min(o.hutchBudget(), 3 * Math.max(1, p / 3)), o.seed());
+      trace = new LayerSpectra.TraceValue(te.estimate(), te.method(), te);
+      top = new LayerSpectra.End(new double[0], null, null);
+      if (o.top() > 0) {
+        phases.accept("layer " + l + ": top " + o.top() + " (ARPACK)");
+        ArpackResult a = arpack(op, Which.LA, o.top());
+        int k = a.eigenvalues().length;
+        top = new LayerSpectra.End(reverse(a.eigenvalues()), a, a.residuals(op));
+        vectors = new double[k][];
+        for (int j = 0; j < k; j++) vectors[j] = a.eigenvector(k - 1 - j);
+      }
+      bottom = new LayerSpectra.End(new double[0], null, null);
+      if (o.bottom() > 0) {
+        phases.accept("layer " + l + ": bottom " + o.bottom() + " (ARPACK)");
+        ArpackResult a = arpack(op, Which.SA, o.bottom());
+        bottom = new LayerSpectra.End(a.eigenvalues(), a, a.residuals(op));
+      }
+    }
+    double[] tv = top.values();
+    double[] bv = bottom.values();
+    // before the metrics, which refuse a non-finite spectrum as bad input
+    requireFinite("layer " + l + " eigenvalues", full);
+    requireFinite("layer " + l + " top eigenvalues", tv);
+    requireFinite("layer " + l + " bottom eigenvalues", bv);
+    if (!Double.isFinite(trace.value())) {
+      throw new NonFiniteSpectrumException("numerical failure: layer " + l + " trace is " + trace.value() + " (not finite)");
+    }
+    SpectralMetrics m = full != null ? SpectralMetrics.fromSpectrum(full) : slq != null ? SpectralMetrics.fromSlq(slq) : null;
+    String mSource = m == null ? null : full != null ? fullSource : "slq";
+    LayerSpectra.Extreme max = full != null ? new LayerSpectra.Extreme(full[full.length - 1], fullSource)
+        : tv.length > 0 ? new LayerSpectra.Extreme(tv[0], "arpack")
+        : m != null ? new LayerSpectra.Extreme(m.lambdaMax(), "slq") : new LayerSpectra.Extreme(Double.NaN, null);
+    LayerSpectra.Extreme min = full != null ? new LayerSpectra.Extreme(full[0], fullSource)
+        : bv.length > 0 ? new LayerSpectra.Extreme(bv[0], "arpack")
+        : m != null ? new LayerSpectra.Extreme(m.lambdaMin(), "slq") : new LayerSpectra.Extreme(Double.NaN, null);
+    LayerSpectra.Density density = slq == null ? null
+        : new LayerSpectra.Density(slq, slq.density(o.densityPoints(), slq.defaultSigma()));
+    Double overlap = vectors == null ? null : gradientOverlap(net, l, vectors);
+
+    return new LayerSpectra(Integer.toString(l), net.layer(l).type(), p, trace, top, bottom, full, fullSource, o.full(),
+        max, min, m, mSource, density, vectors, overlap);
+  }
+
+  /** A non-finite eigenvalue or trace is a numerical failure, never a missing value. */
+  private static void requireFinite(String what, double[] values) {
+    if (values == null) return;
+    for (int i = 0; i < values.length; i++) {
+      if (!Double.isFinite(values[i])) {
+        throw new NonFiniteSpectrumException("numerical failure: " + what + "[" + i + "] is " + values[i] + " (not finite)");
+      }
+    }
+  }
+
+  /**
+   * ARPACK at one end. A degenerate end (e.g. the exact null space of a cross-entropy Hessian) can leave
+   * ARPACK with no shifts to apply (info = 3); the documented remedy is a larger ncv, so one retry with twice
+   * the Lanczos vectors. A result that is still partial is reported as such.
+   */
+  private ArpackResult arpack(LinearOperator op, Which which, int k) {
+    int n = op.dim();
+    int kk = Math.min(k, n);
+    ArpackResult a = Arpack.request(kk).which(which).tol(o.tol()).seed(o.seed()).vectors(true).solve(op);
+    int ncv = Math.min(n, 2 * Math.max(2 * kk + 1, 20));
+    if (!a.complete() && a.info() == 3 && ncv > kk && ncv > Math.max(2 * kk + 1, 20)) {
+      a = Arpack.request(kk).which(which).tol(o.tol()).seed(o.seed()).ncv(ncv).vectors(true).solve(op);
+    }
+    return a;
+  }
+
+  /** ‖Vᵀ g_l‖² / ‖g_l‖²: the share of layer l's gradient in the span of the given orthonormal vectors. */
+  private double gradientOverlap(Network net, int l, double[][] vectors) {
+    double[] g = Arrays.copyOfRange(source.gradient(), net.offset(l), net.offset(l) + net.layer(l).paramCount());
+    double gg = 0;
+    for (double v : g) gg += v * v;
+    if (gg == 0) return Double.NaN;
+    double s = 0;
+    for (double[] v : vectors) {
+      double d = 0;
+      for (int i = 0; i < g.length; i++) d += v[i] * g[i];
+      s += d * d;
+    }
+    return s / gg;
+  }
+
+  private static double[] topOf(double[] ascending, int k) {
+    int n = Math.min(k, ascending.length);
+    double[] out = new double[n];
+    for (int i = 0; i < n; i++) out[i] = ascending[ascending.length - 1 - i];
+    return out;
+  }
+
+  private static double[] reverse(double[] a) {
+    double[] out = new double[a.length];
+    for (int i = 0; i < a.length; i++) out[i] = a[a.length - 1 - i];
+    return out;
+  }
+}

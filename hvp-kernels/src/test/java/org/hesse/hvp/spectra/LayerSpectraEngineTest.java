@@ -1,0 +1,229 @@
+package org.hesse.hvp.spectra;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.hesse.eigen.DenseEigen;
+import org.hesse.eigen.DenseOperator;
+import org.hesse.eigen.LinearOperator;
+import org.hesse.hvp.backmatching.BackMatching;
+import org.hesse.hvp.curvature.Curvature;
+import org.hesse.nn.Init;
+import org.hesse.nn.Nets;
+import org.hesse.nn.Network;
+import org.hesse.simd.Activation;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The library's per-layer spectra against closed forms: a source whose block is Q diag(λ) Qᵀ with a random
+ * orthogonal Q and a chosen λ (rank 5, both signs), so top, bottom, trace, the whole spectrum and the gradient
+ * overlap are known exactly; and over a local Curvature against dense LAPACK on the materialised blocks.
+ */
+class LayerSpectraEngineTest {
+  static final double TOL = 1e-9;
+  final Network net = Nets.mlp(4, 5, 3, 2, Activation.TANH, "cross_entropy");
+  final int layer = 0;  // dense 4 → 5: 25 parameters
+  final int p = net.layer(layer).paramCount();
+  /** The non-zero eigenvalues; the other p − 5 are 0. Rank 5 < Hutch++'s sketch of 8: its trace is exact. */
+  final double[] lambda = {9, 4, 2.5, -1, -3};
+  final double[][] q = orthonormal(p, 7);
+  final double[] gradient = Nets.gaussian(net.paramCount(), 1.0, 8);
+
+  /** A source over the known matrix, with the given structure spectrum (null: none) and dense permission. */
+  CurvatureSource known(double[] structure, boolean dense) {
+    double[] a = new double[p * p];
+    for (int j = 0; j < lambda.length; j++) {
+      for (int r = 0; r < p; r++) for (int c = 0; c < p; c++) a[r * p + c] += lambda[j] * q[j][r] * q[j][c];
+    }
+    for (int r = 0; r < p; r++) for (int c = 0; c < r; c++) a[r * p + c] = a[c * p + r] = (a[r * p + c] + a[c * p + r]) / 2;
+    return new CurvatureSource() {
+      @Override public Network network() { return net; }
+      @Override public LinearOperator block(CurvatureKind kind, int l) { return new DenseOperator(a.clone(), p); }
+      @Override public double[] gradient() { return gradient.clone(); }
+      @Override public double[] structureEigenvalues(CurvatureKind kind, int l) { return structure == null ? null : structure.clone(); }
+      @Override public boolean denseAllowed() { return dense; }
+    };
+  }
+
+  static SpectraOptions options(int top, int bottom, boolean full, boolean density, boolean vectors) {
+    SpectraOptions d = SpectraOptions.defaults();
+    return new SpectraOptions(CurvatureKind.HESSIAN, top, bottom, full, density, vectors, 20, 3, d.densityPoints(),
+        d.hutchBudget(), 1e-12, 3);
+  }
+
+  /** The whole closed-form spectrum, ascending. */
+  double[] spectrum() {
+    double[] all = new double[p];
+    System.arraycopy(lambda, 0, all, 0, lambda.length);
+    Arrays.sort(all);
+    return all;
+  }
+
+  /** ‖Q_kᵀ g‖² / ‖g‖² over the first k columns of Q (the top k, since λ is in descending order up to 2.5). */
+  double overlap(int k) {
+    double[] g = Arrays.copyOfRange(gradient, net.offset(layer), net.offset(layer) + p);
+    double s = 0;
+    for (int j = 0; j < k; j++) {
+      double d = 0;
+      for (int i = 0; i < p; i++) d += q[j][i] * g[i];
+      s += d * d;
+    }
+    double gg = 0;
+    for (double v : g) gg += v * v;
+    return s / gg;
+  }
+
+  @Test
+  void matrixFreePathGivesTheClosedForm() {
+    LayerSpectra s = new LayerSpectraEngine(known(null, true), options(3, 2, false, false, false)).layer(layer);
+    assertClose(new double[] {9, 4, 2.5}, s.top().values(), "top");
+    assertClose(new double[] {-3, -1}, s.bottom().values(), "bottom");
+    assertEquals(11.5, s.trace().value(), TOL * 11.5, "Hutch++ trace (exact: rank 5 < sketch)");
+    assertEquals("hutch++", s.trace().source());
+    assertNotNull(s.trace().estimate());
+    assertEquals("arpack", s.lambdaMax().source());
+    assertEquals(9, s.lambdaMax().value(), TOL * 9);
+    assertEquals(-3, s.lambdaMin().value(), TOL * 3);
+    assertNull(s.eigenvalues());
+    assertNull(s.metrics(), "no metrics without the whole spectrum or SLQ");
+    assertEquals(overlap(3), s.gradientOverlapTop(), 1e-9, "gradient overlap with the top 3 eigenvectors");
+    assertTrue(s.top().arpack().complete() && s.bottom().arpack().complete());
+  }
+
+  @Test
+  void densePathGivesTheClosedFormAndMetricsFromIt() {
+    LayerSpectra s = new LayerSpectraEngine(known(null, true), options(2, 1, true, true, true)).layer(layer);
+    assertClose(spectrum(), s.eigenvalues(), "whole spectrum");
+    assertEquals("dense", s.eigenvaluesSource());
+    assertTrue(s.eigenvaluesListed());
+    assertClose(new double[] {9, 4}, s.top().values(), "top");
+    assertClose(new double[] {-3}, s.bottom().values(), "bottom");
+    assertEquals(11.5, s.trace().value(), TOL * 11.5);
+    assertNull(s.trace().estimate(), "an exact trace has no estimate");
+    assertNull(s.density(), "no SLQ when the whole spectrum is known");
+    assertEquals("dense", s.metricsSource());
+    assertEquals(9.0 / 1.0, s.metrics().conditionNumber(), 1e-6, "max|λ| / min non-zero |λ|");
+    assertEquals(1.0 / p * 2, s.metrics().negativeFraction(), 1e-12, "2 negative eigenvalues of p");
+    assertEquals(overlap(2), s.gradientOverlapTop(), 1e-9);
+  }
+
+  @Test
+  void structureSpectrumIsUsedWithoutProductsOrSlq() {
+    double[] structure = spectrum();
+    LayerSpectra s = new LayerSpectraEngine(known(structure, false), options(2, 2, false, true, false)).layer(layer);
+    assertEquals("structure", s.eigenvaluesSource());
+    assertEquals("structure", s.lambdaMax().source());
+    assertEquals("structure", s.trace().source());
+    assertClose(new double[] {9, 4}, s.top().values(), "top");
+    assertClose(new double[] {-3, -1}, s.bottom().values(), "bottom");
+    assertNull(s.density());
+    assertNull(s.topVectors(), "the structure gives no eigenvectors");
+    assertNull(s.gradientOverlapTop());
+  }
+
+  @Test
+  void densityAloneGivesSlqMetricsAndExtremes() {
+    LayerSpectra s = new LayerSpectraEngine(known(null, true), options(0, 0, false, true, false)).layer(layer);
+    assertNotNull(s.density());
+    assertEquals("slq", s.metricsSource());
+    assertEquals("slq", s.lambdaMax().source());
+    assertEquals(0, s.top().values().length);
+    // 20 Lanczos steps on a rank-5 operator: the extreme Ritz values are the extreme eigenvalues
+    assertEquals(9, s.lambdaMax().value(), 1e-8);
+    assertEquals(-3, s.lambdaMin().value(), 1e-8);
+  }
+
+  @Test
+  void refusalsAndFailuresAreOneLine() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> new LayerSpectraEngine(known(null, false), options(1, 0, true, false, false)).layer(layer));
+    assertTrue(e.getMessage().startsWith("full spectrum: not available"), e.getMessage());
+    double[] bad = spectrum();
+    bad[3] = Double.NaN;
+    NonFiniteSpectrumException f = assertThrows(NonFiniteSpectrumException.class,
+        () -> new LayerSpectraEngine(known(bad, true), options(1, 0, false, false, false)).layer(layer));
+    assertEquals("numerical failure: layer 0 eigenvalues[3] is NaN (not finite)", f.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> options(-1, 0, false, false, false));
+    IllegalArgumentException k = assertThrows(IllegalArgumentException.class, () -> CurvatureKind.of("fisher"));
+    assertEquals("unknown curvature 'fisher', expected one of [hessian, ggn, backmatching]", k.getMessage());
+  }
+
+  @Test
+  void localCurvatureBlocksMatchDenseLapack() {
+    int n = 11;
+    Curvature c = Curvature.of(net, Init.PYTORCH.init(net, 1), Nets.features(n, 4, 1.5, 2), Nets.targets(net, n, 3), 4);
+    CurvatureSource src = CurvatureSource.of(c);
+    BackMatching bm = new BackMatching(c);
+    for (CurvatureKind kind : CurvatureKind.values()) {
+      SpectraOptions o = new SpectraOptions(kind, 3, 2, false, false, false, 20, 3, 200, 30, 1e-12, 1);
+      for (int l : net.parametrisedLayers()) {
+        LinearOperator op = kind == CurvatureKind.BACK_MATCHING ? bm.weightSide(l) : c.block(kind.productKind(), l);
+        double[] ref = DenseEigen.all(DenseEigen.materialize(op, Long.MAX_VALUE), op.dim(), false).eigenvalues();
+        LayerSpectra s = new LayerSpectraEngine(src, o).layer(l);
+        String what = kind.id + " layer " + l;
+        double scale = Math.max(Math.abs(ref[0]), Math.abs(ref[ref.length - 1]));
+        assertClose(new double[] {ref[ref.length - 1], ref[ref.length - 2], ref[ref.length - 3]}, s.top().values(), what + " top", scale);
+        assertClose(new double[] {ref[0], ref[1]}, s.bottom().values(), what + " bottom", scale);
+        // back-matching's dense layers: the structure eig(C) instead of ARPACK
+        assertEquals(kind == CurvatureKind.BACK_MATCHING ? "structure" : "arpack", s.lambdaMax().source(), what);
+      }
+    }
+  }
+
+  @Test
+  void reportKeysInTheDocumentedOrder() {
+    LayerSpectra a = new LayerSpectraEngine(known(null, true), options(2, 1, false, true, false)).layer(layer);
+    assertEquals(List.of("name", "type", "params", "trace", "trace_standard_error", "trace_source", "top", "top_complete",
+        "bottom", "bottom_complete", "lambda_max", "lambda_max_source", "lambda_min", "lambda_min_source",
+        "condition_number", "condition_number_positive", "effective_rank", "stable_rank", "negative_fraction",
+        "negative_mass", "spectral_entropy", "outliers", "metrics_source", "zero_cutoff", "outlier_rule", "density",
+        "gradient_overlap_top", "provenance"), new ArrayList<>(SpectraJson.layer(a).keySet()));
+    assertEquals(List.of("trace_applications", "top_arpack", "bottom_arpack", "slq_applications"),
+        new ArrayList<>(((Map<?, ?>) SpectraJson.layer(a).get("provenance")).keySet()));
+    LayerSpectra f = new LayerSpectraEngine(known(null, true), options(2, 1, true, false, false)).layer(layer);
+    Map<String, Object> fj = SpectraJson.layer(f);
+    assertEquals(List.of("name", "type", "params", "trace", "trace_source", "top", "bottom", "eigenvalues"),
+        new ArrayList<>(fj.keySet()).subList(0, 8));
+    assertEquals(Map.of(), fj.get("provenance"));
+    assertEquals(SpectraJson.nums(f.eigenvalues()), fj.get("eigenvalues"));
+  }
+
+  static void assertClose(double[] expected, double[] actual, String what) {
+    assertClose(expected, actual, what, 9);
+  }
+
+  static void assertClose(double[] expected, double[] actual, String what, double scale) {
+    assertEquals(expected.length, actual.length, what + ": count");
+    for (int i = 0; i < expected.length; i++) assertEquals(expected[i], actual[i], TOL * scale, what + "[" + i + "]");
+  }
+
+  /** k = n orthonormal vectors from Gaussian ones (two Gram–Schmidt passes). */
+  static double[][] orthonormal(int n, long seed) {
+    SplittableRandom r = new SplittableRandom(seed);
+    double[][] v = new double[n][n];
+    for (int j = 0; j < n; j++) {
+      for (int i = 0; i < n; i++) v[j][i] = r.nextGaussian();
+      for (int pass = 0; pass < 2; pass++) {
+        for (int m = 0; m < j; m++) {
+          double d = 0;
+          for (int i = 0; i < n; i++) d += v[m][i] * v[j][i];
+          for (int i = 0; i < n; i++) v[j][i] -= d * v[m][i];
+        }
+      }
+      double nrm = 0;
+      for (double x : v[j]) nrm += x * x;
+      nrm = Math.sqrt(nrm);
+      for (int i = 0; i < n; i++) v[j][i] /= nrm;
+    }
+    return v;
+  }
+}
