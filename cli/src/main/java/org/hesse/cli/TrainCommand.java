@@ -154,7 +154,7 @@ public final class TrainCommand implements Callable<Integer> {
     /** config.json's keys: the data and every training option. */
     Map<String, Object> config() {
       Map<String, Object> c = new LinkedHashMap<>();
-      c.put("dataset", o.dataset != null ? o.dataset : String.valueOf(o.data));
+      c.put("dataset", o.dataset != null ? o.dataset : String.valueOf(o.data.toAbsolutePath().normalize())); // absolute: spectrum --run from any directory
       c.put("samples", data.size());
       c.put("limit", o.limit);
       c.put("train_samples", trainX.length / net.inputSize());
