@@ -69,13 +69,18 @@ final class CliData {
     return cols;
   }
 
+  /** Builds a network, possibly reading a file (so an I/O error may come). */
+  interface NetworkSource {
+    Network build() throws IOException;
+  }
+
   /**
-   * The network a model description describes. A description nested so deeply (e.g. thousands of residual blocks
-   * inside each other) that reading or building it overflows the stack is bad input, named by its option.
+   * The network a model description describes (built with {@code ModelFiles.readNetwork(file)}, whose errors name
+   * the file). A description nested so deeply that building it overflows the stack is bad input, named by its option.
    */
-  static Network network(java.util.function.Supplier<org.hesse.io.ModelSpec> spec, String option, Path file) {
+  static Network network(NetworkSource build, String option, Path file) throws IOException {
     try {
-      return org.hesse.io.ModelFiles.network(spec.get());
+      return build.build();
     } catch (StackOverflowError e) {
       throw new IllegalArgumentException(option + ": " + file + ": the model is nested too deeply to build (stack "
           + "overflow); expected a shallower description (or a larger thread stack, JAVA_OPTS=-Xss64m)");

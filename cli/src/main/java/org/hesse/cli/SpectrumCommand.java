@@ -12,7 +12,6 @@ import org.hesse.data.Dataset;
 import org.hesse.hvp.curvature.Curvature;
 import org.hesse.io.AtomicFiles;
 import org.hesse.io.ModelFiles;
-import org.hesse.io.ModelSpec;
 import org.hesse.io.Safetensors;
 import org.hesse.io.Tensor;
 import org.hesse.nn.Mode;
@@ -123,7 +122,7 @@ public final class SpectrumCommand implements Callable<Integer> {
     long t0 = System.nanoTime();
     PrintWriter err = spec.commandLine().getErr();
     Inputs in = inputs();
-    Network net = CliData.network(() -> readSpec(in.model), run != null ? "--run" : "--model", in.model);
+    Network net = CliData.network(() -> ModelFiles.readNetwork(in.model), run != null ? "--run" : "--model", in.model);
     double[] theta = ModelFiles.readParameters(net, in.weights);
     double[] buffers = ModelFiles.readBuffers(net, in.weights);
     Mode m;
@@ -131,6 +130,7 @@ public final class SpectrumCommand implements Callable<Integer> {
     else if ("eval".equals(mode)) m = Mode.EVAL;
     else throw new IllegalArgumentException("--mode: expected analysis or eval, got '" + mode + "'");
     Dataset d = CliData.load(in.dataset, in.data, in.target, CliData.taskOf(net.loss().name()), in.limit);
+    if (d.isClassification() && in.config != null) d = runClasses(d, in);
     CliData.checkFeatures(d, net);
     if (in.config != null) {
       for (String w : Mismatch.ofData(in.config, in.dataset != null ? in.dataset : String.valueOf(in.data), d)) {
@@ -221,8 +221,9 @@ public final class SpectrumCommand implements Callable<Integer> {
     int limit;
     RunDir.Preprocessing pre;
     Path standardizerFile;
-    /** The run's config.json (for the mismatch warnings), or null. */
+    /** The run's config.json (for the mismatch warnings and the class mapping), or null; and its path. */
     com.fasterxml.jackson.databind.JsonNode config;
+    Path configFile;
     /** Lines for stderr (what was applied, warnings), printed once the inputs are accepted. */
     final List<String> notes = new ArrayList<>();
   }
@@ -249,6 +250,7 @@ public final class SpectrumCommand implements Callable<Integer> {
       dir = model.toAbsolutePath().getParent();
     }
     in.config = dir == null ? null : RunDir.config(dir);
+    in.configFile = dir == null ? null : dir.resolve(RunDir.CONFIG);
     in.dataset = dataset;
     in.data = data;
     in.target = target;
@@ -283,12 +285,43 @@ public final class SpectrumCommand implements Callable<Integer> {
     return in;
   }
 
-  static ModelSpec readSpec(Path file) {
-    try {
-      return ModelSpec.read(file);
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
+  /**
+   * The data's labels as the training run's classes (config.json's "classes"), so that a file lacking a class keeps
+   * the training indices: a label the run never saw is refused, classes the data lack are warned about. When the
+   * run's labels are names and the data's are all numbers, those are class indices (Csv.write writes indices).
+   */
+  static Dataset runClasses(Dataset d, Inputs in) {
+    List<String> names = RunDir.classes(in.config, in.configFile);
+    if (names == null) return d;
+    String given = in.dataset != null ? "--dataset " + in.dataset : "--data " + in.data;
+    List<String> byName = names;
+    if (!allNumbers(names) && allNumbers(d.classNames())) {
+      byName = new ArrayList<>();
+      for (int c = 0; c < names.size(); c++) byName.add(Integer.toString(c));
+      in.notes.add("hesse: the numeric labels of " + given + " are read as indices of the run's classes "
+          + org.hesse.io.InputException.excerpt(names.toString(), 200));
     }
+    Dataset mapped = d.withClassNames(byName, given + " (with the classes of " + in.configFile + ")");
+    int[] counts = mapped.classCounts();
+    List<String> absent = new ArrayList<>();
+    for (int c = 0; c < counts.length; c++) if (counts[c] == 0) absent.add(names.get(c));
+    if (!absent.isEmpty()) {
+      in.notes.add("hesse: warning: " + given + " has no rows of class" + (absent.size() > 1 ? "es " : " ")
+          + org.hesse.io.InputException.excerpt(String.join(", ", absent), 200) + " of the run's " + names.size()
+          + " classes (" + in.configFile + ")");
+    }
+    return mapped;
+  }
+
+  private static boolean allNumbers(List<String> labels) {
+    for (String s : labels) {
+      try {
+        if (!Double.isFinite(Double.parseDouble(s))) return false;
+      } catch (NumberFormatException e) {
+        return false;
+      }
+    }
+    return true;
   }
 
   static Path vectorsPath(Path report) {

@@ -62,8 +62,7 @@ public record ModelSpec(int input, String loss, List<LayerSpec> layers, Map<Stri
 
     /** A Jackson failure as one line: what, where (line, column when known), without Jackson's internal names. */
     static String jsonProblem(JsonProcessingException e) {
-        String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr()
-                + ", column " + e.getLocation().getColumnNr();
+        String where = where(e.getLocation());
         if (e instanceof StreamConstraintsException) {
             return "nested deeper than " + MAX_NESTING + " levels" + where + "; expected at most " + MAX_NESTING
                     + " levels of objects and arrays";
@@ -72,6 +71,12 @@ public record ModelSpec(int input, String loss, List<LayerSpec> layers, Map<Stri
         // Jackson's messages can quote long tokens and spread over lines: keep the first line, cut
         int nl = m.indexOf('\n');
         return InputException.excerpt(nl >= 0 ? m.substring(0, nl) : m, 200) + where;
+    }
+
+    /** " at line L, column C", or "" when Jackson gives no location (its nesting-depth error has none) or an unknown one. */
+    static String where(com.fasterxml.jackson.core.JsonLocation loc) {
+        if (loc == null || loc.getLineNr() <= 0) return "";
+        return " at line " + loc.getLineNr() + (loc.getColumnNr() > 0 ? ", column " + loc.getColumnNr() : "");
     }
 
     private static final ObjectWriter PRETTY;
