@@ -106,8 +106,32 @@ public final class SpectrumCommand implements Callable<Integer> {
   @Option(names = "--out", description = "Write the JSON report here (atomically) instead of stdout.")
   Path out;
 
+  @Option(names = "--spark", paramLabel = "MASTER", description = "Run on Spark: hands the options to $SPARK_HOME/bin/"
+      + "spark-submit --master MASTER --class " + SparkSubmit.MAIN_CLASS + " hesse-spark.jar and returns its exit code "
+      + "(--model, --weights, --data as Spark reads them; not distributed: --run, --dataset, --standardizer, --limit, "
+      + "--full, --vectors, --curvature backmatching).")
+  String spark;
+
+  @Option(names = "--spark-jar", description = "With --spark: hesse-spark.jar (default: -D" + SparkSubmit.JAR_PROPERTY
+      + ", else $" + SparkSubmit.JAR_ENV + ", else spark/target/hesse-spark.jar of this checkout).")
+  Path sparkJar;
+
+  @Option(names = "--partitions", description = "With --spark: repartition the rows into N partitions (default: as read).")
+  Integer partitions;
+
   @Override
   public Integer call() throws Exception {
+    if (spark != null) {
+      java.util.List<String> cmd = SparkSubmit.command(spec.commandLine().getParseResult(), spark, sparkJar);
+      if (model != null && model.toAbsolutePath().getParent() != null
+          && Files.isRegularFile(model.toAbsolutePath().getParent().resolve(RunDir.STANDARDIZER))) {
+        spec.commandLine().getErr().println("hesse: warning: --spark: " + model.toAbsolutePath().getParent()
+            .resolve(RunDir.STANDARDIZER) + " is not applied (SparkSpectrum takes the data as given)");
+        spec.commandLine().getErr().flush();
+      }
+      return SparkSubmit.run(cmd);
+    }
+    if (partitions != null) throw new IllegalArgumentException("--partitions: only with --spark (the rows' Spark partitions)");
     if (vectors && out == null) throw new IllegalArgumentException("--vectors needs --out (the vectors go next to the report)");
     if (vectors && "backmatching".equals(curvature)) {
       throw new IllegalArgumentException("--vectors is not available with --curvature backmatching (its spectrum comes from the structure eig(C))");
