@@ -107,7 +107,7 @@ final class RunDir {
     try {
       return Standardizer.of(mean, scale);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(option + ": " + file + ": '" + meanKey + "', '" + scaleKey + "': " + e.getMessage());
+      throw new IllegalArgumentException(option + ": " + file + ": " + e.getMessage());
     }
   }
 

@@ -141,7 +141,7 @@ public final class SpectrumCommand implements Callable<Integer> {
     if (slqProbes < 1) throw new IllegalArgumentException("--slq-probes: expected >= 1, got " + slqProbes);
     if (!(tol >= 0)) throw new IllegalArgumentException("--tol: expected >= 0 (0 = machine precision), got " + tol);
     if (!SpectrumEngine.CURVATURES.contains(curvature)) {
-      throw new IllegalArgumentException("unknown curvature '" + curvature + "', expected one of " + SpectrumEngine.CURVATURES);
+      throw new IllegalArgumentException("--curvature: unknown curvature '" + curvature + "', expected one of " + SpectrumEngine.CURVATURES);
     }
     long t0 = System.nanoTime();
     PrintWriter err = spec.commandLine().getErr();
@@ -155,7 +155,7 @@ public final class SpectrumCommand implements Callable<Integer> {
     else throw new IllegalArgumentException("--mode: expected analysis or eval, got '" + mode + "'");
     Dataset d = CliData.load(in.dataset, in.data, in.target, CliData.taskOf(net.loss().name()), in.limit);
     if (d.isClassification() && in.config != null) d = runClasses(d, in);
-    CliData.checkFeatures(d, net);
+    CliData.checkFits(d, net, CliData.given(in.dataset, in.data), String.valueOf(in.model));
     if (in.config != null) {
       for (String w : Mismatch.ofData(in.config, in.dataset != null ? in.dataset : String.valueOf(in.data), d)) {
         in.notes.add("hesse: warning: " + w);
@@ -164,6 +164,10 @@ public final class SpectrumCommand implements Callable<Integer> {
     String targetsScale = "as given";
     if (in.pre != null) {
       if (in.pre.features() != null) {
+        if (in.pre.features().numFeatures() != d.numFeatures()) {
+          throw new IllegalArgumentException("--standardizer: " + in.standardizerFile + " has " + in.pre.features().numFeatures()
+              + " feature scales but " + CliData.given(in.dataset, in.data) + " has " + d.numFeatures() + " features");
+        }
         for (String w : Mismatch.ofFeatures(in.pre.features(), d, in.standardizerFile)) in.notes.add("hesse: warning: " + w);
         d = in.pre.features().apply(d);
       }
@@ -317,7 +321,7 @@ public final class SpectrumCommand implements Callable<Integer> {
   static Dataset runClasses(Dataset d, Inputs in) {
     List<String> names = RunDir.classes(in.config, in.configFile);
     if (names == null) return d;
-    String given = in.dataset != null ? "--dataset " + in.dataset : "--data " + in.data;
+    String given = CliData.given(in.dataset, in.data);
     List<String> byName = names;
     if (!allNumbers(names) && allNumbers(d.classNames())) {
       byName = new ArrayList<>();
@@ -358,7 +362,12 @@ public final class SpectrumCommand implements Callable<Integer> {
     if (spec == null || spec.isBlank() || "all".equals(spec.trim())) return net.parametrisedLayers();
     List<Integer> out = new ArrayList<>();
     for (String s : spec.split(",")) {
-      int l = net.layerIndex(s);
+      int l;
+      try {
+        l = net.layerIndex(s);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--layers: " + e.getMessage(), e);
+      }
       if (!out.contains(l)) out.add(l);
     }
     return out;

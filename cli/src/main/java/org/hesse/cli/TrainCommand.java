@@ -289,7 +289,7 @@ public final class TrainCommand implements Callable<Integer> {
         val = val == null ? null : st.apply(val);
       }
       Network net = CliData.network(() -> network(d), "--model", Path.of(model));
-      CliData.checkFeatures(d, net);
+      CliData.checkFits(d, net, CliData.given(dataset, data), model);
       double[] theta = Init.byName(init).init(net, seed);
       Prepared p = new Prepared(this, d, net, theta, train, val);
       p.standardizer = st;

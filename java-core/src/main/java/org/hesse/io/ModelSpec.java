@@ -128,9 +128,7 @@ public record ModelSpec(int input, String loss, List<LayerSpec> layers, Map<Stri
 
     public static ModelSpec read(Path file) throws IOException {
         Objects.requireNonNull(file, "file");
-        if (!Files.isRegularFile(file)) {
-            throw new InputException("model description not found: " + file.toAbsolutePath());
-        }
+        Inputs.requireFile(file, "model description");
         long size = Files.size(file);
         if (size > MAX_FILE_BYTES) {
             throw new InputException("model description " + file + ": " + size + " bytes, more than the "
@@ -186,7 +184,7 @@ public record ModelSpec(int input, String loss, List<LayerSpec> layers, Map<Stri
     private static ModelSpec fromTree(JsonNode root) {
         if (root == null || !root.isObject()) {
             throw new InputException("expected a JSON object, found "
-                    + (root == null ? "nothing" : root.getNodeType()));
+                    + (root == null || root.isMissingNode() ? "nothing (an empty file?)" : root.getNodeType()));
         }
         JsonNode in = root.get("input");
         if (in == null) {
