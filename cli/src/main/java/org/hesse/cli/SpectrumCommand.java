@@ -123,12 +123,17 @@ public final class SpectrumCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     if (spark != null) {
       java.util.List<String> cmd = SparkSubmit.command(spec.commandLine().getParseResult(), spark, sparkJar);
-      if (model != null && model.toAbsolutePath().getParent() != null
-          && Files.isRegularFile(model.toAbsolutePath().getParent().resolve(RunDir.STANDARDIZER))) {
-        spec.commandLine().getErr().println("hesse: warning: --spark: " + model.toAbsolutePath().getParent()
-            .resolve(RunDir.STANDARDIZER) + " is not applied (SparkSpectrum takes the data as given)");
-        spec.commandLine().getErr().flush();
+      Path runDir = model.toAbsolutePath().getParent();
+      if (runDir != null && Files.isRegularFile(runDir.resolve(RunDir.STANDARDIZER))) {
+        spec.commandLine().getErr().println("hesse: warning: --spark: " + runDir.resolve(RunDir.STANDARDIZER)
+            + " is not applied (SparkSpectrum takes the data as given)");
       }
+      com.fasterxml.jackson.databind.JsonNode config = runDir == null ? null : RunDir.config(runDir);
+      if (config != null && config.has(RunDir.CLASSES)) {
+        spec.commandLine().getErr().println("hesse: warning: --spark: the class mapping of " + runDir.resolve(RunDir.CONFIG)
+            + " is not applied (SparkSpectrum numbers the labels of the data it reads)");
+      }
+      spec.commandLine().getErr().flush();
       return SparkSubmit.run(cmd);
     }
     if (partitions != null) throw new IllegalArgumentException("--partitions: only with --spark (the rows' Spark partitions)");

@@ -83,6 +83,19 @@ class SparkSubmitTest {
   }
 
   @Test
+  void aRunsPreprocessingIsNotAppliedOnSparkAndSaysSo() throws Exception {
+    Path run = Files.createDirectories(tmp.resolve("run"));
+    Files.writeString(run.resolve("standardizer.json"), "{}");
+    Files.writeString(run.resolve("config.json"), "{\"classes\": [\"0\", \"7\"]}");
+    RunDirCommandTest.Run r = run("spectrum", "--spark", "local[2]", "--model", run.resolve("model.json").toString(),
+        "--weights", "w", "--data", "d.csv");
+    assertEquals(3, r.code(), r.err());
+    assertTrue(r.err().contains("hesse: warning: --spark: " + run.resolve("standardizer.json").toAbsolutePath() + " is not applied"), r.err());
+    assertTrue(r.err().contains("hesse: warning: --spark: the class mapping of " + run.resolve("config.json").toAbsolutePath()), r.err());
+    assertEquals(2, r.errLines().size(), r.err());
+  }
+
+  @Test
   void jarFromTheSystemPropertyBeforeTheEnvironment() throws Exception {
     Path other = tmp.resolve("other.jar");
     Files.writeString(other, "x");
