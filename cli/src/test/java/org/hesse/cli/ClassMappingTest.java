@@ -103,6 +103,16 @@ class ClassMappingTest {
     assertFalse(Files.exists(report));
   }
 
+  @Test
+  void analyzeStoresTheMappingToo() throws Exception {
+    Path train = csv(tmp.resolve("train.csv"), rows(), l -> l != 1, null);
+    Path run = tmp.resolve("analyzed");
+    RunDirCommandTest.Run a = RunDirCommandTest.run("analyze", "--data", train.toString(), "--target", "label", "--model",
+        "mlp:4", "--epochs", "1", "--every", "1", "--top", "1", "--out", run.toString());
+    assertEquals(0, a.code(), a.err());
+    assertEquals("[\"0\",\"2\",\"7\"]", RunDirCommandTest.json(Files.readString(run.resolve("config.json"))).get("classes").toString());
+  }
+
   /** Mean cross-entropy from the logits, label → class by classOf (indexed by the label's position in LABELS). */
   static double handLossMapped(Path run, List<double[]> rows, IntPredicate keep, int[] classOf) throws Exception {
     Network net = ModelFiles.readNetwork(run.resolve("model.json"));
