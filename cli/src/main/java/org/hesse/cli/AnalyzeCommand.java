@@ -251,6 +251,8 @@ public final class AnalyzeCommand implements Callable<Integer> {
     List<String> diff = new ArrayList<>();
     for (Iterator<String> it = now.fieldNames(); it.hasNext(); ) {
       String k = it.next();
+      // "classes" is derived from the data, and runs written before it was stored lack it
+      if (RunDir.CLASSES.equals(k) && !saved.has(k)) continue;
       if (!"epochs".equals(k) && !now.get(k).equals(saved.get(k))) diff.add(k + " (run: " + saved.get(k) + ", now: " + now.get(k) + ")");
     }
     if (!diff.isEmpty()) {

@@ -17,6 +17,8 @@ final class CliData {
 
   /** Fashion-MNIST's location when Debian's dataset-fashion-mnist is installed. */
   static final Path FASHION_MNIST = Path.of("/usr/share/datasets/fashion-mnist");
+  /** Another directory holding Fashion-MNIST's four IDX files. */
+  static final String FASHION_MNIST_PROPERTY = "hesse.fashion-mnist.dir";
 
   /** Names besides the bundled ones: Fashion-MNIST's training and test images (Debian package, not bundled). */
   static final String FASHION_TRAIN = "fashion-mnist";
@@ -33,10 +35,12 @@ final class CliData {
   static Dataset load(String dataset, Path file, String target, Dataset.Task task, int limit) throws IOException {
     if (dataset != null && file != null) throw new IllegalArgumentException("give either --dataset or --data, not both");
     if (FASHION_TRAIN.equals(dataset) || FASHION_TEST.equals(dataset)) {
-      if (!java.nio.file.Files.isDirectory(FASHION_MNIST)) {
-        throw new IllegalArgumentException(dataset + ": " + FASHION_MNIST + " not found; install Debian's dataset-fashion-mnist");
+      Path dir = fashionMnistDir();
+      if (!java.nio.file.Files.isDirectory(dir)) {
+        throw new IllegalArgumentException("--dataset " + dataset + ": " + dir + " not found; install Debian's "
+            + "dataset-fashion-mnist (or -D" + FASHION_MNIST_PROPERTY + "=DIR)");
       }
-      return Idx.fashionMnist(FASHION_MNIST, FASHION_TRAIN.equals(dataset) ? "train" : "t10k", limit);
+      return Idx.fashionMnist(dir, FASHION_TRAIN.equals(dataset) ? "train" : "t10k", limit);
     }
     if (limit < 0) throw new IllegalArgumentException("--limit: expected >= 0 rows (0 = all), got " + limit);
     if (dataset != null) {
@@ -69,13 +73,18 @@ final class CliData {
     return cols;
   }
 
+  /** Builds a network, possibly reading a file (so an I/O error may come). */
+  interface NetworkSource {
+    Network build() throws IOException;
+  }
+
   /**
-   * The network a model description describes. A description nested so deeply (e.g. thousands of residual blocks
-   * inside each other) that reading or building it overflows the stack is bad input, named by its option.
+   * The network a model description describes (built with {@code ModelFiles.readNetwork(file)}, whose errors name
+   * the file). A description nested so deeply that building it overflows the stack is bad input, named by its option.
    */
-  static Network network(java.util.function.Supplier<org.hesse.io.ModelSpec> spec, String option, Path file) {
+  static Network network(NetworkSource build, String option, Path file) throws IOException {
     try {
-      return org.hesse.io.ModelFiles.network(spec.get());
+      return build.build();
     } catch (StackOverflowError e) {
       throw new IllegalArgumentException(option + ": " + file + ": the model is nested too deeply to build (stack "
           + "overflow); expected a shallower description (or a larger thread stack, JAVA_OPTS=-Xss64m)");
@@ -112,11 +121,34 @@ final class CliData {
     return d.targets();
   }
 
-  static void checkFeatures(Dataset d, Network net) {
+  /**
+   * The data fit the model: feature count, and class count (at most the outputs) or target count (the outputs).
+   * {@code given} names the data (e.g. "--data d.csv"), {@code model} the model (e.g. "m.json").
+   */
+  static void checkFits(Dataset d, Network net, String given, String model) {
     if (d.numFeatures() != net.inputSize()) {
-      throw new IllegalArgumentException("the data have " + d.numFeatures() + " feature columns but the model expects "
-          + net.inputSize() + " inputs");
+      throw new IllegalArgumentException(given + ": " + d.numFeatures() + " feature columns, but the model (" + model
+          + ") expects " + net.inputSize() + " inputs");
     }
+    if (d.isClassification() && "cross_entropy".equals(net.loss().name()) && d.numClasses() > net.outputSize()) {
+      throw new IllegalArgumentException(given + ": " + d.numClasses() + " classes, but the model (" + model + ") has "
+          + net.outputSize() + " outputs");
+    }
+    if (!d.isClassification() && d.numTargets() != net.outputSize()) {
+      throw new IllegalArgumentException(given + ": " + d.numTargets() + " target columns, but the model (" + model
+          + ") has " + net.outputSize() + " outputs");
+    }
+  }
+
+  /** How the commands name their data in messages: "--dataset NAME" or "--data FILE". */
+  static String given(String dataset, Path file) {
+    return dataset != null ? "--dataset " + dataset : "--data " + file;
+  }
+
+  /** The Fashion-MNIST directory: -Dhesse.fashion-mnist.dir or Debian's. */
+  static Path fashionMnistDir() {
+    String p = System.getProperty(FASHION_MNIST_PROPERTY);
+    return p == null || p.isBlank() ? FASHION_MNIST : Path.of(p);
   }
 
   static Dataset.Task taskOf(String loss) {

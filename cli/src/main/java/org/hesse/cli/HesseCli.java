@@ -124,7 +124,9 @@ public final class HesseCli implements Runnable {
     if (!helpOnly && sub != parseResult) {
       try {
         ThreadPolicy.current();
-        MemoryBudget.current();
+        // the property is read at every command (an embedding JVM or a test may set it between runs)
+        if (System.getProperty(MemoryBudget.PROPERTY) != null) MemoryBudget.install(MemoryBudget.fromSystemProperties());
+        else MemoryBudget.current();
       } catch (RuntimeException e) {
         throw new CommandLine.ExecutionException(sub.commandSpec().commandLine(), e.getMessage(), e);
       }

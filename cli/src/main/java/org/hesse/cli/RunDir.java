@@ -15,6 +15,9 @@ import org.hesse.io.AtomicFiles;
  * A run directory as {@code train} and {@code analyze} write it: model.json, model.safetensors, config.json and
  * standardizer.json (the preprocessing), and the rules for writing into one.
  *
+ * <p>config.json of a classification run holds {@code "classes"}: the training labels in class-index order (output
+ * c of the model is label {@code classes[c]}); {@code spectrum} maps other data to them.
+ *
  * <p>standardizer.json: {@code mean}, {@code scale} (features: {@code x' = (x - mean) / scale}, fitted on the
  * training split) and, for regression with target standardisation (the default), {@code target_mean},
  * {@code target_scale} ({@code y' = (y - target_mean) / target_scale}; the model predicts y', so a prediction
@@ -28,6 +31,8 @@ final class RunDir {
   static final String WEIGHTS = "model.safetensors";
   static final String CONFIG = "config.json";
   static final String STANDARDIZER = "standardizer.json";
+  /** config.json's key of the class mapping: the training labels in class-index order. */
+  static final String CLASSES = "classes";
 
   /** Feature and (optional) target standardisation of a run. */
   record Preprocessing(Standardizer features, Standardizer targets) {}
@@ -102,7 +107,7 @@ final class RunDir {
     try {
       return Standardizer.of(mean, scale);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(option + ": " + file + ": '" + meanKey + "', '" + scaleKey + "': " + e.getMessage());
+      throw new IllegalArgumentException(option + ": " + file + ": " + e.getMessage());
     }
   }
 
@@ -118,6 +123,31 @@ final class RunDir {
       v[i] = a.get(i).doubleValue();
     }
     return v;
+  }
+
+  /**
+   * config.json's "classes" (classification runs): the label of class index c is element c, the training data's
+   * {@code Dataset.classNames()}; null when the run has none (regression, or written before it was stored).
+   */
+  static java.util.List<String> classes(JsonNode config, Path file) {
+    JsonNode a = config.get(CLASSES);
+    if (a == null || a.isNull()) return null;
+    if (!a.isArray() || a.isEmpty()) {
+      throw new IllegalArgumentException(file + ": '" + CLASSES + "': expected a non-empty list of class labels, got "
+          + org.hesse.io.InputException.excerpt(a.toString(), 80));
+    }
+    java.util.List<String> names = new java.util.ArrayList<>();
+    for (JsonNode e : a) {
+      if (!e.isTextual()) {
+        throw new IllegalArgumentException(file + ": '" + CLASSES + "': expected class labels as strings, got "
+            + org.hesse.io.InputException.excerpt(e.toString(), 80));
+      }
+      names.add(e.asText());
+    }
+    if (new java.util.HashSet<>(names).size() != names.size()) {
+      throw new IllegalArgumentException(file + ": '" + CLASSES + "': a class label is listed twice");
+    }
+    return names;
   }
 
   /** config.json of a run, or null when there is none (or it is unreadable: it only informs warnings). */

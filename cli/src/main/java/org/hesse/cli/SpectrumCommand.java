@@ -12,7 +12,6 @@ import org.hesse.data.Dataset;
 import org.hesse.hvp.curvature.Curvature;
 import org.hesse.io.AtomicFiles;
 import org.hesse.io.ModelFiles;
-import org.hesse.io.ModelSpec;
 import org.hesse.io.Safetensors;
 import org.hesse.io.Tensor;
 import org.hesse.nn.Mode;
@@ -107,8 +106,37 @@ public final class SpectrumCommand implements Callable<Integer> {
   @Option(names = "--out", description = "Write the JSON report here (atomically) instead of stdout.")
   Path out;
 
+  @Option(names = "--spark", paramLabel = "MASTER", description = "Run on Spark: hands the options to $SPARK_HOME/bin/"
+      + "spark-submit --master MASTER --class " + SparkSubmit.MAIN_CLASS + " hesse-spark.jar and returns its exit code "
+      + "(--model, --weights, --data as Spark reads them; not distributed: --run, --dataset, --standardizer, --limit, "
+      + "--full, --vectors, --curvature backmatching).")
+  String spark;
+
+  @Option(names = "--spark-jar", description = "With --spark: hesse-spark.jar (default: -D" + SparkSubmit.JAR_PROPERTY
+      + ", else $" + SparkSubmit.JAR_ENV + ", else spark/target/hesse-spark.jar of this checkout).")
+  Path sparkJar;
+
+  @Option(names = "--partitions", description = "With --spark: repartition the rows into N partitions (default: as read).")
+  Integer partitions;
+
   @Override
   public Integer call() throws Exception {
+    if (spark != null) {
+      java.util.List<String> cmd = SparkSubmit.command(spec.commandLine().getParseResult(), spark, sparkJar);
+      Path runDir = model.toAbsolutePath().getParent();
+      if (runDir != null && Files.isRegularFile(runDir.resolve(RunDir.STANDARDIZER))) {
+        spec.commandLine().getErr().println("hesse: warning: --spark: " + runDir.resolve(RunDir.STANDARDIZER)
+            + " is not applied (SparkSpectrum takes the data as given)");
+      }
+      com.fasterxml.jackson.databind.JsonNode config = runDir == null ? null : RunDir.config(runDir);
+      if (config != null && config.has(RunDir.CLASSES)) {
+        spec.commandLine().getErr().println("hesse: warning: --spark: the class mapping of " + runDir.resolve(RunDir.CONFIG)
+            + " is not applied (SparkSpectrum numbers the labels of the data it reads)");
+      }
+      spec.commandLine().getErr().flush();
+      return SparkSubmit.run(cmd);
+    }
+    if (partitions != null) throw new IllegalArgumentException("--partitions: only with --spark (the rows' Spark partitions)");
     if (vectors && out == null) throw new IllegalArgumentException("--vectors needs --out (the vectors go next to the report)");
     if (vectors && "backmatching".equals(curvature)) {
       throw new IllegalArgumentException("--vectors is not available with --curvature backmatching (its spectrum comes from the structure eig(C))");
@@ -118,12 +146,12 @@ public final class SpectrumCommand implements Callable<Integer> {
     if (slqProbes < 1) throw new IllegalArgumentException("--slq-probes: expected >= 1, got " + slqProbes);
     if (!(tol >= 0)) throw new IllegalArgumentException("--tol: expected >= 0 (0 = machine precision), got " + tol);
     if (!SpectrumEngine.CURVATURES.contains(curvature)) {
-      throw new IllegalArgumentException("unknown curvature '" + curvature + "', expected one of " + SpectrumEngine.CURVATURES);
+      throw new IllegalArgumentException("--curvature: unknown curvature '" + curvature + "', expected one of " + SpectrumEngine.CURVATURES);
     }
     long t0 = System.nanoTime();
     PrintWriter err = spec.commandLine().getErr();
     Inputs in = inputs();
-    Network net = CliData.network(() -> readSpec(in.model), run != null ? "--run" : "--model", in.model);
+    Network net = CliData.network(() -> ModelFiles.readNetwork(in.model), run != null ? "--run" : "--model", in.model);
     double[] theta = ModelFiles.readParameters(net, in.weights);
     double[] buffers = ModelFiles.readBuffers(net, in.weights);
     Mode m;
@@ -131,7 +159,8 @@ public final class SpectrumCommand implements Callable<Integer> {
     else if ("eval".equals(mode)) m = Mode.EVAL;
     else throw new IllegalArgumentException("--mode: expected analysis or eval, got '" + mode + "'");
     Dataset d = CliData.load(in.dataset, in.data, in.target, CliData.taskOf(net.loss().name()), in.limit);
-    CliData.checkFeatures(d, net);
+    if (d.isClassification() && in.config != null) d = runClasses(d, in);
+    CliData.checkFits(d, net, CliData.given(in.dataset, in.data), String.valueOf(in.model));
     if (in.config != null) {
       for (String w : Mismatch.ofData(in.config, in.dataset != null ? in.dataset : String.valueOf(in.data), d)) {
         in.notes.add("hesse: warning: " + w);
@@ -140,6 +169,10 @@ public final class SpectrumCommand implements Callable<Integer> {
     String targetsScale = "as given";
     if (in.pre != null) {
       if (in.pre.features() != null) {
+        if (in.pre.features().numFeatures() != d.numFeatures()) {
+          throw new IllegalArgumentException("--standardizer: " + in.standardizerFile + " has " + in.pre.features().numFeatures()
+              + " feature scales but " + CliData.given(in.dataset, in.data) + " has " + d.numFeatures() + " features");
+        }
         for (String w : Mismatch.ofFeatures(in.pre.features(), d, in.standardizerFile)) in.notes.add("hesse: warning: " + w);
         d = in.pre.features().apply(d);
       }
@@ -221,8 +254,9 @@ public final class SpectrumCommand implements Callable<Integer> {
     int limit;
     RunDir.Preprocessing pre;
     Path standardizerFile;
-    /** The run's config.json (for the mismatch warnings), or null. */
+    /** The run's config.json (for the mismatch warnings and the class mapping), or null; and its path. */
     com.fasterxml.jackson.databind.JsonNode config;
+    Path configFile;
     /** Lines for stderr (what was applied, warnings), printed once the inputs are accepted. */
     final List<String> notes = new ArrayList<>();
   }
@@ -249,6 +283,7 @@ public final class SpectrumCommand implements Callable<Integer> {
       dir = model.toAbsolutePath().getParent();
     }
     in.config = dir == null ? null : RunDir.config(dir);
+    in.configFile = dir == null ? null : dir.resolve(RunDir.CONFIG);
     in.dataset = dataset;
     in.data = data;
     in.target = target;
@@ -283,12 +318,43 @@ public final class SpectrumCommand implements Callable<Integer> {
     return in;
   }
 
-  static ModelSpec readSpec(Path file) {
-    try {
-      return ModelSpec.read(file);
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
+  /**
+   * The data's labels as the training run's classes (config.json's "classes"), so that a file lacking a class keeps
+   * the training indices: a label the run never saw is refused, classes the data lack are warned about. When the
+   * run's labels are names and the data's are all numbers, those are class indices (Csv.write writes indices).
+   */
+  static Dataset runClasses(Dataset d, Inputs in) {
+    List<String> names = RunDir.classes(in.config, in.configFile);
+    if (names == null) return d;
+    String given = CliData.given(in.dataset, in.data);
+    List<String> byName = names;
+    if (!allNumbers(names) && allNumbers(d.classNames())) {
+      byName = new ArrayList<>();
+      for (int c = 0; c < names.size(); c++) byName.add(Integer.toString(c));
+      in.notes.add("hesse: the numeric labels of " + given + " are read as indices of the run's classes "
+          + org.hesse.io.InputException.excerpt(names.toString(), 200));
     }
+    Dataset mapped = d.withClassNames(byName, given + " (with the classes of " + in.configFile + ")");
+    int[] counts = mapped.classCounts();
+    List<String> absent = new ArrayList<>();
+    for (int c = 0; c < counts.length; c++) if (counts[c] == 0) absent.add(names.get(c));
+    if (!absent.isEmpty()) {
+      in.notes.add("hesse: warning: " + given + " has no rows of class" + (absent.size() > 1 ? "es " : " ")
+          + org.hesse.io.InputException.excerpt(String.join(", ", absent), 200) + " of the run's " + names.size()
+          + " classes (" + in.configFile + ")");
+    }
+    return mapped;
+  }
+
+  private static boolean allNumbers(List<String> labels) {
+    for (String s : labels) {
+      try {
+        if (!Double.isFinite(Double.parseDouble(s))) return false;
+      } catch (NumberFormatException e) {
+        return false;
+      }
+    }
+    return true;
   }
 
   static Path vectorsPath(Path report) {
@@ -301,7 +367,12 @@ public final class SpectrumCommand implements Callable<Integer> {
     if (spec == null || spec.isBlank() || "all".equals(spec.trim())) return net.parametrisedLayers();
     List<Integer> out = new ArrayList<>();
     for (String s : spec.split(",")) {
-      int l = net.layerIndex(s);
+      int l;
+      try {
+        l = net.layerIndex(s);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--layers: " + e.getMessage(), e);
+      }
       if (!out.contains(l)) out.add(l);
     }
     return out;

@@ -173,6 +173,8 @@ public final class TrainCommand implements Callable<Integer> {
       c.put("standardize", o.standardize);
       if (!data.isClassification()) c.put("standardize_targets", targetStandardizer != null);
       if (o.target != null) c.put("target", o.target);
+      // output c of the model is the label classes[c] (the training data's distinct labels in order)
+      if (data.isClassification()) c.put(RunDir.CLASSES, data.classNames());
       c.put("features", net.inputSize());
       c.put("seed", o.seed);
       return c;
@@ -286,14 +288,8 @@ public final class TrainCommand implements Callable<Integer> {
         train = st.apply(train);
         val = val == null ? null : st.apply(val);
       }
-      Network net = CliData.network(() -> {
-        try {
-          return modelSpec(d);
-        } catch (java.io.IOException e) {
-          throw new java.io.UncheckedIOException(e);
-        }
-      }, "--model", Path.of(model));
-      CliData.checkFeatures(d, net);
+      Network net = CliData.network(() -> network(d), "--model", Path.of(model));
+      CliData.checkFits(d, net, CliData.given(dataset, data), model);
       double[] theta = Init.byName(init).init(net, seed);
       Prepared p = new Prepared(this, d, net, theta, train, val);
       p.standardizer = st;
@@ -301,13 +297,15 @@ public final class TrainCommand implements Callable<Integer> {
       return p;
     }
 
-    ModelSpec modelSpec(Dataset d) throws java.io.IOException {
+    /** --model's network: a model.json (read by ModelFiles.readNetwork, errors naming the file) or mlp:H1,H2,... */
+    Network network(Dataset d) throws java.io.IOException {
+      if (!model.startsWith("mlp:") && !model.equals("mlp")) return ModelFiles.readNetwork(Path.of(model));
+      return ModelFiles.network(mlpSpec(d), "--model " + model);
+    }
+
+    ModelSpec mlpSpec(Dataset d) {
       String loss = d.isClassification() ? "cross_entropy" : "mse";
       int outputs = d.isClassification() ? d.numClasses() : d.numTargets();
-      if (!model.startsWith("mlp:") && !model.equals("mlp")) {
-        ModelSpec s = ModelSpec.read(Path.of(model));
-        return s;
-      }
       List<LayerSpec> layers = new ArrayList<>();
       String widths = model.equals("mlp") ? "" : model.substring(4);
       for (String w : widths.split(",")) {

@@ -100,7 +100,7 @@ class RunDirCommandTest {
     Run bad = run("spectrum", "--run", dir.toString(), "--layers", "7", "--out", report.toString());
     assertEquals(2, bad.code());
     assertEquals(1, bad.errLines().size(), bad.err());
-    assertTrue(bad.err().startsWith("hesse: error: unknown layer '7'"), bad.err());
+    assertTrue(bad.err().startsWith("hesse: error: --layers: unknown layer '7'"), bad.err());
     assertFalse(Files.exists(report));
   }
 

@@ -292,8 +292,8 @@ class SpectrumCommandTest {
   void badInputsGiveOneLineAndExitCodeTwo() throws IOException {
     Case c = write(Activation.TANH, "cross_entropy");
     String[] common = {"spectrum", "--model", c.model.toString(), "--weights", c.weights.toString(), "--data", c.data.toString()};
-    assertBad(concat(common, "--target", "label", "--layers", "1"), "unknown layer '1'");
-    assertBad(concat(common, "--target", "label", "--curvature", "fisher"), "unknown curvature 'fisher'");
+    assertBad(concat(common, "--target", "label", "--layers", "1"), "--layers: unknown layer '1'");
+    assertBad(concat(common, "--target", "label", "--curvature", "fisher"), "--curvature: unknown curvature 'fisher'");
     assertBad(concat(common, "--target", "nosuch"), "nosuch");
     org.hesse.runtime.MemoryBudget saved = org.hesse.runtime.MemoryBudget.current();
     try {

@@ -51,9 +51,7 @@ public final class Csv {
 
     public static Dataset read(Path file, Dataset.Task task, List<String> targetColumns) throws IOException {
         Objects.requireNonNull(file, "file");
-        if (!Files.isRegularFile(file)) {
-            throw new InputException("CSV file not found: " + file.toAbsolutePath());
-        }
+        org.hesse.io.Inputs.requireFile(file, "CSV");
         try (InputStream in = Files.newInputStream(file)) {
             return read(in, file.toString(), task, targetColumns, null);
         }

@@ -86,9 +86,7 @@ public final class Idx {
     /** Opens {@code file} (gunzipping it when its magic says so); broken gzip data is refused naming the file. */
     private static <T> T read(Path file, Reading<T> reading) throws IOException {
         Objects.requireNonNull(file, "file");
-        if (!Files.isRegularFile(file)) {
-            throw new InputException("IDX file not found: " + file.toAbsolutePath());
-        }
+        org.hesse.io.Inputs.requireFile(file, "IDX");
         try (InputStream raw = Files.newInputStream(file)) {
             return reading.from(Csv.maybeGunzip(raw));
         } catch (IOException e) {

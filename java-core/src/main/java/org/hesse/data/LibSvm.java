@@ -30,9 +30,7 @@ public final class LibSvm {
     /** {@code numFeatures} 0 infers it as the largest index present. */
     public static Dataset read(Path file, Dataset.Task task, int numFeatures) throws IOException {
         Objects.requireNonNull(file, "file");
-        if (!Files.isRegularFile(file)) {
-            throw new InputException("LibSVM file not found: " + file.toAbsolutePath());
-        }
+        org.hesse.io.Inputs.requireFile(file, "LibSVM");
         try (InputStream in = Files.newInputStream(file)) {
             return read(in, file.toString(), task, numFeatures);
         }

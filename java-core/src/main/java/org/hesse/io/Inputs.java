@@ -18,6 +18,20 @@ import org.hesse.runtime.MemoryBudgetExceededException;
 public final class Inputs {
   private Inputs() {}
 
+  /**
+   * Refuses a path that is not a readable regular file, one rule for every reader: "WHAT file not found: PATH", or
+   * "WHAT PATH: a directory (or not a regular file), expected a file".
+   */
+  public static void requireFile(java.nio.file.Path file, String what) {
+    if (!java.nio.file.Files.exists(file)) {
+      throw new InputException(what + " file not found: " + file.toAbsolutePath());
+    }
+    if (!java.nio.file.Files.isRegularFile(file)) {
+      throw new InputException(what + " " + file.toAbsolutePath() + ": "
+          + (java.nio.file.Files.isDirectory(file) ? "a directory" : "not a regular file") + ", expected a file");
+    }
+  }
+
   /** Strict UTF-8 decoding; a byte that is not UTF-8 is reported with its offset. */
   public static String decodeUtf8(byte[] bytes, String what) {
     CharsetDecoder dec = StandardCharsets.UTF_8.newDecoder()

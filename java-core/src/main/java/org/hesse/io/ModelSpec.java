@@ -62,8 +62,7 @@ public record ModelSpec(int input, String loss, List<LayerSpec> layers, Map<Stri
 
     /** A Jackson failure as one line: what, where (line, column when known), without Jackson's internal names. */
     static String jsonProblem(JsonProcessingException e) {
-        String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr()
-                + ", column " + e.getLocation().getColumnNr();
+        String where = where(e.getLocation());
         if (e instanceof StreamConstraintsException) {
             return "nested deeper than " + MAX_NESTING + " levels" + where + "; expected at most " + MAX_NESTING
                     + " levels of objects and arrays";
@@ -72,6 +71,12 @@ public record ModelSpec(int input, String loss, List<LayerSpec> layers, Map<Stri
         // Jackson's messages can quote long tokens and spread over lines: keep the first line, cut
         int nl = m.indexOf('\n');
         return InputException.excerpt(nl >= 0 ? m.substring(0, nl) : m, 200) + where;
+    }
+
+    /** " at line L, column C", or "" when Jackson gives no location (its nesting-depth error has none) or an unknown one. */
+    static String where(com.fasterxml.jackson.core.JsonLocation loc) {
+        if (loc == null || loc.getLineNr() <= 0) return "";
+        return " at line " + loc.getLineNr() + (loc.getColumnNr() > 0 ? ", column " + loc.getColumnNr() : "");
     }
 
     private static final ObjectWriter PRETTY;
@@ -123,9 +128,7 @@ public record ModelSpec(int input, String loss, List<LayerSpec> layers, Map<Stri
 
     public static ModelSpec read(Path file) throws IOException {
         Objects.requireNonNull(file, "file");
-        if (!Files.isRegularFile(file)) {
-            throw new InputException("model description not found: " + file.toAbsolutePath());
-        }
+        Inputs.requireFile(file, "model description");
         long size = Files.size(file);
         if (size > MAX_FILE_BYTES) {
             throw new InputException("model description " + file + ": " + size + " bytes, more than the "
@@ -181,7 +184,7 @@ public record ModelSpec(int input, String loss, List<LayerSpec> layers, Map<Stri
     private static ModelSpec fromTree(JsonNode root) {
         if (root == null || !root.isObject()) {
             throw new InputException("expected a JSON object, found "
-                    + (root == null ? "nothing" : root.getNodeType()));
+                    + (root == null || root.isMissingNode() ? "nothing (an empty file?)" : root.getNodeType()));
         }
         JsonNode in = root.get("input");
         if (in == null) {

@@ -88,12 +88,7 @@ public final class Safetensors {
     /** Reads all tensors and the {@code __metadata__} of {@code file}. */
     public static Contents readContents(Path file) throws IOException {
         Objects.requireNonNull(file, "file");
-        if (!Files.exists(file)) {
-            throw new InputException("safetensors file not found: " + file.toAbsolutePath());
-        }
-        if (!Files.isRegularFile(file)) {
-            throw new InputException("safetensors file: expected a regular file, found " + file.toAbsolutePath());
-        }
+        Inputs.requireFile(file, "safetensors");
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             return parse(new Source() {
                 @Override

@@ -97,6 +97,18 @@ class ModelSpecMalformedTest {
   }
 
   @Test
+  void jacksonErrorsWithoutALocationAreStillOneLine() {
+    // Jackson's nesting-depth error carries no location; an unknown location (NA) has line -1: neither is printed
+    String depth = ModelSpec.jsonProblem(new com.fasterxml.jackson.core.exc.StreamConstraintsException("depth (101) exceeds"));
+    assertEquals("nested deeper than 100 levels; expected at most 100 levels of objects and arrays", depth);
+    String na = ModelSpec.jsonProblem(new com.fasterxml.jackson.core.JsonParseException(null, "Unexpected character",
+        com.fasterxml.jackson.core.JsonLocation.NA));
+    assertEquals("Unexpected character", na);
+    String none = ModelSpec.jsonProblem(new com.fasterxml.jackson.core.JsonParseException(null, (String) null));
+    assertEquals("JsonParseException", none);
+  }
+
+  @Test
   void validEdgeCasesBuild() throws IOException {
     // trailing whitespace and a final newline are not content
     Network n = ModelFiles.network(ModelSpec.parse(DENSE + " \n\t\n"));
