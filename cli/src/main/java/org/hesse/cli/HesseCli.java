@@ -144,8 +144,12 @@ public final class HesseCli implements Runnable {
   private static int handleUsageError(ParameterException ex, String[] args) {
     CommandLine cl = ex.getCommandLine();
     PrintWriter err = cl.getErr();
-    err.println("hesse: error: " + ex.getMessage() + " (see '" + cl.getCommandSpec().qualifiedName() + " --help')");
-    CommandLine.UnmatchedArgumentException.printSuggestions(ex, err);
+    // picocli's suggestions ("Did you mean ...") join the one error line instead of following it
+    String hint = "";
+    if (ex instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
+      hint = "; did you mean " + String.join(" or ", u.getSuggestions()) + "?";
+    }
+    err.println("hesse: error: " + ex.getMessage() + hint + " (see '" + cl.getCommandSpec().qualifiedName() + " --help')");
     err.flush();
     return cl.getCommandSpec().exitCodeOnInvalidInput();
   }

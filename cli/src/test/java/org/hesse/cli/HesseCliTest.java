@@ -98,6 +98,14 @@ class HesseCliTest {
     assertEquals(2, unknown.code);
     assertTrue(unknown.err.startsWith("hesse: error: Unknown option: '--jsn'"), unknown.err);
     assertTrue(unknown.out.isEmpty());
+    // a close misspelling: picocli's suggestion joins the same line
+    Run near = run("spectrum", "--bogus");
+    assertEquals(2, near.code);
+    assertEquals(1, near.err.strip().lines().count(), near.err);
+    assertTrue(near.err.contains("did you mean --bottom?"), near.err);
+    Run nearCommand = run("backmatchin");
+    assertEquals(2, nearCommand.code);
+    assertEquals(1, nearCommand.err.strip().lines().count(), nearCommand.err);
     Run none = run();
     assertEquals(2, none.code);
     assertTrue(none.err.startsWith("hesse: error: missing command"), none.err);
