@@ -130,9 +130,8 @@ public final class AnalyzeCommand implements Callable<Integer> {
       }
     }
     Files.createDirectories(out);
-    AtomicFiles.writeString(out.resolve(AnalyzeFiles.CONFIG), Json.write(config) + "\n");
-    p.writeStandardizer(out);
-    ModelFiles.spec(net).write(out.resolve("model.json"));
+    // A resumed run keeps its files until the replay is verified (Recorder.verifyReplay): a refused --resume writes nothing.
+    if (done.isEmpty()) writeRunFiles(config, p);
 
     SpectrumEngine.Options so = new SpectrumEngine.Options();
     so.curvature = curvature;
@@ -275,6 +274,13 @@ public final class AnalyzeCommand implements Callable<Integer> {
   }
 
   /** The epoch listener: progress lines, and the analysis at checkpoints. */
+  /** The run's description: config.json, standardizer.json, model.json. */
+  private void writeRunFiles(Map<String, Object> config, TrainCommand.Prepared p) throws IOException {
+    AtomicFiles.writeString(out.resolve(AnalyzeFiles.CONFIG), Json.write(config) + "\n");
+    p.writeStandardizer(out);
+    ModelFiles.spec(p.net).write(out.resolve("model.json"));
+  }
+
   private final class Recorder implements EpochListener {
     final PrintWriter pw;
     final TrainCommand.Prepared p;
@@ -335,6 +341,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
             + " (different options, e.g. --epochs with a step or cosine schedule, or a different build or thread count)");
       }
       pw.printf("resume: replayed weights at epoch %d are identical to %s; continuing%n", epoch, saved);
+      writeRunFiles(config, p);
     }
 
     private Curvature probeCurvature;

@@ -217,6 +217,25 @@ class AnalyzeCommandTest {
   }
 
   @Test
+  void aRefusedResumeLeavesTheRunsFilesAsTheyWere() throws Exception {
+    Path crashed = tmp.resolve("tampered");
+    Run c = run(cl -> ((AnalyzeCommand) cl.getSubcommands().get("analyze").getCommand()).afterCheckpoint = e -> {
+      if (e == 2) throw new IllegalStateException("simulated crash after epoch " + e);
+    }, args("analyze", crashed, 6));
+    assertNotEquals(0, c.code());
+    // epoch 2's saved weights replaced by epoch 0's: the replay cannot match them
+    Files.copy(AnalyzeFiles.checkpointWeights(crashed, 0), AnalyzeFiles.checkpointWeights(crashed, 2),
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    byte[] config = Files.readAllBytes(crashed.resolve(AnalyzeFiles.CONFIG));
+    byte[] model = Files.readAllBytes(crashed.resolve("model.json"));
+    Run r = analyze(crashed, 8, "--resume");
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains("replayed weights at epoch 2 differ"), r.err());
+    assertArrayEquals(config, Files.readAllBytes(crashed.resolve(AnalyzeFiles.CONFIG)), "config.json rewritten by a refused --resume");
+    assertArrayEquals(model, Files.readAllBytes(crashed.resolve("model.json")));
+  }
+
+  @Test
   void resumeWithMoreEpochsContinuesAShorterRun() throws Exception {
     Path full = tmp.resolve("full");
     assertEquals(0, analyze(full, 6).code());
