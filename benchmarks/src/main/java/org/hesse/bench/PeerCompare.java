@@ -11,7 +11,6 @@ import org.hesse.hvp.curvature.Curvature;
 import org.hesse.hvp.curvature.Curvature.Kind;
 import org.hesse.hvp.curvature.CurvatureOperator;
 import org.hesse.io.ModelFiles;
-import org.hesse.io.ModelSpec;
 import org.hesse.linalg.Linalg;
 import org.hesse.nn.Network;
 import org.hesse.nn.Workspace;
@@ -57,7 +56,7 @@ public final class PeerCompare {
     int warmup = args.length > 1 ? positive("warmup", args[1]) : 10;
     int runs = args.length > 2 ? positive("runs", args[2]) : 20;
 
-    Network net = ModelFiles.network(ModelSpec.read(dir.resolve("model.json")));
+    Network net = ModelFiles.readNetwork(dir.resolve("model.json"));
     double[] theta = ModelFiles.readParameters(net, dir.resolve("model.safetensors"));
     double[] v = ModelFiles.readParameters(net, dir.resolve("v.safetensors"));
     double[][] data = readCsv(dir.resolve("data.csv"), net.inputSize());

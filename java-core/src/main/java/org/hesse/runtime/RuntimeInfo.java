@@ -140,7 +140,7 @@ public final class RuntimeInfo {
       m.put("core", OpenBlas.coreName());
       m.put("config", OpenBlas.config());
       m.put("threads", OpenBlas.numThreads());
-      m.put("library", realPath(OpenBlas.library().libraryPath()));
+      m.put("library", realPath(OpenBlas.ensureLoaded().libraryPath()));
       KernelChoice choice = OpenBlas.kernelChoice();
       m.put("chosenByHesse", choice.chosenByHesse());
       m.put("choiceSource", choice.source().name());

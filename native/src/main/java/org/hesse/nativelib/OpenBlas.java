@@ -63,11 +63,6 @@ public final class OpenBlas {
     return Holder.CHOICE;
   }
 
-  /** The underlying library handle. */
-  public static OpenBlasLibrary library() {
-    return Holder.LIB;
-  }
-
   public static boolean isAvailable() {
     return Holder.LIB.isAvailable();
   }
@@ -99,7 +94,7 @@ public final class OpenBlas {
 
   /** Prints what was found, one {@code key: value} per line (used by the launcher and for diagnosis). */
   public static void main(String[] args) {
-    OpenBlasLibrary lib = library();
+    OpenBlasLibrary lib = ensureLoaded();
     System.out.println("available: " + lib.isAvailable());
     System.out.println("choice: " + kernelChoice().source() + " " + kernelChoice().describe(lib.coreName()));
     if (!lib.isAvailable()) {

@@ -45,7 +45,7 @@ class OpenBlasLibraryTest {
   @Test
   void loadedLibraryIsMappedIntoThisProcessAndItsVersionMatchesTheConfig() throws IOException {
     assumeTrue(OpenBlas.isAvailable(), "OpenBLAS not available: " + OpenBlas.unavailableReason());
-    String path = OpenBlas.library().libraryPath();
+    String path = OpenBlas.ensureLoaded().libraryPath();
     assertNotNull(path);
     String maps = Files.readString(Path.of("/proc/self/maps"));
     String real = Path.of(path).toRealPath().toString();
