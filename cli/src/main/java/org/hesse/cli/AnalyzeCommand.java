@@ -153,7 +153,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
       Trainer trainer = p.trainer(rec, out.resolve(AnalyzeFiles.TRAINING));
       double[] theta = p.theta.clone();
       trainer.fit(theta, p.buffers, p.trainX, p.trainY, p.valX, p.valY);
-      ModelFiles.writeParameters(net, theta, p.buffers, out.resolve("model.safetensors"));
+      ModelFiles.writeParameters(net, theta, p.buffers, out.resolve(RunDir.WEIGHTS));
       rec.complete = true;
       rec.writeAll();
     }
@@ -278,7 +278,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
   private void writeRunFiles(Map<String, Object> config, TrainCommand.Prepared p) throws IOException {
     AtomicFiles.writeString(out.resolve(AnalyzeFiles.CONFIG), Json.write(config) + "\n");
     p.writeStandardizer(out);
-    ModelFiles.spec(p.net).write(out.resolve("model.json"));
+    ModelFiles.spec(p.net).write(out.resolve(RunDir.MODEL));
   }
 
   private final class Recorder implements EpochListener {

@@ -19,7 +19,7 @@ import org.hesse.io.AtomicFiles;
 final class AnalyzeFiles {
   private AnalyzeFiles() {}
 
-  static final String CONFIG = "config.json";
+  static final String CONFIG = RunDir.CONFIG;
   static final String SPECTRA = "spectra.json";
   static final String METRICS = "metrics.csv";
   static final String TRAINING = "training.csv";

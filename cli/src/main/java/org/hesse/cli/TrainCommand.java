@@ -37,8 +37,6 @@ import picocli.CommandLine.Model.CommandSpec;
     description = "Train a network on a bundled data set or a file; writes model.json, model.safetensors, metrics.csv, "
         + "config.json, standardizer.json. Refuses an existing non-empty --out unless --force.")
 public final class TrainCommand implements Callable<Integer> {
-  /** File name of a run's feature (and target) standardisation. */
-  static final String STANDARDIZER = RunDir.STANDARDIZER;
 
   @Spec CommandSpec spec;
   @Mixin TrainingOptions opts;
@@ -55,16 +53,16 @@ public final class TrainCommand implements Callable<Integer> {
     RunDir.requireWritable(out, force, null);
     Prepared p = opts.prepare();
     Files.createDirectories(out);
-    p.writeConfig(out.resolve("config.json"));
+    p.writeConfig(out.resolve(RunDir.CONFIG));
     p.writeStandardizer(out);
-    ModelFiles.spec(p.net).write(out.resolve("model.json"));
+    ModelFiles.spec(p.net).write(out.resolve(RunDir.MODEL));
     List<EpochMetrics> history;
     try (EpochLines lines = new EpochLines(pw, opts.epochs, "train")) {
       Trainer trainer = p.trainer(lines::epoch, out.resolve("metrics.csv"));
       double[] theta = p.theta.clone();
       // a diverged run keeps its config and per-epoch metrics but writes no weights (they would look complete)
       history = trainer.fit(theta, p.buffers, p.trainX, p.trainY, p.valX, p.valY);
-      ModelFiles.writeParameters(p.net, theta, p.buffers, out.resolve("model.safetensors"));
+      ModelFiles.writeParameters(p.net, theta, p.buffers, out.resolve(RunDir.WEIGHTS));
     }
     EpochMetrics last = history.get(history.size() - 1);
     pw.printf(java.util.Locale.ROOT, "done: train loss %.6g%s%s%s -> %s%n", last.trainLoss(),
