@@ -66,9 +66,7 @@ public final class DenseOperator implements LinearOperator {
 
   @Override
   public void applyMany(double[] x, double[] y, int k) {
-    Checks.positive("k", k);
-    Checks.length("x", x, (long) n * k);
-    Checks.length("y", y, (long) n * k);
+    LinearOperator.checkMany(x, y, k, n, n);
     // X as k × n row-major is Xᵀ; (A X)ᵀ = Xᵀ Aᵀ.
     Gemm.gemm(blas, false, true, k, n, n, 1.0, x, 0, a, 0, 0.0, y, 0);
   }

@@ -18,8 +18,7 @@ public interface LinearOperator {
    */
   default void applyMany(double[] x, double[] y, int k) {
     int n = dim();
-    Checks.length("x", x, (long) n * k);
-    Checks.length("y", y, (long) n * k);
+    checkMany(x, y, k, n, n);
     if (k == 1) {
       apply(x, y);
       return;
@@ -31,6 +30,16 @@ public interface LinearOperator {
       apply(xs, ys);
       System.arraycopy(ys, 0, y, j * n, n);
     }
+  }
+
+  /**
+   * The argument rule of {@link #applyMany} for an operator of {@code rows × cols} (one rule for every
+   * implementation): k &gt; 0, x holds at least k blocks of cols values and y k blocks of rows values.
+   */
+  static void checkMany(double[] x, double[] y, int k, int rows, int cols) {
+    Checks.positive("k", k);
+    Checks.length("x", x, (long) k * cols);
+    Checks.length("y", y, (long) k * rows);
   }
 
   /** Whether A = Aᵀ (ARPACK's symmetric driver and Lanczos require it). */

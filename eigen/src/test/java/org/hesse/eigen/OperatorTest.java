@@ -70,4 +70,22 @@ class OperatorTest {
     ArpackCheck.assertMessage(() -> op.apply(new double[1], new double[2]), "x");
     ArpackCheck.assertMessage(() -> op.applyMany(new double[4], new double[2], 2), "y");
   }
+
+  /** One argument rule (LinearOperator.checkMany) for the default applyMany and an override: the same messages. */
+  @Test
+  void applyManyArgumentsAreCheckedByOneRule() {
+    DenseOperator dense = new DenseOperator(new double[] {2, 0, 0, 3}, 2);
+    LinearOperator plain = new LinearOperator() {
+      public int dim() { return 2; }
+      public void apply(double[] x, double[] y) { dense.apply(x, y); }
+    };
+    for (double[][] xy : new double[][][] {{new double[4], new double[4], {0}}, {new double[3], new double[4], {2}},
+        {new double[4], new double[3], {2}}}) {
+      int k = (int) xy[2][0];
+      String a = assertThrows(IllegalArgumentException.class, () -> dense.applyMany(xy[0], xy[1], k)).getMessage();
+      String b = assertThrows(IllegalArgumentException.class, () -> plain.applyMany(xy[0], xy[1], k)).getMessage();
+      assertEquals(a, b);
+      assertEquals(a, assertThrows(IllegalArgumentException.class, () -> LinearOperator.checkMany(xy[0], xy[1], k, 2, 2)).getMessage());
+    }
+  }
 }

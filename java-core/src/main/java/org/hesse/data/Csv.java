@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -73,8 +74,58 @@ public final class Csv {
             throw new InputException("CSV " + source + ": classification takes one label column, found "
                     + InputException.excerpt(targetColumns));
         }
+        return parse(in, source, task, targetColumns, classNames, new Labels(), 2);
+    }
+
+    /**
+     * The distinct labels of a part of a classification file (e.g. one Spark partition, behind the header), in
+     * order of appearance: the first pass of reading a file in parts. The part is parsed in full, so its errors are
+     * those of {@link #read}; {@code firstDataLine} is the file's line number of the part's first line after the
+     * header (2 for a whole file), so that messages name lines of the file.
+     */
+    public static List<String> labels(InputStream in, String source, String labelColumn, int firstDataLine)
+            throws IOException {
+        Labels l = new Labels();
+        parse(in, source, Dataset.Task.CLASSIFICATION, List.of(labelColumn), null, l, firstDataLine);
+        return List.copyOf(l.raw);
+    }
+
+    /**
+     * One part of a file (e.g. a Spark partition, behind the header), read as {@link #read} reads a whole file:
+     * {@code firstDataLine} as in {@link #labels}; a classification's classes are numbered over {@code allLabels}
+     * (the distinct labels of every part, from {@link #labels}) exactly as reading the whole file at once numbers
+     * them ({@link #classOrder}), and a label outside them is refused. {@code allLabels} is ignored for regression.
+     */
+    public static Dataset readPart(InputStream in, String source, Dataset.Task task, List<String> targetColumns,
+                                   Collection<String> allLabels, int firstDataLine) throws IOException {
+        Labels l = new Labels();
+        if (task == Dataset.Task.CLASSIFICATION) {
+            Objects.requireNonNull(allLabels, "allLabels");
+            for (String s : allLabels) {
+                l.id(s, "CSV " + source + ": the labels of the first pass");
+            }
+            l.fixed = true;
+        }
+        return parse(in, source, task, targetColumns, null, l, firstDataLine);
+    }
+
+    /**
+     * The classes of a label column with these distinct labels, in class-index order: ascending numbers (in
+     * canonical form) when every label is a finite number, else ascending strings. The one ordering rule of
+     * {@link #read}.
+     */
+    public static List<String> classOrder(Collection<String> labels) {
+        Labels l = new Labels();
+        for (String s : labels) {
+            l.id(s, "label '" + InputException.excerpt(s) + "'");
+        }
+        return List.copyOf(l.names());
+    }
+
+    private static Dataset parse(InputStream in, String source, Dataset.Task task, List<String> targetColumns,
+                                 List<String> classNames, Labels classes, int firstDataLine) throws IOException {
         try {
-            return parse(Inputs.utf8Lines(maybeGunzip(in)), source, task, targetColumns, classNames);
+            return parse(Inputs.utf8Lines(maybeGunzip(in)), source, task, targetColumns, classNames, classes, firstDataLine);
         } catch (IOException e) {
             if (!Inputs.isDataError(e)) throw e;
             throw Inputs.unreadable("CSV " + source, e);
@@ -82,7 +133,7 @@ public final class Csv {
     }
 
     private static Dataset parse(BufferedReader r, String source, Dataset.Task task, List<String> targetColumns,
-                                 List<String> classNames) throws IOException {
+                                 List<String> classNames, Labels classes, int firstDataLine) throws IOException {
         String line = r.readLine();
         int lineNo = 1;
         if (line == null) {
@@ -133,10 +184,10 @@ public final class Csv {
         Growable.Doubles x = new Growable.Doubles(where + ": the features");
         Growable.Doubles y = new Growable.Doubles(where + ": the targets");
         Growable.Ints labels = new Growable.Ints(where + ": the labels");
-        Labels classes = new Labels();
         int labelCol = classify ? targetIdx[0] : -1;
         String[] label = new String[1];
         double[] row = new double[header.size()];
+        lineNo = firstDataLine - 1;
         while ((line = r.readLine()) != null) {
             lineNo++;
             if (line.isBlank()) {
@@ -211,11 +262,17 @@ public final class Csv {
         private final Map<String, Integer> ids = new HashMap<>();
         private final List<String> raw = new ArrayList<>();
         private boolean numeric = true;
+        /** Set once the labels of every part are known: a new one is refused. */
+        private boolean fixed;
 
         int id(String cell, String at) {
             Integer id = ids.get(cell);
             if (id != null) {
                 return id;
+            }
+            if (fixed) {
+                throw new InputException(at + ": class label '" + InputException.excerpt(cell)
+                        + "' was not seen by the first pass over the file (has the file changed?)");
             }
             if (cell.isEmpty()) {
                 throw new InputException(at + ": empty cell, expected a class label (a number or a name)");

@@ -34,9 +34,7 @@ public final class DistributedOperator implements LinearOperator {
 
   @Override
   public void applyMany(double[] x, double[] y, int k) {
-    if (k <= 0) throw new IllegalArgumentException("k must be > 0, got " + k);
-    if (x.length < (long) k * dim) throw new IllegalArgumentException("x: expected " + k + " × " + dim + " values, got " + x.length);
-    if (y.length < (long) k * dim) throw new IllegalArgumentException("y: expected " + k + " × " + dim + " values, got " + y.length);
+    LinearOperator.checkMany(x, y, k, dim, dim);
     dc.product(kind, layer, dim, x, y, k);
   }
 }

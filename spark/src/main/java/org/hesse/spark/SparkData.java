@@ -35,27 +35,96 @@ public final class SparkData {
     return csv(spark, path, targets, net);
   }
 
-  /** CSV with a header row (every line equal to it is skipped, as in a directory of part files). */
+  /**
+   * CSV with a header row (every line equal to it is skipped, as in a directory of part files). A classification's
+   * classes are the distinct labels of the whole file, numbered by Csv's rule ({@link Csv#classOrder}): a first pass
+   * collects them, so that every partition numbers its rows alike. Error messages name lines of the file when
+   * {@code path} is one file; for a directory or glob, lines counted from the partition's start.
+   */
   public static JavaRDD<RowBatch> csv(SparkSession spark, String path, List<String> targets, Network net) {
     requireTargets(targets);
-    JavaRDD<String> lines = spark.read().textFile(path).javaRDD();
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    // the RDD reader: its partitions are a file's splits in order, so counting lines gives each one's first line
+    JavaRDD<String> lines = jsc.textFile(path);
     String header = first(lines, path);
     Dataset.Task task = taskOf(net);
     int in = net.inputSize();
     int out = net.outputSize();
-    return lines.mapPartitionsWithIndex((p, it) -> {
-      StringBuilder sb = new StringBuilder(header).append('\n');
-      int rows = 0;
-      while (it.hasNext()) {
-        String line = it.next();
-        if (line.equals(header) || line.equals("\uFEFF" + header)) continue;
-        sb.append(line).append('\n');
-        rows++;
+    Broadcast<int[]> starts = jsc.broadcast(firstLines(spark, lines, path));
+    List<String> allLabels;
+    if (task == Dataset.Task.CLASSIFICATION) {
+      // two passes over the file (labels, then rows) rather than caching the parsed rows, as for LibSVM
+      allLabels = new ArrayList<>(lines.mapPartitionsWithIndex((p, it) -> {
+        StringBuilder sb = partText(header, it);
+        if (sb == null) return java.util.Collections.<String>emptyIterator();
+        return Csv.labels(stream(sb), source(path, p, starts.value()), targets.get(0), firstLine(p, starts.value())).iterator();
+      }, true).distinct().collect());
+      int classes = Csv.classOrder(allLabels).size();
+      if (classes > out) {
+        throw new IllegalArgumentException("the data have " + classes + " classes but the model has " + out + " outputs");
       }
-      if (rows == 0) return single(new RowBatch(0, new double[0], new double[0]));
-      Dataset d = Csv.read(stream(sb), source(path, p), task, targets, null);
+    } else {
+      allLabels = null;
+    }
+    return lines.mapPartitionsWithIndex((p, it) -> {
+      StringBuilder sb = partText(header, it);
+      if (sb == null) return single(new RowBatch(0, new double[0], new double[0]));
+      Dataset d = Csv.readPart(stream(sb), source(path, p, starts.value()), task, targets, allLabels,
+          firstLine(p, starts.value()));
       return single(batch(d, in, out, path));
     }, true);
+  }
+
+  /**
+   * The header, then the partition's lines, a copy of the header blanked (Csv skips blank lines, and the line
+   * numbers stay those of the partition); null when the partition holds no line but headers and blanks.
+   */
+  private static StringBuilder partText(String header, Iterator<String> it) {
+    StringBuilder sb = new StringBuilder(header).append('\n');
+    boolean rows = false;
+    while (it.hasNext()) {
+      String line = it.next();
+      if (line.equals(header) || line.equals("\uFEFF" + header)) {
+        sb.append('\n');
+      } else {
+        sb.append(line).append('\n');
+        rows |= !line.isBlank();
+      }
+    }
+    return rows ? sb : null;
+  }
+
+  /**
+   * For one file, the file's line number of each partition's first line (an extra pass counting lines); null for a
+   * directory or glob, whose partitions are not one sequence of lines.
+   */
+  private static int[] firstLines(SparkSession spark, JavaRDD<String> lines, String path) {
+    try {
+      org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
+      if (!p.getFileSystem(spark.sparkContext().hadoopConfiguration()).getFileStatus(p).isFile()) return null;
+    } catch (java.io.IOException e) {
+      return null;  // a glob, or unreadable: the read itself reports the latter
+    }
+    List<Long> counts = lines.mapPartitions(it -> {
+      long c = 0;
+      for (; it.hasNext(); it.next()) c++;
+      return List.of(c).iterator();
+    }).collect();  // in partition order
+    int[] first = new int[counts.size()];
+    long line = 1;
+    for (int p = 0; p < first.length; p++) {
+      first[p] = (int) Math.min(Integer.MAX_VALUE, line);
+      line += counts.get(p);
+    }
+    return first;
+  }
+
+  private static int firstLine(int partition, int[] starts) {
+    return starts == null ? 1 : starts[partition];
+  }
+
+  private static String source(String path, int partition, int[] starts) {
+    return starts == null ? path + " (partition " + partition + ", lines counted from its start)" : path;
   }
 
   /** LibSVM; a classification's labels are numbered in sorted order of the distinct values, as on one machine. */
@@ -99,7 +168,10 @@ public final class SparkData {
 
   /**
    * Parquet: every column but the targets is a feature, in the file's column order, cast to double; a null or
-   * non-finite value is refused.
+   * non-finite value is refused. A classification's label column is numeric (a string column is refused: the
+   * label names of a CSV file have no Parquet counterpart here), and its classes are its distinct values in
+   * ascending order, numbered 0, 1, ... (a first pass collects them): Csv's and LibSVM's rule for numeric labels,
+   * so class indices 0..C-1 keep their numbers.
    */
   public static JavaRDD<RowBatch> parquet(SparkSession spark, String path, List<String> targets, Network net) {
     requireTargets(targets);
@@ -125,6 +197,30 @@ public final class SparkData {
     if (!classify && t != out) {
       throw new IllegalArgumentException("the data have " + t + " target columns but the model has " + out + " outputs");
     }
+    Broadcast<double[]> classes = null;
+    if (classify) {
+      String label = targets.get(0);
+      if (df.schema().apply(label).dataType() instanceof org.apache.spark.sql.types.StringType) {
+        throw new IllegalArgumentException("Parquet " + path + ", column '" + label + "': expected numeric class labels, "
+            + "found strings (give the classes as numbers, or use a CSV file)");
+      }
+      List<Row> distinct = df.select(functions.col("`" + label + "`").cast("double")).distinct().collectAsList();
+      double[] values = new double[distinct.size()];
+      for (int i = 0; i < values.length; i++) {
+        Row r = distinct.get(i);
+        if (r.isNullAt(0) || !Double.isFinite(r.getDouble(0))) {
+          throw new IllegalArgumentException("Parquet " + path + ", column '" + label + "': expected a finite class label, found "
+              + (r.isNullAt(0) ? "null" : Double.toString(r.getDouble(0))));
+        }
+        values[i] = r.getDouble(0) + 0.0;  // -0 and 0 are one class
+      }
+      values = Arrays.stream(values).distinct().sorted().toArray();
+      if (values.length > out) {
+        throw new IllegalArgumentException("the data have " + values.length + " classes but the model has " + out + " outputs");
+      }
+      classes = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(values);
+    }
+    Broadcast<double[]> classValues = classes;
     return df.select(sel).javaRDD().mapPartitions(it -> {
       List<double[]> rows = new ArrayList<>();
       while (it.hasNext()) {
@@ -137,9 +233,13 @@ public final class SparkData {
           }
           v[j] = r.getDouble(j);
         }
-        if (classify && (v[d] < 0 || v[d] != Math.rint(v[d]) || v[d] >= out)) {
-          throw new IllegalArgumentException("Parquet " + path + ", column '" + targets.get(0)
-              + "': expected a class index in 0.." + (out - 1) + ", found " + v[d]);
+        if (classify) {
+          int c = Arrays.binarySearch(classValues.value(), v[d] + 0.0);
+          if (c < 0) {
+            throw new IllegalArgumentException("Parquet " + path + ", column '" + targets.get(0) + "': class label " + v[d]
+                + " was not seen by the first pass (has the data changed?)");
+          }
+          v[d] = c;
         }
         rows.add(v);
       }

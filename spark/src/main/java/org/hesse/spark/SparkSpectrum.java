@@ -3,6 +3,7 @@ package org.hesse.spark;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -11,9 +12,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
 import org.hesse.hvp.spectra.CurvatureKind;
+import org.hesse.data.Standardizer;
+import org.hesse.data.StandardizerFile;
 import org.hesse.hvp.spectra.LayerSpectraEngine;
+import org.hesse.hvp.spectra.NonFiniteSpectrumException;
 import org.hesse.hvp.spectra.SpectraJson;
 import org.hesse.hvp.spectra.SpectraOptions;
 import org.hesse.io.AtomicFiles;
@@ -30,7 +36,11 @@ import picocli.CommandLine.Option;
  * ({@code spark-submit --class org.hesse.spark.SparkSpectrum hesse-spark.jar --model ... --data ...}). The options
  * are those of {@code hesse spectrum} for the matrix-free path, and the JSON report has the same fields and numbers
  * (up to the summation order); its provenance adds a {@code spark} object. The data are read through Spark (any
- * path Spark reads: local, HDFS, S3); the model and weights are read on the driver.
+ * path Spark reads: local, HDFS, S3); the model, weights and standardizer.json are read on the driver. As there,
+ * a standardizer.json next to the model is applied (features, and regression targets when it holds
+ * target_mean/target_scale), with a one-line notice on stderr; {@code --standardizer FILE} or {@code none}
+ * choose otherwise. Not here: the CLI's warning when the data's statistics do not match the training data's.
+ * Exit codes as the CLI's: 0, 2 bad input, 3 numerical failure (a non-finite loss, eigenvalue or trace), 1 internal.
  */
 @Command(name = "hesse-spark spectrum", mixinStandardHelpOptions = true,
     description = "Per-layer spectra (top/bottom eigenvalues, trace, density, metrics) of the Hessian or GGN of a model "
@@ -39,6 +49,7 @@ public final class SparkSpectrum implements Callable<Integer> {
   static final int DEFAULT_BATCH = 256;
   static final int EXIT_BAD_INPUT = 2;
   static final int EXIT_FAILURE = 1;
+  static final int EXIT_NUMERICAL = 3;
   private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   @Option(names = "--spark", description = "Spark master URL (e.g. local[4], spark://host:7077); default: spark-submit's.")
@@ -47,7 +58,7 @@ public final class SparkSpectrum implements Callable<Integer> {
   @Option(names = "--partitions", defaultValue = "0", description = "Repartition the rows into N partitions (0 = as read).")
   int partitions;
 
-  @Option(names = "--model", required = true, description = "Model description (JSON).")
+  @Option(names = "--model", required = true, description = "Model description (JSON); a standardizer.json next to it is applied (see --standardizer).")
   Path model;
 
   @Option(names = "--weights", required = true, description = "Weights (safetensors, state-dict names).")
@@ -55,6 +66,10 @@ public final class SparkSpectrum implements Callable<Integer> {
 
   @Option(names = "--data", required = true, description = "Data: CSV with a header, LibSVM (.svm/.libsvm) or Parquet (.parquet); a file or directory Spark reads.")
   String data;
+
+  @Option(names = "--standardizer", description = "Apply a run's standardisation (standardizer.json, written by train "
+      + "and analyze); default: the one next to the model, if any; 'none' for the data as given.")
+  String standardizer;
 
   @Option(names = "--target", description = "Target column(s) of a CSV or Parquet file, e.g. label or y0,y1.")
   String target;
@@ -99,6 +114,8 @@ public final class SparkSpectrum implements Callable<Integer> {
 
   private SparkSession session;
   private PrintWriter stdout;
+  private PrintWriter stderr;
+  private Path standardizerFile;
 
   public static void main(String[] args) {
     PrintWriter out = new PrintWriter(System.out, true);
@@ -110,14 +127,15 @@ public final class SparkSpectrum implements Callable<Integer> {
   }
 
   /**
-   * Runs one command line and returns its exit code: 0, 2 for bad input (one line on err, nothing written), 1 for
-   * a failure. With {@code session} null, a session is started from --spark or spark-submit's configuration and
+   * Runs one command line and returns its exit code: 0, 2 for bad input (one line on err, nothing written), 3 for
+   * a numerical failure (a non-finite loss, eigenvalue or trace: one line, nothing written), 1 for an internal one. With {@code session} null, a session is started from --spark or spark-submit's configuration and
    * stopped at the end; a given session is used and left running.
    */
   public static int run(SparkSession session, PrintWriter out, PrintWriter err, String... args) {
     SparkSpectrum cmd = new SparkSpectrum();
     cmd.session = session;
     cmd.stdout = out;
+    cmd.stderr = err;
     CommandLine cl = new CommandLine(cmd);
     cl.setOut(out);
     cl.setErr(err);
@@ -129,20 +147,30 @@ public final class SparkSpectrum implements Callable<Integer> {
     cl.setExecutionExceptionHandler((ex, c, parsed) -> {
       // a task's exception reaches the driver wrapped in Spark's job failure: report the cause, on one line
       Throwable cause = rootCause(ex);
-      boolean bad = cause instanceof IllegalArgumentException || cause instanceof java.io.IOException;
+      int code = exitCode(cause);
       String msg = cause.getMessage() == null ? cause.getClass().getName() : cause.getMessage().lines().findFirst().orElse("");
-      err.println("hesse: error: " + (bad ? msg : cause.getClass().getSimpleName() + ": " + msg));
+      err.println("hesse: error: " + (code != EXIT_FAILURE ? msg
+          : "internal failure: " + cause.getClass().getSimpleName() + ": " + msg + " (HESSE_DEBUG=1 shows the stack trace)"));
       if (System.getenv("HESSE_DEBUG") != null) ex.printStackTrace(err);
-      return bad ? EXIT_BAD_INPUT : EXIT_FAILURE;
+      return code;
     });
     return cl.execute(args);
   }
 
-  /** The first IllegalArgumentException or IOException in the cause chain, else the innermost cause. */
+  /** The CLI's rule: bad input 2, numerical failure 3, anything else 1. */
+  static int exitCode(Throwable t) {
+    if (t instanceof NonFiniteSpectrumException) return EXIT_NUMERICAL;
+    if (t instanceof IllegalArgumentException || t instanceof java.io.IOException || t instanceof java.io.UncheckedIOException) {
+      return EXIT_BAD_INPUT;
+    }
+    return EXIT_FAILURE;
+  }
+
+  /** The first exception with an exit code other than 1 in the cause chain (a task's arrives wrapped), else the innermost cause. */
   static Throwable rootCause(Throwable t) {
     Throwable c = t;
     while (true) {
-      if (c instanceof IllegalArgumentException || c instanceof java.io.IOException) return c;
+      if (exitCode(c) != EXIT_FAILURE) return c;
       if (c.getCause() == null || c.getCause() == c) return c;
       c = c.getCause();
     }
@@ -173,16 +201,30 @@ public final class SparkSpectrum implements Callable<Integer> {
     double[] theta = ModelFiles.readParameters(net, weights);
     double[] buffers = ModelFiles.readBuffers(net, weights);
     List<Integer> selected = selectLayers(net, layers);
+    List<String> notes = new ArrayList<>();
+    StandardizerFile pre = preprocessing(net, notes);
     List<String> targets = target == null || target.isBlank() ? null : Arrays.stream(target.split(",")).map(String::trim).toList();
     boolean own = session == null;
     SparkSession spark = own ? start(master) : session;
     try {
       JavaRDD<RowBatch> rows = SparkData.read(spark, data, targets, net);
+      boolean regression = SparkData.taskOf(net) == org.hesse.data.Dataset.Task.REGRESSION;
+      Standardizer fx = pre == null ? null : pre.features();
+      Standardizer fy = pre == null || !regression ? null : pre.targets();
+      if (fx != null || fy != null) rows = standardise(spark, rows, fx, fy);
       if (partitions > 0) rows = rows.repartition(partitions);
       try (DistributedCurvature dc = DistributedCurvature.of(rows, net, theta, buffers, m, batch > 0 ? batch : DEFAULT_BATCH)) {
+        // the notices once the data are read and accepted: a bad input gets its one error line alone
+        for (String note : notes) stderr.println(note);
+        stderr.flush();
+        if (!Double.isFinite(dc.loss())) {
+          throw new NonFiniteSpectrumException("numerical failure: the loss of the model on the data is " + dc.loss() + " (not finite)");
+        }
         LayerSpectraEngine engine = new LayerSpectraEngine(dc.spectraSource(), o);
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("loss", SpectraJson.num(dc.loss()));
+        if (regression) report.put("targets", fy == null ? "as given" : "standardised (target_mean, target_scale of " + standardizerFile + ")");
+        report.put("features", fx == null ? "as given" : "standardised (" + standardizerFile + ")");
         report.put("samples", dc.samples());
         report.put("curvature", curvature);
         report.put("mode", mode);
@@ -199,6 +241,62 @@ public final class SparkSpectrum implements Callable<Integer> {
       if (own) spark.stop();
     }
     return 0;
+  }
+
+  /**
+   * The CLI's rule: --standardizer FILE, none, or by default the standardizer.json next to the model (with a notice);
+   * null when nothing applies. Checks the widths against the model.
+   */
+  private StandardizerFile preprocessing(Network net, List<String> notes) throws java.io.IOException {
+    Path dir = model.toAbsolutePath().getParent();
+    Path beside = dir == null ? null : dir.resolve(StandardizerFile.NAME);
+    StandardizerFile pre = null;
+    if ("none".equals(standardizer)) {
+      if (beside != null && Files.isRegularFile(beside)) {
+        notes.add("hesse: warning: the model was trained on standardised data (" + beside
+            + "); --standardizer none gives it the data as they are");
+      }
+    } else if (standardizer != null) {
+      standardizerFile = Path.of(standardizer);
+      pre = StandardizerFile.read(standardizerFile, "--standardizer");
+    } else if (beside != null && Files.isRegularFile(beside)) {
+      standardizerFile = beside;
+      pre = StandardizerFile.read(beside, "--model");
+      notes.add("hesse: applying the run's preprocessing " + beside + " (--standardizer none to skip)");
+    }
+    if (pre == null) return null;
+    if (pre.features() != null && pre.features().numFeatures() != net.inputSize()) {
+      throw new IllegalArgumentException("--standardizer: " + standardizerFile + " has " + pre.features().numFeatures()
+          + " feature scales but the model expects " + net.inputSize() + " inputs");
+    }
+    if (pre.targets() != null && SparkData.taskOf(net) == org.hesse.data.Dataset.Task.REGRESSION
+        && pre.targets().numFeatures() != net.outputSize()) {
+      throw new IllegalArgumentException("--standardizer: " + standardizerFile + " has " + pre.targets().numFeatures()
+          + " target scales but the model has " + net.outputSize() + " outputs");
+    }
+    return pre;
+  }
+
+  /** The rows with standardised features (fx) and targets (fy), either may be null; the arithmetic of Standardizer. */
+  static JavaRDD<RowBatch> standardise(SparkSession spark, JavaRDD<RowBatch> rows, Standardizer fx, Standardizer fy) {
+    // Standardizer is not Serializable: its numbers travel, each task rebuilds it
+    double[][] v = {fx == null ? null : fx.mean(), fx == null ? null : fx.scale(), fy == null ? null : fy.mean(),
+        fy == null ? null : fy.scale()};
+    Broadcast<double[][]> b = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(v);
+    return rows.map(r -> {
+      double[][] s = b.value();
+      double[] x = r.x();
+      double[] y = r.y();
+      if (s[0] != null && r.rows() > 0) {
+        x = x.clone();
+        Standardizer.of(s[0], s[1]).applyInPlace(x);
+      }
+      if (s[2] != null && r.rows() > 0) {
+        y = y.clone();
+        Standardizer.of(s[2], s[3]).applyInPlace(y);
+      }
+      return new RowBatch(r.rows(), x, y);
+    });
   }
 
   /** A session on the given master, or on spark-submit's when none is given. */

@@ -29,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code SparkSpectrum} against {@code hesse spectrum} itself (the CLI run in-process on the same files): every
  * number of the report, layer by layer (top, bottom, trace, density, metrics, gradient overlap, ARPACK's
- * iteration and application counts), equals the single-machine one to 1e-10 relative. Left out: the run's
+ * iteration and application counts), equals the single-machine one to 1e-10 relative, and the two reports have
+ * the same top-level keys and provenance keys (Spark's adds {@code spark}). Left out of the values: the run's
  * provenance (times, JVM, Spark) and ARPACK's residual norms, which are rounding noise (≈1e-15 absolute) and so
  * agree in size, not in digits.
  */
@@ -51,8 +52,10 @@ class ReportEqualityTest {
     Csv.write(csv, Dataset.regression(x, n, 4, y, 2, null, List.of("y0", "y1")));
     // top 4, not 3: the last layer's eigenvalues come in exact pairs (mse over 2 outputs: (2/C) I ⊗ C_xx), and a
     // top-3 would cut a 2-dimensional eigenspace, whose third vector (and so gradient_overlap_top) is arbitrary
+    // and 5 SLQ steps: the same pairs leave the last layer's 12 dimensions at most 6 distinct eigenvalues, so its
+    // Krylov space breaks down after 6 steps, past which the Lanczos weights are rounding noise (the partitioning's)
     String[] common = files(net, 1, "--data", csv.toString(), "--target", "y0,y1", "--top", "4", "--bottom", "2",
-        "--density", "--slq-steps", "15", "--slq-probes", "3", "--seed", "5");
+        "--density", "--slq-steps", "5", "--slq-probes", "3", "--seed", "5");
     compareReports(common, "--partitions", "3");
   }
 
@@ -91,6 +94,86 @@ class ReportEqualityTest {
     String[] local = files(net, 3, "--data", csv.toString(), "--target", "label", "--top", "2");
     String[] spark = files(net, 3, "--data", parquet.toString(), "--target", "label", "--top", "2");
     compare(runLocal(local), runSpark(spark));
+  }
+
+  /**
+   * Labels sorted by class across part files (a directory Spark reads as 7 partitions): most partitions lack most
+   * classes, so a per-partition numbering would differ from the whole file's. Numbers and names.
+   */
+  @Test
+  void csvClassificationSortedByLabelInSevenPartsReportEqualsTheLocalOne() throws Exception {
+    for (String[] raw : List.of(new String[] {"-1", "2.0", "7"}, new String[] {"emu", "cat", "dog"})) {
+      Network net = Nets.mlp(3, 5, 4, 3, Activation.TANH, "cross_entropy");
+      int n = 42;
+      double[] x = Nets.features(n, 3, 1.0, 41);
+      java.util.SplittableRandom r = new java.util.SplittableRandom(42);
+      List<String> rows = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        rows.add(raw[r.nextInt(3)] + "," + x[i * 3] + "," + x[i * 3 + 1] + "," + x[i * 3 + 2]);
+      }
+      // sorted by label as Csv numbers them: numerically for numbers, as strings for names
+      List<String> order = Csv.classOrder(List.of(raw));
+      rows.sort(java.util.Comparator.comparingInt(line -> {
+        String l = line.substring(0, line.indexOf(','));
+        return order.indexOf(l.equals("2.0") ? "2" : l);
+      }));
+      String header = "label,a,b,c";
+      Path one = dir.resolve("whole-" + raw[0] + ".csv");
+      Files.writeString(one, header + "\n" + String.join("\n", rows) + "\n");
+      Path parts = Files.createDirectory(dir.resolve("parts-" + raw[0] + ".csv"));
+      for (int p = 0; p < 7; p++) {
+        Files.writeString(parts.resolve(String.format("part-%05d.csv", p)),
+            header + "\n" + String.join("\n", rows.subList(p * n / 7, (p + 1) * n / 7)) + "\n");
+      }
+      String[] local = files(net, 4, "--data", one.toString(), "--target", "label", "--top", "3", "--bottom", "1");
+      String[] spark = files(net, 4, "--data", parts.toString(), "--target", "label", "--top", "3", "--bottom", "1");
+      JsonNode s = runSpark(spark);
+      assertEquals(7, s.at("/provenance/spark/partitions").asInt(), "one partition per part file");
+      compare(runLocal(local), s);
+    }
+  }
+
+  /**
+   * A run of {@code hesse train} (regression: features and targets standardised, standardizer.json next to
+   * model.json): the Spark report applies the same preprocessing, as the CLI does by default, and says so.
+   */
+  @Test
+  void aTrainedRunsStandardizerIsAppliedAsByTheCli() throws Exception {
+    int n = 60;
+    double[] x = Nets.features(n, 3, 1.0, 51);
+    double[] y = new double[n * 2];
+    for (int i = 0; i < n; i++) {
+      x[i * 3] = 100 + 20 * x[i * 3];  // far from standardised: a skipped standardisation shows
+      y[2 * i] = 50 + 3 * x[i * 3 + 1];
+      y[2 * i + 1] = -7 + x[i * 3 + 2] * x[i * 3];
+    }
+    Path csv = dir.resolve("reg.csv");
+    Csv.write(csv, Dataset.regression(x, n, 3, y, 2, null, List.of("y0", "y1")));
+    Path run = dir.resolve("run");
+    StringWriter err = new StringWriter();
+    int code = HesseCli.run(new PrintWriter(new StringWriter()), new PrintWriter(err), "train", "--data", csv.toString(),
+        "--target", "y0,y1", "--task", "regression", "--model", "mlp:4", "--epochs", "3", "--out", run.toString());
+    assertEquals(0, code, "hesse train failed: " + err);
+    Path st = run.resolve("standardizer.json");
+    assertTrue(JSON.readTree(st.toFile()).has("target_scale"), "train standardised the targets");
+    String[] common = {"--model", run.resolve("model.json").toString(), "--weights", run.resolve("model.safetensors").toString(),
+        "--data", csv.toString(), "--target", "y0,y1", "--top", "2"};
+    JsonNode local = runLocal(common);
+    StringWriter sparkErr = new StringWriter();
+    JsonNode spark = runSpark(TestSpark.session(), dir, common, sparkErr);
+    compare(local, spark);
+    assertEquals("standardised (" + st.toAbsolutePath() + ")", spark.get("features").asText());
+    assertTrue(spark.get("targets").asText().startsWith("standardised"), spark.get("targets").asText());
+    assertTrue(sparkErr.toString().contains("hesse: applying the run's preprocessing " + st.toAbsolutePath()), sparkErr.toString());
+    // and --standardizer none gives the data as they are, as on one machine (a different loss)
+    List<String> none = new ArrayList<>(List.of(common));
+    none.addAll(List.of("--standardizer", "none"));
+    JsonNode localNone = runLocal(none.toArray(String[]::new));
+    JsonNode sparkNone = runSpark(none.toArray(String[]::new));
+    compare(localNone, sparkNone);
+    assertEquals("as given", sparkNone.get("features").asText());
+    assertTrue(Math.abs(sparkNone.get("loss").asDouble() - spark.get("loss").asDouble()) > 1e-3 * spark.get("loss").asDouble(),
+        "the standardisation changes the loss");
   }
 
   /** Writes the model and weights; returns the common options. */
@@ -136,10 +219,13 @@ class ReportEqualityTest {
 
   /** SparkSpectrum on the given session, writing into dir; fails the test on a non-zero exit. */
   static JsonNode runSpark(org.apache.spark.sql.SparkSession session, Path dir, String[] args) throws Exception {
+    return runSpark(session, dir, args, new StringWriter());
+  }
+
+  static JsonNode runSpark(org.apache.spark.sql.SparkSession session, Path dir, String[] args, StringWriter err) throws Exception {
     Path out = dir.resolve("spark.json");
     List<String> a = new ArrayList<>(List.of(args));
     a.addAll(List.of("--out", out.toString()));
-    StringWriter err = new StringWriter();
     int code = SparkSpectrum.run(session, new PrintWriter(new StringWriter()), new PrintWriter(err),
         a.toArray(String[]::new));
     assertEquals(0, code, "SparkSpectrum failed: " + err);
@@ -152,9 +238,19 @@ class ReportEqualityTest {
 
   static void compare(JsonNode local, JsonNode spark) {
     assertTrue(local.get("layers").size() > 0, "no layers in the local report");
-    for (String top : List.of("loss", "samples", "curvature", "mode", "batch", "layers")) {
-      compare(local.get(top), spark.get(top), top);
+    assertEquals(keys(local), keys(spark), "top-level keys");
+    List<String> sparkProvenance = keys(spark.get("provenance"));
+    assertTrue(sparkProvenance.remove("spark"), "Spark's provenance has its spark object");
+    assertEquals(keys(local.get("provenance")), sparkProvenance, "provenance keys (but Spark's own)");
+    for (String top : keys(local)) {
+      if (!top.equals("provenance")) compare(local.get(top), spark.get(top), top);
     }
+  }
+
+  static List<String> keys(JsonNode o) {
+    List<String> k = new ArrayList<>();
+    o.fieldNames().forEachRemaining(k::add);
+    return k;
   }
 
   static void compare(JsonNode a, JsonNode b, String path) {

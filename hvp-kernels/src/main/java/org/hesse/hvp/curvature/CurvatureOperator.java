@@ -106,13 +106,7 @@ public final class CurvatureOperator implements LinearOperator {
    */
   @Override
   public void applyMany(double[] x, double[] y, int k) {
-    if (k <= 0) throw new IllegalArgumentException("k must be > 0, got " + k);
-    if (x.length < (long) k * cols) {
-      throw new IllegalArgumentException("x: expected " + k + " × " + cols + " values, got " + x.length);
-    }
-    if (y.length < (long) k * rows) {
-      throw new IllegalArgumentException("y: expected " + k + " × " + rows + " values, got " + y.length);
-    }
+    LinearOperator.checkMany(x, y, k, rows, cols);
     if (rows == 0 || cols == 0) {  // no parameters on one side: the product is zero
       Arrays.fill(y, 0, k * rows, 0.0);
       applications += k;
