@@ -30,7 +30,7 @@ final class RunDir {
   static final String MODEL = "model.json";
   static final String WEIGHTS = "model.safetensors";
   static final String CONFIG = "config.json";
-  static final String STANDARDIZER = "standardizer.json";
+  static final String STANDARDIZER = org.hesse.data.StandardizerFile.NAME;
   /** config.json's key of the class mapping: the training labels in class-index order. */
   static final String CLASSES = "classes";
 
@@ -84,45 +84,8 @@ final class RunDir {
 
   /** Reads standardizer.json; {@code option} names where it came from in error messages. */
   static Preprocessing readStandardizer(Path file, String option) throws IOException {
-    if (!Files.isRegularFile(file)) throw new IllegalArgumentException(option + ": file not found: " + file);
-    JsonNode n;
-    try {
-      n = Json.MAPPER.readTree(file.toFile());
-    } catch (com.fasterxml.jackson.core.JacksonException e) {
-      throw new IllegalArgumentException(option + ": " + file + " is not valid JSON: " + e.getOriginalMessage());
-    }
-    if (n == null || !n.isObject()) throw new IllegalArgumentException(option + ": " + file + ": expected a JSON object");
-    Standardizer f = pair(n, "mean", "scale", file, option);
-    Standardizer t = pair(n, "target_mean", "target_scale", file, option);
-    if (f == null && t == null) {
-      throw new IllegalArgumentException(option + ": " + file + " must hold 'mean' and 'scale' arrays");
-    }
-    return new Preprocessing(f, t);
-  }
-
-  private static Standardizer pair(JsonNode n, String meanKey, String scaleKey, Path file, String option) {
-    if (!n.has(meanKey) && !n.has(scaleKey)) return null;
-    double[] mean = numbers(n.get(meanKey), meanKey, file, option);
-    double[] scale = numbers(n.get(scaleKey), scaleKey, file, option);
-    try {
-      return Standardizer.of(mean, scale);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(option + ": " + file + ": " + e.getMessage());
-    }
-  }
-
-  private static double[] numbers(JsonNode a, String key, Path file, String option) {
-    if (a == null || !a.isArray() || a.isEmpty()) {
-      throw new IllegalArgumentException(option + ": " + file + ": '" + key + "': expected a non-empty array of numbers");
-    }
-    double[] v = new double[a.size()];
-    for (int i = 0; i < v.length; i++) {
-      if (!a.get(i).isNumber()) {
-        throw new IllegalArgumentException(option + ": " + file + ": '" + key + "'[" + i + "]: expected a number, got " + a.get(i));
-      }
-      v[i] = a.get(i).doubleValue();
-    }
-    return v;
+    org.hesse.data.StandardizerFile f = org.hesse.data.StandardizerFile.read(file, option); // the one reading rule (Spark shares it)
+    return new Preprocessing(f.features(), f.targets());
   }
 
   /**
