@@ -1,6 +1,7 @@
 package org.hesse.cli;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.util.logging.Level;
@@ -198,6 +199,12 @@ public final class HesseCli implements Runnable {
     if (t instanceof OutOfMemoryError) {
       return "internal failure: out of memory" + (m == null ? "" : " (" + m + ")")
           + "; raise the heap (JAVA_OPTS=-Xmx8g) or use fewer rows (--limit)";
+    }
+    if (t instanceof java.nio.file.FileSystemException f && f.getFile() != null) { // the JDK's message is often the bare path
+      String file = Path.of(f.getFile()).toAbsolutePath().toString();
+      String other = f.getOtherFile() != null ? " -> " + f.getOtherFile() : "";
+      return (t instanceof java.nio.file.NoSuchFileException ? "file not found: " + file : "cannot use " + file)
+          + other + (t instanceof java.nio.file.NoSuchFileException ? "" : ": " + org.hesse.io.AtomicFiles.reason(f));
     }
     if (code == EXIT_BAD_INPUT || code == EXIT_NUMERICAL) return m != null ? m : t.getClass().getSimpleName();
     return "internal failure: " + t.getClass().getSimpleName() + (m == null ? "" : ": " + m)

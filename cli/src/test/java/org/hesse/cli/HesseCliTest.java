@@ -182,4 +182,14 @@ class HesseCliTest {
     assertEquals(List.of("hesse: error: internal failure: IllegalStateException: ARPACK did not converge "
         + "(HESSE_DEBUG=1 shows the stack trace)"), lines(other.err));
   }
+
+  @Test
+  void fileSystemFailuresSayWhatWasWrongNotJustThePath() {
+    // the JDK's messages here are the bare path
+    assertEquals("file not found: /no/such/runs.csv",
+        HesseCli.message(new java.nio.file.NoSuchFileException("/no/such/runs.csv"), HesseCli.exitCode(new java.io.IOException())));
+    assertEquals("cannot use /proc/x: permission denied",
+        HesseCli.message(new java.nio.file.AccessDeniedException("/proc/x"), 2));
+    assertEquals("cannot use /a/f: not a directory", HesseCli.message(new java.nio.file.NotDirectoryException("/a/f"), 2));
+  }
 }

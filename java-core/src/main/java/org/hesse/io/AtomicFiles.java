@@ -47,10 +47,16 @@ public final class AtomicFiles {
         Path abs = target.toAbsolutePath();
         Path dir = abs.getParent();
         if (Files.isDirectory(abs)) {
-            throw new IllegalArgumentException("target: expected a file path, found a directory: " + abs);
+            throw new IllegalArgumentException("cannot write " + abs + ": a directory, expected a file path");
         }
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
+        Path tmp;
+        try {
+            Files.createDirectories(dir);
+            tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
+        } catch (IOException e) {
+            // name the file the caller asked for, not the temporary one, and say why
+            throw new IOException("cannot write " + abs + ": " + reason(e), e);
+        }
         boolean moved = false;
         try {
             try (var channel = Files.newOutputStream(tmp);
@@ -72,6 +78,16 @@ public final class AtomicFiles {
                 Files.deleteIfExists(tmp);
             }
         }
+    }
+
+    /** Why a file-system call failed, in words (the JDK's message is often the bare path). */
+    public static String reason(IOException e) {
+        if (e instanceof java.nio.file.AccessDeniedException) return "permission denied";
+        if (e instanceof java.nio.file.NoSuchFileException) return "no such file or directory";
+        if (e instanceof java.nio.file.FileAlreadyExistsException) return "already exists (a file where a directory is needed?)";
+        if (e instanceof java.nio.file.NotDirectoryException) return "not a directory";
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) return f.getReason();
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
     // createTempFile makes the file owner-only (0600); an ordinary output file should keep the target's

@@ -58,4 +58,22 @@ class AtomicFilesTest {
                 () -> AtomicFiles.writeString(dir, "x"));
         assertTrue(e.getMessage().contains("directory"), e.getMessage());
     }
+
+    @Test
+    void anUnwritableTargetIsNamedWithTheReasonNotTheTemporaryFile() throws IOException {
+        Path ro = dir.resolve("ro");
+        Files.createDirectories(ro);
+        Path target = ro.resolve("out.json");
+        boolean restricted = ro.toFile().setWritable(false, false);
+        try {
+            // root may write anyway; /proc refuses everyone
+            Path unwritable = restricted && !Files.isWritable(ro) ? target : Path.of("/proc/hesse-atomic-test.json");
+            org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(unwritable.getParent()), "no /proc here");
+            IOException e = assertThrows(IOException.class, () -> AtomicFiles.writeString(unwritable, "x"));
+            assertTrue(e.getMessage().startsWith("cannot write " + unwritable.toAbsolutePath() + ": "), e.getMessage());
+            assertFalse(e.getMessage().contains(".tmp"), e.getMessage());
+        } finally {
+            ro.toFile().setWritable(true, false);
+        }
+    }
 }
