@@ -186,12 +186,22 @@ public final class ModelFiles {
   }
 
   /**
-   * The flat parameter vector from named tensors: every tensor of the network must be present with its shape
-   * (extra tensors, e.g. a BN layer's num_batches_tracked, are ignored).
+   * The flat parameter vector from named tensors: every tensor of the network must be present with its shape, and
+   * every tensor present must be one of the network's parameters or buffers (as PyTorch's strict
+   * {@code load_state_dict}: an unexpected name means the file belongs to another model).
    */
   public static double[] parameters(Network net, Map<String, Tensor> tensors) {
+    Map<String, ParamTensor> params = net.tensors(), buffers = net.bufferTensors();
+    for (String name : tensors.keySet()) {
+      if (!params.containsKey(name) && !buffers.containsKey(name)) {
+        String known = String.join(", ", params.keySet());
+        if (known.length() > 120) known = known.substring(0, 117) + "...";
+        throw new InputException("unexpected tensor '" + name + "': the model has no such parameter or buffer"
+            + " (expected the state-dict names of this model: " + known + ")");
+      }
+    }
     double[] theta = new double[net.paramCount()];
-    for (ParamTensor t : net.tensors().values()) {
+    for (ParamTensor t : params.values()) {
       long[] shape = new long[t.shape.length];
       for (int i = 0; i < shape.length; i++) shape[i] = t.shape[i];
       Tensor found = Safetensors.requireShape(tensors, t.name, shape);

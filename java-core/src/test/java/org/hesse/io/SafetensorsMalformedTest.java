@@ -102,6 +102,17 @@ class SafetensorsMalformedTest {
   }
 
   @Test
+  void aTensorTheModelDoesNotHaveIsRefused() throws IOException {
+    // as PyTorch's strict load_state_dict: an unexpected name means the weights belong to another model
+    Path p = dir.resolve("extra.safetensors");
+    Safetensors.write(p, List.of(Tensor.f64("0.weight", new long[] {1, 2}, new double[] {0.5, -0.25}),
+        Tensor.f64("0.bias", new long[] {1}, new double[] {3}), Tensor.f64("9.weight", new long[] {1}, new double[] {1})));
+    InputException e = assertThrows(InputException.class, () -> ModelFiles.readParameters(dense(), p));
+    assertEquals("weights " + p + ": unexpected tensor '9.weight': the model has no such parameter or buffer (expected the "
+        + "state-dict names of this model: 0.weight, 0.bias)", e.getMessage());
+  }
+
+  @Test
   void validEdgeCases() throws IOException {
     // header padded with spaces (as the reference writer aligns it), then the values
     Map<String, Tensor> t = Safetensors.decode(file(ONE + "      ", 1.5, -2), "(mem)").tensors();
