@@ -447,12 +447,16 @@ public final class Csv {
         }
     }
 
+    private static boolean blank(char c) {
+        return c == ' ' || c == '\t' || c == '\r';
+    }
+
     private static double number(String line, int from, int end, String source, int lineNo, String column) {
-        // trim blanks
-        while (from < end && line.charAt(from) <= ' ') {
+        // trim blanks (spaces, tabs, CR: not every char <= ' ', so a NUL or other control byte is refused below)
+        while (from < end && blank(line.charAt(from))) {
             from++;
         }
-        while (end > from && line.charAt(end - 1) <= ' ') {
+        while (end > from && blank(line.charAt(end - 1))) {
             end--;
         }
         // fast exact path for short plain integers (pixel counts, class indices); anything else via parseDouble
@@ -503,6 +507,14 @@ public final class Csv {
 
     /** A finite decimal number (the one rule of the text readers); where names the place for the message. */
     static double finiteNumber(String s, String where) {
+        // parseDouble strips every char <= ' ' at either end, so "2\0" would read as 2: binary content is refused
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if ((c < ' ' && c != '\t') || c == 0x7f) {
+                throw new InputException(where + ": expected a number, found control character U+"
+                        + String.format("%04X", (int) c) + " in '" + InputException.excerpt(s) + "' (binary data?)");
+            }
+        }
         char last = s.isEmpty() ? ' ' : s.charAt(s.length() - 1);
         double v;
         try {

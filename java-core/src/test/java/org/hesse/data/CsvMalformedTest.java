@@ -33,6 +33,7 @@ class CsvMalformedTest {
     String garbage = g.toString();
     return Stream.of(
         Arguments.of("garbage header", utf8(garbage + "\n1\n"), "target column 'label' not found; header: [", "characters)"),
+        Arguments.of("NUL byte in a number", utf8("a,label\n2\u0000,0\n"), "found control character U+0000 in", "line 2"),
         Arguments.of("truncated gzip", cut(big, big.length / 2), "gzip data truncated or corrupt", "c.csv"),
         Arguments.of("gzip magic only", new byte[] {0x1f, (byte) 0x8b, 8}, "gzip data truncated or corrupt", "c.csv"),
         Arguments.of("latin-1 bytes", "a,label\n1,caf\u00e9\n".getBytes(StandardCharsets.ISO_8859_1), "line 2: not UTF-8 text (character 6 of the line)", "c.csv"),
