@@ -14,7 +14,7 @@ import picocli.CommandLine.Model.OptionSpec;
  * {@code hesse spectrum --spark MASTER ...}: the same spectrum on a Spark cluster, by handing the options to
  * {@code $SPARK_HOME/bin/spark-submit --master MASTER --class org.hesse.spark.SparkSpectrum hesse-spark.jar ...}
  * (the cli jar stays free of Spark; spark/README.md). Only the options SparkSpectrum distributes are passed; any
- * other (--full, --vectors, --run, --dataset, --standardizer, --limit) and --curvature backmatching are refused in one
+ * other (--full, --vectors, --run, --dataset, --limit) and --curvature backmatching are refused in one
  * line before anything starts, as are a missing spark-submit or jar.
  */
 final class SparkSubmit {
@@ -27,7 +27,7 @@ final class SparkSubmit {
   /** hesse spectrum's options that SparkSpectrum takes with the same meaning (the rest are not distributed). */
   static final Set<String> DISTRIBUTED = Set.of("--model", "--weights", "--data", "--target", "--curvature", "--layers",
       "--top", "--bottom", "--density", "--slq-steps", "--slq-probes", "--batch", "--mode", "--tol", "--seed", "--out",
-      "--partitions");
+      "--partitions", "--standardizer");
 
   /** Options of this launcher itself or of the whole CLI, not passed on. */
   static final Set<String> OWN = Set.of("--spark", "--spark-jar", "--quiet", "--verbose");

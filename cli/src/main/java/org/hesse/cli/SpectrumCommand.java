@@ -123,11 +123,7 @@ public final class SpectrumCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     if (spark != null) {
       java.util.List<String> cmd = SparkSubmit.command(spec.commandLine().getParseResult(), spark, sparkJar);
-      Path runDir = model.toAbsolutePath().getParent();
-      if (runDir != null && Files.isRegularFile(runDir.resolve(RunDir.STANDARDIZER))) {
-        spec.commandLine().getErr().println("hesse: warning: --spark: " + runDir.resolve(RunDir.STANDARDIZER)
-            + " is not applied (SparkSpectrum takes the data as given)");
-      }
+      Path runDir = model.toAbsolutePath().getParent(); // its standardizer.json SparkSpectrum applies itself, as here
       com.fasterxml.jackson.databind.JsonNode config = runDir == null ? null : RunDir.config(runDir);
       if (config != null && config.has(RunDir.CLASSES)) {
         spec.commandLine().getErr().println("hesse: warning: --spark: the class mapping of " + runDir.resolve(RunDir.CONFIG)
@@ -151,6 +147,7 @@ public final class SpectrumCommand implements Callable<Integer> {
     long t0 = System.nanoTime();
     PrintWriter err = spec.commandLine().getErr();
     Inputs in = inputs();
+    refuseOutOverAnInput(in);
     Network net = CliData.network(() -> ModelFiles.readNetwork(in.model), run != null ? "--run" : "--model", in.model);
     double[] theta = ModelFiles.readParameters(net, in.weights);
     double[] buffers = ModelFiles.readBuffers(net, in.weights);
@@ -363,8 +360,22 @@ public final class SpectrumCommand implements Callable<Integer> {
     return report.resolveSibling(stem + ".vectors.safetensors");
   }
 
+  /** The report must not replace a file it was computed from (the atomic write would destroy the input). */
+  private void refuseOutOverAnInput(Inputs in) {
+    if (out == null) return;
+    Path o = out.toAbsolutePath().normalize();
+    Path[] inputs = {in.model, in.weights, in.data, in.standardizerFile};
+    String[] names = {"--model", "--weights", "--data", "--standardizer"};
+    for (int i = 0; i < inputs.length; i++) {
+      if (inputs[i] != null && o.equals(inputs[i].toAbsolutePath().normalize())) {
+        throw new IllegalArgumentException("--out " + out + ": is the " + names[i] + " file; expected a new path for the report");
+      }
+    }
+  }
+
   static List<Integer> selectLayers(Network net, String spec) {
-    if (spec == null || spec.isBlank() || "all".equals(spec.trim())) return net.parametrisedLayers();
+    if (spec == null || "all".equals(spec.trim())) return net.parametrisedLayers();
+    if (spec.isBlank()) throw new IllegalArgumentException("--layers: empty; expected all, or layer indices such as 0,2");
     List<Integer> out = new ArrayList<>();
     for (String s : spec.split(",")) {
       int l;

@@ -1,5 +1,6 @@
 package org.hesse.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -29,6 +30,7 @@ import org.hesse.nn.Init;
 import org.hesse.nn.Network;
 import org.hesse.runtime.MemoryBudget;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -290,6 +292,7 @@ class BadInputBatteryTest {
     l.add(c("unknown --curvature", spectrum("--curvature", "fisher"), "--curvature"));
     l.add(c("unknown --mode", spectrum("--mode", "training"), "--mode"));
     l.add(c("unknown --layers", spectrum("--layers", "1"), "--layers"));
+    l.add(c("blank --layers", spectrum("--layers", " "), "--layers: empty"));
     l.add(c("non-numeric --top", spectrum("--top", "many"), "--top"));
     l.add(c("missing --standardizer file", spectrum("--standardizer", dir.resolve("no-such-std.json").toString()), "no-such-std.json"));
     Path badStd = file("std.json", "{\"mean\": [1, 2], \"scale\": [1]}");
@@ -338,5 +341,18 @@ class BadInputBatteryTest {
     assertFalse(line.contains("Exception") || line.contains("\tat ") || line.contains("internal failure"), line);
     assertTrue(line.length() < 500, line.length() + ": " + line);
     assertFalse(Files.exists(out), "--out must not be created: " + out);
+  }
+
+  @Test
+  void theReportDoesNotReplaceAnInputFile() throws IOException {
+    fixtures();
+    for (Path input : List.of(model, weights)) {
+      byte[] before = Files.readAllBytes(input);
+      RunDirCommandTest.Run r = RunDirCommandTest.run(with(spectrum(), "--out", input.toString()));
+      assertEquals(2, r.code(), r.err());
+      assertEquals(1, r.err().strip().lines().count(), r.err());
+      assertTrue(r.err().startsWith("hesse: error: --out " + input + ": is the --"), r.err());
+      assertArrayEquals(before, Files.readAllBytes(input), input + " changed");
+    }
   }
 }
