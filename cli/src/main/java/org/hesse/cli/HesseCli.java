@@ -124,6 +124,7 @@ public final class HesseCli implements Runnable {
     Progress.configure(quiet);
     if (!helpOnly && sub != parseResult) {
       try {
+        for (String problem : org.hesse.runtime.BackendProperties.problems()) throw new IllegalArgumentException(problem);
         ThreadPolicy.current();
         // the property is read at every command (an embedding JVM or a test may set it between runs)
         if (System.getProperty(MemoryBudget.PROPERTY) != null) MemoryBudget.install(MemoryBudget.fromSystemProperties());

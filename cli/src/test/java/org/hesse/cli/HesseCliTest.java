@@ -192,4 +192,20 @@ class HesseCliTest {
         HesseCli.message(new java.nio.file.AccessDeniedException("/proc/x"), 2));
     assertEquals("cannot use /a/f: not a directory", HesseCli.message(new java.nio.file.NotDirectoryException("/a/f"), 2));
   }
+
+  @Test
+  void anUnknownBackEndPropertyIsRefusedNotIgnored() {
+    for (String[] kv : new String[][] {{"hesse.kernels", "gpu"}, {"hesse.blas", "cuda"}}) {
+      System.setProperty(kv[0], kv[1]);
+      try {
+        Run r = run("info");
+        assertEquals(2, r.code, r.err);
+        assertEquals(1, r.err.strip().lines().count(), r.err);
+        assertTrue(r.err.startsWith("hesse: error: -D" + kv[0] + ": expected "), r.err);
+        assertTrue(r.err.contains("got '" + kv[1] + "'"), r.err);
+      } finally {
+        System.clearProperty(kv[0]);
+      }
+    }
+  }
 }

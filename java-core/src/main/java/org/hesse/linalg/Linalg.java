@@ -64,10 +64,12 @@ public final class Linalg {
   }
 
   private static boolean forceJava() {
-    return "java".equals(System.getProperty("hesse.blas"));
+    return org.hesse.runtime.BackendProperties.forceJavaBlas();
   }
 
   private static BLAS chooseBlas() {
+    String problem = org.hesse.runtime.BackendProperties.blasProblem();
+    if (problem != null) LOG.warning(problem + " (ignored)");
     BLAS b = forceJava() ? javaBlas() : BLAS.getInstance();
     LOG.info("BLAS: " + b.getClass().getSimpleName() + (b instanceof NativeBLAS ? " (native)"
         : forceJava() ? " (java, forced by -Dhesse.blas=java)" : " (java; install libopenblas0-pthread for the native one)"));

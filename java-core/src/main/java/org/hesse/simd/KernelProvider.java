@@ -30,7 +30,9 @@ public final class KernelProvider {
   }
 
   private static Kernels choose() {
-    if ("scalar".equals(System.getProperty("hesse.kernels"))) {
+    String problem = org.hesse.runtime.BackendProperties.kernelsProblem();
+    if (problem != null) LOG.warning(problem + " (ignored)");
+    if (org.hesse.runtime.BackendProperties.forceScalarKernels()) {
       LOG.info("Kernels: scalar (forced by -Dhesse.kernels=scalar)");
       return ScalarKernels.INSTANCE;
     }
