@@ -124,4 +124,25 @@ final class RunDir {
       return null;
     }
   }
+
+  /**
+   * A run directory's config.json for --run: missing or unreadable is refused, naming the file (next to a bare
+   * --model, {@link #config} instead treats a config.json that is not a run's as absent).
+   */
+  static JsonNode requiredConfig(Path dir, String option) {
+    Path c = dir.resolve(CONFIG);
+    if (!Files.isRegularFile(c)) {
+      throw new IllegalArgumentException(option + ": " + c + " not found; expected the config.json that hesse train or "
+          + "analyze writes (or give --model, --weights and --data/--dataset)");
+    }
+    try {
+      JsonNode n = Json.MAPPER.readTree(c.toFile());
+      if (n == null || !n.isObject()) throw new IllegalArgumentException(option + ": " + c + ": expected a JSON object");
+      return n;
+    } catch (com.fasterxml.jackson.core.JacksonException e) {
+      throw new IllegalArgumentException(option + ": " + c + " is not valid JSON: " + e.getOriginalMessage());
+    } catch (IOException e) {
+      throw new IllegalArgumentException(option + ": cannot read " + c + ": " + org.hesse.io.AtomicFiles.reason(e));
+    }
+  }
 }

@@ -279,17 +279,24 @@ public final class SpectrumCommand implements Callable<Integer> {
       in.weights = weights;
       dir = model.toAbsolutePath().getParent();
     }
-    in.config = dir == null ? null : RunDir.config(dir);
+    in.config = run != null ? RunDir.requiredConfig(run, "--run") : dir == null ? null : RunDir.config(dir);
     in.configFile = dir == null ? null : dir.resolve(RunDir.CONFIG);
     in.dataset = dataset;
     in.data = data;
     in.target = target;
     in.limit = limit;
-    if (run != null && dataset == null && data == null && in.config != null && in.config.hasNonNull("dataset")) {
+    if (run != null && dataset == null && data == null && !in.config.hasNonNull("dataset")) {
+      throw new IllegalArgumentException("--run: " + run.resolve(RunDir.CONFIG) + " names no data set ('dataset'); give --data FILE or --dataset NAME");
+    }
+    if (run != null && dataset == null && data == null) {
       // the run's own data: its config's data set (or file) and row limit
       String name = in.config.get("dataset").asText();
       if (org.hesse.data.BundledDatasets.names().contains(name) || CliData.FASHION_TRAIN.equals(name) || CliData.FASHION_TEST.equals(name)) {
         in.dataset = name;
+      } else if (!Files.isRegularFile(Path.of(name))) {
+        throw new IllegalArgumentException("--run: " + run.resolve(RunDir.CONFIG) + ": 'dataset' is '" + name + "', neither a "
+            + "bundled data set nor an existing file; expected one of " + org.hesse.data.BundledDatasets.names()
+            + " or a data file (or give --data FILE / --dataset NAME)");
       } else {
         in.data = Path.of(name);
         if (target == null && in.config.hasNonNull("target")) in.target = in.config.get("target").asText();

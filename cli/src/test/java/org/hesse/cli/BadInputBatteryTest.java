@@ -293,6 +293,16 @@ class BadInputBatteryTest {
     l.add(c("unknown --mode", spectrum("--mode", "training"), "--mode"));
     l.add(c("unknown --layers", spectrum("--layers", "1"), "--layers"));
     l.add(c("blank --layers", spectrum("--layers", " "), "--layers: empty"));
+    // ---- --run directories whose config.json is missing, broken or names no usable data
+    for (String[] kc : new String[][] {{"no config.json", null, "config.json not found"}, {"broken config.json", "{\"dataset\": ", "is not valid JSON"},
+        {"config.json without a data set", "{\"samples\": 3}", "names no data set"},
+        {"config.json naming an unknown data set", "{\"dataset\": \"nosuch\"}", "'dataset' is 'nosuch', neither a bundled data set nor an existing file"}}) {
+      Path run = Files.createDirectories(dir.resolve((counter++) + "-run"));
+      Files.copy(model, run.resolve("model.json"));
+      Files.copy(weights, run.resolve("model.safetensors"));
+      if (kc[1] != null) Files.writeString(run.resolve("config.json"), kc[1]);
+      l.add(c("--run: " + kc[0], new String[] {"spectrum", "--run", run.toString(), "--top", "1"}, kc[2]));
+    }
     l.add(c("non-numeric --top", spectrum("--top", "many"), "--top"));
     l.add(c("missing --standardizer file", spectrum("--standardizer", dir.resolve("no-such-std.json").toString()), "no-such-std.json"));
     Path badStd = file("std.json", "{\"mean\": [1, 2], \"scale\": [1]}");
