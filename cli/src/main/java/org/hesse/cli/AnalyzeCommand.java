@@ -87,7 +87,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
   int probeSize;
 
   @Option(names = "--curvature-batch", defaultValue = "0", description = "Rows per batch of the curvature passes. "
-      + "Default: 256, which does not change the result; with batch norm, the whole probe set in one batch (there the "
+      + "0 (the default): 256, which does not change the result; with batch norm, the whole probe set in one batch (there the "
       + "partition changes the Hessian).")
   int curvatureBatch;
 
@@ -152,7 +152,9 @@ public final class AnalyzeCommand implements Callable<Integer> {
       rec.bar = bar;
       Trainer trainer = p.trainer(rec, out.resolve(AnalyzeFiles.TRAINING));
       double[] theta = p.theta.clone();
-      trainer.fit(theta, p.buffers, p.trainX, p.trainY, p.valX, p.valY);
+      // a diverged run keeps its finished checkpoints (each written atomically) and training.csv, but no final weights
+      TrainCommand.Divergence.fit(() -> trainer.fit(theta, p.buffers, p.trainX, p.trainY, p.valX, p.valY),
+          out.resolve(RunDir.WEIGHTS));
       ModelFiles.writeParameters(net, theta, p.buffers, out.resolve(RunDir.WEIGHTS));
       rec.complete = true;
       rec.writeAll();
@@ -176,7 +178,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
     if (curvatureBatch < 0) {
       throw new IllegalArgumentException("--curvature-batch: expected >= 1 rows (or 0 for the default), got " + curvatureBatch);
     }
-    if (opts.epochs < 1) throw new IllegalArgumentException("--epochs: expected >= 1, got " + opts.epochs);
+    opts.check();
   }
 
   /** Whether an epoch is a checkpoint: initialisation, every k epochs, and the last. */
@@ -245,7 +247,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
       }
       return List.of();
     }
-    JsonNode saved = Json.MAPPER.readTree(Files.readString(cfg));
+    JsonNode saved = readResumed(cfg, () -> Json.MAPPER.readTree(Files.readString(cfg)));
     JsonNode now = Json.MAPPER.readTree(Json.write(config));
     List<String> diff = new ArrayList<>();
     for (Iterator<String> it = now.fieldNames(); it.hasNext(); ) {
@@ -258,7 +260,15 @@ public final class AnalyzeCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--resume: the options differ from the run's config.json: " + String.join("; ", diff));
     }
     if (!Files.exists(out.resolve(AnalyzeFiles.SPECTRA))) return List.of();
-    List<Map<String, Object>> done = AnalyzeFiles.readCheckpoints(out);
+    Path spectra = out.resolve(AnalyzeFiles.SPECTRA);
+    List<Map<String, Object>> done = readResumed(spectra, () -> AnalyzeFiles.readCheckpoints(out));
+    for (int i = 0; i < done.size(); i++) {
+      Object cp = done.get(i);
+      if (!(cp instanceof Map<?, ?> m) || !(m.get("epoch") instanceof Number)) {
+        throw new IllegalArgumentException("--resume: " + spectra + ": checkpoint " + i + " has no numeric 'epoch'; "
+            + RESUME_EXPECTED);
+      }
+    }
     int last = lastEpoch(done);
     if (last > opts.epochs) {
       throw new IllegalArgumentException("--epochs: expected >= " + last + " (the run's last checkpoint), got " + opts.epochs);
@@ -267,6 +277,24 @@ public final class AnalyzeCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--resume: missing " + AnalyzeFiles.checkpointWeights(out, last));
     }
     return done;
+  }
+
+  static final String RESUME_EXPECTED = "expected the file analyze wrote (or start afresh with --force)";
+
+  private interface Read<T> {
+    T read() throws IOException;
+  }
+
+  /** Reads a file of the run being resumed; a file that is not JSON is refused naming it. */
+  private static <T> T readResumed(Path file, Read<T> read) throws IOException {
+    try {
+      return read.read();
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalArgumentException("--resume: " + file + " is not valid JSON: " + e.getOriginalMessage() + "; "
+          + RESUME_EXPECTED);
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw new IllegalArgumentException("--resume: " + file + " is not UTF-8 text; " + RESUME_EXPECTED);
+    }
   }
 
   private static int lastEpoch(List<Map<String, Object>> cps) {
@@ -311,6 +339,8 @@ public final class AnalyzeCommand implements Callable<Integer> {
       this.resumeEpoch = lastEpoch(done);
     }
 
+    final TrainCommand.Divergence divergence = new TrainCommand.Divergence();
+
     @Override
     public void onEpoch(EpochMetrics m, double[] theta) {
       try {
@@ -322,6 +352,8 @@ public final class AnalyzeCommand implements Callable<Integer> {
         } else {
           pw.println(line);
         }
+        pw.flush();
+        divergence.check(m);
         if (m.epoch() == resumeEpoch) verifyReplay(m.epoch(), theta);
         if (m.epoch() > resumeEpoch && isCheckpoint(m.epoch())) {
           analyse(m, theta);
