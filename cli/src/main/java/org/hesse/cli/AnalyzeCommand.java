@@ -261,14 +261,18 @@ public final class AnalyzeCommand implements Callable<Integer> {
     }
     if (!Files.exists(out.resolve(AnalyzeFiles.SPECTRA))) return List.of();
     Path spectra = out.resolve(AnalyzeFiles.SPECTRA);
-    List<Map<String, Object>> done = readResumed(spectra, () -> AnalyzeFiles.readCheckpoints(out));
-    for (int i = 0; i < done.size(); i++) {
-      Object cp = done.get(i);
-      if (!(cp instanceof Map<?, ?> m) || !(m.get("epoch") instanceof Number)) {
+    // the structure resumption relies on, checked here so that a damaged file is named (not a ClassCastException)
+    JsonNode cps = readResumed(spectra, () -> Json.MAPPER.readTree(Files.readString(spectra))).get("checkpoints");
+    if (cps == null || !cps.isArray()) {
+      throw new IllegalArgumentException("--resume: " + spectra + ": no 'checkpoints' list; " + RESUME_EXPECTED);
+    }
+    for (int i = 0; i < cps.size(); i++) {
+      if (!cps.get(i).path("epoch").isNumber()) {
         throw new IllegalArgumentException("--resume: " + spectra + ": checkpoint " + i + " has no numeric 'epoch'; "
             + RESUME_EXPECTED);
       }
     }
+    List<Map<String, Object>> done = AnalyzeFiles.readCheckpoints(out);
     int last = lastEpoch(done);
     if (last > opts.epochs) {
       throw new IllegalArgumentException("--epochs: expected >= " + last + " (the run's last checkpoint), got " + opts.epochs);
