@@ -50,7 +50,8 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "analyze", mixinStandardHelpOptions = true,
     description = "Train a network and track each layer's Hessian (or GGN / back-matching) spectrum through training: "
         + "writes config.json, model.json, model.safetensors, metrics.csv, training.csv, spectra.json, diagnostics.json, "
-        + "report.html and checkpoints/ into --out.")
+        + "report.html and checkpoints/ into --out. A diverged run (training loss not finite or 1000 times its initial "
+        + "value) exits 3 and keeps its finished checkpoints but writes no final model.safetensors.")
 public final class AnalyzeCommand implements Callable<Integer> {
   /** Salt of the probe-set draw, so it never coincides with the split / initialisation / shuffling streams. */
   static final long PROBE_STREAM = 0x9E3779B97F4A7C15L;

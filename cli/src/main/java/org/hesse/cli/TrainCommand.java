@@ -35,7 +35,8 @@ import picocli.CommandLine.Model.CommandSpec;
 /** {@code hesse train}: trains a network on a data set and writes the model, weights and metrics. */
 @Command(name = "train", mixinStandardHelpOptions = true,
     description = "Train a network on a bundled data set or a file; writes model.json, model.safetensors, metrics.csv, "
-        + "config.json, standardizer.json. Refuses an existing non-empty --out unless --force.")
+        + "config.json, standardizer.json. Refuses an existing non-empty --out unless --force. A diverged run (training "
+        + "loss not finite or 1000 times its initial value) exits 3 and keeps the metrics so far but writes no model.safetensors.")
 public final class TrainCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
