@@ -50,7 +50,8 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "analyze", mixinStandardHelpOptions = true,
     description = "Train a network and track each layer's Hessian (or GGN / back-matching) spectrum through training: "
         + "writes config.json, model.json, model.safetensors, metrics.csv, training.csv, spectra.json, diagnostics.json, "
-        + "report.html and checkpoints/ into --out.")
+        + "report.html and checkpoints/ into --out. A diverged run (training loss not finite or 1000 times its initial "
+        + "value) exits 3 and keeps its finished checkpoints but writes no final model.safetensors.")
 public final class AnalyzeCommand implements Callable<Integer> {
   /** Salt of the probe-set draw, so it never coincides with the split / initialisation / shuffling streams. */
   static final long PROBE_STREAM = 0x9E3779B97F4A7C15L;
@@ -87,7 +88,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
   int probeSize;
 
   @Option(names = "--curvature-batch", defaultValue = "0", description = "Rows per batch of the curvature passes. "
-      + "Default: 256, which does not change the result; with batch norm, the whole probe set in one batch (there the "
+      + "0 (the default): 256, which does not change the result; with batch norm, the whole probe set in one batch (there the "
       + "partition changes the Hessian).")
   int curvatureBatch;
 
@@ -152,7 +153,9 @@ public final class AnalyzeCommand implements Callable<Integer> {
       rec.bar = bar;
       Trainer trainer = p.trainer(rec, out.resolve(AnalyzeFiles.TRAINING));
       double[] theta = p.theta.clone();
-      trainer.fit(theta, p.buffers, p.trainX, p.trainY, p.valX, p.valY);
+      // a diverged run keeps its finished checkpoints (each written atomically) and training.csv, but no final weights
+      TrainCommand.Divergence.fit(() -> trainer.fit(theta, p.buffers, p.trainX, p.trainY, p.valX, p.valY),
+          out.resolve(RunDir.WEIGHTS));
       ModelFiles.writeParameters(net, theta, p.buffers, out.resolve(RunDir.WEIGHTS));
       rec.complete = true;
       rec.writeAll();
@@ -176,7 +179,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
     if (curvatureBatch < 0) {
       throw new IllegalArgumentException("--curvature-batch: expected >= 1 rows (or 0 for the default), got " + curvatureBatch);
     }
-    if (opts.epochs < 1) throw new IllegalArgumentException("--epochs: expected >= 1, got " + opts.epochs);
+    opts.check();
   }
 
   /** Whether an epoch is a checkpoint: initialisation, every k epochs, and the last. */
@@ -245,7 +248,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
       }
       return List.of();
     }
-    JsonNode saved = Json.MAPPER.readTree(Files.readString(cfg));
+    JsonNode saved = readResumed(cfg, () -> Json.MAPPER.readTree(Files.readString(cfg)));
     JsonNode now = Json.MAPPER.readTree(Json.write(config));
     List<String> diff = new ArrayList<>();
     for (Iterator<String> it = now.fieldNames(); it.hasNext(); ) {
@@ -258,6 +261,18 @@ public final class AnalyzeCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--resume: the options differ from the run's config.json: " + String.join("; ", diff));
     }
     if (!Files.exists(out.resolve(AnalyzeFiles.SPECTRA))) return List.of();
+    Path spectra = out.resolve(AnalyzeFiles.SPECTRA);
+    // the structure resumption relies on, checked here so that a damaged file is named (not a ClassCastException)
+    JsonNode cps = readResumed(spectra, () -> Json.MAPPER.readTree(Files.readString(spectra))).get("checkpoints");
+    if (cps == null || !cps.isArray()) {
+      throw new IllegalArgumentException("--resume: " + spectra + ": no 'checkpoints' list; " + RESUME_EXPECTED);
+    }
+    for (int i = 0; i < cps.size(); i++) {
+      if (!cps.get(i).path("epoch").isNumber()) {
+        throw new IllegalArgumentException("--resume: " + spectra + ": checkpoint " + i + " has no numeric 'epoch'; "
+            + RESUME_EXPECTED);
+      }
+    }
     List<Map<String, Object>> done = AnalyzeFiles.readCheckpoints(out);
     int last = lastEpoch(done);
     if (last > opts.epochs) {
@@ -267,6 +282,24 @@ public final class AnalyzeCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--resume: missing " + AnalyzeFiles.checkpointWeights(out, last));
     }
     return done;
+  }
+
+  static final String RESUME_EXPECTED = "expected the file analyze wrote (or start afresh with --force)";
+
+  private interface Read<T> {
+    T read() throws IOException;
+  }
+
+  /** Reads a file of the run being resumed; a file that is not JSON is refused naming it. */
+  private static <T> T readResumed(Path file, Read<T> read) throws IOException {
+    try {
+      return read.read();
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalArgumentException("--resume: " + file + " is not valid JSON: " + e.getOriginalMessage() + "; "
+          + RESUME_EXPECTED);
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw new IllegalArgumentException("--resume: " + file + " is not UTF-8 text; " + RESUME_EXPECTED);
+    }
   }
 
   private static int lastEpoch(List<Map<String, Object>> cps) {
@@ -311,6 +344,8 @@ public final class AnalyzeCommand implements Callable<Integer> {
       this.resumeEpoch = lastEpoch(done);
     }
 
+    final TrainCommand.Divergence divergence = new TrainCommand.Divergence();
+
     @Override
     public void onEpoch(EpochMetrics m, double[] theta) {
       try {
@@ -322,6 +357,8 @@ public final class AnalyzeCommand implements Callable<Integer> {
         } else {
           pw.println(line);
         }
+        pw.flush();
+        divergence.check(m);
         if (m.epoch() == resumeEpoch) verifyReplay(m.epoch(), theta);
         if (m.epoch() > resumeEpoch && isCheckpoint(m.epoch())) {
           analyse(m, theta);

@@ -87,7 +87,7 @@ public final class BackMatchingCommand implements Callable<Integer> {
   @Option(names = "--samples", defaultValue = "4", description = "Samples whose input sides are averaged (default ${DEFAULT-VALUE}).")
   int samples;
 
-  @Option(names = "--max-dense", defaultValue = "400", description = "Largest weight side assembled densely (default ${DEFAULT-VALUE}).")
+  @Option(names = "--max-dense", defaultValue = "400", description = "Largest weight side (parameters) of a non-dense layer assembled densely; 0: none (default ${DEFAULT-VALUE}).")
   int maxDense;
 
   @Option(names = "--alpha", defaultValue = "1.0", description = "Residual scale α (default ${DEFAULT-VALUE}).")
@@ -117,6 +117,9 @@ public final class BackMatchingCommand implements Callable<Integer> {
     if (analysisRows < 2) throw new IllegalArgumentException("--analysis-rows: expected >= 2, got " + analysisRows);
     if (analysisBatch < 2) throw new IllegalArgumentException("--analysis-batch: expected >= 2 (BN), got " + analysisBatch);
     if (samples < 1) throw new IllegalArgumentException("--samples: expected >= 1, got " + samples);
+    if (!(lr > 0) || !Double.isFinite(lr)) throw new IllegalArgumentException("--lr: expected a finite number > 0, got " + lr);
+    if (maxDense < 0) throw new IllegalArgumentException("--max-dense: expected >= 0 parameters (0: none), got " + maxDense);
+    if (!Double.isFinite(alpha)) throw new IllegalArgumentException("--alpha: expected a finite number, got " + alpha);
   }
 
   /** A tanh MLP: stem dense [BN] tanh, then {@code blocks} blocks dense [BN] tanh (residual when skip), classifier. */

@@ -92,7 +92,15 @@ public final class ExperimentCommand implements Runnable {
       return 0;
     }
 
-    ExperimentScaleAmended.Config config() {
+    private ScaleAmendedSgd.Variant variant() {
+      try {
+        return ScaleAmendedSgd.Variant.byName(variant);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--variant: expected variance or norm, got '" + variant + "'");
+      }
+    }
+
+        ExperimentScaleAmended.Config config() {
       return new ExperimentScaleAmended.Config(
           train != null ? train : full ? 10_000 : 500,
           test != null ? test : full ? 10_000 : 500,
@@ -101,7 +109,7 @@ public final class ExperimentCommand implements Runnable {
           lrs != null ? lrs : full ? new double[] {0.01, 0.046, 0.22, 1.0} : new double[] {0.05, 0.5},
           seeds != null ? seeds : full ? 3 : 1,
           models != null ? models : full ? List.of("mlp", "conv") : List.of("mlp"),
-          ScaleAmendedSgd.Variant.byName(variant), momentum,
+          variant(), momentum,
           threads != null ? threads : ThreadPolicy.current().javaWorkers(), out);
     }
 

@@ -50,21 +50,24 @@ final class ExperimentScaleAmended {
   record Config(int train, int test, int epochs, int batch, double[] lrs, int seeds, List<String> models,
                 ScaleAmendedSgd.Variant variant, double momentum, int threads, Path out) {
     Config {
-      if (train < 2) throw new IllegalArgumentException("train: expected >= 2 images, got " + train);
-      if (test < 1) throw new IllegalArgumentException("test: expected >= 1 image, got " + test);
-      if (epochs < 1) throw new IllegalArgumentException("epochs: expected >= 1, got " + epochs);
-      if (batch < 2) throw new IllegalArgumentException("batch: expected >= 2 (BN needs two values per channel), got " + batch);
-      if (lrs.length == 0) throw new IllegalArgumentException("lrs: expected at least one learning rate, got none");
+      if (train < 2) throw new IllegalArgumentException("--train: expected >= 2 images, got " + train);
+      if (test < 1) throw new IllegalArgumentException("--test: expected >= 1 image, got " + test);
+      if (epochs < 1) throw new IllegalArgumentException("--epochs: expected >= 1, got " + epochs);
+      if (batch < 2) throw new IllegalArgumentException("--batch: expected >= 2 (BN needs two values per channel), got " + batch);
+      if (lrs.length == 0) throw new IllegalArgumentException("--lrs: expected at least one learning rate, got none");
       for (double lr : lrs) {
-        if (!(lr > 0) || Double.isInfinite(lr)) throw new IllegalArgumentException("lrs: expected finite values > 0, got " + lr);
+        if (!(lr > 0) || !Double.isFinite(lr)) throw new IllegalArgumentException("--lrs: expected finite values > 0, got " + lr);
       }
-      if (seeds < 1) throw new IllegalArgumentException("seeds: expected >= 1, got " + seeds);
+      if (seeds < 1) throw new IllegalArgumentException("--seeds: expected >= 1, got " + seeds);
       for (String m : models) {
         if (!m.equals("mlp") && !m.equals("conv")) {
-          throw new IllegalArgumentException("models: expected mlp and/or conv, got '" + m + "'");
+          throw new IllegalArgumentException("--models: expected mlp and/or conv, got '" + m + "'");
         }
       }
-      if (threads < 1) throw new IllegalArgumentException("threads: expected >= 1, got " + threads);
+      if (!(momentum >= 0 && momentum < 1)) {
+        throw new IllegalArgumentException("--momentum: expected a value in [0, 1), got " + momentum);
+      }
+      if (threads < 1) throw new IllegalArgumentException("--threads: expected >= 1, got " + threads);
     }
   }
 
@@ -112,7 +115,7 @@ final class ExperimentScaleAmended {
     double[] y = labels(trainSet);
     double[] yTest = labels(testSet);
     if (trainSet.size() % c.batch() == 1) {
-      throw new IllegalArgumentException("batch: " + c.batch() + " leaves a last batch of one image out of "
+      throw new IllegalArgumentException("--batch: " + c.batch() + " leaves a last batch of one image out of "
           + trainSet.size() + ", which BN refuses in training mode; pick another batch size");
     }
     List<Runnable> jobs = new ArrayList<>();

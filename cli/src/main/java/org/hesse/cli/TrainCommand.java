@@ -35,7 +35,8 @@ import picocli.CommandLine.Model.CommandSpec;
 /** {@code hesse train}: trains a network on a data set and writes the model, weights and metrics. */
 @Command(name = "train", mixinStandardHelpOptions = true,
     description = "Train a network on a bundled data set or a file; writes model.json, model.safetensors, metrics.csv, "
-        + "config.json, standardizer.json. Refuses an existing non-empty --out unless --force.")
+        + "config.json, standardizer.json. Refuses an existing non-empty --out unless --force. A diverged run (training "
+        + "loss not finite or 1000 times its initial value) exits 3 and keeps the metrics so far but writes no model.safetensors.")
 public final class TrainCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
@@ -58,10 +59,16 @@ public final class TrainCommand implements Callable<Integer> {
     ModelFiles.spec(p.net).write(out.resolve(RunDir.MODEL));
     List<EpochMetrics> history;
     try (EpochLines lines = new EpochLines(pw, opts.epochs, "train")) {
-      Trainer trainer = p.trainer(lines::epoch, out.resolve("metrics.csv"));
+      Divergence divergence = new Divergence();
+      Trainer trainer = p.trainer((m, th) -> {
+        lines.epoch(m, th);
+        divergence.check(m);
+      }, out.resolve("metrics.csv"));
       double[] theta = p.theta.clone();
-      // a diverged run keeps its config and per-epoch metrics but writes no weights (they would look complete)
-      history = trainer.fit(theta, p.buffers, p.trainX, p.trainY, p.valX, p.valY);
+      // a diverged run keeps its config and per-epoch metrics (the diverging epoch's row included) but has no
+      // weights: they would look complete (an older model.safetensors under --force is removed for the same reason)
+      history = Divergence.fit(() -> trainer.fit(theta, p.buffers, p.trainX, p.trainY, p.valX, p.valY),
+          out.resolve(RunDir.WEIGHTS));
       ModelFiles.writeParameters(p.net, theta, p.buffers, out.resolve(RunDir.WEIGHTS));
     }
     EpochMetrics last = history.get(history.size() - 1);
@@ -70,6 +77,42 @@ public final class TrainCommand implements Callable<Integer> {
         Double.isNaN(last.valAccuracy()) ? "" : String.format(java.util.Locale.ROOT, ", validation accuracy %.4f", last.valAccuracy()),
         p.targetStandardizer == null ? "" : " (mse on standardised targets: see standardizer.json)", out);
     return 0;
+  }
+
+  /**
+   * When training has diverged: a training-set loss that is not finite (the trainer's own check, {@link
+   * org.hesse.train.TrainingDivergedException}) or that has grown beyond {@value #GROWTH} times its value at
+   * initialisation (at least 1). The second catches runs that blow up without overflowing: with saturating
+   * activations and a stable log-softmax a far too large --lr gives losses of 1e6 and more that stay finite.
+   * Either is a numerical failure (exit 3) naming the epoch.
+   */
+  static final class Divergence {
+    static final double GROWTH = 1e3;
+    private double initial = Double.NaN;
+
+    void check(EpochMetrics m) {
+      double loss = m.trainLoss();
+      if (m.epoch() == 0 && Double.isFinite(loss)) initial = loss;
+      double bound = GROWTH * Math.max(1.0, Double.isNaN(initial) ? 0 : initial);
+      if (!Double.isFinite(loss) || loss > bound) {
+        String why = Double.isFinite(loss) ? String.format(java.util.Locale.ROOT,
+            "%.6g (more than %.0f times its value at initialisation, %.6g)", loss, GROWTH, initial) : String.valueOf(loss);
+        throw new NumericalFailure("training diverged at epoch " + m.epoch() + ": the training loss is " + why + "; lower --lr");
+      }
+    }
+
+    /** Runs training; on divergence removes {@code weights} (a stale file would look like this run's) and reports it. */
+    static <T> T fit(java.util.function.Supplier<T> training, Path weights) throws java.io.IOException {
+      try {
+        return training.get();
+      } catch (org.hesse.train.TrainingDivergedException e) {
+        Files.deleteIfExists(weights);
+        throw new NumericalFailure(e.getMessage() + "; lower --lr");
+      } catch (NumericalFailure e) {
+        Files.deleteIfExists(weights);
+        throw e;
+      }
+    }
   }
 
   /** Everything a training run needs, built from the options. */
@@ -248,7 +291,21 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the split, the initialisation and the shuffling (default ${DEFAULT-VALUE}).")
     long seed;
 
-    Prepared prepare() throws java.io.IOException {
+    /** Every option on its own, by the name the user typed, before any data is read or file written. */
+    void check() {
+      if (epochs < 1) throw new IllegalArgumentException("--epochs: expected >= 1, got " + epochs);
+      if (batch < 1) throw new IllegalArgumentException("--batch: expected >= 1 rows, got " + batch);
+      if (limit < 0) throw new IllegalArgumentException("--limit: expected >= 0 rows (0 = all), got " + limit);
+      if (!(lr > 0) || !Double.isFinite(lr)) throw new IllegalArgumentException("--lr: expected a finite number > 0, got " + lr);
+      if (!(momentum >= 0 && momentum < 1)) {
+        throw new IllegalArgumentException("--momentum: expected a value in [0, 1), got " + momentum);
+      }
+      if (!(weightDecay >= 0) || !Double.isFinite(weightDecay)) {
+        throw new IllegalArgumentException("--weight-decay: expected a finite value >= 0, got " + weightDecay);
+      }
+      if (!(validation >= 0 && validation < 1)) {
+        throw new IllegalArgumentException("--validation: expected a fraction in [0, 1), got " + validation);
+      }
       if (!ACTIVATIONS.contains(act)) {
         throw new IllegalArgumentException("--act: unknown activation '" + act + "'; expected one of " + String.join(", ", ACTIVATIONS));
       }
@@ -256,23 +313,21 @@ public final class TrainCommand implements Callable<Integer> {
       if (!inits.contains(init.toLowerCase(java.util.Locale.ROOT))) {
         throw new IllegalArgumentException("--init: unknown initialiser '" + init + "'; expected one of " + String.join(", ", inits));
       }
-      if (epochs < 0) throw new IllegalArgumentException("--epochs: expected >= 0, got " + epochs);
-      if (batch < 1) throw new IllegalArgumentException("--batch: expected >= 1 rows, got " + batch);
-      if (!(lr > 0) || !Double.isFinite(lr)) throw new IllegalArgumentException("--lr: expected a finite number > 0, got " + lr);
       if (!SCHEDULES.contains(schedule)) {
         throw new IllegalArgumentException("--schedule: expected one of " + SCHEDULES + ", got '" + schedule + "'");
       }
       if (!OPTIMIZERS.contains(optimizer)) {
         throw new IllegalArgumentException("--optimizer: expected one of " + OPTIMIZERS + ", got '" + optimizer + "'");
       }
-      Dataset.Task t;
-      if ("classification".equals(task)) t = Dataset.Task.CLASSIFICATION;
-      else if ("regression".equals(task)) t = Dataset.Task.REGRESSION;
-      else throw new IllegalArgumentException("--task: expected classification or regression, got '" + task + "'");
-      Dataset d = CliData.load(dataset, data, target, t, limit);
-      if (validation < 0 || validation >= 1) {
-        throw new IllegalArgumentException("--validation: expected a fraction in [0, 1), got " + validation);
+      if (!"classification".equals(task) && !"regression".equals(task)) {
+        throw new IllegalArgumentException("--task: expected classification or regression, got '" + task + "'");
       }
+    }
+
+    Prepared prepare() throws java.io.IOException {
+      check();
+      Dataset.Task t = "regression".equals(task) ? Dataset.Task.REGRESSION : Dataset.Task.CLASSIFICATION;
+      Dataset d = CliData.load(dataset, data, target, t, limit);
       Dataset train = d;
       Dataset val = null;
       if (validation > 0) {
@@ -314,6 +369,7 @@ public final class TrainCommand implements Callable<Integer> {
         } catch (NumberFormatException e) {
           throw new IllegalArgumentException("--model: expected mlp:H1,H2,... with integer widths, got '" + model + "'");
         }
+        if (h < 1) throw new IllegalArgumentException("--model " + model + ": hidden width " + h + ", expected widths >= 1");
         layers.add(LayerSpec.dense(h));
         layers.add(LayerSpec.of(act));
       }

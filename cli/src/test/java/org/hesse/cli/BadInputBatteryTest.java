@@ -36,7 +36,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Issue 11's end-to-end battery: bad inputs given to the CLI in-process (spectrum, train, analyze). Each must exit
+ * Issue 11's end-to-end battery: bad inputs given to the CLI in-process (spectrum, train, analyze, backmatching,
+ * experiment scale-amended). Each must exit
  * 2 with exactly one stderr line, "hesse: error: ...", naming the input (the file or the option), no stack trace,
  * and must not create its --out.
  */
@@ -317,6 +318,32 @@ class BadInputBatteryTest {
     l.add(c("--standardizer not JSON", spectrum("--standardizer", garbageStd.toString()), garbageStd));
     Path notARun = directory("not-a-run");
     l.add(c("--run without a model", new String[] {"spectrum", "--run", notARun.toString()}, notARun));
+    // ---- numeric options of train / analyze / backmatching / experiment, checked by the CLI before anything is
+    // written (the java-core checks behind them use internal names, e.g. weightDecay, and run after --out is made)
+    for (String cmd : List.of("train", "analyze")) {
+      String[][] bad = {{"--epochs", "0"}, {"--momentum", "-1"}, {"--momentum", "1"}, {"--weight-decay", "-1"},
+          {"--weight-decay", "NaN"}, {"--lr", "0"}, {"--lr", "NaN"}, {"--lr", "Infinity"}, {"--batch", "0"},
+          {"--validation", "1"}, {"--validation", "NaN"}, {"--limit", "-1"}};
+      for (String[] o : bad) l.add(c(o[0] + " " + o[1] + " (" + cmd + ")", train(cmd, o[0], o[1]), o[0] + ": expected"));
+      l.add(c("--model mlp:0 (" + cmd + ")", train(cmd, "--model", "mlp:0"), "--model mlp:0: hidden width 0, expected widths >= 1"));
+      l.add(c("--model mlp:4,-3 (" + cmd + ")", train(cmd, "--model", "mlp:4,-3"), "--model mlp:4,-3"));
+    }
+    String[][] analysis = {{"--curvature-batch", "-1"}, {"--every", "0"}, {"--probe-size", "0"}, {"--top", "-1"},
+        {"--slq-steps", "0"}, {"--slq-probes", "0"}};
+    for (String[] o : analysis) l.add(c(o[0] + " " + o[1] + " (analyze)", train("analyze", o[0], o[1]), o[0] + ": expected"));
+    String[][] backmatching = {{"--alpha", "NaN"}, {"--alpha", "Infinity"}, {"--max-dense", "-1"}, {"--lr", "0"},
+        {"--lr", "NaN"}, {"--width", "0"}, {"--blocks", "-1"}, {"--epochs", "-1"}, {"--batch", "1"}, {"--analysis-rows", "1"},
+        {"--analysis-batch", "1"}, {"--samples", "0"}};
+    for (String[] o : backmatching) {
+      l.add(c(o[0] + " " + o[1] + " (backmatching)", new String[] {"backmatching", o[0], o[1]}, o[0] + ": expected"));
+    }
+    String[][] experiment = {{"--momentum", "-1"}, {"--momentum", "1"}, {"--lrs", "0.1,NaN"}, {"--lrs", "0"}, {"--train", "1"},
+        {"--test", "0"}, {"--epochs", "0"}, {"--batch", "1"}, {"--seeds", "0"}, {"--models", "mlp,resnet"}, {"--threads", "0"},
+        {"--variant", "adam"}};
+    for (String[] o : experiment) {
+      l.add(c(o[0] + " " + o[1] + " (experiment scale-amended)", new String[] {"experiment", "scale-amended", o[0], o[1]},
+          o[0] + ": expected"));
+    }
     l.add(new Case("memory budget above the heap", spectrum(), "-D" + MemoryBudget.PROPERTY,
         Map.of(MemoryBudget.PROPERTY, "1000000g")));
     return l.stream();
