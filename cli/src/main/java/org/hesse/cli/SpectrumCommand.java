@@ -318,6 +318,11 @@ public final class SpectrumCommand implements Callable<Integer> {
       in.standardizerFile = dir.resolve(RunDir.STANDARDIZER);
       in.pre = RunDir.readStandardizer(in.standardizerFile, run != null ? "--run" : "--model");
       in.notes.add("hesse: applying the run's preprocessing " + in.standardizerFile + " (--standardizer none to skip)");
+    } else if (in.config != null && (in.config.path("standardize").asBoolean(false) || in.config.path("standardize_targets").asBoolean(false))) {
+      // the run standardised its features: without the file its numbers would be silently wrong
+      throw new IllegalArgumentException((run != null ? "--run" : "--model") + ": " + in.configFile + " says the features (or "
+          + "targets) were standardised, but " + dir.resolve(RunDir.STANDARDIZER) + " is missing; expected it next to the model (or give "
+          + "--standardizer FILE, or --standardizer none for the data as they are)");
     }
     return in;
   }

@@ -352,6 +352,10 @@ public final class TrainCommand implements Callable<Integer> {
 
     /** --model's network: a model.json (read by ModelFiles.readNetwork, errors naming the file) or mlp:H1,H2,... */
     Network network(Dataset d) throws java.io.IOException {
+      if (d.isClassification() && d.numClasses() < 2) { // one class: cross-entropy is 0 whatever the weights, nothing to learn
+        throw new IllegalArgumentException(CliData.given(dataset, data) + ": the labels hold " + d.numClasses() + " class "
+            + d.classNames() + "; expected at least 2 classes for classification");
+      }
       if (!model.startsWith("mlp:") && !model.equals("mlp")) return ModelFiles.readNetwork(Path.of(model));
       return ModelFiles.network(mlpSpec(d), "--model " + model);
     }

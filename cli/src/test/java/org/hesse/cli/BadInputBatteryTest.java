@@ -294,6 +294,9 @@ class BadInputBatteryTest {
     l.add(c("unknown --mode", spectrum("--mode", "training"), "--mode"));
     l.add(c("unknown --layers", spectrum("--layers", "1"), "--layers"));
     l.add(c("blank --layers", spectrum("--layers", " "), "--layers: empty"));
+    Path oneClass = file("one-class.csv", "a,b,y\n1,2,1\n3,4,1\n5,6,1\n7,8,1\n9,1,1\n2,3,1\n");
+    l.add(c("train on a single class", with(train("train"), "--data", oneClass.toString(), "--target", "y"),
+        "the labels hold 1 class [1]; expected at least 2 classes"));
     // ---- --run directories whose config.json is missing, broken or names no usable data
     for (String[] kc : new String[][] {{"no config.json", null, "config.json not found"}, {"broken config.json", "{\"dataset\": ", "is not valid JSON"},
         {"config.json without a data set", "{\"samples\": 3}", "names no data set"},
@@ -304,6 +307,13 @@ class BadInputBatteryTest {
       if (kc[1] != null) Files.writeString(run.resolve("config.json"), kc[1]);
       l.add(c("--run: " + kc[0], new String[] {"spectrum", "--run", run.toString(), "--top", "1"}, kc[2]));
     }
+    Path unstandardised = Files.createDirectories(dir.resolve((counter++) + "-run"));
+    Files.copy(model, unstandardised.resolve("model.json"));
+    Files.copy(weights, unstandardised.resolve("model.safetensors"));
+    Files.writeString(unstandardised.resolve("config.json"), "{\"dataset\": \"" + csv.toString().replace("\\", "\\\\")
+        + "\", \"target\": \"" + target + "\", \"standardize\": true}");
+    l.add(c("--run: standardised run without its standardizer.json", new String[] {"spectrum", "--run", unstandardised.toString(),
+        "--top", "1"}, "says the features (or targets) were standardised, but " + unstandardised.resolve("standardizer.json") + " is missing"));
     l.add(c("non-numeric --top", spectrum("--top", "many"), "--top"));
     l.add(c("missing --standardizer file", spectrum("--standardizer", dir.resolve("no-such-std.json").toString()), "no-such-std.json"));
     Path badStd = file("std.json", "{\"mean\": [1, 2], \"scale\": [1]}");
