@@ -12,8 +12,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
-import org.hesse.data.Csv;
-import org.hesse.data.Dataset;
 import org.hesse.hvp.curvature.Curvature;
 import org.hesse.nn.Init;
 import org.hesse.nn.Mode;
@@ -120,11 +118,7 @@ class LocalClusterTest {
   @Test
   void reportOnTwoExecutorJvmsEqualsTheLocalOne() throws Exception {
     Network net = Nets.mlp(4, 6, 5, 2, Activation.TANH, "mse");
-    int n = 57;
-    double[] x = Nets.features(n, 4, 1.0, 11);
-    double[] y = Nets.targets(net, n, 12);
-    Path csv = dir.resolve("data.csv");
-    Csv.write(csv, Dataset.regression(x, n, 4, y, 2, null, List.of("y0", "y1")));
+    Path csv = ReportEqualityTest.regressionCsv(dir, net);
     String[] common = ReportEqualityTest.files(dir, net, 1, "--data", csv.toString(), "--target", "y0,y1", "--top", "2",
         "--layers", "4", "--density", "--slq-steps", "6", "--slq-probes", "1");
     List<String> s = new ArrayList<>(List.of(common));

@@ -42,14 +42,20 @@ class ReportEqualityTest {
 
   @TempDir Path dir;
 
-  @Test
-  void csvRegressionReportEqualsTheLocalOne() throws Exception {
-    Network net = Nets.mlp(4, 6, 5, 2, Activation.TANH, "mse");
+  /** 57 rows of 4 features and 2 regression targets y0, y1 from {@code net} (4 inputs, 2 outputs), as data.csv in dir. */
+  static Path regressionCsv(Path dir, Network net) throws java.io.IOException {
     int n = 57;
     double[] x = Nets.features(n, 4, 1.0, 11);
     double[] y = Nets.targets(net, n, 12);
     Path csv = dir.resolve("data.csv");
     Csv.write(csv, Dataset.regression(x, n, 4, y, 2, null, List.of("y0", "y1")));
+    return csv;
+  }
+
+  @Test
+  void csvRegressionReportEqualsTheLocalOne() throws Exception {
+    Network net = Nets.mlp(4, 6, 5, 2, Activation.TANH, "mse");
+    Path csv = regressionCsv(dir, net);
     // top 4, not 3: the last layer's eigenvalues come in exact pairs (mse over 2 outputs: (2/C) I ⊗ C_xx), and a
     // top-3 would cut a 2-dimensional eigenspace, whose third vector (and so gradient_overlap_top) is arbitrary
     // and 5 SLQ steps: the same pairs leave the last layer's 12 dimensions at most 6 distinct eigenvalues, so its
