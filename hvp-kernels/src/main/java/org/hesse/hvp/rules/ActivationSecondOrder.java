@@ -20,6 +20,11 @@ import org.hesse.simd.Kernels;
  * σ'' once per batch in {@link #prepare}; σ'' is not stored for piecewise-linear ones, where it is zero.
  */
 public final class ActivationSecondOrder implements SecondOrderRule {
+  @Override
+  public Class<? extends Layer> layerType() {
+    return org.hesse.nn.ActivationLayer.class;
+  }
+
   private static final Kernels K = KernelProvider.get();
 
   /** σ'(x) and σ''(x) of one batch (d2 null when identically zero). */
@@ -39,8 +44,10 @@ public final class ActivationSecondOrder implements SecondOrderRule {
   }
 
   @Override
-  public Object prepare(Layer layer, LayerContext ctx, double[] theta, int off, double[] x, double[] z, int batch,
-                        Object previous) {
+  public Object prepare(Primal node, Object previous) {
+    Layer layer = node.layer;
+    double[] x = node.x();
+    int batch = node.batch;
     Activation f = ((ActivationLayer) layer).function();
     if (fromOutput(f)) return null;
     int n = batch * layer.inputSize();
@@ -51,8 +58,12 @@ public final class ActivationSecondOrder implements SecondOrderRule {
   }
 
   @Override
-  public void jvp(Layer layer, Object prep, double[] theta, int off, double[] x, double[] z,
-                  double[] dx, double[] v, int vOff, int vStride, double[] dz, int batch, int k) {
+  public void jvp(Primal node, double[][] dxs, View vv, double[] dz, int k, Scratch scratch) {
+    Layer layer = node.layer;
+    Object prep = node.prep;
+    double[] z = node.z;
+    int batch = node.batch;
+    double[] dx = dxs[0];
     int w = layer.inputSize();
     if (dx == null) {
       Arrays.fill(dz, 0, batch * k * w, 0.0);
@@ -72,9 +83,15 @@ public final class ActivationSecondOrder implements SecondOrderRule {
   }
 
   @Override
-  public void backwardTangent(Layer layer, Object prep, double[] theta, int off, double[] x, double[] z,
-                              double[] g, double[] dg, double[] dx, double[] v, int vOff, int vStride,
-                              double[] dgIn, double[] hv, int hvOff, int hvStride, boolean gaussNewton, int batch, int k) {
+  public void backwardTangent(Primal node, double[] dg, double[][] dxs, View vv, double[][] dgIns, View hvv,
+                              boolean gaussNewton, int k, Scratch scratch) {
+    Layer layer = node.layer;
+    Object prep = node.prep;
+    double[] z = node.z;
+    int batch = node.batch;
+    double[] g = node.g;
+    double[] dx = dxs[0];
+    double[] dgIn = dgIns[0];
     if (dgIn == null) return;
     Activation f = ((ActivationLayer) layer).function();
     int w = layer.inputSize();

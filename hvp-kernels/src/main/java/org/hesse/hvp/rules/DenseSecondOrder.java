@@ -19,8 +19,21 @@ import org.hesse.nn.Layer;
  */
 public final class DenseSecondOrder implements SecondOrderRule {
   @Override
-  public void jvp(Layer layer, Object prep, double[] theta, int off, double[] x, double[] z,
-                  double[] dx, double[] v, int vOff, int vStride, double[] dz, int batch, int k) {
+  public Class<? extends Layer> layerType() {
+    return org.hesse.nn.Dense.class;
+  }
+
+  @Override
+  public void jvp(Primal node, double[][] dxs, View vv, double[] dz, int k, Scratch scratch) {
+    Layer layer = node.layer;
+    double[] theta = node.theta;
+    int off = node.off;
+    double[] x = node.x();
+    int batch = node.batch;
+    double[] dx = dxs[0];
+    double[] v = vv == null ? null : vv.array();
+    int vOff = vv == null ? 0 : vv.offset();
+    int vStride = vv == null ? 0 : vv.stride();
     Dense d = (Dense) layer;
     int in = d.inputSize();
     int out = d.outputSize();
@@ -39,9 +52,22 @@ public final class DenseSecondOrder implements SecondOrderRule {
   }
 
   @Override
-  public void backwardTangent(Layer layer, Object prep, double[] theta, int off, double[] x, double[] z,
-                              double[] g, double[] dg, double[] dx, double[] v, int vOff, int vStride,
-                              double[] dgIn, double[] hv, int hvOff, int hvStride, boolean gaussNewton, int batch, int k) {
+  public void backwardTangent(Primal node, double[] dg, double[][] dxs, View vv, double[][] dgIns, View hvv,
+                              boolean gaussNewton, int k, Scratch scratch) {
+    Layer layer = node.layer;
+    double[] theta = node.theta;
+    int off = node.off;
+    double[] x = node.x();
+    int batch = node.batch;
+    double[] g = node.g;
+    double[] dx = dxs[0];
+    double[] v = vv == null ? null : vv.array();
+    int vOff = vv == null ? 0 : vv.offset();
+    int vStride = vv == null ? 0 : vv.stride();
+    double[] dgIn = dgIns[0];
+    double[] hv = hvv == null ? null : hvv.array();
+    int hvOff = hvv == null ? 0 : hvv.offset();
+    int hvStride = hvv == null ? 0 : hvv.stride();
     Dense d = (Dense) layer;
     int in = d.inputSize();
     int out = d.outputSize();
