@@ -33,6 +33,7 @@ public final class Network {
   private final List<Unit> units;
   private final int paramCount;
   private final int bufferCount;
+  private boolean layerList;
 
   /** A layer: its name, its description, its nodes first..last and the activation it ends in. */
   private record Unit(String name, Layer layer, int first, int last, int output, int paramOffset, int bufferOffset) {}
@@ -59,6 +60,12 @@ public final class Network {
       }
       return act;
     });
+    this.layerList = true;
+  }
+
+  /** Whether this network was built from a layer list (a chain of layers) rather than as a graph. */
+  public boolean layerList() {
+    return layerList;
   }
 
   /**

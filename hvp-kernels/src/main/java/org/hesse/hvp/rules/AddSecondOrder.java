@@ -23,8 +23,7 @@ public final class AddSecondOrder implements SecondOrderRule {
   }
 
   @Override
-  public void backwardTangent(Primal node, double[] dg, double[][] dxs, View v, double[][] dgIns, View hv,
-                              boolean gaussNewton, int k, Scratch scratch) {
+  public void vjpTangent(Primal node, double[] dg, double[][] dgIns, View hv, int k, Scratch scratch) {
     ((Add) node.layer).spread(dg, dgIns, node.batch * k * node.layer.outputSize());
   }
 }

@@ -36,6 +36,8 @@ import org.hesse.nn.Mode;
  * </pre>
  */
 public final class BatchNormSecondOrder implements SecondOrderRule {
+  private static final double[][] NO_TANGENT = new double[1][];
+
   @Override
   public Class<? extends Layer> layerType() {
     return org.hesse.nn.BatchNorm.class;
@@ -141,6 +143,19 @@ public final class BatchNormSecondOrder implements SecondOrderRule {
     }
   }
 
+  /** The Gauss-Newton part: the fused backward tangent without its residual terms. */
+  @Override
+  public void vjpTangent(Primal node, double[] dg, double[][] dgIns, View hv, int k, Scratch scratch) {
+    backwardTangent(node, dg, NO_TANGENT, null, dgIns, hv, true, k, scratch);
+  }
+
+  /** Fused (its residual terms reuse the per-channel sums of the linear part): only {@link #backwardTangent} adds them. */
+  @Override
+  public void residualTerms(Primal node, double[][] dxs, View v, double[][] dgIns, View hv, int k, Scratch scratch) {
+    throw new UnsupportedOperationException("BatchNormSecondOrder is fused: use backwardTangent");
+  }
+
+  /** Fused override: one sweep forms the Gauss-Newton part and, unless gaussNewton, the residual terms. */
   @Override
   public void backwardTangent(Primal node, double[] dg, double[][] dxs, View vv, double[][] dgIns, View hvv,
                               boolean gaussNewton, int k, Scratch scratch) {

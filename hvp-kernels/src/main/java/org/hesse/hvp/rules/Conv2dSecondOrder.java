@@ -22,6 +22,8 @@ import org.hesse.nn.Layer;
  * operators can run on several threads; they are grown for the largest layer.
  */
 public final class Conv2dSecondOrder implements SecondOrderRule {
+  private static final double[][] NO_TANGENT = new double[1][];
+
   @Override
   public Class<? extends Layer> layerType() {
     return org.hesse.nn.Conv2d.class;
@@ -73,6 +75,19 @@ public final class Conv2dSecondOrder implements SecondOrderRule {
     }
   }
 
+  /** The Gauss-Newton part: the fused backward tangent without its residual terms. */
+  @Override
+  public void vjpTangent(Primal node, double[] dg, double[][] dgIns, View hv, int k, Scratch scratch) {
+    backwardTangent(node, dg, NO_TANGENT, null, dgIns, hv, true, k, scratch);
+  }
+
+  /** Fused (its residual term Vᵀg shares the one col2im of the input-signal tangent with Wᵀdg): only {@link #backwardTangent} adds them. */
+  @Override
+  public void residualTerms(Primal node, double[][] dxs, View v, double[][] dgIns, View hv, int k, Scratch scratch) {
+    throw new UnsupportedOperationException("Conv2dSecondOrder is fused: use backwardTangent");
+  }
+
+  /** Fused override: one sweep forms the Gauss-Newton part and, unless gaussNewton, the residual terms. */
   @Override
   public void backwardTangent(Primal node, double[] dg, double[][] dxs, View vv, double[][] dgIns, View hvv,
                               boolean gaussNewton, int k, Scratch scratch) {

@@ -27,8 +27,7 @@ public final class DropoutSecondOrder implements SecondOrderRule {
   }
 
   @Override
-  public void backwardTangent(Primal node, double[] dg, double[][] dxs, View vv, double[][] dgIns, View hvv,
-                              boolean gaussNewton, int k, Scratch scratch) {
+  public void vjpTangent(Primal node, double[] dg, double[][] dgIns, View hv, int k, Scratch scratch) {
     Layer layer = node.layer;
     int batch = node.batch;
     double[] dgIn = dgIns[0];

@@ -32,11 +32,28 @@ public interface SecondOrderRule {
   void jvp(Primal p, double[][] dxs, View v, double[] dz, int k, Scratch s);
 
   /**
-   * The tangent of the backward pass: {@code dgIns[i] = R{J_{x_i}ᵀ g}} (skipped where null, overwritten
-   * otherwise) and {@code hv += R{J_θᵀ g}} (skipped when null), given the tangent dg of the output signal and the
-   * input tangents dxs of the same direction. With {@code gaussNewton} every term that carries g itself is dropped,
-   * so only {@code J_xᵀ dg} and {@code J_θᵀ dg} remain.
+   * The Gauss-Newton part of the backward tangent, the first-order VJP applied to the tangent dg of the output signal:
+   * {@code dgIns[i] = J_{x_i}ᵀ dg} (skipped where null, overwritten otherwise) and {@code hv += J_θᵀ dg} (skipped
+   * when null).
    */
-  void backwardTangent(Primal p, double[] dg, double[][] dxs, View v, double[][] dgIns, View hv,
-                       boolean gaussNewton, int k, Scratch s);
+  void vjpTangent(Primal p, double[] dg, double[][] dgIns, View hv, int k, Scratch s);
+
+  /**
+   * The residual part: adds the terms that carry the first-order signal g ({@code R{J_xᵀ} g} and
+   * {@code R{J_θᵀ} g}: σ''⊙dx⊙g, V_Wᵀg, g dxᵀ, ...) to what {@link #vjpTangent} wrote into dgIns and hv. None for
+   * linear parameter-free ops.
+   */
+  default void residualTerms(Primal p, double[][] dxs, View v, double[][] dgIns, View hv, int k, Scratch s) {}
+
+  /**
+   * The tangent of the backward pass, {@code dgIns[i] = R{J_{x_i}ᵀ g}} and {@code hv += R{J_θᵀ g}}: the Gauss-Newton
+   * part, plus the residual terms unless {@code gaussNewton} (BackPACK's split: the GGN is the same pass without the
+   * residual terms). A rule overrides it only with a fused version whose speed-up was measured; its two parts must
+   * still give the same result.
+   */
+  default void backwardTangent(Primal p, double[] dg, double[][] dxs, View v, double[][] dgIns, View hv,
+                               boolean gaussNewton, int k, Scratch s) {
+    vjpTangent(p, dg, dgIns, hv, k, s);
+    if (!gaussNewton) residualTerms(p, dxs, v, dgIns, hv, k, s);
+  }
 }
