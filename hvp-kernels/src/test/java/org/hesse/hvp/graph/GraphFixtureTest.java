@@ -35,7 +35,7 @@ class GraphFixtureTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"graph-resnet-bn", "graph-concat", "graph-gated-mlp"})
+  @ValueSource(strings = {"graph-resnet-bn", "graph-concat", "graph-gated-mlp", "graph-tiny-vit"})
   void matchesPyTorch(String name) throws IOException, URISyntaxException {
     Path dir = dir(name);
     Network net = ModelFiles.network(ModelSpec.read(dir.resolve("model.json")));
@@ -130,19 +130,16 @@ class GraphFixtureTest {
     return denseRect(op);
   }
 
-  /** rows × cols row-major, column by column from unit vectors. */
+  /** rows × cols row-major: every unit vector at once (a k-direction apply), column j from direction j. */
   static double[] denseRect(CurvatureOperator op) {
     int rows = op.rows();
     int cols = op.cols();
+    double[] e = new double[cols * cols];
+    for (int j = 0; j < cols; j++) e[j * cols + j] = 1;
+    double[] y = new double[cols * rows];
+    op.applyMany(e, y, cols);
     double[] m = new double[rows * cols];
-    double[] e = new double[cols];
-    double[] col = new double[rows];
-    for (int j = 0; j < cols; j++) {
-      e[j] = 1;
-      op.applyMany(e, col, 1);
-      e[j] = 0;
-      for (int i = 0; i < rows; i++) m[i * cols + j] = col[i];
-    }
+    for (int j = 0; j < cols; j++) for (int i = 0; i < rows; i++) m[i * cols + j] = y[j * rows + i];
     return m;
   }
 
