@@ -1,0 +1,96 @@
+package org.hesse.data;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.hesse.io.InputException;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.stream.Stream;
+import java.util.zip.GZIPOutputStream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The R reader on real files of Debian's R packages (xz, bzip2 and gzip .rda; lazy-load databases with zlib and raw
+ * LZMA2), against summaries computed by Python's rdata package with Python's own decompression
+ * (make_rdata_fixture.py). Skipped with the cache's message where a package cannot be had.
+ */
+class RDataTest {
+
+    @TestFactory
+    Stream<DynamicTest> readsLikePythonsRdata() throws IOException {
+        return FixtureSummaries.load("rdata_fixture.json").stream().map(e -> DynamicTest.dynamicTest(
+                e.get("object").asText() + " (" + e.get("package").asText() + ")", () -> {
+                    Path f = FixtureSummaries.file(e);
+                    String name = e.get("object").asText();
+                    RData.RObject o = f.toString().endsWith(".rdx") ? RData.openLazyLoad(f).get(name) : RData.readRda(f, name);
+                    FixtureSummaries.assertMatches(e, RData.toTable(o, name));
+                }));
+    }
+
+    /** The first object of the fixture (mlbench Glass.rda), decompressed: the XDR stream after "RDX2\n". */
+    private static byte[] glassStream() throws IOException {
+        JsonNode glass = FixtureSummaries.load("rdata_fixture.json").get(0);
+        return RData.decompress(Files.readAllBytes(FixtureSummaries.file(glass)), "test");
+    }
+
+    private static Path gzip(Path dir, byte[] b) throws IOException {
+        Path f = dir.resolve("broken.rda");
+        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(f))) {
+            out.write(b);
+        }
+        return f;
+    }
+
+    @Test
+    void truncatedStreamIsRefusedNamingFileAndOffset(@TempDir Path dir) throws IOException {
+        byte[] b = glassStream();
+        Path f = gzip(dir, Arrays.copyOf(b, b.length / 2));
+        InputException e = assertThrows(InputException.class, () -> RData.readRda(f));
+        assertTrue(e.getMessage().contains(f.toString()) && e.getMessage().contains("offset"), e.getMessage());
+        assertTrue(e.getMessage().contains("truncated"), e.getMessage());
+    }
+
+    @Test
+    void wrongMagicIsRefused(@TempDir Path dir) throws IOException {
+        Path f = gzip(dir, "RDA9\nX\n".getBytes());
+        InputException e = assertThrows(InputException.class, () -> RData.readRda(f));
+        assertTrue(e.getMessage().contains("RDX2") && e.getMessage().contains(f.toString()), e.getMessage());
+    }
+
+    @Test
+    void unknownTypeIsRefusedWithItsOffset(@TempDir Path dir) throws IOException {
+        byte[] b = glassStream();
+        // the first item after the 5-byte magic, "X\n" and three header ints: its flags at offset 19
+        int at = 5 + 2 + 12;
+        byte[] c = b.clone();
+        c[at + 3] = (byte) 200; // SEXP type 200 does not exist
+        Path f = gzip(dir, c);
+        InputException e = assertThrows(InputException.class, () -> RData.readRda(f));
+        assertTrue(e.getMessage().contains("unknown R type 200") && e.getMessage().contains("offset " + (at + 4)), e.getMessage());
+    }
+
+    @Test
+    void missingObjectListsTheOnesPresent() throws IOException {
+        JsonNode glass = FixtureSummaries.load("rdata_fixture.json").get(0);
+        Path f = FixtureSummaries.file(glass);
+        InputException e = assertThrows(InputException.class, () -> RData.readRda(f, "Nope"));
+        assertTrue(e.getMessage().contains("Glass") && e.getMessage().contains("Nope"), e.getMessage());
+    }
+
+    @Test
+    void rPrintsDoublesWith15SignificantDigits() {
+        assertEquals("12", RData.formatReal(12.0));
+        assertEquals("0.1", RData.formatReal(0.1));
+        assertEquals("3.14159265358979", RData.formatReal(Math.PI));
+    }
+}
