@@ -198,7 +198,7 @@ public final class BackMatchingCommand implements Callable<Integer> {
       Layer l = net.layer(k);
       int p = l.paramCount();
       double[] eig = null;
-      if (l instanceof Dense) {
+      if (weight.structured(k)) {
         eig = weight.weightSideEigenvalues(k);
       } else if (p <= maxDense) {
         eig = DenseEigen.all(weight.weightSideMatrix(k), p, false).eigenvalues();

@@ -44,7 +44,7 @@ public final class ModelFiles {
     List<Layer> build(List<LayerSpec> specs, int[] inShape);
   }
 
-  /** Layer types by model-description name: adding a layer type is one entry here. */
+  /** Layer types by model-description name: a type's description builder is one entry here (its rules live in its own files). */
   private static final Map<String, LayerBuilder> BUILDERS = new LinkedHashMap<>();
 
   static {
@@ -62,6 +62,34 @@ public final class ModelFiles {
         spec.doubleParam("momentum", BatchNorm.DEFAULT_MOMENTUM)));
     BUILDERS.put("layernorm", (spec, in, sub) -> new LayerNorm(in, spec.doubleParam("eps", LayerNorm.DEFAULT_EPS)));
     BUILDERS.put("dropout", (spec, in, sub) -> new Dropout(in, spec.doubleParam("p", Dropout.DEFAULT_P)));
+  }
+
+  /** Builds a graph op from its description and the sample shapes of its inputs (fan-in ops: add, concat, ...). */
+  @FunctionalInterface
+  public interface NodeBuilder {
+    Layer build(LayerSpec spec, List<int[]> inShapes);
+  }
+
+  /** Graph ops with several inputs (or only in graph descriptions), by name. */
+  private static final Map<String, NodeBuilder> NODE_BUILDERS = new LinkedHashMap<>();
+
+  static {
+    NODE_BUILDERS.put("add", (spec, in) -> new org.hesse.nn.Add(in.get(0), ones(in.size())));
+    NODE_BUILDERS.put("concat", (spec, in) -> new org.hesse.nn.Concat(in, spec.intParam("axis", 0)));
+    NODE_BUILDERS.put("mul", (spec, in) -> new org.hesse.nn.Mul(in.get(0)));
+  }
+
+  private static double[] ones(int n) {
+    double[] c = new double[n];
+    java.util.Arrays.fill(c, 1.0);
+    return c;
+  }
+
+  /** Registers a graph op (for extensions; built-in ones are registered above). */
+  public static void registerNode(String type, NodeBuilder builder) {
+    synchronized (BUILDERS) {
+      NODE_BUILDERS.put(type, builder);
+    }
   }
 
   /** An integer field the layer cannot do without (conv2d's out_channels, kernel sizes). */
@@ -89,6 +117,14 @@ public final class ModelFiles {
     }
   }
 
+  private static String knownNodeTypes() {
+    synchronized (BUILDERS) {
+      List<String> all = new ArrayList<>(BUILDERS.keySet());
+      all.addAll(NODE_BUILDERS.keySet());
+      return all.toString();
+    }
+  }
+
   static int flat(int[] shape) {
     return org.hesse.nn.Sizes.product(shape, "input shape " + java.util.Arrays.toString(shape));
   }
@@ -112,6 +148,13 @@ public final class ModelFiles {
 
   /** {@link #network(ModelSpec)}, errors prefixed with {@code source} (e.g. "model description m.json"). */
   public static Network network(ModelSpec spec, String source) {
+    if (spec.graph()) {
+      try {
+        return graphNetwork(spec);
+      } catch (IllegalArgumentException e) {
+        throw new InputException(source + ": " + message(e), e);
+      }
+    }
     try {
       Network.Builder b = Network.builder(spec.input());
       Object inputShape = spec.extra().get("input_shape");
@@ -121,6 +164,107 @@ public final class ModelFiles {
     } catch (IllegalArgumentException e) {
       throw new InputException(source + ": " + message(e), e);
     }
+  }
+
+  /**
+   * A graph description: nodes in topological order, each reading 'input' or earlier nodes by name (default: the
+   * previous node), named by their index when unnamed; the loss reads "output" (default: the last node). Every
+   * refusal names the node: duplicate name, an input naming a later node (a cycle or forward reference) or no
+   * node, an unknown op, shapes that do not fit.
+   */
+  static Network graphNetwork(ModelSpec spec) {
+    int[] inputShape = spec.extra().containsKey("input_shape") ? intList(spec.extra().get("input_shape"), "input_shape")
+        : new int[] {spec.input()};
+    if (flat(inputShape) != spec.input()) {
+      throw new InputException("input_shape " + java.util.Arrays.toString(inputShape) + " has " + flat(inputShape)
+          + " elements, expected input = " + spec.input());
+    }
+    List<LayerSpec> nodes = spec.entries();
+    List<String> names = new ArrayList<>();
+    for (int i = 0; i < nodes.size(); i++) {
+      Object n = nodes.get(i).extra().get("name");
+      if (n != null && !(n instanceof String)) throw new InputException("node " + i + ": 'name' must be a string, got " + InputException.excerpt(n));
+      names.add(n == null ? Integer.toString(i) : (String) n);
+    }
+    Object outputName = spec.extra().get("output");
+    return new Network(inputShape, org.hesse.nn.Loss.byName(spec.loss()), g -> {
+      Map<String, Integer> acts = new java.util.HashMap<>();
+      acts.put("input", 0);
+      int last = 0;
+      for (int i = 0; i < nodes.size(); i++) {
+        LayerSpec l = nodes.get(i);
+        String name = names.get(i);
+        String where = "node '" + InputException.excerpt(name) + "' (" + InputException.excerpt(l.type()) + ")";
+        if (acts.containsKey(name)) throw new InputException(where + ": duplicate name (expected unique node names, and not 'input')");
+        Object inputsField = l.extra().get("inputs");
+        List<String> inputs = new ArrayList<>();
+        if (inputsField == null) {
+          inputs.add(i == 0 ? "input" : names.get(i - 1));
+        } else if (inputsField instanceof List<?> list && !list.isEmpty()) {
+          for (Object o : list) {
+            if (!(o instanceof String s)) throw new InputException(where + ": 'inputs' must list node names, got " + InputException.excerpt(inputsField));
+            inputs.add(s);
+          }
+        } else {
+          throw new InputException(where + ": 'inputs' must be a non-empty list of node names, got " + InputException.excerpt(inputsField));
+        }
+        int[] ins = new int[inputs.size()];
+        List<int[]> shapes = new ArrayList<>();
+        for (int j = 0; j < ins.length; j++) {
+          Integer a = acts.get(inputs.get(j));
+          if (a == null) {
+            boolean later = names.subList(i, names.size()).contains(inputs.get(j));
+            throw new InputException(where + ": input '" + InputException.excerpt(inputs.get(j)) + "' "
+                + (later ? "is this node or a later one (a cycle or forward reference; expected nodes in topological order)"
+                    : "names no node (expected 'input' or an earlier node's name)"));
+          }
+          ins[j] = a;
+          shapes.add(g.shape(a));
+        }
+        Layer op;
+        try {
+          op = buildNode(l, shapes, where);
+        } catch (IllegalArgumentException e) {
+          String m = message(e);
+          throw new InputException(m.startsWith(where) ? m : where + ": " + m, e);
+        }
+        try {
+          if (op.composite() != null) {
+            if (ins.length != 1) throw new InputException(where + ": expects 1 input, got " + ins.length);
+            g.beginLayer(name, op);
+            last = op.composite().expand(g, ins[0], name);
+            g.endLayer();
+          } else {
+            last = g.add(name, op, ins);
+          }
+        } catch (IllegalArgumentException e) {
+          String m = message(e);
+          throw new InputException(m.startsWith("node '") ? m : where + ": " + m, e);
+        }
+        acts.put(name, last);
+      }
+      if (outputName == null) return last;
+      Integer out = outputName instanceof String s ? acts.get(s) : null;
+      if (out == null || out == 0) {
+        throw new InputException("output: expected the name of a node, got " + InputException.excerpt(outputName));
+      }
+      return out;
+    });
+  }
+
+  private static Layer buildNode(LayerSpec l, List<int[]> shapes, String where) {
+    NodeBuilder nb;
+    LayerBuilder lb;
+    synchronized (BUILDERS) {
+      nb = NODE_BUILDERS.get(l.type());
+      lb = BUILDERS.get(l.type());
+    }
+    if (nb != null) return nb.build(l, shapes);
+    if (lb == null) throw new InputException(where + ": unknown op, expected one of " + knownNodeTypes());
+    if (shapes.size() != 1) throw new InputException(where + ": expects 1 input, got " + shapes.size());
+    Layer built = lb.build(l, shapes.get(0), (specsIn, s) -> buildLayers(specsIn, s, "", 1));
+    flat(built.outputShape());
+    return built;
   }
 
   /** Builds a list of layers for an input shape; nested lists name their layers "outer.inner". */
@@ -170,11 +314,28 @@ public final class ModelFiles {
   /** The description of a network (inverse of {@link #network}). */
   public static ModelSpec spec(Network net) {
     List<LayerSpec> layers = new ArrayList<>();
-    for (Layer l : net.layers()) layers.add(toSpec(l.describe()));
     Map<String, Object> extra = new LinkedHashMap<>();
     int[] shape = net.inputShape();
     if (shape.length > 1) extra.put("input_shape", java.util.Arrays.stream(shape).boxed().toList());
-    return new ModelSpec(net.inputSize(), net.loss().name(), layers, extra);
+    if (net.layerList()) {
+      for (Layer l : net.layers()) layers.add(toSpec(l.describe()));
+      return new ModelSpec(net.inputSize(), net.loss().name(), layers, extra);
+    }
+    // a graph: every node with its name and inputs by name
+    Map<Integer, String> byActivation = new java.util.HashMap<>();
+    byActivation.put(0, "input");
+    for (int k = 0; k < net.depth(); k++) {
+      Map<String, Object> d = new LinkedHashMap<>(net.layer(k).describe());
+      d.put("name", net.layerName(k));
+      org.hesse.nn.Node first = net.node(net.firstNode(k));
+      List<String> inputs = new ArrayList<>();
+      for (int a : (net.layer(k).composite() != null ? new int[] {first.input(0)} : first.inputs())) inputs.add(byActivation.get(a));
+      d.put("inputs", inputs);
+      layers.add(toSpec(d));
+      byActivation.put(net.activation(k + 1), net.layerName(k));
+    }
+    if (net.outputActivation() != net.activation(net.depth())) extra.put("output", byActivation.get(net.outputActivation()));
+    return new ModelSpec(net.inputSize(), net.loss().name(), layers, extra, true);
   }
 
   @SuppressWarnings("unchecked")
@@ -292,11 +453,11 @@ public final class ModelFiles {
     Map<String, ParamTensor> bufs = net.bufferTensors();
     for (int k = 0; k < net.depth(); k++) {
       for (org.hesse.nn.ParamTensor p : net.layer(k).paramTensors()) {
-        String name = k + "." + p.name;
+        String name = net.layerName(k) + "." + p.name;
         out.put(name, params.get(name));
       }
       for (org.hesse.nn.ParamTensor p : net.layer(k).bufferTensors()) {
-        ParamTensor t = bufs.get(k + "." + p.name);
+        ParamTensor t = bufs.get(net.layerName(k) + "." + p.name);
         long[] shape = new long[t.shape.length];
         for (int i = 0; i < shape.length; i++) shape[i] = t.shape[i];
         double[] data = new double[t.size()];

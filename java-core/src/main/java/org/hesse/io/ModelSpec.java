@@ -38,7 +38,7 @@ import java.util.TreeMap;
  * {@code type}, {@code out}, then extra keys sorted (recursively for nested objects). The layout is that of Python's
  * {@code json.dump(indent=1)}, the layout of the PyTorch-made fixtures.
  */
-public record ModelSpec(int input, String loss, List<LayerSpec> layers, Map<String, Object> extra) {
+public record ModelSpec(int input, String loss, List<LayerSpec> layers, Map<String, Object> extra, boolean graph) {
 
     public static final Set<String> LOSSES = Set.of("cross_entropy", "mse");
 
@@ -99,11 +99,21 @@ public record ModelSpec(int input, String loss, List<LayerSpec> layers, Map<Stri
         Objects.requireNonNull(layers, "layers");
         layers = List.copyOf(layers);
         extra = extra == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(extra));
-        validate(input, loss, layers, extra);
+        validate(input, loss, layers, extra, graph);
     }
 
     public ModelSpec(int input, String loss, List<LayerSpec> layers) {
         this(input, loss, layers, Map.of());
+    }
+
+    /** A layer-list description ({@code "layers"}). */
+    public ModelSpec(int input, String loss, List<LayerSpec> layers, Map<String, Object> extra) {
+        this(input, loss, layers, extra, false);
+    }
+
+    /** The entries: layers of a layer list, or nodes of a graph description ({@link #graph()}). */
+    public List<LayerSpec> entries() {
+        return layers;
     }
 
     /** Parses and validates a description held in a string; {@code source} names it in messages. */
@@ -164,7 +174,7 @@ public record ModelSpec(int input, String loss, List<LayerSpec> layers, Map<Stri
         for (LayerSpec l : layers) {
             ls.add(layerToMap(l));
         }
-        root.put("layers", ls);
+        root.put(graph ? "nodes" : "layers", ls);
         new TreeMap<>(extra).forEach((k, v) -> root.put(k, canonical(v)));
         try {
             return PRETTY.writeValueAsString(root);
@@ -187,11 +197,16 @@ public record ModelSpec(int input, String loss, List<LayerSpec> layers, Map<Stri
                     + (root == null || root.isMissingNode() ? "nothing (an empty file?)" : root.getNodeType()));
         }
         JsonNode in = root.get("input");
-        if (in == null) {
+        boolean graph = root.has("nodes") && !root.has("layers");
+        int input;
+        if (in == null && graph && root.has("input_shape")) {
+            input = shapeSize(root.get("input_shape"));
+        } else if (in == null) {
             throw new InputException("field 'input' is missing (the number of input features)");
-        }
-        if (!in.isIntegralNumber() || !in.canConvertToInt()) {
+        } else if (!in.isIntegralNumber() || !in.canConvertToInt()) {
             throw new InputException("field 'input': expected a positive integer, found " + InputException.excerpt(in));
+        } else {
+            input = in.intValue();
         }
         JsonNode loss = root.get("loss");
         if (loss == null) {
@@ -200,23 +215,40 @@ public record ModelSpec(int input, String loss, List<LayerSpec> layers, Map<Stri
         if (!loss.isTextual()) {
             throw new InputException("field 'loss': expected one of " + sortedLosses() + ", found " + InputException.excerpt(loss));
         }
-        JsonNode layersNode = root.get("layers");
+        String field = graph ? "nodes" : "layers";
+        JsonNode layersNode = root.get(field);
         if (layersNode == null || !layersNode.isArray()) {
-            throw new InputException("field 'layers': expected a list of layers, found "
+            throw new InputException("field 'layers': expected a list of layers (or 'nodes', a list of graph nodes), found "
                     + (layersNode == null ? "nothing" : layersNode.getNodeType()));
         }
         List<LayerSpec> layers = new ArrayList<>();
         for (int i = 0; i < layersNode.size(); i++) {
-            layers.add(layerFromObject(JSON.convertValue(layersNode.get(i), Object.class), "layer " + i));
+            layers.add(layerFromObject(JSON.convertValue(layersNode.get(i), Object.class), (graph ? "node " : "layer ") + i));
         }
         Map<String, Object> extra = new LinkedHashMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> f = it.next();
-            if (!f.getKey().equals("input") && !f.getKey().equals("loss") && !f.getKey().equals("layers")) {
+            if (!f.getKey().equals("input") && !f.getKey().equals("loss") && !f.getKey().equals(field)) {
                 extra.put(f.getKey(), JSON.convertValue(f.getValue(), Object.class));
             }
         }
-        return new ModelSpec(in.intValue(), loss.textValue(), layers, extra);
+        return new ModelSpec(input, loss.textValue(), layers, extra, graph);
+    }
+
+    /** The element count of an "input_shape" list (its own checks are the network builder's). */
+    private static int shapeSize(JsonNode shape) {
+        long n = 1;
+        if (!shape.isArray() || shape.isEmpty()) {
+            throw new InputException("field 'input_shape': expected a list of positive integers, found " + InputException.excerpt(shape));
+        }
+        for (JsonNode d : shape) {
+            if (!d.isIntegralNumber() || !d.canConvertToInt() || d.intValue() <= 0) {
+                throw new InputException("field 'input_shape': expected a list of positive integers, found " + InputException.excerpt(shape));
+            }
+            n *= d.intValue();
+            if (n > Integer.MAX_VALUE) throw new InputException("field 'input_shape': more than " + Integer.MAX_VALUE + " values");
+        }
+        return (int) n;
     }
 
     /** Builds a layer from a parsed JSON object ({@code Map}); {@code where} prefixes messages, e.g. "layer 2". */
@@ -248,7 +280,9 @@ public record ModelSpec(int input, String loss, List<LayerSpec> layers, Map<Stri
         return l;
     }
 
-    private static void validate(int input, String loss, List<LayerSpec> layers, Map<String, Object> extra) {
+    private static void validate(int input, String loss, List<LayerSpec> layers, Map<String, Object> extra, boolean graph) {
+        String field = graph ? "nodes" : "layers";
+        String what = graph ? "node" : "layer";
         if (input <= 0) {
             throw new InputException("field 'input': expected a positive integer, found " + input);
         }
@@ -256,13 +290,13 @@ public record ModelSpec(int input, String loss, List<LayerSpec> layers, Map<Stri
             throw new InputException("field 'loss': expected one of " + sortedLosses() + ", found '" + InputException.excerpt(loss) + "'");
         }
         if (layers.isEmpty()) {
-            throw new InputException("field 'layers': expected at least one layer, found none");
+            throw new InputException("field '" + field + "': expected at least one " + what + ", found none");
         }
         for (int i = 0; i < layers.size(); i++) {
-            validateLayer(Objects.requireNonNull(layers.get(i), "layers[" + i + "]"), "layer " + i);
+            validateLayer(Objects.requireNonNull(layers.get(i), field + "[" + i + "]"), what + " " + i);
         }
         for (String k : extra.keySet()) {
-            if (k.equals("input") || k.equals("loss") || k.equals("layers")) {
+            if (k.equals("input") || k.equals("loss") || k.equals("layers") || k.equals("nodes")) {
                 throw new InputException("extra: must not contain '" + k + "' (it is a field)");
             }
         }

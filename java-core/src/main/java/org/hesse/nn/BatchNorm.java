@@ -132,6 +132,16 @@ public final class BatchNorm implements Layer {
   }
 
   /** Initial parameters as PyTorch's reset_parameters: γ = 1, β = 0. */
+  @Override
+  public void initParameters(Init scheme, double[] theta, int off, java.util.SplittableRandom rng) {
+    initParameters(theta, off);
+  }
+
+  @Override
+  public boolean normaliser() {
+    return true;
+  }
+
   public void initParameters(double[] theta, int off) {
     java.util.Arrays.fill(theta, off, off + channels, 1.0);
     java.util.Arrays.fill(theta, off + channels, off + 2 * channels, 0.0);

@@ -77,6 +77,15 @@ public final class Conv2d implements Layer {
   }
 
   @Override public String type() { return "conv2d"; }
+
+  /** PyTorch treats a conv weight [O, C, k, k] as O × (C·k²); Xavier's fan_out is O·k². */
+  @Override
+  public void initParameters(Init scheme, double[] theta, int off, java.util.SplittableRandom rng) {
+    scheme.weights(theta, off, outC, patch(), rng.split(), outC * k * k);
+  }
+
+  @Override public int weightRows() { return outC; }
+  @Override public int weightRowLength() { return patch(); }
   @Override public int inputSize() { return inC * h * w; }
   @Override public int outputSize() { return outC * ho * wo; }
   @Override public int[] outputShape() { return new int[] {outC, ho, wo}; }

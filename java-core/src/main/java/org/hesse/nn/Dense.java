@@ -35,6 +35,14 @@ public final class Dense implements Layer {
     return m;
   }
 
+  @Override
+  public void initParameters(Init scheme, double[] theta, int off, java.util.SplittableRandom rng) {
+    scheme.weights(theta, off, out, in, rng.split(), out);
+  }
+
+  @Override public int weightRows() { return out; }
+  @Override public int weightRowLength() { return in; }
+
   /** Offset of the bias inside this layer's parameter block. */
   public int biasOffset() {
     return out * in;

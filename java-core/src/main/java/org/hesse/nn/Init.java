@@ -5,7 +5,7 @@ import org.hesse.linalg.Linalg;
 import org.netlib.util.intW;
 
 /**
- * Seeded parameter initialisers for dense and conv layers (activations have no parameters; batch and layer
+ * Seeded parameter initialisers (each layer type draws its own in {@link Layer#initParameters}: dense and conv layers through {@link #weights}; activations have no parameters; batch and layer
  * norm get γ = 1, β = 0 whatever the scheme, drawing nothing). The same seed gives the
  * same bits. Schemes:
  * <ul>
@@ -28,31 +28,15 @@ public enum Init {
   public double[] init(Network net, long seed) {
     double[] theta = new double[net.paramCount()];
     SplittableRandom rng = new SplittableRandom(seed);
-    for (int k = 0; k < net.depth(); k++) initLayer(net.layer(k), theta, net.offset(k), rng);
+    for (Node n : net.nodes()) n.op.initParameters(this, theta, n.paramOffset, rng);
     return theta;
   }
 
-  /** Draws one layer's parameters at off; one split generator per weight-carrying layer, in layer order. */
-  private void initLayer(Layer l, double[] theta, int off, SplittableRandom rng) {
-    if (l instanceof Dense) {
-      fill(theta, off, l.outputSize(), l.inputSize(), rng.split(), l.outputSize());
-    } else if (l instanceof Conv2d) {
-      // PyTorch treats a conv weight [O, C, k, k] as O × (C·k²); Xavier's fan_out is O·k².
-      Conv2d c = (Conv2d) l;
-      fill(theta, off, c.outChannels(), c.patch(), rng.split(), c.outChannels() * c.kernel() * c.kernel());
-    } else if (l instanceof BatchNorm) {
-      // normalisation layers start at γ = 1, β = 0 (PyTorch's reset_parameters); they draw nothing
-      ((BatchNorm) l).initParameters(theta, off);
-    } else if (l instanceof LayerNorm) {
-      ((LayerNorm) l).initParameters(theta, off);
-    } else if (l instanceof Residual) {
-      Residual r = (Residual) l;
-      for (int j = 0; j < r.layers().size(); j++) initLayer(r.layers().get(j), theta, off + r.paramOffset(j), rng);
-    }
-  }
-
-  /** W (out × in, then out biases) at off; fanOut is Xavier's fan_out (out for dense, O·k² for conv). */
-  private void fill(double[] theta, int off, int out, int in, SplittableRandom rng, int fanOut) {
+  /**
+   * W (out × in, then out biases) at off; fanOut is Xavier's fan_out (out for dense, O·k² for conv). Layers call
+   * it from {@link Layer#initParameters} with a generator split off for them.
+   */
+  public void weights(double[] theta, int off, int out, int in, SplittableRandom rng, int fanOut) {
     int w = out * in;
     switch (this) {
       case PYTORCH: {

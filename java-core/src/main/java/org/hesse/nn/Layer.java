@@ -1,6 +1,7 @@
 package org.hesse.nn;
 
 import java.util.List;
+import java.util.SplittableRandom;
 
 /**
  * One layer type's definition and first-order rules (one file per type; the network only composes).
@@ -67,6 +68,80 @@ public interface Layer {
   /** Per-workspace scratch state for batches of at most maxBatch rows; null for stateless layers. */
   default Object newState(int maxBatch) {
     return null;
+  }
+
+  /**
+   * Number of inputs: 1 for ordinary layers, more for fan-in ops (add, concat, ...), which implement the array
+   * forms of {@link #forward(double[], int, double[][], double[], int, LayerContext)} and
+   * {@link #backward(double[], int, double[][], double[], double[], double[][], double[], int, LayerContext)}.
+   */
+  default int inputCount() {
+    return 1;
+  }
+
+  /** Width of input i (every input has {@link #inputSize()} unless a fan-in op says otherwise). */
+  default int inputSize(int i) {
+    return inputSize();
+  }
+
+  /** The sample shape input i must have, or null when only its width matters (shape-free ops). */
+  default int[] inputShape(int i) {
+    return null;
+  }
+
+  /**
+   * Draws this layer's parameters at {@code off} with {@code scheme} from {@code rng} (a weight-carrying layer
+   * splits one generator off, so that the draws of the other layers do not depend on it); parameter-free layers
+   * draw nothing.
+   */
+  default void initParameters(Init scheme, double[] theta, int off, SplittableRandom rng) {}
+
+  /** Whether this is a normalisation layer (batch or layer norm): scale-invariant in what feeds it. */
+  default boolean normaliser() {
+    return false;
+  }
+
+  /**
+   * For a weight-carrying layer: the number of rows (output units / channels) of its weight matrix seen as
+   * {@code rows × rowLength} (dense: out × in; conv: O × C·k·k), else 0.
+   */
+  default int weightRows() {
+    return 0;
+  }
+
+  /** See {@link #weightRows()}: the length of each row (0 for layers without a weight matrix). */
+  default int weightRowLength() {
+    return 0;
+  }
+
+  /**
+   * Values per sample the second-order rule of this type keeps per batch (σ', σ'' of the input for element-wise
+   * layers; an upper bound), for the curvature engine's memory estimate.
+   */
+  default long preparedValuesPerSample() {
+    return 2L * inputSize();
+  }
+
+  /**
+   * A layer made of other layers (a residual block) that the network runs as nodes of its graph; null for a
+   * layer that is one node.
+   */
+  default Composite composite() {
+    return null;
+  }
+
+  /** z = F(x_0, x_1, ...; θ): the form the network runs; single-input layers implement the one below. */
+  default void forward(double[] theta, int off, double[][] xs, double[] z, int batch, LayerContext ctx) {
+    forward(theta, off, xs[0], z, batch, ctx);
+  }
+
+  /**
+   * VJP of a node: {@code gIns[i] = J_{x_i}ᵀ gOut} (skipped where gIns[i] is null, overwritten otherwise) and
+   * {@code gTheta[off..] += J_θᵀ gOut} (skipped when gTheta is null).
+   */
+  default void backward(double[] theta, int off, double[][] xs, double[] z, double[] gOut, double[][] gIns,
+                        double[] gTheta, int batch, LayerContext ctx) {
+    backward(theta, off, xs[0], z, gOut, gIns[0], gTheta, batch, ctx);
   }
 
   /** z = F(x; θ) for {@code batch} rows. */

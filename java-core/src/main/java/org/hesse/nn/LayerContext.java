@@ -14,28 +14,9 @@ public final class LayerContext {
   double[] buffers;
   final int bufferOffset;
   SplittableRandom rng;
-  /** Non-null for a nested layer's context: mode, buffers and generator are read through it at every call. */
-  private final LayerContext parent;
-
   LayerContext(Object state, int bufferOffset) {
-    this(state, bufferOffset, null);
-  }
-
-  private LayerContext(Object state, int bufferOffset, LayerContext parent) {
     this.state = state;
     this.bufferOffset = bufferOffset;
-    this.parent = parent;
-  }
-
-  /**
-   * The context of a layer nested inside the layer that owns {@code parent} (a residual block's inner layers):
-   * its own scratch state, its buffers at {@code parent.bufferOffset() + bufferOffset}, and the parent's mode,
-   * buffer vector and generator, read through the parent at every call so that later
-   * {@link Workspace#mode}, {@link Workspace#buffers} and {@link Workspace#rng} settings reach it.
-   */
-  public static LayerContext child(LayerContext parent, Object state, int bufferOffset) {
-    if (parent == null) throw new IllegalArgumentException("parent: expected a layer context, got null");
-    return new LayerContext(state, parent.bufferOffset + bufferOffset, parent);
   }
 
   /** A context for calling one layer on its own (outside a network workspace). */
@@ -46,17 +27,17 @@ public final class LayerContext {
     return c;
   }
 
-  public Mode mode() { return parent != null ? parent.mode() : mode; }
+  public Mode mode() { return mode; }
 
   /** The layer's scratch object from {@link Layer#newState(int)} (null for stateless layers). */
   public Object state() { return state; }
 
   /** The network's buffer vector (may be null for networks without buffers). */
-  public double[] buffers() { return parent != null ? parent.buffers() : buffers; }
+  public double[] buffers() { return buffers; }
 
   /** Offset of this layer's buffers in {@link #buffers()}. */
   public int bufferOffset() { return bufferOffset; }
 
   /** The generator for TRAIN-mode randomness (dropout); null when none was given. */
-  public SplittableRandom rng() { return parent != null ? parent.rng() : rng; }
+  public SplittableRandom rng() { return rng; }
 }

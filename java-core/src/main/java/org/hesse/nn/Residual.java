@@ -27,9 +27,8 @@ import java.util.Map;
  * {@code k.block.j.running_mean}, .... Its parameter block is the concatenation of the inner layers' blocks in
  * order ({@link #paramOffset(int)}), likewise its buffers ({@link #bufferOffset(int)}).
  *
- * <p>The inner activations and gradient signals of a batch live in the per-workspace state
- * ({@link #newState(int)}); inner layers get child contexts ({@link LayerContext#child}) that share the outer
- * context's mode, buffers and generator.
+ * <p>The network runs a block as nodes of its graph ({@link #composite()}): inner layer j is node
+ * {@code "k.block.j"}, and node {@code "k"} adds {@code x + α·g(x)} ({@link Add}); the block stays one layer.
  */
 public final class Residual implements Layer {
   private final List<Layer> layers;
@@ -127,88 +126,27 @@ public final class Residual implements Layer {
   }
 
   @Override
-  public void initBuffers(double[] b, int off) {
-    for (int j = 0; j < layers.size(); j++) layers.get(j).initBuffers(b, off + bufferOffsets[j]);
-  }
-
-  /** Per-workspace state: inner activations, inner gradient signals, inner states and their contexts. */
-  static final class State {
-    final double[][] acts;   // acts[j]: output of inner layer j−1 (j = 1..m); acts[0] unused (the block input)
-    final double[][] grads;  // grads[j]: gradient signal at acts[j] (grads[m] = α·gOut, grads[0] into x)
-    final Object[] states;
-    LayerContext parent;     // the context the children were made for
-    LayerContext[] children;
-
-    State(Residual r, int maxBatch) {
-      int m = r.layers.size();
-      acts = new double[m + 1][];
-      grads = new double[m + 1][];
-      states = new Object[m];
-      grads[0] = new double[maxBatch * r.size];
-      for (int j = 0; j < m; j++) {
-        Layer l = r.layers.get(j);
-        acts[j + 1] = new double[maxBatch * l.outputSize()];
-        grads[j + 1] = new double[maxBatch * l.outputSize()];
-        states[j] = l.newState(maxBatch);
+  public Composite composite() {
+    return (graph, input, name) -> {
+      int act = input;
+      for (int j = 0; j < layers.size(); j++) {
+        Layer l = layers.get(j);
+        String inner = name + ".block." + j;
+        act = l.composite() != null ? l.composite().expand(graph, act, inner) : graph.add(inner, l, act);
       }
-    }
+      return graph.add(name, new Add(shape, 1.0, alpha), input, act);
+    };
   }
 
-  @Override
-  public Object newState(int maxBatch) {
-    return new State(this, maxBatch);
-  }
-
-  /** The state of ctx, with inner contexts bound to ctx (made once per context). */
-  private State state(LayerContext ctx, int batch) {
-    if (ctx == null || !(ctx.state() instanceof State st)) {
-      throw new IllegalArgumentException("residual: expected a layer context holding this layer's state (newState), got "
-          + (ctx == null ? "null" : String.valueOf(ctx.state())));
-    }
-    if (batch * size > st.grads[0].length) {
-      throw new IllegalArgumentException("residual: batch of " + batch + " rows exceeds the state's capacity of "
-          + st.grads[0].length / size);
-    }
-    if (st.parent != ctx) {
-      LayerContext[] c = new LayerContext[layers.size()];
-      for (int j = 0; j < c.length; j++) c[j] = LayerContext.child(ctx, st.states[j], bufferOffsets[j]);
-      st.children = c;
-      st.parent = ctx;
-    }
-    return st;
-  }
-
+  /** A block is not one node: the network runs its inner layers and the final add as nodes of its graph. */
   @Override
   public void forward(double[] theta, int off, double[] x, double[] z, int batch, LayerContext ctx) {
-    State st = state(ctx, batch);
-    int m = layers.size();
-    double[] in = x;
-    for (int j = 0; j < m; j++) {
-      layers.get(j).forward(theta, off + paramOffsets[j], in, st.acts[j + 1], batch, st.children[j]);
-      in = st.acts[j + 1];
-    }
-    double[] g = st.acts[m];
-    for (int i = 0, n = batch * size; i < n; i++) z[i] = x[i] + alpha * g[i];
+    throw new UnsupportedOperationException("a residual block runs as nodes of its network's graph");
   }
 
   @Override
   public void backward(double[] theta, int off, double[] x, double[] z, double[] gOut, double[] gIn, double[] gTheta, int batch,
                        LayerContext ctx) {
-    State st = state(ctx, batch);
-    int m = layers.size();
-    int n = batch * size;
-    // the block sees α·gOut; the identity path passes gOut straight to the input
-    double[] top = st.grads[m];
-    for (int i = 0; i < n; i++) top[i] = alpha * gOut[i];
-    for (int j = m - 1; j >= 0; j--) {
-      double[] xj = j == 0 ? x : st.acts[j];
-      double[] gj = j == 0 && gIn == null ? null : st.grads[j];
-      layers.get(j).backward(theta, off + paramOffsets[j], xj, st.acts[j + 1], st.grads[j + 1], gj, gTheta, batch,
-          st.children[j]);
-    }
-    if (gIn != null) {
-      double[] g0 = st.grads[0];
-      for (int i = 0; i < n; i++) gIn[i] = gOut[i] + g0[i];
-    }
+    throw new UnsupportedOperationException("a residual block runs as nodes of its network's graph");
   }
 }

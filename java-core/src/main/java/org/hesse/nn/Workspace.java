@@ -1,43 +1,52 @@
 package org.hesse.nn;
 
 /**
- * Per-batch buffers of a network, sized once for a maximum batch and reused: the activations
- * ({@code act(0)} is the input, {@code act(k+1)} the output of layer k) and the gradient signal with respect
- * to each activation but the input. Not thread-safe: one per thread.
+ * Per-batch buffers of a network, sized once for a maximum batch and reused: every graph activation (0 is the
+ * input, j + 1 the output of node j), the gradient signal at each activation but the input, each node's context and
+ * the executor's scratch. Not thread-safe: one per thread.
  */
 public final class Workspace {
   final int maxBatch;
+  final Network net;
   final double[][] acts;
   final double[][] grads;
+  final double[][][] inputs;  // per node: the activations it reads (views of acts)
   final LayerContext[] contexts;
+  final Executor executor;
 
   Workspace(Network net, int maxBatch) {
     if (maxBatch <= 0) throw new IllegalArgumentException("workspace: batch size must be > 0, got " + maxBatch);
     this.maxBatch = maxBatch;
-    int K = net.depth();
-    // activations and signals of every layer for a full batch: sized (overflow-safe) before allocating
+    this.net = net;
+    int A = net.nodeCount() + 1;
+    // activations and signals of every node for a full batch: sized (overflow-safe) before allocating
     long total = 0;
-    for (int k = 0; k <= K; k++) {
-      Sizes.times(maxBatch, net.width(k), "workspace: activation " + k + " (batch " + maxBatch + " × width " + net.width(k) + ")");
-      total += (k > 0 ? 2L : 1L) * maxBatch * net.width(k);
+    for (int a = 0; a < A; a++) {
+      int w = net.activationWidth(a);
+      Sizes.times(maxBatch, w, "workspace: activation " + a + " (batch " + maxBatch + " × width " + w + ")");
+      total += (a > 0 ? 2L : 1L) * maxBatch * w;
     }
     org.hesse.runtime.MemoryBudget.current().checkDoubles(1, total,
         "the activations of a batch of " + maxBatch + " (" + total + " values)");
-    acts = new double[K + 1][];
-    grads = new double[K + 1][];
-    for (int k = 0; k <= K; k++) {
-      acts[k] = new double[maxBatch * net.width(k)];
-      if (k > 0) grads[k] = new double[maxBatch * net.width(k)];  // no pass forms the signal at the input
+    acts = new double[A][];
+    grads = new double[A][];
+    for (int a = 0; a < A; a++) {
+      acts[a] = new double[maxBatch * net.activationWidth(a)];
+      if (a > 0) grads[a] = new double[maxBatch * net.activationWidth(a)];  // no pass forms the signal at the input
     }
-    contexts = new LayerContext[K];
+    contexts = new LayerContext[A - 1];
+    inputs = new double[A - 1][][];
     double[] buffers = net.bufferCount() == 0 ? null : net.initialBuffers();
-    for (int k = 0; k < K; k++) {
-      contexts[k] = new LayerContext(net.layer(k).newState(maxBatch), net.bufferOffset(k));
-      contexts[k].buffers = buffers;
+    for (Node n : net.nodes()) {
+      contexts[n.index] = new LayerContext(n.op.newState(maxBatch), n.bufferOffset);
+      contexts[n.index].buffers = buffers;
+      inputs[n.index] = new double[n.inputCount()][];
+      for (int i = 0; i < n.inputCount(); i++) inputs[n.index][i] = acts[n.input(i)];
     }
+    executor = new Executor(net, maxBatch);
   }
 
-  /** The forward mode of every layer (default {@link Mode#ANALYSIS}). */
+  /** The forward mode of every node (default {@link Mode#ANALYSIS}). */
   public Workspace mode(Mode mode) {
     for (LayerContext c : contexts) c.mode = mode;
     return this;
@@ -48,7 +57,7 @@ public final class Workspace {
   }
 
   /**
-   * The buffer vector the layers read (and in TRAIN mode update): by default a private copy of the network's
+   * The buffer vector the nodes read (and in TRAIN mode update): by default a private copy of the network's
    * initial buffers. Pass the model's own vector to use and update it in place.
    */
   public Workspace buffers(double[] buffers) {
@@ -62,9 +71,9 @@ public final class Workspace {
     return this;
   }
 
-  /** Layer k's context (mode, state, buffers). */
-  public LayerContext context(int k) {
-    return contexts[k];
+  /** Node j's context (mode, state, buffers); for a layer list without residual blocks node j is layer j. */
+  public LayerContext context(int node) {
+    return contexts[node];
   }
 
   public int maxBatch() { return maxBatch; }
@@ -72,14 +81,23 @@ public final class Workspace {
   /** The input buffer (row-major maxBatch × input): fill rows 0..batch before a forward pass. */
   public double[] input() { return acts[0]; }
 
-  /** Activation k (0 = input, k+1 = output of layer k). */
-  public double[] act(int k) { return acts[k]; }
+  /** Layer activation k (0 = input, k+1 = output of layer k). */
+  public double[] act(int k) { return acts[net.activation(k)]; }
 
-  /** Gradient signal of the scaled loss with respect to activation k ≥ 1, after a backward pass. */
-  public double[] grad(int k) { return grads[k]; }
+  /** Gradient signal of the scaled loss with respect to layer activation k ≥ 1, after a backward pass. */
+  public double[] grad(int k) { return grads[net.activation(k)]; }
+
+  /** Graph activation a (0 = input, j + 1 = output of node j). */
+  public double[] activation(int a) { return acts[a]; }
+
+  /** The gradient signal at graph activation a ≥ 1. */
+  public double[] signal(int a) { return grads[a]; }
+
+  /** The activations node j reads (views of the activation arrays). */
+  public double[][] nodeInputs(int j) { return inputs[j]; }
 
   /** The network output after a forward pass. */
-  public double[] output() { return acts[acts.length - 1]; }
+  public double[] output() { return acts[net.outputActivation()]; }
 
   void checkBatch(int batch) {
     if (batch <= 0 || batch > maxBatch) {

@@ -4,8 +4,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.hesse.nn.BatchNorm;
-import org.hesse.nn.Conv2d;
-import org.hesse.nn.Dense;
 import org.hesse.nn.Layer;
 import org.hesse.nn.Network;
 import org.hesse.nn.Workspace;
@@ -34,7 +32,7 @@ import org.hesse.nn.Workspace;
  * without weight decay; {@code ScaleAmendedSgdTest} checks it).
  *
  * <h2>What is amended, and what is not</h2>
- * Amended: every top-level {@link Dense} or {@link Conv2d} layer immediately followed by a {@link BatchNorm} with
+ * Amended: every top-level dense or conv layer (a layer with a weight matrix, {@link org.hesse.nn.Layer#weightRows}) immediately followed by a {@link BatchNorm} with
  * as many channels as it has outputs; row i of the weight matrix (conv: filter i, {@code C·k·k} values) is scaled
  * by s_i. Biases, γ/β, the classifier (no BN after it) and layers nested in residual blocks stay on plain SGD
  * (s = 1). γ_i² is floored at {@link #MIN_GAMMA_SQUARED} so that a unit whose γ has collapsed does not take an
@@ -144,17 +142,9 @@ public final class ScaleAmendedSgd implements Optimizer {
       Layer l = net.layer(k);
       if (!(net.layer(k + 1) instanceof BatchNorm)) continue;
       BatchNorm bn = (BatchNorm) net.layer(k + 1);
-      int rows;
-      int rowLen;
-      if (l instanceof Dense) {
-        rows = l.outputSize();
-        rowLen = l.inputSize();
-      } else if (l instanceof Conv2d) {
-        rows = ((Conv2d) l).outChannels();
-        rowLen = ((Conv2d) l).patch();
-      } else {
-        continue;
-      }
+      int rows = l.weightRows();
+      int rowLen = l.weightRowLength();
+      if (rows == 0) continue;
       if (bn.channels() != rows) continue;
       bs.add(new Block(k, net.offset(k), rows, rowLen, net.offset(k + 1), bn, total));
       total += rows;

@@ -117,21 +117,28 @@ class ResidualTest {
     int n = 4;
     double[] x = Nets.features(n, 3, 1.0, 32);
     double[] w = Nets.gaussian(n * 3, 1.0, 33);  // loss = Σ w ⊙ z
-    LayerContext ctx = LayerContext.standalone(r, n, Mode.ANALYSIS, null, 0);
-    double[] z = new double[n * 3];
-    r.forward(theta, 0, x, z, n, ctx);
-    double[] gIn = new double[n * 3];
-    r.backward(theta, 0, x, z, w, gIn, new double[theta.length], n, ctx);
+    // the block runs as nodes of a network; the executor's backward sweep sums the identity path and the block at the input
+    Network net = Network.builder(3).add(r).build("mse");
+    Workspace ws = net.newWorkspace(n);
+    System.arraycopy(x, 0, ws.input(), 0, x.length);
+    net.forward(theta, ws, n);
+    double[][] signals = new double[net.nodeCount() + 1][];
+    for (int a = 0; a <= net.nodeCount(); a++) signals[a] = new double[n * net.activationWidth(a)];
+    System.arraycopy(w, 0, signals[net.outputActivation()], 0, w.length);
+    new Executor(net, n).backward(signals, net.outputActivation(), net.nodeCount() - 1, 0, 0, n, (j, gIns) -> {
+      Node node = net.node(j);
+      node.op.backward(theta, node.paramOffset, ws.nodeInputs(j), ws.activation(node.output()), signals[node.output()],
+          gIns, null, n, ws.context(j));
+    });
+    double[] gIn = signals[0];
     double h = 1e-6;
     for (int i = 0; i < x.length; i++) {
       double[] xp = x.clone();
       double[] xm = x.clone();
       xp[i] += h;
       xm[i] -= h;
-      r.forward(theta, 0, xp, z, n, ctx);
-      double lp = dot(w, z);
-      r.forward(theta, 0, xm, z, n, ctx);
-      double lm = dot(w, z);
+      double lp = dot(w, output(net, theta, xp, n));
+      double lm = dot(w, output(net, theta, xm, n));
       assertEquals((lp - lm) / (2 * h), gIn[i], 1e-8, "input " + i);
     }
   }

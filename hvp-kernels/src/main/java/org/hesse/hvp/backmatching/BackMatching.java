@@ -2,11 +2,8 @@ package org.hesse.hvp.backmatching;
 
 import java.util.Arrays;
 import org.hesse.hvp.curvature.Curvature;
-import org.hesse.hvp.rules.SecondOrderRule;
-import org.hesse.hvp.rules.SecondOrderRules;
 import org.hesse.nn.Dense;
 import org.hesse.nn.Layer;
-import org.hesse.nn.LayerContext;
 import org.hesse.nn.Network;
 import org.hesse.runtime.MemoryBudget;
 
@@ -57,6 +54,14 @@ public final class BackMatching {
   }
 
   /**
+   * Whether layer k's weight side has the dense structure {@code I_out ⊗ C} ({@link #weightSideEigenvalues} applies):
+   * the one place that knows which layer type has it.
+   */
+  public boolean structured(int layer) {
+    return net.layer(checkLayer(layer)) instanceof Dense;
+  }
+
+  /**
    * The weight side's full spectrum from its structure, ascending: eig(C) of {@link #covariance}, each
    * {@code out} times; no ARPACK and no p × p matrix.
    */
@@ -87,8 +92,8 @@ public final class BackMatching {
   }
 
   /**
-   * Sample n's input side {@code (1/N) J_z,nᵀ J_z,n} of layer k, dense in × in, from the layer's JVP and VJP
-   * on that sample alone.
+   * Sample n's input side {@code (1/N) J_z,nᵀ J_z,n} of layer k, dense in × in, from the tangent pass over the
+   * layer's nodes on that sample's row ({@link Curvature#inputGram}).
    */
   public double[] inputSideMatrix(int layer, int sample) {
     Layer l = net.layer(checkLayer(layer));
@@ -100,32 +105,8 @@ public final class BackMatching {
           + "(batch statistics): a per-sample input side is not defined; use EVAL mode (running statistics)");
     }
     int in = l.inputSize();
-    int out = l.outputSize();
     MemoryBudget.current().checkDoubles(in, in, "back-matching input side of layer " + layer);
-    SecondOrderRule rule = SecondOrderRules.of(l);
-    double[] xs = new double[in];
-    double[] all = new double[c.batchSize() * in];
-    int b = sample / c.batchSize();
-    layerInput(layer, b, all);
-    System.arraycopy(all, (sample - b * c.batchSize()) * in, xs, 0, in);
-    double[] zs = new double[out];
-    double[] theta = c.parameters();  // the curvature's current θ (it may have been updated since)
-    LayerContext ctx = context(l, 1);
-    l.forward(theta, net.offset(layer), xs, zs, 1, ctx);
-    Object prep = rule.prepare(l, ctx, theta, net.offset(layer), xs, zs, 1);
-    double[] m = new double[in * in];
-    double[] e = new double[in];
-    double[] dz = new double[out];
-    double[] col = new double[in];
-    for (int j = 0; j < in; j++) {
-      e[j] = 1;
-      rule.jvp(l, prep, theta, net.offset(layer), xs, zs, e, null, 0, 0, dz, 1, 1);
-      e[j] = 0;
-      for (int i = 0; i < out; i++) dz[i] /= samples;
-      l.backward(theta, net.offset(layer), xs, zs, dz, col, null, 1, ctx);
-      for (int i = 0; i < in; i++) m[i * in + j] = col[i];
-    }
-    return m;
+    return c.inputGram(layer, sample);
   }
 
   /**
@@ -149,12 +130,6 @@ public final class BackMatching {
       org.hesse.linalg.Gemm.gemm(true, false, q, q, rows, 1.0 / samples, xa, 0, xa, 0, 1.0, cov, 0);
     }
     return cov;
-  }
-
-  /** A context for running layer l alone with the curvature's mode and buffers. */
-  private LayerContext context(Layer l, int maxBatch) {
-    int k = net.layers().indexOf(l);
-    return LayerContext.standalone(l, maxBatch, c.mode(), c.buffers(), net.bufferOffset(k));
   }
 
   /** Copies the input of layer k for batch b into buf; returns the rows. */

@@ -66,13 +66,7 @@ public final class ActivationSpace {
     MemoryBudget.current().checkDoubles(rows, cols, "activation-space block (" + v + ", " + w + ")");
     double[] out = new double[rows * cols];
     int k = Math.min(cols, DIRECTIONS_PER_PASS);
-    int K = net.depth();
-    double[][] dacts = new double[K + 1][];
-    double[][] dgs = new double[K + 1][];
-    for (int l = 0; l <= K; l++) {
-      dacts[l] = new double[c.maxBatch * k * net.width(l)];
-      dgs[l] = new double[c.maxBatch * k * net.width(l)];
-    }
+    TangentPass pass = new TangentPass(c);
     double[] dx = new double[c.maxBatch * k * cols];
     double[] dg = new double[c.maxBatch * k * rows];
     for (Curvature.BatchCache b : c.batches) {
@@ -81,7 +75,7 @@ public final class ActivationSpace {
         // the same unit directions e_{j0..j0+kk} at f_w for every sample
         Arrays.fill(dx, 0, b.rows * kk * cols, 0.0);
         for (int n = 0; n < b.rows; n++) for (int j = 0; j < kk; j++) dx[(n * kk + j) * cols + j0 + j] = 1.0;
-        c.activationPass(kind, aw, av, b, dx, dg, kk, dacts, dgs);
+        c.activationPass(kind, net.activation(aw), net.activation(av), b, dx, dg, kk, pass);
         // Σ_n over samples: row (n, j) of dg is column j0+j of the block for sample n
         for (int n = 0; n < b.rows; n++) {
           for (int j = 0; j < kk; j++) {

@@ -4,13 +4,15 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.hesse.eigen.LinearOperator;
+import org.hesse.hvp.rules.Primal;
 import org.hesse.hvp.rules.SecondOrderRule;
 import org.hesse.hvp.rules.SecondOrderRules;
+import org.hesse.hvp.rules.View;
 import org.hesse.nn.Layer;
 import org.hesse.nn.Mode;
 import org.hesse.nn.Network;
+import org.hesse.nn.Node;
 import org.hesse.nn.Objective;
-import org.hesse.nn.Residual;
 import org.hesse.nn.Workspace;
 
 /**
@@ -50,27 +52,29 @@ public final class Curvature {
 
   /**
    * What one batch's products need, computed once per parameters: its workspace's activations and signals
-   * (the workspace is the cache: no copies) and each rule's prepared quantities.
+   * (the workspace is the cache: no copies) and per node the rule's view of it ({@link Primal}, with the prepared
+   * quantities).
    */
   static final class BatchCache {
     final int rows;
     final double[] y;
     final Workspace ws;
-    final double[][] acts;   // acts[k]: input of layer k (k = 0..K), the workspace's arrays
-    final double[][] grads;  // grads[k]: gradient signal at activation k (k = 1..K), scaled by 1/N
-    final Object[] prep;
+    final Primal[] primal;
 
-    BatchCache(int rows, double[] y, Workspace ws, int depth) {
+    BatchCache(int rows, double[] y, Workspace ws, Network net, double[] theta) {
       this.rows = rows;
       this.y = y;
       this.ws = ws;
-      this.acts = new double[depth + 1][];
-      this.grads = new double[depth + 1][];
-      this.prep = new Object[depth];
-      for (int k = 0; k <= depth; k++) {
-        acts[k] = ws.act(k);
-        if (k > 0) grads[k] = ws.grad(k);
+      this.primal = new Primal[net.nodeCount()];
+      for (Node n : net.nodes()) {
+        primal[n.index] = new Primal(n.op, ws.context(n.index), theta, n.paramOffset, ws.nodeInputs(n.index),
+            ws.activation(n.output()), ws.signal(n.output()), rows);
       }
+    }
+
+    /** Layer activation k's array (0 = input, k + 1 = output of layer k). */
+    double[] act(Network net, int k) {
+      return ws.activation(net.activation(k));
     }
   }
 
@@ -82,9 +86,8 @@ public final class Curvature {
     this.theta = theta.clone();
     this.samples = obj.samples();
     this.maxBatch = obj.batchSize();
-    int K = net.depth();
-    this.rules = new SecondOrderRule[K];
-    for (int k = 0; k < K; k++) rules[k] = SecondOrderRules.of(net.layer(k));
+    this.rules = new SecondOrderRule[net.nodeCount()];
+    for (Node n : net.nodes()) rules[n.index] = SecondOrderRules.of(n.op);
     this.mode = mode;
     this.buffers = buffers == null || buffers.length == 0 ? null : buffers.clone();
     int tw = net.loss().targetWidth(net.outputSize());
@@ -93,21 +96,17 @@ public final class Curvature {
       Workspace ws = net.newWorkspace(rows).mode(mode);
       if (this.buffers != null) ws.buffers(this.buffers);
       int yOff = obj.loadBatch(b, ws);
-      batches.add(new BatchCache(rows, Arrays.copyOfRange(obj.targets(), yOff, yOff + rows * tw), ws, K));
+      batches.add(new BatchCache(rows, Arrays.copyOfRange(obj.targets(), yOff, yOff + rows * tw), ws, net, this.theta));
     }
     recompute();
   }
 
   /** Forward, signals and prepared quantities of every batch at the current θ and buffers. */
   private void recompute() {
-    int K = net.depth();
     double total = 0;
     for (BatchCache b : batches) {
       total += net.lossAndSignals(theta, b.ws, b.y, b.rows, 1.0 / samples);
-      for (int k = 0; k < K; k++) {
-        b.prep[k] = rules[k].prepare(net.layer(k), b.ws.context(k), theta, net.offset(k), b.acts[k], b.acts[k + 1],
-            b.rows, b.prep[k]);
-      }
+      for (int j = 0; j < rules.length; j++) b.primal[j].prep = rules[j].prepare(b.primal[j], b.primal[j].prep);
     }
     loss = total;
     gradient = null;
@@ -176,26 +175,15 @@ public final class Curvature {
   public double[] buffers() { return buffers == null ? null : buffers.clone(); }
 
   /**
-   * Bytes the cached forward data of N samples takes, approximately: activations, gradient signals (none at the
-   * input), and σ', σ'' of each layer input (an upper bound for plain layers), plus what residual blocks keep of their
-   * inner layers (their per-layer contexts' own state not counted).
+   * Bytes the cached forward data of N samples takes, approximately: every graph activation and its gradient signal
+   * (none at the input), and what each node's rule prepares ({@link org.hesse.nn.Layer#preparedValuesPerSample}),
+   * the nodes' own context state not counted.
    */
   public static long cacheBytes(Network net, long samples) {
-    long perSample = net.width(0);
-    for (int k = 1; k <= net.depth(); k++) perSample += 2L * net.width(k);
-    for (int k = 0; k < net.depth(); k++) perSample += 2L * net.layer(k).inputSize() + innerValues(net.layer(k));
+    long perSample = net.activationWidth(0);
+    for (int a = 1; a <= net.nodeCount(); a++) perSample += 2L * net.activationWidth(a);
+    for (Node n : net.nodes()) perSample += n.op.preparedValuesPerSample();
     return 8L * perSample * samples;
-  }
-
-  /**
-   * Values per sample a residual block's rule keeps besides its own input and output: each inner layer's output
-   * and first-order signal, and σ', σ'' of its input (nested blocks recursively); 0 for other layers.
-   */
-  private static long innerValues(Layer layer) {
-    if (!(layer instanceof Residual)) return 0;
-    long v = 0;
-    for (Layer l : ((Residual) layer).layers()) v += 2L * l.outputSize() + 2L * l.inputSize() + innerValues(l);
-    return v;
   }
 
   public Network network() { return net; }
@@ -212,7 +200,7 @@ public final class Curvature {
       Workspace ws = net.newWorkspace(maxBatch).mode(mode);
       if (buffers != null) ws.buffers(buffers.clone());
       for (BatchCache b : batches) {
-        System.arraycopy(b.acts[0], 0, ws.input(), 0, b.acts[0].length);
+        System.arraycopy(b.ws.input(), 0, ws.input(), 0, b.rows * net.inputSize());
         net.lossAndGradient(theta, ws, b.y, b.rows, 1.0 / samples, g);
       }
       gradient = g;
@@ -266,46 +254,48 @@ public final class Curvature {
   }
 
   /**
-   * The activation-space tangent pass on batch b: a tangent {@code dx} injected at activation {@code inject}
-   * (0 = input, k+1 = output of layer k; rows·k × width, direction-minor) runs forward to the loss and back
-   * down to activation {@code read ≤ inject}, where the tangent of the gradient signal is written to
-   * {@code out}. Parameters are not perturbed. For read = inject this is {@code M_n · dx_n} per sample, M_n
-   * the back-propagated output Hessian (or its GGN part), carrying the 1/N weight.
+   * The activation-space tangent pass on batch b: a tangent {@code dx} injected at graph activation {@code inject}
+   * (rows·k × width, direction-minor) runs forward to the loss and back down to graph activation {@code read}
+   * (produced at or before inject), where the tangent of the gradient signal is written to {@code out}. Parameters
+   * are not perturbed. For read = inject this is {@code M_n · dx_n} per sample, M_n the back-propagated output
+   * Hessian (or its GGN part), carrying the 1/N weight.
    */
-  void activationPass(Kind kind, int inject, int read, BatchCache b, double[] dx, double[] out, int k,
-                      double[][] dacts, double[][] dgs) {
+  void activationPass(Kind kind, int inject, int read, BatchCache b, double[] dx, double[] out, int k, TangentPass pass) {
     if (read > inject) throw new IllegalArgumentException("read activation " + read + " after inject " + inject);
-    int K = net.depth();
-    boolean gn = kind == Kind.GGN;
-    int n = b.rows;
-    double[] in = dx;
-    for (int l = inject; l < K; l++) {
-      rules[l].jvp(net.layer(l), b.prep[l], theta, net.offset(l), b.acts[l], b.acts[l + 1], in, null, 0, 0, dacts[l + 1], n, k);
-      in = dacts[l + 1];
+    int last = net.outputActivation() - 1;
+    pass.run(b, k, null, inject, dx, last, true, null, read, read, out,
+        kind == Kind.GGN);
+  }
+
+  /** Per node of layer k, the view of its parameters inside vectors holding layer k's block at {@code off} (stride). */
+  View[] views(double[] a, int layer, int off, int stride, View[] into) {
+    View[] v = into != null ? into : new View[net.nodeCount()];
+    int base = net.offset(layer);
+    for (int j = net.firstNode(layer); j <= net.lastNode(layer); j++) {
+      Node n = net.node(j);
+      if (n.op.paramCount() > 0) v[j] = new View(a, off + n.paramOffset - base, stride);
     }
-    double[] dgK = read == K ? out : dgs[K];
-    net.loss().hessianVector(b.acts[K], b.y, n, net.outputSize(), 1.0 / samples, in, dgK, k);
-    for (int l = K - 1; l >= read; l--) {
-      double[] dxl = l > inject ? dacts[l] : l == inject ? dx : null;
-      double[] dgIn = l == read ? out : dgs[l];
-      double[] dgAbove = l + 1 == K ? dgK : dgs[l + 1];
-      rules[l].backwardTangent(net.layer(l), b.prep[l], theta, net.offset(l), b.acts[l], b.acts[l + 1],
-          b.grads[l + 1], dgAbove, dxl, null, 0, 0, dgIn, null, 0, 0, gn, n, k);
-    }
+    return v;
   }
 
   /**
    * The Gauss-Newton matrix {@code (1/N) Σ_n J_θ,nᵀ J_θ,n} of layer k's own output with respect to its parameters
-   * (the back-matching weight side), as an operator built on the cached batches: per batch the layer's JVP
-   * {@code dz = J_θ v} and the GGN branch of its backward tangent {@code J_θᵀ dz/N}. Owns its buffers: one per thread.
+   * (the back-matching weight side), as an operator on the cached batches: the tangent pass restricted to the
+   * layer's nodes, {@code dz = J_θ v} at its output, {@code J_θᵀ dz/N} back (GGN rules). Owns its buffers: one per
+   * thread.
    */
   public LinearOperator jacobianGram(int layer) {
     checkLayer(layer);
-    Layer l = net.layer(layer);
-    int p = l.paramCount();
-    int off = net.offset(layer);
-    double[] dz = new double[maxBatch * l.outputSize()];
+    int p = net.layer(layer).paramCount();
+    TangentPass pass = new TangentPass(this);
+    int first = net.firstNode(layer);
+    int last = net.lastNode(layer);
     return new LinearOperator() {
+      private double[] vArray;
+      private double[] yArray;
+      private View[] vViews;
+      private View[] yViews;
+
       @Override public int dim() { return p; }
 
       @Override
@@ -313,15 +303,10 @@ public final class Curvature {
         if (v.length != p || y.length != p) {
           throw new IllegalArgumentException("v, y: expected length " + p + ", got " + v.length + ", " + y.length);
         }
+        if (v != vArray) vViews = views(vArray = v, layer, 0, p, null);
+        if (y != yArray) yViews = views(yArray = y, layer, 0, p, null);
         Arrays.fill(y, 0.0);
-        for (BatchCache b : batches) {
-          int n = b.rows * l.outputSize();
-          rules[layer].jvp(l, b.prep[layer], theta, off, b.acts[layer], b.acts[layer + 1], null, v, 0, p, dz, b.rows, 1);
-          for (int i = 0; i < n; i++) dz[i] /= samples;
-          // GGN: only J_θᵀ dz remains (g is passed for rules that read it, e.g. a residual block's inner signals)
-          rules[layer].backwardTangent(l, b.prep[layer], theta, off, b.acts[layer], b.acts[layer + 1],
-              b.grads[layer + 1], dz, null, null, 0, p, null, y, 0, p, true, b.rows, 1);
-        }
+        for (BatchCache b : batches) pass.run(b, 1, vViews, -1, null, last, false, yViews, first, -1, null, true);
       }
     };
   }
@@ -340,8 +325,38 @@ public final class Curvature {
   /** Copies the cached input of layer k for batch b into buf (rows × input width); returns the rows. */
   public int layerInput(int layer, int b, double[] buf) {
     BatchCache bc = batches.get(b);
-    System.arraycopy(bc.acts[layer], 0, buf, 0, bc.rows * net.width(layer));
+    System.arraycopy(bc.act(net, layer), 0, buf, 0, bc.rows * net.width(layer));
     return bc.rows;
+  }
+
+  /**
+   * Sample s's back-matching input side {@code (1/N) J_z,sᵀ J_z,s} of layer k (dense in × in): unit tangents at the
+   * layer's input in sample s's row, the tangent pass over the layer's nodes, {@code J_zᵀ dz / N} back (GGN rules).
+   */
+  public double[] inputGram(int layer, int sample) {
+    checkLayerIndex(layer);
+    int bi = sample / maxBatch;
+    BatchCache b = batches.get(bi);
+    int s = sample - bi * maxBatch;
+    int in = net.width(layer);
+    int inAct = net.activation(layer);
+    TangentPass pass = new TangentPass(this);
+    double[] dx = new double[b.rows * in];
+    double[] out = new double[b.rows * in];
+    double[] m = new double[in * in];
+    for (int j = 0; j < in; j++) {
+      dx[s * in + j] = 1;
+      pass.run(b, 1, null, inAct, dx, net.lastNode(layer), false, null, net.firstNode(layer), inAct, out, true);
+      dx[s * in + j] = 0;
+      for (int i = 0; i < in; i++) m[i * in + j] = out[s * in + i];
+    }
+    return m;
+  }
+
+  private void checkLayerIndex(int layer) {
+    if (layer < 0 || layer >= net.depth()) {
+      throw new IllegalArgumentException("layer: expected 0.." + (net.depth() - 1) + ", got " + layer);
+    }
   }
 
   /** Number of batches the data set is split into. */

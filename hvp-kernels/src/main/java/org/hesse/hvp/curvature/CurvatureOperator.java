@@ -3,6 +3,7 @@ package org.hesse.hvp.curvature;
 import java.util.Arrays;
 import java.util.List;
 import org.hesse.eigen.LinearOperator;
+import org.hesse.hvp.rules.View;
 import org.hesse.nn.Network;
 
 /**
@@ -17,24 +18,26 @@ import org.hesse.nn.Network;
 public final class CurvatureOperator implements LinearOperator {
   private final Curvature c;
   private final Curvature.Kind kind;
-  private final boolean[] inCols;
+  private final boolean[] inCols;  // per layer
   private final boolean[] inRows;
   private final int[] colOffset;  // offset of layer l's block inside a column vector, or −1
   private final int[] rowOffset;
   private final int cols;
   private final int rows;
-  private final int first;
-  private final int low;
-  private int capacity;  // directions the tangent buffers hold
-  private double[][] dacts;
-  private double[][] dgs;
+  private final int low;  // the first node of the lowest row layer: the backward tangent stops there
+  private final TangentPass pass;
+  private final View[] vViews;
+  private final View[] hvViews;
+  private double[] vArray;  // the arrays the views are made for
+  private double[] hvArray;
   private double[] xCopy;  // the directions of an in-place apply
   private long applications;
 
   CurvatureOperator(Curvature c, Curvature.Kind kind, List<Integer> rowLayers, List<Integer> colLayers) {
     this.c = c;
     this.kind = kind;
-    int K = c.net.depth();
+    Network net = c.net;
+    int K = net.depth();
     inCols = new boolean[K];
     inRows = new boolean[K];
     colOffset = new int[K];
@@ -43,27 +46,27 @@ public final class CurvatureOperator implements LinearOperator {
     Arrays.fill(rowOffset, -1);
     int cs = 0;
     int rs = 0;
-    int f = K;
-    int lo = K;
+    int lo = net.nodeCount();
     for (int k = 0; k < K; k++) {
-      int p = c.net.layer(k).paramCount();
+      int p = net.layer(k).paramCount();
       if (colLayers.contains(k)) {
         inCols[k] = true;
         colOffset[k] = cs;
         cs += p;
-        f = Math.min(f, k);
       }
       if (rowLayers.contains(k)) {
         inRows[k] = true;
         rowOffset[k] = rs;
         rs += p;
-        lo = Math.min(lo, k);
+        lo = Math.min(lo, net.firstNode(k));
       }
     }
     this.cols = cs;
     this.rows = rs;
-    this.first = f;
     this.low = lo;
+    this.pass = new TangentPass(c);
+    this.vViews = new View[net.nodeCount()];
+    this.hvViews = new View[net.nodeCount()];
   }
 
   public Curvature.Kind kind() { return kind; }
@@ -112,9 +115,7 @@ public final class CurvatureOperator implements LinearOperator {
       applications += k;
       return;
     }
-    ensureCapacity(k);
     Network net = c.net;
-    int K = net.depth();
     boolean gn = kind == Curvature.Kind.GGN;
     // The rules read the directions from x and write the products into y where they are (layer l's block of
     // vector j at colOffset[l] + j·cols and rowOffset[l] + j·rows); in place, x is read from a copy.
@@ -124,36 +125,17 @@ public final class CurvatureOperator implements LinearOperator {
       System.arraycopy(x, 0, xCopy, 0, k * cols);
       in = xCopy;
     }
+    if (in != vArray) {
+      for (int l = 0; l < net.depth(); l++) if (inCols[l]) c.views(in, l, colOffset[l], cols, vViews);
+      vArray = in;
+    }
+    if (y != hvArray) {
+      for (int l = 0; l < net.depth(); l++) if (inRows[l]) c.views(y, l, rowOffset[l], rows, hvViews);
+      hvArray = y;
+    }
     Arrays.fill(y, 0, k * rows, 0.0);
-    double scale = 1.0 / c.samples;
-    for (Curvature.BatchCache b : c.batches) {
-      int n = b.rows;
-      for (int l = first; l < K; l++) {
-        c.rules[l].jvp(net.layer(l), b.prep[l], c.theta, net.offset(l), b.acts[l], b.acts[l + 1],
-            l > first ? dacts[l] : null, inCols[l] ? in : null, colOffset[l], cols, dacts[l + 1], n, k);
-      }
-      net.loss().hessianVector(b.acts[K], b.y, n, net.outputSize(), scale, dacts[K], dgs[K], k);
-      for (int l = K - 1; l >= low; l--) {
-        c.rules[l].backwardTangent(net.layer(l), b.prep[l], c.theta, net.offset(l), b.acts[l], b.acts[l + 1],
-            b.grads[l + 1], dgs[l + 1], l > first ? dacts[l] : null, inCols[l] ? in : null, colOffset[l], cols,
-            l > low ? dgs[l] : null, inRows[l] ? y : null, rowOffset[l], rows, gn, n, k);
-      }
-    }
+    int top = net.outputActivation() - 1;
+    for (Curvature.BatchCache b : c.batches) pass.run(b, k, vViews, -1, null, top, true, hvViews, low, -1, null, gn);
     applications += k;
-  }
-
-  /** Tangent buffers for k directions. */
-  private void ensureCapacity(int k) {
-    if (k <= capacity) return;
-    Network net = c.net;
-    int K = net.depth();
-    dacts = new double[K + 1][];
-    dgs = new double[K + 1][];
-    // dacts[l] is read for l > first, dgs[l] written for l > low (and the top ones by the loss)
-    for (int l = 0; l <= K; l++) {
-      if (l > first) dacts[l] = new double[c.maxBatch * k * net.width(l)];
-      if (l > low) dgs[l] = new double[c.maxBatch * k * net.width(l)];
-    }
-    capacity = k;
   }
 }

@@ -52,24 +52,19 @@ public final class DenseLayerBlock {
     MemoryBudget.current().checkDoubles((long) n * out, out, "output Hessians of layer " + layer);
     double[] x = new double[n * in];
     double[] m = new double[n * out * out];
-    int K = net.depth();
     int k = out;
-    double[][] dacts = new double[K + 1][];
-    double[][] dgs = new double[K + 1][];
-    for (int l = 0; l <= K; l++) {
-      dacts[l] = new double[c.maxBatch * k * net.width(l)];
-      dgs[l] = new double[c.maxBatch * k * net.width(l)];
-    }
+    TangentPass pass = new TangentPass(c);
     double[] dz = new double[c.maxBatch * k * out];
+    double[] mb = new double[c.maxBatch * k * out];
     int row = 0;
-    int a = layer + 1;
+    int a = net.activation(layer + 1);
     for (Curvature.BatchCache b : c.batches) {
-      System.arraycopy(b.acts[layer], 0, x, row * in, b.rows * in);
+      System.arraycopy(b.act(net, layer), 0, x, row * in, b.rows * in);
       Arrays.fill(dz, 0, b.rows * k * out, 0.0);
       for (int s = 0; s < b.rows; s++) for (int j = 0; j < out; j++) dz[(s * k + j) * out + j] = 1.0;
       // rows (s, j) of the result are M_s e_j: sample s's out × out matrix, contiguous
-      c.activationPass(kind, a, a, b, dz, dgs[a], k, dacts, dgs);
-      System.arraycopy(dgs[a], 0, m, row * out * out, b.rows * out * out);
+      c.activationPass(kind, a, a, b, dz, mb, k, pass);
+      System.arraycopy(mb, 0, m, row * out * out, b.rows * out * out);
       row += b.rows;
     }
     return new DenseLayerBlock(layer, in, out, n, x, m);

@@ -12,7 +12,7 @@ import org.hesse.simd.Kernels;
  * Second-order rules of an element-wise {@code a = σ(x)}:
  * <pre>
  *   da    = σ'(x) ⊙ dx
- *   dg_x  = σ'(x) ⊙ dg_a + σ''(x) ⊙ dx ⊙ g_a     (GGN: the first term only)
+ *   dg_x  = σ'(x) ⊙ dg_a [+ σ''(x) ⊙ dx ⊙ g_a]   (residual term in brackets: skipped for the GGN)
  * </pre>
  * tanh and the logistic function take σ' and σ'' from their cached outputs a inside each product
  * ({@code tanh' = 1 − a², tanh'' = −2a·tanh'}; {@code σ' = a(1 − a), σ'' = σ'(1 − 2a)}): a few multiplications
@@ -20,6 +20,11 @@ import org.hesse.simd.Kernels;
  * σ'' once per batch in {@link #prepare}; σ'' is not stored for piecewise-linear ones, where it is zero.
  */
 public final class ActivationSecondOrder implements SecondOrderRule {
+  @Override
+  public Class<? extends Layer> layerType() {
+    return org.hesse.nn.ActivationLayer.class;
+  }
+
   private static final Kernels K = KernelProvider.get();
 
   /** σ'(x) and σ''(x) of one batch (d2 null when identically zero). */
@@ -39,8 +44,10 @@ public final class ActivationSecondOrder implements SecondOrderRule {
   }
 
   @Override
-  public Object prepare(Layer layer, LayerContext ctx, double[] theta, int off, double[] x, double[] z, int batch,
-                        Object previous) {
+  public Object prepare(Primal node, Object previous) {
+    Layer layer = node.layer;
+    double[] x = node.x();
+    int batch = node.batch;
     Activation f = ((ActivationLayer) layer).function();
     if (fromOutput(f)) return null;
     int n = batch * layer.inputSize();
@@ -51,8 +58,12 @@ public final class ActivationSecondOrder implements SecondOrderRule {
   }
 
   @Override
-  public void jvp(Layer layer, Object prep, double[] theta, int off, double[] x, double[] z,
-                  double[] dx, double[] v, int vOff, int vStride, double[] dz, int batch, int k) {
+  public void jvp(Primal node, double[][] dxs, View vv, double[] dz, int k, Scratch scratch) {
+    Layer layer = node.layer;
+    Object prep = node.prep;
+    double[] z = node.z;
+    int batch = node.batch;
+    double[] dx = dxs[0];
     int w = layer.inputSize();
     if (dx == null) {
       Arrays.fill(dz, 0, batch * k * w, 0.0);
@@ -72,22 +83,33 @@ public final class ActivationSecondOrder implements SecondOrderRule {
   }
 
   @Override
-  public void backwardTangent(Layer layer, Object prep, double[] theta, int off, double[] x, double[] z,
-                              double[] g, double[] dg, double[] dx, double[] v, int vOff, int vStride,
-                              double[] dgIn, double[] hv, int hvOff, int hvStride, boolean gaussNewton, int batch, int k) {
+  public void vjpTangent(Primal node, double[] dg, double[][] dgIns, View hv, int k, Scratch scratch) {
+    double[] dgIn = dgIns[0];
     if (dgIn == null) return;
-    Activation f = ((ActivationLayer) layer).function();
-    int w = layer.inputSize();
-    boolean curvatureTerm = !gaussNewton && dx != null && !f.piecewiseLinear();
+    Activation f = ((ActivationLayer) node.layer).function();
+    int w = node.layer.inputSize();
     if (k == 1) {
-      backward(f, prep, z, g, 0, dg, dx, 0, dgIn, batch * w, curvatureTerm);
+      tangent(f, node.prep, node.z, 0, dg, 0, dgIn, node.batch * w);
       return;
     }
-    for (int n = 0; n < batch; n++) {
-      for (int j = 0; j < k; j++) {
-        int r = (n * k + j) * w;
-        backward(f, prep, z, g, n * w, dg, dx, r, dgIn, w, curvatureTerm);
-      }
+    for (int n = 0; n < node.batch; n++) {
+      for (int j = 0; j < k; j++) tangent(f, node.prep, node.z, n * w, dg, (n * k + j) * w, dgIn, w);
+    }
+  }
+
+  @Override
+  public void residualTerms(Primal node, double[][] dxs, View v, double[][] dgIns, View hv, int k, Scratch scratch) {
+    Activation f = ((ActivationLayer) node.layer).function();
+    double[] dx = dxs[0];
+    double[] dgIn = dgIns[0];
+    if (dgIn == null || dx == null || f.piecewiseLinear()) return;
+    int w = node.layer.inputSize();
+    if (k == 1) {
+      curvature(f, node.prep, node.z, node.g, 0, dx, 0, dgIn, node.batch * w);
+      return;
+    }
+    for (int n = 0; n < node.batch; n++) {
+      for (int j = 0; j < k; j++) curvature(f, node.prep, node.z, node.g, n * w, dx, (n * k + j) * w, dgIn, w);
     }
   }
 
@@ -108,39 +130,23 @@ public final class ActivationSecondOrder implements SecondOrderRule {
     }
   }
 
-  /** out = σ' ⊙ dg (+ σ'' ⊙ dx ⊙ g when curvatureTerm), per-sample values (σ, g) at s, tangents at r. */
-  private static void backward(Activation f, Object prep, double[] z, double[] g, int s, double[] dg, double[] dx,
-                               int r, double[] out, int len, boolean curvatureTerm) {
+  /** out += σ'' ⊙ dx ⊙ g, per-sample values (σ, g) at s, tangents at r. */
+  private static void curvature(Activation f, Object prep, double[] z, double[] g, int s, double[] dx, int r,
+                                double[] out, int len) {
     if (f == Activation.TANH) {
-      if (curvatureTerm) {
-        for (int i = 0; i < len; i++) {
-          double a = z[s + i];
-          double d1 = 1.0 - a * a;
-          out[r + i] = d1 * dg[r + i] + (-2.0 * a * d1) * dx[r + i] * g[s + i];
-        }
-      } else {
-        for (int i = 0; i < len; i++) {
-          double a = z[s + i];
-          out[r + i] = (1.0 - a * a) * dg[r + i];
-        }
+      for (int i = 0; i < len; i++) {
+        double a = z[s + i];
+        double d1 = 1.0 - a * a;
+        out[r + i] += (-2.0 * a * d1) * dx[r + i] * g[s + i];
       }
     } else if (f == Activation.SIGMOID) {
-      if (curvatureTerm) {
-        for (int i = 0; i < len; i++) {
-          double a = z[s + i];
-          double d1 = a * (1.0 - a);
-          out[r + i] = d1 * dg[r + i] + d1 * (1.0 - 2.0 * a) * dx[r + i] * g[s + i];
-        }
-      } else {
-        for (int i = 0; i < len; i++) {
-          double a = z[s + i];
-          out[r + i] = a * (1.0 - a) * dg[r + i];
-        }
+      for (int i = 0; i < len; i++) {
+        double a = z[s + i];
+        double d1 = a * (1.0 - a);
+        out[r + i] += d1 * (1.0 - 2.0 * a) * dx[r + i] * g[s + i];
       }
     } else {
-      Derivatives d = (Derivatives) prep;
-      K.mul(d.d1, s, dg, r, out, r, len);
-      if (curvatureTerm) K.mulMulAdd(d.d2, s, dx, r, g, s, out, r, len);
+      K.mulMulAdd(((Derivatives) prep).d2, s, dx, r, g, s, out, r, len);
     }
   }
 }

@@ -11,8 +11,15 @@ import org.hesse.nn.Layer;
  */
 public final class AvgPool2dSecondOrder implements SecondOrderRule {
   @Override
-  public void jvp(Layer layer, Object prep, double[] theta, int off, double[] x, double[] z,
-                  double[] dx, double[] v, int vOff, int vStride, double[] dz, int batch, int k) {
+  public Class<? extends Layer> layerType() {
+    return org.hesse.nn.AvgPool2d.class;
+  }
+
+  @Override
+  public void jvp(Primal node, double[][] dxs, View vv, double[] dz, int k, Scratch scratch) {
+    Layer layer = node.layer;
+    int batch = node.batch;
+    double[] dx = dxs[0];
     if (dx == null) {
       Arrays.fill(dz, 0, batch * k * layer.outputSize(), 0.0);
       return;
@@ -21,9 +28,10 @@ public final class AvgPool2dSecondOrder implements SecondOrderRule {
   }
 
   @Override
-  public void backwardTangent(Layer layer, Object prep, double[] theta, int off, double[] x, double[] z,
-                              double[] g, double[] dg, double[] dx, double[] v, int vOff, int vStride,
-                              double[] dgIn, double[] hv, int hvOff, int hvStride, boolean gaussNewton, int batch, int k) {
+  public void vjpTangent(Primal node, double[] dg, double[][] dgIns, View hv, int k, Scratch scratch) {
+    Layer layer = node.layer;
+    int batch = node.batch;
+    double[] dgIn = dgIns[0];
     if (dgIn != null) ((AvgPool2d) layer).spread(dg, 0, dgIn, 0, batch * k);
   }
 }

@@ -36,6 +36,13 @@ import org.hesse.nn.Mode;
  * </pre>
  */
 public final class BatchNormSecondOrder implements SecondOrderRule {
+  private static final double[][] NO_TANGENT = new double[1][];
+
+  @Override
+  public Class<? extends Layer> layerType() {
+    return org.hesse.nn.BatchNorm.class;
+  }
+
 
   /** The statistics of one batch and its x̂ (batch × width). */
   static final class Prep {
@@ -51,8 +58,11 @@ public final class BatchNormSecondOrder implements SecondOrderRule {
   }
 
   @Override
-  public Object prepare(Layer layer, LayerContext ctx, double[] theta, int off, double[] x, double[] z, int batch,
-                        Object previous) {
+  public Object prepare(Primal node, Object previous) {
+    Layer layer = node.layer;
+    LayerContext ctx = node.ctx;
+    double[] x = node.x();
+    int batch = node.batch;
     BatchNorm bn = (BatchNorm) layer;
     int C = bn.channels();
     int S = bn.spatial();
@@ -74,8 +84,17 @@ public final class BatchNormSecondOrder implements SecondOrderRule {
   }
 
   @Override
-  public void jvp(Layer layer, Object prep, double[] theta, int off, double[] x, double[] z,
-                  double[] dx, double[] v, int vOff, int vStride, double[] dz, int batch, int k) {
+  public void jvp(Primal node, double[][] dxs, View vv, double[] dz, int k, Scratch scratch) {
+    Layer layer = node.layer;
+    Object prep = node.prep;
+    double[] theta = node.theta;
+    int off = node.off;
+    double[] x = node.x();
+    int batch = node.batch;
+    double[] dx = dxs[0];
+    double[] v = vv == null ? null : vv.array();
+    int vOff = vv == null ? 0 : vv.offset();
+    int vStride = vv == null ? 0 : vv.stride();
     BatchNorm bn = (BatchNorm) layer;
     Prep pr = (Prep) prep;
     int C = bn.channels();
@@ -124,10 +143,37 @@ public final class BatchNormSecondOrder implements SecondOrderRule {
     }
   }
 
+  /** The Gauss-Newton part: the fused backward tangent without its residual terms. */
   @Override
-  public void backwardTangent(Layer layer, Object prep, double[] theta, int off, double[] x, double[] z,
-                              double[] g, double[] dg, double[] dx, double[] v, int vOff, int vStride,
-                              double[] dgIn, double[] hv, int hvOff, int hvStride, boolean gaussNewton, int batch, int k) {
+  public void vjpTangent(Primal node, double[] dg, double[][] dgIns, View hv, int k, Scratch scratch) {
+    backwardTangent(node, dg, NO_TANGENT, null, dgIns, hv, true, k, scratch);
+  }
+
+  /** Fused (its residual terms reuse the per-channel sums of the linear part): only {@link #backwardTangent} adds them. */
+  @Override
+  public void residualTerms(Primal node, double[][] dxs, View v, double[][] dgIns, View hv, int k, Scratch scratch) {
+    throw new UnsupportedOperationException("BatchNormSecondOrder is fused: use backwardTangent");
+  }
+
+  /** Fused override: one sweep forms the Gauss-Newton part and, unless gaussNewton, the residual terms. */
+  @Override
+  public void backwardTangent(Primal node, double[] dg, double[][] dxs, View vv, double[][] dgIns, View hvv,
+                              boolean gaussNewton, int k, Scratch scratch) {
+    Layer layer = node.layer;
+    Object prep = node.prep;
+    double[] theta = node.theta;
+    int off = node.off;
+    double[] x = node.x();
+    int batch = node.batch;
+    double[] g = node.g;
+    double[] dx = dxs[0];
+    double[] v = vv == null ? null : vv.array();
+    int vOff = vv == null ? 0 : vv.offset();
+    int vStride = vv == null ? 0 : vv.stride();
+    double[] dgIn = dgIns[0];
+    double[] hv = hvv == null ? null : hvv.array();
+    int hvOff = hvv == null ? 0 : hvv.offset();
+    int hvStride = hvv == null ? 0 : hvv.stride();
     BatchNorm bn = (BatchNorm) layer;
     Prep pr = (Prep) prep;
     int C = bn.channels();

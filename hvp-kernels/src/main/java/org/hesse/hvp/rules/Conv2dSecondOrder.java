@@ -18,24 +18,28 @@ import org.hesse.nn.Layer;
  * For k directions col(x) is unfolded once per sample and used by every direction's GEMMs (one per sample, direction
  * and term). col(x) is unfolded again on each product rather than cached per batch (the unfolding costs
  * {@code K·P} copies against the GEMM's {@code 2·O·K·P} flops, and caching it would take k² times the input's
- * memory). The two {@code K × P} scratch buffers are per thread, so one {@code Curvature}'s operators can run on
- * several threads; they are allocated once per thread and grown for the largest layer.
+ * memory). The two {@code K × P} scratch buffers come from the operator's {@link Scratch}, so one {@code Curvature}'s
+ * operators can run on several threads; they are grown for the largest layer.
  */
 public final class Conv2dSecondOrder implements SecondOrderRule {
-  private static final ThreadLocal<double[][]> SCRATCH = ThreadLocal.withInitial(() -> new double[][] {new double[0], new double[0]});
+  private static final double[][] NO_TANGENT = new double[1][];
 
-  private static double[][] scratch(int len) {
-    double[][] s = SCRATCH.get();
-    if (s[0].length < len) {
-      s[0] = new double[len];
-      s[1] = new double[len];
-    }
-    return s;
+  @Override
+  public Class<? extends Layer> layerType() {
+    return org.hesse.nn.Conv2d.class;
   }
 
   @Override
-  public void jvp(Layer layer, Object prep, double[] theta, int off, double[] x, double[] z,
-                  double[] dx, double[] v, int vOff, int vStride, double[] dz, int batch, int k) {
+  public void jvp(Primal node, double[][] dxs, View vv, double[] dz, int k, Scratch scratch) {
+    Layer layer = node.layer;
+    double[] theta = node.theta;
+    int off = node.off;
+    double[] x = node.x();
+    int batch = node.batch;
+    double[] dx = dxs[0];
+    double[] v = vv == null ? null : vv.array();
+    int vOff = vv == null ? 0 : vv.offset();
+    int vStride = vv == null ? 0 : vv.stride();
     Conv2d c = (Conv2d) layer;
     int out = c.outputSize();
     if (dx == null && v == null) {
@@ -46,7 +50,7 @@ public final class Conv2dSecondOrder implements SecondOrderRule {
     int kk = c.patch();
     int p = c.positions();
     int o = c.outChannels();
-    double[][] s = scratch(kk * p);
+    double[][] s = {scratch.get(0, kk * p), scratch.get(1, kk * p)};
     double[] colx = s[0];
     double[] col = s[1];
     for (int n = 0; n < batch; n++) {
@@ -71,10 +75,36 @@ public final class Conv2dSecondOrder implements SecondOrderRule {
     }
   }
 
+  /** The Gauss-Newton part: the fused backward tangent without its residual terms. */
   @Override
-  public void backwardTangent(Layer layer, Object prep, double[] theta, int off, double[] x, double[] z,
-                              double[] g, double[] dg, double[] dx, double[] v, int vOff, int vStride,
-                              double[] dgIn, double[] hv, int hvOff, int hvStride, boolean gaussNewton, int batch, int k) {
+  public void vjpTangent(Primal node, double[] dg, double[][] dgIns, View hv, int k, Scratch scratch) {
+    backwardTangent(node, dg, NO_TANGENT, null, dgIns, hv, true, k, scratch);
+  }
+
+  /** Fused (its residual term Vᵀg shares the one col2im of the input-signal tangent with Wᵀdg): only {@link #backwardTangent} adds them. */
+  @Override
+  public void residualTerms(Primal node, double[][] dxs, View v, double[][] dgIns, View hv, int k, Scratch scratch) {
+    throw new UnsupportedOperationException("Conv2dSecondOrder is fused: use backwardTangent");
+  }
+
+  /** Fused override: one sweep forms the Gauss-Newton part and, unless gaussNewton, the residual terms. */
+  @Override
+  public void backwardTangent(Primal node, double[] dg, double[][] dxs, View vv, double[][] dgIns, View hvv,
+                              boolean gaussNewton, int k, Scratch scratch) {
+    Layer layer = node.layer;
+    double[] theta = node.theta;
+    int off = node.off;
+    double[] x = node.x();
+    int batch = node.batch;
+    double[] g = node.g;
+    double[] dx = dxs[0];
+    double[] v = vv == null ? null : vv.array();
+    int vOff = vv == null ? 0 : vv.offset();
+    int vStride = vv == null ? 0 : vv.stride();
+    double[] dgIn = dgIns[0];
+    double[] hv = hvv == null ? null : hvv.array();
+    int hvOff = hvv == null ? 0 : hvv.offset();
+    int hvStride = hvv == null ? 0 : hvv.stride();
     if (hv == null && dgIn == null) return;
     Conv2d c = (Conv2d) layer;
     int in = c.inputSize();
@@ -84,7 +114,7 @@ public final class Conv2dSecondOrder implements SecondOrderRule {
     int o = c.outChannels();
     boolean gTermW = !gaussNewton && dx != null;
     boolean gTermX = !gaussNewton && v != null;
-    double[][] s = scratch(kk * p);
+    double[][] s = {scratch.get(0, kk * p), scratch.get(1, kk * p)};
     double[] colx = s[0];
     double[] col = s[1];
     for (int n = 0; n < batch; n++) {

@@ -21,6 +21,13 @@ import org.hesse.nn.LayerNorm;
  * </pre>
  */
 public final class LayerNormSecondOrder implements SecondOrderRule {
+  private static final double[][] NO_TANGENT = new double[1][];
+
+  @Override
+  public Class<? extends Layer> layerType() {
+    return org.hesse.nn.LayerNorm.class;
+  }
+
 
   static final class Prep {
     final double[] invStd;
@@ -33,8 +40,10 @@ public final class LayerNormSecondOrder implements SecondOrderRule {
   }
 
   @Override
-  public Object prepare(Layer layer, LayerContext ctx, double[] theta, int off, double[] x, double[] z, int batch,
-                        Object previous) {
+  public Object prepare(Primal node, Object previous) {
+    Layer layer = node.layer;
+    double[] x = node.x();
+    int batch = node.batch;
     LayerNorm ln = (LayerNorm) layer;
     int D = ln.inputSize();
     double[] mean = new double[batch];
@@ -49,8 +58,16 @@ public final class LayerNormSecondOrder implements SecondOrderRule {
   }
 
   @Override
-  public void jvp(Layer layer, Object prep, double[] theta, int off, double[] x, double[] z,
-                  double[] dx, double[] v, int vOff, int vStride, double[] dz, int batch, int k) {
+  public void jvp(Primal node, double[][] dxs, View vv, double[] dz, int k, Scratch scratch) {
+    Layer layer = node.layer;
+    Object prep = node.prep;
+    double[] theta = node.theta;
+    int off = node.off;
+    int batch = node.batch;
+    double[] dx = dxs[0];
+    double[] v = vv == null ? null : vv.array();
+    int vOff = vv == null ? 0 : vv.offset();
+    int vStride = vv == null ? 0 : vv.stride();
     int D = layer.inputSize();
     if (dx == null && v == null) {
       Arrays.fill(dz, 0, batch * k * D, 0.0);
@@ -83,10 +100,36 @@ public final class LayerNormSecondOrder implements SecondOrderRule {
     }
   }
 
+  /** The Gauss-Newton part: the fused backward tangent without its residual terms. */
   @Override
-  public void backwardTangent(Layer layer, Object prep, double[] theta, int off, double[] x, double[] z,
-                              double[] g, double[] dg, double[] dx, double[] v, int vOff, int vStride,
-                              double[] dgIn, double[] hv, int hvOff, int hvStride, boolean gaussNewton, int batch, int k) {
+  public void vjpTangent(Primal node, double[] dg, double[][] dgIns, View hv, int k, Scratch scratch) {
+    backwardTangent(node, dg, NO_TANGENT, null, dgIns, hv, true, k, scratch);
+  }
+
+  /** Fused (its residual terms reuse the per-sample sums of the linear part): only {@link #backwardTangent} adds them. */
+  @Override
+  public void residualTerms(Primal node, double[][] dxs, View v, double[][] dgIns, View hv, int k, Scratch scratch) {
+    throw new UnsupportedOperationException("LayerNormSecondOrder is fused: use backwardTangent");
+  }
+
+  /** Fused override: one sweep forms the Gauss-Newton part and, unless gaussNewton, the residual terms. */
+  @Override
+  public void backwardTangent(Primal node, double[] dg, double[][] dxs, View vv, double[][] dgIns, View hvv,
+                              boolean gaussNewton, int k, Scratch scratch) {
+    Layer layer = node.layer;
+    Object prep = node.prep;
+    double[] theta = node.theta;
+    int off = node.off;
+    int batch = node.batch;
+    double[] g = node.g;
+    double[] dx = dxs[0];
+    double[] v = vv == null ? null : vv.array();
+    int vOff = vv == null ? 0 : vv.offset();
+    int vStride = vv == null ? 0 : vv.stride();
+    double[] dgIn = dgIns[0];
+    double[] hv = hvv == null ? null : hvv.array();
+    int hvOff = hvv == null ? 0 : hvv.offset();
+    int hvStride = hvv == null ? 0 : hvv.stride();
     int D = layer.inputSize();
     Prep pr = (Prep) prep;
     double[] xh = pr.xhat;

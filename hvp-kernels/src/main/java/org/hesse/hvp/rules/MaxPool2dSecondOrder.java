@@ -15,10 +15,17 @@ import org.hesse.nn.MaxPool2d;
  * </pre>
  */
 public final class MaxPool2dSecondOrder implements SecondOrderRule {
+  @Override
+  public Class<? extends Layer> layerType() {
+    return org.hesse.nn.MaxPool2d.class;
+  }
+
   /** The winners: {@code int[batch · outputSize]}, indices inside each sample. */
   @Override
-  public Object prepare(Layer layer, LayerContext ctx, double[] theta, int off, double[] x, double[] z, int batch,
-                        Object previous) {
+  public Object prepare(Primal node, Object previous) {
+    Layer layer = node.layer;
+    double[] x = node.x();
+    int batch = node.batch;
     MaxPool2d m = (MaxPool2d) layer;
     int out = m.outputSize();
     int[] idx = previous instanceof int[] && ((int[]) previous).length == batch * out ? (int[]) previous : new int[batch * out];
@@ -27,8 +34,11 @@ public final class MaxPool2dSecondOrder implements SecondOrderRule {
   }
 
   @Override
-  public void jvp(Layer layer, Object prep, double[] theta, int off, double[] x, double[] z,
-                  double[] dx, double[] v, int vOff, int vStride, double[] dz, int batch, int k) {
+  public void jvp(Primal node, double[][] dxs, View vv, double[] dz, int k, Scratch scratch) {
+    Layer layer = node.layer;
+    Object prep = node.prep;
+    int batch = node.batch;
+    double[] dx = dxs[0];
     int in = layer.inputSize();
     int out = layer.outputSize();
     if (dx == null) {
@@ -46,9 +56,11 @@ public final class MaxPool2dSecondOrder implements SecondOrderRule {
   }
 
   @Override
-  public void backwardTangent(Layer layer, Object prep, double[] theta, int off, double[] x, double[] z,
-                              double[] g, double[] dg, double[] dx, double[] v, int vOff, int vStride,
-                              double[] dgIn, double[] hv, int hvOff, int hvStride, boolean gaussNewton, int batch, int k) {
+  public void vjpTangent(Primal node, double[] dg, double[][] dgIns, View hv, int k, Scratch scratch) {
+    Layer layer = node.layer;
+    Object prep = node.prep;
+    int batch = node.batch;
+    double[] dgIn = dgIns[0];
     if (dgIn == null) return;
     int in = layer.inputSize();
     int out = layer.outputSize();

@@ -3,7 +3,6 @@ package org.hesse.hvp.spectra;
 import org.hesse.eigen.LinearOperator;
 import org.hesse.hvp.backmatching.BackMatching;
 import org.hesse.hvp.curvature.Curvature;
-import org.hesse.nn.Dense;
 import org.hesse.nn.Network;
 
 /**
@@ -83,7 +82,7 @@ public interface CurvatureSource {
 
       @Override public double[] structureEigenvalues(CurvatureKind kind, int layer) {
         // a dense layer's weight side is a permutation of I_out ⊗ C: its spectrum is eig(C), each out times
-        return kind == CurvatureKind.BACK_MATCHING && curvature.network().layer(layer) instanceof Dense
+        return kind == CurvatureKind.BACK_MATCHING && backMatching().structured(layer)
             ? backMatching().weightSideEigenvalues(layer) : null;
       }
 

@@ -144,7 +144,7 @@ public final class LayerSpectraEngine {
         : new LayerSpectra.Density(slq, slq.density(o.densityPoints(), slq.defaultSigma()));
     Double overlap = vectors == null ? null : gradientOverlap(net, l, vectors);
 
-    return new LayerSpectra(Integer.toString(l), net.layer(l).type(), p, trace, top, bottom, full, fullSource, o.full(),
+    return new LayerSpectra(net.layerName(l), net.layer(l).type(), p, trace, top, bottom, full, fullSource, o.full(),
         max, min, m, mSource, density, vectors, overlap);
   }
 

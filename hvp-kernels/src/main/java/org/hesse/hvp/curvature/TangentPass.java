@@ -1,0 +1,117 @@
+package org.hesse.hvp.curvature;
+
+import java.util.Arrays;
+import org.hesse.hvp.rules.Primal;
+import org.hesse.hvp.rules.Scratch;
+import org.hesse.hvp.rules.View;
+import org.hesse.nn.Executor;
+import org.hesse.nn.Network;
+import org.hesse.nn.Node;
+
+/**
+ * The tangent pass every second-order product is made of, on one cached batch for k directions: forward tangents
+ * (each node's JVP rule) from a direction on some nodes' parameters and/or a tangent injected at one activation, up
+ * to a top node; at the top the loss Hessian (or, below the output, the tangent itself divided by N); then the
+ * backward tangents (each node's second-order backward rule) through the network's {@link Executor}, which sums
+ * fan-out, down to the lowest node whose product or input signal is wanted. Full, block and off-diagonal products,
+ * activation-space blocks, dense output Hessians, back-matching Gram matrices are all this pass with other
+ * arguments. Owns its tangent buffers, scratch and executor: one per operator, not thread-safe.
+ */
+final class TangentPass {
+  private final Curvature c;
+  private final Network net;
+  private final Executor executor;
+  private final Scratch scratch = new Scratch();
+  private final boolean[] live;
+  private final double[][][] tangentsIn;  // per node: the tangents of its inputs (null = zero)
+  private double[][] dacts;
+  private double[][] dgs;
+  private int capacity;
+
+  TangentPass(Curvature c) {
+    this.c = c;
+    this.net = c.net;
+    int A = net.nodeCount() + 1;
+    this.executor = new Executor(net, c.maxBatch);
+    this.live = new boolean[A];
+    this.tangentsIn = new double[A - 1][][];
+    for (Node n : net.nodes()) tangentsIn[n.index] = new double[n.inputCount()][];
+  }
+
+  /** Tangent buffers for k directions. */
+  private void ensure(int k) {
+    if (k <= capacity) return;
+    int A = net.nodeCount() + 1;
+    dacts = new double[A][];
+    dgs = new double[A][];
+    for (int a = 0; a < A; a++) {
+      dacts[a] = new double[c.maxBatch * k * net.activationWidth(a)];
+      dgs[a] = new double[c.maxBatch * k * net.activationWidth(a)];
+    }
+    executor.ensure(c.maxBatch * k);
+    capacity = k;
+  }
+
+  /**
+   * One pass on batch b.
+   *
+   * @param v per node the direction on its parameters (null: none)
+   * @param inject the activation a tangent {@code dx} is injected at (−1: none)
+   * @param top the last node of the forward tangent: the output node when {@code loss}, where the loss Hessian
+   *     acts; else the tangent at its output divided by N comes back (a Jacobian Gram matrix)
+   * @param hv per node where its product goes (null: not wanted)
+   * @param read the activation whose signal tangent is written to {@code readOut} (−1: none)
+   * @param low the lowest node the backward tangent visits
+   */
+  void run(Curvature.BatchCache b, int k, View[] v, int inject, double[] dx, int top, boolean loss, View[] hv, int low, int read,
+           double[] readOut, boolean gaussNewton) {
+    ensure(k);
+    int rows = b.rows;
+    Arrays.fill(live, false);
+    double[] savedD = null;
+    double[] savedG = null;
+    if (inject >= 0) {
+      savedD = dacts[inject];
+      dacts[inject] = dx;
+      live[inject] = true;
+    }
+    if (read >= 0) {
+      savedG = dgs[read];
+      dgs[read] = readOut;
+    }
+    try {
+      for (int j = 0; j <= top; j++) {
+        Node n = net.node(j);
+        double[][] t = tangentsIn[j];
+        boolean any = v != null && v[j] != null;
+        for (int i = 0; i < t.length; i++) {
+          int a = n.input(i);
+          t[i] = live[a] ? dacts[a] : null;
+          any |= t[i] != null;
+        }
+        if (!any) continue;
+        c.rules[j].jvp(b.primal[j], t, v == null ? null : v[j], dacts[n.output()], k, scratch);
+        live[n.output()] = true;
+      }
+      int topAct = top + 1;
+      int width = net.activationWidth(topAct);
+      if (!live[topAct]) Arrays.fill(dacts[topAct], 0, rows * k * width, 0.0);
+      if (loss) {
+        net.loss().hessianVector(b.ws.activation(topAct), b.y, rows, width, 1.0 / c.samples, dacts[topAct], dgs[topAct], k);
+      } else {
+        double[] d = dacts[topAct];
+        double[] g = dgs[topAct];
+        for (int i = 0, m = rows * k * width; i < m; i++) g[i] = d[i] / c.samples;
+      }
+      executor.backward(dgs, topAct, top, low, read, rows * k, (j, dgIns) -> {
+        View h = hv == null ? null : hv[j];
+        if (h == null && Executor.allNull(dgIns)) return;
+        c.rules[j].backwardTangent(b.primal[j], dgs[j + 1], tangentsIn[j], v == null ? null : v[j], dgIns, h,
+            gaussNewton, k, scratch);
+      });
+    } finally {
+      if (inject >= 0) dacts[inject] = savedD;
+      if (read >= 0) dgs[read] = savedG;
+    }
+  }
+}

@@ -1,0 +1,29 @@
+package org.hesse.hvp.rules;
+
+import org.hesse.nn.Add;
+import org.hesse.nn.Layer;
+
+/**
+ * Second-order rules of {@link Add}, {@code z = Σ_i c_i x_i}: linear and parameter-free, so the tangents go through
+ * the same coefficients and no term carries g (H and GGN rules coincide).
+ * <pre>
+ *   dz     = Σ_i c_i dx_i
+ *   dg_x_i = c_i dg
+ * </pre>
+ */
+public final class AddSecondOrder implements SecondOrderRule {
+  @Override
+  public Class<? extends Layer> layerType() {
+    return Add.class;
+  }
+
+  @Override
+  public void jvp(Primal node, double[][] dxs, View v, double[] dz, int k, Scratch scratch) {
+    ((Add) node.layer).combine(dxs, dz, node.batch * k * node.layer.outputSize());
+  }
+
+  @Override
+  public void vjpTangent(Primal node, double[] dg, double[][] dgIns, View hv, int k, Scratch scratch) {
+    ((Add) node.layer).spread(dg, dgIns, node.batch * k * node.layer.outputSize());
+  }
+}

@@ -1,0 +1,62 @@
+package org.hesse.nn;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The element-wise product of two activations of the same shape, {@code z = a ⊙ b} (PyTorch {@code a * b}, gating).
+ * Parameter-free and bilinear: its second derivative couples the two inputs.
+ */
+public final class Mul implements Layer {
+  private final int[] shape;
+  private final int size;
+
+  public Mul(int[] shape) {
+    this.shape = shape.clone();
+    this.size = Sizes.product(shape, "mul: shape " + Arrays.toString(shape));
+  }
+
+  @Override public String type() { return "mul"; }
+  @Override public int inputCount() { return 2; }
+  @Override public int inputSize() { return size; }
+  @Override public int[] inputShape(int i) { return shape.clone(); }
+  @Override public int outputSize() { return size; }
+  @Override public int[] outputShape() { return shape.clone(); }
+  @Override public List<ParamTensor> paramTensors() { return List.of(); }
+  @Override public long preparedValuesPerSample() { return 0; }
+
+  @Override
+  public Map<String, Object> describe() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("type", type());
+    return m;
+  }
+
+  @Override
+  public void forward(double[] theta, int off, double[][] xs, double[] z, int batch, LayerContext ctx) {
+    double[] a = xs[0];
+    double[] b = xs[1];
+    for (int i = 0, n = batch * size; i < n; i++) z[i] = a[i] * b[i];
+  }
+
+  @Override
+  public void backward(double[] theta, int off, double[][] xs, double[] z, double[] gOut, double[][] gIns,
+                       double[] gTheta, int batch, LayerContext ctx) {
+    int n = batch * size;
+    if (gIns[0] != null) for (int i = 0; i < n; i++) gIns[0][i] = gOut[i] * xs[1][i];
+    if (gIns[1] != null) for (int i = 0; i < n; i++) gIns[1][i] = gOut[i] * xs[0][i];
+  }
+
+  @Override
+  public void forward(double[] theta, int off, double[] x, double[] z, int batch, LayerContext ctx) {
+    throw new UnsupportedOperationException("mul has 2 inputs");
+  }
+
+  @Override
+  public void backward(double[] theta, int off, double[] x, double[] z, double[] gOut, double[] gIn, double[] gTheta,
+                       int batch, LayerContext ctx) {
+    throw new UnsupportedOperationException("mul has 2 inputs");
+  }
+}
