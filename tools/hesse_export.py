@@ -171,6 +171,7 @@ def _csv(x, y, loss, outputs):
         _require("y", y.is_floating_point(), f"dtype {y.dtype}; expected float targets for mse")
         yy = y.detach().cpu().to(torch.float64).reshape(n, -1)
         _require("y", yy.shape[1] == outputs, f"shape {list(y.shape)}; expected [N, {outputs}] (the model's outputs)")
+        _require("y", bool(torch.isfinite(yy).all()), "has NaN or infinite values")
         cols += [f"y{j}" for j in range(outputs)]
         rows = [[repr(v) for v in r] + [repr(v) for v in t] for r, t in zip(flat, yy.tolist())]
     return ",".join(cols) + "\n" + "".join(",".join(r) + "\n" for r in rows)

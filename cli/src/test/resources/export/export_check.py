@@ -16,7 +16,7 @@ import torch.nn as nn
 from torch.func import functional_call
 
 sys.path.insert(0, sys.argv[1])
-from hesse_export import export  # noqa: E402
+from hesse_export import ExportError, export  # noqa: E402
 
 OUT = sys.argv[2]
 
@@ -93,4 +93,26 @@ torch.save((x, y), os.path.join(OUT, "conv-data.pt"))
 case("conv", conv, x, y, "mse")
 torch.save(nn.Sequential(nn.Linear(4, 4), nn.GRU(4, 4)), os.path.join(OUT, "bad.pt"))
 torch.save((torch.randn(4, 4), torch.tensor([0, 1, 2, 0])), os.path.join(OUT, "bad-data.pt"))
+
+# inputs the formats cannot express: OUT_DIR/refusals.json lists, per case, the one-line message and whether the
+# output directory exists afterwards
+bad = {
+    "leaky-slope": (nn.Sequential(nn.Linear(3, 2), nn.LeakyReLU(0.2)), torch.randn(4, 3), torch.tensor([0, 1, 0, 1]), "cross_entropy"),
+    "rect-kernel": (nn.Sequential(nn.Conv2d(1, 2, (3, 2))), torch.randn(4, 1, 5, 5), torch.tensor([0, 1, 0, 1]), "cross_entropy"),
+    "linear-on-image": (nn.Sequential(nn.Linear(5, 2)), torch.randn(4, 1, 5, 5), torch.tensor([0, 1, 0, 1]), "cross_entropy"),
+    "nested-sequential": (nn.Sequential(nn.Linear(3, 3), nn.Sequential(nn.Tanh())), torch.randn(4, 3), torch.tensor([0, 1, 2, 0]), "cross_entropy"),
+    "missing-class": (nn.Sequential(nn.Linear(3, 3)), torch.randn(4, 3), torch.tensor([0, 2, 0, 2]), "cross_entropy"),
+    "nan-target": (nn.Sequential(nn.Linear(3, 2)), torch.randn(4, 3), torch.tensor([[0.0, float("nan")]] * 4), "mse"),
+}
+refusals = {}
+for name, (m, bx, by, bl) in bad.items():
+    d = os.path.join(OUT, "refused-" + name)
+    try:
+        export(m, bx, by, d, loss=bl)
+        msg = None
+    except ExportError as e:
+        msg = str(e)
+    refusals[name] = {"message": msg, "written": os.path.exists(d)}
+with open(os.path.join(OUT, "refusals.json"), "w") as f:
+    json.dump(refusals, f, indent=1)
 print("ok")

@@ -8,11 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -139,6 +141,32 @@ class ExporterTest {
     assertEquals(1, lines.size(), p.err);
     assertTrue(lines.get(0).startsWith("hesse_export: error: module 1 (GRU): not supported"), lines.get(0));
     assertFalse(Files.exists(out), "nothing written");
+  }
+
+  @Test
+  void inexpressibleModelsAndDataAreRefusedInOneLineAndNothingIsWritten() throws IOException {
+    JsonNode r = JSON.readTree(dir.resolve("refusals.json").toFile());
+    Map<String, String> expected = Map.of(
+        "leaky-slope", "module 1 (LeakyReLU): negative_slope=0.2; Hesse implements negative_slope=0.01",
+        "rect-kernel", "module 0 (Conv2d): kernel_size=(3, 2); expected the same value in both directions",
+        "linear-on-image", "module 0 (Linear): input of shape [1, 5, 5]; expected a flat input",
+        "nested-sequential", "module 1 (Sequential): not supported",
+        "missing-class", "y: labels [0, 2]; expected every class 0..k-1 present",
+        "nan-target", "y: has NaN or infinite values");
+    assertEquals(expected.keySet(), fieldNames(r));
+    for (var e : expected.entrySet()) {
+      JsonNode c = r.get(e.getKey());
+      String msg = c.get("message").asText();
+      assertTrue(msg.startsWith(e.getValue()), e.getKey() + ": " + msg);
+      assertFalse(msg.contains("\n"), e.getKey() + ": one line");
+      assertFalse(c.get("written").asBoolean(), e.getKey() + ": nothing written");
+    }
+  }
+
+  static Set<String> fieldNames(JsonNode o) {
+    Set<String> names = new HashSet<>();
+    o.fieldNames().forEachRemaining(names::add);
+    return names;
   }
 
   static double[] doubles(JsonNode a) {

@@ -181,7 +181,11 @@ public final class GradientHvp implements LinearOperator {
     return true;
   }
 
-  /** The unit roundoff u of the callback's precision. */
+  /**
+   * The unit roundoff u of the callback's precision.
+   *
+   * @return {@link #UNIT_ROUNDOFF_64} or {@link #UNIT_ROUNDOFF_32}
+   */
   public double unitRoundoff() {
     return u;
   }
