@@ -13,7 +13,10 @@ import sys
 
 import torch
 import torch.nn as nn
-from torch.func import functional_call
+try:
+    from torch.func import functional_call  # PyTorch 2.x
+except ImportError:
+    from torch.nn.utils.stateless import functional_call  # PyTorch 1.13 (Debian's python3-torch, as CI installs)
 
 sys.path.insert(0, sys.argv[1])
 from hesse_export import ExportError, export  # noqa: E402

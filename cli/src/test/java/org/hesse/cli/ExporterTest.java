@@ -53,11 +53,15 @@ class ExporterTest {
       assertEquals(0, p.code, "HESSE_PYTHON=" + env + " cannot import torch: " + p.err);
       return env;
     }
-    try {
-      return run("python3", "-c", "import torch").code == 0 ? "python3" : null;
-    } catch (IOException e) {
-      return null;  // no python3 at all
+    // python3 first on PATH, then Debian's (python3-torch, which .ci/run installs, is only there).
+    for (String candidate : new String[] {"python3", "/usr/bin/python3"}) {
+      try {
+        if (run(candidate, "-c", "import torch").code == 0) return candidate;
+      } catch (IOException e) {
+        // not installed: try the next one
+      }
     }
+    return null;
   }
 
   record Proc(int code, String out, String err) {}
