@@ -629,6 +629,7 @@ public final class RData {
                 throw bad("expected 0 before a persistent name vector");
             }
             int n = length();
+            need(4L * n);
             String[] s = new String[n];
             for (int i = 0; i < n; i++) {
                 RObject c = item(buf.getInt());
