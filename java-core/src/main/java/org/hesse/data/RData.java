@@ -326,12 +326,12 @@ public final class RData {
      * the data ({@code compressed} 2/3: {@code Z} raw LZMA2, {@code 2} bzip2, {@code 1} zlib, {@code 0} stored).
      */
     static byte[] unpackBlob(byte[] blob, int compressed, String src) throws IOException {
+        if (compressed == 0) {
+            return blob; // stored as serialised, no length header
+        }
         int outLen = ByteBuffer.wrap(blob).getInt();
         if (outLen < 0) {
             throw new InputException(src + ", offset 0: uncompressed length " + outLen + ", expected >= 0");
-        }
-        if (compressed == 0) {
-            return blob;
         }
         Inputs.checkBudget(src, outLen, "the uncompressed object (" + outLen + " bytes)");
         byte[] out = new byte[outLen];

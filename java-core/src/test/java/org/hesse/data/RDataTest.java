@@ -59,6 +59,53 @@ class RDataTest {
         }));
     }
 
+    @Test
+    void lazyLoadBlobsInEveryCompressionRWrites() throws IOException {
+        byte[] file;
+        try (var in = RDataTest.class.getResourceAsStream("rdata_written/plain.rda")) {
+            file = in.readAllBytes();
+        }
+        // plain.rda is "RDX3\n" + a serialised pairlist; a lazy-load blob holds such a serialisation
+        byte[] stream = Arrays.copyOfRange(file, 5, file.length);
+        java.io.ByteArrayOutputStream zlib = new java.io.ByteArrayOutputStream();
+        try (var out = new java.util.zip.DeflaterOutputStream(zlib)) {
+            out.write(stream);
+        }
+        java.io.ByteArrayOutputStream bz = new java.io.ByteArrayOutputStream();
+        try (var out = new org.apache.commons.compress.compressors.bzip2.BZip2CompressorOutputStream(bz)) {
+            out.write(stream);
+        }
+        java.io.ByteArrayOutputStream lz = new java.io.ByteArrayOutputStream();
+        try (var out = new org.tukaani.xz.LZMA2Options(9).getOutputStream(new org.tukaani.xz.FinishableWrapperOutputStream(lz))) {
+            out.write(stream);
+        }
+        byte[][] blobs = {
+                blob(stream.length, null, zlib.toByteArray()),       // compressed = TRUE: zlib, no type byte
+                blob(stream.length, '1', zlib.toByteArray()),        // compressed = 2/3 with type bytes
+                blob(stream.length, '2', bz.toByteArray()),
+                blob(stream.length, 'Z', lz.toByteArray()),
+                blob(stream.length, '0', stream)};
+        int[] compressed = {1, 3, 2, 3, 3};
+        for (int k = 0; k < blobs.length; k++) {
+            assertArrayEquals(stream, RData.unpackBlob(blobs[k], compressed[k], "blob " + k), "blob " + k);
+        }
+        assertArrayEquals(stream, RData.unpackBlob(stream, 0, "stored"));
+        InputException e = assertThrows(InputException.class, () -> RData.unpackBlob(blob(stream.length, 'Q', stream), 3, "blob"));
+        assertTrue(e.getMessage().contains("compression type 'Q'"), e.getMessage());
+        byte[] corrupt = blob(stream.length, 'Z', Arrays.copyOf(lz.toByteArray(), 20));
+        e = assertThrows(InputException.class, () -> RData.unpackBlob(corrupt, 3, "blob"));
+        assertTrue(e.getMessage().startsWith("blob: compressed data is corrupt"), e.getMessage());
+    }
+
+    private static byte[] blob(int outLen, Character type, byte[] data) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 + (type == null ? 0 : 1) + data.length);
+        b.putInt(outLen);
+        if (type != null) {
+            b.put((byte) type.charValue());
+        }
+        return b.put(data).array();
+    }
+
     /** The first object of the fixture (mlbench Glass.rda), decompressed: the XDR stream after "RDX2\n". */
     private static byte[] glassStream() throws IOException {
         JsonNode glass = FixtureSummaries.load("rdata_fixture.json").get(0);
