@@ -43,7 +43,11 @@ public final class Arpack {
 
   private static final ARPACK DEFAULT = chooseDefault();
 
-  /** The default back end: JNI when libarpack.so.2 loads, else F2j; chosen once, logged in one line. */
+  /**
+   * The default back end: JNI when libarpack.so.2 loads, else F2j; chosen once, logged in one line.
+   *
+   * @return the back end every request uses unless it names another
+   */
   public static ARPACK defaultBackend() {
     return DEFAULT;
   }
@@ -58,12 +62,20 @@ public final class Arpack {
     return a;
   }
 
-  /** The pure-Java (F2j) back end. */
+  /**
+   * The pure-Java (F2j) back end.
+   *
+   * @return F2j's ARPACK
+   */
   public static ARPACK javaBackend() {
     return JavaARPACK.getInstance();
   }
 
-  /** The JNI back end, or null when the native library is not available. */
+  /**
+   * The JNI back end.
+   *
+   * @return netlib's native ARPACK, or null when libarpack.so.2 is not available
+   */
   public static ARPACK nativeBackend() {
     try {
       return NativeARPACK.getInstance();
@@ -72,6 +84,13 @@ public final class Arpack {
     }
   }
 
+  /**
+   * A solve for k eigenpairs, with the defaults: largest algebraic ({@link Which#LA}), machine-precision tolerance,
+   * {@link #DEFAULT_MAX_ITERATIONS}, start vector from {@link #DEFAULT_SEED}, eigenvectors computed.
+   *
+   * @param k number of eigenpairs, &gt; 0
+   * @return the request, to be refined and {@link Request#solve solved}
+   */
   public static Request request(int k) {
     return new Request(k);
   }
@@ -94,6 +113,12 @@ public final class Arpack {
       this.k = k;
     }
 
+    /**
+     * Which end of the spectrum.
+     *
+     * @param w largest/smallest algebraic, largest magnitude or both ends
+     * @return this request
+     */
     public Request which(Which w) {
       Checks.notNull("which", w);
       this.which = w;
@@ -104,6 +129,9 @@ public final class Arpack {
      * ARPACK's relative tolerance: a Ritz pair is accepted when ‖r‖ ≤ tol·max(|λ|, ε^(2/3)); 0 means machine
      * precision. Being relative, it is never met by a cluster of (near-)zero eigenvalues: use
      * {@link #shift(double)} with σ of the order of ‖A‖ to make it absolute on that scale.
+     *
+     * @param t the tolerance, finite and &gt;= 0
+     * @return this request
      */
     public Request tol(double t) {
       Checks.nonNegative("tol", t);
@@ -111,7 +139,12 @@ public final class Arpack {
       return this;
     }
 
-    /** Number of Lanczos vectors (k &lt; ncv ≤ n); 0 picks min(n, max(2k + 1, 20)). */
+    /**
+     * Number of Lanczos vectors (k &lt; ncv ≤ n).
+     *
+     * @param v the number; 0 picks min(n, max(2k + 1, 20))
+     * @return this request
+     */
     public Request ncv(int v) {
       if (v < 0) throw new IllegalArgumentException("ncv must be >= 0 (0 = default), got " + v);
       this.ncv = v;
@@ -122,6 +155,9 @@ public final class Arpack {
      * Solve for A + σI and report its eigenvalues minus σ (same eigenvectors). Turns ARPACK's relative test into
      * one on the scale |λ + σ|, so eigenvalues at zero converge; with which = SA/LA/BE the selection is unchanged,
      * with LM it is by |λ + σ|. The dense fallback ignores the shift (it needs none).
+     *
+     * @param sigma the shift σ, finite
+     * @return this request
      */
     public Request shift(double sigma) {
       if (!Double.isFinite(sigma)) throw new IllegalArgumentException("shift must be finite, got " + sigma);
@@ -129,20 +165,36 @@ public final class Arpack {
       return this;
     }
 
+    /**
+     * ARPACK's limit on implicit restarts.
+     *
+     * @param m the limit, &gt; 0
+     * @return this request
+     */
     public Request maxIterations(int m) {
       Checks.positive("maxIterations", m);
       this.maxIterations = m;
       return this;
     }
 
-    /** Seed of the uniform(−1, 1) start vector (ignored when a start vector is given). */
+    /**
+     * Seed of the uniform(−1, 1) start vector; replaces an explicit start vector.
+     *
+     * @param s the seed
+     * @return this request
+     */
     public Request seed(long s) {
       this.seed = s;
       this.start = null;
       return this;
     }
 
-    /** An explicit start vector (copied; must be non-zero). */
+    /**
+     * An explicit start vector.
+     *
+     * @param v the vector, length n, non-zero (copied)
+     * @return this request
+     */
     public Request startVector(double[] v) {
       Checks.notNull("startVector", v);
       boolean nonzero = false;
@@ -152,17 +204,34 @@ public final class Arpack {
       return this;
     }
 
+    /**
+     * Whether to compute the eigenvectors.
+     *
+     * @param want true (the default) for eigenpairs, false for eigenvalues only
+     * @return this request
+     */
     public Request vectors(boolean want) {
       this.vectors = want;
       return this;
     }
 
-    /** The ARPACK back end; null (default) uses {@link #defaultBackend()}. */
+    /**
+     * The ARPACK back end.
+     *
+     * @param b the back end; null (the default) uses {@link #defaultBackend()}
+     * @return this request
+     */
     public Request backend(ARPACK b) {
       this.backend = b;
       return this;
     }
 
+    /**
+     * Runs ARPACK's symmetric driver on op (a dense eigensolver when op is too small for Lanczos).
+     *
+     * @param op a symmetric operator
+     * @return the converged eigenpairs, ascending, with ARPACK's status
+     */
     public ArpackResult solve(LinearOperator op) {
       return Arpack.solve(op, this);
     }

@@ -17,11 +17,22 @@ package org.hesse.eigen;
 public record ArpackResult(int n, Which which, String method, int requested, int converged, double[] eigenvalues,
                            double[] eigenvectors, long applications, int iterations, int info, String message,
                            String backend) {
-  /** True when all requested eigenpairs converged. */
+  /**
+   * Whether every requested eigenpair converged.
+   *
+   * @return converged &gt;= requested
+   */
   public boolean complete() {
     return converged >= requested;
   }
 
+  /**
+   * Eigenvector j (of eigenvalue j, ascending order).
+   *
+   * @param j index in [0, converged)
+   * @return a copy, length n
+   * @throws IllegalStateException when eigenvectors were not requested
+   */
   public double[] eigenvector(int j) {
     if (eigenvectors == null) throw new IllegalStateException("eigenvectors were not requested");
     if (j < 0 || j >= eigenvalues.length) {
@@ -32,7 +43,13 @@ public record ArpackResult(int n, Which which, String method, int requested, int
     return v;
   }
 
-  /** ‖A v_j − λ_j v_j‖ for every returned pair (costs one application each). */
+  /**
+   * ‖A v_j − λ_j v_j‖ for every returned pair (costs one application each).
+   *
+   * @param op the operator that was solved (dimension n)
+   * @return the residual norms, in the eigenvalues' order
+   * @throws IllegalStateException when eigenvectors were not requested
+   */
   public double[] residuals(LinearOperator op) {
     if (eigenvectors == null) throw new IllegalStateException("eigenvectors were not requested");
     if (op.dim() != n) throw new IllegalArgumentException("op.dim() must be " + n + ", got " + op.dim());

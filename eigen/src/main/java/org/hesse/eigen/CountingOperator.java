@@ -7,6 +7,11 @@ public final class CountingOperator implements LinearOperator {
   private final LinearOperator inner;
   private final AtomicLong count = new AtomicLong();
 
+  /**
+   * Counts the applications of inner.
+   *
+   * @param inner the operator to wrap, dimension &gt; 0
+   */
   public CountingOperator(LinearOperator inner) {
     Checks.operator(inner);
     this.inner = inner;
@@ -34,10 +39,16 @@ public final class CountingOperator implements LinearOperator {
     return inner.symmetric();
   }
 
+  /**
+   * Vector applications since construction or the last {@link #reset()}.
+   *
+   * @return the count
+   */
   public long applications() {
     return count.get();
   }
 
+  /** Sets the count to zero. */
   public void reset() {
     count.set(0);
   }

@@ -12,24 +12,61 @@ import org.netlib.util.intW;
 public final class DenseEigen {
   private DenseEigen() {}
 
-  /** All eigenvalues, ascending. */
+  /**
+   * All eigenvalues, ascending, under the default memory budget.
+   *
+   * @param a       the symmetric matrix, row-major n × n (copied)
+   * @param n       its order, &gt; 0
+   * @param vectors whether to compute the eigenvectors too
+   * @return the spectrum
+   */
   public static DenseSpectrum all(double[] a, int n, boolean vectors) {
     return compute(Linalg.lapack(), a, n, 'A', 0, 0, 0, 0, vectors, MemoryBudget.defaultBytes());
   }
 
-  /** Eigenvalues first..last (0-based, inclusive) of the ascending order. */
+  /**
+   * Eigenvalues first..last (0-based, inclusive) of the ascending order, under the default memory budget.
+   *
+   * @param a       the symmetric matrix, row-major n × n (copied)
+   * @param n       its order, &gt; 0
+   * @param first   index of the first eigenvalue, 0-based
+   * @param last    index of the last one, inclusive
+   * @param vectors whether to compute the eigenvectors too
+   * @return the spectrum's part
+   */
   public static DenseSpectrum indexRange(double[] a, int n, int first, int last, boolean vectors) {
     return compute(Linalg.lapack(), a, n, 'I', 0, 0, first, last, vectors, MemoryBudget.defaultBytes());
   }
 
-  /** Eigenvalues in the half-open interval (lower, upper], ascending. */
+  /**
+   * Eigenvalues in the half-open interval (lower, upper], ascending, under the default memory budget.
+   *
+   * @param a       the symmetric matrix, row-major n × n (copied)
+   * @param n       its order, &gt; 0
+   * @param lower   the interval's open lower end
+   * @param upper   its closed upper end
+   * @param vectors whether to compute the eigenvectors too
+   * @return the eigenvalues in the interval
+   */
   public static DenseSpectrum valueRange(double[] a, int n, double lower, double upper, boolean vectors) {
     return compute(Linalg.lapack(), a, n, 'V', lower, upper, 0, 0, vectors, MemoryBudget.defaultBytes());
   }
 
   /**
    * The general entry point. range 'A' (all), 'I' (indices first..last, 0-based inclusive) or 'V' (values in
-   * (lower, upper]); budget in bytes.
+   * (lower, upper]).
+   *
+   * @param lapack  the LAPACK back end
+   * @param a       the symmetric matrix, row-major n × n (copied; one triangle is read)
+   * @param n       its order, &gt; 0
+   * @param range   'A', 'I' or 'V'
+   * @param lower   with 'V': the interval's open lower end
+   * @param upper   with 'V': its closed upper end
+   * @param first   with 'I': the first index, 0-based
+   * @param last    with 'I': the last index, inclusive
+   * @param vectors whether to compute the eigenvectors too
+   * @param budget  the memory budget in bytes, checked before allocating
+   * @return the spectrum (or its part)
    */
   public static DenseSpectrum compute(LAPACK lapack, double[] a, int n, char range, double lower, double upper,
                                       int first, int last, boolean vectors, long budget) {
@@ -89,7 +126,14 @@ public final class DenseEigen {
     return new DenseSpectrum(n, values, vecs);
   }
 
-  /** Bytes dsyevr needs here for n and at most m eigenpairs: copy of A, w, z, work (26n), iwork (10n), isuppz. */
+  /**
+   * Bytes dsyevr needs here for n and at most m eigenpairs: copy of A, w, z, work (26n), iwork (10n), isuppz.
+   *
+   * @param n       the order
+   * @param m       at most this many eigenpairs
+   * @param vectors whether eigenvectors are computed
+   * @return the bytes, or Long.MAX_VALUE when they overflow a long
+   */
   public static long bytesNeeded(int n, int m, boolean vectors) {
     long nn = MemoryBudget.mul(n, n);
     long zz = vectors ? MemoryBudget.mul(n, Math.max(1, m)) : n;
@@ -98,13 +142,17 @@ public final class DenseEigen {
     return doubles + 4L * (10L * n + 2L * n);
   }
 
-  /**
-   * The dense row-major matrix of an operator, column by column (n applications). A symmetric operator is
-   * symmetrised as (A + Aᵀ)/2 so that rounding in the products does not leak into one triangle only.
-   */
   /** Unit vectors per blocked product when materialising an operator. */
   static final int MATERIALIZE_BLOCK = 32;
 
+  /**
+   * The dense row-major matrix of an operator, column by column (n applications). A symmetric operator is
+   * symmetrised as (A + Aᵀ)/2 so that rounding in the products does not leak into one triangle only.
+   *
+   * @param op     the operator
+   * @param budget the memory budget in bytes for the n × n matrix and the product buffers, checked first
+   * @return the matrix, row-major n × n
+   */
   public static double[] materialize(LinearOperator op, long budget) {
     Checks.operator(op);
     int n = op.dim();

@@ -17,10 +17,23 @@ public final class DenseOperator implements LinearOperator {
   private final boolean symmetric;
   private final BLAS blas;
 
+  /**
+   * A dense matrix with the default BLAS.
+   *
+   * @param a the matrix, row-major n × n (kept, not copied)
+   * @param n its order, &gt; 0
+   */
   public DenseOperator(double[] a, int n) {
     this(a, n, Linalg.blas());
   }
 
+  /**
+   * A dense matrix; symmetric when its triangles agree to {@link #SYMMETRY_TOLERANCE} of its largest entry.
+   *
+   * @param a    the matrix, row-major n × n (kept, not copied)
+   * @param n    its order, &gt; 0
+   * @param blas the BLAS for the products
+   */
   public DenseOperator(double[] a, int n, BLAS blas) {
     Checks.positive("n", n);
     Checks.notNull("a", a);
@@ -46,7 +59,11 @@ public final class DenseOperator implements LinearOperator {
     this.symmetric = sym;
   }
 
-  /** The backing row-major array (not a copy). */
+  /**
+   * The backing row-major array.
+   *
+   * @return the array itself (not a copy)
+   */
   public double[] matrix() {
     return a;
   }

@@ -5,11 +5,22 @@ package org.hesse.eigen;
  * {@code eigenvectors[j·n .. j·n + n)} (n × m column-major), or null.
  */
 public record DenseSpectrum(int n, double[] eigenvalues, double[] eigenvectors) {
+  /**
+   * Number of eigenvalues computed.
+   *
+   * @return eigenvalues.length
+   */
   public int count() {
     return eigenvalues.length;
   }
 
-  /** Copy of eigenvector j (0-based, same order as the eigenvalues). */
+  /**
+   * Eigenvector j (0-based, same order as the eigenvalues).
+   *
+   * @param j the index, in [0, count())
+   * @return a copy, length n
+   * @throws IllegalStateException when eigenvectors were not computed
+   */
   public double[] eigenvector(int j) {
     if (eigenvectors == null) throw new IllegalStateException("eigenvectors were not computed");
     if (j < 0 || j >= eigenvalues.length) {

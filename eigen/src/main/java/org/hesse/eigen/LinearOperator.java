@@ -5,16 +5,29 @@ package org.hesse.eigen;
  * framework plugs in its own Hessian-vector product by implementing {@link #apply}.
  */
 public interface LinearOperator {
-  /** Dimension n of the (square) operator. */
+  /**
+   * Dimension n of the (square) operator.
+   *
+   * @return n &gt; 0
+   */
   int dim();
 
-  /** y = A·x; x and y have length {@link #dim()} and are distinct arrays; y is overwritten. */
+  /**
+   * y = A·x.
+   *
+   * @param x the vector, length {@link #dim()}, not modified
+   * @param y receives the product, length {@link #dim()}, a different array from x; overwritten
+   */
   void apply(double[] x, double[] y);
 
   /**
    * Y = A·X for k vectors stored as k consecutive blocks of length n (X[j·n + i] is entry i of vector j),
    * i.e. an n × k column-major matrix. The default loops {@link #apply}; override when a blocked product is
    * cheaper (e.g. one dgemm). The default allocates two length-n buffers per call (not per vector).
+   *
+   * @param x the k vectors, k·n values, not modified
+   * @param y receives the k products, k·n values, a different array from x
+   * @param k number of vectors, &gt; 0
    */
   default void applyMany(double[] x, double[] y, int k) {
     int n = dim();
@@ -35,6 +48,13 @@ public interface LinearOperator {
   /**
    * The argument rule of {@link #applyMany} for an operator of {@code rows × cols} (one rule for every
    * implementation): k &gt; 0, x holds at least k blocks of cols values and y k blocks of rows values.
+   *
+   * @param x    the input vectors
+   * @param y    the output vectors
+   * @param k    number of vectors
+   * @param rows the operator's rows (length of each output vector)
+   * @param cols the operator's columns (length of each input vector)
+   * @throws IllegalArgumentException naming the argument that breaks the rule
    */
   static void checkMany(double[] x, double[] y, int k, int rows, int cols) {
     Checks.positive("k", k);
@@ -42,7 +62,11 @@ public interface LinearOperator {
     Checks.length("y", y, (long) k * rows);
   }
 
-  /** Whether A = Aᵀ (ARPACK's symmetric driver and Lanczos require it). */
+  /**
+   * Whether A = Aᵀ (ARPACK's symmetric driver and Lanczos require it).
+   *
+   * @return true by default
+   */
   default boolean symmetric() {
     return true;
   }

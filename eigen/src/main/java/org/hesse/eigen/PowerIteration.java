@@ -8,7 +8,9 @@ package org.hesse.eigen;
  * that it can be compared with ARPACK at equal accuracy. Only a baseline.
  */
 public final class PowerIteration {
+  /** PyHessian's iteration limit per eigenpair. */
   public static final int PYHESSIAN_MAX_ITERATIONS = 100;
+  /** PyHessian's tolerance on the relative change of the Rayleigh quotient. */
   public static final double PYHESSIAN_TOLERANCE = 1e-3;
 
   /** How an eigenpair's iteration stops. */
@@ -24,9 +26,16 @@ public final class PowerIteration {
    * @param eigenvectors vector j at [j·n, j·n + n)
    * @param iterations   iterations per eigenpair
    * @param converged    whether each pair met its stopping rule within maxIterations
+   * @param n            the operator's dimension
+   * @param applications operator applications in total
    */
   public record Result(int n, double[] eigenvalues, double[] eigenvectors, int[] iterations, boolean[] converged,
                        long applications) {
+    /**
+     * Whether every pair met its stopping rule.
+     *
+     * @return true when all converged
+     */
     public boolean complete() {
       for (boolean c : converged) if (!c) return false;
       return true;
@@ -35,11 +44,30 @@ public final class PowerIteration {
 
   private PowerIteration() {}
 
-  /** PyHessian's defaults: 100 iterations, relative change 1e-3. */
+  /**
+   * PyHessian's defaults: 100 iterations, relative change 1e-3.
+   *
+   * @param op   a symmetric operator
+   * @param k    number of eigenpairs, at most n
+   * @param seed seed of the start vectors
+   * @return the pairs found
+   */
   public static Result run(LinearOperator op, int k, long seed) {
     return run(op, k, PYHESSIAN_MAX_ITERATIONS, PYHESSIAN_TOLERANCE, Stop.RELATIVE_CHANGE, 0.0, seed);
   }
 
+  /**
+   * Power iteration with every option.
+   *
+   * @param op            a symmetric operator
+   * @param k             number of eigenpairs, at most n
+   * @param maxIterations iterations per pair, &gt; 0
+   * @param tol           the stopping rule's tolerance, &gt; 0
+   * @param stop          which stopping rule
+   * @param residualScale with {@link Stop#RESIDUAL}: the scale of the residual test (0: |λ_1|)
+   * @param seed          seed of the start vectors
+   * @return the pairs found
+   */
   public static Result run(LinearOperator op, int k, int maxIterations, double tol, Stop stop, double residualScale,
                            long seed) {
     Checks.symmetricOperator(op);

@@ -17,6 +17,13 @@ public final class Probes {
 
   private Probes() {}
 
+  /**
+   * The random stream of probe index of a run with seed.
+   *
+   * @param seed  the run's seed
+   * @param index the probe's index
+   * @return a generator that depends only on (seed, index)
+   */
   public static SplittableRandom stream(long seed, int index) {
     // SplitMix-style mixing so that nearby (seed, index) pairs give unrelated streams.
     long z = seed + 0x9E3779B97F4A7C15L * (index + 1L);
@@ -25,7 +32,15 @@ public final class Probes {
     return new SplittableRandom(z ^ (z >>> 31));
   }
 
-  /** Fills out[0..n) with probe {@code index}. */
+  /**
+   * Fills out[0..n) with probe {@code index}.
+   *
+   * @param d     the entries' distribution
+   * @param seed  the run's seed
+   * @param index the probe's index
+   * @param out   receives the probe, length &gt;= n
+   * @param n     the probe's length
+   */
   public static void fill(Distribution d, long seed, int index, double[] out, int n) {
     SplittableRandom r = stream(seed, index);
     if (d == Distribution.RADEMACHER) {
@@ -46,6 +61,15 @@ public final class Probes {
     }
   }
 
+  /**
+   * Probe {@code index} as a new array.
+   *
+   * @param d     the entries' distribution
+   * @param seed  the run's seed
+   * @param index the probe's index
+   * @param n     the probe's length
+   * @return the probe
+   */
   public static double[] probe(Distribution d, long seed, int index, int n) {
     double[] v = new double[n];
     fill(d, seed, index, v, n);

@@ -17,10 +17,30 @@ public final class Slq {
 
   private Slq() {}
 
+  /**
+   * SLQ with the default LAPACK.
+   *
+   * @param op     a symmetric operator
+   * @param steps  Lanczos steps per probe (at most n are taken)
+   * @param probes number of Rademacher probes
+   * @param seed   seed of the probes
+   * @return nodes and weights per probe
+   */
   public static SlqResult run(LinearOperator op, int steps, int probes, long seed) {
     return run(op, steps, probes, seed, Linalg.lapack());
   }
 
+  /**
+   * SLQ: per probe, m Lanczos steps with full reorthogonalisation, then the tridiagonal matrix's eigenvalues (nodes)
+   * and squared first eigenvector components (weights).
+   *
+   * @param op     a symmetric operator
+   * @param steps  Lanczos steps per probe (at most n are taken)
+   * @param probes number of Rademacher probes
+   * @param seed   seed of the probes
+   * @param lapack the LAPACK back end for the tridiagonal eigenproblems
+   * @return nodes and weights per probe
+   */
   public static SlqResult run(LinearOperator op, int steps, int probes, long seed, LAPACK lapack) {
     Checks.symmetricOperator(op);
     Checks.positive("steps", steps);

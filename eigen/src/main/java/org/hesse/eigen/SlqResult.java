@@ -9,7 +9,7 @@ package org.hesse.eigen;
  *
  * @param n            operator dimension
  * @param steps        requested Lanczos steps m
- * @param probeSteps   Lanczos steps actually taken per probe (< m after a breakdown β ≈ 0)
+ * @param probeSteps   Lanczos steps actually taken per probe (&lt; m after a breakdown β ≈ 0)
  * @param nodes        nodes[p] ascending
  * @param weights      weights[p], summing to 1
  * @param applications operator applications in total
@@ -17,22 +17,40 @@ package org.hesse.eigen;
  */
 public record SlqResult(int n, int steps, int[] probeSteps, double[][] nodes, double[][] weights, long applications,
                         long seed) {
+  /**
+   * Number of probes.
+   *
+   * @return nodes.length
+   */
   public int probes() {
     return nodes.length;
   }
 
-  /** tr f(A) estimate for f(λ) = λ^0..: here the trace n · mean_p Σ τ θ. */
+  /**
+   * The trace estimate n · mean_p Σ τ θ.
+   *
+   * @return the estimate of tr A
+   */
   public double trace() {
     return n * mean(probeMoments(1));
   }
 
-  /** Standard error of {@link #trace()} over probes (NaN with one probe). */
+  /**
+   * Standard error of {@link #trace()} over probes.
+   *
+   * @return the standard error (NaN with one probe)
+   */
   public double traceStandardError() {
     double[] m = probeMoments(1);
     return n * stdError(m);
   }
 
-  /** Per-probe quadrature of θ^p: Σ τ θ^p, estimating vᵀAᵖv/‖v‖². */
+  /**
+   * Per-probe quadrature of θ^p: Σ τ θ^p, estimating vᵀAᵖv/‖v‖².
+   *
+   * @param p the power
+   * @return one value per probe
+   */
   public double[] probeMoments(int p) {
     double[] out = new double[nodes.length];
     for (int j = 0; j < nodes.length; j++) {
@@ -43,12 +61,22 @@ public record SlqResult(int n, int steps, int[] probeSteps, double[][] nodes, do
     return out;
   }
 
+  /**
+   * The smallest node over all probes (inside the spectrum: at least λ_min).
+   *
+   * @return the node, or +∞ without nodes
+   */
   public double minNode() {
     double m = Double.POSITIVE_INFINITY;
     for (double[] t : nodes) if (t.length > 0) m = Math.min(m, t[0]);
     return m;
   }
 
+  /**
+   * The largest node over all probes (inside the spectrum: at most λ_max).
+   *
+   * @return the node, or −∞ without nodes
+   */
   public double maxNode() {
     double m = Double.NEGATIVE_INFINITY;
     for (double[] t : nodes) if (t.length > 0) m = Math.max(m, t[t.length - 1]);
@@ -58,6 +86,10 @@ public record SlqResult(int n, int steps, int[] probeSteps, double[][] nodes, do
   /**
    * Gaussian-broadened density on a grid: φ(t) = mean_p Σ τ · N(t; θ, σ²), integrating to 1. Changing σ needs
    * no new operator applications.
+   *
+   * @param grid  the points t
+   * @param sigma the Gaussian width σ, &gt; 0
+   * @return the density on the grid
    */
   public Density density(double[] grid, double sigma) {
     Checks.notNull("grid", grid);
@@ -77,7 +109,13 @@ public record SlqResult(int n, int steps, int[] probeSteps, double[][] nodes, do
     return new Density(grid.clone(), phi, sigma);
   }
 
-  /** Density on {@code points} equally spaced points from minNode − 5σ to maxNode + 5σ. */
+  /**
+   * Density on {@code points} equally spaced points from minNode − 5σ to maxNode + 5σ.
+   *
+   * @param points number of grid points, &gt;= 2
+   * @param sigma  the Gaussian width σ, &gt; 0
+   * @return the density on that grid
+   */
   public Density density(int points, double sigma) {
     Checks.positive("sigma", sigma);
     if (points < 2) throw new IllegalArgumentException("points must be >= 2, got " + points);
@@ -91,6 +129,8 @@ public record SlqResult(int n, int steps, int[] probeSteps, double[][] nodes, do
   /**
    * A default width: 1% of the node range (PyHessian uses σ² = 1e-5 on a normalised range; stated, not
    * hidden: pass your own to {@link #density(double[], double)}).
+   *
+   * @return σ
    */
   public double defaultSigma() {
     double r = maxNode() - minNode();

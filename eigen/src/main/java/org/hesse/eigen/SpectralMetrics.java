@@ -33,20 +33,39 @@ public record SpectralMetrics(String source, int n, double zeroCutoff, double la
                               double bulkLower, double bulkUpper, String outlierRule) {
   /** Tukey multiplier of the bulk fences. */
   public static final double FENCE = 3.0;
+  /** The outlier rule in words, as reports state it. */
   public static final String OUTLIER_RULE = "non-zero eigenvalues outside [Q1 - 3 IQR, Q3 + 3 IQR]";
 
-  /** From the full spectrum if given, else from SLQ, else null. */
+  /**
+   * From the full spectrum if given, else from SLQ.
+   *
+   * @param fullSpectrum every eigenvalue, or null
+   * @param slq          an SLQ result, or null
+   * @return the metrics, or null when both are null
+   */
   public static SpectralMetrics of(double[] fullSpectrum, SlqResult slq) {
     if (fullSpectrum != null) return fromSpectrum(fullSpectrum);
     if (slq != null) return fromSlq(slq);
     return null;
   }
 
+  /**
+   * From every eigenvalue, with the default zero cut-off n·ε·max|λ|.
+   *
+   * @param eigenvalues the whole spectrum, non-empty
+   * @return the metrics (source "full")
+   */
   public static SpectralMetrics fromSpectrum(double[] eigenvalues) {
     return fromSpectrum(eigenvalues, Double.NaN);
   }
 
-  /** zeroCutoff NaN = the default n·ε·max|λ|. */
+  /**
+   * From every eigenvalue.
+   *
+   * @param eigenvalues the whole spectrum, non-empty
+   * @param zeroCutoff  |λ| at or below it counts as zero; NaN for the default n·ε·max|λ|
+   * @return the metrics (source "full")
+   */
   public static SpectralMetrics fromSpectrum(double[] eigenvalues, double zeroCutoff) {
     Checks.notNull("eigenvalues", eigenvalues);
     if (eigenvalues.length == 0) throw new IllegalArgumentException("eigenvalues must not be empty");
@@ -55,10 +74,23 @@ public record SpectralMetrics(String source, int n, double zeroCutoff, double la
     return compute("full", eigenvalues.length, eigenvalues.clone(), c, zeroCutoff);
   }
 
+  /**
+   * From SLQ's nodes and weights, with the default zero cut-off.
+   *
+   * @param slq the quadrature, with at least one node
+   * @return the metrics (source "slq")
+   */
   public static SpectralMetrics fromSlq(SlqResult slq) {
     return fromSlq(slq, Double.NaN);
   }
 
+  /**
+   * From SLQ's nodes and weights (node θ_i of probe p counts as n·τ_i/n_v eigenvalues).
+   *
+   * @param slq        the quadrature, with at least one node
+   * @param zeroCutoff |λ| at or below it counts as zero; NaN for the default
+   * @return the metrics (source "slq")
+   */
   public static SpectralMetrics fromSlq(SlqResult slq, double zeroCutoff) {
     Checks.notNull("slq", slq);
     int total = 0;

@@ -15,6 +15,15 @@ import org.hesse.eigen.Probes.Distribution;
 public final class Trace {
   private Trace() {}
 
+  /**
+   * Hutchinson's estimate mean zᵀAz.
+   *
+   * @param op      the operator
+   * @param samples number of probes, &gt; 0
+   * @param dist    the probes' distribution
+   * @param seed    seed of the probes
+   * @return the estimate with its standard error
+   */
   public static TraceEstimate hutchinson(LinearOperator op, int samples, Distribution dist, long seed) {
     Checks.operator(op);
     Checks.positive("samples", samples);
@@ -32,7 +41,14 @@ public final class Trace {
         "hutchinson-" + dist.name().toLowerCase());
   }
 
-  /** Hutch++ with Rademacher vectors; budget ≥ 3 applications. */
+  /**
+   * Hutch++ with Rademacher vectors.
+   *
+   * @param op     the operator
+   * @param budget operator applications, &gt;= 3
+   * @param seed   seed of the sketch and the probes
+   * @return the estimate with the standard error of its Hutchinson part (NaN with fewer than 2 probes)
+   */
   public static TraceEstimate hutchPlusPlus(LinearOperator op, int budget, long seed) {
     Checks.operator(op);
     if (budget < 3) throw new IllegalArgumentException("budget must be >= 3 operator applications, got " + budget);
@@ -87,7 +103,14 @@ public final class Trace {
     return new TraceEstimate(exact + rest, se, s + g, apps, "hutch++");
   }
 
-  /** ‖A‖F² ≈ mean ‖Az‖², z Rademacher. */
+  /**
+   * ‖A‖F² ≈ mean ‖Az‖², z Rademacher.
+   *
+   * @param op      the operator
+   * @param samples number of probes, &gt; 0
+   * @param seed    seed of the probes
+   * @return the estimate with its standard error
+   */
   public static TraceEstimate frobeniusSquared(LinearOperator op, int samples, long seed) {
     Checks.operator(op);
     Checks.positive("samples", samples);
