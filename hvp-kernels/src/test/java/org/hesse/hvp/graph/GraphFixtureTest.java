@@ -49,6 +49,10 @@ class GraphFixtureTest {
     double loss = ref.get("loss").asDouble();
     assertEquals(loss, c.loss(), 1e-12 * Math.abs(loss), "loss");
     checkOutputs(net, theta, data[0], n, ref.get("sample_outputs"));
+    // the description written back (what Spark broadcasts) builds the same network: names and outputs
+    Network again = ModelFiles.network(ModelSpec.parse(ModelFiles.spec(net).toJson()));
+    assertEquals(java.util.List.copyOf(net.tensors().keySet()), java.util.List.copyOf(again.tensors().keySet()), name);
+    checkOutputs(again, theta, data[0], n, ref.get("sample_outputs"));
     double[] grad = c.gradient();
     for (JsonNode layer : ref.get("layers")) {
       String node = layer.get("name").asText();
