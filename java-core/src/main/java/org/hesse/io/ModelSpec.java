@@ -197,7 +197,10 @@ public record ModelSpec(int input, String loss, List<LayerSpec> layers, Map<Stri
                     + (root == null || root.isMissingNode() ? "nothing (an empty file?)" : root.getNodeType()));
         }
         JsonNode in = root.get("input");
-        boolean graph = root.has("nodes") && !root.has("layers");
+        if (root.has("nodes") && root.has("layers")) {
+            throw new InputException("fields 'layers' and 'nodes': expected one of them (a layer list or a graph), found both");
+        }
+        boolean graph = root.has("nodes");
         int input;
         if (in == null && graph && root.has("input_shape")) {
             input = shapeSize(root.get("input_shape"));

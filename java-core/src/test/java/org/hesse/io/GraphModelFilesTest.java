@@ -83,6 +83,13 @@ class GraphModelFilesTest {
             "node 'm' (matmul): matmul: expected inputs [T, K] and [K, S], got [2, 3] and [2, 3]"));
   }
 
+  @Test
+  void layersAndNodesTogetherAreRefused() {
+    InputException e = assertThrows(InputException.class, () -> ModelSpec.parse(
+        "{\"input\": 3, \"loss\": \"mse\", \"layers\": [{\"type\": \"tanh\"}], \"nodes\": [{\"type\": \"tanh\"}]}"));
+    assertTrue(e.getMessage().contains("fields 'layers' and 'nodes': expected one of them"), e.getMessage());
+  }
+
   @ParameterizedTest(name = "{0}")
   @MethodSource("badGraphs")
   void refusedInOneLineNamingTheNode(String what, String json, String expected) {
