@@ -134,22 +134,11 @@ public final class Csv {
 
     private static Dataset parse(BufferedReader r, String source, Dataset.Task task, List<String> targetColumns,
                                  List<String> classNames, Labels classes, int firstDataLine) throws IOException {
-        String line = r.readLine();
-        int lineNo = 1;
-        if (line == null) {
-            throw new InputException("CSV " + source + ": empty file, expected a header row");
-        }
-        Inputs.checkUtf8Line(line, "CSV " + source + ", line 1");
-        if (line.startsWith("\uFEFF")) {
-            line = line.substring(1); // UTF-8 byte-order mark written by some spreadsheet programs
-        }
-        List<String> header = split(line, source, lineNo);
+        List<String> header = header(r, source);
+        String line;
         Map<String, Integer> col = new HashMap<>();
         for (int j = 0; j < header.size(); j++) {
-            if (col.put(header.get(j), j) != null) {
-                throw new InputException("CSV " + source + ", line 1: column name '" + InputException.excerpt(header.get(j))
-                        + "' appears twice in the header " + InputException.excerpt(header));
-            }
+            col.put(header.get(j), j);
         }
         int[] targetIdx = new int[targetColumns.size()];
         boolean[] isTarget = new boolean[header.size()];
@@ -187,7 +176,7 @@ public final class Csv {
         int labelCol = classify ? targetIdx[0] : -1;
         String[] label = new String[1];
         double[] row = new double[header.size()];
-        lineNo = firstDataLine - 1;
+        int lineNo = firstDataLine - 1;
         while ((line = r.readLine()) != null) {
             lineNo++;
             if (line.isBlank()) {
@@ -239,6 +228,104 @@ public final class Csv {
         }
         return Dataset.classification(x.toArray(), n, d, ids, classes.count(), featureNames, targetColumns.get(0),
                 classes.names());
+    }
+
+    /** The header row (line 1): unique column names. */
+    private static List<String> header(BufferedReader r, String source) throws IOException {
+        String line = r.readLine();
+        if (line == null) {
+            throw new InputException("CSV " + source + ": empty file, expected a header row");
+        }
+        Inputs.checkUtf8Line(line, "CSV " + source + ", line 1");
+        if (line.startsWith("\uFEFF")) {
+            line = line.substring(1); // UTF-8 byte-order mark written by some spreadsheet programs
+        }
+        List<String> header = split(line, source, 1);
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (String name : header) {
+            if (!seen.add(name)) {
+                throw new InputException("CSV " + source + ", line 1: column name '" + InputException.excerpt(name)
+                        + "' appears twice in the header " + InputException.excerpt(header));
+            }
+        }
+        return header;
+    }
+
+    /** Cells that {@link #readTable} reads as missing: empty, {@code NA} (R's write.csv) and {@code ?} (UCI). */
+    public static final java.util.Set<String> MISSING = java.util.Set.of("", "NA", "?");
+
+    /**
+     * Reads a CSV file (same syntax, header and line rules as {@link #read}) as a {@link Table}, for data with text
+     * (categorical) columns or missing values, to be encoded by {@link Encoder}. A column is numeric when every cell
+     * that is not missing ({@link #MISSING}) is a finite number, else categorical with its distinct values (as
+     * written, blanks stripped) as levels in ascending string order. A row with another cell count than the header
+     * is refused naming its line.
+     */
+    public static Table readTable(Path file) throws IOException {
+        Objects.requireNonNull(file, "file");
+        org.hesse.io.Inputs.requireFile(file, "CSV");
+        try (InputStream in = Files.newInputStream(file)) {
+            return readTable(in, file.toString());
+        }
+    }
+
+    /** {@link #readTable(Path)} from a stream (closed by the caller); {@code source} names it in messages. */
+    public static Table readTable(InputStream in, String source) throws IOException {
+        Objects.requireNonNull(in, "in");
+        try {
+            return parseTable(Inputs.utf8Lines(maybeGunzip(in)), source);
+        } catch (IOException e) {
+            if (!Inputs.isDataError(e)) throw e;
+            throw Inputs.unreadable("CSV " + source, e);
+        }
+    }
+
+    private static Table parseTable(BufferedReader r, String source) throws IOException {
+        List<String> header = header(r, source);
+        int m = header.size();
+        List<String[]> rows = new ArrayList<>();
+        Growable.Ints lines = new Growable.Ints("CSV " + source + ": the rows");
+        String line;
+        int lineNo = 1;
+        while ((line = r.readLine()) != null) {
+            lineNo++;
+            if (line.isBlank()) {
+                continue;
+            }
+            Inputs.checkUtf8Line(line, "CSV " + source + ", line " + lineNo);
+            List<String> cells = split(line, source, lineNo);
+            checkCount(cells.size(), m, source, lineNo);
+            String[] row = new String[m];
+            for (int j = 0; j < m; j++) {
+                String c = cells.get(j);
+                row[j] = MISSING.contains(c) ? null : c;
+            }
+            rows.add(row);
+            lines.add(lineNo);
+        }
+        if (rows.isEmpty()) {
+            throw new InputException("CSV " + source + ": no data rows after the header");
+        }
+        int n = rows.size();
+        List<Table.Column> columns = new ArrayList<>(m);
+        for (int j = 0; j < m; j++) {
+            String[] cells = new String[n];
+            boolean numeric = true;
+            for (int i = 0; i < n; i++) {
+                cells[i] = rows.get(i)[j];
+                numeric &= cells[i] == null || isFiniteNumber(cells[i]);
+            }
+            if (numeric) {
+                double[] v = new double[n];
+                for (int i = 0; i < n; i++) {
+                    v[i] = cells[i] == null ? Double.NaN : Double.parseDouble(cells[i]);
+                }
+                columns.add(new Table.Numeric(header.get(j), v));
+            } else {
+                columns.add(Table.Categorical.of(header.get(j), cells, null));
+            }
+        }
+        return Table.of("CSV " + source, columns, lines.toArray());
     }
 
     /** With given class names (bundled data) the label is an index into them. */
