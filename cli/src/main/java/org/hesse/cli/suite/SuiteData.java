@@ -6,10 +6,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.hesse.data.BundledDatasets;
-import org.hesse.data.Csv;
 import org.hesse.data.Dataset;
 import org.hesse.data.Split;
+import org.hesse.data.catalog.StudyDatasets;
 
 /**
  * The data of the suite's runs: the study's catalog (names), loading a data set, and one run's train/test split
@@ -33,35 +32,51 @@ public final class SuiteData {
 
   /** The default suite's data sets, in order. */
   public static List<String> catalog() {
-    return BundledDatasets.names();
+    return StudyDatasets.names();
   }
 
+  /** A data set before encoding, and all its rows encoded (for the split's row indices and labels). */
+  public record Source(StudyDatasets.Raw raw, Dataset all) {}
+
   /** A catalog data set by name; a name the catalog lacks is refused listing it. */
-  public static Dataset load(String name) throws IOException {
+  public static Source load(String name) throws IOException {
     if (!catalog().contains(name)) {
       throw new IllegalArgumentException("data set '" + name + "' is not in the study's catalog; expected one of "
           + String.join(", ", catalog()) + " (or {\"name\", \"file\", \"target\"} for a file of your own)");
     }
-    return BundledDatasets.load(name);
+    StudyDatasets.Raw raw = StudyDatasets.raw(name);
+    return new Source(raw, raw.encodeAll());
   }
 
   /** A catalog data set's task, without loading it. */
   public static Dataset.Task task(String name) {
-    return BundledDatasets.info(name).task();
+    return StudyDatasets.info(name).task();
   }
 
-  /** A user's file (CSV with a header) with its target column; classification unless the target is numeric with many values. */
-  public static Dataset loadFile(Path file, String target) throws IOException {
-    return Csv.read(file, Dataset.Task.CLASSIFICATION, List.of(target));
+  /**
+   * A user's file (CSV or ARFF, by extension) with its target column, read and encoded as the catalog's data sets
+   * (task from the target: see {@link StudyDatasets#rawFile(Path, String)}).
+   */
+  public static Source loadFile(Path file, String target) throws IOException {
+    StudyDatasets.Raw raw = StudyDatasets.rawFile(file, target);
+    return new Source(raw, raw.encodeAll());
   }
 
   /** One run's data: the (possibly noisy) training split, the clean test split, and the noise actually applied. */
   public record RunSplit(Dataset train, Dataset test, int noisyRows) {}
 
-  public static RunSplit split(Dataset d, SuiteSpec.RunSettings s, double noise, long seed) {
+  /**
+   * The split of one run: row indices from the encoded whole, then both parts encoded by the encoding fitted on the
+   * training rows alone ({@link StudyDatasets.Raw#encode}: one-hot levels and imputation means of the training rows).
+   */
+  public static RunSplit split(Source src, SuiteSpec.RunSettings s, double noise, long seed) {
+    Dataset d = src.all();
     Split sp = d.isClassification() ? Split.stratified(d, s.testFraction(), seed) : Split.of(d, s.testFraction(), seed);
-    Dataset train = subsample(sp.train(), s.maxTrainRows(), seed);
-    Dataset test = subsample(sp.validation(), s.maxTestRows(), seed + 1);
+    int[] trainRows = subsample(sp.trainIndex(), s.maxTrainRows(), seed);
+    int[] testRows = subsample(sp.validationIndex(), s.maxTestRows(), seed + 1);
+    StudyDatasets.Encoded enc = src.raw().encode(trainRows, testRows);
+    Dataset train = enc.train();
+    Dataset test = enc.test();
     if (train.size() < 2 || test.size() < 1) {
       throw new IllegalArgumentException("data set of " + d.size() + " rows: too few for a train/test split (" + train.size()
           + " train, " + test.size() + " test rows)");
@@ -87,12 +102,16 @@ public final class SuiteData {
     return new RunSplit(noisyTrain, test, noisy);
   }
 
-  /** A seeded random subset of at most {@code max} rows, in their original order. */
-  static Dataset subsample(Dataset d, int max, long seed) {
-    if (d.size() <= max) return d;
-    int[] idx = firstOfPermutation(d.size(), max, new SplittableRandom(seed ^ SUBSAMPLE_STREAM));
-    Arrays.sort(idx);
-    return d.rows(idx);
+  /** A seeded random subset of at most {@code max} of the rows, in ascending order. */
+  static int[] subsample(int[] rows, int max, long seed) {
+    int[] sorted = rows.clone();
+    Arrays.sort(sorted);
+    if (sorted.length <= max) return sorted;
+    int[] pick = firstOfPermutation(sorted.length, max, new SplittableRandom(seed ^ SUBSAMPLE_STREAM));
+    int[] out = new int[max];
+    for (int i = 0; i < max; i++) out[i] = sorted[pick[i]];
+    Arrays.sort(out);
+    return out;
   }
 
   /** k distinct indices of [0, n) by a partial Fisher–Yates shuffle. */

@@ -66,7 +66,7 @@ public final class SuiteRunner {
   private final Path out;
   private final Analyzer analyzer;
   private final ProbeRows probeRows;
-  private final Map<String, Dataset> userData = new HashMap<>();
+  private final Map<String, SuiteData.Source> userData = new HashMap<>();
 
   /**
    * Checks the suite completely before anything is written: catalog names known, user files readable as data
@@ -79,8 +79,8 @@ public final class SuiteRunner {
     this.probeRows = probeRows;
     for (SuiteSpec.DatasetRef r : datasets()) {
       if (r.isFile()) {
-        Dataset d = SuiteData.loadFile(r.file(), r.target());
-        checkUsable(d, "data set '" + r.name() + "' (" + r.file() + ")");
+        SuiteData.Source d = SuiteData.loadFile(r.file(), r.target());
+        checkUsable(d.all(), "data set '" + r.name() + "' (" + r.file() + ")");
         userData.put(r.name(), d);
       } else if (!SuiteData.catalog().contains(r.name())) {
         SuiteData.load(r.name()); // refuses the unknown name with the catalog's list
@@ -147,7 +147,7 @@ public final class SuiteRunner {
   }
 
   private Dataset.Task task(SuiteSpec.DatasetRef d) throws IOException {
-    if (d.isFile()) return userData.get(d.name()).task();
+    if (d.isFile()) return userData.get(d.name()).all().task();
     return SuiteData.task(d.name());
   }
 
@@ -207,14 +207,14 @@ public final class SuiteRunner {
   /** Loaded data sets, each dropped once its last run has its split. */
   private final class DataCache {
     private final Map<String, Integer> remaining;
-    private final Map<String, Dataset> loaded = new HashMap<>();
+    private final Map<String, SuiteData.Source> loaded = new HashMap<>();
 
     DataCache(Map<String, Integer> remaining) {
       this.remaining = remaining;
     }
 
-    synchronized Dataset take(SuiteSpec.DatasetRef d) throws IOException {
-      Dataset x = d.isFile() ? userData.get(d.name()) : loaded.get(d.name());
+    synchronized SuiteData.Source take(SuiteSpec.DatasetRef d) throws IOException {
+      SuiteData.Source x = d.isFile() ? userData.get(d.name()) : loaded.get(d.name());
       if (x == null) {
         x = SuiteData.load(d.name());
         loaded.put(d.name(), x);
@@ -232,8 +232,8 @@ public final class SuiteRunner {
     Files.createDirectories(data);
     long t0 = System.nanoTime();
     SuiteSpec.RunSettings s = spec.run();
-    Dataset d = cache.take(r.dataset());
-    SuiteData.RunSplit split = SuiteData.split(d, s, r.noise(), r.seed());
+    SuiteData.Source src = cache.take(r.dataset());
+    SuiteData.RunSplit split = SuiteData.split(src, s, r.noise(), r.seed());
     Dataset train = split.train();
     Path trainCsv = data.resolve("train.csv");
     Path testCsv = data.resolve("test.csv");
@@ -269,7 +269,7 @@ public final class SuiteRunner {
     m.put("test_rows", split.test().size());
     m.put("features", train.numFeatures());
     m.put("outputs", outputs);
-    m.put("rows_in_dataset", d.size());
+    m.put("rows_in_dataset", src.all().size());
     m.put("status", o.exitCode() == 0 ? "complete" : "failed");
     m.put("exit_code", o.exitCode());
     m.put("message", o.message());
