@@ -67,11 +67,16 @@ public final class Diagnostics {
    * @param dataRank  N·C' of the probe set (unused by the calibrated rules; kept for the report)
    */
   public static List<Finding> evaluate(List<Checkpoint> cps, long dataRank) {
+    return evaluate(cps, Calibration.current());
+  }
+
+  /** The findings of the rules of {@code cal}. */
+  static List<Finding> evaluate(List<Checkpoint> cps, Calibration cal) {
     List<Finding> out = new ArrayList<>();
     if (cps.size() < 2) return out;
     List<RunFeatures.Feature> fs = RunFeatures.of(cps);
     boolean classification = Double.isFinite(cps.get(cps.size() - 1).trainAccuracy());
-    for (Calibration.Rule r : Calibration.current().rules()) {
+    for (Calibration.Rule r : cal.rules()) {
       if (!r.supported() || (r.classificationOnly() && !classification)) continue;
       double v = RunFeatures.value(fs, r.feature());
       if (!r.fires(v)) continue;
@@ -94,10 +99,14 @@ public final class Diagnostics {
 
   /** The state of every rule, so that silence is never read as health. */
   public static List<Status> statuses(List<Checkpoint> cps, List<Finding> findings) {
+    return statuses(cps, findings, Calibration.current());
+  }
+
+  static List<Status> statuses(List<Checkpoint> cps, List<Finding> findings, Calibration cal) {
     List<Status> out = new ArrayList<>();
     List<RunFeatures.Feature> fs = cps.isEmpty() ? List.of() : RunFeatures.of(cps);
     boolean classification = !cps.isEmpty() && Double.isFinite(cps.get(cps.size() - 1).trainAccuracy());
-    for (Calibration.Rule r : Calibration.current().rules()) {
+    for (Calibration.Rule r : cal.rules()) {
       String state;
       double v = RunFeatures.value(fs, r.feature());
       if (!r.supported()) {
@@ -115,7 +124,7 @@ public final class Diagnostics {
       }
       out.add(new Status(r.id(), state));
     }
-    for (Calibration.Unsupported u : Calibration.current().unsupported()) {
+    for (Calibration.Unsupported u : cal.unsupported()) {
       out.add(new Status(u.id(), "not evaluated: unsupported by the study (" + u.reason() + ")"));
     }
     return out;

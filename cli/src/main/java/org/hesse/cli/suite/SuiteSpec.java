@@ -23,7 +23,7 @@ import java.util.Set;
  *   "datasets": ["catalog", "iris", {"name": "mine", "file": "mine.csv", "target": "label"}],
  *   "capacities": {"under": 0.1, "well": 1, "over": 10},
  *   "label_noise": [0, 0.4], "seeds": [0],
- *   "run": {"max_train_rows": 2000, "max_test_rows": 1000, "test_fraction": 0.3, "epochs": 40, "every": 10,
+ *   "run": {"max_train_rows": 2000, "max_test_rows": 1000, "test_fraction": 0.3, "epochs": 60, "every": 10,
  *           "probe_size": 256, "top": 3, "slq_steps": 20, "slq_probes": 3, "lr": 0.05, "batch": 32,
  *           "activation": "tanh", "hidden_layers": 2}
  * }</pre>
@@ -148,7 +148,7 @@ public record SuiteSpec(String name, int version, List<DatasetRef> datasets, Map
     if (!r.isObject()) throw bad(src, "run", "expected an object of run settings");
     unknownKeys(r, RUN_KEYS, src, "run");
     RunSettings run = new RunSettings((int) integer(r, "max_train_rows", src, 2000, 10), (int) integer(r, "max_test_rows", src, 1000, 5),
-        frac(r, "test_fraction", src, 0.3), (int) integer(r, "epochs", src, 40, 1), (int) integer(r, "every", src, 10, 1),
+        frac(r, "test_fraction", src, 0.3), (int) integer(r, "epochs", src, 60, 1), (int) integer(r, "every", src, 10, 1),
         (int) integer(r, "probe_size", src, 256, 1), (int) integer(r, "top", src, 3, 1), (int) integer(r, "slq_steps", src, 20, 1),
         (int) integer(r, "slq_probes", src, 3, 2), positive(r, "lr", src, 0.05), (int) integer(r, "batch", src, 32, 1),
         text(r, "activation", src, "tanh"), (int) integer(r, "hidden_layers", src, 2, 1));
