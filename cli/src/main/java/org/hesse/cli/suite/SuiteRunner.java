@@ -90,7 +90,8 @@ public final class SuiteRunner {
     if (Files.exists(out) && !Files.isDirectory(out)) throw new IllegalArgumentException("--out: " + out + " is a file; expected a directory");
     if (Files.isRegularFile(sf)) {
       JsonNode saved = JSON.readTree(sf.toFile());
-      if (!saved.equals(JSON.valueToTree(spec.toJson()))) {
+      // compared as parsed text, so that number types (int vs long) do not matter
+      if (!saved.equals(JSON.readTree(JSON.writeValueAsString(spec.toJson())))) {
         throw new IllegalArgumentException("--out: " + out + " holds another suite (its suite.json differs); resume with the same "
             + "suite file, or choose another directory");
       }
