@@ -58,7 +58,13 @@ public final class SuiteAnalysis {
     }
   }
 
-  public record Correlation(String feature, int n, double rhoGap, double[] ciGap, int nErr, double rhoErr, double[] ciErr) {}
+  /**
+   * A feature's Spearman ρ with the gap and the test error over all runs (pooled), with bootstrap intervals over data
+   * sets; and the mean of the within-data-set ρ with the gap (data sets with ≥ 4 runs), which no difference between
+   * data sets can drive.
+   */
+  public record Correlation(String feature, int n, double rhoGap, double[] ciGap, int nErr, double rhoErr, double[] ciErr,
+                            double withinGap, double[] ciWithin) {}
 
   public record Auroc(String task, String feature, int positives, int negatives, double inSample, double cv, double[] ci) {}
 
@@ -157,7 +163,9 @@ public final class SuiteAnalysis {
       double[] cg = Stats.bootstrap(group, ix -> Stats.spearman(Stats.pick(x, ix), Stats.pick(gap, ix)), Stats.BOOTSTRAP, Stats.BOOTSTRAP_SEED);
       double re = Stats.spearman(x, err);
       double[] ce = Stats.bootstrap(group, ix -> Stats.spearman(Stats.pick(x, ix), Stats.pick(err, ix)), Stats.BOOTSTRAP, Stats.BOOTSTRAP_SEED);
-      cors.add(new Correlation(f, pairs(x, gap), rg, cg, pairs(x, err), re, ce));
+      double wg = within(x, gap, group, java.util.stream.IntStream.range(0, x.length).toArray());
+      double[] cw = Stats.bootstrap(group, ix -> within(x, gap, group, ix), Stats.BOOTSTRAP, Stats.BOOTSTRAP_SEED);
+      cors.add(new Correlation(f, pairs(x, gap), rg, cg, pairs(x, err), re, ce, wg, cw));
     }
 
     int[] fold = folds(group);
@@ -180,8 +188,11 @@ public final class SuiteAnalysis {
         aurocs.add(new Auroc(task, f, pos, y.length - pos, in, cv, ci));
       }
       for (String family : FAMILIES) {
-        List<String> cand = features.stream().filter(f -> family.equals("hessian+curves")
-            ? f.startsWith(RunFeatures.HESSIAN + ".") || f.startsWith(RunFeatures.CURVES + ".") : f.startsWith(family + ".")).toList();
+        if (family.equals(COMBINED)) {
+          fams.add(combinedCv(task, sub, y, fo, features));
+          continue;
+        }
+        List<String> cand = features.stream().filter(f -> f.startsWith(family + ".")).toList();
         fams.add(familyCv(task, family, sub, y, fo, cand));
       }
       List<String> ruleCand = features.stream().filter(SuiteAnalysis::diagnosable).toList();
@@ -195,7 +206,9 @@ public final class SuiteAnalysis {
   }
 
   /** The feature families compared; "size" is the parameter count (per sample), known without any spectrum. */
-  static final List<String> FAMILIES = List.of(RunFeatures.HESSIAN, WEIGHTS, RunFeatures.CURVES, SIZE, "hessian+curves");
+  /** The best curve feature and the best Hessian feature combined by logistic regression: the Hessian's added value. */
+  static final String COMBINED = "curves+hessian";
+  static final List<String> FAMILIES = List.of(RunFeatures.HESSIAN, WEIGHTS, RunFeatures.CURVES, SIZE, COMBINED);
 
   static final String PROTOCOL = "MLPs with two tanh hidden layers of equal width sized to 0.1 / 1 / 10 parameters per training "
       + "sample, SGD with momentum, the suite's epochs; Hessian spectra on a fixed probe set of training rows; see docs/study.md";
@@ -236,6 +249,36 @@ public final class SuiteAnalysis {
 
   static double[] column(List<Row> rows, String f) {
     return rows.stream().mapToDouble(r -> r.features().getOrDefault(f, Double.NaN)).toArray();
+  }
+
+  /** Mean over data sets (each drawn occurrence counted) of the Spearman ρ among that data set's runs in {@code rows}. */
+  static double within(double[] x, double[] y, String[] group, int[] rows) {
+    Map<String, List<Integer>> by = new LinkedHashMap<>();
+    // a data set drawn twice by the bootstrap appears as two blocks of the same rows: split them by repetition
+    for (int i : rows) {
+      String g = group[i];
+      int copy = 0;
+      String key = g + "#0";
+      List<Integer> l = by.get(key);
+      while (l != null && l.contains(i)) {
+        copy++;
+        key = g + "#" + copy;
+        l = by.get(key);
+      }
+      by.computeIfAbsent(key, k -> new ArrayList<>()).add(i);
+    }
+    double sum = 0;
+    int n = 0;
+    for (List<Integer> l : by.values()) {
+      if (l.size() < 4) continue;
+      int[] ix = l.stream().mapToInt(Integer::intValue).toArray();
+      double r = Stats.spearman(Stats.pick(x, ix), Stats.pick(y, ix));
+      if (Double.isFinite(r)) {
+        sum += r;
+        n++;
+      }
+    }
+    return n == 0 ? Double.NaN : sum / n;
   }
 
   static int pairs(double[] x, double[] y) {
@@ -316,6 +359,82 @@ public final class SuiteAnalysis {
       den += w;
     }
     return new Family(task, family, den > 0 ? num / den : Double.NaN, chosen);
+  }
+
+  /**
+   * The Hessian's value beyond the training curves: in each fold, the best curve feature and the best Hessian feature
+   * (largest |AUROC − ½| on the training folds), each mapped to its empirical CDF over the training folds' runs, are
+   * combined by logistic regression fitted on the training folds; its held-out AUROC is averaged as in
+   * {@link #familyCv}. Compare with the curves family alone.
+   */
+  static Family combinedCv(String task, List<Row> rows, boolean[] y, int[] fold, List<String> features) {
+    double num = 0, den = 0;
+    List<String> chosen = new ArrayList<>();
+    for (int k = 0; k < foldCount(fold); k++) {
+      int[] tr = where(fold, k, false);
+      int[] te = where(fold, k, true);
+      String c = best(rows, y, tr, features, RunFeatures.CURVES + ".");
+      String h = best(rows, y, tr, features, RunFeatures.HESSIAN + ".");
+      if (c == null || h == null) continue;
+      chosen.add(c + "&" + h);
+      double[] xc = column(rows, c), xh = column(rows, h);
+      double[] refC = finiteSorted(Stats.pick(xc, tr)), refH = finiteSorted(Stats.pick(xh, tr));
+      List<double[]> fx = new ArrayList<>();
+      List<Boolean> fy = new ArrayList<>();
+      for (int i : tr) {
+        if (!Double.isFinite(xc[i]) || !Double.isFinite(xh[i])) continue;
+        fx.add(new double[] {cdf(refC, xc[i]), cdf(refH, xh[i])});
+        fy.add(y[i]);
+      }
+      boolean[] yy = new boolean[fy.size()];
+      for (int i = 0; i < yy.length; i++) yy[i] = fy.get(i);
+      if (yy.length < 4) continue;
+      double[] beta = Logistic.fit(fx.toArray(double[][]::new), yy);
+      double[] s = new double[te.length];
+      boolean[] yt = Stats.pick(y, te);
+      for (int j = 0; j < te.length; j++) {
+        int i = te[j];
+        s[j] = Double.isFinite(xc[i]) && Double.isFinite(xh[i]) ? Logistic.score(beta, new double[] {cdf(refC, xc[i]), cdf(refH, xh[i])}) : Double.NaN;
+      }
+      double a = Stats.auroc(s, yt);
+      if (!Double.isFinite(a)) continue;
+      long p = 0;
+      for (boolean b : yt) if (b) p++;
+      double w = (double) p * (yt.length - p);
+      num += w * a;
+      den += w;
+    }
+    return new Family(task, COMBINED, den > 0 ? num / den : Double.NaN, chosen);
+  }
+
+  /** The feature with the prefix whose AUROC on the rows {@code idx} is farthest from ½. */
+  static String best(List<Row> rows, boolean[] y, int[] idx, List<String> features, String prefix) {
+    String best = null;
+    double bestA = -1;
+    for (String f : features) {
+      if (!f.startsWith(prefix)) continue;
+      double a = Stats.auroc(Stats.pick(column(rows, f), idx), Stats.pick(y, idx));
+      if (Double.isFinite(a) && Math.abs(a - 0.5) > bestA) {
+        bestA = Math.abs(a - 0.5);
+        best = f;
+      }
+    }
+    return best;
+  }
+
+  static double[] finiteSorted(double[] a) {
+    return java.util.Arrays.stream(a).filter(Double::isFinite).sorted().toArray();
+  }
+
+  /** Share of the reference values ≤ v (the empirical CDF). */
+  static double cdf(double[] sorted, double v) {
+    int lo = 0, hi = sorted.length;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (sorted[mid] <= v) lo = mid + 1;
+      else hi = mid;
+    }
+    return sorted.length == 0 ? Double.NaN : (double) lo / sorted.length;
   }
 
   /** The best (feature, direction, threshold) by Youden's J on these runs, among the candidates. */
@@ -447,11 +566,12 @@ public final class SuiteAnalysis {
     }
     AtomicFiles.writeString(a.resolve("runs.csv"), runs.toString());
     StringBuilder c = new StringBuilder("feature,family,layer,metric,when,n_gap,spearman_gap,ci_low_gap,ci_high_gap,n_test_error,"
-        + "spearman_test_error,ci_low_test_error,ci_high_test_error\n");
+        + "spearman_test_error,ci_low_test_error,ci_high_test_error,within_dataset_spearman_gap,ci_low_within,ci_high_within\n");
     for (Correlation x : r.correlations()) {
       c.append(x.feature()).append(',').append(String.join(",", x.feature().split("\\."))).append(',').append(x.n()).append(',')
           .append(n(x.rhoGap())).append(',').append(n(x.ciGap()[0])).append(',').append(n(x.ciGap()[1])).append(',').append(x.nErr())
-          .append(',').append(n(x.rhoErr())).append(',').append(n(x.ciErr()[0])).append(',').append(n(x.ciErr()[1])).append('\n');
+          .append(',').append(n(x.rhoErr())).append(',').append(n(x.ciErr()[0])).append(',').append(n(x.ciErr()[1])).append(',')
+          .append(n(x.withinGap())).append(',').append(n(x.ciWithin()[0])).append(',').append(n(x.ciWithin()[1])).append('\n');
     }
     AtomicFiles.writeString(a.resolve("correlations.csv"), c.toString());
     StringBuilder au = new StringBuilder("task,feature,family,layer,metric,when,positives,negatives,auroc_in_sample,auroc_cv,ci_low_cv,ci_high_cv\n");

@@ -31,7 +31,9 @@ final class SuiteReport {
         .append(SuiteAnalysis.FOLDS).append(" folds of whole data sets); in each fold the family's best feature and its direction are ")
         .append("chosen on the other folds. 0.5 = chance. Families: <b>hessian</b> (per-layer Hessian spectra), <b>weights</b> ")
         .append("(data-free: weight-matrix stable rank and power-law α), <b>curves</b> (training loss and accuracy only), <b>size</b> ")
-        .append("(the parameter count and parameters per training sample: what a user knows without any spectrum).</p>\n<table><tr><th class=\"l\">question</th>");
+        .append("(the parameter count and parameters per training sample: what a user knows without any spectrum), <b>curves+hessian</b> ")
+        .append("(the best curve feature and the best Hessian feature combined by logistic regression fitted on the training folds: ")
+        .append("the Hessian's value beyond the training curves).</p>\n<table><tr><th class=\"l\">question</th>");
     List<String> fams = SuiteAnalysis.FAMILIES;
     for (String f : fams) h.append("<th>").append(f).append("</th>");
     h.append("</tr>\n");
@@ -88,15 +90,28 @@ final class SuiteReport {
     }
     h.append("</div>\n");
 
+    h.append("<h2>Which layer carries the signal</h2>\n<table><tr><th class=\"l\">layer</th><th>mean |ρ gap|</th><th>max |ρ gap|</th>");
+    for (String t : SuiteAnalysis.TASKS) h.append("<th>best CV AUROC ").append(t).append("</th>");
+    h.append("</tr>\n");
+    for (String line : SuiteAnalysis.layers(r).lines().skip(1).toList()) {
+      String[] v = line.split(",", -1);
+      h.append("<tr><td class=\"l\">").append(v[0]).append("</td>");
+      for (int i = 1; i < v.length; i++) h.append("<td>").append(v[i].isEmpty() ? "–" : f2(Double.parseDouble(v[i]))).append("</td>");
+      h.append("</tr>\n");
+    }
+    h.append("</table>\n");
+
     h.append("<h2>Strongest correlates of the gap (all families)</h2>\n<table><tr><th class=\"l\">feature</th><th>n</th><th>ρ gap</th>")
-        .append("<th>95% CI (bootstrap over data sets)</th><th>ρ test error</th><th>95% CI</th></tr>\n");
+        .append("<th>95% CI (bootstrap over data sets)</th><th>ρ test error</th><th>95% CI</th><th>mean within-data-set ρ gap</th>")
+        .append("<th>95% CI</th></tr>\n");
     List<SuiteAnalysis.Correlation> cs = new ArrayList<>(r.correlations());
     cs.removeIf(c -> !Double.isFinite(c.rhoGap()));
     cs.sort(Comparator.comparingDouble((SuiteAnalysis.Correlation c) -> -Math.abs(c.rhoGap())));
     for (SuiteAnalysis.Correlation c : cs.subList(0, Math.min(20, cs.size()))) {
       h.append("<tr><td class=\"l\">").append(esc(c.feature())).append("</td><td>").append(c.n()).append("</td><td>").append(f2(c.rhoGap()))
           .append("</td><td>[").append(f2(c.ciGap()[0])).append(", ").append(f2(c.ciGap()[1])).append("]</td><td>").append(f2(c.rhoErr()))
-          .append("</td><td>[").append(f2(c.ciErr()[0])).append(", ").append(f2(c.ciErr()[1])).append("]</td></tr>\n");
+          .append("</td><td>[").append(f2(c.ciErr()[0])).append(", ").append(f2(c.ciErr()[1])).append("]</td><td>").append(f2(c.withinGap()))
+          .append("</td><td>[").append(f2(c.ciWithin()[0])).append(", ").append(f2(c.ciWithin()[1])).append("]</td></tr>\n");
     }
     h.append("</table>\n");
 
