@@ -102,8 +102,8 @@ public final class Encoder {
                         + " rows; classification needs at least two classes");
             }
         } else if (y instanceof Table.Categorical c) {
-            throw new InputException(src + ", " + train.rowName(firstPresent(c)) + ", column '" + InputException.excerpt(target)
-                    + "': regression target holds text '" + InputException.excerpt(c.value(firstPresent(c)))
+            throw new InputException(src + ", " + train.rowName(firstText(c)) + ", column '" + InputException.excerpt(target)
+                    + "': regression target holds text '" + InputException.excerpt(c.value(firstText(c)))
                     + "', expected numbers");
         }
         List<Part> parts = new ArrayList<>();
@@ -183,7 +183,7 @@ public final class Encoder {
             if (p instanceof NumericPart num) {
                 if (!(col instanceof Table.Numeric values)) {
                     Table.Categorical c = (Table.Categorical) col;
-                    int i = firstPresent(c);
+                    int i = firstText(c);
                     throw new InputException(src + ", " + table.rowName(i) + ", column '" + InputException.excerpt(col.name())
                             + "': expected a number as in the training data, found '" + InputException.excerpt(c.value(i)) + "'");
                 }
@@ -230,8 +230,8 @@ public final class Encoder {
             Table.Column y = table.column(target);
             if (!(y instanceof Table.Numeric num)) {
                 Table.Categorical c = (Table.Categorical) y;
-                throw new InputException(src + ", " + table.rowName(firstPresent(c)) + ", column '" + InputException.excerpt(target)
-                        + "': regression target holds text '" + InputException.excerpt(c.value(firstPresent(c))) + "', expected numbers");
+                throw new InputException(src + ", " + table.rowName(firstText(c)) + ", column '" + InputException.excerpt(target)
+                        + "': regression target holds text '" + InputException.excerpt(c.value(firstText(c))) + "', expected numbers");
             }
             for (int i = 0; i < n; i++) {
                 if (!Double.isFinite(num.values()[i])) {
@@ -294,10 +294,15 @@ public final class Encoder {
         return new ArrayList<>(s);
     }
 
-    private static int firstPresent(Table.Categorical c) {
+    /** The first row whose value is text rather than a number (the one to name in a message). */
+    private static int firstText(Table.Categorical c) {
         for (int i = 0; i < c.size(); i++) {
             if (!c.isMissing(i)) {
-                return i;
+                try {
+                    Csv.finiteNumber(c.value(i), "");
+                } catch (IllegalArgumentException e) {
+                    return i;
+                }
             }
         }
         return 0;

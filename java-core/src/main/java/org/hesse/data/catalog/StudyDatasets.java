@@ -170,7 +170,7 @@ public final class StudyDatasets {
         mlbench("HouseVotes84", "Class", new Shape(435, 16, 2), "J. Schlimmer (1987), Congressional Quarterly Almanac 1984; UCI Congressional Voting Records");
         mlbench("BreastCancer", "Class", new Shape(699, 9, 2), "W.H. Wolberg, O.L. Mangasarian (1990), UCI Breast Cancer Wisconsin (Original); Id column dropped", "Id");
         mlbench("Servo", "Class", new Shape(167, 4, 0), "K. Ullrich, R. Quinlan (1993); UCI Servo");
-        add("Ozone", Dataset.Task.REGRESSION, "V4", new Shape(361, 12, 0), MLBENCH + "Ozone.rda (Debian r-cran-mlbench)", "GPL-2",
+        add("Ozone", Dataset.Task.REGRESSION, "V4", new Shape(361, 12, 0), "mlbench 2.1-3 data/Ozone.rda (Debian r-cran-mlbench)", "GPL-2 (mlbench); data UCI",
                 "L. Breiman, Los Angeles ozone pollution data 1976 (mlbench); the 5 rows without the target V4 dropped",
                 () -> rda("r-cran-mlbench", MLBENCH, "Ozone").withoutMissing("V4"));
 
@@ -310,6 +310,11 @@ public final class StudyDatasets {
      */
     public static Dataset loadFile(Path file, String target) throws IOException {
         return rawFile(file, target).encodeAll();
+    }
+
+    /** {@link #loadFile(Path, String)} for the given task. */
+    public static Dataset loadFile(Path file, String target, Dataset.Task task) throws IOException {
+        return rawFile(file, target, task).encodeAll();
     }
 
     /**
