@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.hesse.cli.suite.SuiteAnalysis;
-import org.hesse.cli.suite.SuiteData;
 import org.hesse.cli.suite.SuiteRunner;
 import org.hesse.cli.suite.SuiteSpec;
 import org.hesse.runtime.ThreadPolicy;

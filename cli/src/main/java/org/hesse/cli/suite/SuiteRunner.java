@@ -174,7 +174,14 @@ public final class SuiteRunner {
       for (Run r : todo) {
         futures.add(pool.submit(() -> {
           long t0 = System.nanoTime();
-          Outcome o = execute(r, cache);
+          Outcome o;
+          try {
+            o = execute(r, cache);
+          } catch (IOException | RuntimeException e) {
+            // its data could not be had or split (e.g. a Debian package that cannot be downloaded): no marker, so a
+            // later resume tries again; the other runs go on
+            o = new Outcome(2, "data: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+          }
           listener.finished(r, o, (System.nanoTime() - t0) / 1e9);
           return o;
         }));
@@ -193,7 +200,7 @@ public final class SuiteRunner {
       pool.shutdownNow();
     }
     for (Run r : plan) {
-      if (!todo.contains(r)) {
+      if (!todo.contains(r) && Files.isRegularFile(runDir(r).resolve(MARKER))) {
         JsonNode m = JSON.readTree(runDir(r).resolve(MARKER).toFile());
         if (!"complete".equals(m.path("status").asText())) failed++;
       }

@@ -152,7 +152,7 @@ public record SuiteSpec(String name, int version, List<DatasetRef> datasets, Map
         (int) integer(r, "probe_size", src, 256, 1), (int) integer(r, "top", src, 3, 1), (int) integer(r, "slq_steps", src, 20, 1),
         (int) integer(r, "slq_probes", src, 3, 2), positive(r, "lr", src, 0.05), (int) integer(r, "batch", src, 32, 1),
         text(r, "activation", src, "tanh"), (int) integer(r, "hidden_layers", src, 2, 1));
-    return new SuiteSpec(name, version, List.copyOf(refs), Map.copyOf(caps).isEmpty() ? caps : orderedCaps(caps),
+    return new SuiteSpec(name, version, List.copyOf(refs), orderedCaps(caps),
         List.copyOf(noise), List.copyOf(seeds), run);
   }
 

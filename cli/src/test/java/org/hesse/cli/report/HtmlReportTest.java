@@ -1,6 +1,5 @@
 package org.hesse.cli.report;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -9,7 +8,6 @@ import java.util.Map;
 import org.hesse.cli.report.RunData.Checkpoint;
 import org.hesse.cli.report.RunData.EpochPoint;
 import org.hesse.cli.report.RunData.Finding;
-import org.hesse.cli.report.RunData.LayerPoint;
 import org.junit.jupiter.api.Test;
 
 /** The report's diagnostics section: every finding with its rule and measured rates, every rule with a status. */
@@ -33,11 +31,5 @@ class HtmlReportTest {
     }
     // every rule of the shipped calibration, supported or not, has a row in the status table
     for (Map<String, String> rule : Diagnostics.rules()) assertTrue(html.contains(HtmlReport.esc(rule.get("name"))), rule.get("name"));
-  }
-
-  static int count(String s, String needle) {
-    int n = 0;
-    for (int i = s.indexOf(needle); i >= 0; i = s.indexOf(needle, i + 1)) n++;
-    return n;
   }
 }
