@@ -187,8 +187,8 @@ public final class SuiteAnalysis {
         aurocs.add(new Auroc(task, f, pos, y.length - pos, in, cv, ci));
       }
       for (String family : FAMILIES) {
-        if (family.equals(COMBINED)) {
-          fams.add(combinedCv(task, sub, y, fo, features));
+        if (family.endsWith("+hessian")) {
+          fams.add(combinedCv(task, family, sub, y, fo, features));
           continue;
         }
         List<String> cand = features.stream().filter(f -> f.startsWith(family + ".")).toList();
@@ -205,9 +205,13 @@ public final class SuiteAnalysis {
   }
 
   /** The feature families compared; "size" is the parameter count (per sample), known without any spectrum. */
-  /** The best curve feature and the best Hessian feature combined by logistic regression: the Hessian's added value. */
+  /**
+   * The best feature of a baseline family and the best Hessian feature combined by logistic regression: the Hessian's
+   * value beyond that baseline.
+   */
   static final String COMBINED = "curves+hessian";
-  static final List<String> FAMILIES = List.of(RunFeatures.HESSIAN, WEIGHTS, RunFeatures.CURVES, SIZE, COMBINED);
+  static final String SIZE_COMBINED = "size+hessian";
+  static final List<String> FAMILIES = List.of(RunFeatures.HESSIAN, WEIGHTS, RunFeatures.CURVES, SIZE, COMBINED, SIZE_COMBINED);
 
   static final String PROTOCOL = "MLPs with two tanh hidden layers of equal width sized to 0.1 / 1 / 10 parameters per training "
       + "sample, SGD with momentum, the suite's epochs; Hessian spectra on a fixed probe set of training rows; see docs/study.md";
@@ -361,18 +365,20 @@ public final class SuiteAnalysis {
   }
 
   /**
-   * The Hessian's value beyond the training curves: in each fold, the best curve feature and the best Hessian feature
+   * The Hessian's value beyond a baseline family (curves or size): in each fold, the baseline's best feature and the
+   * best Hessian feature
    * (largest |AUROC − ½| on the training folds), each mapped to its empirical CDF over the training folds' runs, are
    * combined by logistic regression fitted on the training folds; its held-out AUROC is averaged as in
-   * {@link #familyCv}. Compare with the curves family alone.
+   * {@link #familyCv}. Compare with the baseline family alone.
    */
-  static Family combinedCv(String task, List<Row> rows, boolean[] y, int[] fold, List<String> features) {
+  static Family combinedCv(String task, String family, List<Row> rows, boolean[] y, int[] fold, List<String> features) {
+    String base = family.substring(0, family.indexOf('+')) + ".";
     double num = 0, den = 0;
     List<String> chosen = new ArrayList<>();
     for (int k = 0; k < foldCount(fold); k++) {
       int[] tr = where(fold, k, false);
       int[] te = where(fold, k, true);
-      String c = best(rows, y, tr, features, RunFeatures.CURVES + ".");
+      String c = best(rows, y, tr, features, base);
       String h = best(rows, y, tr, features, RunFeatures.HESSIAN + ".");
       if (c == null || h == null) continue;
       chosen.add(c + "&" + h);
@@ -403,7 +409,7 @@ public final class SuiteAnalysis {
       num += w * a;
       den += w;
     }
-    return new Family(task, COMBINED, den > 0 ? num / den : Double.NaN, chosen);
+    return new Family(task, family, den > 0 ? num / den : Double.NaN, chosen);
   }
 
   /** The feature with the prefix whose AUROC on the rows {@code idx} is farthest from ½. */

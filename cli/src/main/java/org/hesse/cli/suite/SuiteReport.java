@@ -33,7 +33,7 @@ final class SuiteReport {
         .append("(data-free: weight-matrix stable rank and power-law α), <b>curves</b> (training loss and accuracy only), <b>size</b> ")
         .append("(the parameter count and parameters per training sample: what a user knows without any spectrum), <b>curves+hessian</b> ")
         .append("(the best curve feature and the best Hessian feature combined by logistic regression fitted on the training folds: ")
-        .append("the Hessian's value beyond the training curves).</p>\n<table><tr><th class=\"l\">question</th>");
+        .append("the Hessian's value beyond the training curves), <b>size+hessian</b> (the same beyond the parameter count).</p>\n<table><tr><th class=\"l\">question</th>");
     List<String> fams = SuiteAnalysis.FAMILIES;
     for (String f : fams) h.append("<th>").append(f).append("</th>");
     h.append("</tr>\n");
