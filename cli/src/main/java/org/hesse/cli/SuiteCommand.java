@@ -53,8 +53,7 @@ public final class SuiteCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter pw = spec.commandLine().getOut();
     if (list) {
-      SuiteRunner r = new SuiteRunner(SuiteSpec.study(), Files.createTempDirectory("hesse-suite-list"), null, null);
-      for (SuiteSpec.DatasetRef d : r.datasets()) pw.println(d.name());
+      for (SuiteSpec.DatasetRef d : SuiteRunner.datasets(SuiteSpec.study())) pw.println(d.name());
       return 0;
     }
     if (analyze != null) {

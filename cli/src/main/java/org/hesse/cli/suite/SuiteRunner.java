@@ -112,6 +112,11 @@ public final class SuiteRunner {
 
   /** The suite's data sets, "catalog" expanded to the catalog's names (a name listed explicitly as well is kept once). */
   public List<SuiteSpec.DatasetRef> datasets() {
+    return datasets(spec);
+  }
+
+  /** The data sets of {@code spec}, as {@link #datasets()}, without reading any. */
+  public static List<SuiteSpec.DatasetRef> datasets(SuiteSpec spec) {
     List<SuiteSpec.DatasetRef> out = new ArrayList<>();
     List<String> seen = new ArrayList<>();
     for (SuiteSpec.DatasetRef r : spec.datasets()) {
