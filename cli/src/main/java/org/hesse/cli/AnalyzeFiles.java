@@ -16,7 +16,7 @@ import org.hesse.io.AtomicFiles;
  * The files of an analysed run and their conversions. A checkpoint is kept as the JSON-shaped map that
  * spectra.json stores, so a fresh run and a resumed one (which reads the maps back) write the same bytes.
  */
-final class AnalyzeFiles {
+public final class AnalyzeFiles {
   private AnalyzeFiles() {}
 
   static final String CONFIG = RunDir.CONFIG;
@@ -44,8 +44,15 @@ final class AnalyzeFiles {
     AtomicFiles.writeString(run.resolve(SPECTRA), Json.write(m) + "\n");
   }
 
+  /** A run's checkpoints as the report and the diagnostics read them. */
+  public static List<RunData.Checkpoint> readRun(Path run) throws IOException {
+    List<RunData.Checkpoint> out = new ArrayList<>();
+    for (Map<String, Object> c : readCheckpoints(run)) out.add(checkpoint(c));
+    return out;
+  }
+
   /** The checkpoints stored in a run's spectra.json, in order. */
-  static List<Map<String, Object>> readCheckpoints(Path run) throws IOException {
+  public static List<Map<String, Object>> readCheckpoints(Path run) throws IOException {
     Map<String, Object> m = Json.MAPPER.readValue(Files.readString(run.resolve(SPECTRA)), new TypeReference<Map<String, Object>>() {});
     Object cps = m.get("checkpoints");
     if (!(cps instanceof List)) throw new IllegalArgumentException(run.resolve(SPECTRA) + ": no 'checkpoints' list");
@@ -81,7 +88,8 @@ final class AnalyzeFiles {
 
   static void writeDiagnostics(Path run, List<RunData.Finding> findings, int checkpoints, long dataRank) throws IOException {
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put("note", "Heuristics: each finding names the rule, the layer and the evidence that triggered it.");
+    m.put("note", "Diagnostics " + Diagnostics.CALIBRATION + ": each finding names the rule, the layer, the evidence that "
+        + "triggered it and the rule's measured detection and false-alarm rates.");
     m.put("checkpoints", checkpoints);
     m.put("trend_window", Diagnostics.WINDOW);
     m.put("data_rank", dataRank);
@@ -100,7 +108,7 @@ final class AnalyzeFiles {
   }
 
   @SuppressWarnings("unchecked")
-  static List<Map<String, Object>> layers(Map<String, Object> checkpoint) {
+  public static List<Map<String, Object>> layers(Map<String, Object> checkpoint) {
     return (List<Map<String, Object>>) checkpoint.get("layers");
   }
 

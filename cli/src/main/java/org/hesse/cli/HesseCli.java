@@ -49,6 +49,7 @@ import picocli.CommandLine.Spec;
         TrainCommand.class,
         SpectrumCommand.class,
         AnalyzeCommand.class,
+        SuiteCommand.class,
         ExperimentCommand.class,
         BackMatchingCommand.class,
         CommandLine.HelpCommand.class,

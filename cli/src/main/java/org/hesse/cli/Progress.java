@@ -33,9 +33,17 @@ final class Progress implements AutoCloseable {
     quiet = q;
   }
 
-  /** Whether bars are drawn: stderr is a terminal (as the launcher says) and not --quiet. */
+  /** Threads whose work draws no bars (the suite's runs: the suite draws its own). */
+  private static final ThreadLocal<Boolean> SILENT = ThreadLocal.withInitial(() -> false);
+
+  /** No bars from this thread from now on. */
+  static void silenceThisThread() {
+    SILENT.set(true);
+  }
+
+  /** Whether bars are drawn: stderr is a terminal (as the launcher says), not --quiet, and not a silenced thread. */
   static boolean enabled() {
-    return !quiet && "tty".equals(System.getProperty("hesse.progress"));
+    return !quiet && !SILENT.get() && "tty".equals(System.getProperty("hesse.progress"));
   }
 
   /** A bar of {@code total} steps named {@code task}; a silent one when bars are off. */

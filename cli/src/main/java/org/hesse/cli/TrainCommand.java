@@ -211,6 +211,7 @@ public final class TrainCommand implements Callable<Integer> {
       c.put("batch", o.batch);
       c.put("epochs", o.epochs);
       c.put("validation", o.validation);
+      if (o.validationData != null) c.put("validation_data", String.valueOf(o.validationData.toAbsolutePath().normalize()));
       c.put("standardize", o.standardize);
       if (!data.isClassification()) c.put("standardize_targets", targetStandardizer != null);
       if (o.target != null) c.put("target", o.target);
@@ -280,6 +281,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--validation", defaultValue = "0.2", description = "Validation fraction, stratified for classification (default ${DEFAULT-VALUE}).")
     double validation;
 
+    @Option(names = "--validation-data", description = "A separate validation (test) file with the same columns as --data "
+        + "(its class labels mapped to the training classes by name); replaces the --validation split: all of --data trains.")
+    Path validationData;
+
     @Option(names = "--no-standardize", negatable = true, defaultValue = "true", description = "Standardise features with the training set's mean and scale (default on).")
     boolean standardize;
 
@@ -330,7 +335,9 @@ public final class TrainCommand implements Callable<Integer> {
       Dataset d = CliData.load(dataset, data, target, t, limit);
       Dataset train = d;
       Dataset val = null;
-      if (validation > 0) {
+      if (validationData != null) {
+        val = validationFile(d);
+      } else if (validation > 0) {
         Split split = d.isClassification() ? Split.stratified(d, validation, seed) : Split.of(d, validation, seed);
         train = split.train();
         val = split.validation().size() == 0 ? null : split.validation();
@@ -348,6 +355,18 @@ public final class TrainCommand implements Callable<Integer> {
       p.standardizer = st;
       if (!d.isClassification() && standardizeTargets) p.standardizeTargets();
       return p;
+    }
+
+    /** --validation-data read like --data; a class the training data lack, or another feature count, is refused. */
+    Dataset validationFile(Dataset train) throws java.io.IOException {
+      if (data == null) throw new IllegalArgumentException("--validation-data needs --data (the training file it matches)");
+      Dataset.Task t = train.isClassification() ? Dataset.Task.CLASSIFICATION : Dataset.Task.REGRESSION;
+      Dataset v = CliData.load(null, validationData, target, t, 0);
+      if (v.numFeatures() != train.numFeatures()) {
+        throw new IllegalArgumentException("--validation-data " + validationData + ": " + v.numFeatures()
+            + " feature columns, expected " + train.numFeatures() + " as in --data " + data);
+      }
+      return v.isClassification() ? v.withClassNames(train.classNames(), "--validation-data " + validationData) : v;
     }
 
     /** --model's network: a model.json (read by ModelFiles.readNetwork, errors naming the file) or mlp:H1,H2,... */

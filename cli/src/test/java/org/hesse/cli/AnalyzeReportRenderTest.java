@@ -49,7 +49,7 @@ class AnalyzeReportRenderTest {
     // The Hutch++ trace has a standard error: its plot has a band.
     assertTrue(dom.contains("<polygon"), "an error band");
     assertTrue(dom.contains("Definitions and thresholds") && dom.contains("Diagnostics"), "sections present");
-    assertTrue(dom.contains("uncalibrated heuristic (thresholds hand-picked; see issue 'study')"), "calibration label");
+    assertTrue(dom.contains(org.hesse.cli.report.Diagnostics.CALIBRATION), "calibration label");
     // No tick label is a raw float such as -1.301029995663981.
     Matcher raw = Pattern.compile("<text[^>]*>(-?\\d+\\.\\d{6,})</text>").matcher(dom);
     assertTrue(!raw.find(), "raw float tick label");

@@ -88,16 +88,18 @@ public final class HtmlReport {
       lastTable(h, cps.get(cps.size() - 1));
     }
 
-    h.append("<h2>Definitions and thresholds</h2>\n<p class=\"calibration\">Every rule below is an ").append(esc(Diagnostics.CALIBRATION))
-        .append(": its thresholds have not been checked against runs with a known answer.</p>\n<dl>\n");
+    h.append("<h2>Definitions and thresholds</h2>\n<p class=\"calibration\">Every rule below is ").append(esc(Diagnostics.CALIBRATION))
+        .append(": its threshold was fitted on suite runs with a known answer, and its detection and false-alarm rates were "
+            + "measured on data sets held out of the fit (docs/study.md).</p>\n<dl>\n");
     for (Map<String, String> r : Diagnostics.rules()) {
       h.append("<dt>").append(esc(r.get("name"))).append(" <span class=\"muted\">(").append(esc(r.get("id"))).append(")</span></dt>\n")
-          .append("<dd><b>Rule:</b> ").append(esc(r.get("condition"))).append("<br><b>Reading:</b> ").append(esc(r.get("reading"))).append("</dd>\n");
+          .append("<dd><b>Rule:</b> ").append(esc(r.get("condition"))).append("<br><b>Reading:</b> ").append(esc(r.get("reading")))
+          .append("<br><b>Calibration:</b> ").append(esc(r.get("calibration"))).append("</dd>\n");
     }
     h.append("</dl>\n<p>Rank bound of a layer: min(P, N·C'), N probe samples (here N·C' = ").append(in.dataRank())
         .append("), C' = outputs − 1 for cross-entropy, outputs for mse. A zero eigenvalue is |λ| ≤ ")
-        .append(fmt(Diagnostics.ZERO_RELATIVE)).append(" · max|λ|. Trend rules need at least ").append(Diagnostics.WINDOW)
-        .append(" checkpoints. These are heuristics: read the evidence, not only the verdict.</p>\n");
+        .append(fmt(Diagnostics.ZERO_RELATIVE)).append(" · max|λ|. Rules need at least ").append(Diagnostics.WINDOW)
+        .append(" checkpoints. The rates hold for runs like the suite's: read the evidence, not only the verdict.</p>\n");
     h.append("<p>Generalisation gap = validation loss − training loss. Effective rank = exp(−Σ p log p), p = |λ|/Σ|λ| "
         + "(Roy &amp; Vetterli). Negative mass = Σ_{λ&lt;0}|λ| / Σ|λ|. Condition number = max|λ| / min non-zero |λ|.</p>\n");
 
@@ -124,8 +126,9 @@ public final class HtmlReport {
   }
 
   private static void diagnostics(StringBuilder h, Input in) {
-    h.append("<p class=\"calibration\">Every diagnostic is an ").append(esc(Diagnostics.CALIBRATION))
-        .append(". Each finding shows its rule and thresholds; a rule without the evidence it needs says so.</p>\n");
+    h.append("<p class=\"calibration\">Every diagnostic is ").append(esc(Diagnostics.CALIBRATION))
+        .append(". Each finding shows its rule, threshold and measured detection and false-alarm rates; a rule without the "
+            + "evidence it needs, or not supported by the study, says so.</p>\n");
     Map<String, Map<String, String>> rules = new LinkedHashMap<>();
     for (Map<String, String> r : Diagnostics.rules()) rules.put(r.get("id"), r);
     h.append("<table>\n<tr><th class=\"l\">rule</th><th class=\"l\">status</th></tr>\n");
@@ -140,7 +143,7 @@ public final class HtmlReport {
     }
     for (Finding f : in.findings()) {
       h.append("<div class=\"finding\"><b>Layer ").append(esc(f.layer())).append(": ").append(esc(f.title()))
-          .append("</b> <span class=\"calibration\">(").append(esc(Diagnostics.CALIBRATION)).append("; rule ")
+          .append("</b> <span class=\"calibration\">(").append(esc(rules.get(f.rule()).get("calibration"))).append("; rule ")
           .append(esc(f.rule())).append(")</span><br>Evidence: ").append(esc(f.evidence())).append("<br><span class=\"muted\">Rule: ")
           .append(esc(rules.get(f.rule()).get("condition"))).append("</span></div>\n");
     }
@@ -228,7 +231,7 @@ public final class HtmlReport {
     return Double.isFinite(v) ? String.format(Locale.ROOT, "%.4g", v) : "–";
   }
 
-  static String esc(String s) {
+  public static String esc(String s) {
     if (s == null) return "";
     StringBuilder b = new StringBuilder(s.length());
     for (int i = 0; i < s.length(); i++) {

@@ -129,6 +129,16 @@ public final class Plots {
 
   /** A line chart; on a log axis points ≤ 0 are left out. */
   public static String lines(String title, String xTitle, String yTitle, List<Series> series, Scale xScale, Scale yScale) {
+    return chart(title, xTitle, yTitle, series, xScale, yScale, true);
+  }
+
+  /** A scatter plot (points only, one colour per series); on a log axis points ≤ 0 are left out. */
+  public static String scatter(String title, String xTitle, String yTitle, List<Series> series, Scale xScale, Scale yScale) {
+    return chart(title, xTitle, yTitle, series, xScale, yScale, false);
+  }
+
+  private static String chart(String title, String xTitle, String yTitle, List<Series> series, Scale xScale, Scale yScale,
+                              boolean connect) {
     double[] xr = range(series, true, xScale);
     double[] yr = range(series, false, yScale);
     Svg g = new Svg(title);
@@ -165,7 +175,10 @@ public final class Plots {
       }
       if (!run.isEmpty()) runs.add(run);
       for (List<double[]> r : runs) anyBand |= g.band(r, x, y, colour);
-      for (List<double[]> r : runs) g.polyline(r, x, y, colour, points <= 40);
+      for (List<double[]> r : runs) {
+        if (connect) g.polyline(r, x, y, colour, points <= 40);
+        else g.points(r, x, y, colour);
+      }
       g.legend(si - 1, s.name(), colour);
     }
     if (anyBand) g.legendNote(si, "shaded / bars: ± 1 s.e.");
@@ -191,6 +204,38 @@ public final class Plots {
       }
     }
     return lo <= hi ? new double[] {lo, hi} : null;
+  }
+
+  /**
+   * A matrix of values in [−1, 1] (e.g. rank correlations) as coloured cells with their values printed: blue for
+   * negative, red for positive, white at 0; an empty cell for NaN.
+   */
+  public static String matrix(String title, List<String> rows, List<String> cols, double[][] v) {
+    Svg g = new Svg(title);
+    double left = 190;
+    double top = TOP + 18;
+    double w = (WIDTH - left - 20) / Math.max(1, cols.size());
+    double h = Math.min(24, (HEIGHT - top - 10) / Math.max(1, rows.size()));
+    for (int j = 0; j < cols.size(); j++) g.text(left + (j + 0.5) * w, top - 6, "middle", cols.get(j), "tick");
+    for (int i = 0; i < rows.size(); i++) {
+      g.text(left - 6, top + (i + 0.5) * h + 4, "end", rows.get(i), "tick");
+      for (int j = 0; j < cols.size(); j++) {
+        double x = v[i][j];
+        if (!Double.isFinite(x)) continue;
+        g.rect(left + j * w, top + i * h, w - 1, h - 1, diverging(x));
+        g.text(left + (j + 0.5) * w, top + (i + 0.5) * h + 4, "middle", String.format(Locale.ROOT, "%.2f", x), "cell");
+      }
+    }
+    return g.end();
+  }
+
+  /** −1 → blue, 0 → white, +1 → red (values beyond ±1 clipped). */
+  static String diverging(double v) {
+    double t = Math.max(-1, Math.min(1, v));
+    int r = t < 0 ? (int) Math.round(255 * (1 + t) + 33 * -t) : 255;
+    int gr = (int) Math.round(255 * (1 - Math.abs(t)) + 100 * Math.abs(t));
+    int b = t > 0 ? (int) Math.round(255 * (1 - t) + 33 * t) : 255;
+    return String.format(Locale.ROOT, "#%02x%02x%02x", Math.min(255, r), Math.min(255, gr), Math.min(255, b));
   }
 
   /** Rows (eigenvalue bins) of a density heat map. */
@@ -400,6 +445,13 @@ public final class Plots {
           b.append("<circle cx=\"").append(f(x.px(p[0]))).append("\" cy=\"").append(f(y.px(p[1]))).append("\" r=\"2.5\" fill=\"")
               .append(colour).append("\"/>");
         }
+      }
+    }
+
+    void points(List<double[]> r, Axis x, Axis y, String colour) {
+      for (double[] p : r) {
+        b.append("<circle cx=\"").append(f(x.px(p[0]))).append("\" cy=\"").append(f(y.px(p[1]))).append("\" r=\"2.5\" fill=\"")
+            .append(colour).append("\" fill-opacity=\"0.7\"/>");
       }
     }
 
