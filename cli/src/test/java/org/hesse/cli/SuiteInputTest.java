@@ -92,6 +92,10 @@ class SuiteInputTest {
     StringBuilder allMissing = new StringBuilder("a,b,label\n");
     for (int i = 0; i < 20; i++) allMissing.append(i).append(",,").append(i % 2 == 0 ? "p" : "q").append('\n');
     write("all_missing.csv", allMissing.toString());
+    StringBuilder cat = new StringBuilder("a,c,label\n");
+    for (int i = 0; i < 20; i++) cat.append(i).append(',').append(i % 3 == 0 ? "red" : "blue").append(',').append(i % 2 == 0 ? "p" : "q").append('\n');
+    write("cat_train.csv", cat.toString());
+    write("cat_test.csv", "a,c,label\n1,blue,p\n2,green,q\n");
     String[][] cases = {
         {"{", "not valid JSON"},
         {"[1]", "expected a JSON object"},
@@ -106,6 +110,9 @@ class SuiteInputTest {
         {"{\"datasets\": [{\"name\": \"m\", \"file\": \"one_class.csv\", \"target\": \"label\"}]}", "class"},
         {"{\"datasets\": [{\"name\": \"m\", \"file\": \"ragged.csv\", \"target\": \"label\"}]}", "ragged.csv"},
         {"{\"datasets\": [{\"name\": \"m\", \"file\": \"all_missing.csv\", \"target\": \"label\"}]}", "'b'"},
+        {"{\"datasets\": [{\"name\": \"m\", \"file\": \"cat_train.csv\", \"target\": \"label\", \"test_file\": \"absent.csv\"}]}", "absent.csv not found"},
+        {"{\"datasets\": [{\"name\": \"m\", \"file\": \"cat_train.csv\", \"target\": \"label\", \"test_file\": \"cat_test.csv\"}]}",
+            "line 3, column 'c': unknown category 'green'"},
     };
     int i = 0;
     for (String[] c : cases) {

@@ -7,7 +7,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.hesse.data.Dataset;
+import org.hesse.data.Encoder;
 import org.hesse.data.Split;
+import org.hesse.data.Table;
 import org.hesse.data.catalog.StudyDatasets;
 
 /**
@@ -15,7 +17,8 @@ import org.hesse.data.catalog.StudyDatasets;
  * with its caps and label noise. The rules, each in one place:
  * <ul>
  *   <li>split: stratified by class (classification) or uniform (regression), {@code test_fraction} of the rows to
- *   the test split, from the run's seed; then each split is capped by a seeded random subsample
+ *   the test split, from the run's seed — or, for a user's data set with a {@code test_file}, all rows of the data
+ *   file to training and all rows of the test file to test; then each split is capped by a seeded random subsample
  *   ({@code max_train_rows}, {@code max_test_rows}); test rows of a class the capped training split lacks are
  *   dropped (the model has no output for it);</li>
  *   <li>label noise p (classification): exactly round(p · n_train) training rows, drawn without replacement, get a
@@ -35,8 +38,11 @@ public final class SuiteData {
     return StudyDatasets.names();
   }
 
-  /** A data set before encoding, and all its rows encoded (for the split's row indices and labels). */
-  public record Source(StudyDatasets.Raw raw, Dataset all) {}
+  /**
+   * A data set before encoding, and all its rows encoded (for the split's row indices and labels); {@code test} is a
+   * separate test file's table before encoding, or null when the runs split the data themselves.
+   */
+  public record Source(StudyDatasets.Raw raw, Dataset all, StudyDatasets.Raw test) {}
 
   /** A catalog data set by name; a name the catalog lacks is refused listing it. */
   public static Source load(String name) throws IOException {
@@ -45,7 +51,7 @@ public final class SuiteData {
           + String.join(", ", catalog()) + " (or {\"name\", \"file\", \"target\"} for a file of your own)");
     }
     StudyDatasets.Raw raw = StudyDatasets.raw(name);
-    return new Source(raw, raw.encodeAll());
+    return new Source(raw, raw.encodeAll(), null);
   }
 
   /** A catalog data set's task, without loading it. */
@@ -57,9 +63,21 @@ public final class SuiteData {
    * A user's file (CSV or ARFF, by extension) with its target column, read and encoded as the catalog's data sets
    * (task from the target: see {@link StudyDatasets#rawFile(Path, String)}).
    */
-  public static Source loadFile(Path file, String target) throws IOException {
+  public static Source loadFile(Path file, String target, Path testFile) throws IOException {
     StudyDatasets.Raw raw = StudyDatasets.rawFile(file, target);
-    return new Source(raw, raw.encodeAll());
+    Dataset all = raw.encodeAll();
+    if (testFile == null) return new Source(raw, all, null);
+    StudyDatasets.Raw test = StudyDatasets.rawFile(testFile, target, raw.task());
+    // Checked now, before anything is written: a category or class label the data file never has is refused,
+    // naming the test file, its row, the column and the value (Encoder.apply).
+    raw.fit(allRows(all.size())).apply(test.table());
+    return new Source(raw, all, test);
+  }
+
+  private static int[] allRows(int n) {
+    int[] rows = new int[n];
+    for (int i = 0; i < n; i++) rows[i] = i;
+    return rows;
   }
 
   /** One run's data: the (possibly noisy) training split, the clean test split, and the noise actually applied. */
@@ -71,12 +89,22 @@ public final class SuiteData {
    */
   public static RunSplit split(Source src, SuiteSpec.RunSettings s, double noise, long seed) {
     Dataset d = src.all();
-    Split sp = d.isClassification() ? Split.stratified(d, s.testFraction(), seed) : Split.of(d, s.testFraction(), seed);
-    int[] trainRows = subsample(sp.trainIndex(), s.maxTrainRows(), seed);
-    int[] testRows = subsample(sp.validationIndex(), s.maxTestRows(), seed + 1);
-    StudyDatasets.Encoded enc = src.raw().encode(trainRows, testRows);
-    Dataset train = enc.train();
-    Dataset test = enc.test();
+    Dataset train;
+    Dataset test;
+    if (src.test() == null) {
+      Split sp = d.isClassification() ? Split.stratified(d, s.testFraction(), seed) : Split.of(d, s.testFraction(), seed);
+      int[] trainRows = subsample(sp.trainIndex(), s.maxTrainRows(), seed);
+      int[] testRows = subsample(sp.validationIndex(), s.maxTestRows(), seed + 1);
+      StudyDatasets.Encoded enc = src.raw().encode(trainRows, testRows);
+      train = enc.train();
+      test = enc.test();
+    } else {
+      int[] trainRows = subsample(allRows(d.size()), s.maxTrainRows(), seed);
+      Encoder enc = src.raw().fit(trainRows);
+      train = enc.apply(src.raw().table().rows(trainRows));
+      Table testTable = src.test().table();
+      test = enc.apply(testTable.rows(subsample(allRows(testTable.rows()), s.maxTestRows(), seed + 1)));
+    }
     if (train.size() < 2 || test.size() < 1) {
       throw new IllegalArgumentException("data set of " + d.size() + " rows: too few for a train/test split (" + train.size()
           + " train, " + test.size() + " test rows)");

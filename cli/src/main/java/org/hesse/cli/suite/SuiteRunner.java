@@ -79,7 +79,7 @@ public final class SuiteRunner {
     this.probeRows = probeRows;
     for (SuiteSpec.DatasetRef r : datasets()) {
       if (r.isFile()) {
-        SuiteData.Source d = SuiteData.loadFile(r.file(), r.target());
+        SuiteData.Source d = SuiteData.loadFile(r.file(), r.target(), r.testFile());
         checkUsable(d.all(), "data set '" + r.name() + "' (" + r.file() + ")");
         userData.put(r.name(), d);
       } else if (!SuiteData.catalog().contains(r.name())) {
@@ -124,7 +124,7 @@ public final class SuiteRunner {
         for (String n : SuiteData.catalog()) {
           if (seen.contains(n)) continue;
           seen.add(n);
-          out.add(new SuiteSpec.DatasetRef(n, null, null));
+          out.add(new SuiteSpec.DatasetRef(n, null, null, null));
         }
       } else if (!seen.contains(r.name())) {
         seen.add(r.name());

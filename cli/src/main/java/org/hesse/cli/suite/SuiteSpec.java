@@ -27,13 +27,17 @@ import java.util.Set;
  *           "probe_size": 256, "top": 3, "slq_steps": 20, "slq_probes": 3, "lr": 0.05, "batch": 32,
  *           "activation": "tanh", "hidden_layers": 2}
  * }</pre>
- * "catalog" stands for every data set of the study's catalog; a file path is relative to the suite file.
+ * "catalog" stands for every data set of the study's catalog; a file path is relative to the suite file. A user's
+ * data set may name a separate {@code "test_file"} (same columns): its rows are then every run's test split.
  */
 public record SuiteSpec(String name, int version, List<DatasetRef> datasets, Map<String, Double> capacities,
                         List<Double> labelNoise, List<Long> seeds, RunSettings run) {
 
-  /** A data set: a catalog name (file null) or a user's CSV/ARFF file with its target column. */
-  public record DatasetRef(String name, Path file, String target) {
+  /**
+   * A data set: a catalog name (file null) or a user's CSV/ARFF file with its target column, and optionally a separate
+   * test file with the same columns (then the runs' test split is that file instead of a random part of the data).
+   */
+  public record DatasetRef(String name, Path file, String target, Path testFile) {
     public boolean isFile() {
       return file != null;
     }
@@ -93,9 +97,9 @@ public record SuiteSpec(String name, int version, List<DatasetRef> datasets, Map
       JsonNode e = ds.get(i);
       String field = "datasets[" + i + "]";
       if (e.isTextual()) {
-        refs.add(new DatasetRef(e.asText(), null, null));
+        refs.add(new DatasetRef(e.asText(), null, null, null));
       } else if (e.isObject()) {
-        unknownKeys(e, Set.of("name", "file", "target"), src, field);
+        unknownKeys(e, Set.of("name", "file", "target", "test_file"), src, field);
         String n = text(e, "name", src, null);
         if (n == null) throw bad(src, field + ".name", "expected a name for the data set");
         String f = text(e, "file", src, null);
@@ -103,7 +107,10 @@ public record SuiteSpec(String name, int version, List<DatasetRef> datasets, Map
         if (f == null || t == null) throw bad(src, field, "expected both 'file' (CSV or ARFF) and 'target' (its label or target column)");
         Path p = base == null ? Path.of(f) : base.resolve(f);
         if (!Files.isRegularFile(p)) throw bad(src, field + ".file", "file " + p + " not found");
-        refs.add(new DatasetRef(n, p, t));
+        String tf = text(e, "test_file", src, null);
+        Path tp = tf == null ? null : base == null ? Path.of(tf) : base.resolve(tf);
+        if (tp != null && !Files.isRegularFile(tp)) throw bad(src, field + ".test_file", "file " + tp + " not found");
+        refs.add(new DatasetRef(n, p, t, tp));
       } else {
         throw bad(src, field, "expected a name or a {name, file, target} object, got " + e);
       }
@@ -176,6 +183,7 @@ public record SuiteSpec(String name, int version, List<DatasetRef> datasets, Map
         o.put("name", d.name());
         o.put("file", d.file().toAbsolutePath().normalize().toString());
         o.put("target", d.target());
+        if (d.testFile() != null) o.put("test_file", d.testFile().toAbsolutePath().normalize().toString());
         ds.add(o);
       }
     }
