@@ -54,11 +54,16 @@ record MonitorOption(int every, int probes) {
     }).build();
   }
 
-  /** monitor.json: the settings, the detector and its calibration, and the alarms. */
-  void writeSummary(TraceMonitor m, Path dir) throws IOException {
+  /**
+   * monitor.json: the settings, the seconds spent in the monitor and in the whole training loop (evaluations,
+   * analyze's checkpoints and the monitor included), the detector and its calibration, and the alarms.
+   */
+  void writeSummary(TraceMonitor m, Path dir, double trainingSeconds) throws IOException {
     Map<String, Object> s = new LinkedHashMap<>();
     s.put("every", every);
     s.put("probes", probes);
+    s.put("monitor_seconds", m.seconds());
+    s.put("training_seconds", trainingSeconds);
     CusumThreshold cal = CusumThreshold.calibrated();
     Map<String, Object> det = new LinkedHashMap<>();
     det.put("window", m.detector().window());

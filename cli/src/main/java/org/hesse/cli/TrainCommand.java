@@ -59,10 +59,12 @@ public final class TrainCommand implements Callable<Integer> {
     ModelFiles.spec(p.net).write(out.resolve(RunDir.MODEL));
     List<EpochMetrics> history;
     org.hesse.hvp.monitor.TraceMonitor monitor;
+    long trainStart;
     try (EpochLines lines = new EpochLines(pw, opts.epochs, "train")) {
       Divergence divergence = new Divergence();
       MonitorOption mo = opts.monitorOption();
       monitor = mo == null ? null : mo.build(p.net, opts.seed, out, spec.commandLine().getErr());
+      trainStart = System.nanoTime();
       Trainer trainer = p.trainer((m, th) -> {
         lines.epoch(m, th);
         divergence.check(m);
@@ -74,7 +76,12 @@ public final class TrainCommand implements Callable<Integer> {
           out.resolve(RunDir.WEIGHTS));
       ModelFiles.writeParameters(p.net, theta, p.buffers, out.resolve(RunDir.WEIGHTS));
     }
-    if (monitor != null) opts.monitorOption().writeSummary(monitor, out);
+    if (monitor != null) {
+      double seconds = (System.nanoTime() - trainStart) / 1e9;
+      opts.monitorOption().writeSummary(monitor, out, seconds);
+      pw.printf(java.util.Locale.ROOT, "monitor: %.2f s of %.2f s of training (%.1f %%), %d alarm(s) -> %s%n",
+          monitor.seconds(), seconds, 100 * monitor.seconds() / seconds, monitor.alarms().size(), out.resolve(MonitorOption.CSV));
+    }
     EpochMetrics last = history.get(history.size() - 1);
     pw.printf(java.util.Locale.ROOT, "done: train loss %.6g%s%s%s -> %s%n", last.trainLoss(),
         Double.isNaN(last.valLoss()) ? "" : String.format(java.util.Locale.ROOT, ", validation loss %.6g", last.valLoss()),

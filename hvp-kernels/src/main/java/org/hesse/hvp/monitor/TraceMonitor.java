@@ -70,6 +70,7 @@ public final class TraceMonitor implements StepListener {
   private final Cusum[][] cusums = new Cusum[2][];  // [source][parametrised layer]
   private final List<Row> rows = new ArrayList<>();
   private final List<Alarm> alarms = new ArrayList<>();
+  private long nanos;
 
   private TraceMonitor(Builder b) {
     this.net = b.net;
@@ -101,6 +102,7 @@ public final class TraceMonitor implements StepListener {
 
   @Override
   public void onStep(long step, int epoch, double[] theta, double[] x, double[] y, int batchRows) {
+    long t0 = System.nanoTime();
     int tw = net.loss().targetWidth(net.outputSize());
     double[] buffers = net.bufferCount() == 0 ? null : net.initialBuffers();  // unused in ANALYSIS mode
     Curvature batch = Curvature.of(net, theta, buffers, Mode.ANALYSIS, Arrays.copyOf(x, batchRows * net.inputSize()),
@@ -123,7 +125,11 @@ public final class TraceMonitor implements StepListener {
         throw new UncheckedIOException("monitor: cannot append to " + csv + ": " + AtomicFiles.reason(e), e);
       }
     }
+    nanos += System.nanoTime() - t0;
   }
+
+  /** Wall-clock seconds spent in the monitor so far (its share of a training run's time). */
+  public double seconds() { return nanos / 1e9; }
 
   private void record(long step, int epoch, int source, LayerTraces.Estimate e, StringBuilder out) {
     List<Integer> layers = net.parametrisedLayers();
