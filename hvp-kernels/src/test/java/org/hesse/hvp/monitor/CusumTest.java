@@ -88,6 +88,16 @@ class CusumTest {
     assertTrue(early < 0.05 * runs, "early alarms " + early);
   }
 
+  /** The stored calibration loads, with the settings its comment documents. */
+  @Test
+  void theCalibratedThresholdLoads() {
+    CusumThreshold t = CusumThreshold.calibrated();
+    assertEquals(new Cusum.Settings(10, 0.5, 20.612730781482554), t.settings());
+    assertEquals(0.05, t.alpha());
+    assertEquals(100, t.horizon());
+    assertTrue(t.method().startsWith("Cusum.calibrate on 24 clean"), t.method());
+  }
+
   @Test
   void nonPositiveTracesAreSkippedAndBadSettingsRefused() {
     Cusum c = new Cusum(new Cusum.Settings(2, 0.5, 1.0));
