@@ -55,6 +55,23 @@ class MonitorOptionTest {
     assertTrue(json.contains("\"alarms\"") && json.contains("\"every\" : 2"), json);
   }
 
+  @Test
+  void analyzeWithMonitorTrainsTheSameWeightsAndWritesTheStream() throws Exception {
+    Path plain = tmp.resolve("train");
+    Path analysed = tmp.resolve("analyze");
+    assertEquals(0, AnalyzeCommandTest.run(null, AnalyzeCommandTest.args("train", plain, 2)).code());
+    AnalyzeCommandTest.Run a = AnalyzeCommandTest.analyze(analysed, 2, "--monitor", "every=4,probes=2");
+    assertEquals(0, a.code(), a.err());
+    assertArrayEquals(AnalyzeCommandTest.weights(plain, RunDir.WEIGHTS), AnalyzeCommandTest.weights(analysed, RunDir.WEIGHTS), 0.0);
+    // 120 training rows in batches of 16: 8 steps per epoch, 16 steps, every 4th; two parametrised layers
+    assertEquals(1 + 4 * 2, Files.readAllLines(analysed.resolve(MonitorOption.CSV)).size());
+    assertTrue(Files.exists(analysed.resolve(MonitorOption.JSON)));
+    AnalyzeCommandTest.Run r = AnalyzeCommandTest.analyze(analysed, 2, "--monitor", "every=4", "--resume");
+    assertEquals(2, r.code(), r.err());
+    assertEquals("hesse: error: --monitor: not with --resume (the trace series and their CUSUM would restart mid-run)",
+        r.err().strip());
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"every=0,probes=5", "every=10,probes=x", "every=10,seed=3", "every=10,every=5", "probes"})
   void badValuesAreRefusedInOneLineWithNothingWritten(String value) {
