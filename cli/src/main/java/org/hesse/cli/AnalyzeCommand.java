@@ -149,9 +149,14 @@ public final class AnalyzeCommand implements Callable<Integer> {
     header.put("slq_steps", density ? slqSteps : null);
     header.put("slq_probes", density ? slqProbes : null);
     Recorder rec = new Recorder(pw, p, so, probeX, probeY, dataRank, done, header, config);
+    org.hesse.hvp.monitor.TraceMonitor monitor;
+    long trainStart;
     try (Progress bar = Progress.start("analyze", opts.epochs)) {
       rec.bar = bar;
-      Trainer trainer = p.trainer(rec, out.resolve(AnalyzeFiles.TRAINING));
+      MonitorOption mo = opts.monitorOption();
+      monitor = mo == null ? null : mo.build(net, opts.seed, out, spec.commandLine().getErr());
+      trainStart = System.nanoTime();
+      Trainer trainer = p.trainer(rec, out.resolve(AnalyzeFiles.TRAINING), monitor);
       double[] theta = p.theta.clone();
       // a diverged run keeps its finished checkpoints (each written atomically) and training.csv, but no final weights
       TrainCommand.Divergence.fit(() -> trainer.fit(theta, p.buffers, p.trainX, p.trainY, p.valX, p.valY),
@@ -160,6 +165,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
       rec.complete = true;
       rec.writeAll();
     }
+    if (monitor != null) opts.monitorOption().writeSummary(monitor, out, (System.nanoTime() - trainStart) / 1e9);
     pw.printf(Locale.ROOT, "done: %d checkpoints, %d diagnostic finding(s), %.1f s%s -> %s%n", rec.checkpoints.size(),
         rec.findings.size(), (System.nanoTime() - t0) / 1e9,
         p.targetStandardizer == null ? "" : " (losses are mse on standardised targets: see standardizer.json)",
@@ -180,6 +186,9 @@ public final class AnalyzeCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--curvature-batch: expected >= 1 rows (or 0 for the default), got " + curvatureBatch);
     }
     opts.check();
+    if (resume && opts.monitor != null) {
+      throw new IllegalArgumentException("--monitor: not with --resume (the trace series and their CUSUM would restart mid-run)");
+    }
   }
 
   /** Whether an epoch is a checkpoint: initialisation, every k epochs, and the last. */

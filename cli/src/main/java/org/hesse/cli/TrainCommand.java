@@ -58,18 +58,29 @@ public final class TrainCommand implements Callable<Integer> {
     p.writeStandardizer(out);
     ModelFiles.spec(p.net).write(out.resolve(RunDir.MODEL));
     List<EpochMetrics> history;
+    org.hesse.hvp.monitor.TraceMonitor monitor;
+    long trainStart;
     try (EpochLines lines = new EpochLines(pw, opts.epochs, "train")) {
       Divergence divergence = new Divergence();
+      MonitorOption mo = opts.monitorOption();
+      monitor = mo == null ? null : mo.build(p.net, opts.seed, out, spec.commandLine().getErr());
+      trainStart = System.nanoTime();
       Trainer trainer = p.trainer((m, th) -> {
         lines.epoch(m, th);
         divergence.check(m);
-      }, out.resolve("metrics.csv"));
+      }, out.resolve("metrics.csv"), monitor);
       double[] theta = p.theta.clone();
       // a diverged run keeps its config and per-epoch metrics (the diverging epoch's row included) but has no
       // weights: they would look complete (an older model.safetensors under --force is removed for the same reason)
       history = Divergence.fit(() -> trainer.fit(theta, p.buffers, p.trainX, p.trainY, p.valX, p.valY),
           out.resolve(RunDir.WEIGHTS));
       ModelFiles.writeParameters(p.net, theta, p.buffers, out.resolve(RunDir.WEIGHTS));
+    }
+    if (monitor != null) {
+      double seconds = (System.nanoTime() - trainStart) / 1e9;
+      opts.monitorOption().writeSummary(monitor, out, seconds);
+      pw.printf(java.util.Locale.ROOT, "monitor: %.2f s of %.2f s of training (%.1f %%), %d alarm(s) -> %s%n",
+          monitor.seconds(), seconds, 100 * monitor.seconds() / seconds, monitor.alarms().size(), out.resolve(MonitorOption.CSV));
     }
     EpochMetrics last = history.get(history.size() - 1);
     pw.printf(java.util.Locale.ROOT, "done: train loss %.6g%s%s%s -> %s%n", last.trainLoss(),
@@ -153,6 +164,11 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     Trainer trainer(org.hesse.train.EpochListener listener, Path metrics) {
+      return trainer(listener, metrics, null);
+    }
+
+    /** As above, with the --monitor's trace monitor (or null) called every K steps. */
+    Trainer trainer(org.hesse.train.EpochListener listener, Path metrics, org.hesse.hvp.monitor.TraceMonitor monitor) {
       Optimizer opt;
       switch (o.optimizer) {
         case "adam":
@@ -177,6 +193,7 @@ public final class TrainCommand implements Callable<Integer> {
       Trainer.Builder b = Trainer.builder(net, opt, schedule).batchSize(o.batch).epochs(o.epochs).seed(o.seed)
           .listener(listener);
       if (metrics != null) b.metricsCsv(metrics);
+      if (monitor != null) b.stepListener(o.monitorOption().every(), monitor);
       return b.build();
     }
 
@@ -293,6 +310,11 @@ public final class TrainCommand implements Callable<Integer> {
         + "target_mean/target_scale, losses are then on the standardised scale, predictions invert as y = y' * target_scale + target_mean).")
     boolean standardizeTargets;
 
+    @Option(names = "--monitor", description = "Every K optimizer steps estimate each layer's Hessian trace from P "
+        + "Rademacher probes on the step's mini-batch, with a CUSUM memorisation alarm: every=K,probes=P "
+        + "(defaults 50, 5); writes monitor.csv and monitor.json, alarms to stderr.")
+    String monitor;
+
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the split, the initialisation and the shuffling (default ${DEFAULT-VALUE}).")
     long seed;
 
@@ -327,6 +349,12 @@ public final class TrainCommand implements Callable<Integer> {
       if (!"classification".equals(task) && !"regression".equals(task)) {
         throw new IllegalArgumentException("--task: expected classification or regression, got '" + task + "'");
       }
+      monitorOption();
+    }
+
+    /** The parsed --monitor, or null without one. */
+    MonitorOption monitorOption() {
+      return monitor == null ? null : MonitorOption.parse(monitor);
     }
 
     Prepared prepare() throws java.io.IOException {

@@ -28,6 +28,7 @@ import org.hesse.nn.Workspace;
  *       evaluations in {@link Mode#EVAL} (running statistics, no dropout), as PyTorch's train()/eval(). As in
  *       PyTorch, a BN layer refuses a training batch with one value per channel (e.g. a last batch of 1 row): pick
  *       a batch size that does not leave one;</li>
+ *   <li>after every {@code every}-th step the step listener (if any) sees copies of θ and of the batch;</li>
  *   <li>the metrics are appended to the history, the CSV file (if any) is rewritten atomically, and the
  *       listener (if any) is called with a copy of θ.</li>
  * </ul>
@@ -49,6 +50,8 @@ public final class Trainer {
   private final int epochs;
   private final long seed;
   private final EpochListener listener;
+  private final StepListener stepListener;
+  private final int stepEvery;
   private final Path metricsCsv;
   private final boolean evaluateInitial;
   private final int evalBatchSize;
@@ -61,6 +64,8 @@ public final class Trainer {
     this.epochs = b.epochs;
     this.seed = b.seed;
     this.listener = b.listener;
+    this.stepListener = b.stepListener;
+    this.stepEvery = b.stepEvery;
     this.metricsCsv = b.metricsCsv;
     this.evaluateInitial = b.evaluateInitial;
     this.evalBatchSize = b.evalBatchSize;
@@ -133,6 +138,8 @@ public final class Trainer {
     double[] grad = new double[net.paramCount()];
     double[] view = new double[net.paramCount()];
     int[] perm = new int[n];
+    double[] xView = stepListener == null ? null : new double[rowsPerBatch * d];
+    double[] yView = stepListener == null ? null : new double[rowsPerBatch * tw];
     Evaluator evaluator = new Evaluator(net, evalBatchSize);
     SplittableRandom rng = new SplittableRandom(seed);
     List<EpochMetrics> history = new ArrayList<>();
@@ -177,6 +184,13 @@ public final class Trainer {
         optimizer.observeBatch(ws, rows);
         optimizer.step(theta, grad, lr);
         totalSteps++;
+        if (stepListener != null && totalSteps % stepEvery == 0) {
+          // copies: whatever the listener does with them, training reads only its own arrays
+          System.arraycopy(theta, 0, view, 0, theta.length);
+          System.arraycopy(in, 0, xView, 0, rows * d);
+          System.arraycopy(yBatch, 0, yView, 0, rows * tw);
+          stepListener.onStep(totalSteps, epoch, view, xView, yView, rows);
+        }
       }
       Evaluator.Result tr = evaluator.evaluate(theta, buffers, x, y);
       Evaluator.Result va = xVal == null ? null : evaluator.evaluate(theta, buffers, xVal, yVal);
@@ -249,6 +263,8 @@ public final class Trainer {
     private int epochs = 1;
     private long seed;
     private EpochListener listener;
+    private StepListener stepListener;
+    private int stepEvery = 1;
     private Path metricsCsv;
     private boolean evaluateInitial = true;
     private int evalBatchSize = DEFAULT_EVAL_BATCH;
@@ -284,6 +300,14 @@ public final class Trainer {
 
     public Builder listener(EpochListener l) {
       this.listener = l;
+      return this;
+    }
+
+    /** Call {@code l} after every {@code every}-th optimizer step (counted over the whole run). */
+    public Builder stepListener(int every, StepListener l) {
+      if (every < 1) throw new IllegalArgumentException("every: expected >= 1 steps, got " + every);
+      this.stepEvery = every;
+      this.stepListener = l;
       return this;
     }
 

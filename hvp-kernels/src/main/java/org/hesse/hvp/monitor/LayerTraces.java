@@ -1,0 +1,95 @@
+package org.hesse.hvp.monitor;
+
+import java.util.List;
+import java.util.SplittableRandom;
+import org.hesse.hvp.curvature.Curvature;
+import org.hesse.hvp.curvature.CurvatureOperator;
+import org.hesse.nn.Network;
+
+/**
+ * Every parametrised layer's Hessian (or GGN) trace from P full products with Rademacher probes: one k-direction
+ * apply of the full operator on P directions z_p, then per layer l the sample {@code q_lp = z_pᵀ_l (H z_p)_l}
+ * (z_l the part of z on layer l's parameters). {@code E[q_lp] = tr(H_ll)}; the estimate is the mean over p and
+ * its standard error the sample standard deviation over √P.
+ *
+ * <p>Variance of one sample. Write {@code q_l = zᵀ A z} with {@code A = E_l H} (E_l the 0/1 diagonal selecting
+ * layer l's coordinates); a quadratic form only sees the symmetric part {@code S = (A + Aᵀ)/2}, whose entries
+ * are {@code H_ij} for i, j both in l, {@code H_ij/2} for exactly one of them in l, 0 otherwise. For independent
+ * Rademacher entries (z_i² = 1, E[z_i z_j z_k z_m] = 1 only when the indices pair up), {@code E[zᵀSz] = tr S}
+ * and {@code Var[zᵀSz] = 2 Σ_{i≠j} S_ij²}. Hence
+ * <pre>
+ *   Var[q_l] = 2 Σ_{i≠j ∈ l} H_ij²  +  Σ_{i ∈ l} Σ_{j ∉ l} H_ij²
+ *            = 2 (‖H_ll‖_F² − Σ_{i∈l} H_ii²) + Σ_{m≠l} ‖H_lm‖_F²
+ * </pre>
+ * The second term is what a full-vector probe pays over a probe of layer l alone: the off-diagonal blocks of
+ * layer l's rows enter once each (their halves, squared, counted from both sides). {@link #variance} computes it
+ * from a dense matrix.
+ *
+ * <p>Weight-shared parameters (one tensor used at several places of the graph) would need the block assembled
+ * before the second differentiation; the graph engine has no weight sharing (every node owns its parameters), so
+ * there is nothing to assemble and this class does not pretend to handle it.
+ */
+public final class LayerTraces {
+  private LayerTraces() { }
+
+  /** Per-layer estimates at one point: mean and standard error per entry of {@link Network#parametrisedLayers()}. */
+  public record Estimate(double[] trace, double[] standardError, double[][] samples) { }
+
+  /**
+   * Draws P Rademacher probes from {@code rng}, applies the full operator once on all of them and returns, per
+   * parametrised layer, the P samples, their mean and standard error (NaN for P = 1).
+   */
+  public static Estimate estimate(Curvature c, Curvature.Kind kind, int probes, SplittableRandom rng) {
+    if (probes < 1) throw new IllegalArgumentException("probes: expected >= 1, got " + probes);
+    Network net = c.network();
+    CurvatureOperator op = c.full(kind);
+    int n = op.cols();
+    double[] z = new double[probes * n];
+    for (int i = 0; i < z.length; i++) z[i] = rng.nextBoolean() ? 1.0 : -1.0;
+    double[] hz = new double[probes * n];
+    op.applyMany(z, hz, probes);
+    List<Integer> layers = net.parametrisedLayers();
+    double[][] q = new double[layers.size()][probes];
+    double[] mean = new double[layers.size()];
+    double[] se = new double[layers.size()];
+    for (int i = 0; i < layers.size(); i++) {
+      int l = layers.get(i);
+      int off = net.offset(l);
+      int size = net.layer(l).paramCount();
+      for (int p = 0; p < probes; p++) {
+        double s = 0;
+        for (int j = off; j < off + size; j++) s += z[p * n + j] * hz[p * n + j];
+        q[i][p] = s;
+        mean[i] += s / probes;
+      }
+      double ss = 0;
+      for (int p = 0; p < probes; p++) ss += (q[i][p] - mean[i]) * (q[i][p] - mean[i]);
+      se[i] = probes < 2 ? Double.NaN : Math.sqrt(ss / (probes - 1) / probes);
+    }
+    return new Estimate(mean, se, q);
+  }
+
+  /**
+   * The exact variance of one sample {@code z_lᵀ(Hz)_l} for a Rademacher z over all coordinates, layer l being the
+   * coordinates {@code [from, to)} of the symmetric dense matrix h (n × n, row-major): see the class comment.
+   */
+  public static double variance(double[] h, int n, int from, int to) {
+    if (h.length != n * n) throw new IllegalArgumentException("h: expected " + n + " × " + n + " values, got " + h.length);
+    if (from < 0 || from >= to || to > n) {
+      throw new IllegalArgumentException("layer coordinates: expected 0 <= from < to <= " + n + ", got [" + from + ", " + to + ")");
+    }
+    double inside = 0;
+    double across = 0;
+    for (int i = from; i < to; i++) {
+      for (int j = 0; j < n; j++) {
+        double v = h[i * n + j] * h[i * n + j];
+        if (j >= from && j < to) {
+          if (j != i) inside += v;
+        } else {
+          across += v;
+        }
+      }
+    }
+    return 2 * inside + across;
+  }
+}
