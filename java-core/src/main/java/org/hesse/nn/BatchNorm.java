@@ -263,4 +263,14 @@ public final class BatchNorm implements Layer {
       }
     }
   }
+
+  /** The description type "batchnorm" (registered in META-INF/services/org.hesse.nn.LayerType). */
+  public static final class Type implements LayerType {
+    @Override public java.util.List<String> names() { return java.util.List.of("batchnorm"); }
+
+    @Override
+    public Layer build(org.hesse.io.LayerSpec spec, int[] in, SubLayers sub) {
+      return new BatchNorm(in, spec.doubleParam("eps", DEFAULT_EPS), spec.doubleParam("momentum", DEFAULT_MOMENTUM));
+    }
+  }
 }

@@ -98,4 +98,26 @@ public final class Dense implements Layer {
       for (int j = 0; j < cols; j++) acc[accOff + j] += a[r + j];
     }
   }
+
+  /** The description type "dense" (registered in META-INF/services/org.hesse.nn.LayerType). */
+  public static final class Type implements LayerType {
+    @Override public java.util.List<String> names() { return java.util.List.of("dense"); }
+
+    @Override
+    public Layer build(org.hesse.io.LayerSpec spec, int[] in, SubLayers sub) {
+      return new Dense(LayerType.flat(in), out(spec));
+    }
+
+    /** In a graph, dense is token-wise on [T, D] samples (nn.Linear on the last axis), else on the flattened sample. */
+    @Override
+    public Layer buildNode(org.hesse.io.LayerSpec spec, java.util.List<int[]> in, SubLayers sub) {
+      int[] s = LayerType.single(in);
+      return s.length == 2 ? Dense.tokenWise(s[0], s[1], out(spec)) : new Dense(LayerType.flat(s), out(spec));
+    }
+
+    private static int out(org.hesse.io.LayerSpec spec) {
+      if (spec.out() == null) throw new org.hesse.io.InputException("'out' is required");
+      return spec.out();
+    }
+  }
 }
