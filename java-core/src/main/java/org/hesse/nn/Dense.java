@@ -48,6 +48,9 @@ public final class Dense implements Layer {
   public int inFeatures() { return in; }
 
   public int outFeatures() { return out; }
+
+  /** Flat samples only: token-wise layers share W over tokens, which the Kronecker shortcuts do not model. */
+  @Override public boolean affine() { return tokens == 1; }
   @Override public List<ParamTensor> paramTensors() { return tensors; }
 
   @Override
