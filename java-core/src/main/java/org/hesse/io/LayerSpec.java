@@ -47,6 +47,37 @@ public record LayerSpec(String type, Integer out, Map<String, Object> extra) {
         throw new InputException("field '" + key + "' must be an integer, found " + InputException.excerpt(v));
     }
 
+    /** An integer field the layer cannot do without (conv2d's out_channels, kernel sizes). */
+    public int requiredInt(String key) {
+        if (!extra.containsKey(key)) {
+            throw new InputException("'" + key + "' is required");
+        }
+        return intParam(key, 0);
+    }
+
+    /** A required list of integers under {@code key} (reshape's shape, layer norm's normalized_shape). */
+    public int[] ints(String key) {
+        return intList(extra.get(key), key);
+    }
+
+    /** A JSON value that must be a list of integers; errors name {@code field}. */
+    public static int[] intList(Object v, String field) {
+        if (v == null) {
+            throw new InputException("'" + field + "' is required");
+        }
+        if (!(v instanceof List<?> list)) {
+            throw new InputException(field + ": expected a list of integers, got " + InputException.excerpt(v));
+        }
+        int[] out = new int[list.size()];
+        for (int i = 0; i < out.length; i++) {
+            if (!(list.get(i) instanceof Integer n)) {
+                throw new InputException(field + ": expected integers, got " + InputException.excerpt(v));
+            }
+            out[i] = n;
+        }
+        return out;
+    }
+
     /** Number-valued extra key, or {@code defaultValue} if absent. */
     public double doubleParam(String key, double defaultValue) {
         Object v = extra.get(key);

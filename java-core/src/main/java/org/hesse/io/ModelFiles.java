@@ -6,20 +6,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.hesse.nn.ActivationLayer;
-import org.hesse.nn.AvgPool2d;
-import org.hesse.nn.BatchNorm;
-import org.hesse.nn.Conv2d;
-import org.hesse.nn.Dense;
-import org.hesse.nn.Dropout;
-import org.hesse.nn.Flatten;
-import org.hesse.nn.LayerNorm;
 import org.hesse.nn.Layer;
-import org.hesse.nn.MaxPool2d;
+import org.hesse.nn.LayerType;
+import org.hesse.nn.LayerTypes;
 import org.hesse.nn.Network;
 import org.hesse.nn.ParamTensor;
-import org.hesse.nn.Residual;
-import org.hesse.simd.Activation;
 
 /**
  * The bridge between the interchange formats and {@link Network}: a model description builds a network,
@@ -29,120 +20,12 @@ import org.hesse.simd.Activation;
 public final class ModelFiles {
   private ModelFiles() {}
 
-  /**
-   * Builds one layer from its description for an input of the given per-sample shape; {@code sub} builds
-   * nested layer lists (residual blocks).
-   */
-  @FunctionalInterface
-  public interface LayerBuilder {
-    Layer build(LayerSpec spec, int[] inShape, SubLayers sub);
-  }
-
-  /** Builds a nested list of layers starting from a shape. */
-  @FunctionalInterface
-  public interface SubLayers {
-    List<Layer> build(List<LayerSpec> specs, int[] inShape);
-  }
-
-  /** Layer types by model-description name: a type's description builder is one entry here (its rules live in its own files). */
-  private static final Map<String, LayerBuilder> BUILDERS = new LinkedHashMap<>();
-
-  static {
-    BUILDERS.put("dense", (spec, in, sub) -> {
-      if (spec.out() == null) throw new InputException("'out' is required");
-      return new Dense(flat(in), spec.out());
-    });
-    for (Activation a : Activation.values()) BUILDERS.put(a.id, (spec, in, sub) -> new ActivationLayer(a, in));
-    BUILDERS.put("conv2d", (spec, in, sub) -> new Conv2d(in, requiredInt(spec, "out_channels"), requiredInt(spec, "kernel"), spec.intParam("stride", 1), spec.intParam("padding", 0)));
-    BUILDERS.put("maxpool2d", (spec, in, sub) -> new MaxPool2d(in, requiredInt(spec, "kernel"), spec.intParam("stride", requiredInt(spec, "kernel"))));
-    BUILDERS.put("avgpool2d", (spec, in, sub) -> new AvgPool2d(in, requiredInt(spec, "kernel"), spec.intParam("stride", requiredInt(spec, "kernel"))));
-    BUILDERS.put("flatten", (spec, in, sub) -> new Flatten(in));
-    BUILDERS.put("residual", (spec, in, sub) -> new Residual(in, spec.doubleParam("alpha", 1.0), sub.build(spec.sublayers("layers"), in)));
-    BUILDERS.put("batchnorm", (spec, in, sub) -> new BatchNorm(in, spec.doubleParam("eps", BatchNorm.DEFAULT_EPS),
-        spec.doubleParam("momentum", BatchNorm.DEFAULT_MOMENTUM)));
-    BUILDERS.put("layernorm", (spec, in, sub) -> new LayerNorm(in, spec.extra().containsKey("normalized_shape")
-        ? intList(spec.extra().get("normalized_shape"), "normalized_shape") : in, spec.doubleParam("eps", LayerNorm.DEFAULT_EPS)));
-    BUILDERS.put("dropout", (spec, in, sub) -> new Dropout(in, spec.doubleParam("p", Dropout.DEFAULT_P)));
-  }
-
-  /** Builds a graph op from its description and the sample shapes of its inputs (fan-in ops: add, concat, ...). */
-  @FunctionalInterface
-  public interface NodeBuilder {
-    Layer build(LayerSpec spec, List<int[]> inShapes);
-  }
-
-  /** Graph ops with several inputs (or only in graph descriptions), by name. */
-  private static final Map<String, NodeBuilder> NODE_BUILDERS = new LinkedHashMap<>();
-
-  static {
-    NODE_BUILDERS.put("add", (spec, in) -> new org.hesse.nn.Add(in.get(0), ones(in.size())));
-    NODE_BUILDERS.put("concat", (spec, in) -> new org.hesse.nn.Concat(in, spec.intParam("axis", 0)));
-    NODE_BUILDERS.put("mul", (spec, in) -> new org.hesse.nn.Mul(in.get(0)));
-    NODE_BUILDERS.put("matmul", (spec, in) -> new org.hesse.nn.MatMul(in.get(0), in.size() > 1 ? in.get(1) : new int[0], 1.0));
-    // dense in a graph: token-wise on [T, D] samples (nn.Linear on the last axis), else on the flattened sample
-    NODE_BUILDERS.put("dense", (spec, in) -> {
-      int[] s = single(in);
-      if (spec.out() == null) throw new InputException("'out' is required");
-      return s.length == 2 ? Dense.tokenWise(s[0], s[1], spec.out()) : new Dense(flat(s), spec.out());
-    });
-    NODE_BUILDERS.put("softmax", (spec, in) -> new org.hesse.nn.Softmax(single(in), spec.intParam("axis", -1)));
-    NODE_BUILDERS.put("reshape", (spec, in) -> new org.hesse.nn.Reshape(single(in), intList(spec.extra().get("shape"), "shape")));
-    NODE_BUILDERS.put("transpose", (spec, in) -> new org.hesse.nn.Transpose(single(in), intList(spec.extra().get("perm"), "perm")));
-    NODE_BUILDERS.put("positional", (spec, in) -> new org.hesse.nn.Positional(single(in)));
-    NODE_BUILDERS.put("token_mean", (spec, in) -> new org.hesse.nn.TokenMean(single(in)));
-    NODE_BUILDERS.put("attention", (spec, in) -> new org.hesse.nn.Attention(single(in), requiredInt(spec, "heads")));
-  }
-
-  /** The one input shape of a single-input op. */
-  private static int[] single(List<int[]> in) {
-    if (in.size() != 1) throw new InputException("expects 1 input, got " + in.size());
-    return in.get(0);
-  }
-
-  private static double[] ones(int n) {
-    double[] c = new double[n];
-    java.util.Arrays.fill(c, 1.0);
-    return c;
-  }
-
-  /** Registers a graph op (for extensions; built-in ones are registered above). */
-  public static void registerNode(String type, NodeBuilder builder) {
-    synchronized (BUILDERS) {
-      NODE_BUILDERS.put(type, builder);
-    }
-  }
-
-  /** An integer field the layer cannot do without (conv2d's out_channels, kernel sizes). */
-  static int requiredInt(LayerSpec spec, String key) {
-    if (!spec.extra().containsKey(key)) throw new InputException("'" + key + "' is required");
-    return spec.intParam(key, 0);
-  }
-
-  /** Registers a layer type (for extensions; built-in types are registered above). */
-  public static void register(String type, LayerBuilder builder) {
-    synchronized (BUILDERS) {
-      BUILDERS.put(type, builder);
-    }
-  }
-
-  private static LayerBuilder builder(String type) {
-    synchronized (BUILDERS) {
-      return BUILDERS.get(type);
-    }
-  }
-
   private static String knownTypes() {
-    synchronized (BUILDERS) {
-      return BUILDERS.keySet().toString();
-    }
+    return LayerTypes.names(false).toString();
   }
 
   private static String knownNodeTypes() {
-    synchronized (BUILDERS) {
-      List<String> all = new ArrayList<>(BUILDERS.keySet());
-      all.addAll(NODE_BUILDERS.keySet());
-      return all.toString();
-    }
+    return LayerTypes.names(true).toString();
   }
 
   static int flat(int[] shape) {
@@ -273,16 +156,9 @@ public final class ModelFiles {
   }
 
   private static Layer buildNode(LayerSpec l, List<int[]> shapes, String where) {
-    NodeBuilder nb;
-    LayerBuilder lb;
-    synchronized (BUILDERS) {
-      nb = NODE_BUILDERS.get(l.type());
-      lb = BUILDERS.get(l.type());
-    }
-    if (nb != null) return nb.build(l, shapes);
-    if (lb == null) throw new InputException(where + ": unknown op, expected one of " + knownNodeTypes());
-    if (shapes.size() != 1) throw new InputException(where + ": expects 1 input, got " + shapes.size());
-    Layer built = lb.build(l, shapes.get(0), (specsIn, s) -> buildLayers(specsIn, s, "", 1));
+    LayerType type = LayerTypes.byName(l.type());
+    if (type == null) throw new InputException(where + ": unknown op, expected one of " + knownNodeTypes());
+    Layer built = type.buildNode(l, shapes, (specsIn, s) -> buildLayers(specsIn, s, "", 1));
     flat(built.outputShape());
     return built;
   }
@@ -298,8 +174,8 @@ public final class ModelFiles {
     for (int k = 0; k < specs.size(); k++) {
       LayerSpec l = specs.get(k);
       String where = "layer " + prefix + k + " (" + InputException.excerpt(l.type()) + ")";
-      LayerBuilder builder = builder(l.type());
-      if (builder == null) {
+      LayerType builder = LayerTypes.byName(l.type());
+      if (builder == null || !builder.inLayerLists()) {
         throw new InputException(where + ": unknown layer type, expected one of " + knownTypes());
       }
       Layer built;
@@ -322,14 +198,7 @@ public final class ModelFiles {
   }
 
   private static int[] intList(Object v, String field) {
-    if (v == null) throw new InputException("'" + field + "' is required");
-    if (!(v instanceof List<?> list)) throw new InputException(field + ": expected a list of integers, got " + InputException.excerpt(v));
-    int[] out = new int[list.size()];
-    for (int i = 0; i < out.length; i++) {
-      if (!(list.get(i) instanceof Integer n)) throw new InputException(field + ": expected integers, got " + InputException.excerpt(v));
-      out[i] = n;
-    }
-    return out;
+    return LayerSpec.intList(v, field);
   }
 
   /** The description of a network (inverse of {@link #network}). */

@@ -55,4 +55,18 @@ public final class ActivationLayer implements Layer {
       K.activationBackward(f, x, 0, gOut, 0, gIn, 0, n);
     }
   }
+
+  /** The description types of every {@link Activation} (registered in META-INF/services/org.hesse.nn.LayerType). */
+  public static final class Type implements LayerType {
+    @Override
+    public java.util.List<String> names() {
+      return java.util.Arrays.stream(Activation.values()).map(a -> a.id).toList();
+    }
+
+    @Override
+    public Layer build(org.hesse.io.LayerSpec spec, int[] in, SubLayers sub) {
+      for (Activation a : Activation.values()) if (a.id.equals(spec.type())) return new ActivationLayer(a, in);
+      throw new IllegalArgumentException("unknown activation '" + spec.type() + "'");
+    }
+  }
 }

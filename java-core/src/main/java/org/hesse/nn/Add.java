@@ -96,4 +96,18 @@ public final class Add implements Layer {
                        int batch, LayerContext ctx) {
     throw new UnsupportedOperationException("add has " + inputCount() + " inputs");
   }
+
+  /** The description type "add" (registered in META-INF/services/org.hesse.nn.LayerType). */
+  public static final class Type implements LayerType {
+    @Override public java.util.List<String> names() { return java.util.List.of("add"); }
+
+    @Override public boolean inLayerLists() { return false; }
+
+    @Override
+    public Layer buildNode(org.hesse.io.LayerSpec spec, java.util.List<int[]> in, SubLayers sub) {
+      double[] ones = new double[in.size()];
+      java.util.Arrays.fill(ones, 1.0);
+      return new Add(in.get(0), ones);
+    }
+  }
 }

@@ -84,4 +84,16 @@ public final class Attention implements Layer {
                        int batch, LayerContext ctx) {
     throw new UnsupportedOperationException("attention runs as nodes of its network's graph");
   }
+
+  /** The description type "attention" (registered in META-INF/services/org.hesse.nn.LayerType). */
+  public static final class Type implements LayerType {
+    @Override public java.util.List<String> names() { return java.util.List.of("attention"); }
+
+    @Override public boolean inLayerLists() { return false; }
+
+    @Override
+    public Layer buildNode(org.hesse.io.LayerSpec spec, java.util.List<int[]> in, SubLayers sub) {
+      return new Attention(LayerType.single(in), spec.requiredInt("heads"));
+    }
+  }
 }

@@ -70,4 +70,14 @@ public final class AvgPool2d extends Pooling {
                        LayerContext ctx) {
     if (gIn != null) spread(gOut, 0, gIn, 0, batch);
   }
+
+  /** The description type "avgpool2d" (registered in META-INF/services/org.hesse.nn.LayerType). */
+  public static final class Type implements LayerType {
+    @Override public java.util.List<String> names() { return java.util.List.of("avgpool2d"); }
+
+    @Override
+    public Layer build(org.hesse.io.LayerSpec spec, int[] in, SubLayers sub) {
+      return new AvgPool2d(in, spec.requiredInt("kernel"), spec.intParam("stride", spec.requiredInt("kernel")));
+    }
+  }
 }

@@ -30,7 +30,7 @@ import java.util.List;
  * <p>Model JSON: {@code {"type": "batchnorm", "eps": 1e-5, "momentum": 0.1}} (both optional); 1d or 2d follows the
  * input shape. PyTorch's {@code momentum=None} (cumulative average) is not supported.
  */
-public final class BatchNorm implements Layer {
+public final class BatchNorm implements Layer, ChannelNormaliser {
   public static final double DEFAULT_EPS = 1e-5;
   public static final double DEFAULT_MOMENTUM = 0.1;
 
@@ -101,12 +101,14 @@ public final class BatchNorm implements Layer {
   @Override public List<ParamTensor> bufferTensors() { return buffers; }
 
   /** Number of channels C (features for 1d). */
-  public int channels() { return channels; }
+  @Override public int channels() { return channels; }
+
+  @Override public ChannelNormaliser channelNormaliser() { return this; }
 
   /** Values per channel and sample (H·W for 2d, L for [C, L], 1 for features). */
   public int spatial() { return spatial; }
 
-  public double eps() { return eps; }
+  @Override public double eps() { return eps; }
 
   public double momentum() { return momentum; }
 
@@ -151,6 +153,7 @@ public final class BatchNorm implements Layer {
    * Biased per-channel batch mean and variance over the m = batch·S values of each channel (two passes, for
    * accuracy when |μ| ≫ σ).
    */
+  @Override
   public void batchStatistics(double[] x, int batch, double[] mean, double[] var) {
     double m = (double) batch * spatial;
     for (int c = 0; c < channels; c++) {
@@ -261,6 +264,16 @@ public final class BatchNorm implements Layer {
           gIn[o + p] = a * (gOut[o + p] - mg - (x[o + p] - mu) * is * mgx);
         }
       }
+    }
+  }
+
+  /** The description type "batchnorm" (registered in META-INF/services/org.hesse.nn.LayerType). */
+  public static final class Type implements LayerType {
+    @Override public java.util.List<String> names() { return java.util.List.of("batchnorm"); }
+
+    @Override
+    public Layer build(org.hesse.io.LayerSpec spec, int[] in, SubLayers sub) {
+      return new BatchNorm(in, spec.doubleParam("eps", DEFAULT_EPS), spec.doubleParam("momentum", DEFAULT_MOMENTUM));
     }
   }
 }

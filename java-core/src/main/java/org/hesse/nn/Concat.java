@@ -118,4 +118,16 @@ public final class Concat implements Layer {
                        int batch, LayerContext ctx) {
     throw new UnsupportedOperationException("concat has " + inputCount() + " inputs");
   }
+
+  /** The description type "concat" (registered in META-INF/services/org.hesse.nn.LayerType). */
+  public static final class Type implements LayerType {
+    @Override public java.util.List<String> names() { return java.util.List.of("concat"); }
+
+    @Override public boolean inLayerLists() { return false; }
+
+    @Override
+    public Layer buildNode(org.hesse.io.LayerSpec spec, java.util.List<int[]> in, SubLayers sub) {
+      return new Concat(in, spec.intParam("axis", 0));
+    }
+  }
 }

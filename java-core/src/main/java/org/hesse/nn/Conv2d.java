@@ -251,4 +251,14 @@ public final class Conv2d implements Layer {
       acc[accOff + r] += s;
     }
   }
+
+  /** The description type "conv2d" (registered in META-INF/services/org.hesse.nn.LayerType). */
+  public static final class Type implements LayerType {
+    @Override public java.util.List<String> names() { return java.util.List.of("conv2d"); }
+
+    @Override
+    public Layer build(org.hesse.io.LayerSpec spec, int[] in, SubLayers sub) {
+      return new Conv2d(in, spec.requiredInt("out_channels"), spec.requiredInt("kernel"), spec.intParam("stride", 1), spec.intParam("padding", 0));
+    }
+  }
 }

@@ -48,6 +48,9 @@ public final class Dense implements Layer {
   public int inFeatures() { return in; }
 
   public int outFeatures() { return out; }
+
+  /** Flat samples only: token-wise layers share W over tokens, which the Kronecker shortcuts do not model. */
+  @Override public boolean affine() { return tokens == 1; }
   @Override public List<ParamTensor> paramTensors() { return tensors; }
 
   @Override
@@ -96,6 +99,28 @@ public final class Dense implements Layer {
     for (int n = 0; n < rows; n++) {
       int r = n * cols;
       for (int j = 0; j < cols; j++) acc[accOff + j] += a[r + j];
+    }
+  }
+
+  /** The description type "dense" (registered in META-INF/services/org.hesse.nn.LayerType). */
+  public static final class Type implements LayerType {
+    @Override public java.util.List<String> names() { return java.util.List.of("dense"); }
+
+    @Override
+    public Layer build(org.hesse.io.LayerSpec spec, int[] in, SubLayers sub) {
+      return new Dense(LayerType.flat(in), out(spec));
+    }
+
+    /** In a graph, dense is token-wise on [T, D] samples (nn.Linear on the last axis), else on the flattened sample. */
+    @Override
+    public Layer buildNode(org.hesse.io.LayerSpec spec, java.util.List<int[]> in, SubLayers sub) {
+      int[] s = LayerType.single(in);
+      return s.length == 2 ? Dense.tokenWise(s[0], s[1], out(spec)) : new Dense(LayerType.flat(s), out(spec));
+    }
+
+    private static int out(org.hesse.io.LayerSpec spec) {
+      if (spec.out() == null) throw new org.hesse.io.InputException("'out' is required");
+      return spec.out();
     }
   }
 }

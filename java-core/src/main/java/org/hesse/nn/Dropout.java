@@ -87,4 +87,14 @@ public final class Dropout implements Layer {
     double[] mask = (double[]) ctx.state();
     for (int i = 0; i < len; i++) gIn[i] = gOut[i] * mask[i];
   }
+
+  /** The description type "dropout" (registered in META-INF/services/org.hesse.nn.LayerType). */
+  public static final class Type implements LayerType {
+    @Override public java.util.List<String> names() { return java.util.List.of("dropout"); }
+
+    @Override
+    public Layer build(org.hesse.io.LayerSpec spec, int[] in, SubLayers sub) {
+      return new Dropout(in, spec.doubleParam("p", DEFAULT_P));
+    }
+  }
 }

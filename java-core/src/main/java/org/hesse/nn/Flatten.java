@@ -39,4 +39,14 @@ public final class Flatten implements Layer {
                        LayerContext ctx) {
     if (gIn != null) System.arraycopy(gOut, 0, gIn, 0, batch * size);
   }
+
+  /** The description type "flatten" (registered in META-INF/services/org.hesse.nn.LayerType). */
+  public static final class Type implements LayerType {
+    @Override public java.util.List<String> names() { return java.util.List.of("flatten"); }
+
+    @Override
+    public Layer build(org.hesse.io.LayerSpec spec, int[] in, SubLayers sub) {
+      return new Flatten(in);
+    }
+  }
 }

@@ -102,6 +102,23 @@ public interface Layer {
   }
 
   /**
+   * Whether this layer is {@code z = x Wᵀ + b} on flat samples, W ({@link #outputSize()} × {@link #inputSize()},
+   * row-major) then b in its parameters: the structure the Kronecker shortcuts of dense blocks rely on (exact block
+   * from per-sample output Hessians, back-matching's {@code I ⊗ C} weight side). False unless the type says so.
+   */
+  default boolean affine() {
+    return false;
+  }
+
+  /**
+   * The per-channel batch statistics of a batch normaliser (what optimisers amending the layer before it need), or
+   * null for every other layer.
+   */
+  default ChannelNormaliser channelNormaliser() {
+    return null;
+  }
+
+  /**
    * For a weight-carrying layer: the number of rows (output units / channels) of its weight matrix seen as
    * {@code rows × rowLength} (dense: out × in; conv: O × C·k·k), else 0.
    */

@@ -180,4 +180,14 @@ public final class LayerNorm implements Layer {
       }
     }
   }
+
+  /** The description type "layernorm" (registered in META-INF/services/org.hesse.nn.LayerType). */
+  public static final class Type implements LayerType {
+    @Override public java.util.List<String> names() { return java.util.List.of("layernorm"); }
+
+    @Override
+    public Layer build(org.hesse.io.LayerSpec spec, int[] in, SubLayers sub) {
+      return new LayerNorm(in, spec.extra().containsKey("normalized_shape") ? spec.ints("normalized_shape") : in, spec.doubleParam("eps", DEFAULT_EPS));
+    }
+  }
 }

@@ -84,4 +84,16 @@ public final class MatMul implements Layer {
                        int batch, LayerContext ctx) {
     throw new UnsupportedOperationException("matmul has 2 inputs");
   }
+
+  /** The description type "matmul" (registered in META-INF/services/org.hesse.nn.LayerType). */
+  public static final class Type implements LayerType {
+    @Override public java.util.List<String> names() { return java.util.List.of("matmul"); }
+
+    @Override public boolean inLayerLists() { return false; }
+
+    @Override
+    public Layer buildNode(org.hesse.io.LayerSpec spec, java.util.List<int[]> in, SubLayers sub) {
+      return new MatMul(in.get(0), in.size() > 1 ? in.get(1) : new int[0], 1.0);
+    }
+  }
 }

@@ -78,4 +78,14 @@ public final class MaxPool2d extends Pooling {
       }
     }
   }
+
+  /** The description type "maxpool2d" (registered in META-INF/services/org.hesse.nn.LayerType). */
+  public static final class Type implements LayerType {
+    @Override public java.util.List<String> names() { return java.util.List.of("maxpool2d"); }
+
+    @Override
+    public Layer build(org.hesse.io.LayerSpec spec, int[] in, SubLayers sub) {
+      return new MaxPool2d(in, spec.requiredInt("kernel"), spec.intParam("stride", spec.requiredInt("kernel")));
+    }
+  }
 }

@@ -59,4 +59,16 @@ public final class Mul implements Layer {
                        int batch, LayerContext ctx) {
     throw new UnsupportedOperationException("mul has 2 inputs");
   }
+
+  /** The description type "mul" (registered in META-INF/services/org.hesse.nn.LayerType). */
+  public static final class Type implements LayerType {
+    @Override public java.util.List<String> names() { return java.util.List.of("mul"); }
+
+    @Override public boolean inLayerLists() { return false; }
+
+    @Override
+    public Layer buildNode(org.hesse.io.LayerSpec spec, java.util.List<int[]> in, SubLayers sub) {
+      return new Mul(in.get(0));
+    }
+  }
 }

@@ -43,4 +43,16 @@ public final class Positional implements Layer {
     if (gIn != null) System.arraycopy(gOut, 0, gIn, 0, batch * size);
     if (gTheta != null) Dense.addColumnSums(gOut, batch, size, gTheta, off);
   }
+
+  /** The description type "positional" (registered in META-INF/services/org.hesse.nn.LayerType). */
+  public static final class Type implements LayerType {
+    @Override public java.util.List<String> names() { return java.util.List.of("positional"); }
+
+    @Override public boolean inLayerLists() { return false; }
+
+    @Override
+    public Layer buildNode(org.hesse.io.LayerSpec spec, java.util.List<int[]> in, SubLayers sub) {
+      return new Positional(LayerType.single(in));
+    }
+  }
 }

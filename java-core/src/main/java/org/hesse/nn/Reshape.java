@@ -44,4 +44,16 @@ public final class Reshape implements Layer {
                        int batch, LayerContext ctx) {
     if (gIn != null) System.arraycopy(gOut, 0, gIn, 0, batch * size);
   }
+
+  /** The description type "reshape" (registered in META-INF/services/org.hesse.nn.LayerType). */
+  public static final class Type implements LayerType {
+    @Override public java.util.List<String> names() { return java.util.List.of("reshape"); }
+
+    @Override public boolean inLayerLists() { return false; }
+
+    @Override
+    public Layer buildNode(org.hesse.io.LayerSpec spec, java.util.List<int[]> in, SubLayers sub) {
+      return new Reshape(LayerType.single(in), spec.ints("shape"));
+    }
+  }
 }

@@ -149,4 +149,14 @@ public final class Residual implements Layer {
                        LayerContext ctx) {
     throw new UnsupportedOperationException("a residual block runs as nodes of its network's graph");
   }
+
+  /** The description type "residual" (registered in META-INF/services/org.hesse.nn.LayerType). */
+  public static final class Type implements LayerType {
+    @Override public java.util.List<String> names() { return java.util.List.of("residual"); }
+
+    @Override
+    public Layer build(org.hesse.io.LayerSpec spec, int[] in, SubLayers sub) {
+      return new Residual(in, spec.doubleParam("alpha", 1.0), sub.build(spec.sublayers("layers"), in));
+    }
+  }
 }

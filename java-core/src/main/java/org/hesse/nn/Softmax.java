@@ -100,4 +100,16 @@ public final class Softmax implements Layer {
                        int batch, LayerContext ctx) {
     if (gIn != null) vjp(z, gOut, gIn, batch, 1);
   }
+
+  /** The description type "softmax" (registered in META-INF/services/org.hesse.nn.LayerType). */
+  public static final class Type implements LayerType {
+    @Override public java.util.List<String> names() { return java.util.List.of("softmax"); }
+
+    @Override public boolean inLayerLists() { return false; }
+
+    @Override
+    public Layer buildNode(org.hesse.io.LayerSpec spec, java.util.List<int[]> in, SubLayers sub) {
+      return new Softmax(LayerType.single(in), spec.intParam("axis", -1));
+    }
+  }
 }

@@ -62,4 +62,16 @@ public final class TokenMean implements Layer {
                        int batch, LayerContext ctx) {
     if (gIn != null) spread(gOut, gIn, batch);
   }
+
+  /** The description type "token_mean" (registered in META-INF/services/org.hesse.nn.LayerType). */
+  public static final class Type implements LayerType {
+    @Override public java.util.List<String> names() { return java.util.List.of("token_mean"); }
+
+    @Override public boolean inLayerLists() { return false; }
+
+    @Override
+    public Layer buildNode(org.hesse.io.LayerSpec spec, java.util.List<int[]> in, SubLayers sub) {
+      return new TokenMean(LayerType.single(in));
+    }
+  }
 }

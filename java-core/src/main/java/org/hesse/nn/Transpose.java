@@ -76,4 +76,16 @@ public final class Transpose implements Layer {
                        int batch, LayerContext ctx) {
     if (gIn != null) scatter(gOut, gIn, batch);
   }
+
+  /** The description type "transpose" (registered in META-INF/services/org.hesse.nn.LayerType). */
+  public static final class Type implements LayerType {
+    @Override public java.util.List<String> names() { return java.util.List.of("transpose"); }
+
+    @Override public boolean inLayerLists() { return false; }
+
+    @Override
+    public Layer buildNode(org.hesse.io.LayerSpec spec, java.util.List<int[]> in, SubLayers sub) {
+      return new Transpose(LayerType.single(in), spec.ints("perm"));
+    }
+  }
 }

@@ -3,7 +3,7 @@ package org.hesse.train;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.hesse.nn.BatchNorm;
+import org.hesse.nn.ChannelNormaliser;
 import org.hesse.nn.Layer;
 import org.hesse.nn.Network;
 import org.hesse.nn.Workspace;
@@ -32,7 +32,7 @@ import org.hesse.nn.Workspace;
  * without weight decay; {@code ScaleAmendedSgdTest} checks it).
  *
  * <h2>What is amended, and what is not</h2>
- * Amended: every top-level dense or conv layer (a layer with a weight matrix, {@link org.hesse.nn.Layer#weightRows}) immediately followed by a {@link BatchNorm} with
+ * Amended: every top-level dense or conv layer (a layer with a weight matrix, {@link org.hesse.nn.Layer#weightRows}) immediately followed by a batch normaliser ({@link org.hesse.nn.Layer#channelNormaliser}: BatchNorm) with
  * as many channels as it has outputs; row i of the weight matrix (conv: filter i, {@code C·k·k} values) is scaled
  * by s_i. Biases, γ/β, the classifier (no BN after it) and layers nested in residual blocks stay on plain SGD
  * (s = 1). γ_i² is floored at {@link #MIN_GAMMA_SQUARED} so that a unit whose γ has collapsed does not take an
@@ -57,7 +57,7 @@ import org.hesse.nn.Workspace;
  * The BATCH_VARIANCE variant needs σ_i² of the current batch: the {@link Trainer} calls
  * {@link #observeBatch(Workspace, int)} after the forward/backward pass and before {@link #step}, and the variance
  * is recomputed from the workspace's BN input activation (the dense/conv output) with
- * {@link BatchNorm#batchStatistics}: the same biased variance over the m = batch·spatial values that BN normalised
+ * {@link ChannelNormaliser#batchStatistics}: the same biased variance over the m = batch·spatial values that BN normalised
  * with in TRAIN mode, at O(batch·width) cost. {@code step} refuses to run without a fresh observation. The NORM
  * variant needs only θ. γ_i and ‖w_i‖ are read from θ at the step.
  *
@@ -93,10 +93,10 @@ public final class ScaleAmendedSgd implements Optimizer {
     final int rows;          // outputs / channels
     final int rowLen;        // inputs / C·k·k
     final int gammaOff;      // flat offset of the BN's γ
-    final BatchNorm bn;
+    final ChannelNormaliser bn;
     final int scaleOff;      // first of its rows in scales[]
 
-    Block(int layer, int weightOff, int rows, int rowLen, int gammaOff, BatchNorm bn, int scaleOff) {
+    Block(int layer, int weightOff, int rows, int rowLen, int gammaOff, ChannelNormaliser bn, int scaleOff) {
       this.layer = layer;
       this.weightOff = weightOff;
       this.rows = rows;
@@ -140,8 +140,8 @@ public final class ScaleAmendedSgd implements Optimizer {
     int maxChannels = 1;
     for (int k = 0; k + 1 < net.depth(); k++) {
       Layer l = net.layer(k);
-      if (!(net.layer(k + 1) instanceof BatchNorm)) continue;
-      BatchNorm bn = (BatchNorm) net.layer(k + 1);
+      ChannelNormaliser bn = net.layer(k + 1).channelNormaliser();
+      if (bn == null) continue;
       int rows = l.weightRows();
       int rowLen = l.weightRowLength();
       if (rows == 0) continue;

@@ -46,6 +46,21 @@ class ScaleAmendedSgdTest {
     return y;
   }
 
+  /**
+   * Only a layer followed by a batch normaliser is amended (the capability, not the class, decides): a layer norm
+   * is a normaliser too but has no batch statistics per channel, and a batch norm whose channels differ from the rows
+   * before it is skipped.
+   */
+  @Test
+  void onlyLayersBeforeABatchNormaliserAreAmended() {
+    Network withLn = Network.builder(4).dense(3).add(new org.hesse.nn.LayerNorm(new int[] {3})).activation("relu")
+        .dense(3).add(new BatchNorm(new int[] {3})).dense(CLASSES).build("cross_entropy");
+    assertTrue(withLn.layer(1).normaliser());
+    ScaleAmendedSgd opt = new ScaleAmendedSgd(withLn, ScaleAmendedSgd.Variant.NORM);
+    assertArrayEquals(new int[] {3}, opt.amendedLayers());
+    assertEquals(3, opt.amendedRows());
+  }
+
   @Test
   void withoutBatchNormItIsSgdBitForBit() {
     Network net = Network.builder(IN).dense(HIDDEN).activation("tanh").dense(CLASSES).build("cross_entropy");

@@ -2,7 +2,6 @@ package org.hesse.hvp.backmatching;
 
 import java.util.Arrays;
 import org.hesse.hvp.curvature.Curvature;
-import org.hesse.nn.Dense;
 import org.hesse.nn.Layer;
 import org.hesse.nn.Network;
 import org.hesse.runtime.MemoryBudget;
@@ -55,10 +54,10 @@ public final class BackMatching {
 
   /**
    * Whether layer k's weight side has the dense structure {@code I_out ⊗ C} ({@link #weightSideEigenvalues} applies):
-   * the one place that knows which layer type has it.
+   * the layer says so ({@link org.hesse.nn.Layer#affine()}).
    */
   public boolean structured(int layer) {
-    return net.layer(checkLayer(layer)) instanceof Dense d && d.tokens() == 1;
+    return net.layer(checkLayer(layer)).affine();
   }
 
   /**

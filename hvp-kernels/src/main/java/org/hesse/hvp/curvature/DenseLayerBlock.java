@@ -41,13 +41,12 @@ public final class DenseLayerBlock {
   /** Computes the factors of dense layer {@code layer}; refused when N·out² doubles exceed the memory budget. */
   public static DenseLayerBlock of(Curvature c, Kind kind, int layer) {
     Network net = c.net;
-    if (layer < 0 || layer >= net.depth() || !(net.layer(layer) instanceof Dense dl) || dl.tokens() != 1) {
+    if (layer < 0 || layer >= net.depth() || !net.layer(layer).affine()) {
       throw new IllegalArgumentException("layer " + layer + " is not a dense layer on flat samples");
     }
     c.requirePerSample("the exact block of layer " + layer);
-    Dense d = (Dense) net.layer(layer);
-    int in = d.inputSize();
-    int out = d.outputSize();
+    int in = net.layer(layer).inputSize();
+    int out = net.layer(layer).outputSize();
     int n = c.samples;
     MemoryBudget.current().checkDoubles((long) n * out, out, "output Hessians of layer " + layer);
     double[] x = new double[n * in];

@@ -18,12 +18,12 @@ import org.hesse.nn.Layer;
  * For k directions col(x) is unfolded once per sample and used by every direction's GEMMs (one per sample, direction
  * and term). col(x) is unfolded again on each product rather than cached per batch (the unfolding costs
  * {@code K·P} copies against the GEMM's {@code 2·O·K·P} flops, and caching it would take k² times the input's
- * memory). The two {@code K × P} scratch buffers come from the operator's {@link Scratch}, so one {@code Curvature}'s
- * operators can run on several threads; they are grown for the largest layer.
+ * memory). The {@code K × P} scratch buffers come from the operator's {@link Scratch}, so one {@code Curvature}'s
+ * operators can run on several threads; they are grown for the largest layer. The backward tangent has both forms:
+ * BackPACK's split ({@link #vjpTangent}, {@link #residualTerms}) and a fused {@link #backwardTangent}, which the
+ * engine uses because it measured faster (see there).
  */
 public final class Conv2dSecondOrder implements SecondOrderRule {
-  private static final double[][] NO_TANGENT = new double[1][];
-
   @Override
   public Class<? extends Layer> layerType() {
     return org.hesse.nn.Conv2d.class;
@@ -75,19 +75,80 @@ public final class Conv2dSecondOrder implements SecondOrderRule {
     }
   }
 
-  /** The Gauss-Newton part: the fused backward tangent without its residual terms. */
+  /** The Gauss-Newton part: {@code hv += dg·col(x)ᵀ, Σ dg}, {@code dg_x = col2im(Wᵀ·dg)}. */
   @Override
-  public void vjpTangent(Primal node, double[] dg, double[][] dgIns, View hv, int k, Scratch scratch) {
-    backwardTangent(node, dg, NO_TANGENT, null, dgIns, hv, true, k, scratch);
+  public void vjpTangent(Primal node, double[] dg, double[][] dgIns, View hvv, int k, Scratch scratch) {
+    double[] dgIn = dgIns[0];
+    double[] hv = hvv == null ? null : hvv.array();
+    if (hv == null && dgIn == null) return;
+    Conv2d c = (Conv2d) node.layer;
+    int in = c.inputSize();
+    int out = c.outputSize();
+    int kk = c.patch();
+    int p = c.positions();
+    int o = c.outChannels();
+    double[] col = scratch.get(0, kk * p);
+    for (int n = 0; n < node.batch; n++) {
+      if (hv != null) {
+        c.im2col(node.x(), n * in, col, 0);
+        for (int j = 0; j < k; j++) {
+          int h = hvv.offset() + j * hvv.stride();
+          Gemm.gemm(false, true, o, kk, p, 1.0, dg, (n * k + j) * out, col, 0, 1.0, hv, h);
+          Conv2d.addRowSums(dg, (n * k + j) * out, o, p, hv, h + c.biasOffset());
+        }
+      }
+      if (dgIn != null) {
+        for (int j = 0; j < k; j++) {
+          Gemm.gemm(true, false, kk, p, o, 1.0, node.theta, node.off, dg, (n * k + j) * out, 0.0, col, 0);
+          c.col2im(col, 0, dgIn, (n * k + j) * in);
+        }
+      }
+    }
   }
 
-  /** Fused (its residual term Vᵀg shares the one col2im of the input-signal tangent with Wᵀdg): only {@link #backwardTangent} adds them. */
+  /** The terms carrying g: {@code hv_W += g·col(dx)ᵀ}, {@code dg_x += col2im(Vᵀ·g)}. */
   @Override
-  public void residualTerms(Primal node, double[][] dxs, View v, double[][] dgIns, View hv, int k, Scratch scratch) {
-    throw new UnsupportedOperationException("Conv2dSecondOrder is fused: use backwardTangent");
+  public void residualTerms(Primal node, double[][] dxs, View vv, double[][] dgIns, View hvv, int k, Scratch scratch) {
+    double[] dx = dxs[0];
+    double[] dgIn = dgIns[0];
+    double[] hv = hvv == null ? null : hvv.array();
+    boolean gTermW = hv != null && dx != null;
+    boolean gTermX = dgIn != null && vv != null;
+    if (!gTermW && !gTermX) return;
+    Conv2d c = (Conv2d) node.layer;
+    double[] g = node.g;
+    int in = c.inputSize();
+    int out = c.outputSize();
+    int kk = c.patch();
+    int p = c.positions();
+    int o = c.outChannels();
+    double[] col = scratch.get(0, kk * p);
+    double[] back = gTermX ? scratch.get(1, in) : null;
+    for (int n = 0; n < node.batch; n++) {
+      for (int j = 0; j < k; j++) {
+        if (gTermW) {
+          c.im2col(dx, (n * k + j) * in, col, 0);
+          Gemm.gemm(false, true, o, kk, p, 1.0, g, n * out, col, 0, 1.0, hv, hvv.offset() + j * hvv.stride());
+        }
+        if (gTermX) {
+          Gemm.gemm(true, false, kk, p, o, 1.0, vv.array(), vv.offset() + j * vv.stride(), g, n * out, 0.0, col, 0);
+          c.col2im(col, 0, back, 0);
+          int r = (n * k + j) * in;
+          for (int i = 0; i < in; i++) dgIn[r + i] += back[i];
+        }
+      }
+    }
   }
 
-  /** Fused override: one sweep forms the Gauss-Newton part and, unless gaussNewton, the residual terms. */
+  /**
+   * Fused override, kept because it measurably pays: one sweep forms the Gauss-Newton part and, unless gaussNewton,
+   * the residual terms, with one col2im of {@code Wᵀdg + Vᵀg} per sample and direction instead of two. MEASURED
+   * ({@code OPENBLAS_NUM_THREADS=1 java ... org.hesse.bench.SplitVsFused 81}: conv net [3,16,16]
+   * conv16-BN-relu-conv16-BN-relu-dense10, batch 64, interleaved rounds, thread CPU time, 2 shared cores): the full
+   * HVP with {@link #vjpTangent} + {@link #residualTerms} / with this body = 1.082 (quartiles 1.058, 1.113); the GGN
+   * (no residual terms) 1.004.
+   * The two parts give the same result to rounding (ConvCurvatureTest).
+   */
   @Override
   public void backwardTangent(Primal node, double[] dg, double[][] dxs, View vv, double[][] dgIns, View hvv,
                               boolean gaussNewton, int k, Scratch scratch) {

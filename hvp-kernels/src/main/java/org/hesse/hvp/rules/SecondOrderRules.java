@@ -8,7 +8,8 @@ import org.hesse.nn.Layer;
 /**
  * The registry from op class to its second-order rule. Rules are found with {@link ServiceLoader}: a type's rule is
  * listed in {@code META-INF/services/org.hesse.hvp.rules.SecondOrderRule} of its module (or of a test's resources),
- * so adding a layer type touches no file here; {@link #register} adds one at run time.
+ * so adding a layer type touches no file here (its description builder is found the same way: {@link org.hesse.nn.LayerTypes});
+ * {@link #register} adds one at run time.
  */
 public final class SecondOrderRules {
   private static final Map<Class<? extends Layer>, SecondOrderRule> RULES = new ConcurrentHashMap<>();

@@ -1,11 +1,17 @@
 package org.hesse.hvp.backmatching;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import org.hesse.hvp.curvature.Curvature;
 import org.hesse.linalg.Linalg;
+import org.hesse.nn.Dense;
+import org.hesse.nn.Flatten;
 import org.hesse.nn.Init;
+import org.hesse.nn.Loss;
 import org.hesse.nn.Nets;
 import org.hesse.nn.Network;
 import org.hesse.nn.Workspace;
@@ -109,6 +115,36 @@ class BackMatchingTest {
     Curvature cc = Curvature.of(lin, th, Nets.features(8, 6, 1.0, 3), Nets.targets(lin, 8, 4), 8);
     double[] e = eig(new BackMatching(cc).inputSideMatrix(0, 0), 6);
     assertEquals(1.0, e[5] / e[0], 1e-12);
+  }
+
+  /**
+   * The Kronecker shortcut applies where the layer says it is affine on flat samples: a token-wise dense layer shares
+   * W over tokens and is refused (its generic weight side still works); the flat head's structured spectrum equals
+   * the eigenvalues of its generic weight-side matrix.
+   */
+  @Test
+  void onlyDenseOnFlatSamplesHasTheKroneckerStructure() {
+    Network g = new Network(new int[] {3, 4}, Loss.byName("mse"), b -> {
+      int tok = b.add("tok", Dense.tokenWise(3, 4, 2), 0);
+      int flat = b.add("flat", new Flatten(new int[] {3, 2}), tok);
+      return b.add("head", new Dense(6, 2), flat);
+    });
+    double[] th = Nets.gaussian(g.paramCount(), 0.5, 41);
+    Curvature cg = Curvature.of(g, th, Nets.features(9, 12, 1.0, 42), Nets.targets(g, 9, 43), 4);
+    BackMatching b = new BackMatching(cg);
+    int tok = g.layerIndex("tok");
+    int head = g.layerIndex("head");
+    assertFalse(b.structured(tok));
+    assertTrue(b.structured(head));
+    assertThrows(IllegalArgumentException.class, () -> b.covariance(tok));
+    int pt = g.layer(tok).paramCount();
+    double[] mt = b.weightSideMatrix(tok);
+    for (int i = 0; i < pt; i++) for (int j = 0; j < i; j++) assertEquals(mt[i * pt + j], mt[j * pt + i], 1e-12);
+    int p = g.layer(head).paramCount();
+    double[] generic = eig(b.weightSideMatrix(head), p);
+    double[] structured = b.weightSideEigenvalues(head);
+    Arrays.sort(structured);
+    for (int i = 0; i < p; i++) assertEquals(generic[i], structured[i], 1e-12 * generic[p - 1]);
   }
 
   static double[] eig(double[] rowMajor, int p) {

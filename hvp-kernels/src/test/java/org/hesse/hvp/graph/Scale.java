@@ -2,14 +2,16 @@ package org.hesse.hvp.graph;
 
 import java.util.List;
 import org.hesse.nn.Layer;
+import org.hesse.io.LayerSpec;
 import org.hesse.nn.LayerContext;
+import org.hesse.nn.LayerType;
 import org.hesse.nn.ParamTensor;
 
 /**
  * A layer type that exists only in the tests, to show that a new op plugs in through the SPI without touching a
  * main file: a learned element-wise scale {@code z = w ⊙ x} (one weight per feature, tensor "weight" [D]).
  */
-final class Scale implements Layer {
+public final class Scale implements Layer {
   private final int d;
 
   Scale(int d) {
@@ -34,6 +36,16 @@ final class Scale implements Layer {
         if (gIn != null) gIn[n * d + i] = theta[off + i] * gOut[n * d + i];
         if (gTheta != null) gTheta[off + i] += gOut[n * d + i] * x[n * d + i];
       }
+    }
+  }
+
+  /** The description type "scale", registered from the test resources' META-INF/services/org.hesse.nn.LayerType. */
+  public static final class Type implements LayerType {
+    @Override public List<String> names() { return List.of("scale"); }
+
+    @Override
+    public Layer build(LayerSpec spec, int[] in, SubLayers sub) {
+      return new Scale(LayerType.flat(in));
     }
   }
 }

@@ -102,4 +102,60 @@ class ConvCurvatureTest {
       }
     }
   }
+
+  /** The conv rule without its fused override: backwardTangent is the interface's (vjpTangent, then residualTerms). */
+  static final class SplitConv implements SecondOrderRule {
+    final Conv2dSecondOrder rule = new Conv2dSecondOrder();
+
+    @Override public Class<? extends org.hesse.nn.Layer> layerType() { return rule.layerType(); }
+    @Override public Object prepare(Primal p, Object previous) { return rule.prepare(p, previous); }
+    @Override public void jvp(Primal p, double[][] dxs, View v, double[] dz, int k, Scratch s) { rule.jvp(p, dxs, v, dz, k, s); }
+
+    @Override
+    public void vjpTangent(Primal p, double[] dg, double[][] dgIns, View hv, int k, Scratch s) {
+      rule.vjpTangent(p, dg, dgIns, hv, k, s);
+    }
+
+    @Override
+    public void residualTerms(Primal p, double[][] dxs, View v, double[][] dgIns, View hv, int k, Scratch s) {
+      rule.residualTerms(p, dxs, v, dgIns, hv, k, s);
+    }
+  }
+
+  /**
+   * The fused backward tangent (what the engine runs) equals the rule's two parts, vjpTangent + residualTerms, to
+   * rounding: H and GGN, k directions, on nets where every conv term is active (a conv after a parametrised layer).
+   */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({"strided_avg", "deep_max"})
+  void splitPartsEqualTheFusedBody(String name) {
+    String shape = name.equals("deep_max") ? "[1, 8, 8]" : "[2, 7, 6]";
+    int input = name.equals("deep_max") ? 64 : 84;
+    Network net = ModelFiles.network(ModelSpec.parse(net(shape, input, "cross_entropy", layers(name))));
+    int n = 5;
+    double[] theta = Nets.gaussian(net.paramCount(), 0.5, 61);
+    double[] x = Nets.features(n, input, 1.0, 62);
+    double[] y = Nets.targets(net, n, 63);
+    Curvature fused = Curvature.of(net, theta, x, y, 3);
+    Curvature split;
+    SecondOrderRule registered = SecondOrderRules.of(net.layer(0));
+    SecondOrderRules.register(new SplitConv());
+    try {
+      split = Curvature.of(net, theta, x, y, 3);  // rules are resolved here
+    } finally {
+      SecondOrderRules.register(registered);
+    }
+    int p = net.paramCount();
+    int k = 3;
+    double[] v = Nets.gaussian(k * p, 1.0, 64);
+    for (Curvature.Kind kind : Curvature.Kind.values()) {
+      double[] a = new double[k * p];
+      double[] b = new double[k * p];
+      fused.full(kind).applyMany(v, a, k);
+      split.full(kind).applyMany(v, b, k);
+      double scale = 0;
+      for (double e : a) scale = Math.max(scale, Math.abs(e));
+      for (int i = 0; i < a.length; i++) assertEquals(a[i], b[i], 1e-12 * scale, kind + " entry " + i);
+    }
+  }
 }
