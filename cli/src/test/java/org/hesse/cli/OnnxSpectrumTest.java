@@ -1,0 +1,77 @@
+package org.hesse.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * {@code hesse spectrum --model net.onnx --loss ... --full} on models exported by {@code torch.onnx.export} against
+ * PyTorch float64 autograd on the same weights and data (loss; per layer the Hessian's trace and every eigenvalue,
+ * from torch.autograd.functional.hessian): within 1e-9 relative (eigenvalues: relative to the layer's largest |λ|).
+ * Fixtures: onnx/src/test/python/make_onnx_fixtures.py writes them into the onnx module's test resources.
+ */
+class OnnxSpectrumTest {
+  static final Path FIXTURES = Path.of("..", "onnx", "src", "test", "resources", "org", "hesse", "io", "onnx");
+  static final double TOL = 1e-9;
+
+  @TempDir Path dir;
+
+  static String[] run(String... args) {
+    StringWriter out = new StringWriter(), err = new StringWriter();
+    int code = HesseCli.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+    return new String[] {Integer.toString(code), out.toString(), err.toString()};
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"mlp", "mlp_activations", "conv_bn", "resnet"})
+  void spectrumMatchesPyTorch(String name) throws Exception {
+    ObjectMapper json = new ObjectMapper();
+    JsonNode ref = json.readTree(FIXTURES.resolve("reference.json").toFile()).get(name);
+    String loss = ref.get("loss_name").asText();
+    Path report = dir.resolve("report.json");
+    String target = loss.equals("cross_entropy") ? "label" : String.join(",", outputs(FIXTURES.resolve(name + ".csv")));
+    String[] r = run("spectrum", "--model", FIXTURES.resolve(name + ".onnx").toString(), "--loss", loss,
+        "--data", FIXTURES.resolve(name + ".csv").toString(), "--target", target, "--full", "--out", report.toString());
+    assertEquals("0", r[0], r[2]);
+    JsonNode got = json.readTree(report.toFile());
+    assertEquals(ref.get("loss").asDouble(), got.get("loss").asDouble(), TOL * Math.abs(ref.get("loss").asDouble()), "loss");
+    List<String> names = new ArrayList<>();
+    for (JsonNode l : got.get("layers")) names.add(l.get("name").asText());
+    List<String> expected = new ArrayList<>();
+    ref.get("layers").fieldNames().forEachRemaining(expected::add);
+    assertEquals(expected, names, "layers (state-dict prefixes, in order)");
+    for (JsonNode l : got.get("layers")) {
+      JsonNode e = ref.get("layers").get(l.get("name").asText());
+      String where = name + " layer " + l.get("name").asText();
+      assertEquals(e.get("params").asInt(), l.get("params").asInt(), where + " params");
+      double scale = 0;
+      for (JsonNode v : e.get("eigenvalues")) scale = Math.max(scale, Math.abs(v.asDouble()));
+      assertEquals(e.get("trace").asDouble(), l.get("trace").asDouble(), TOL * Math.max(Math.abs(e.get("trace").asDouble()), scale), where + " trace");
+      JsonNode ev = l.get("eigenvalues");
+      assertEquals(e.get("eigenvalues").size(), ev.size(), where + " eigenvalue count");
+      for (int i = 0; i < ev.size(); i++) {
+        assertEquals(e.get("eigenvalues").get(i).asDouble(), ev.get(i).asDouble(), TOL * scale, where + " eigenvalue " + i);
+      }
+      assertTrue(scale > 0, where + ": a non-zero Hessian block");
+    }
+  }
+
+  /** The regression targets' columns (y0, y1, ...) of a fixture's header. */
+  static List<String> outputs(Path csv) throws Exception {
+    List<String> cols = new ArrayList<>();
+    for (String c : Files.readAllLines(csv).get(0).split(",")) if (c.startsWith("y")) cols.add(c);
+    return cols;
+  }
+}

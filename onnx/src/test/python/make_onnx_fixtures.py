@@ -1,0 +1,134 @@
+"""Writes the ONNX import test fixtures: small PyTorch models exported with torch.onnx.export (float64 weights), their
+data (CSV: x0.. then label or y0..) and the PyTorch float64 references (loss; per layer the Hessian's trace and every
+eigenvalue, from torch.autograd.functional.hessian of the mean loss over all rows in one batch) in reference.json.
+
+    python3 onnx/src/test/python/make_onnx_fixtures.py   # writes onnx/src/test/resources/org/hesse/io/onnx/
+
+Runs with Debian's python3-torch (1.13), whose exporter needs no onnx package. The files are committed, so the Java
+tests need no Python.
+"""
+import json
+import os
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+try:
+    from torch.func import functional_call
+except ImportError:  # torch 1.13
+    from torch.nn.utils.stateless import functional_call
+
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "resources", "org", "hesse", "io", "onnx")
+
+
+class Block(nn.Module):
+    """A residual block with a projection shortcut: relu(conv2(relu(conv1(x))) + proj(x))."""
+
+    def __init__(self, cin, cout):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, padding=1)
+        self.conv2 = nn.Conv2d(cout, cout, 3, padding=1)
+        self.proj = nn.Conv2d(cin, cout, 1)
+
+    def forward(self, x):
+        return F.relu(self.conv2(F.relu(self.conv1(x))) + self.proj(x))
+
+
+class ResNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.block1 = Block(2, 3)
+        self.block2 = Block(3, 2)
+        self.flat = nn.Flatten()
+        self.head = nn.Linear(2 * 4 * 4, 3)
+
+    def forward(self, x):
+        return self.head(self.flat(self.block2(self.block1(x))))
+
+
+def models():
+    """name -> (module, input sample shape, loss, outputs, BN kept by a training-mode export)"""
+    mlp = nn.Sequential(nn.Linear(5, 7), nn.Tanh(), nn.Linear(7, 6), nn.ReLU(), nn.Linear(6, 3))
+    mlp_act = nn.Sequential(nn.Linear(4, 6), nn.Sigmoid(), nn.Linear(6, 5), nn.GELU(), nn.Linear(5, 5), nn.Softplus(),
+                            nn.Linear(5, 4), nn.ELU(), nn.Linear(4, 4), nn.LeakyReLU(), nn.Dropout(0.3), nn.Linear(4, 2))
+    conv = nn.Sequential(nn.Conv2d(2, 3, 3, padding=1), nn.BatchNorm2d(3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                         nn.Linear(3 * 3 * 3, 4))
+    return {
+        "mlp": (mlp, [5], "cross_entropy", 3, False),
+        "mlp_activations": (mlp_act, [4], "mse", 2, False),
+        "conv_bn": (conv, [2, 6, 6], "cross_entropy", 4, True),
+        "resnet": (ResNet(), [2, 4, 4], "cross_entropy", 3, False),
+    }
+
+
+def loss_of(loss, out, y):
+    return F.cross_entropy(out, y) if loss == "cross_entropy" else F.mse_loss(out, y)
+
+
+def reference(model, x, y, loss):
+    params = dict(model.named_parameters())
+    layers = {}
+    for prefix in dict.fromkeys(n.rsplit(".", 1)[0] for n in params):
+        names = [n for n in params if n.rsplit(".", 1)[0] == prefix]  # state-dict order: weight before bias
+        shapes = [params[n].shape for n in names]
+        flat0 = torch.cat([params[n].detach().reshape(-1) for n in names])
+
+        def f(flat):
+            p = dict(params)
+            off = 0
+            for n, s in zip(names, shapes):
+                k = s.numel()
+                p[n] = flat[off:off + k].reshape(s)
+                off += k
+            return loss_of(loss, functional_call(model, p, (x,)), y)
+
+        h = torch.autograd.functional.hessian(f, flat0)
+        ev = torch.linalg.eigvalsh(h)
+        layers[prefix] = {"params": flat0.numel(), "trace": float(torch.trace(h)), "eigenvalues": [float(v) for v in ev]}
+    with torch.no_grad():
+        l = float(loss_of(loss, model(x), y))
+    return {"loss": l, "layers": layers}
+
+
+def write_csv(path, x, y, loss):
+    n = x.shape[0]
+    flat = x.reshape(n, -1)
+    with open(path, "w") as f:
+        cols = [f"x{j}" for j in range(flat.shape[1])]
+        cols += ["label"] if loss == "cross_entropy" else [f"y{j}" for j in range(y.shape[1])]
+        f.write(",".join(cols) + "\n")
+        for i in range(n):
+            vals = [repr(float(v)) for v in flat[i]]
+            vals += [str(int(y[i]))] if loss == "cross_entropy" else [repr(float(v)) for v in y[i]]
+            f.write(",".join(vals) + "\n")
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    refs = {}
+    for i, (name, (model, shape, loss, outs, train_bn)) in enumerate(models().items()):
+        torch.manual_seed(100 + i)
+        model = model.double()
+        for p in model.parameters():  # weights away from PyTorch's init, so BN's affine terms matter too
+            with torch.no_grad():
+                p.add_(0.2 * torch.randn_like(p))
+        n = 12
+        x = torch.randn(n, *shape, dtype=torch.float64)
+        if loss == "cross_entropy":
+            y = torch.arange(n) % outs
+        else:
+            y = torch.randn(n, outs, dtype=torch.float64)
+        model.train(train_bn)
+        mode = torch.onnx.TrainingMode.TRAINING if train_bn else torch.onnx.TrainingMode.EVAL
+        torch.onnx.export(model, (x,), os.path.join(OUT, name + ".onnx"), export_params=True, do_constant_folding=False,
+                          training=mode, opset_version=14, input_names=["input"], output_names=["output"])
+        write_csv(os.path.join(OUT, name + ".csv"), x, y, loss)
+        model.train(train_bn)  # BN: batch statistics of all rows (Hesse's analysis mode); nothing else depends on it
+        refs[name] = dict(reference(model, x, y, loss), loss_name=loss)
+    with open(os.path.join(OUT, "reference.json"), "w") as f:
+        json.dump(refs, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
