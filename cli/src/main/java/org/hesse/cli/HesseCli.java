@@ -51,6 +51,7 @@ import picocli.CommandLine.Spec;
         AnalyzeCommand.class,
         ExperimentCommand.class,
         BackMatchingCommand.class,
+        ImportCommand.class,
         CommandLine.HelpCommand.class,
     })
 public final class HesseCli implements Runnable {

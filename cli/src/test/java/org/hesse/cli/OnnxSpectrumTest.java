@@ -1,6 +1,7 @@
 package org.hesse.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -10,8 +11,8 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -37,15 +38,52 @@ class OnnxSpectrumTest {
   @ParameterizedTest
   @ValueSource(strings = {"mlp", "mlp_activations", "conv_bn", "resnet"})
   void spectrumMatchesPyTorch(String name) throws Exception {
-    ObjectMapper json = new ObjectMapper();
-    JsonNode ref = json.readTree(FIXTURES.resolve("reference.json").toFile()).get(name);
+    JsonNode ref = new ObjectMapper().readTree(FIXTURES.resolve("reference.json").toFile()).get(name);
+    String loss = ref.get("loss_name").asText();
+    check(name, ref, spectrum(name, "--model", FIXTURES.resolve(name + ".onnx").toString(), "--loss", loss));
+  }
+
+  /** hesse import writes model.json + model.safetensors that give the same spectra through the native path. */
+  @ParameterizedTest
+  @ValueSource(strings = {"mlp_activations", "resnet"})
+  void importedFilesGiveTheSameSpectra(String name) throws Exception {
+    JsonNode ref = new ObjectMapper().readTree(FIXTURES.resolve("reference.json").toFile()).get(name);
+    Path out = dir.resolve("imported");
+    String[] r = run("import", FIXTURES.resolve(name + ".onnx").toString(), "--loss", ref.get("loss_name").asText(), "--out", out.toString());
+    assertEquals("0", r[0], r[2]);
+    check(name, ref, spectrum(name, "--model", out.resolve("model.json").toString(), "--weights", out.resolve("model.safetensors").toString()));
+  }
+
+  @Test
+  void badOnnxIsOneLineAndNothingIsWritten() throws Exception {
+    byte[] bytes = Files.readAllBytes(FIXTURES.resolve("mlp.onnx"));
+    Path bad = dir.resolve("bad.onnx");
+    Files.write(bad, java.util.Arrays.copyOf(bytes, bytes.length - 9));
+    Path out = dir.resolve("out");
+    String[] r = run("import", bad.toString(), "--loss", "mse", "--out", out.toString());
+    assertEquals("2", r[0]);
+    assertEquals(1, r[2].strip().lines().count(), r[2]);
+    assertTrue(r[2].contains(bad + ": not a readable ONNX model"), r[2]);
+    assertFalse(Files.exists(out));
+    r = run("spectrum", "--model", FIXTURES.resolve("mlp.onnx").toString(), "--data", FIXTURES.resolve("mlp.csv").toString(), "--target", "label");
+    assertEquals("2", r[0]);
+    assertTrue(r[2].contains("give --loss cross_entropy|mse"), r[2]);
+  }
+
+  JsonNode spectrum(String name, String... model) throws Exception {
+    JsonNode ref = new ObjectMapper().readTree(FIXTURES.resolve("reference.json").toFile()).get(name);
     String loss = ref.get("loss_name").asText();
     Path report = dir.resolve("report.json");
     String target = loss.equals("cross_entropy") ? "label" : String.join(",", outputs(FIXTURES.resolve(name + ".csv")));
-    String[] r = run("spectrum", "--model", FIXTURES.resolve(name + ".onnx").toString(), "--loss", loss,
-        "--data", FIXTURES.resolve(name + ".csv").toString(), "--target", target, "--full", "--out", report.toString());
+    List<String> args = new ArrayList<>(List.of("spectrum"));
+    args.addAll(List.of(model));
+    args.addAll(List.of("--data", FIXTURES.resolve(name + ".csv").toString(), "--target", target, "--full", "--out", report.toString()));
+    String[] r = run(args.toArray(String[]::new));
     assertEquals("0", r[0], r[2]);
-    JsonNode got = json.readTree(report.toFile());
+    return new ObjectMapper().readTree(report.toFile());
+  }
+
+  static void check(String name, JsonNode ref, JsonNode got) {
     assertEquals(ref.get("loss").asDouble(), got.get("loss").asDouble(), TOL * Math.abs(ref.get("loss").asDouble()), "loss");
     List<String> names = new ArrayList<>();
     for (JsonNode l : got.get("layers")) names.add(l.get("name").asText());
