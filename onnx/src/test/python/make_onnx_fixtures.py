@@ -47,8 +47,25 @@ class ResNet(nn.Module):
         return self.head(self.flat(self.block2(self.block1(x))))
 
 
+class Branchy(nn.Module):
+    """A graph: LayerNorm, two branches joined by a product and a sum, concatenated."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(5, 6)
+        self.ln = nn.LayerNorm(6)
+        self.a = nn.Linear(6, 4)
+        self.b = nn.Linear(6, 4)
+        self.head = nn.Linear(8, 3)
+
+    def forward(self, x):
+        h = self.ln(self.fc(x))
+        u, v = torch.tanh(self.a(h)), torch.sigmoid(self.b(h))
+        return self.head(torch.cat([u * v, u + v], dim=1))
+
+
 def models():
-    """name -> (module, input sample shape, loss, outputs, BN kept by a training-mode export)"""
+    """name -> (module, input sample shape, loss, outputs, BN kept by a training-mode export[, opset])"""
     mlp = nn.Sequential(nn.Linear(5, 7), nn.Tanh(), nn.Linear(7, 6), nn.ReLU(), nn.Linear(6, 3))
     mlp_act = nn.Sequential(nn.Linear(4, 6), nn.Sigmoid(), nn.Linear(6, 5), nn.GELU(), nn.Linear(5, 5), nn.Softplus(),
                             nn.Linear(5, 4), nn.ELU(), nn.Linear(4, 4), nn.LeakyReLU(), nn.Dropout(0.3), nn.Linear(4, 2))
@@ -59,6 +76,11 @@ def models():
         "mlp_activations": (mlp_act, [4], "mse", 2, False),
         "conv_bn": (conv, [2, 6, 6], "cross_entropy", 4, True),
         "resnet": (ResNet(), [2, 4, 4], "cross_entropy", 3, False),
+        "branchy": (Branchy(), [5], "mse", 3, False),  # opset 14: LayerNorm as ReduceMean, Sub, Pow, ...
+        "branchy_opset17": (Branchy(), [5], "mse", 3, False, 17),  # LayerNormalization
+        "conv_pool": (nn.Sequential(nn.Conv2d(2, 3, 3, padding=1), nn.Sigmoid(), nn.AvgPool2d(2), nn.Conv2d(3, 4, 1, stride=1),
+                                    nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 3)), [2, 4, 4], "cross_entropy", 3, False),
+        "bn_eval": (nn.Sequential(nn.Linear(5, 6), nn.BatchNorm1d(6), nn.ReLU(), nn.Linear(6, 3)), [5], "cross_entropy", 3, "eval"),
     }
 
 
@@ -107,7 +129,17 @@ def write_csv(path, x, y, loss):
 def main():
     os.makedirs(OUT, exist_ok=True)
     refs = {}
-    for i, (name, (model, shape, loss, outs, train_bn)) in enumerate(models().items()):
+    torch.manual_seed(0)  # the modules' initial weights: the files are reproducible
+    for i, (name, spec) in enumerate(models().items()):
+        model, shape, loss, outs, train_bn = spec[:5]
+        opset = spec[5] if len(spec) > 5 else 14
+        args = []
+        if train_bn == "eval":  # BN with its running statistics: Hesse's --mode eval
+            train_bn, args = False, ["--mode", "eval"]
+            for m in model.modules():
+                if isinstance(m, nn.BatchNorm1d):
+                    m.running_mean.uniform_(-0.5, 0.5)
+                    m.running_var.uniform_(0.5, 2.0)
         torch.manual_seed(100 + i)
         model = model.double()
         for p in model.parameters():  # weights away from PyTorch's init, so BN's affine terms matter too
@@ -122,10 +154,10 @@ def main():
         model.train(train_bn)
         mode = torch.onnx.TrainingMode.TRAINING if train_bn else torch.onnx.TrainingMode.EVAL
         torch.onnx.export(model, (x,), os.path.join(OUT, name + ".onnx"), export_params=True, do_constant_folding=False,
-                          training=mode, opset_version=14, input_names=["input"], output_names=["output"])
+                          training=mode, opset_version=opset, input_names=["input"], output_names=["output"])
         write_csv(os.path.join(OUT, name + ".csv"), x, y, loss)
         model.train(train_bn)  # BN: batch statistics of all rows (Hesse's analysis mode); nothing else depends on it
-        refs[name] = dict(reference(model, x, y, loss), loss_name=loss)
+        refs[name] = dict(reference(model, x, y, loss), loss_name=loss, args=args)
     with open(os.path.join(OUT, "reference.json"), "w") as f:
         json.dump(refs, f, indent=1)
 

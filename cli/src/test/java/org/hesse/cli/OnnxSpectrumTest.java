@@ -36,7 +36,7 @@ class OnnxSpectrumTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"mlp", "mlp_activations", "conv_bn", "resnet"})
+  @ValueSource(strings = {"mlp", "mlp_activations", "conv_bn", "resnet", "branchy", "branchy_opset17", "conv_pool", "bn_eval"})
   void spectrumMatchesPyTorch(String name) throws Exception {
     JsonNode ref = new ObjectMapper().readTree(FIXTURES.resolve("reference.json").toFile()).get(name);
     String loss = ref.get("loss_name").asText();
@@ -77,6 +77,7 @@ class OnnxSpectrumTest {
     String target = loss.equals("cross_entropy") ? "label" : String.join(",", outputs(FIXTURES.resolve(name + ".csv")));
     List<String> args = new ArrayList<>(List.of("spectrum"));
     args.addAll(List.of(model));
+    for (JsonNode a : ref.get("args")) args.add(a.asText());
     args.addAll(List.of("--data", FIXTURES.resolve(name + ".csv").toString(), "--target", target, "--full", "--out", report.toString()));
     String[] r = run(args.toArray(String[]::new));
     assertEquals("0", r[0], r[2]);

@@ -38,7 +38,7 @@ public final class OnnxImport {
   public static final Set<String> SUPPORTED_OPS = Set.of("Gemm", "MatMul", "Conv", "BatchNormalization",
       "LayerNormalization", "Relu", "LeakyRelu", "Elu", "Tanh", "Sigmoid", "Softplus", "Gelu", "Softmax", "MaxPool",
       "AveragePool", "GlobalAveragePool", "Flatten", "Reshape", "Transpose", "Concat", "Add", "Mul", "Identity",
-      "Dropout", "Constant", "Div", "Erf", "Sub", "Pow", "Sqrt", "ReduceMean");
+      "Dropout", "Constant", "Pad", "Div", "Erf", "Sub", "Pow", "Sqrt", "ReduceMean");
 
   /** An imported model: its description (a graph), its tensors (state-dict names) and the file it came from. */
   public record Imported(ModelSpec spec, Map<String, Tensor> tensors, String source) {
@@ -237,6 +237,14 @@ public final class OnnxImport {
       switch (op) {
         case "Identity", "Dropout" -> {
           unusedExtraOutputs(n, 1);
+          nodeOf.put(out(n), data(n, 0));
+        }
+        case "Pad" -> {
+          // nn.AvgPool2d exports a zero-width Pad before AveragePool; real padding exists only inside Conv
+          double[] pads = n.getInputCount() > 1 ? constants.get(n.getInput(1)) : null;
+          if (pads == null || Arrays.stream(pads).anyMatch(p -> p != 0)) {
+            throw new InputException(where(n) + ": expected constant pads of 0 (padding is supported inside Conv only)");
+          }
           nodeOf.put(out(n), data(n, 0));
         }
         case "Gemm" -> gemm(n);
