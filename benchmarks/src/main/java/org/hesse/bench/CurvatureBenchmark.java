@@ -86,8 +86,40 @@ public class CurvatureBenchmark {
   double[] out;
   double[] outMany;
 
-  /** The benchmark network: 784-512-512-10 with the given activation and cross-entropy. */
+  /**
+   * The tiny vision transformer of the graph fixtures (hvp-kernels/src/test/resources/fixtures/graph-tiny-vit): 14×14
+   * images, 7×7 patches (4 tokens of width 8), two pre-norm blocks with 2-head attention and a GELU MLP, token mean,
+   * 10 classes.
+   */
+  static final String TINY_VIT = """
+      {"input_shape": [1, 14, 14], "loss": "cross_entropy", "nodes": [
+      {"name": "patch", "type": "conv2d", "out_channels": 8, "kernel": 7, "stride": 7},
+      {"name": "tokens", "type": "reshape", "shape": [8, 4]},
+      {"name": "tokens_t", "type": "transpose", "perm": [1, 0]},
+      {"name": "pos", "type": "positional"},
+      {"name": "blocks.0.ln1", "type": "layernorm", "normalized_shape": [8], "inputs": ["pos"]},
+      {"name": "blocks.0.attn", "type": "attention", "heads": 2},
+      {"name": "blocks.0.add1", "type": "add", "inputs": ["pos", "blocks.0.attn"]},
+      {"name": "blocks.0.ln2", "type": "layernorm", "normalized_shape": [8]},
+      {"name": "blocks.0.fc1", "type": "dense", "out": 16},
+      {"name": "blocks.0.act", "type": "gelu"},
+      {"name": "blocks.0.fc2", "type": "dense", "out": 8},
+      {"name": "blocks.0.add2", "type": "add", "inputs": ["blocks.0.add1", "blocks.0.fc2"]},
+      {"name": "blocks.1.ln1", "type": "layernorm", "normalized_shape": [8], "inputs": ["blocks.0.add2"]},
+      {"name": "blocks.1.attn", "type": "attention", "heads": 2},
+      {"name": "blocks.1.add1", "type": "add", "inputs": ["blocks.0.add2", "blocks.1.attn"]},
+      {"name": "blocks.1.ln2", "type": "layernorm", "normalized_shape": [8]},
+      {"name": "blocks.1.fc1", "type": "dense", "out": 16},
+      {"name": "blocks.1.act", "type": "gelu"},
+      {"name": "blocks.1.fc2", "type": "dense", "out": 8},
+      {"name": "blocks.1.add2", "type": "add", "inputs": ["blocks.1.add1", "blocks.1.fc2"]},
+      {"name": "norm", "type": "layernorm", "normalized_shape": [8], "inputs": ["blocks.1.add2"]},
+      {"name": "pool", "type": "token_mean"},
+      {"name": "head", "type": "dense", "out": 10}]}""";
+
+  /** The benchmark network: 784-512-512-10 with the given activation and cross-entropy, or "vit": {@link #TINY_VIT}. */
   static Network network(String activation) {
+    if (activation.equals("vit")) return org.hesse.io.ModelFiles.network(org.hesse.io.ModelSpec.parse(TINY_VIT));
     return Network.builder(INPUT).dense(HIDDEN).activation(activation).dense(HIDDEN).activation(activation)
         .dense(CLASSES).build("cross_entropy");
   }
@@ -108,7 +140,7 @@ public class CurvatureBenchmark {
     net = network(activation);
     theta = Init.PYTORCH.init(net, 42);
     SplittableRandom rng = new SplittableRandom(7);
-    x = gaussian(rng, BATCH * INPUT);
+    x = gaussian(rng, BATCH * net.inputSize());
     y = new double[BATCH];
     for (int n = 0; n < BATCH; n++) y[n] = rng.nextInt(CLASSES);
     ws = net.newWorkspace(BATCH);

@@ -15,7 +15,8 @@ import org.hesse.simd.KernelProvider;
  * operation see the same load, so the ratios stay meaningful when the absolute times do not.
  *
  * <p>Usage: {@code java --add-modules jdk.incubator.vector -cp hesse-benchmarks.jar
- * org.hesse.bench.CurvatureRatios [activation,... [warmup rounds]]} (defaults tanh,relu 10 30).
+ * org.hesse.bench.CurvatureRatios [activation,... [warmup rounds]]} (defaults tanh,relu 10 30; "vit" runs the tiny vision
+ * transformer of the graph fixtures instead of the MLP).
  */
 public final class CurvatureRatios {
   private CurvatureRatios() {}
@@ -27,7 +28,8 @@ public final class CurvatureRatios {
     int warmup = args.length > 1 ? PeerCompare.positive("warmup", args[1]) : 10;
     int rounds = args.length > 2 ? PeerCompare.positive("rounds", args[2]) : 30;
     System.out.println("BLAS " + Linalg.blasName() + ", kernels " + KernelProvider.get().getClass().getSimpleName()
-        + ", MLP 784-512-512-10, batch " + CurvatureBenchmark.BATCH + ", cross-entropy, double");
+        + ", MLP 784-512-512-10 (vit: the tiny ViT of the graph fixtures), batch " + CurvatureBenchmark.BATCH
+        + ", cross-entropy, double");
     for (String act : activations) run(act.trim(), warmup, rounds);
   }
 

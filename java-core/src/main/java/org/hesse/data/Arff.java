@@ -107,7 +107,7 @@ public final class Arff {
                 sparse(s, row, attrs, at);
             } else {
                 List<String> cells = split(s, at);
-                if (cells.size() == m + 1 && cells.get(m).startsWith("{")) {
+                if (cells.size() == m + 1 && cells.get(m) != null && cells.get(m).startsWith("{")) {
                     cells = cells.subList(0, m); // instance weight
                 }
                 if (cells.size() != m) {

@@ -2,6 +2,7 @@ package org.hesse.data;
 
 import org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream;
 import org.hesse.io.InputException;
+import org.hesse.io.Inputs;
 import org.tukaani.xz.LZMA2InputStream;
 import org.tukaani.xz.XZInputStream;
 
@@ -134,8 +135,15 @@ public final class RData {
     public static Map<String, RObject> readRda(Path file) throws IOException {
         Objects.requireNonNull(file, "file");
         org.hesse.io.Inputs.requireFile(file, "R data");
-        byte[] raw = Files.readAllBytes(file);
-        String src = "R data " + file;
+        return readRda(Files.readAllBytes(file), "R data " + file);
+    }
+
+    /**
+     * The objects saved in the bytes of an {@code .rda}/{@code .RData} file (gzip, bzip2, xz or uncompressed);
+     * {@code source} names them in messages.
+     */
+    public static Map<String, RObject> readRda(byte[] raw, String source) {
+        String src = source;
         byte[] b = decompress(raw, src);
         String magic = new String(b, 0, Math.min(5, b.length), StandardCharsets.ISO_8859_1);
         if (!magic.equals("RDX2\n") && !magic.equals("RDX3\n")) {
@@ -151,6 +159,11 @@ public final class RData {
             out.put(list.tags.get(i), list.elements().get(i));
         }
         return out;
+    }
+
+    /** One serialised object: the bytes {@code X\n}, the header and the item (as {@code serialize()} writes). */
+    public static RObject readSerialized(byte[] stream, String source) {
+        return new Reader(stream, 0, source).readStream();
     }
 
     /** The object {@code name} of an {@code .rda} file; an InputException listing the names if it has none. */
@@ -187,6 +200,7 @@ public final class RData {
                         + "'; it holds " + InputException.excerpt(names().toString(), 300));
             }
             String src = "R lazy-load database " + rdb + ", object '" + name + "'";
+            Inputs.checkBudget(src, at[1], "the stored object (" + at[1] + " bytes)");
             byte[] blob = new byte[at[1]];
             try (FileChannel ch = FileChannel.open(rdb)) {
                 ByteBuffer bb = ByteBuffer.wrap(blob);
@@ -266,22 +280,45 @@ public final class RData {
     }
 
     /** gzip, bzip2 or xz by magic bytes; anything else as is. */
-    static byte[] decompress(byte[] raw, String src) throws IOException {
-        InputStream in;
-        if (raw.length >= 2 && (raw[0] & 0xff) == 0x1f && (raw[1] & 0xff) == 0x8b) {
-            in = new GZIPInputStream(new ByteArrayInputStream(raw), 1 << 16);
-        } else if (raw.length >= 3 && raw[0] == 'B' && raw[1] == 'Z' && raw[2] == 'h') {
-            in = new BZip2CompressorInputStream(new ByteArrayInputStream(raw));
-        } else if (raw.length >= 6 && (raw[0] & 0xff) == 0xfd && raw[1] == '7' && raw[2] == 'z' && raw[3] == 'X') {
-            in = new XZInputStream(new ByteArrayInputStream(raw));
-        } else {
-            return raw;
+    static byte[] decompress(byte[] raw, String src) {
+        try {
+            InputStream in;
+            if (raw.length >= 2 && (raw[0] & 0xff) == 0x1f && (raw[1] & 0xff) == 0x8b) {
+                in = new GZIPInputStream(new ByteArrayInputStream(raw), 1 << 16);
+            } else if (raw.length >= 3 && raw[0] == 'B' && raw[1] == 'Z' && raw[2] == 'h') {
+                in = new BZip2CompressorInputStream(new ByteArrayInputStream(raw));
+            } else if (raw.length >= 6 && (raw[0] & 0xff) == 0xfd && raw[1] == '7' && raw[2] == 'z' && raw[3] == 'X') {
+                in = new XZInputStream(new ByteArrayInputStream(raw), XZ_MEMORY_LIMIT_KIB);
+            } else {
+                return raw;
+            }
+            try (InputStream i = in) {
+                return readBounded(i, src);
+            }
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof InputException ie) throw ie;
+            throw new InputException(src + ": compressed data is corrupt (" + InputException.excerpt(e.toString(), 200) + ")", e);
         }
-        try (InputStream i = in) {
-            return i.readAllBytes();
-        } catch (IOException e) {
-            throw new InputException(src + ": compressed data is corrupt (" + e.getMessage() + ")", e);
+    }
+
+    /** R writes xz with preset 9 (a 64 MiB dictionary); a header asking for far more is refused, not allocated. */
+    private static final int XZ_MEMORY_LIMIT_KIB = 256 * 1024;
+
+    /** All of {@code in}, checked against the memory budget as it grows (a small file may inflate enormously). */
+    private static byte[] readBounded(InputStream in, String src) throws IOException {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(1 << 16);
+        byte[] chunk = new byte[1 << 16];
+        int n;
+        while ((n = in.read(chunk)) > 0) {
+            out.write(chunk, 0, n);
+            if (out.size() > (1 << 24) && Integer.bitCount(out.size() >>> 16) == 1) {
+                Inputs.checkBudget(src, 2L * out.size(), "the decompressed data");
+            }
+            if (out.size() > Integer.MAX_VALUE - (1 << 17)) {
+                throw new InputException(src + ": decompressed data larger than 2 GiB, more than a Java array holds");
+            }
         }
+        return out.toByteArray();
     }
 
     /**
@@ -289,13 +326,14 @@ public final class RData {
      * the data ({@code compressed} 2/3: {@code Z} raw LZMA2, {@code 2} bzip2, {@code 1} zlib, {@code 0} stored).
      */
     static byte[] unpackBlob(byte[] blob, int compressed, String src) throws IOException {
+        if (compressed == 0) {
+            return blob; // stored as serialised, no length header
+        }
         int outLen = ByteBuffer.wrap(blob).getInt();
         if (outLen < 0) {
             throw new InputException(src + ", offset 0: uncompressed length " + outLen + ", expected >= 0");
         }
-        if (compressed == 0) {
-            return blob;
-        }
+        Inputs.checkBudget(src, outLen, "the uncompressed object (" + outLen + " bytes)");
         byte[] out = new byte[outLen];
         int type = compressed == 1 ? '1' : blob[4];
         int from = compressed == 1 ? 4 : 5;
@@ -331,7 +369,7 @@ public final class RData {
                 default -> throw new InputException(src + ", offset 4: compression type '" + (char) type
                         + "', expected Z (LZMA2), 2 (bzip2), 1 (zlib) or 0 (stored)");
             }
-        } catch (DataFormatException | IOException e) {
+        } catch (DataFormatException | IOException | RuntimeException e) {
             if (e instanceof InputException ie) throw ie;
             throw new InputException(src + ": compressed data is corrupt (" + e.getMessage() + ")", e);
         }
@@ -591,6 +629,7 @@ public final class RData {
                 throw bad("expected 0 before a persistent name vector");
             }
             int n = length();
+            need(4L * n);
             String[] s = new String[n];
             for (int i = 0; i < n; i++) {
                 RObject c = item(buf.getInt());
@@ -613,6 +652,7 @@ public final class RData {
                         throw bad(cls + " state is not (length, start, step)");
                     }
                     int n = (int) s[0];
+                    Inputs.checkBudget(src, 8L * n, cls + " of " + n + " elements");
                     if (cls.equals("compact_intseq")) {
                         int[] a = new int[n];
                         for (int i = 0; i < n; i++) {
@@ -705,6 +745,9 @@ public final class RData {
         String at = source + ", column '" + InputException.excerpt(name) + "'";
         RObject dim = v.attribute("dim");
         if (dim != null && dim.value instanceof int[] d && d.length == 2 && (v.value instanceof double[] || v.value instanceof int[])) {
+            if (d[0] < 0 || d[1] < 0 || (long) d[0] * d[1] != v.length()) {
+                throw new InputException(at + ": matrix of dim " + d[0] + " × " + d[1] + " holds " + v.length() + " values");
+            }
             List<String> colNames = List.of();
             RObject dn = v.attribute("dimnames");
             if (dn != null && dn.elements().size() == 2 && dn.elements().get(1).value instanceof String[] cn) {

@@ -60,7 +60,8 @@ public final class ModelFiles {
     BUILDERS.put("residual", (spec, in, sub) -> new Residual(in, spec.doubleParam("alpha", 1.0), sub.build(spec.sublayers("layers"), in)));
     BUILDERS.put("batchnorm", (spec, in, sub) -> new BatchNorm(in, spec.doubleParam("eps", BatchNorm.DEFAULT_EPS),
         spec.doubleParam("momentum", BatchNorm.DEFAULT_MOMENTUM)));
-    BUILDERS.put("layernorm", (spec, in, sub) -> new LayerNorm(in, spec.doubleParam("eps", LayerNorm.DEFAULT_EPS)));
+    BUILDERS.put("layernorm", (spec, in, sub) -> new LayerNorm(in, spec.extra().containsKey("normalized_shape")
+        ? intList(spec.extra().get("normalized_shape"), "normalized_shape") : in, spec.doubleParam("eps", LayerNorm.DEFAULT_EPS)));
     BUILDERS.put("dropout", (spec, in, sub) -> new Dropout(in, spec.doubleParam("p", Dropout.DEFAULT_P)));
   }
 
@@ -77,6 +78,25 @@ public final class ModelFiles {
     NODE_BUILDERS.put("add", (spec, in) -> new org.hesse.nn.Add(in.get(0), ones(in.size())));
     NODE_BUILDERS.put("concat", (spec, in) -> new org.hesse.nn.Concat(in, spec.intParam("axis", 0)));
     NODE_BUILDERS.put("mul", (spec, in) -> new org.hesse.nn.Mul(in.get(0)));
+    NODE_BUILDERS.put("matmul", (spec, in) -> new org.hesse.nn.MatMul(in.get(0), in.size() > 1 ? in.get(1) : new int[0], 1.0));
+    // dense in a graph: token-wise on [T, D] samples (nn.Linear on the last axis), else on the flattened sample
+    NODE_BUILDERS.put("dense", (spec, in) -> {
+      int[] s = single(in);
+      if (spec.out() == null) throw new InputException("'out' is required");
+      return s.length == 2 ? Dense.tokenWise(s[0], s[1], spec.out()) : new Dense(flat(s), spec.out());
+    });
+    NODE_BUILDERS.put("softmax", (spec, in) -> new org.hesse.nn.Softmax(single(in), spec.intParam("axis", -1)));
+    NODE_BUILDERS.put("reshape", (spec, in) -> new org.hesse.nn.Reshape(single(in), intList(spec.extra().get("shape"), "shape")));
+    NODE_BUILDERS.put("transpose", (spec, in) -> new org.hesse.nn.Transpose(single(in), intList(spec.extra().get("perm"), "perm")));
+    NODE_BUILDERS.put("positional", (spec, in) -> new org.hesse.nn.Positional(single(in)));
+    NODE_BUILDERS.put("token_mean", (spec, in) -> new org.hesse.nn.TokenMean(single(in)));
+    NODE_BUILDERS.put("attention", (spec, in) -> new org.hesse.nn.Attention(single(in), requiredInt(spec, "heads")));
+  }
+
+  /** The one input shape of a single-input op. */
+  private static int[] single(List<int[]> in) {
+    if (in.size() != 1) throw new InputException("expects 1 input, got " + in.size());
+    return in.get(0);
   }
 
   private static double[] ones(int n) {
@@ -302,6 +322,7 @@ public final class ModelFiles {
   }
 
   private static int[] intList(Object v, String field) {
+    if (v == null) throw new InputException("'" + field + "' is required");
     if (!(v instanceof List<?> list)) throw new InputException(field + ": expected a list of integers, got " + InputException.excerpt(v));
     int[] out = new int[list.size()];
     for (int i = 0; i < out.length; i++) {

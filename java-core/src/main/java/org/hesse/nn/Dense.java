@@ -10,9 +10,23 @@ import org.hesse.linalg.Gemm;
 public final class Dense implements Layer {
   private final int in;
   private final int out;
+  private final int tokens;  // token-wise on [T, in] samples: T rows per sample share W, b; 1 for flat samples
+  private final boolean tokenWise;
   private final List<ParamTensor> tensors;
 
   public Dense(int in, int out) {
+    this(1, in, out, false);
+  }
+
+  /** A dense layer applied to every token of {@code [tokens, in]} samples (nn.Linear on the last axis): output [tokens, out]. */
+  public static Dense tokenWise(int tokens, int in, int out) {
+    return new Dense(tokens, in, out, true);
+  }
+
+  private Dense(int tokens, int in, int out, boolean tokenWise) {
+    if (tokens <= 0) throw new IllegalArgumentException("dense: token count must be > 0, got " + tokens);
+    this.tokens = tokens;
+    this.tokenWise = tokenWise;
     if (in <= 0) throw new IllegalArgumentException("dense: input size must be > 0, got " + in);
     if (out <= 0) throw new IllegalArgumentException("dense: 'out' must be > 0, got " + out);
     this.in = in;
@@ -23,8 +37,17 @@ public final class Dense implements Layer {
   }
 
   @Override public String type() { return "dense"; }
-  @Override public int inputSize() { return in; }
-  @Override public int outputSize() { return out; }
+  @Override public int inputSize() { return Sizes.times(tokens, in, "dense: input"); }
+  @Override public int outputSize() { return Sizes.times(tokens, out, "dense: output"); }
+  @Override public int[] outputShape() { return tokenWise ? new int[] {tokens, out} : new int[] {out}; }
+
+  /** Rows per sample (tokens; 1 for flat samples). */
+  public int tokens() { return tokens; }
+
+  /** Features per row in (the weight's columns) and out (its rows). */
+  public int inFeatures() { return in; }
+
+  public int outFeatures() { return out; }
   @Override public List<ParamTensor> paramTensors() { return tensors; }
 
   @Override
@@ -50,6 +73,7 @@ public final class Dense implements Layer {
 
   @Override
   public void forward(double[] theta, int off, double[] x, double[] z, int batch, LayerContext ctx) {
+    batch *= tokens;  // every token is a row
     int b = off + biasOffset();
     for (int n = 0; n < batch; n++) System.arraycopy(theta, b, z, n * out, out);
     Gemm.gemm(false, true, batch, out, in, 1.0, x, 0, theta, off, 1.0, z, 0);
@@ -58,6 +82,7 @@ public final class Dense implements Layer {
   @Override
   public void backward(double[] theta, int off, double[] x, double[] z, double[] gOut, double[] gIn, double[] gTheta, int batch,
                        LayerContext ctx) {
+    batch *= tokens;  // every token is a row
     // dW += gOutᵀ x ; db += Σ_n gOut_n ; gIn = gOut W
     if (gTheta != null) {
       Gemm.gemm(true, false, out, in, batch, 1.0, gOut, 0, x, 0, 1.0, gTheta, off);

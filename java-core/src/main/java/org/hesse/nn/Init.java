@@ -5,9 +5,9 @@ import org.hesse.linalg.Linalg;
 import org.netlib.util.intW;
 
 /**
- * Seeded parameter initialisers (each layer type draws its own in {@link Layer#initParameters}: dense and conv layers through {@link #weights}; activations have no parameters; batch and layer
- * norm get γ = 1, β = 0 whatever the scheme, drawing nothing). The same seed gives the
- * same bits. Schemes:
+ * Seeded parameter initialisers. Each layer type draws its own in {@link Layer#initParameters}, in node order: dense
+ * and conv layers through {@link #weights}; activations have no parameters; batch and layer norm get γ = 1, β = 0
+ * whatever the scheme, drawing nothing. The same seed gives the same bits. Schemes:
  * <ul>
  *   <li>{@code pytorch}: nn.Linear's default, W and b ~ U(−1/√in, 1/√in).</li>
  *   <li>{@code kaiming}: He normal, W ~ N(0, 2/in), b = 0.</li>

@@ -15,18 +15,21 @@ public final class LayerNorm implements Layer {
   public static final double DEFAULT_EPS = 1e-5;
 
   private final int[] shape;
+  private final int[] normalized;
   private final int size;
+  private final int width;   // values normalised together: the product of normalized_shape
+  private final int groups;  // size / width: each sample holds this many independently normalised groups
   private final double eps;
   private final List<ParamTensor> tensors;
 
-  /** Per-workspace: each sample's mean and 1/s from the last forward pass. */
+  /** Per-workspace: each group's mean and 1/s from the last forward pass. */
   static final class State {
     final double[] mean;
     final double[] invStd;
 
-    State(int maxBatch) {
-      mean = new double[maxBatch];
-      invStd = new double[maxBatch];
+    State(int rows) {
+      mean = new double[rows];
+      invStd = new double[rows];
     }
   }
 
@@ -35,6 +38,15 @@ public final class LayerNorm implements Layer {
   }
 
   public LayerNorm(int[] inShape, double eps) {
+    this(inShape, inShape, eps);
+  }
+
+  /**
+   * Normalisation over the trailing axes {@code normalizedShape} of samples of shape {@code inShape} (PyTorch's
+   * {@code nn.LayerNorm(normalized_shape)}): each sample holds {@code size / prod(normalizedShape)} groups, each
+   * normalised on its own, all with the same γ, β of shape normalizedShape.
+   */
+  public LayerNorm(int[] inShape, int[] normalizedShape, double eps) {
     int n = 1;
     for (int d : inShape) {
       if (d <= 0) throw new IllegalArgumentException("layernorm: input shape dimensions must be > 0, got "
@@ -45,10 +57,20 @@ public final class LayerNorm implements Layer {
     if (!(eps >= 0) || Double.isInfinite(eps)) {
       throw new IllegalArgumentException("layernorm: 'eps' must be a finite number >= 0, got " + eps);
     }
+    int k = normalizedShape.length;
+    boolean trailing = k > 0 && k <= inShape.length;
+    for (int i = 0; trailing && i < k; i++) trailing = normalizedShape[i] == inShape[inShape.length - k + i];
+    if (!trailing) {
+      throw new IllegalArgumentException("layernorm: 'normalized_shape' " + java.util.Arrays.toString(normalizedShape)
+          + " must be the trailing axes of the input shape " + java.util.Arrays.toString(inShape));
+    }
     this.shape = inShape.clone();
+    this.normalized = normalizedShape.clone();
     this.size = n;
+    this.width = Sizes.product(normalizedShape, "layernorm: normalized_shape");
+    this.groups = n / width;
     this.eps = eps;
-    this.tensors = List.of(new ParamTensor("weight", 0, inShape), new ParamTensor("bias", n, inShape));
+    this.tensors = List.of(new ParamTensor("weight", 0, normalizedShape), new ParamTensor("bias", width, normalizedShape));
   }
 
   @Override public String type() { return "layernorm"; }
@@ -59,17 +81,24 @@ public final class LayerNorm implements Layer {
 
   public double eps() { return eps; }
 
+  /** Values normalised together (the product of normalized_shape). */
+  public int width() { return width; }
+
+  /** Groups per sample (1 when the whole sample is normalised). */
+  public int groups() { return groups; }
+
   @Override
   public java.util.Map<String, Object> describe() {
     java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
     m.put("type", type());
     m.put("eps", eps);
+    if (groups > 1) m.put("normalized_shape", java.util.Arrays.stream(normalized).boxed().toList());
     return m;
   }
 
   @Override
   public Object newState(int maxBatch) {
-    return new State(maxBatch);
+    return new State(maxBatch * groups);
   }
 
   /** Initial parameters as PyTorch's reset_parameters: γ = 1, β = 0. */
@@ -84,13 +113,14 @@ public final class LayerNorm implements Layer {
   }
 
   public void initParameters(double[] theta, int off) {
-    java.util.Arrays.fill(theta, off, off + size, 1.0);
-    java.util.Arrays.fill(theta, off + size, off + 2 * size, 0.0);
+    java.util.Arrays.fill(theta, off, off + width, 1.0);
+    java.util.Arrays.fill(theta, off + width, off + 2 * width, 0.0);
   }
 
-  /** Each sample's mean and 1/√(σ² + ε) (biased variance, two passes). */
-  public void statistics(double[] x, int batch, double[] mean, double[] invStd) {
-    for (int n = 0; n < batch; n++) {
+  /** Each group's mean and 1/√(σ² + ε) (biased variance, two passes) for {@code rows} groups (batch · groups()). */
+  public void statistics(double[] x, int rows, double[] mean, double[] invStd) {
+    int size = width;
+    for (int n = 0; n < rows; n++) {
       int o = n * size;
       double s = 0;
       for (int d = 0; d < size; d++) s += x[o + d];
@@ -108,8 +138,9 @@ public final class LayerNorm implements Layer {
   @Override
   public void forward(double[] theta, int off, double[] x, double[] z, int batch, LayerContext ctx) {
     State st = (State) ctx.state();
-    statistics(x, batch, st.mean, st.invStd);
-    for (int n = 0; n < batch; n++) {
+    int size = width;
+    statistics(x, batch * groups, st.mean, st.invStd);
+    for (int n = 0; n < batch * groups; n++) {
       int o = n * size;
       double mu = st.mean[n];
       double is = st.invStd[n];
@@ -121,7 +152,8 @@ public final class LayerNorm implements Layer {
   public void backward(double[] theta, int off, double[] x, double[] z, double[] gOut, double[] gIn, double[] gTheta,
                        int batch, LayerContext ctx) {
     State st = (State) ctx.state();
-    for (int n = 0; n < batch; n++) {
+    int size = width;
+    for (int n = 0; n < batch * groups; n++) {
       int o = n * size;
       double mu = st.mean[n];
       double is = st.invStd[n];

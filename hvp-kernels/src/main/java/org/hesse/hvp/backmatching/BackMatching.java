@@ -58,7 +58,7 @@ public final class BackMatching {
    * the one place that knows which layer type has it.
    */
   public boolean structured(int layer) {
-    return net.layer(checkLayer(layer)) instanceof Dense;
+    return net.layer(checkLayer(layer)) instanceof Dense d && d.tokens() == 1;
   }
 
   /**
@@ -115,7 +115,7 @@ public final class BackMatching {
    */
   public double[] covariance(int layer) {
     Layer l = checkParametrised(layer);
-    if (!(l instanceof Dense)) throw new IllegalArgumentException("layer " + layer + " is not a dense layer");
+    if (!structured(layer)) throw new IllegalArgumentException("layer " + layer + " is not a dense layer on flat samples");
     int in = l.inputSize();
     int q = in + 1;
     double[] cov = new double[q * q];

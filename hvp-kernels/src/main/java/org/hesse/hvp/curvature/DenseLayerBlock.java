@@ -41,8 +41,8 @@ public final class DenseLayerBlock {
   /** Computes the factors of dense layer {@code layer}; refused when N·out² doubles exceed the memory budget. */
   public static DenseLayerBlock of(Curvature c, Kind kind, int layer) {
     Network net = c.net;
-    if (layer < 0 || layer >= net.depth() || !(net.layer(layer) instanceof Dense)) {
-      throw new IllegalArgumentException("layer " + layer + " is not a dense layer");
+    if (layer < 0 || layer >= net.depth() || !(net.layer(layer) instanceof Dense dl) || dl.tokens() != 1) {
+      throw new IllegalArgumentException("layer " + layer + " is not a dense layer on flat samples");
     }
     c.requirePerSample("the exact block of layer " + layer);
     Dense d = (Dense) net.layer(layer);

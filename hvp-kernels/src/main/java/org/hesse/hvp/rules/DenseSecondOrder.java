@@ -23,72 +23,99 @@ public final class DenseSecondOrder implements SecondOrderRule {
     return org.hesse.nn.Dense.class;
   }
 
+  // Per-sample values have T rows per sample (tokens), at row n·T + t; tangents at row (n·k + j)·T + t. A term with
+  // a direction's V or a product block is one GEMM on strided operands per "segment": all samples at once for flat
+  // samples (T = 1, rows n·k + j: row stride k·width), one sample at a time for tokens (T contiguous rows).
+
+  private static int segments(int batch, int tokens) { return tokens == 1 ? 1 : batch; }
+
+  private static int segmentRows(int batch, int tokens) { return tokens == 1 ? batch : tokens; }
+
+  /** Offset of segment s of the per-sample values (width w). */
+  private static int valueOffset(int s, int tokens, int w) { return s * tokens * w; }
+
+  /** Offset of direction j of segment s of a tangent (width w). */
+  private static int tangentOffset(int s, int j, int k, int tokens, int w) {
+    return tokens == 1 ? j * w : (s * k + j) * tokens * w;
+  }
+
+  /** Row stride of a tangent segment (width w). */
+  private static int tangentStride(int k, int tokens, int w) { return tokens == 1 ? k * w : w; }
+
   @Override
-  public void jvp(Primal node, double[][] dxs, View vv, double[] dz, int k, Scratch scratch) {
-    Layer layer = node.layer;
-    double[] theta = node.theta;
-    int off = node.off;
-    double[] x = node.x();
+  public void jvp(Primal node, double[][] dxs, View v, double[] dz, int k, Scratch scratch) {
+    Dense d = (Dense) node.layer;
+    int in = d.inFeatures();
+    int out = d.outFeatures();
+    int T = d.tokens();
     int batch = node.batch;
     double[] dx = dxs[0];
-    double[] v = vv == null ? null : vv.array();
-    int vOff = vv == null ? 0 : vv.offset();
-    int vStride = vv == null ? 0 : vv.stride();
-    Dense d = (Dense) layer;
-    int in = d.inputSize();
-    int out = d.outputSize();
     if (v != null) {
+      double[] va = v.array();
       for (int j = 0; j < k; j++) {
-        int vj = vOff + j * vStride;
-        for (int n = 0; n < batch; n++) System.arraycopy(v, vj + d.biasOffset(), dz, (n * k + j) * out, out);
-        Gemm.gemm(false, true, batch, out, in, 1.0, x, 0, in, v, vj, in, 1.0, dz, j * out, k * out);
+        int vj = v.offset() + j * v.stride();
+        for (int n = 0; n < batch; n++) {
+          for (int t = 0; t < T; t++) System.arraycopy(va, vj + d.biasOffset(), dz, ((n * k + j) * T + t) * out, out);
+        }
+        for (int sg = 0; sg < segments(batch, T); sg++) {
+          Gemm.gemm(false, true, segmentRows(batch, T), out, in, 1.0, node.x(), valueOffset(sg, T, in), in, va, vj, in,
+              1.0, dz, tangentOffset(sg, j, k, T, out), tangentStride(k, T, out));
+        }
       }
     }
     if (dx != null) {
-      Gemm.gemm(false, true, batch * k, out, in, 1.0, dx, 0, theta, off, v != null ? 1.0 : 0.0, dz, 0);
+      Gemm.gemm(false, true, batch * k * T, out, in, 1.0, dx, 0, node.theta, node.off, v != null ? 1.0 : 0.0, dz, 0);
     } else if (v == null) {
-      Arrays.fill(dz, 0, batch * k * out, 0.0);
+      Arrays.fill(dz, 0, batch * k * T * out, 0.0);
     }
   }
 
   @Override
   public void vjpTangent(Primal node, double[] dg, double[][] dgIns, View hv, int k, Scratch scratch) {
     Dense d = (Dense) node.layer;
-    int in = d.inputSize();
-    int out = d.outputSize();
+    int in = d.inFeatures();
+    int out = d.outFeatures();
+    int T = d.tokens();
     int batch = node.batch;
     if (hv != null) {
       double[] h = hv.array();
       for (int j = 0; j < k; j++) {
         int hj = hv.offset() + j * hv.stride();
-        Gemm.gemm(true, false, out, in, batch, 1.0, dg, j * out, k * out, node.x(), 0, in, 1.0, h, hj, in);
+        for (int sg = 0; sg < segments(batch, T); sg++) {
+          Gemm.gemm(true, false, out, in, segmentRows(batch, T), 1.0, dg, tangentOffset(sg, j, k, T, out),
+              tangentStride(k, T, out), node.x(), valueOffset(sg, T, in), in, 1.0, h, hj, in);
+        }
         int b = hj + d.biasOffset();
         for (int n = 0; n < batch; n++) {
-          int r = (n * k + j) * out;
-          for (int c = 0; c < out; c++) h[b + c] += dg[r + c];
+          for (int t = 0; t < T; t++) {
+            int r = ((n * k + j) * T + t) * out;
+            for (int c = 0; c < out; c++) h[b + c] += dg[r + c];
+          }
         }
       }
     }
-    if (dgIns[0] != null) Gemm.gemm(false, false, batch * k, in, out, 1.0, dg, 0, node.theta, node.off, 0.0, dgIns[0], 0);
+    if (dgIns[0] != null) Gemm.gemm(false, false, batch * k * T, in, out, 1.0, dg, 0, node.theta, node.off, 0.0, dgIns[0], 0);
   }
 
   @Override
   public void residualTerms(Primal node, double[][] dxs, View v, double[][] dgIns, View hv, int k, Scratch scratch) {
     Dense d = (Dense) node.layer;
-    int in = d.inputSize();
-    int out = d.outputSize();
+    int in = d.inFeatures();
+    int out = d.outFeatures();
+    int T = d.tokens();
     int batch = node.batch;
     double[] dx = dxs[0];
-    if (hv != null && dx != null) {
-      for (int j = 0; j < k; j++) {
-        Gemm.gemm(true, false, out, in, batch, 1.0, node.g, 0, out, dx, j * in, k * in, 1.0, hv.array(),
-            hv.offset() + j * hv.stride(), in);
-      }
-    }
-    if (dgIns[0] != null && v != null) {
-      for (int j = 0; j < k; j++) {
-        Gemm.gemm(false, false, batch, in, out, 1.0, node.g, 0, out, v.array(), v.offset() + j * v.stride(), in, 1.0,
-            dgIns[0], j * in, k * in);
+    for (int j = 0; j < k; j++) {
+      for (int sg = 0; sg < segments(batch, T); sg++) {
+        int rows = segmentRows(batch, T);
+        if (hv != null && dx != null) {
+          Gemm.gemm(true, false, out, in, rows, 1.0, node.g, valueOffset(sg, T, out), out, dx,
+              tangentOffset(sg, j, k, T, in), tangentStride(k, T, in), 1.0, hv.array(), hv.offset() + j * hv.stride(), in);
+        }
+        if (dgIns[0] != null && v != null) {
+          Gemm.gemm(false, false, rows, in, out, 1.0, node.g, valueOffset(sg, T, out), out, v.array(),
+              v.offset() + j * v.stride(), in, 1.0, dgIns[0], tangentOffset(sg, j, k, T, in), tangentStride(k, T, in));
+        }
       }
     }
   }

@@ -45,13 +45,14 @@ public final class LayerNormSecondOrder implements SecondOrderRule {
     double[] x = node.x();
     int batch = node.batch;
     LayerNorm ln = (LayerNorm) layer;
-    int D = ln.inputSize();
-    double[] mean = new double[batch];
-    boolean reuse = previous instanceof Prep && ((Prep) previous).xhat.length == batch * D;
-    double[] invStd = reuse ? ((Prep) previous).invStd : new double[batch];
-    ln.statistics(x, batch, mean, invStd);
-    double[] xhat = reuse ? ((Prep) previous).xhat : new double[batch * D];
-    for (int n = 0; n < batch; n++) {
+    int D = ln.width();
+    int rows = batch * ln.groups();
+    double[] mean = new double[rows];
+    boolean reuse = previous instanceof Prep && ((Prep) previous).xhat.length == rows * D;
+    double[] invStd = reuse ? ((Prep) previous).invStd : new double[rows];
+    ln.statistics(x, rows, mean, invStd);
+    double[] xhat = reuse ? ((Prep) previous).xhat : new double[rows * D];
+    for (int n = 0; n < rows; n++) {
       for (int d = 0; d < D; d++) xhat[n * D + d] = (x[n * D + d] - mean[n]) * invStd[n];
     }
     return new Prep(invStd, xhat);
@@ -68,18 +69,23 @@ public final class LayerNormSecondOrder implements SecondOrderRule {
     double[] v = vv == null ? null : vv.array();
     int vOff = vv == null ? 0 : vv.offset();
     int vStride = vv == null ? 0 : vv.stride();
-    int D = layer.inputSize();
+    LayerNorm ln = (LayerNorm) layer;
+    int D = ln.width();
+    int G = ln.groups();
+    int S = ln.inputSize();
     if (dx == null && v == null) {
-      Arrays.fill(dz, 0, batch * k * D, 0.0);
+      Arrays.fill(dz, 0, batch * k * S, 0.0);
       return;
     }
     Prep pr = (Prep) prep;
     double[] xh = pr.xhat;
-    for (int n = 0; n < batch; n++) {
-      double is = pr.invStd[n];
-      int ox = n * D;
+    for (int row = 0; row < batch * G; row++) {
+      int n = row / G;
+      int grp = row - n * G;  // the group of sample n: per-sample values at row·D, tangents at (n·k + j)·S + grp·D
+      double is = pr.invStd[row];
+      int ox = row * D;
       for (int j = 0; j < k; j++) {
-        int o = (n * k + j) * D;
+        int o = (n * k + j) * S + grp * D;
         double mdx = 0;
         double r = 0;
         if (dx != null) {
@@ -130,13 +136,18 @@ public final class LayerNormSecondOrder implements SecondOrderRule {
     double[] hv = hvv == null ? null : hvv.array();
     int hvOff = hvv == null ? 0 : hvv.offset();
     int hvStride = hvv == null ? 0 : hvv.stride();
-    int D = layer.inputSize();
+    LayerNorm ln = (LayerNorm) layer;
+    int D = ln.width();
+    int G = ln.groups();
+    int S = ln.inputSize();
     Prep pr = (Prep) prep;
     double[] xh = pr.xhat;
     boolean full = !gaussNewton;
-    for (int n = 0; n < batch; n++) {
-      double is = pr.invStd[n];
-      int ox = n * D;
+    for (int row = 0; row < batch * G; row++) {
+      int n = row / G;
+      int grp = row - n * G;  // the group of sample n: per-sample values at row·D, tangents at (n·k + j)·S + grp·D
+      double is = pr.invStd[row];
+      int ox = row * D;
       double sh = 0;
       double shx = 0;
       if (full) {
@@ -147,7 +158,7 @@ public final class LayerNormSecondOrder implements SecondOrderRule {
         }
       }
       for (int j = 0; j < k; j++) {
-        int o = (n * k + j) * D;
+        int o = (n * k + j) * S + grp * D;
         double sdh = 0;
         double sdhx = 0;
         double mdx = 0;

@@ -35,7 +35,7 @@ class GraphFixtureTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"graph-resnet-bn", "graph-concat", "graph-gated-mlp"})
+  @ValueSource(strings = {"graph-resnet-bn", "graph-concat", "graph-gated-mlp", "graph-tiny-vit"})
   void matchesPyTorch(String name) throws IOException, URISyntaxException {
     Path dir = dir(name);
     Network net = ModelFiles.network(ModelSpec.read(dir.resolve("model.json")));
@@ -49,6 +49,10 @@ class GraphFixtureTest {
     double loss = ref.get("loss").asDouble();
     assertEquals(loss, c.loss(), 1e-12 * Math.abs(loss), "loss");
     checkOutputs(net, theta, data[0], n, ref.get("sample_outputs"));
+    // the description written back (what Spark broadcasts) builds the same network: names and outputs
+    Network again = ModelFiles.network(ModelSpec.parse(ModelFiles.spec(net).toJson()));
+    assertEquals(java.util.List.copyOf(net.tensors().keySet()), java.util.List.copyOf(again.tensors().keySet()), name);
+    checkOutputs(again, theta, data[0], n, ref.get("sample_outputs"));
     double[] grad = c.gradient();
     for (JsonNode layer : ref.get("layers")) {
       String node = layer.get("name").asText();
@@ -130,19 +134,16 @@ class GraphFixtureTest {
     return denseRect(op);
   }
 
-  /** rows × cols row-major, column by column from unit vectors. */
+  /** rows × cols row-major: every unit vector at once (a k-direction apply), column j from direction j. */
   static double[] denseRect(CurvatureOperator op) {
     int rows = op.rows();
     int cols = op.cols();
+    double[] e = new double[cols * cols];
+    for (int j = 0; j < cols; j++) e[j * cols + j] = 1;
+    double[] y = new double[cols * rows];
+    op.applyMany(e, y, cols);
     double[] m = new double[rows * cols];
-    double[] e = new double[cols];
-    double[] col = new double[rows];
-    for (int j = 0; j < cols; j++) {
-      e[j] = 1;
-      op.applyMany(e, col, 1);
-      e[j] = 0;
-      for (int i = 0; i < rows; i++) m[i * cols + j] = col[i];
-    }
+    for (int j = 0; j < cols; j++) for (int i = 0; i < rows; i++) m[i * cols + j] = y[j * rows + i];
     return m;
   }
 

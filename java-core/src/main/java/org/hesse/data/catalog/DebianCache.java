@@ -45,6 +45,8 @@ public final class DebianCache {
     }
 
     private static final Map<String, Object> LOCKS = new ConcurrentHashMap<>();
+    /** Packages that could not be had in this JVM: asked again, they fail at once (no second apt-get timeout). */
+    private static final Map<String, String> UNAVAILABLE = new ConcurrentHashMap<>();
     private static final long DOWNLOAD_TIMEOUT_MINUTES = 10;
 
     private DebianCache() {
@@ -83,10 +85,20 @@ public final class DebianCache {
             if (Files.isDirectory(root)) {
                 return root;
             }
+            String failed = UNAVAILABLE.get(dir() + "/" + pkg);
+            if (failed != null) {
+                throw new Unavailable(failed);
+            }
             Files.createDirectories(dir());
             Path tmp = Files.createTempDirectory(dir(), "." + pkg + "-");
             try {
-                Path deb = download(pkg, tmp);
+                Path deb;
+                try {
+                    deb = download(pkg, tmp);
+                } catch (Unavailable e) {
+                    UNAVAILABLE.put(dir() + "/" + pkg, e.getMessage());
+                    throw e;
+                }
                 Path unpacked = tmp.resolve("root");
                 extract(deb, unpacked);
                 try {

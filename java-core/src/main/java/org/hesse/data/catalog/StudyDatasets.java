@@ -312,6 +312,11 @@ public final class StudyDatasets {
         return rawFile(file, target).encodeAll();
     }
 
+    /** {@link #loadFile(Path, String)} for the given task. */
+    public static Dataset loadFile(Path file, String target, Dataset.Task task) throws IOException {
+        return rawFile(file, target, task).encodeAll();
+    }
+
     /**
      * A user's data file before encoding. The task: classification when the target column is categorical (text,
      * ARFF nominal) or holds only integers with at most {@value #MAX_INTEGER_CLASSES} distinct values (class codes

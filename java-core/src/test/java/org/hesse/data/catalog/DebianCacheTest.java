@@ -56,6 +56,8 @@ class DebianCacheTest {
         try (var left = Files.list(cache)) {
             assertEquals(0, left.count(), "no package directory, no temporary directory");
         }
+        // asked again in this JVM: the same message at once
+        assertEquals(m, assertThrows(DebianCache.Unavailable.class, () -> DebianCache.extracted(pkg)).getMessage());
     }
 
     @Test
