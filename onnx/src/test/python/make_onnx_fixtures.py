@@ -64,6 +64,40 @@ class Branchy(nn.Module):
         return self.head(torch.cat([u * v, u + v], dim=1))
 
 
+class PosEmbed(nn.Module):
+    """The reference module of Hesse's positional node: x + weight."""
+
+    def __init__(self, t, d):
+        super().__init__()
+        self.weight = nn.Parameter(torch.zeros(t, d))
+
+    def forward(self, x):
+        return x + self.weight
+
+
+class Encoder(nn.Module):
+    """A small transformer encoder from primitives that export op by op: learned positions, single-head
+    self-attention (softmax(q kᵀ) v, no 1/√d scale), residual + LayerNorm, a GELU feed-forward, residual + LayerNorm,
+    mean over tokens, a linear head."""
+
+    def __init__(self, t=4, d=6, hidden=8, classes=3):
+        super().__init__()
+        self.pos = PosEmbed(t, d)
+        self.q, self.k, self.v, self.o = (nn.Linear(d, d) for _ in range(4))
+        self.ln1 = nn.LayerNorm(d)
+        self.ff1 = nn.Linear(d, hidden)
+        self.ff2 = nn.Linear(hidden, d)
+        self.ln2 = nn.LayerNorm(d)
+        self.head = nn.Linear(d, classes)
+
+    def forward(self, x):
+        x = self.pos(x)
+        a = torch.softmax(torch.matmul(self.q(x), self.k(x).transpose(1, 2)), dim=-1)
+        x = self.ln1(x + self.o(torch.matmul(a, self.v(x))))
+        x = self.ln2(x + self.ff2(F.gelu(self.ff1(x))))
+        return self.head(x.mean(dim=1))
+
+
 def models():
     """name -> (module, input sample shape, loss, outputs, BN kept by a training-mode export[, opset])"""
     mlp = nn.Sequential(nn.Linear(5, 7), nn.Tanh(), nn.Linear(7, 6), nn.ReLU(), nn.Linear(6, 3))
@@ -80,6 +114,7 @@ def models():
         "branchy_opset17": (Branchy(), [5], "mse", 3, False, 17),  # LayerNormalization
         "conv_pool": (nn.Sequential(nn.Conv2d(2, 3, 3, padding=1), nn.Sigmoid(), nn.AvgPool2d(2), nn.Conv2d(3, 4, 1, stride=1),
                                     nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 3)), [2, 4, 4], "cross_entropy", 3, False),
+        "encoder": (Encoder(), [4, 6], "cross_entropy", 3, False),
         "bn_eval": (nn.Sequential(nn.Linear(5, 6), nn.BatchNorm1d(6), nn.ReLU(), nn.Linear(6, 3)), [5], "cross_entropy", 3, "eval"),
     }
 

@@ -36,7 +36,7 @@ class OnnxSpectrumTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"mlp", "mlp_activations", "conv_bn", "resnet", "branchy", "branchy_opset17", "conv_pool", "bn_eval"})
+  @ValueSource(strings = {"mlp", "mlp_activations", "conv_bn", "resnet", "branchy", "branchy_opset17", "conv_pool", "bn_eval", "encoder"})
   void spectrumMatchesPyTorch(String name) throws Exception {
     JsonNode ref = new ObjectMapper().readTree(FIXTURES.resolve("reference.json").toFile()).get(name);
     String loss = ref.get("loss_name").asText();

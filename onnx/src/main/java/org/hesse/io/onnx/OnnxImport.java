@@ -271,7 +271,14 @@ public final class OnnxImport {
           emit(n, "gelu", null, Map.of(), data(n, 0));
         }
         case "Div" -> geluPattern(n);
-        case "ReduceMean" -> layernormPattern(n);
+        case "ReduceMean" -> {
+          List<Long> axes = ints(n, "axes");
+          if (intAttr(n, "keepdims", 1) == 0 && axes != null && axes.equals(List.of(1L))) {
+            emit(n, "token_mean", null, Map.of(), data(n, 0)); // x.mean(dim=1) over the tokens of [T, D]
+          } else {
+            layernormPattern(n);
+          }
+        }
         case "Softmax" -> emit(n, "softmax", null, Map.of("axis", sampleAxis(n, intAttr(n, "axis", -1))), data(n, 0));
         case "MaxPool", "AveragePool" -> pool(n);
         case "GlobalAveragePool" -> {
@@ -321,11 +328,15 @@ public final class OnnxImport {
     /** MatMul(x, Transpose(W)) + Add(b), or MatMul(x, Wt) + Add(b) with a constant-folded transposed weight. */
     void matmul(Onnx.Node n) {
       String wv = n.getInput(1);
+      if (nodeOf.containsKey(wv)) { // a product of two computed values (attention scores, weighted values)
+        emit(n, "matmul", null, Map.of(), data(n, 0), data(n, 1));
+        return;
+      }
       boolean folded = initializers.containsKey(wv);
       String w = folded ? wv : transposedWeight.get(wv);
       Onnx.Node addNode = only(out(n), "Add");
       if (w == null || addNode == null) {
-        throw new InputException(where(n) + ": expected MatMul(x, weightᵀ) followed by Add(bias) (nn.Linear); a product of two computed values needs the graph engine's matmul");
+        throw new InputException(where(n) + ": expected MatMul(x, weightᵀ) followed by Add(bias) (nn.Linear), or a product of two computed values");
       }
       String b = addNode.getInput(0).equals(out(n)) ? addNode.getInput(1) : addNode.getInput(0);
       absorbed.add(addNode);
@@ -411,7 +422,7 @@ public final class OnnxImport {
       String name = layerName(n, w, "weight");
       tensors.put(name + ".weight", Tensor.f64(name + ".weight", s, initValues(w)));
       tensors.put(name + ".bias", Tensor.f64(name + ".bias", s, initValues(b)));
-      emitNamed(last, name, "layernorm", null, Map.of("eps", eps, "normalized_shape", Arrays.stream(s).boxed().toList()), x);
+      emitNamed(last, name, "layernorm", null, Map.of("eps", eps, "normalized_shape", Arrays.stream(s).mapToInt(v -> (int) v).boxed().toList()), x);
     }
 
     /** LayerNorm below opset 17: ReduceMean, Sub, Pow(2), ReduceMean, Add(eps), Sqrt, Div, Mul(weight), Add(bias). */
