@@ -70,6 +70,25 @@ class OnnxSpectrumTest {
     assertTrue(r[2].contains("give --loss cross_entropy|mse"), r[2]);
   }
 
+  /** train --model net.onnx --loss: the ONNX graph, trained; the run's model.json has the ONNX layers' names and sizes. */
+  @Test
+  void trainTakesTheOnnxGraph() throws Exception {
+    Path out = dir.resolve("run");
+    String[] r = run("train", "--model", FIXTURES.resolve("mlp.onnx").toString(), "--loss", "cross_entropy", "--data",
+        FIXTURES.resolve("mlp.csv").toString(), "--target", "label", "--epochs", "1", "--quiet", "--out", out.toString());
+    assertEquals("0", r[0], r[2]);
+    Path imported = dir.resolve("imported");
+    assertEquals("0", run("import", FIXTURES.resolve("mlp.onnx").toString(), "--loss", "cross_entropy", "--out", imported.toString())[0]);
+    var trained = org.hesse.io.ModelFiles.readNetwork(out.resolve("model.json"));
+    var expected = org.hesse.io.ModelFiles.readNetwork(imported.resolve("model.json"));
+    assertEquals(expected.tensors().keySet(), trained.tensors().keySet());
+    assertEquals(expected.paramCount(), trained.paramCount());
+    r = run("train", "--model", FIXTURES.resolve("mlp.onnx").toString(), "--data", FIXTURES.resolve("mlp.csv").toString(),
+        "--target", "label", "--out", dir.resolve("run2").toString());
+    assertEquals("2", r[0]);
+    assertTrue(r[2].contains("give --loss cross_entropy|mse"), r[2]);
+  }
+
   JsonNode spectrum(String name, String... model) throws Exception {
     JsonNode ref = new ObjectMapper().readTree(FIXTURES.resolve("reference.json").toFile()).get(name);
     String loss = ref.get("loss_name").asText();
