@@ -98,6 +98,19 @@ class Encoder(nn.Module):
         return self.head(x.mean(dim=1))
 
 
+class TorchEncoder(nn.Module):
+    """PyTorch's own nn.TransformerEncoderLayer (nn.MultiheadAttention with 2 heads, ReLU feed-forward, post-norm)."""
+
+    def __init__(self, t=4, d=6, classes=3):
+        super().__init__()
+        self.pos = PosEmbed(t, d)
+        self.layer = nn.TransformerEncoderLayer(d, 2, dim_feedforward=8, dropout=0.0, batch_first=True)
+        self.head = nn.Linear(d, classes)
+
+    def forward(self, x):
+        return self.head(self.layer(self.pos(x)).mean(dim=1))
+
+
 def models():
     """name -> (module, input sample shape, loss, outputs, BN kept by a training-mode export[, opset])"""
     mlp = nn.Sequential(nn.Linear(5, 7), nn.Tanh(), nn.Linear(7, 6), nn.ReLU(), nn.Linear(6, 3))
@@ -115,6 +128,7 @@ def models():
         "conv_pool": (nn.Sequential(nn.Conv2d(2, 3, 3, padding=1), nn.Sigmoid(), nn.AvgPool2d(2), nn.Conv2d(3, 4, 1, stride=1),
                                     nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 3)), [2, 4, 4], "cross_entropy", 3, False),
         "encoder": (Encoder(), [4, 6], "cross_entropy", 3, False),
+        "torch_encoder": (TorchEncoder(), [4, 6], "cross_entropy", 3, False),
         "bn_eval": (nn.Sequential(nn.Linear(5, 6), nn.BatchNorm1d(6), nn.ReLU(), nn.Linear(6, 3)), [5], "cross_entropy", 3, "eval"),
     }
 
@@ -126,8 +140,12 @@ def loss_of(loss, out, y):
 def reference(model, x, y, loss):
     params = dict(model.named_parameters())
     layers = {}
-    for prefix in dict.fromkeys(n.rsplit(".", 1)[0] for n in params):
-        names = [n for n in params if n.rsplit(".", 1)[0] == prefix]  # state-dict order: weight before bias
+    def layer(n):  # Hesse's layer of a parameter: its module, and nn.MultiheadAttention's out_proj is part of it
+        m = n.rsplit(".", 1)[0]
+        return m[:-len(".out_proj")] if m.endswith(".out_proj") else m
+
+    for prefix in dict.fromkeys(layer(n) for n in params):
+        names = [n for n in params if layer(n) == prefix]  # state-dict order: weight before bias
         shapes = [params[n].shape for n in names]
         flat0 = torch.cat([params[n].detach().reshape(-1) for n in names])
 

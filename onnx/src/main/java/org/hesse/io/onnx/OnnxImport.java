@@ -127,6 +127,8 @@ public final class OnnxImport {
     final Set<String> names = new HashSet<>();
     final Map<String, Tensor> tensors = new LinkedHashMap<>();
     int[] inputShape;
+    /** nn.MultiheadAttention's nodes (its module scope in the node names) -> the prefix of its initializers. */
+    final Map<Onnx.Node, String> scopeOf = new java.util.IdentityHashMap<>();
 
     Translator(Onnx.Model model, Path dir, String loss, String source) {
       if (!model.hasGraph()) throw new InputException(source + ": no graph (expected an ONNX ModelProto with a graph)");
@@ -137,6 +139,7 @@ public final class OnnxImport {
     }
 
     Imported run() {
+      attentionScopes();
       unsupportedOps();
       for (Onnx.Tensor t : graph.getInitializerList()) {
         if (t.getName().isEmpty()) throw new InputException("an initializer has no name");
@@ -151,9 +154,10 @@ public final class OnnxImport {
         for (String v : n.getInputList()) consumers.computeIfAbsent(v, k -> new ArrayList<>()).add(n);
       }
       // constants first: a pattern may read one listed after its first node (GELU's 1 and 0.5)
-      for (Onnx.Node n : graph.getNodeList()) if (n.getOpType().equals("Constant")) constant(n);
+      for (Onnx.Node n : graph.getNodeList()) if (n.getOpType().equals("Constant") && !scopeOf.containsKey(n)) constant(n);
       for (Onnx.Node n : graph.getNodeList()) {
-        if (!absorbed.contains(n) && !n.getOpType().equals("Constant")) translate(n);
+        if (scopeOf.containsKey(n) && !absorbed.contains(n)) attention(scopeOf.get(n));
+        else if (!absorbed.contains(n) && !n.getOpType().equals("Constant")) translate(n);
       }
       if (graph.getOutputCount() != 1) {
         throw new InputException("the graph has " + graph.getOutputCount() + " outputs; expected 1 (the model's output)");
@@ -174,7 +178,7 @@ public final class OnnxImport {
       List<String> bad = new ArrayList<>();
       for (Onnx.Node n : graph.getNodeList()) {
         boolean standard = n.getDomain().isEmpty() || n.getDomain().equals("ai.onnx");
-        if (!standard || !SUPPORTED_OPS.contains(n.getOpType())) {
+        if (!scopeOf.containsKey(n) && (!standard || !SUPPORTED_OPS.contains(n.getOpType()))) {
           bad.add("node '" + excerpt(n.getName()) + "' (" + excerpt((standard ? "" : n.getDomain() + ":") + n.getOpType()) + ")");
         }
       }
@@ -307,6 +311,93 @@ public final class OnnxImport {
     }
 
     // ------------------------------------------------------------------ ops
+
+    /**
+     * nn.MultiheadAttention exports as ~80 nodes of shape arithmetic (Shape, Gather, Slice, Unsqueeze, ...) named in
+     * its module's scope ("/enc/self_attn/..."), found from the node reading its {@code in_proj_weight}; the whole
+     * scope becomes one attention node (checked in {@link #attention}).
+     */
+    void attentionScopes() {
+      for (Onnx.Tensor t : graph.getInitializerList()) {
+        String name = t.getName();
+        if (!name.equals("in_proj_weight") && !name.endsWith(".in_proj_weight")) continue;
+        String prefix = name.substring(0, name.length() - "in_proj_weight".length());
+        for (Onnx.Node n : graph.getNodeList()) {
+          if (!n.getInputList().contains(name)) continue;
+          int slash = n.getName().lastIndexOf('/');
+          if (slash <= 0) break;
+          String scope = n.getName().substring(0, slash + 1);
+          for (Onnx.Node m : graph.getNodeList()) if (m.getName().startsWith(scope)) scopeOf.put(m, prefix.isEmpty() ? "" : prefix.substring(0, prefix.length() - 1));
+          break;
+        }
+      }
+    }
+
+    /** One nn.MultiheadAttention(D, heads, batch_first=True) scope, self-attention without masks, as an attention node. */
+    void attention(String prefix) {
+      List<Onnx.Node> region = new ArrayList<>();
+      for (Onnx.Node n : graph.getNodeList()) if (prefix.equals(scopeOf.get(n))) region.add(n);
+      String where = "nn.MultiheadAttention '" + excerpt(prefix) + "' (nodes " + excerpt(region.get(0).getName()) + " ...)";
+      Set<String> produced = new HashSet<>();
+      for (Onnx.Node n : region) produced.addAll(n.getOutputList());
+      Set<String> dataIn = new java.util.LinkedHashSet<>(), params = new TreeSet<>(), used = new java.util.LinkedHashSet<>();
+      for (Onnx.Node n : region) {
+        for (String v : n.getInputList()) {
+          if (v.isEmpty() || produced.contains(v)) continue;
+          Onnx.Tensor init = initializers.get(v);
+          if (init != null && (init.getDataType() == OnnxTensors.FLOAT || init.getDataType() == OnnxTensors.DOUBLE)) params.add(v);
+          else if (init != null) continue; // integer initializers: the export's shape arithmetic (Unsqueeze axes, ...)
+          else if (!constants.containsKey(v)) dataIn.add(v);
+        }
+      }
+      for (Onnx.Node n : graph.getNodeList()) {
+        if (prefix.equals(scopeOf.get(n))) continue;
+        for (String v : n.getInputList()) if (produced.contains(v)) used.add(v);
+      }
+      for (Onnx.ValueInfo o : graph.getOutputList()) if (produced.contains(o.getName())) used.add(o.getName());
+      String p = prefix.isEmpty() ? "" : prefix + ".";
+      Set<String> expected = new TreeSet<>(List.of(p + "in_proj_weight", p + "in_proj_bias", p + "out_proj.weight", p + "out_proj.bias"));
+      if (dataIn.size() != 1 || used.size() != 1 || !params.equals(expected)) {
+        throw new InputException(where + ": reads " + dataIn.size() + " computed values and " + params + ", and " + used.size()
+            + " of its values are used outside; expected self-attention m(x, x, x) without masks: one input, one output, " + expected);
+      }
+      String x = dataIn.iterator().next(), y = used.iterator().next();
+      // batch_first=True: the scope starts and ends by swapping the batch and token axes
+      Onnx.Node first = region.stream().filter(n -> n.getInputList().contains(x)).findFirst().orElseThrow();
+      Onnx.Node last = region.stream().filter(n -> n.getOutputList().contains(y)).findFirst().orElseThrow();
+      for (Onnx.Node t : List.of(first, last)) {
+        if (!t.getOpType().equals("Transpose") || !List.of(1L, 0L, 2L).equals(ints(t, "perm"))) {
+          throw new InputException(where + ": expected batch_first=True (Transpose perm [1, 0, 2] at its input and output)");
+        }
+      }
+      long[] w = initShape(first, p + "in_proj_weight", 2);
+      long d = w[1];
+      if (w[0] != 3 * d) throw new InputException(where + ": in_proj_weight " + Arrays.toString(w) + "; expected [3D, D]");
+      // the heads: the scores are divided by √head_dim just before their MatMul
+      int heads = -1;
+      for (Onnx.Node n : region) {
+        if (!n.getOpType().equals("Div") || n.getInputCount() != 2) continue;
+        Onnx.Node c = region.stream().filter(m -> m.getOpType().equals("Constant") && m.getOutputList().contains(n.getInput(1))).findFirst().orElse(null);
+        Onnx.Node next = consumer(n.getOutput(0), "MatMul");
+        if (c == null || next == null || attr(c, "value") == null) continue;
+        double[] v = OnnxTensors.values(attr(c, "value").getT(), dir, where(c) + " value");
+        if (v.length != 1 || !(v[0] > 0)) continue;
+        long hd = Math.round(v[0] * v[0]);
+        if (hd >= 1 && Math.abs(v[0] * v[0] - hd) <= 1e-6 * hd && d % hd == 0) heads = (int) (d / hd);
+      }
+      if (heads < 1) throw new InputException(where + ": no division by √head_dim before the scores' MatMul found; expected PyTorch's export");
+      String[] local = {"in_proj_weight", "in_proj_bias", "out_proj.weight", "out_proj.bias"};
+      for (String l : local) {
+        long[] s = initShape(first, p + l, -1);
+        tensors.put(prefix + "." + l, Tensor.f64(prefix + "." + l, s, initValues(p + l)));
+      }
+      absorbed.addAll(region);
+      String xNode = nodeOf.get(x);
+      if (xNode == null) throw new InputException(where + ": its input '" + excerpt(x) + "' is not computed by a supported node");
+      if (prefix.isEmpty()) throw new InputException(where + ": expected its initializers under a module name (m.in_proj_weight)");
+      emitNamed(last, prefix, "attention", null, Map.of("heads", heads), xNode);
+      nodeOf.put(y, prefix);
+    }
 
     void constant(Onnx.Node n) {
       Onnx.Attribute a = attr(n, "value");
