@@ -138,13 +138,31 @@ class OnnxImportTest {
     refused(g -> g.clearOutput(), "0 outputs; expected 1");
   }
 
+  /** nn.MultiheadAttention's scope must be self-attention with one input and one output. */
+  @Test
+  void attentionScopeWithASecondInputIsRefused() throws IOException {
+    Onnx.Model m = Onnx.Model.parseFrom(Files.readAllBytes(FIXTURES.resolve("torch_encoder.onnx")));
+    Onnx.Graph.Builder g = m.getGraph().toBuilder();
+    int shape = -1;
+    for (int i = 0; i < g.getNodeCount(); i++) if (g.getNode(i).getName().equals("/layer/self_attn/Shape")) shape = i;
+    assertTrue(shape >= 0, "the export has its Shape node");
+    g.setNode(shape, g.getNode(shape).toBuilder().setInput(0, "input"));
+    InputException e = assertThrows(InputException.class, () -> decode(m.toBuilder().setGraph(g).build()));
+    assertTrue(e.getMessage().contains("nn.MultiheadAttention 'layer.self_attn'") && e.getMessage().contains("reads 2 computed values"), e.getMessage());
+    // unchanged, it imports as one attention layer with PyTorch's four tensors
+    Network net = decode(m).network();
+    int k = net.layerIndex("layer.self_attn");
+    assertEquals(java.util.List.of("in_proj_weight", "in_proj_bias", "out_proj.weight", "out_proj.bias"),
+        net.layer(k).paramTensors().stream().map(t -> t.name).toList());
+  }
+
   /**
    * Mutations of real exports (every truncation length in steps, seeded byte flips): each is imported, or refused
    * with a one-line InputException; any other exception fails. The long run is the Jazzer target OnnxFuzzTest (-Pfuzz).
    */
   @Test
   void mutationsGiveOnlyInputErrors() throws IOException {
-    for (String name : new String[] {"mlp.onnx", "conv_bn.onnx"}) {
+    for (String name : new String[] {"mlp.onnx", "conv_bn.onnx", "torch_encoder.onnx"}) {
       byte[] bytes = Files.readAllBytes(FIXTURES.resolve(name));
       for (int len = 0; len < bytes.length; len += 7) onlyInputErrors(java.util.Arrays.copyOf(bytes, len));
       java.util.Random r = new java.util.Random(12);
