@@ -40,6 +40,26 @@ public final class OnnxImport {
       "AveragePool", "GlobalAveragePool", "Flatten", "Reshape", "Transpose", "Concat", "Add", "Mul", "Identity",
       "Dropout", "Constant", "Pad", "Div", "Erf", "Sub", "Pow", "Sqrt", "ReduceMean");
 
+  /** Inputs each op takes (ONNX's operator schemas, opset 13 and up): at least, at most. */
+  static final Map<String, int[]> ARITY = new HashMap<>();
+
+  static {
+    for (String unary : List.of("Relu", "LeakyRelu", "Elu", "Tanh", "Sigmoid", "Softplus", "Gelu", "Softmax", "MaxPool",
+        "AveragePool", "GlobalAveragePool", "Flatten", "Transpose", "Identity", "Erf", "Sqrt")) {
+      ARITY.put(unary, new int[] {1, 1});
+    }
+    for (String binary : List.of("Add", "Mul", "Sub", "Div", "Pow", "MatMul", "Reshape")) ARITY.put(binary, new int[] {2, 2});
+    ARITY.put("Constant", new int[] {0, 0});
+    ARITY.put("Gemm", new int[] {2, 3});
+    ARITY.put("Conv", new int[] {2, 3});
+    ARITY.put("BatchNormalization", new int[] {5, 5});
+    ARITY.put("LayerNormalization", new int[] {2, 3});
+    ARITY.put("Dropout", new int[] {1, 3});
+    ARITY.put("Pad", new int[] {2, 4});
+    ARITY.put("ReduceMean", new int[] {1, 2});
+    ARITY.put("Concat", new int[] {1, Integer.MAX_VALUE});
+  }
+
   /** An imported model: its description (a graph), its tensors (state-dict names) and the file it came from. */
   public record Imported(ModelSpec spec, Map<String, Tensor> tensors, String source) {
     /** The network (one loader: {@link ModelFiles#network(ModelSpec, String)}). */
@@ -223,6 +243,12 @@ public final class OnnxImport {
       Set<String> produced = new HashSet<>();
       for (Onnx.Node n : graph.getNodeList()) produced.addAll(n.getOutputList());
       for (Onnx.Node n : graph.getNodeList()) {
+        if (n.getOutputCount() == 0) throw new InputException(where(n) + ": no output");
+        int[] arity = ARITY.get(n.getOpType());
+        if (!scopeOf.containsKey(n) && arity != null && (n.getInputCount() < arity[0] || n.getInputCount() > arity[1])) {
+          throw new InputException(where(n) + ": " + n.getInputCount() + " inputs; expected " + arity[0]
+              + (arity[1] == arity[0] ? "" : arity[1] == Integer.MAX_VALUE ? " or more" : " to " + arity[1]));
+        }
         for (String v : n.getInputList()) {
           if (!defined.contains(v)) {
             throw new InputException(where(n) + ": input '" + excerpt(v) + "' "
@@ -376,7 +402,7 @@ public final class OnnxImport {
       // the heads: the scores are divided by √head_dim just before their MatMul
       int heads = -1;
       for (Onnx.Node n : region) {
-        if (!n.getOpType().equals("Div") || n.getInputCount() != 2) continue;
+        if (!n.getOpType().equals("Div") || n.getInputCount() != 2 || n.getOutputCount() == 0) continue;
         Onnx.Node c = region.stream().filter(m -> m.getOpType().equals("Constant") && m.getOutputList().contains(n.getInput(1))).findFirst().orElse(null);
         Onnx.Node next = consumer(n.getOutput(0), "MatMul");
         if (c == null || next == null || attr(c, "value") == null) continue;
