@@ -52,6 +52,7 @@ import picocli.CommandLine.Spec;
         SuiteCommand.class,
         ExperimentCommand.class,
         BackMatchingCommand.class,
+        ImportCommand.class,
         CommandLine.HelpCommand.class,
     })
 public final class HesseCli implements Runnable {

@@ -38,8 +38,11 @@ public final class SpectrumCommand implements Callable<Integer> {
       + "standardizer.json (features and regression targets) and, unless --data/--dataset is given, the data of its config.json.")
   Path run;
 
-  @Option(names = "--model", description = "Model description (JSON); a standardizer.json next to it is applied (see --standardizer).")
+  @Option(names = "--model", description = "Model description (JSON), or an ONNX file (with --loss); a standardizer.json next to it is applied (see --standardizer).")
   Path model;
+
+  @Option(names = "--loss", description = "With an ONNX --model: cross_entropy or mse (ONNX holds no loss).")
+  String loss;
 
   @Option(names = "--weights", description = "Weights (safetensors, state-dict names).")
   Path weights;
@@ -148,9 +151,10 @@ public final class SpectrumCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     Inputs in = inputs();
     refuseOutOverAnInput(in);
-    Network net = CliData.network(() -> ModelFiles.readNetwork(in.model), run != null ? "--run" : "--model", in.model);
-    double[] theta = ModelFiles.readParameters(net, in.weights);
-    double[] buffers = ModelFiles.readBuffers(net, in.weights);
+    ModelInput.Loaded loaded = ModelInput.load(in.model, in.weights, loss, run != null ? "--run" : "--model");
+    Network net = loaded.net();
+    double[] theta = loaded.theta();
+    double[] buffers = loaded.buffers();
     Mode m;
     if ("analysis".equals(mode)) m = Mode.ANALYSIS;
     else if ("eval".equals(mode)) m = Mode.EVAL;
@@ -272,8 +276,8 @@ public final class SpectrumCommand implements Callable<Integer> {
       }
       dir = run;
     } else {
-      if (model == null || weights == null) {
-        throw new IllegalArgumentException("no model: give --run DIR, or --model FILE and --weights FILE");
+      if (model == null || (weights == null && !ModelInput.isOnnx(model))) {
+        throw new IllegalArgumentException("no model: give --run DIR, or --model FILE and --weights FILE (or --model FILE.onnx --loss LOSS)");
       }
       in.model = model;
       in.weights = weights;

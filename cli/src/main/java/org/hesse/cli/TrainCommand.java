@@ -257,8 +257,12 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--task", defaultValue = "classification", description = "For --data: classification or regression (default ${DEFAULT-VALUE}).")
     String task;
 
-    @Option(names = "--model", defaultValue = "mlp:64,64", description = "mlp:H1,H2,... (hidden widths) or a model.json file (default ${DEFAULT-VALUE}).")
+    @Option(names = "--model", defaultValue = "mlp:64,64", description = "mlp:H1,H2,... (hidden widths), a model.json file "
+        + "or an ONNX file (its graph; weights initialised by --init) (default ${DEFAULT-VALUE}).")
     String model;
+
+    @Option(names = "--loss", description = "With an ONNX --model: cross_entropy or mse (ONNX holds no loss).")
+    String loss;
 
     /** The element-wise layer types --act accepts (each a parameterless layer of ModelFiles). */
     static final List<String> ACTIVATIONS = List.of("tanh", "relu", "leaky_relu", "elu", "sigmoid", "gelu", "softplus", "identity");
@@ -403,6 +407,11 @@ public final class TrainCommand implements Callable<Integer> {
         throw new IllegalArgumentException(CliData.given(dataset, data) + ": the labels hold " + d.numClasses() + " class "
             + d.classNames() + "; expected at least 2 classes for classification");
       }
+      if (ModelInput.isOnnx(Path.of(model))) {
+        if (loss == null) throw new IllegalArgumentException("--model " + model + " is ONNX: give --loss cross_entropy|mse (ONNX holds no loss)");
+        return org.hesse.io.onnx.OnnxImport.read(Path.of(model), loss).network();
+      }
+      if (loss != null) throw new IllegalArgumentException("--loss: only with an ONNX --model; " + model + " names its loss itself");
       if (!model.startsWith("mlp:") && !model.equals("mlp")) return ModelFiles.readNetwork(Path.of(model));
       return ModelFiles.network(mlpSpec(d), "--model " + model);
     }

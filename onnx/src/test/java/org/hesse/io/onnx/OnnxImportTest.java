@@ -1,0 +1,188 @@
+package org.hesse.io.onnx;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.UnaryOperator;
+import org.hesse.io.InputException;
+import org.hesse.io.onnx.proto.Onnx;
+import org.hesse.nn.Network;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The importer's structure and its refusals, on a real export (mlp.onnx: Gemm, Tanh, Gemm, Relu, Gemm from
+ * torch.onnx.export) and mutations of it. The numbers of imported models are checked against PyTorch float64 in the
+ * cli module's OnnxSpectrumTest.
+ */
+class OnnxImportTest {
+  static final Path FIXTURES = Path.of("src", "test", "resources", "org", "hesse", "io", "onnx");
+
+  @TempDir Path dir;
+
+  static Onnx.Model mlp() throws IOException {
+    return Onnx.Model.parseFrom(Files.readAllBytes(FIXTURES.resolve("mlp.onnx")));
+  }
+
+  static OnnxImport.Imported decode(Onnx.Model m) {
+    return OnnxImport.decode(m.toByteArray(), null, "cross_entropy", "ONNX model m.onnx");
+  }
+
+  /** A mutation of the graph must be refused with one line naming the file and containing {@code what}. */
+  static void refused(UnaryOperator<Onnx.Graph.Builder> mutate, String what) throws IOException {
+    Onnx.Model.Builder m = mlp().toBuilder();
+    m.setGraph(mutate.apply(m.getGraph().toBuilder()));
+    InputException e = assertThrows(InputException.class, () -> {
+      OnnxImport.Imported imp = decode(m.build());
+      Network net = imp.network();
+      imp.parameters(net);
+    });
+    assertTrue(e.getMessage().startsWith("ONNX model m.onnx: "), e.getMessage());
+    assertTrue(e.getMessage().contains(what), e.getMessage());
+    assertFalse(e.getMessage().contains("\n"), e.getMessage());
+  }
+
+  static int initializer(Onnx.Graph.Builder g, String name) {
+    for (int i = 0; i < g.getInitializerCount(); i++) if (g.getInitializer(i).getName().equals(name)) return i;
+    throw new AssertionError(name);
+  }
+
+  @Test
+  void mlpBecomesStateDictNamedNodes() throws IOException {
+    OnnxImport.Imported imp = decode(mlp());
+    Network net = imp.network();
+    assertEquals(java.util.List.of(0, 2, 4), net.parametrisedLayers());
+    assertEquals("0", net.layerName(0));
+    assertEquals(java.util.List.of("0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"), java.util.List.copyOf(net.tensors().keySet()));
+    // the weights are the initializers' float64 values, unchanged
+    Onnx.Tensor w = mlp().getGraph().getInitializer(0);
+    double[] theta = imp.parameters(net);
+    java.nio.ByteBuffer raw = w.getRawData().asReadOnlyByteBuffer().order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    for (int i = 0; i < 35; i++) assertEquals(raw.getDouble(), theta[net.tensors().get(w.getName()).offset + i]);
+  }
+
+  @Test
+  void externalDataReadsTheSameWeights() throws IOException {
+    Onnx.Model m = mlp();
+    Onnx.Graph.Builder g = m.getGraph().toBuilder();
+    int k = initializer(g, "2.weight");
+    byte[] bytes = g.getInitializer(k).getRawData().toByteArray();
+    byte[] padded = new byte[bytes.length + 16];
+    System.arraycopy(bytes, 0, padded, 16, bytes.length);
+    Files.write(dir.resolve("weights.bin"), padded);
+    g.setInitializer(k, g.getInitializer(k).toBuilder().clearRawData().setDataLocation(Onnx.Tensor.DataLocation.EXTERNAL)
+        .addExternalData(Onnx.StringStringEntry.newBuilder().setKey("location").setValue("weights.bin"))
+        .addExternalData(Onnx.StringStringEntry.newBuilder().setKey("offset").setValue("16"))
+        .addExternalData(Onnx.StringStringEntry.newBuilder().setKey("length").setValue(Integer.toString(bytes.length))));
+    Path file = dir.resolve("ext.onnx");
+    Files.write(file, m.toBuilder().setGraph(g).build().toByteArray());
+    OnnxImport.Imported ext = OnnxImport.read(file, "cross_entropy"), plain = decode(m);
+    Network net = plain.network();
+    assertArrayEquals(plain.parameters(net), ext.parameters(ext.network()));
+
+    // a location outside the model's folder, a missing file and a short file are refused
+    for (String[] bad : new String[][] {{"../weights.bin", "leaves the model's folder"}, {"nope.bin", "does not exist"}}) {
+      Onnx.Graph.Builder h = g.clone();
+      h.setInitializer(k, h.getInitializer(k).toBuilder().setExternalData(0, Onnx.StringStringEntry.newBuilder().setKey("location").setValue(bad[0])));
+      Files.write(file, m.toBuilder().setGraph(h).build().toByteArray());
+      InputException e = assertThrows(InputException.class, () -> OnnxImport.read(file, "cross_entropy"));
+      assertTrue(e.getMessage().contains(bad[1]) && e.getMessage().contains("2.weight"), e.getMessage());
+    }
+    Files.write(dir.resolve("weights.bin"), new byte[20]);
+    Files.write(file, m.toBuilder().setGraph(g).build().toByteArray());
+    InputException e = assertThrows(InputException.class, () -> OnnxImport.read(file, "cross_entropy"));
+    assertTrue(e.getMessage().contains("has 20 bytes"), e.getMessage());
+  }
+
+  @Test
+  void unsupportedOpsAreListedInOneLine() throws IOException {
+    refused(g -> g.setNode(1, g.getNode(1).toBuilder().setOpType("LSTM"))
+        .setNode(3, g.getNode(3).toBuilder().setOpType("Foo").setDomain("com.example")),
+        "unsupported ONNX ops: node '/1/Tanh' (LSTM), node '/3/Relu' (com.example:Foo); supported: [");
+  }
+
+  @Test
+  void malformedModelsAreRefused() throws IOException {
+    byte[] bytes = mlp().toByteArray();
+    InputException e = assertThrows(InputException.class,
+        () -> OnnxImport.decode(java.util.Arrays.copyOf(bytes, bytes.length / 2), null, "mse", "ONNX model m.onnx"));
+    assertTrue(e.getMessage().startsWith("ONNX model m.onnx: not a readable ONNX model (protobuf: "), e.getMessage());
+    assertThrows(InputException.class, () -> OnnxImport.decode(bytes, null, "hinge", "m"));
+
+    refused(g -> g.removeInitializer(initializer(g, "2.weight")), "input '2.weight' is neither the graph input, an initializer nor a node's output (a missing initializer?)");
+    refused(g -> g.setInitializer(0, g.getInitializer(0).toBuilder().setDataType(8)), "initializer '0.weight': data type 8 is not supported");
+    refused(g -> g.setInitializer(0, g.getInitializer(0).toBuilder().setRawData(ByteString.copyFrom(new byte[12]))), "raw_data has 12 bytes; expected 35 elements");
+    // a cycle: the first Gemm reads the last node's output
+    refused(g -> g.setNode(0, g.getNode(0).toBuilder().setInput(0, g.getNode(g.getNodeCount() - 1).getOutput(0))), "a cycle, or nodes not in topological order");
+    // shapes: a bias of the wrong length; a weight whose input width does not match the data
+    refused(g -> g.setInitializer(initializer(g, "0.bias"), g.getInitializer(initializer(g, "0.bias")).toBuilder().setDims(0, 5)
+        .setRawData(ByteString.copyFrom(new byte[40]))), "bias '0.bias' has 5 values; expected 7");
+    refused(g -> g.setInitializer(0, g.getInitializer(0).toBuilder().setDims(1, 4).setRawData(ByteString.copyFrom(new byte[7 * 4 * 8]))), "0.weight");
+    // huge declared sizes: checked before anything is allocated
+    refused(g -> g.setInitializer(0, g.getInitializer(0).toBuilder().setDims(0, 1L << 40).setDims(1, 1L << 40)), "exceed");
+    refused(g -> g.setInput(0, g.getInput(0).toBuilder().setType(g.getInput(0).getType().toBuilder()
+        .setTensorType(g.getInput(0).getType().getTensorType().toBuilder().setShape(Onnx.Shape.newBuilder()
+            .addDim(Onnx.Shape.Dimension.newBuilder().setDimValue(12)).addDim(Onnx.Shape.Dimension.newBuilder().setDimValue(1L << 40)))))),
+        "expected a fixed size between 1 and");
+    // wrong attribute types and settings Hesse does not have
+    refused(g -> g.setNode(0, g.getNode(0).toBuilder().clearAttribute().addAttribute(Onnx.Attribute.newBuilder().setName("transB")
+        .setType(Onnx.Attribute.Type.FLOAT).setF(1))), "attribute transB is FLOAT; expected INT");
+    refused(g -> g.setNode(0, g.getNode(0).toBuilder().clearAttribute()), "expected transA=0, transB=1");
+    refused(g -> g.clearOutput(), "0 outputs; expected 1");
+  }
+
+  /** nn.MultiheadAttention's scope must be self-attention with one input and one output. */
+  @Test
+  void attentionScopeWithASecondInputIsRefused() throws IOException {
+    Onnx.Model m = Onnx.Model.parseFrom(Files.readAllBytes(FIXTURES.resolve("torch_encoder.onnx")));
+    Onnx.Graph.Builder g = m.getGraph().toBuilder();
+    int shape = -1;
+    for (int i = 0; i < g.getNodeCount(); i++) if (g.getNode(i).getName().equals("/layer/self_attn/Shape")) shape = i;
+    assertTrue(shape >= 0, "the export has its Shape node");
+    g.setNode(shape, g.getNode(shape).toBuilder().setInput(0, "input"));
+    InputException e = assertThrows(InputException.class, () -> decode(m.toBuilder().setGraph(g).build()));
+    assertTrue(e.getMessage().contains("nn.MultiheadAttention 'layer.self_attn'") && e.getMessage().contains("reads 2 computed values"), e.getMessage());
+    // unchanged, it imports as one attention layer with PyTorch's four tensors
+    Network net = decode(m).network();
+    int k = net.layerIndex("layer.self_attn");
+    assertEquals(java.util.List.of("in_proj_weight", "in_proj_bias", "out_proj.weight", "out_proj.bias"),
+        net.layer(k).paramTensors().stream().map(t -> t.name).toList());
+  }
+
+  /**
+   * Mutations of real exports (every truncation length in steps, seeded byte flips): each is imported, or refused
+   * with a one-line InputException; any other exception fails. The long run is the Jazzer target OnnxFuzzTest (-Pfuzz).
+   */
+  @Test
+  void mutationsGiveOnlyInputErrors() throws IOException {
+    for (String name : new String[] {"mlp.onnx", "conv_bn.onnx", "torch_encoder.onnx"}) {
+      byte[] bytes = Files.readAllBytes(FIXTURES.resolve(name));
+      for (int len = 0; len < bytes.length; len += 7) onlyInputErrors(java.util.Arrays.copyOf(bytes, len));
+      java.util.Random r = new java.util.Random(12);
+      for (int t = 0; t < 1500; t++) {
+        byte[] b = bytes.clone();
+        int flips = 1 + r.nextInt(3);
+        for (int f = 0; f < flips; f++) b[r.nextInt(b.length)] ^= (byte) (1 << r.nextInt(8));
+        onlyInputErrors(b);
+      }
+    }
+  }
+
+  static void onlyInputErrors(byte[] bytes) {
+    try {
+      OnnxImport.Imported imp = OnnxImport.decode(bytes, null, "cross_entropy", "ONNX model m.onnx");
+      Network net = imp.network();
+      imp.parameters(net);
+      imp.buffers(net);
+    } catch (InputException e) {
+      assertFalse(e.getMessage() == null || e.getMessage().contains("\n"), e.getMessage());
+    }
+  }
+}
