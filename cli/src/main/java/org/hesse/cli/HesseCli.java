@@ -48,6 +48,7 @@ import picocli.CommandLine.Spec;
         InfoCommand.class,
         TrainCommand.class,
         SpectrumCommand.class,
+        InterlayerCommand.class,
         AnalyzeCommand.class,
         SuiteCommand.class,
         ExperimentCommand.class,

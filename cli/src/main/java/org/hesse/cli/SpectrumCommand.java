@@ -11,7 +11,6 @@ import java.util.concurrent.Callable;
 import org.hesse.data.Dataset;
 import org.hesse.hvp.curvature.Curvature;
 import org.hesse.io.AtomicFiles;
-import org.hesse.io.ModelFiles;
 import org.hesse.io.Safetensors;
 import org.hesse.io.Tensor;
 import org.hesse.nn.Mode;
@@ -20,6 +19,7 @@ import org.hesse.runtime.MemoryBudget;
 import org.hesse.runtime.RuntimeInfo;
 import org.hesse.runtime.ThreadPolicy;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -34,34 +34,7 @@ public final class SpectrumCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--run", description = "A run directory of train/analyze: its model.json, model.safetensors, "
-      + "standardizer.json (features and regression targets) and, unless --data/--dataset is given, the data of its config.json.")
-  Path run;
-
-  @Option(names = "--model", description = "Model description (JSON), or an ONNX file (with --loss); a standardizer.json next to it is applied (see --standardizer).")
-  Path model;
-
-  @Option(names = "--loss", description = "With an ONNX --model: cross_entropy or mse (ONNX holds no loss).")
-  String loss;
-
-  @Option(names = "--weights", description = "Weights (safetensors, state-dict names).")
-  Path weights;
-
-  @Option(names = "--data", description = "Data (CSV with a header, or LibSVM).")
-  Path data;
-
-  @Option(names = "--dataset", description = "A bundled data set or fashion-mnist / fashion-mnist-test instead of --data.")
-  String dataset;
-
-  @Option(names = "--standardizer", description = "Apply a run's standardisation (standardizer.json, written by train "
-      + "and analyze); default: the one next to the model, if any; 'none' for the data as given.")
-  String standardizer;
-
-  @Option(names = "--limit", defaultValue = "0", description = "Use only the first N rows (0 = all).")
-  int limit;
-
-  @Option(names = "--target", description = "Target column(s) of the CSV, e.g. label or y0,y1.")
-  String target;
+  @Mixin ModelInputs io;
 
   @Option(names = "--curvature", defaultValue = "hessian", description = "hessian, ggn or backmatching (default ${DEFAULT-VALUE}).")
   String curvature;
@@ -90,16 +63,6 @@ public final class SpectrumCommand implements Callable<Integer> {
   @Option(names = "--vectors", description = "Write the top eigenvectors to <out>.vectors.safetensors (needs --out).")
   boolean vectors;
 
-  @Option(names = "--batch", defaultValue = "0", description = "Rows per batch of the curvature passes. Default: "
-      + "256, which does not change the result; for a network with batch norm in analysis mode, all rows in one batch "
-      + "(the batch statistics of the whole data, as PyTorch computes a Hessian of one forward pass), since there the "
-      + "partition changes the Hessian.")
-  int batch;
-
-  @Option(names = "--mode", defaultValue = "analysis", description = "analysis (batch statistics for batch norm, "
-      + "dropout off; the batches are --batch contiguous rows) or eval (running statistics) (default ${DEFAULT-VALUE}).")
-  String mode;
-
   @Option(names = "--tol", defaultValue = "1e-8", description = "ARPACK relative tolerance (default ${DEFAULT-VALUE}).")
   double tol;
 
@@ -126,7 +89,7 @@ public final class SpectrumCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     if (spark != null) {
       java.util.List<String> cmd = SparkSubmit.command(spec.commandLine().getParseResult(), spark, sparkJar);
-      Path runDir = model.toAbsolutePath().getParent(); // its standardizer.json SparkSpectrum applies itself, as here
+      Path runDir = io.model.toAbsolutePath().getParent(); // its standardizer.json SparkSpectrum applies itself, as here
       com.fasterxml.jackson.databind.JsonNode config = runDir == null ? null : RunDir.config(runDir);
       if (config != null && config.has(RunDir.CLASSES)) {
         spec.commandLine().getErr().println("hesse: warning: --spark: the class mapping of " + runDir.resolve(RunDir.CONFIG)
@@ -149,45 +112,10 @@ public final class SpectrumCommand implements Callable<Integer> {
     }
     long t0 = System.nanoTime();
     PrintWriter err = spec.commandLine().getErr();
-    Inputs in = inputs();
-    refuseOutOverAnInput(in);
-    ModelInput.Loaded loaded = ModelInput.load(in.model, in.weights, loss, run != null ? "--run" : "--model");
-    Network net = loaded.net();
-    double[] theta = loaded.theta();
-    double[] buffers = loaded.buffers();
-    Mode m;
-    if ("analysis".equals(mode)) m = Mode.ANALYSIS;
-    else if ("eval".equals(mode)) m = Mode.EVAL;
-    else throw new IllegalArgumentException("--mode: expected analysis or eval, got '" + mode + "'");
-    Dataset d = CliData.load(in.dataset, in.data, in.target, CliData.taskOf(net.loss().name()), in.limit);
-    if (d.isClassification() && in.config != null) d = runClasses(d, in);
-    CliData.checkFits(d, net, CliData.given(in.dataset, in.data), String.valueOf(in.model));
-    if (in.config != null) {
-      for (String w : Mismatch.ofData(in.config, in.dataset != null ? in.dataset : String.valueOf(in.data), d)) {
-        in.notes.add("hesse: warning: " + w);
-      }
-    }
-    String targetsScale = "as given";
-    if (in.pre != null) {
-      if (in.pre.features() != null) {
-        if (in.pre.features().numFeatures() != d.numFeatures()) {
-          throw new IllegalArgumentException("--standardizer: " + in.standardizerFile + " has " + in.pre.features().numFeatures()
-              + " feature scales but " + CliData.given(in.dataset, in.data) + " has " + d.numFeatures() + " features");
-        }
-        for (String w : Mismatch.ofFeatures(in.pre.features(), d, in.standardizerFile)) in.notes.add("hesse: warning: " + w);
-        d = in.pre.features().apply(d);
-      }
-    }
-    double[] y = CliData.targets(d, net);
-    if (in.pre != null && in.pre.targets() != null && !d.isClassification()) {
-      if (in.pre.targets().numFeatures() != net.outputSize()) {
-        throw new IllegalArgumentException("--standardizer: " + in.standardizerFile + " has " + in.pre.targets().numFeatures()
-            + " target scales but the model has " + net.outputSize() + " outputs");
-      }
-      y = y.clone();
-      in.pre.targets().applyInPlace(y);
-      targetsScale = "standardised (target_mean, target_scale of " + in.standardizerFile + ")";
-    }
+    ModelInputs.Loaded loaded = io.load(out);
+    Network net = loaded.net;
+    Dataset d = loaded.data;
+    ModelInputs.Inputs in = loaded.in;
     List<Integer> selected = selectLayers(net, layers);
     // the notes and warnings only once every input is accepted: a bad input gets its one error line alone
     for (String note : in.notes) err.println(note);
@@ -203,18 +131,15 @@ public final class SpectrumCommand implements Callable<Integer> {
     o.slqProbes = slqProbes;
     o.tol = tol;
     o.seed = seed;
-    if (batch < 0) throw new IllegalArgumentException("--batch: expected >= 1 rows (or 0 for the default), got " + batch);
-    int rows = batch > 0 ? batch : net.batchCoupled() && m != Mode.EVAL ? d.size() : DEFAULT_BATCH;
-    Curvature c = Curvature.of(net, theta, buffers, m, d.x(), y, rows);
-    NumericalFailure.requireFinite("the loss of the model on the data", c.loss());
+    Curvature c = io.curvature(loaded);
     SpectrumEngine engine = new SpectrumEngine(c, o);
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("loss", Json.num(c.loss()));
-    if (!d.isClassification()) report.put("targets", targetsScale);
+    if (!d.isClassification()) report.put("targets", loaded.targetsScale);
     report.put("features", in.pre == null || in.pre.features() == null ? "as given" : "standardised (" + in.standardizerFile + ")");
     report.put("samples", c.samples());
     report.put("curvature", curvature);
-    report.put("mode", mode);
+    report.put("mode", io.mode);
     report.put("batch", c.batchSize());
     List<Object> layerReports = new ArrayList<>();
     Map<String, Tensor> vecs = new LinkedHashMap<>();
@@ -245,148 +170,10 @@ public final class SpectrumCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** Where the model, weights, data and preprocessing come from: --run, or --model/--weights (and their directory). */
-  static final class Inputs {
-    Path model;
-    Path weights;
-    String dataset;
-    Path data;
-    String target;
-    int limit;
-    RunDir.Preprocessing pre;
-    Path standardizerFile;
-    /** The run's config.json (for the mismatch warnings and the class mapping), or null; and its path. */
-    com.fasterxml.jackson.databind.JsonNode config;
-    Path configFile;
-    /** Lines for stderr (what was applied, warnings), printed once the inputs are accepted. */
-    final List<String> notes = new ArrayList<>();
-  }
-
-  private Inputs inputs() throws java.io.IOException {
-    Inputs in = new Inputs();
-    Path dir;
-    if (run != null) {
-      if (model != null || weights != null) throw new IllegalArgumentException("give either --run DIR or --model and --weights, not both");
-      if (!Files.isDirectory(run)) throw new IllegalArgumentException("--run: not a directory: " + run);
-      in.model = run.resolve(RunDir.MODEL);
-      in.weights = run.resolve(RunDir.WEIGHTS);
-      if (!Files.isRegularFile(in.model) || !Files.isRegularFile(in.weights)) {
-        throw new IllegalArgumentException("--run: " + run + " holds no finished run (" + RunDir.MODEL + " and "
-            + RunDir.WEIGHTS + " expected)");
-      }
-      dir = run;
-    } else {
-      if (model == null || (weights == null && !ModelInput.isOnnx(model))) {
-        throw new IllegalArgumentException("no model: give --run DIR, or --model FILE and --weights FILE (or --model FILE.onnx --loss LOSS)");
-      }
-      in.model = model;
-      in.weights = weights;
-      dir = model.toAbsolutePath().getParent();
-    }
-    in.config = run != null ? RunDir.requiredConfig(run, "--run") : dir == null ? null : RunDir.config(dir);
-    in.configFile = dir == null ? null : dir.resolve(RunDir.CONFIG);
-    in.dataset = dataset;
-    in.data = data;
-    in.target = target;
-    in.limit = limit;
-    if (run != null && dataset == null && data == null && !in.config.hasNonNull("dataset")) {
-      throw new IllegalArgumentException("--run: " + run.resolve(RunDir.CONFIG) + " names no data set ('dataset'); give --data FILE or --dataset NAME");
-    }
-    if (run != null && dataset == null && data == null) {
-      // the run's own data: its config's data set (or file) and row limit
-      String name = in.config.get("dataset").asText();
-      if (org.hesse.data.BundledDatasets.names().contains(name) || CliData.FASHION_TRAIN.equals(name) || CliData.FASHION_TEST.equals(name)) {
-        in.dataset = name;
-      } else if (!Files.isRegularFile(Path.of(name))) {
-        throw new IllegalArgumentException("--run: " + run.resolve(RunDir.CONFIG) + ": 'dataset' is '" + name + "', neither a "
-            + "bundled data set nor an existing file; expected one of " + org.hesse.data.BundledDatasets.names()
-            + " or a data file (or give --data FILE / --dataset NAME)");
-      } else {
-        in.data = Path.of(name);
-        if (target == null && in.config.hasNonNull("target")) in.target = in.config.get("target").asText();
-      }
-      if (limit == 0 && in.config.has("limit")) in.limit = in.config.get("limit").asInt();
-      in.notes.add("hesse: data from " + run.resolve(RunDir.CONFIG) + ": " + name + (in.limit > 0 ? " (first " + in.limit + " rows)" : ""));
-    }
-    if ("none".equals(standardizer)) {
-      if (dir != null && Files.isRegularFile(dir.resolve(RunDir.STANDARDIZER))) {
-        in.notes.add("hesse: warning: the model was trained on standardised data (" + dir.resolve(RunDir.STANDARDIZER)
-            + "); --standardizer none gives it the data as they are");
-      }
-      return in;
-    }
-    if (standardizer != null) {
-      in.standardizerFile = Path.of(standardizer);
-      in.pre = RunDir.readStandardizer(in.standardizerFile, "--standardizer");
-    } else if (dir != null && Files.isRegularFile(dir.resolve(RunDir.STANDARDIZER))) {
-      in.standardizerFile = dir.resolve(RunDir.STANDARDIZER);
-      in.pre = RunDir.readStandardizer(in.standardizerFile, run != null ? "--run" : "--model");
-      in.notes.add("hesse: applying the run's preprocessing " + in.standardizerFile + " (--standardizer none to skip)");
-    } else if (in.config != null && (in.config.path("standardize").asBoolean(false) || in.config.path("standardize_targets").asBoolean(false))) {
-      // the run standardised its features: without the file its numbers would be silently wrong
-      throw new IllegalArgumentException((run != null ? "--run" : "--model") + ": " + in.configFile + " says the features (or "
-          + "targets) were standardised, but " + dir.resolve(RunDir.STANDARDIZER) + " is missing; expected it next to the model (or give "
-          + "--standardizer FILE, or --standardizer none for the data as they are)");
-    }
-    return in;
-  }
-
-  /**
-   * The data's labels as the training run's classes (config.json's "classes"), so that a file lacking a class keeps
-   * the training indices: a label the run never saw is refused, classes the data lack are warned about. When the
-   * run's labels are names and the data's are all numbers, those are class indices (Csv.write writes indices).
-   */
-  static Dataset runClasses(Dataset d, Inputs in) {
-    List<String> names = RunDir.classes(in.config, in.configFile);
-    if (names == null) return d;
-    String given = CliData.given(in.dataset, in.data);
-    List<String> byName = names;
-    if (!allNumbers(names) && allNumbers(d.classNames())) {
-      byName = new ArrayList<>();
-      for (int c = 0; c < names.size(); c++) byName.add(Integer.toString(c));
-      in.notes.add("hesse: the numeric labels of " + given + " are read as indices of the run's classes "
-          + org.hesse.io.InputException.excerpt(names.toString(), 200));
-    }
-    Dataset mapped = d.withClassNames(byName, given + " (with the classes of " + in.configFile + ")");
-    int[] counts = mapped.classCounts();
-    List<String> absent = new ArrayList<>();
-    for (int c = 0; c < counts.length; c++) if (counts[c] == 0) absent.add(names.get(c));
-    if (!absent.isEmpty()) {
-      in.notes.add("hesse: warning: " + given + " has no rows of class" + (absent.size() > 1 ? "es " : " ")
-          + org.hesse.io.InputException.excerpt(String.join(", ", absent), 200) + " of the run's " + names.size()
-          + " classes (" + in.configFile + ")");
-    }
-    return mapped;
-  }
-
-  private static boolean allNumbers(List<String> labels) {
-    for (String s : labels) {
-      try {
-        if (!Double.isFinite(Double.parseDouble(s))) return false;
-      } catch (NumberFormatException e) {
-        return false;
-      }
-    }
-    return true;
-  }
-
   static Path vectorsPath(Path report) {
     String name = report.getFileName().toString();
     String stem = name.endsWith(".json") ? name.substring(0, name.length() - 5) : name;
     return report.resolveSibling(stem + ".vectors.safetensors");
-  }
-
-  /** The report must not replace a file it was computed from (the atomic write would destroy the input). */
-  private void refuseOutOverAnInput(Inputs in) {
-    if (out == null) return;
-    Path o = out.toAbsolutePath().normalize();
-    Path[] inputs = {in.model, in.weights, in.data, in.standardizerFile};
-    String[] names = {"--model", "--weights", "--data", "--standardizer"};
-    for (int i = 0; i < inputs.length; i++) {
-      if (inputs[i] != null && o.equals(inputs[i].toAbsolutePath().normalize())) {
-        throw new IllegalArgumentException("--out " + out + ": is the " + names[i] + " file; expected a new path for the report");
-      }
-    }
   }
 
   static List<Integer> selectLayers(Network net, String spec) {
