@@ -162,7 +162,8 @@ public final class SpectrumEnds {
       System.arraycopy(vecs[from], 0, outVecs, j * n, n);
     }
     boolean complete = got >= k;
-    String note = " [shift σ = " + sigma + ", " + rounds + " round(s) with deflation of the pairs found"
+    // no numbers that rounding could change: reports of local and distributed products compare as text
+    String note = " [" + (sigma > 0 ? "shifted by 2‖A‖" : "unshifted") + ", " + rounds + " round(s) with deflation of the pairs found"
         + (restarts > 0 ? ", " + restarts + " restart(s) with more Lanczos vectors" : "") + "]";
     String message = complete ? "converged: " + got + " of " + k + " eigenpairs" + note : last.message() + note;
     return new ArpackResult(n, which, last.method(), k, got, outValues, outVecs, applications, iterations,

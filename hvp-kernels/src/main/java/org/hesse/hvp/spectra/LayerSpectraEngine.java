@@ -24,7 +24,8 @@ import org.hesse.runtime.MemoryBudget;
  * trace come from it; else with {@link SpectraOptions#full}, every eigenvalue by dense LAPACK (refused beyond the
  * memory budget) and top/bottom/trace from it; otherwise the trace by Hutch++ and top and bottom by
  * {@link SpectrumEnds}: dense LAPACK when the block has at most {@link SpectrumEnds#DENSE_MAX_DIM} parameters (or
- * -Dhesse.spectra.denseMaxDim), the source allows it and it fits the memory budget, else ARPACK relative to the
+ * -Dhesse.spectra.denseMaxDim) and it fits the memory budget (whatever {@link CurvatureSource#denseAllowed()}: so few
+ * products cost less than ARPACK's), else ARPACK relative to the
  * block's norm (so a zero cluster converges), restarted with more Lanczos vectors when it stops early. Metrics that need the whole spectrum come from the whole spectrum or from SLQ
  * ({@link SpectraOptions#density}), labelled with their source, else are absent. The eigen-solvers are called in a
  * fixed order with the options' seeds, so two sources with the same products give the same numbers.
@@ -132,7 +133,8 @@ public final class LayerSpectraEngine {
       top = new LayerSpectra.End(new double[0], null, null);
       bottom = new LayerSpectra.End(new double[0], null, null);
       DenseSpectrum small = null;
-      if ((o.top() > 0 || o.bottom() > 0) && source.denseAllowed()) {
+      // n products at most DENSE_MAX_DIM: cheaper than ARPACK's, so also where products are distributed
+      if (o.top() > 0 || o.bottom() > 0) {
         small = SpectrumEnds.denseIfSmall(op, denseMaxDim, MemoryBudget.current().bytes());
       }
       if (small != null) {
@@ -169,10 +171,10 @@ public final class LayerSpectraEngine {
     SpectralMetrics m = full != null ? SpectralMetrics.fromSpectrum(full) : slq != null ? SpectralMetrics.fromSlq(slq) : null;
     String mSource = m == null ? null : full != null ? fullSource : "slq";
     LayerSpectra.Extreme max = full != null ? new LayerSpectra.Extreme(full[full.length - 1], fullSource)
-        : tv.length > 0 ? new LayerSpectra.Extreme(tv[0], top.arpack().method())
+        : tv.length > 0 ? new LayerSpectra.Extreme(tv[0], sourceOf(top.arpack()))
         : m != null ? new LayerSpectra.Extreme(m.lambdaMax(), "slq") : new LayerSpectra.Extreme(Double.NaN, null);
     LayerSpectra.Extreme min = full != null ? new LayerSpectra.Extreme(full[0], fullSource)
-        : bv.length > 0 ? new LayerSpectra.Extreme(bv[0], bottom.arpack().method())
+        : bv.length > 0 ? new LayerSpectra.Extreme(bv[0], sourceOf(bottom.arpack()))
         : m != null ? new LayerSpectra.Extreme(m.lambdaMin(), "slq") : new LayerSpectra.Extreme(Double.NaN, null);
     LayerSpectra.Density density = slq == null ? null
         : new LayerSpectra.Density(slq, slq.density(o.densityPoints(), slq.defaultSigma()));
@@ -190,6 +192,11 @@ public final class LayerSpectraEngine {
         throw new NonFiniteSpectrumException("numerical failure: " + what + "[" + i + "] is " + values[i] + " (not finite)");
       }
     }
+  }
+
+  /** "dense" (LAPACK by choice, or ARPACK's own dense fallback for tiny blocks) or "arpack". */
+  private static String sourceOf(ArpackResult a) {
+    return a.method().startsWith("dense") ? "dense" : "arpack";
   }
 
   /** One end as reported: top descending, bottom ascending, with the solver's residuals. */
