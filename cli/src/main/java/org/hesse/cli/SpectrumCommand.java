@@ -66,6 +66,14 @@ public final class SpectrumCommand implements Callable<Integer> {
   @Option(names = "--tol", defaultValue = "1e-8", description = "ARPACK relative tolerance (default ${DEFAULT-VALUE}).")
   double tol;
 
+  @Option(names = "--ncv", description = "ARPACK's Lanczos vectors, more than --top and --bottom (default: min(P, "
+      + "max(2k + 1, 20)); doubled when ARPACK stops early).")
+  Integer ncv;
+
+  @Option(names = "--max-iterations", description = "ARPACK's limit on implicit restarts (default: "
+      + org.hesse.eigen.Arpack.DEFAULT_MAX_ITERATIONS + ").")
+  Integer maxIterations;
+
   @Option(names = "--seed", defaultValue = "0", description = "Seed of ARPACK's start vector and the probes (default ${DEFAULT-VALUE}).")
   long seed;
 
@@ -88,6 +96,9 @@ public final class SpectrumCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (spark != null) {
+      if (ncv != null || maxIterations != null) {
+        throw new IllegalArgumentException((ncv != null ? "--ncv" : "--max-iterations") + ": not available with --spark (its spectra use ARPACK's defaults)");
+      }
       java.util.List<String> cmd = SparkSubmit.command(spec.commandLine().getParseResult(), spark, sparkJar);
       Path runDir = io.model.toAbsolutePath().getParent(); // its standardizer.json SparkSpectrum applies itself, as here
       com.fasterxml.jackson.databind.JsonNode config = runDir == null ? null : RunDir.config(runDir);
@@ -110,16 +121,6 @@ public final class SpectrumCommand implements Callable<Integer> {
     if (!SpectrumEngine.CURVATURES.contains(curvature)) {
       throw new IllegalArgumentException("--curvature: unknown curvature '" + curvature + "', expected one of " + SpectrumEngine.CURVATURES);
     }
-    long t0 = System.nanoTime();
-    PrintWriter err = spec.commandLine().getErr();
-    ModelInputs.Loaded loaded = io.load(out);
-    Network net = loaded.net;
-    Dataset d = loaded.data;
-    ModelInputs.Inputs in = loaded.in;
-    List<Integer> selected = selectLayers(net, layers);
-    // the notes and warnings only once every input is accepted: a bad input gets its one error line alone
-    for (String note : in.notes) err.println(note);
-    err.flush();
     SpectrumEngine.Options o = new SpectrumEngine.Options();
     o.curvature = curvature;
     o.top = top;
@@ -131,6 +132,19 @@ public final class SpectrumCommand implements Callable<Integer> {
     o.slqProbes = slqProbes;
     o.tol = tol;
     o.seed = seed;
+    if (ncv != null) o.ncv = ncv;
+    if (maxIterations != null) o.maxIterations = maxIterations;
+    o.toLibrary(); // checks --ncv and --max-iterations (the rule is SpectraOptions') before any input is read
+    long t0 = System.nanoTime();
+    PrintWriter err = spec.commandLine().getErr();
+    ModelInputs.Loaded loaded = io.load(out);
+    Network net = loaded.net;
+    Dataset d = loaded.data;
+    ModelInputs.Inputs in = loaded.in;
+    List<Integer> selected = selectLayers(net, layers);
+    // the notes and warnings only once every input is accepted: a bad input gets its one error line alone
+    for (String note : in.notes) err.println(note);
+    err.flush();
     Curvature c = io.curvature(loaded);
     SpectrumEngine engine = new SpectrumEngine(c, o);
     Map<String, Object> report = new LinkedHashMap<>();
@@ -200,6 +214,9 @@ public final class SpectrumCommand implements Callable<Integer> {
     p.put("memory_budget_bytes", MemoryBudget.current().bytes());
     p.put("seed", o.seed);
     p.put("arpack_tol", o.tol);
+    p.put("arpack_ncv", o.ncv);
+    p.put("arpack_max_iterations", o.maxIterations);
+    p.put("dense_max_dim", org.hesse.hvp.spectra.LayerSpectraEngine.denseMaxDim());
     p.put("hutchpp_budget", o.hutchBudget);
     p.put("slq_steps", o.slqSteps);
     p.put("slq_probes", o.slqProbes);

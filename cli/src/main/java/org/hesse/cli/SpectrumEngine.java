@@ -33,10 +33,12 @@ final class SpectrumEngine {
     int hutchBudget = D.hutchBudget();
     double tol = D.tol();
     long seed = D.seed();
+    int ncv = D.ncv();
+    int maxIterations = D.maxIterations();
 
     SpectraOptions toLibrary() {
       return new SpectraOptions(CurvatureKind.of(curvature), top, bottom, full, density, vectors, slqSteps, slqProbes,
-          densityPoints, hutchBudget, tol, seed);
+          densityPoints, hutchBudget, tol, seed, ncv, maxIterations);
     }
   }
 

@@ -219,7 +219,7 @@ class SpectrumCommandTest {
   }
 
   @Test
-  void reportHasTheDocumentedKeysAndArpackMatchesTheFullSpectrum() throws IOException {
+  void reportHasTheDocumentedKeysAndTopAndBottomMatchTheFullSpectrum() throws IOException {
     Case c = write(Activation.TANH, "cross_entropy");
     JsonNode full = spectrum(c, "hessian", "--full");
     JsonNode r = spectrum(c, "hessian", "--top", "3", "--bottom", "2");
@@ -237,7 +237,10 @@ class SpectrumCommandTest {
         assertEquals(eig.get(eig.size() - 1 - j).asDouble(), l.get("top").get(j).asDouble(), 1e-8 * scale, "top " + j);
       }
       for (int j = 0; j < 2; j++) assertEquals(eig.get(j).asDouble(), l.get("bottom").get(j).asDouble(), 1e-8 * scale, "bottom " + j);
-      assertEquals("arpack", l.get("lambda_max_source").asText());
+      // blocks below the dense threshold (SpectrumEnds.DENSE_MAX_DIM): top and bottom by dense LAPACK
+      assertEquals("dense", l.get("lambda_max_source").asText());
+      assertTrue(l.get("bottom_complete").asBoolean());
+      assertEquals("dense", l.get("provenance").get("bottom_arpack").get("method").asText());
       // whole-spectrum metrics need --full or --density: null without
       assertTrue(l.get("effective_rank").isNull());
       assertTrue(full.get("layers").get(i).get("effective_rank").isNumber());
@@ -245,12 +248,12 @@ class SpectrumCommandTest {
   }
 
   @Test
-  void withADensityTheExtremesStillComeFromArpackAndBackMatchingCoversEveryLayerType() throws IOException {
+  void withADensityTheExtremesStillComeFromTopAndBottomAndBackMatchingCoversEveryLayerType() throws IOException {
     Case c = write(Activation.TANH, "cross_entropy");
     JsonNode r = spectrum(c, "hessian", "--top", "2", "--density", "--slq-steps", "8", "--slq-probes", "2");
     for (JsonNode l : r.get("layers")) {
       assertEquals("slq", l.get("metrics_source").asText());
-      assertEquals("arpack", l.get("lambda_max_source").asText());
+      assertEquals("dense", l.get("lambda_max_source").asText());
       assertEquals(l.get("top").get(0).asDouble(), l.get("lambda_max").asDouble(), 0.0);
     }
     // a batch-norm layer has no eig(C) structure: its back-matching spectrum goes through the generic operator
@@ -295,6 +298,8 @@ class SpectrumCommandTest {
     assertBad(concat(common, "--target", "label", "--layers", "1"), "--layers: unknown layer '1'");
     assertBad(concat(common, "--target", "label", "--curvature", "fisher"), "--curvature: unknown curvature 'fisher'");
     assertBad(concat(common, "--target", "nosuch"), "nosuch");
+    assertBad(concat(common, "--target", "label", "--bottom", "3", "--ncv", "3"), "--ncv: expected 0 (default) or more than --top and --bottom (5), got 3");
+    assertBad(concat(common, "--target", "label", "--max-iterations", "0"), "--max-iterations: expected >= 1, got 0");
     org.hesse.runtime.MemoryBudget saved = org.hesse.runtime.MemoryBudget.current();
     try {
       org.hesse.runtime.MemoryBudget.install(org.hesse.runtime.MemoryBudget.of(100));

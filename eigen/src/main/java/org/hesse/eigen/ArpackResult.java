@@ -6,7 +6,8 @@ package org.hesse.eigen;
  * requested. When fewer than the requested k converged, only the converged pairs are returned and
  * {@link #complete()} is false; {@link #message()} then says why.
  *
- * @param method       "arpack" or "dense-fallback (reason)" when the problem was too small for ARPACK
+ * @param method       "arpack", "dense-fallback (reason)" when the problem was too small for ARPACK, or "dense" when
+ *                     {@link SpectrumEnds} solved it densely by choice
  * @param requested    k asked for
  * @param converged    number converged (ARPACK's iparam[4]); equals eigenvalues.length
  * @param applications operator applications (ARPACK's iparam[8], or n for the dense fallback)

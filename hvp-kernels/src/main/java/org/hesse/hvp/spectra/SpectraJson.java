@@ -99,7 +99,8 @@ public final class SpectraJson {
 
   /**
    * The provenance object of a spectra run: the version, the runtime (back ends, JVM), the thread policy, the memory
-   * budget, the options that fix the numbers (seed, ARPACK tolerance, Hutch++ budget, SLQ steps and probes) and the
+   * budget, the options that fix the numbers (seed, ARPACK tolerance, ncv and iteration limit, the dense
+   * threshold, Hutch++ budget, SLQ steps and probes) and the
    * wall time. A front end may add its own entries (the Spark one adds {@code spark}).
    *
    * @param o       the run's options
@@ -115,6 +116,9 @@ public final class SpectraJson {
     p.put("memory_budget_bytes", MemoryBudget.current().bytes());
     p.put("seed", o.seed());
     p.put("arpack_tol", o.tol());
+    p.put("arpack_ncv", o.ncv());
+    p.put("arpack_max_iterations", o.maxIterations());
+    p.put("dense_max_dim", LayerSpectraEngine.denseMaxDim());
     p.put("hutchpp_budget", o.hutchBudget());
     p.put("slq_steps", o.slqSteps());
     p.put("slq_probes", o.slqProbes());

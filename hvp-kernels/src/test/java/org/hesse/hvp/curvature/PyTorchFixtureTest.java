@@ -24,13 +24,13 @@ import org.netlib.util.intW;
  * and eigvalsh) in java-core's test resources (org.hesse.io.Fixtures) and this module's own: the independent check
  * of names, layouts and reductions.
  */
-class PyTorchFixtureTest {
+public class PyTorchFixtureTest {
   /**
    * The repository's fixtures (MLPs, java-core test resources) and this module's own (batch norm in training
    * mode, layer norm, residual blocks, conv/pool/flatten; written by src/test/resources/fixtures/make_fixtures.py
    * with PyTorch 1.13 float64).
    */
-  static Stream<Path> cases() throws IOException, java.net.URISyntaxException {
+  public static Stream<Path> cases() throws IOException, java.net.URISyntaxException {
     java.util.List<Path> dirs = new java.util.ArrayList<>(Fixtures.cases()); // missing: a failure, not a skip
     Path own = Path.of(PyTorchFixtureTest.class.getResource("/fixtures").toURI());
     try (Stream<Path> s = Files.list(own)) {
@@ -43,7 +43,7 @@ class PyTorchFixtureTest {
   }
 
   /** data.csv: header, feature columns x0.., then the target column(s). */
-  static double[][] readCsv(Path file, int features) throws IOException {
+  public static double[][] readCsv(Path file, int features) throws IOException {
     List<String> lines = Files.readAllLines(file);
     int n = lines.size() - 1;
     int cols = lines.get(0).split(",").length;

@@ -84,19 +84,24 @@ class LayerSpectraEngineTest {
 
   @Test
   void matrixFreePathGivesTheClosedForm() {
-    LayerSpectra s = new LayerSpectraEngine(known(null, true), options(3, 2, false, false, false)).layer(layer);
-    assertClose(new double[] {9, 4, 2.5}, s.top().values(), "top");
-    assertClose(new double[] {-3, -1}, s.bottom().values(), "bottom");
-    assertEquals(11.5, s.trace().value(), TOL * 11.5, "Hutch++ trace (exact: rank 5 < sketch)");
-    assertEquals("hutch++", s.trace().source());
-    assertNotNull(s.trace().estimate());
-    assertEquals("arpack", s.lambdaMax().source());
-    assertEquals(9, s.lambdaMax().value(), TOL * 9);
-    assertEquals(-3, s.lambdaMin().value(), TOL * 3);
-    assertNull(s.eigenvalues());
-    assertNull(s.metrics(), "no metrics without the whole spectrum or SLQ");
-    assertEquals(overlap(3), s.gradientOverlapTop(), 1e-9, "gradient overlap with the top 3 eigenvectors");
-    assertTrue(s.top().arpack().complete() && s.bottom().arpack().complete());
+    // the block (25 parameters) is below the dense threshold; 0 forces ARPACK
+    for (int denseMax : new int[] {LayerSpectraEngine.denseMaxDim(), 0}) {
+      String source = denseMax > 0 ? "dense" : "arpack";
+      LayerSpectra s = new LayerSpectraEngine(known(null, true), options(3, 2, false, false, false), denseMax).layer(layer);
+      assertClose(new double[] {9, 4, 2.5}, s.top().values(), "top");
+      assertClose(new double[] {-3, -1}, s.bottom().values(), "bottom");
+      assertEquals(11.5, s.trace().value(), TOL * 11.5, "Hutch++ trace (exact: rank 5 < sketch)");
+      assertEquals("hutch++", s.trace().source());
+      assertNotNull(s.trace().estimate());
+      assertEquals(source, s.lambdaMax().source());
+      assertEquals(source, s.lambdaMin().source());
+      assertEquals(9, s.lambdaMax().value(), TOL * 9);
+      assertEquals(-3, s.lambdaMin().value(), TOL * 3);
+      assertNull(s.eigenvalues());
+      assertNull(s.metrics(), "no metrics without the whole spectrum or SLQ");
+      assertEquals(overlap(3), s.gradientOverlapTop(), 1e-9, "gradient overlap with the top 3 eigenvectors");
+      assertTrue(s.top().arpack().complete() && s.bottom().arpack().complete());
+    }
   }
 
   @Test
@@ -168,13 +173,17 @@ class LayerSpectraEngineTest {
       for (int l : net.parametrisedLayers()) {
         LinearOperator op = kind == CurvatureKind.BACK_MATCHING ? bm.weightSide(l) : c.block(kind.productKind(), l);
         double[] ref = DenseEigen.all(DenseEigen.materialize(op, Long.MAX_VALUE), op.dim(), false).eigenvalues();
-        LayerSpectra s = new LayerSpectraEngine(src, o).layer(l);
-        String what = kind.id + " layer " + l;
-        double scale = Math.max(Math.abs(ref[0]), Math.abs(ref[ref.length - 1]));
-        assertClose(new double[] {ref[ref.length - 1], ref[ref.length - 2], ref[ref.length - 3]}, s.top().values(), what + " top", scale);
-        assertClose(new double[] {ref[0], ref[1]}, s.bottom().values(), what + " bottom", scale);
-        // back-matching's dense layers: the structure eig(C) instead of ARPACK
-        assertEquals(kind == CurvatureKind.BACK_MATCHING ? "structure" : "arpack", s.lambdaMax().source(), what);
+        // the blocks are below the dense threshold; 0 forces the ARPACK path
+        for (int denseMax : new int[] {LayerSpectraEngine.denseMaxDim(), 0}) {
+          LayerSpectra s = new LayerSpectraEngine(src, o, denseMax).layer(l);
+          String what = kind.id + " layer " + l + " dense max " + denseMax;
+          double scale = Math.max(Math.abs(ref[0]), Math.abs(ref[ref.length - 1]));
+          assertClose(new double[] {ref[ref.length - 1], ref[ref.length - 2], ref[ref.length - 3]}, s.top().values(), what + " top", scale);
+          assertClose(new double[] {ref[0], ref[1]}, s.bottom().values(), what + " bottom", scale);
+          // back-matching's dense layers: the structure eig(C) instead of ARPACK
+          String expected = kind == CurvatureKind.BACK_MATCHING ? "structure" : denseMax > 0 ? "dense" : "arpack";
+          assertEquals(expected, s.lambdaMax().source(), what);
+        }
       }
     }
   }
