@@ -493,11 +493,6 @@ public final class SuiteAnalysis {
     double det = pos == 0 ? Double.NaN : (double) tp / pos;
     double fa = neg == 0 ? Double.NaN : (double) fp / neg;
     Choice fin = choose(rows, y, all, cand);
-    boolean supported = fin != null && det - fa >= Diagnostics.MIN_YOUDEN;
-    String[] meta = RULES.get(task);
-    Calibration.Rule rule = new Calibration.Rule(task, meta[0], meta[1], fin == null ? "none" : fin.feature(),
-        fin == null ? 1 : fin.t().sign(), fin == null ? Double.NaN : fin.t().threshold(), det, fa,
-        aDen > 0 ? aNum / aDen : Double.NaN, (int) (pos + neg), supported, "memorisation".equals(task), meta[2]);
     // a separate check: a fifth of the data sets held out of the fit altogether
     List<String> ds = new ArrayList<>(new TreeSet<>(List.of(group)));
     Collections.shuffle(ds, new java.util.Random(FOLD_SEED + 1));
@@ -506,15 +501,39 @@ public final class SuiteAnalysis {
     for (int i = 0; i < rows.size(); i++) (held.contains(group[i]) ? tel : trl).add(i);
     Choice hc = choose(rows, y, trl.stream().mapToInt(Integer::intValue).toArray(), cand);
     double hd = Double.NaN, hf = Double.NaN;
+    int[] te = tel.stream().mapToInt(Integer::intValue).toArray();
+    int heldPos = 0;
+    for (int i : te) if (y[i]) heldPos++;
     if (hc != null) {
-      int[] te = tel.stream().mapToInt(Integer::intValue).toArray();
       Stats.Threshold t = Stats.rates(Stats.pick(column(rows, hc.feature()), te), Stats.pick(y, te), hc.t().threshold(), hc.t().sign());
       if (t != null) {
         hd = t.detectionRate();
         hf = t.falseAlarmRate();
       }
     }
+    boolean supported = fin != null && det - fa >= Diagnostics.MIN_YOUDEN
+        && !worseHeldOut(det, hd, heldPos, false) && !worseHeldOut(fa, hf, te.length - heldPos, true);
+    String[] meta = RULES.get(task);
+    Calibration.Rule rule = new Calibration.Rule(task, meta[0], meta[1], fin == null ? "none" : fin.feature(),
+        fin == null ? 1 : fin.t().sign(), fin == null ? Double.NaN : fin.t().threshold(), det, fa,
+        aDen > 0 ? aNum / aDen : Double.NaN, (int) (pos + neg), supported, "memorisation".equals(task), meta[2]);
     return new RuleFit(rule, hd, hf, tel.size(), List.copyOf(held));
+  }
+
+  /** Binomial standard errors by which a held-out rate may be worse than the cross-validated one (one-sided 2.5 %). */
+  static final double HOLDOUT_Z = 1.96;
+
+  /**
+   * Whether a rate measured on the held-out data sets is worse than the cross-validated estimate by more than
+   * {@link #HOLDOUT_Z} binomial standard errors sqrt(p(1 − p)/n) at the cross-validated p: a false-alarm rate above
+   * it ({@code higherIsWorse}) or a detection rate below it. Such a rule does not carry over to new data sets, so
+   * the study does not support it (a rate better than estimated is no reason to distrust the rule).
+   */
+  static boolean worseHeldOut(double cv, double held, int n, boolean higherIsWorse) {
+    if (!(n > 0) || !Double.isFinite(cv) || !Double.isFinite(held)) return false;
+    double se = Math.sqrt(Math.max(cv * (1 - cv), 0.25 / n) / n);  // floor: a CV rate of 0 or 1 still has sampling error
+    double worse = higherIsWorse ? held - cv : cv - held;
+    return worse > HOLDOUT_Z * se;
   }
 
   static final Map<String, String[]> RULES = Map.of(
