@@ -88,7 +88,11 @@ public final class ModelInputs {
     else if ("eval".equals(mode)) m = Mode.EVAL;
     else throw new IllegalArgumentException("--mode: expected analysis or eval, got '" + mode + "'");
     Dataset d = CliData.load(in.dataset, in.data, in.target, CliData.taskOf(net.loss().name()), in.limit);
-    if (d.isClassification() && in.config != null) d = runClasses(d, in);
+    if (d.isClassification()) {
+      // with the run's config its classes map the labels; without, numeric labels are the model's class indices
+      d = in.config != null ? runClasses(d, in)
+          : d.withNumericLabelsAsIndices(net.outputSize(), CliData.given(in.dataset, in.data));
+    }
     CliData.checkFits(d, net, CliData.given(in.dataset, in.data), String.valueOf(in.model));
     if (in.config != null) {
       for (String w : Mismatch.ofData(in.config, in.dataset != null ? in.dataset : String.valueOf(in.data), d)) {

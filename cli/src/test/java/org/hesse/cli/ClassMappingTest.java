@@ -103,6 +103,47 @@ class ClassMappingTest {
     assertFalse(Files.exists(report));
   }
 
+  /**
+   * A model without its run (no config.json beside it) reads numeric labels as class indices, as PyTorch does: a file
+   * with labels {0, 1, 3} keeps 3 as class 3 (read alone it would be class 2), checked against the hand-computed
+   * cross-entropy; a label that is no index of the model's outputs is refused in one line, with no report.
+   */
+  @Test
+  void withoutARunNumericLabelsAreTheModelsClassIndices() throws Exception {
+    List<double[]> rows = rows();
+    Path run = tmp.resolve("run");
+    RunDirCommandTest.Run t = RunDirCommandTest.run("train", "--data", csv(tmp.resolve("train.csv"), rows, l -> true, null).toString(),
+        "--target", "label", "--model", "mlp:6", "--epochs", "2", "--validation", "0", "--no-standardize", "--out", run.toString());
+    assertEquals(0, t.code(), t.err());
+    Path alone = Files.createDirectories(tmp.resolve("alone"));
+    Files.copy(run.resolve("model.json"), alone.resolve("model.json"));
+    Files.copy(run.resolve("model.safetensors"), alone.resolve("model.safetensors"));
+    // the same rows labelled by class index (the position of their label in LABELS), without class 2
+    List<double[]> indexed = new ArrayList<>();
+    for (double[] row : rows) {
+      double[] r = row.clone();
+      r[4] = java.util.Arrays.binarySearch(LABELS, (int) row[4]);
+      indexed.add(r);
+    }
+    Path test = csv(tmp.resolve("indices.csv"), indexed, c -> c != 2, null);
+    RunDirCommandTest.Run s = RunDirCommandTest.run("spectrum", "--model", alone.resolve("model.json").toString(), "--weights",
+        alone.resolve("model.safetensors").toString(), "--data", test.toString(), "--target", "label", "--top", "1");
+    assertEquals(0, s.code(), s.err());
+    double expected = handLossMapped(run, rows, l -> l != 2, new int[] {0, 1, 2, 3});
+    assertEquals(expected, RunDirCommandTest.json(s.out()).get("loss").asDouble(), 1e-12 * expected, s.err());
+    double renumbered = handLossMapped(run, rows, l -> l != 2, new int[] {0, 1, -1, 2});
+    assertTrue(Math.abs(renumbered - expected) > 1e-3 * expected, renumbered + " vs " + expected);
+
+    Path report = tmp.resolve("r.json");
+    Path bad = csv(tmp.resolve("bad.csv"), indexed, c -> c != 2, 4);
+    RunDirCommandTest.Run b = RunDirCommandTest.run("spectrum", "--model", alone.resolve("model.json").toString(), "--weights",
+        alone.resolve("model.safetensors").toString(), "--data", bad.toString(), "--target", "label", "--out", report.toString());
+    assertEquals(2, b.code(), b.err());
+    assertEquals(1, b.errLines().size(), b.err());
+    assertTrue(b.err().startsWith("hesse: error: --data " + bad + ": label '4' is not a class index of the model's 4 outputs"), b.err());
+    assertFalse(Files.exists(report));
+  }
+
   @Test
   void analyzeStoresTheMappingToo() throws Exception {
     Path train = csv(tmp.resolve("train.csv"), rows(), l -> l != 1, null);

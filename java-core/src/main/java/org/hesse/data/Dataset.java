@@ -242,6 +242,34 @@ public final class Dataset {
         return new Dataset(task, n, d, x, nl, null, 1, names.size(), featureNames, targetNames, List.copyOf(names));
     }
 
+    /**
+     * The same samples read as a given model reads them: numeric labels are class indices {@code 0..outputs-1}
+     * (PyTorch's convention for a cross-entropy target), so a file lacking a class keeps the others' indices, where
+     * reading alone numbers the distinct labels ({@code {0, 2}} would become 0, 1). Labels that are not all numbers
+     * (names) keep their numbering. A numeric label that is not such an index is refused naming {@code source}.
+     */
+    public Dataset withNumericLabelsAsIndices(int outputs, String source) {
+        List<String> names = classNames();
+        for (String name : names) {
+            try {
+                Double.parseDouble(name);
+            } catch (NumberFormatException e) {
+                return this;
+            }
+        }
+        for (String name : names) {
+            double v = Double.parseDouble(name);
+            if (!(v >= 0 && v < outputs && v == Math.rint(v))) {
+                throw new org.hesse.io.InputException(source + ": label '" + org.hesse.io.InputException.excerpt(name)
+                        + "' is not a class index of the model's " + outputs + " outputs; expected integer labels in 0.."
+                        + (outputs - 1) + " (or the training run's config.json, whose classes map them)");
+            }
+        }
+        List<String> indices = new java.util.ArrayList<>(outputs);
+        for (int c = 0; c < outputs; c++) indices.add(Integer.toString(c));
+        return withClassNames(indices, source);
+    }
+
     /** The same targets and names with other features of the same shape (e.g. standardised). */
     public Dataset withFeatures(double[] newX) {
         Objects.requireNonNull(newX, "newX");
