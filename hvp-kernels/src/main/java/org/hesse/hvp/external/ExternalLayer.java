@@ -41,13 +41,17 @@ public final class ExternalLayer implements Layer {
    * @param node       the node's name, for error messages
    * @param op         the callback
    * @param inputShape the input sample shape
-   * @throws IllegalArgumentException when the op is null, its name empty, or its output shape not one or more
-   *                                  dimensions &gt; 0
+   * @throws IllegalArgumentException when the op is null, its name empty, or the input shape or the op's output
+   *                                  shape not one or more dimensions &gt; 0
    */
   public ExternalLayer(String node, ExternalOp op, int[] inputShape) {
     if (op == null) throw new IllegalArgumentException("external node '" + node + "': op must not be null");
     if (op.name() == null || op.name().isEmpty()) {
       throw new IllegalArgumentException("external node '" + node + "': op name must not be empty");
+    }
+    if (inputShape == null || inputShape.length == 0 || size(inputShape) <= 0) {
+      throw new IllegalArgumentException(where(node, op) + ": input shape " + Arrays.toString(inputShape)
+          + ", expected one or more dimensions > 0");
     }
     this.node = node;
     this.op = op;
@@ -80,9 +84,13 @@ public final class ExternalLayer implements Layer {
    * list entry {@code {"type": op.name()}}) builds an {@link ExternalLayer} running this op.
    *
    * @param op the callback
-   * @throws IllegalArgumentException when the name belongs to a type that is not an external op
+   * @throws IllegalArgumentException when the op or its name is missing, or the name belongs to a type that is not
+   *                                  an external op
    */
   public static void register(ExternalOp op) {
+    if (op == null || op.name() == null || op.name().isEmpty()) {
+      throw new IllegalArgumentException("external op: expected an op with a non-empty name, got " + op);
+    }
     LayerType known = LayerTypes.byName(op.name());
     if (known != null && !(known instanceof Type)) {
       throw new IllegalArgumentException("external op '" + op.name() + "': the name is taken by a built-in or "
@@ -148,6 +156,10 @@ public final class ExternalLayer implements Layer {
    * @return e.g. {@code external node 'act' (softsign)}
    */
   public String where() {
+    return where(node, op);
+  }
+
+  private static String where(String node, ExternalOp op) {
     return "external node '" + node + "' (" + op.name() + ")";
   }
 
