@@ -48,7 +48,8 @@ package org.hesse.hvp.external;
  * carried back linearly through the layers below the node (for a dense layer right below it, {@code Σ_rows
  * ‖D − R dx‖ · ‖(x_in, 1)‖} on its block, x_in the dense layer's input row). The callback is float64; a float32
  * framework's rounding enters through γ (γu ≈ 2⁻²⁴‖J‖‖gy‖), which makes the bound about 10⁻⁵ relative: supply
- * {@link SecondOrder} there.
+ * {@link SecondOrder} there. The differenced Hessian is symmetric only up to this error (eigenvalues move by at most
+ * its norm, by Weyl's inequality, for its symmetric part).
  *
  * <p>Threads: one curvature operator calls the callback from one thread at a time; operators used from several
  * threads at once call it concurrently, so such a callback must be thread-safe.

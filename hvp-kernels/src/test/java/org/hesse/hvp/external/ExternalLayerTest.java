@@ -447,6 +447,14 @@ class ExternalLayerTest {
     assertArrayEquals(Curvature.of(built, theta, x, y, BATCH).gradient(), Curvature.of(read, theta, x, y, BATCH).gradient());
     assertEquals(ModelFiles.spec(read), ModelFiles.spec(built));
     assertEquals(ModelFiles.spec(read), ModelFiles.spec(ModelFiles.network(ModelFiles.spec(read))));
+    // as an entry of a layer list too
+    Network list = ModelFiles.network(ModelSpec.parse("""
+        {"input": 3, "loss": "mse", "layers": [{"type": "dense", "out": 5}, {"type": "ext_softmax"}, {"type": "dense", "out": 2}]}
+        """));
+    Network listBuilt = new Network(3, List.of(new Dense(3, 5), new ExternalLayer("1", new SoftmaxOp(), new int[] {5}),
+        new Dense(5, 2)), Loss.byName("mse"));
+    assertArrayEquals(Curvature.of(listBuilt, theta, x, y, BATCH).gradient(), Curvature.of(list, theta, x, y, BATCH).gradient());
+    assertEquals(ModelFiles.spec(list), ModelFiles.spec(listBuilt));
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ExternalLayer.register(new SinOp() {
       @Override public String name() { return "tanh"; }
     }));
