@@ -211,6 +211,21 @@ public final class Curvature {
   /** The parameters (a copy). */
   public double[] parameters() { return theta.clone(); }
 
+  /**
+   * What is not exact in this curvature's Hessian products, one line per node whose rule approximates a term (an
+   * external op without its second derivative, whose VJP is differenced: {@code org.hesse.hvp.external.ExternalOp});
+   * empty when every product is exact up to rounding. Such a term enters the products whose backward pass reaches
+   * the node: the full Hessian and blocks of layers before it, not blocks of layers after it nor any GGN product.
+   */
+  public List<String> approximations() {
+    List<String> out = new ArrayList<>();
+    for (Node n : net.nodes()) {
+      String a = rules[n.index].approximation(n.op);
+      if (a != null) out.add("node '" + n.name + "': " + a);
+    }
+    return out;
+  }
+
   /** The full Hessian or GGN as an operator on all parameters. */
   public CurvatureOperator full(Kind kind) {
     List<Integer> all = net.parametrisedLayers();

@@ -46,6 +46,15 @@ public interface SecondOrderRule {
   default void residualTerms(Primal p, double[][] dxs, View v, double[][] dgIns, View hv, int k, Scratch s) {}
 
   /**
+   * Null when this rule's Hessian products on {@code layer} are exact (up to rounding); else one line saying which
+   * term is approximated and how (an external op without its second derivative: differences of its VJP).
+   * Gauss-Newton products are exact in every rule.
+   */
+  default String approximation(Layer layer) {
+    return null;
+  }
+
+  /**
    * The tangent of the backward pass, {@code dgIns[i] = R{J_{x_i}ᵀ g}} and {@code hv += R{J_θᵀ g}}: the Gauss-Newton
    * part, plus the residual terms unless {@code gaussNewton} (BackPACK's split: the GGN is the same pass without the
    * residual terms). A rule overrides it only with a fused version whose speed-up was measured; its two parts must
