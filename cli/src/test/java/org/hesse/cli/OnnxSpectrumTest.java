@@ -72,6 +72,21 @@ class OnnxSpectrumTest {
     assertTrue(r[2].contains("give --loss cross_entropy|mse"), r[2]);
   }
 
+  /** A trailing LogSoftmax: dropped under cross-entropy with a note on stderr; under mse one line, nothing written. */
+  @Test
+  void trailingLogSoftmaxIsDroppedWithANote() throws Exception {
+    Path out = dir.resolve("imported");
+    String[] r = run("import", FIXTURES.resolve("idiom_gap.onnx").toString(), "--loss", "cross_entropy", "--out", out.toString());
+    assertEquals("0", r[0], r[2]);
+    assertTrue(r[2].contains("hesse: note: ONNX model ") && r[2].contains("node '/LogSoftmax' (LogSoftmax) dropped"), r[2]);
+    Path mse = dir.resolve("mse");
+    r = run("import", FIXTURES.resolve("idiom_gap.onnx").toString(), "--loss", "mse", "--out", mse.toString());
+    assertEquals("2", r[0]);
+    assertEquals(1, r[2].strip().lines().count(), r[2]);
+    assertTrue(r[2].contains("a trailing LogSoftmax under --loss mse"), r[2]);
+    assertFalse(Files.exists(mse));
+  }
+
   /** train --model net.onnx --loss: the ONNX graph, trained; the run's model.json has the ONNX layers' names and sizes. */
   @Test
   void trainTakesTheOnnxGraph() throws Exception {
