@@ -319,6 +319,9 @@ public final class OnnxImport {
         case "Div" -> geluPattern(n);
         case "ReduceMean" -> {
           List<Long> axes = ints(n, "axes");
+          if (axes != null && axes.contains(0L)) {
+            throw new InputException(where(n) + ": axes " + axes + "; expected sample axes (a mean over the batch axis 0 mixes samples)");
+          }
           if (intAttr(n, "keepdims", 1) == 0 && axes != null && axes.equals(List.of(1L))) {
             emit(n, "token_mean", null, Map.of(), data(n, 0)); // x.mean(dim=1) over the tokens of [T, D]
           } else if (only(out(n), "Sub") == null && axes != null && (axes.equals(List.of(2L, 3L)) || axes.equals(List.of(-2L, -1L)))) {

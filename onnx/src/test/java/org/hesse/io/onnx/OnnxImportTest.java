@@ -236,6 +236,10 @@ class OnnxImportTest {
     // a target computed from the data
     refusedIn("idiom_view_dyn", "cross_entropy", g -> g.setNode(node(g, "/Reshape"), g.getNode(node(g, "/Reshape")).toBuilder()
         .setInput(1, "/Relu_output_0")), "node '/Reshape' (Reshape): '/Relu_output_0' is not an integer value computed from shapes and constants");
+    // x.mean(dim=0): a mean over the batch
+    refusedIn("idiom_gap", "cross_entropy", g -> g.setNode(node(g, "/ReduceMean"), g.getNode(node(g, "/ReduceMean")).toBuilder()
+        .clearAttribute().addAttribute(Onnx.Attribute.newBuilder().setName("axes").setType(Onnx.Attribute.Type.INTS).addInts(0))),
+        "node '/ReduceMean' (ReduceMean): axes [0]; expected sample axes (a mean over the batch axis 0 mixes samples)");
     // shape arithmetic on data is not read
     refusedIn("idiom_view_dyn", "cross_entropy", g -> g.setNode(node(g, "/Gather"), g.getNode(node(g, "/Gather")).toBuilder()
         .setInput(0, "/Relu_output_0")), "node '/Gather' (Gather): only supported inside a pattern");
