@@ -122,7 +122,7 @@ class Idiom(nn.Module):
         if idiom == "tokens":
             self.tok = nn.Linear(3, 5)  # token-wise on [H*W, C]
             self.head = nn.Linear(5, 3)
-        elif idiom == "gap":
+        elif idiom in ("gap", "mean_last"):
             self.head = nn.Linear(3, 3)
         else:
             self.head = nn.Linear(3 * 4 * 4, 3)
@@ -142,10 +142,12 @@ class Idiom(nn.Module):
             h = torch.tanh(self.tok(h.view(b, c, hh * ww).transpose(1, 2))).mean(dim=1)
         elif self.idiom == "gap":  # global average pooling by mean, and a classifier ending in log_softmax
             return F.log_softmax(self.head(h.mean(dim=(2, 3))), dim=1)
+        elif self.idiom == "mean_last":  # global average pooling over the flattened pixels
+            h = h.view(h.size(0), h.size(1), -1).mean(-1)
         return self.head(h)
 
 
-IDIOMS = ["view", "reshape", "flatten", "view_m1", "tokens", "gap"]
+IDIOMS = ["view", "reshape", "flatten", "view_m1", "tokens", "gap", "mean_last"]
 
 
 def models():

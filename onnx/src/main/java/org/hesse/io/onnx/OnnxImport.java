@@ -317,19 +317,7 @@ public final class OnnxImport {
           emit(n, "gelu", null, Map.of(), data(n, 0));
         }
         case "Div" -> geluPattern(n);
-        case "ReduceMean" -> {
-          List<Long> axes = ints(n, "axes");
-          if (axes != null && axes.contains(0L)) {
-            throw new InputException(where(n) + ": axes " + axes + "; expected sample axes (a mean over the batch axis 0 mixes samples)");
-          }
-          if (intAttr(n, "keepdims", 1) == 0 && axes != null && axes.equals(List.of(1L))) {
-            emit(n, "token_mean", null, Map.of(), data(n, 0)); // x.mean(dim=1) over the tokens of [T, D]
-          } else if (only(out(n), "Sub") == null && axes != null && (axes.equals(List.of(2L, 3L)) || axes.equals(List.of(-2L, -1L)))) {
-            spatialMean(n);
-          } else {
-            layernormPattern(n);
-          }
-        }
+        case "ReduceMean" -> reduceMean(n);
         case "Softmax" -> emit(n, "softmax", null, Map.of("axis", sampleAxis(n, intAttr(n, "axis", -1))), data(n, 0));
         case "MaxPool", "AveragePool" -> pool(n);
         case "GlobalAveragePool" -> {
@@ -699,23 +687,46 @@ public final class OnnxImport {
       else emit(n, "reshape", null, Map.of("shape", sample), x);
     }
 
-    /** x.mean(dim=(2, 3)) on [C, H, H]: global average pooling (keepdims 0 then flattens to [C]). */
-    void spatialMean(Onnx.Node n) {
-      String x = data(n, 0);
-      int[] s = shapeOf(x);
-      if (s.length != 3 || s[1] != s[2]) {
-        throw new InputException(where(n) + ": mean over axes " + ints(n, "axes") + " of samples " + Arrays.toString(s)
-            + "; expected square images [C, H, H] (global average pooling)");
+    /**
+     * x.mean(dim=...) over sample axes: the tokens of [T, D] (dim=1: token_mean), the last axis of [C, L] (transpose,
+     * token_mean), the spatial axes of square images [C, H, H] (global average pooling, flattened unless keepdims);
+     * a ReduceMean read by a Sub starts LayerNorm's decomposed form.
+     */
+    void reduceMean(Onnx.Node n) {
+      List<Long> axes = ints(n, "axes");
+      if (axes != null && axes.contains(0L)) {
+        throw new InputException(where(n) + ": axes " + axes + "; expected sample axes (a mean over the batch axis 0 mixes samples)");
       }
-      if (intAttr(n, "keepdims", 1) != 0) {
-        emit(n, "avgpool2d", null, Map.of("kernel", s[1]), x);
+      if (axes == null || only(out(n), "Sub") != null) {
+        layernormPattern(n);
         return;
       }
-      String base = n.getName().isEmpty() ? "ReduceMean:" + out(n) : n.getName();
-      String pooled = base + "/pool";
-      for (int i = 1; names.contains(pooled); i++) pooled = base + "/pool#" + i;
-      emitNamed(n, pooled, "avgpool2d", null, Map.of("kernel", s[1]), x);
-      emit(n, "flatten", null, Map.of(), pooled);
+      String x = data(n, 0);
+      int[] s = shapeOf(x);
+      boolean keep = intAttr(n, "keepdims", 1) != 0;
+      TreeSet<Long> sample = new TreeSet<>();
+      for (long a : axes) sample.add((a < 0 ? a + s.length + 1 : a) - 1);
+      if (!keep && s.length == 2 && sample.equals(Set.of(0L))) {
+        emit(n, "token_mean", null, Map.of(), x);
+      } else if (!keep && s.length == 2 && sample.equals(Set.of(1L))) {
+        emit(n, "token_mean", null, Map.of(), emitPart(n, "transpose", "transpose", Map.of("perm", List.of(1, 0)), x));
+      } else if (s.length == 3 && s[1] == s[2] && sample.equals(Set.of(1L, 2L))) {
+        if (keep) emit(n, "avgpool2d", null, Map.of("kernel", s[1]), x);
+        else emit(n, "flatten", null, Map.of(), emitPart(n, "pool", "avgpool2d", Map.of("kernel", s[1]), x));
+      } else {
+        throw new InputException(where(n) + ": mean over axes " + axes + (keep ? " (keepdims)" : "") + " of samples " + Arrays.toString(s)
+            + "; expected the tokens of [T, D] (dim=1), the last axis of [C, L] (dim=-1), the spatial axes of square images"
+            + " [C, H, H] (dim=(2, 3)), or LayerNorm's ReduceMean, Sub, Pow, ... form");
+      }
+    }
+
+    /** The first of two graph nodes one ONNX node becomes: named after it plus {@code part}; returns its name. */
+    String emitPart(Onnx.Node n, String part, String type, Map<String, Object> fields, String... inputs) {
+      String base = (n.getName().isEmpty() ? n.getOpType() + ":" + out(n) : n.getName()) + "/" + part;
+      String name = base;
+      for (int i = 1; names.contains(name); i++) name = base + "#" + i;
+      emitNamed(n, name, type, null, fields, inputs);
+      return name;
     }
 
     /**

@@ -214,6 +214,8 @@ class OnnxImportTest {
     assertEquals(java.util.List.of("conv2d", "relu", "avgpool2d", "flatten", "dense"), types(gap));
     assertEquals(1, gap.notes().size(), gap.notes().toString());
     assertTrue(gap.notes().get(0).contains("node '/LogSoftmax' (LogSoftmax) dropped"), gap.notes().get(0));
+    // x.view(b, c, -1).mean(-1): the mean over the last axis of [C, L]
+    assertEquals(java.util.List.of("conv2d", "relu", "reshape", "transpose", "token_mean", "dense"), types(decode(fixture("idiom_mean_last_dyn"))));
   }
 
   /** A reshape target that lets the batch mix with the sample axes is refused in one line naming the node. */
@@ -240,6 +242,11 @@ class OnnxImportTest {
     refusedIn("idiom_gap", "cross_entropy", g -> g.setNode(node(g, "/ReduceMean"), g.getNode(node(g, "/ReduceMean")).toBuilder()
         .clearAttribute().addAttribute(Onnx.Attribute.newBuilder().setName("axes").setType(Onnx.Attribute.Type.INTS).addInts(0))),
         "node '/ReduceMean' (ReduceMean): axes [0]; expected sample axes (a mean over the batch axis 0 mixes samples)");
+    // a mean over the channels of [C, H, W]
+    refusedIn("idiom_gap", "cross_entropy", g -> g.setNode(node(g, "/ReduceMean"), g.getNode(node(g, "/ReduceMean")).toBuilder()
+        .clearAttribute().addAttribute(Onnx.Attribute.newBuilder().setName("axes").setType(Onnx.Attribute.Type.INTS).addInts(1))
+        .addAttribute(Onnx.Attribute.newBuilder().setName("keepdims").setType(Onnx.Attribute.Type.INT).setI(0))),
+        "node '/ReduceMean' (ReduceMean): mean over axes [1] of samples [3, 4, 4]; expected the tokens of [T, D] (dim=1)");
     // shape arithmetic on data is not read
     refusedIn("idiom_view_dyn", "cross_entropy", g -> g.setNode(node(g, "/Gather"), g.getNode(node(g, "/Gather")).toBuilder()
         .setInput(0, "/Relu_output_0")), "node '/Gather' (Gather): only supported inside a pattern");
