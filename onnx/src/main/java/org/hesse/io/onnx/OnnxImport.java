@@ -655,7 +655,9 @@ public final class OnnxImport {
       if (!batch) {
         throw new InputException(where(n) + ": target shape " + target + " for samples of shape " + Arrays.toString(in)
             + " does not keep the batch axis (x.size(0), 0, -1 with " + inCount + " elements after it"
-            + (declaredBatch != null ? ", or the exported batch " + declaredBatch : "") + ")");
+            + (declaredBatch != null ? ", or the exported batch " + declaredBatch : "") + ")"
+            + (declaredBatch == null && b.offset() > 0 ? "; a fixed " + b + " in a dynamic-batch export is the trace's batch"
+                + " (len(x) or a Python int): write x.size(0) or -1" : ""));
       }
       List<Integer> sample = new ArrayList<>();
       int unknown = -1;

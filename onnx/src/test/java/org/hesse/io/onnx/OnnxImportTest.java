@@ -233,6 +233,12 @@ class OnnxImportTest {
     // a fixed-batch export (12) reshaped to 6 rows
     refusedIn("idiom_view", "cross_entropy", g -> setConstant(g, "/Constant", true, 6),
         "target shape [6, -1] for samples of shape [3, 4, 4] does not keep the batch axis (x.size(0), 0, -1 with 48 elements after it, or the exported batch 12)");
+    // the same with the batch declared dynamic: 12 is the trace's batch (as len(x) exports)
+    refusedIn("idiom_view", "cross_entropy", g -> g.setInput(0, g.getInput(0).toBuilder().setType(g.getInput(0).getType().toBuilder()
+        .setTensorType(g.getInput(0).getType().getTensorType().toBuilder().setShape(g.getInput(0).getType().getTensorType().getShape()
+            .toBuilder().setDim(0, Onnx.Shape.Dimension.newBuilder().setDimParam("batch")))))),
+        "target shape [12, -1] for samples of shape [3, 4, 4] does not keep the batch axis (x.size(0), 0, -1 with 48 elements after it); "
+            + "a fixed 12 in a dynamic-batch export is the trace's batch (len(x) or a Python int): write x.size(0) or -1");
     // x.view(-1, 24): two rows per sample
     refusedIn("idiom_view_m1_dyn", "cross_entropy", g -> setConstant(g, "/Constant", false, -1, 24), "target shape [-1, 24]");
     // a target computed from the data
@@ -285,6 +291,48 @@ class OnnxImportTest {
         for (int f = 0; f < flips; f++) b[r.nextInt(b.length)] ^= (byte) (1 << r.nextInt(8));
         onlyInputErrors(b);
       }
+    }
+  }
+
+  /**
+   * Structured mutations of the shape arithmetic of a real export (x.view(b, c, h*w) in idiom_tokens_dyn): integer
+   * constants set to edge values, a node's input rewired to another value, an op type swapped for another shape op;
+   * each is imported or refused with a one-line InputException.
+   */
+  @Test
+  void shapeArithmeticMutationsGiveOnlyInputErrors() throws IOException {
+    Onnx.Graph base = fixture("idiom_tokens_dyn").getGraph();
+    java.util.List<String> values = new java.util.ArrayList<>(java.util.List.of("input", ""));
+    for (Onnx.Node n : base.getNodeList()) values.addAll(n.getOutputList());
+    long[] edge = {Long.MIN_VALUE, -9, -2, -1, 0, 1, 2, 3, 16, 48, 1L << 31, Long.MAX_VALUE};
+    String[] ops = ShapeArithmetic.OPS.toArray(String[]::new);
+    java.util.Random r = new java.util.Random(7);
+    for (int t = 0; t < 500; t++) {
+      Onnx.Graph.Builder g = base.toBuilder();
+      for (int f = 0, flips = 1 + r.nextInt(3); f < flips; f++) {
+        int k = r.nextInt(g.getNodeCount());
+        Onnx.Node.Builder n = g.getNode(k).toBuilder();
+        switch (r.nextInt(3)) {
+          case 0 -> {
+            if (n.getOpType().equals("Constant")) {
+              Onnx.Tensor.Builder v = Onnx.Tensor.newBuilder().setDataType(OnnxTensors.INT64);
+              int len = r.nextInt(3);
+              if (len > 0 || r.nextBoolean()) v.addDims(len);
+              for (int i = 0; i < Math.max(len, 1); i++) v.addInt64Data(edge[r.nextInt(edge.length)]);
+              if (len == 0 && v.getDimsCount() > 0) v.clearInt64Data();
+              n.clearAttribute().addAttribute(Onnx.Attribute.newBuilder().setName("value").setType(Onnx.Attribute.Type.TENSOR).setT(v));
+            }
+          }
+          case 1 -> {
+            if (n.getInputCount() > 0) n.setInput(r.nextInt(n.getInputCount()), values.get(r.nextInt(values.size())));
+          }
+          default -> {
+            if (ShapeArithmetic.OPS.contains(n.getOpType())) n.setOpType(ops[r.nextInt(ops.length)]);
+          }
+        }
+        g.setNode(k, n);
+      }
+      onlyInputErrors(fixture("idiom_tokens_dyn").toBuilder().setGraph(g).build().toByteArray());
     }
   }
 
