@@ -111,8 +111,47 @@ class TorchEncoder(nn.Module):
         return self.head(self.layer(self.pos(x)).mean(dim=1))
 
 
+class Idiom(nn.Module):
+    """A small conv net whose middle is one of the shape idioms torch.onnx.export turns into shape arithmetic
+    (Shape, Gather, Unsqueeze, Concat, Mul feeding a Reshape) or into ReduceMean / LogSoftmax."""
+
+    def __init__(self, idiom):
+        super().__init__()
+        self.idiom = idiom
+        self.conv = nn.Conv2d(2, 3, 3, padding=1)
+        if idiom == "tokens":
+            self.tok = nn.Linear(3, 5)  # token-wise on [H*W, C]
+            self.head = nn.Linear(5, 3)
+        elif idiom in ("gap", "mean_last"):
+            self.head = nn.Linear(3, 3)
+        else:
+            self.head = nn.Linear(3 * 4 * 4, 3)
+
+    def forward(self, x):
+        h = F.relu(self.conv(x))
+        if self.idiom == "view":
+            h = h.view(h.size(0), -1)
+        elif self.idiom == "reshape":
+            h = h.reshape(h.shape[0], -1)
+        elif self.idiom == "flatten":
+            h = torch.flatten(h, 1)
+        elif self.idiom == "view_m1":
+            h = h.view(-1, 3 * 4 * 4)
+        elif self.idiom == "tokens":
+            b, c, hh, ww = h.shape
+            h = torch.tanh(self.tok(h.view(b, c, hh * ww).transpose(1, 2))).mean(dim=1)
+        elif self.idiom == "gap":  # global average pooling by mean, and a classifier ending in log_softmax
+            return F.log_softmax(self.head(h.mean(dim=(2, 3))), dim=1)
+        elif self.idiom == "mean_last":  # global average pooling over the flattened pixels
+            h = h.view(h.size(0), h.size(1), -1).mean(-1)
+        return self.head(h)
+
+
+IDIOMS = ["view", "reshape", "flatten", "view_m1", "tokens", "gap", "mean_last"]
+
+
 def models():
-    """name -> (module, input sample shape, loss, outputs, BN kept by a training-mode export[, opset])"""
+    """name -> (module, input sample shape, loss, outputs, BN kept by a training-mode export[, opset[, dynamic batch]])"""
     mlp = nn.Sequential(nn.Linear(5, 7), nn.Tanh(), nn.Linear(7, 6), nn.ReLU(), nn.Linear(6, 3))
     mlp_act = nn.Sequential(nn.Linear(4, 6), nn.Sigmoid(), nn.Linear(6, 5), nn.GELU(), nn.Linear(5, 5), nn.Softplus(),
                             nn.Linear(5, 4), nn.ELU(), nn.Linear(4, 4), nn.LeakyReLU(), nn.Dropout(0.3), nn.Linear(4, 2))
@@ -130,6 +169,9 @@ def models():
         "encoder": (Encoder(), [4, 6], "cross_entropy", 3, False),
         "torch_encoder": (TorchEncoder(), [4, 6], "cross_entropy", 3, False),
         "bn_eval": (nn.Sequential(nn.Linear(5, 6), nn.BatchNorm1d(6), nn.ReLU(), nn.Linear(6, 3)), [5], "cross_entropy", 3, "eval"),
+        # each idiom exported with the batch fixed (12) and with dynamic_axes={'input': {0: 'batch'}}
+        **{f"idiom_{k}{'_dyn' if dyn else ''}": (Idiom(k), [2, 4, 4], "cross_entropy", 3, False, 14, dyn)
+           for k in IDIOMS for dyn in (False, True)},
     }
 
 
@@ -186,6 +228,7 @@ def main():
     for i, (name, spec) in enumerate(models().items()):
         model, shape, loss, outs, train_bn = spec[:5]
         opset = spec[5] if len(spec) > 5 else 14
+        dynamic = {"input": {0: "batch"}} if len(spec) > 6 and spec[6] else None
         args = []
         if train_bn == "eval":  # BN with its running statistics: Hesse's --mode eval
             train_bn, args = False, ["--mode", "eval"]
@@ -207,7 +250,8 @@ def main():
         model.train(train_bn)
         mode = torch.onnx.TrainingMode.TRAINING if train_bn else torch.onnx.TrainingMode.EVAL
         torch.onnx.export(model, (x,), os.path.join(OUT, name + ".onnx"), export_params=True, do_constant_folding=False,
-                          training=mode, opset_version=opset, input_names=["input"], output_names=["output"])
+                          training=mode, opset_version=opset, input_names=["input"], output_names=["output"],
+                          dynamic_axes=dynamic)
         write_csv(os.path.join(OUT, name + ".csv"), x, y, loss)
         model.train(train_bn)  # BN: batch statistics of all rows (Hesse's analysis mode); nothing else depends on it
         refs[name] = dict(reference(model, x, y, loss), loss_name=loss, args=args)

@@ -110,6 +110,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
     if (!resume) RunDir.requireWritable(out, force, "--resume to continue the run there");
     long t0 = System.nanoTime();
     TrainCommand.Prepared p = opts.prepare();
+    for (String note : opts.notes) spec.commandLine().getErr().println(note);
     Network net = p.net;
     int nTrain = p.trainX.length / net.inputSize();
     int[] probe = probeRows(nTrain, probeSize, opts.seed);

@@ -31,6 +31,7 @@ final class ImportCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     OnnxImport.Imported imported = OnnxImport.read(model, loss);
     imported.write(out);
+    for (String note : imported.notes()) spec.commandLine().getErr().println(note);
     spec.commandLine().getErr().println("hesse: wrote " + out.resolve("model.json") + " and " + out.resolve("model.safetensors"));
     spec.commandLine().getErr().flush();
     return 0;

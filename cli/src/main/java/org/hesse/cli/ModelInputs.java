@@ -81,6 +81,7 @@ public final class ModelInputs {
     refuseOutOverAnInput(in, out);
     ModelInput.Loaded read = ModelInput.load(in.model, in.weights, loss, run != null ? "--run" : "--model");
     Network net = read.net();
+    in.notes.addAll(read.notes());
     double[] theta = read.theta();
     double[] buffers = read.buffers();
     Mode m;

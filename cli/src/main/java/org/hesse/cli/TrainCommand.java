@@ -53,6 +53,7 @@ public final class TrainCommand implements Callable<Integer> {
     PrintWriter pw = spec.commandLine().getOut();
     RunDir.requireWritable(out, force, null);
     Prepared p = opts.prepare();
+    for (String note : opts.notes) spec.commandLine().getErr().println(note);
     Files.createDirectories(out);
     p.writeConfig(out.resolve(RunDir.CONFIG));
     p.writeStandardizer(out);
@@ -242,6 +243,9 @@ public final class TrainCommand implements Callable<Integer> {
 
   /** The options shared by train and analyze. */
   public static final class TrainingOptions {
+    /** Lines for stderr from reading --model (an ONNX import's notes). */
+    final List<String> notes = new java.util.ArrayList<>();
+
     @Option(names = "--dataset", description = "Bundled data set (iris, wine, breast_cancer, digits, diabetes) or fashion-mnist (Debian package).")
     String dataset;
 
@@ -409,7 +413,9 @@ public final class TrainCommand implements Callable<Integer> {
       }
       if (ModelInput.isOnnx(Path.of(model))) {
         if (loss == null) throw new IllegalArgumentException("--model " + model + " is ONNX: give --loss cross_entropy|mse (ONNX holds no loss)");
-        return org.hesse.io.onnx.OnnxImport.read(Path.of(model), loss).network();
+        org.hesse.io.onnx.OnnxImport.Imported imported = org.hesse.io.onnx.OnnxImport.read(Path.of(model), loss);
+        notes.addAll(imported.notes());
+        return imported.network();
       }
       if (loss != null) throw new IllegalArgumentException("--loss: only with an ONNX --model; " + model + " names its loss itself");
       if (!model.startsWith("mlp:") && !model.equals("mlp")) return ModelFiles.readNetwork(Path.of(model));

@@ -36,7 +36,10 @@ class OnnxSpectrumTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"mlp", "mlp_activations", "conv_bn", "resnet", "branchy", "branchy_opset17", "conv_pool", "bn_eval", "encoder", "torch_encoder"})
+  @ValueSource(strings = {"mlp", "mlp_activations", "conv_bn", "resnet", "branchy", "branchy_opset17", "conv_pool", "bn_eval", "encoder", "torch_encoder",
+      "idiom_view", "idiom_view_dyn", "idiom_reshape", "idiom_reshape_dyn", "idiom_flatten", "idiom_flatten_dyn",
+      "idiom_view_m1", "idiom_view_m1_dyn", "idiom_tokens", "idiom_tokens_dyn", "idiom_gap", "idiom_gap_dyn", "idiom_mean_last",
+      "idiom_mean_last_dyn"})
   void spectrumMatchesPyTorch(String name) throws Exception {
     JsonNode ref = new ObjectMapper().readTree(FIXTURES.resolve("reference.json").toFile()).get(name);
     String loss = ref.get("loss_name").asText();
@@ -68,6 +71,21 @@ class OnnxSpectrumTest {
     r = run("spectrum", "--model", FIXTURES.resolve("mlp.onnx").toString(), "--data", FIXTURES.resolve("mlp.csv").toString(), "--target", "label");
     assertEquals("2", r[0]);
     assertTrue(r[2].contains("give --loss cross_entropy|mse"), r[2]);
+  }
+
+  /** A trailing LogSoftmax: dropped under cross-entropy with a note on stderr; under mse one line, nothing written. */
+  @Test
+  void trailingLogSoftmaxIsDroppedWithANote() throws Exception {
+    Path out = dir.resolve("imported");
+    String[] r = run("import", FIXTURES.resolve("idiom_gap.onnx").toString(), "--loss", "cross_entropy", "--out", out.toString());
+    assertEquals("0", r[0], r[2]);
+    assertTrue(r[2].contains("hesse: note: ONNX model ") && r[2].contains("node '/LogSoftmax' (LogSoftmax) dropped"), r[2]);
+    Path mse = dir.resolve("mse");
+    r = run("import", FIXTURES.resolve("idiom_gap.onnx").toString(), "--loss", "mse", "--out", mse.toString());
+    assertEquals("2", r[0]);
+    assertEquals(1, r[2].strip().lines().count(), r[2]);
+    assertTrue(r[2].contains("a trailing LogSoftmax under --loss mse"), r[2]);
+    assertFalse(Files.exists(mse));
   }
 
   /** train --model net.onnx --loss: the ONNX graph, trained; the run's model.json has the ONNX layers' names and sizes. */

@@ -38,17 +38,22 @@ public final class OnnxImport {
   public static final Set<String> SUPPORTED_OPS = Set.of("Gemm", "MatMul", "Conv", "BatchNormalization",
       "LayerNormalization", "Relu", "LeakyRelu", "Elu", "Tanh", "Sigmoid", "Softplus", "Gelu", "Softmax", "MaxPool",
       "AveragePool", "GlobalAveragePool", "Flatten", "Reshape", "Transpose", "Concat", "Add", "Mul", "Identity",
-      "Dropout", "Constant", "Pad", "Div", "Erf", "Sub", "Pow", "Sqrt", "ReduceMean");
+      "Dropout", "Constant", "Pad", "Div", "Erf", "Sub", "Pow", "Sqrt", "ReduceMean", "LogSoftmax", "Shape", "Gather",
+      "Unsqueeze", "Squeeze", "Slice", "Cast", "ConstantOfShape");
 
   /** Inputs each op takes (ONNX's operator schemas, opset 13 and up): at least, at most. */
   static final Map<String, int[]> ARITY = new HashMap<>();
 
   static {
     for (String unary : List.of("Relu", "LeakyRelu", "Elu", "Tanh", "Sigmoid", "Softplus", "Gelu", "Softmax", "MaxPool",
-        "AveragePool", "GlobalAveragePool", "Flatten", "Transpose", "Identity", "Erf", "Sqrt")) {
+        "AveragePool", "GlobalAveragePool", "Flatten", "Transpose", "Identity", "Erf", "Sqrt", "LogSoftmax", "Shape", "Cast",
+        "ConstantOfShape")) {
       ARITY.put(unary, new int[] {1, 1});
     }
-    for (String binary : List.of("Add", "Mul", "Sub", "Div", "Pow", "MatMul", "Reshape")) ARITY.put(binary, new int[] {2, 2});
+    for (String binary : List.of("Add", "Mul", "Sub", "Div", "Pow", "MatMul", "Reshape", "Gather")) ARITY.put(binary, new int[] {2, 2});
+    ARITY.put("Unsqueeze", new int[] {1, 2});
+    ARITY.put("Squeeze", new int[] {1, 2});
+    ARITY.put("Slice", new int[] {3, 5});
     ARITY.put("Constant", new int[] {0, 0});
     ARITY.put("Gemm", new int[] {2, 3});
     ARITY.put("Conv", new int[] {2, 3});
@@ -60,8 +65,11 @@ public final class OnnxImport {
     ARITY.put("Concat", new int[] {1, Integer.MAX_VALUE});
   }
 
-  /** An imported model: its description (a graph), its tensors (state-dict names) and the file it came from. */
-  public record Imported(ModelSpec spec, Map<String, Tensor> tensors, String source) {
+  /**
+   * An imported model: its description (a graph), its tensors (state-dict names), the file it came from, and notes
+   * for the user (lines for stderr: what the import changed, such as a dropped trailing LogSoftmax).
+   */
+  public record Imported(ModelSpec spec, Map<String, Tensor> tensors, String source, List<String> notes) {
     /** The network (one loader: {@link ModelFiles#network(ModelSpec, String)}). */
     public Network network() {
       return ModelFiles.network(spec, source);
@@ -147,6 +155,10 @@ public final class OnnxImport {
     final Set<String> names = new HashSet<>();
     final Map<String, Tensor> tensors = new LinkedHashMap<>();
     int[] inputShape;
+    /** The graph input's declared batch size, or null when it is symbolic (dynamic_axes). */
+    Long declaredBatch;
+    ShapeArithmetic shapes;
+    final List<String> notes = new ArrayList<>();
     /** nn.MultiheadAttention's nodes (its module scope in the node names) -> the prefix of its initializers. */
     final Map<Onnx.Node, String> scopeOf = new java.util.IdentityHashMap<>();
 
@@ -175,9 +187,11 @@ public final class OnnxImport {
       }
       // constants first: a pattern may read one listed after its first node (GELU's 1 and 0.5)
       for (Onnx.Node n : graph.getNodeList()) if (n.getOpType().equals("Constant") && !scopeOf.containsKey(n)) constant(n);
+      shapes = new ShapeArithmetic(graph.getNodeList().stream().filter(n -> !scopeOf.containsKey(n)).toList(), constants,
+          constantShapes, initializers, this::initValues, (v, reader) -> shapeOf(computed(v, reader)));
       for (Onnx.Node n : graph.getNodeList()) {
         if (scopeOf.containsKey(n) && !absorbed.contains(n)) attention(scopeOf.get(n));
-        else if (!absorbed.contains(n) && !n.getOpType().equals("Constant")) translate(n);
+        else if (!absorbed.contains(n) && !n.getOpType().equals("Constant") && !shapes.owns(n)) translate(n);
       }
       if (graph.getOutputCount() != 1) {
         throw new InputException("the graph has " + graph.getOutputCount() + " outputs; expected 1 (the model's output)");
@@ -186,11 +200,12 @@ public final class OnnxImport {
       if (out == null || out.equals("input")) {
         throw new InputException("graph output '" + excerpt(graph.getOutput(0).getName()) + "' is not computed by a node");
       }
+      refuseSoftmaxOutput(out);
       Map<String, Object> extra = new LinkedHashMap<>();
       if (inputShape.length > 1) extra.put("input_shape", Arrays.stream(inputShape).boxed().toList());
       if (!out.equals(nodes.get(nodes.size() - 1).extra().get("name"))) extra.put("output", out);
       ModelSpec spec = new ModelSpec(product(inputShape), loss, nodes, extra, true);
-      return new Imported(spec, tensors, source);
+      return new Imported(spec, tensors, source, List.copyOf(notes));
     }
 
     /** Every op outside the supported set, in one line, before anything else is looked at. */
@@ -222,6 +237,7 @@ public final class OnnxImport {
       }
       Onnx.Shape s = v.getType().getTensorType().getShape();
       if (s.getDimCount() < 2) throw new InputException(where + ": rank " + s.getDimCount() + "; expected [batch, features...]");
+      declaredBatch = s.getDim(0).hasDimValue() ? s.getDim(0).getDimValue() : null;
       inputShape = new int[s.getDimCount() - 1];
       for (int i = 1; i < s.getDimCount(); i++) {
         Onnx.Shape.Dimension d = s.getDim(i);
@@ -301,14 +317,7 @@ public final class OnnxImport {
           emit(n, "gelu", null, Map.of(), data(n, 0));
         }
         case "Div" -> geluPattern(n);
-        case "ReduceMean" -> {
-          List<Long> axes = ints(n, "axes");
-          if (intAttr(n, "keepdims", 1) == 0 && axes != null && axes.equals(List.of(1L))) {
-            emit(n, "token_mean", null, Map.of(), data(n, 0)); // x.mean(dim=1) over the tokens of [T, D]
-          } else {
-            layernormPattern(n);
-          }
-        }
+        case "ReduceMean" -> reduceMean(n);
         case "Softmax" -> emit(n, "softmax", null, Map.of("axis", sampleAxis(n, intAttr(n, "axis", -1))), data(n, 0));
         case "MaxPool", "AveragePool" -> pool(n);
         case "GlobalAveragePool" -> {
@@ -331,8 +340,10 @@ public final class OnnxImport {
         }
         case "Add" -> add(n);
         case "Mul" -> emit(n, "mul", null, Map.of(), data(n, 0), data(n, 1));
+        case "LogSoftmax" -> logSoftmax(n);
         default -> throw new InputException(where(n) + ": only supported inside a pattern (dense: Transpose/MatMul + Add; "
-            + "GELU: Div, Erf, Add, Mul, Mul; LayerNorm: ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt, Div, Mul, Add)");
+            + "GELU: Div, Erf, Add, Mul, Mul; LayerNorm: ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt, Div, Mul, Add) "
+            + "or on integer shape values (" + String.join(", ", new TreeSet<>(ShapeArithmetic.OPS)) + ")");
       }
     }
 
@@ -610,21 +621,49 @@ public final class OnnxImport {
           Map.of("kernel", k.get(0).intValue(), "stride", stride), data(n, 0));
     }
 
+    /**
+     * Reshape to [batch, d1, ...]: the target is evaluated by {@link ShapeArithmetic}; its first entry must be the batch
+     * size (x.size(0), 0 = copy, the declared batch of a fixed-batch export, or -1 when the rest holds one sample
+     * exactly) and the others constants. Anything else mixes samples and is refused.
+     */
     void reshape(Onnx.Node n) {
       String x = data(n, 0);
-      double[] target = constants.containsKey(n.getInput(1)) ? constants.get(n.getInput(1))
-          : initializers.containsKey(n.getInput(1)) ? initValues(n.getInput(1)) : null;
-      if (target == null || target.length < 2) {
-        throw new InputException(where(n) + ": expected a constant target shape [batch, ...] (a shape computed at run time is not supported)");
-      }
+      List<ShapeArithmetic.Dim> target = shapes.value(n.getInput(1), where(n)).values();
+      if (target.size() < 2) throw new InputException(where(n) + ": target shape " + target + "; expected [batch, ...] of rank 2 or more");
       if (intAttr(n, "allowzero", 0) != 0) throw new InputException(where(n) + ": allowzero 1; expected 0");
       int[] in = shapeOf(x);
       long inCount = product(in);
+      for (int i = 1; i < target.size(); i++) {
+        if (!target.get(i).isConstant()) {
+          throw new InputException(where(n) + ": target shape " + target + " has " + target.get(i) + " at axis " + i
+              + ", which mixes the batch with the sample axes; expected the batch size at axis 0 only");
+        }
+      }
+      ShapeArithmetic.Dim b = target.get(0);
+      boolean batch = b.equals(ShapeArithmetic.Dim.BATCH) || b.equals(ShapeArithmetic.Dim.of(0))
+          || (declaredBatch != null && b.equals(ShapeArithmetic.Dim.of(declaredBatch)));
+      if (b.equals(ShapeArithmetic.Dim.of(-1))) {
+        long rest = 1; // -1 at axis 0 is the batch when the other entries hold exactly one sample
+        for (ShapeArithmetic.Dim d : target.subList(1, target.size())) {
+          if (d.offset() < 1 || d.offset() > inCount || (rest *= d.offset()) > inCount) {
+            rest = -1;
+            break;
+          }
+        }
+        batch = rest == inCount;
+      }
+      if (!batch) {
+        throw new InputException(where(n) + ": target shape " + target + " for samples of shape " + Arrays.toString(in)
+            + " does not keep the batch axis (x.size(0), 0, -1 with " + inCount + " elements after it"
+            + (declaredBatch != null ? ", or the exported batch " + declaredBatch : "") + ")"
+            + (declaredBatch == null && b.offset() > 0 ? "; a fixed " + b + " in a dynamic-batch export is the trace's batch"
+                + " (len(x) or a Python int): write x.size(0) or -1" : ""));
+      }
       List<Integer> sample = new ArrayList<>();
       int unknown = -1;
       long known = 1;
-      for (int i = 1; i < target.length; i++) {
-        long d = (long) target[i];
+      for (int i = 1; i < target.size(); i++) {
+        long d = target.get(i).offset();
         if (d == 0) {
           if (i - 1 >= in.length) throw new InputException(where(n) + ": 0 (copy) at axis " + i + " past the input's rank");
           d = in[i - 1];
@@ -648,6 +687,83 @@ public final class OnnxImport {
       if (known != inCount) throw new InputException(where(n) + ": target sample shape " + sample + " has " + known + " elements; the input has " + inCount);
       if (sample.size() == 1) emit(n, "flatten", null, Map.of(), x);
       else emit(n, "reshape", null, Map.of("shape", sample), x);
+    }
+
+    /**
+     * x.mean(dim=...) over sample axes: the tokens of [T, D] (dim=1: token_mean), the last axis of [C, L] (transpose,
+     * token_mean), the spatial axes of square images [C, H, H] (global average pooling, flattened unless keepdims);
+     * a ReduceMean read by a Sub starts LayerNorm's decomposed form.
+     */
+    void reduceMean(Onnx.Node n) {
+      List<Long> axes = ints(n, "axes");
+      if (axes != null && axes.contains(0L)) {
+        throw new InputException(where(n) + ": axes " + axes + "; expected sample axes (a mean over the batch axis 0 mixes samples)");
+      }
+      if (axes == null || only(out(n), "Sub") != null) {
+        layernormPattern(n);
+        return;
+      }
+      String x = data(n, 0);
+      int[] s = shapeOf(x);
+      boolean keep = intAttr(n, "keepdims", 1) != 0;
+      TreeSet<Long> sample = new TreeSet<>();
+      for (long a : axes) sample.add((a < 0 ? a + s.length + 1 : a) - 1);
+      if (!keep && s.length == 2 && sample.equals(Set.of(0L))) {
+        emit(n, "token_mean", null, Map.of(), x);
+      } else if (!keep && s.length == 2 && sample.equals(Set.of(1L))) {
+        emit(n, "token_mean", null, Map.of(), emitPart(n, "transpose", "transpose", Map.of("perm", List.of(1, 0)), x));
+      } else if (s.length == 3 && s[1] == s[2] && sample.equals(Set.of(1L, 2L))) {
+        if (keep) emit(n, "avgpool2d", null, Map.of("kernel", s[1]), x);
+        else emit(n, "flatten", null, Map.of(), emitPart(n, "pool", "avgpool2d", Map.of("kernel", s[1]), x));
+      } else {
+        throw new InputException(where(n) + ": mean over axes " + axes + (keep ? " (keepdims)" : "") + " of samples " + Arrays.toString(s)
+            + "; expected the tokens of [T, D] (dim=1), the last axis of [C, L] (dim=-1), the spatial axes of square images"
+            + " [C, H, H] (dim=(2, 3)), or LayerNorm's ReduceMean, Sub, Pow, ... form");
+      }
+    }
+
+    /** The first of two graph nodes one ONNX node becomes: named after it plus {@code part}; returns its name. */
+    String emitPart(Onnx.Node n, String part, String type, Map<String, Object> fields, String... inputs) {
+      String base = (n.getName().isEmpty() ? n.getOpType() + ":" + out(n) : n.getName()) + "/" + part;
+      String name = base;
+      for (int i = 1; names.contains(name); i++) name = base + "#" + i;
+      emitNamed(n, name, type, null, fields, inputs);
+      return name;
+    }
+
+    /**
+     * A trailing LogSoftmax under cross-entropy is dropped: log_softmax is idempotent (its log-sum-exp is 0), so
+     * cross_entropy(log_softmax(z)) = cross_entropy(z) = nll(log_softmax(z)) -- loss, gradients and Hessians are those
+     * of the logits z. Anywhere else (mid-graph, under mse) Hesse has no log-softmax node and refuses it.
+     */
+    void logSoftmax(Onnx.Node n) {
+      String x = data(n, 0);
+      boolean last = isGraphOutput(out(n)) && !consumers.containsKey(out(n));
+      if (!last) throw new InputException(where(n) + ": LogSoftmax inside the graph; expected it only as the model's last op (dropped under --loss cross_entropy)");
+      if (!loss.equals("cross_entropy")) {
+        throw new InputException(where(n) + ": a trailing LogSoftmax under --loss " + loss + "; expected --loss cross_entropy "
+            + "(where it leaves the loss unchanged and is dropped), or export the model without it");
+      }
+      int[] s = shapeOf(x);
+      long axis = intAttr(n, "axis", -1);
+      if (s.length != 1 || (axis != 1 && axis != -1)) {
+        throw new InputException(where(n) + ": LogSoftmax over axis " + axis + " of outputs " + Arrays.toString(s) + "; expected the class axis of [batch, classes]");
+      }
+      notes.add("hesse: note: " + source + ": " + where(n) + " dropped: a trailing LogSoftmax leaves the cross-entropy loss, "
+          + "its gradient and Hessian unchanged (log_softmax is idempotent); the model's outputs are its logits");
+      nodeOf.put(out(n), x);
+    }
+
+    /** Cross-entropy takes logits (as PyTorch's CrossEntropyLoss does): a model whose output is a Softmax is refused. */
+    void refuseSoftmaxOutput(String out) {
+      if (!loss.equals("cross_entropy")) return;
+      for (LayerSpec l : nodes) {
+        if (out.equals(l.extra().get("name")) && l.type().equals("softmax")) {
+          throw new InputException("the model's output is Softmax node '" + excerpt(out) + "' and --loss cross_entropy applies "
+              + "log-softmax itself (PyTorch's CrossEntropyLoss takes logits); expected the logits: export the model without "
+              + "its final Softmax (or with LogSoftmax, which is dropped), or use --loss mse on the probabilities");
+        }
+      }
     }
 
     void add(Onnx.Node n) {
@@ -702,6 +818,13 @@ public final class OnnxImport {
             + (initializers.containsKey(v) || constants.containsKey(v) ? "a constant where a computed value was expected"
                 : "not computed by a supported node"));
       }
+      return node;
+    }
+
+    /** A computed value (read by {@code reader}) as the name of the node computing it. */
+    String computed(String v, String reader) {
+      String node = nodeOf.get(v);
+      if (node == null) throw new InputException(reader + ": input '" + excerpt(v) + "' is not computed by a supported node");
       return node;
     }
 
@@ -827,10 +950,6 @@ public final class OnnxImport {
       return n.getOutput(0);
     }
 
-    static String where(Onnx.Node n) {
-      return "node '" + excerpt(n.getName()) + "' (" + excerpt(n.getOpType()) + ")";
-    }
-
     static int product(int[] shape) {
       return org.hesse.nn.Sizes.product(shape, "input shape " + Arrays.toString(shape));
     }
@@ -844,5 +963,10 @@ public final class OnnxImport {
 
   static String excerpt(String s) {
     return InputException.excerpt(s);
+  }
+
+  /** A node as errors name it: its name and op type. */
+  static String where(Onnx.Node n) {
+    return "node '" + excerpt(n.getName()) + "' (" + excerpt(n.getOpType()) + ")";
   }
 }

@@ -156,13 +156,132 @@ class OnnxImportTest {
         net.layer(k).paramTensors().stream().map(t -> t.name).toList());
   }
 
+  static Onnx.Model fixture(String name) throws IOException {
+    return Onnx.Model.parseFrom(Files.readAllBytes(FIXTURES.resolve(name + ".onnx")));
+  }
+
+  /** The fixture {@code name}, mutated, imported under {@code loss}: refused in one line naming the file and {@code what}. */
+  static void refusedIn(String name, String loss, UnaryOperator<Onnx.Graph.Builder> mutate, String what) throws IOException {
+    Onnx.Model.Builder m = fixture(name).toBuilder();
+    m.setGraph(mutate.apply(m.getGraph().toBuilder()));
+    InputException e = assertThrows(InputException.class, () -> {
+      OnnxImport.Imported imp = OnnxImport.decode(m.build().toByteArray(), null, loss, "ONNX model m.onnx");
+      imp.parameters(imp.network());
+    });
+    assertTrue(e.getMessage().startsWith("ONNX model m.onnx: "), e.getMessage());
+    assertTrue(e.getMessage().contains(what), e.getMessage());
+    assertFalse(e.getMessage().contains("\n"), e.getMessage());
+  }
+
+  static int node(Onnx.Graph.Builder g, String name) {
+    for (int i = 0; i < g.getNodeCount(); i++) if (g.getNode(i).getName().equals(name)) return i;
+    throw new AssertionError(name);
+  }
+
+  /** g with Constant node {@code name} holding the int64 {@code values} (a scalar when {@code scalar}). */
+  static Onnx.Graph.Builder setConstant(Onnx.Graph.Builder g, String name, boolean scalar, long... values) {
+    Onnx.Tensor.Builder t = Onnx.Tensor.newBuilder().setDataType(7);
+    if (!scalar) t.addDims(values.length);
+    for (long v : values) t.addInt64Data(v);
+    int k = node(g, name);
+    return g.setNode(k, g.getNode(k).toBuilder().clearAttribute().addAttribute(Onnx.Attribute.newBuilder().setName("value")
+        .setType(Onnx.Attribute.Type.TENSOR).setT(t)));
+  }
+
+  static java.util.List<String> types(OnnxImport.Imported imp) {
+    return imp.spec().layers().stream().map(org.hesse.io.LayerSpec::type).toList();
+  }
+
+  /**
+   * The reshape idioms, exported with a fixed batch (12) and with dynamic_axes, become the graph engine's per-sample
+   * flatten / reshape (their numbers against PyTorch: OnnxSpectrumTest).
+   */
+  @Test
+  void shapeIdiomsBecomePerSampleNodes() throws IOException {
+    for (String idiom : new String[] {"view", "reshape", "flatten", "view_m1"}) {
+      for (String name : new String[] {"idiom_" + idiom, "idiom_" + idiom + "_dyn"}) {
+        assertEquals(java.util.List.of("conv2d", "relu", "flatten", "dense"), types(decode(fixture(name))), name);
+      }
+    }
+    for (String name : new String[] {"idiom_tokens", "idiom_tokens_dyn"}) {
+      OnnxImport.Imported imp = decode(fixture(name));
+      assertEquals(java.util.List.of("conv2d", "relu", "reshape", "transpose", "dense", "tanh", "token_mean", "dense"), types(imp), name);
+      assertEquals(java.util.List.of(3, 16), imp.spec().layers().get(2).extra().get("shape"), name);
+      assertTrue(imp.notes().isEmpty(), name);
+    }
+    // x.mean(dim=(2, 3)) is global average pooling; the trailing LogSoftmax is dropped under cross-entropy, with a note
+    OnnxImport.Imported gap = decode(fixture("idiom_gap_dyn"));
+    assertEquals(java.util.List.of("conv2d", "relu", "avgpool2d", "flatten", "dense"), types(gap));
+    assertEquals(1, gap.notes().size(), gap.notes().toString());
+    assertTrue(gap.notes().get(0).contains("node '/LogSoftmax' (LogSoftmax) dropped"), gap.notes().get(0));
+    // x.view(b, c, -1).mean(-1): the mean over the last axis of [C, L]
+    assertEquals(java.util.List.of("conv2d", "relu", "reshape", "transpose", "token_mean", "dense"), types(decode(fixture("idiom_mean_last_dyn"))));
+  }
+
+  /** A reshape target that lets the batch mix with the sample axes is refused in one line naming the node. */
+  @Test
+  void batchMixingReshapesAreRefused() throws IOException {
+    // x.view(x.size(1), -1): axis 0 is no longer the batch
+    refusedIn("idiom_view_dyn", "cross_entropy", g -> setConstant(g, "/Constant", true, 1),
+        "node '/Reshape' (Reshape): target shape [3, -1] for samples of shape [3, 4, 4] does not keep the batch axis");
+    // x.view(b, b): the batch at a sample axis
+    refusedIn("idiom_view_dyn", "cross_entropy", g -> g.setNode(node(g, "/Unsqueeze_1"), g.getNode(node(g, "/Unsqueeze_1")).toBuilder()
+        .setInput(0, "/Gather_output_0")), "target shape [batch, batch] has batch at axis 1, which mixes the batch with the sample axes");
+    // h*w computed as b*b
+    refusedIn("idiom_tokens_dyn", "cross_entropy", g -> g.setNode(node(g, "/Mul"), g.getNode(node(g, "/Mul")).toBuilder()
+        .setInput(0, "/Gather_output_0").setInput(1, "/Gather_output_0")), "node '/Mul' (Mul): batch × batch multiplies the batch size by itself");
+    // a fixed-batch export (12) reshaped to 6 rows
+    refusedIn("idiom_view", "cross_entropy", g -> setConstant(g, "/Constant", true, 6),
+        "target shape [6, -1] for samples of shape [3, 4, 4] does not keep the batch axis (x.size(0), 0, -1 with 48 elements after it, or the exported batch 12)");
+    // the same with the batch declared dynamic: 12 is the trace's batch (as len(x) exports)
+    refusedIn("idiom_view", "cross_entropy", g -> g.setInput(0, g.getInput(0).toBuilder().setType(g.getInput(0).getType().toBuilder()
+        .setTensorType(g.getInput(0).getType().getTensorType().toBuilder().setShape(g.getInput(0).getType().getTensorType().getShape()
+            .toBuilder().setDim(0, Onnx.Shape.Dimension.newBuilder().setDimParam("batch")))))),
+        "target shape [12, -1] for samples of shape [3, 4, 4] does not keep the batch axis (x.size(0), 0, -1 with 48 elements after it); "
+            + "a fixed 12 in a dynamic-batch export is the trace's batch (len(x) or a Python int): write x.size(0) or -1");
+    // x.view(-1, 24): two rows per sample
+    refusedIn("idiom_view_m1_dyn", "cross_entropy", g -> setConstant(g, "/Constant", false, -1, 24), "target shape [-1, 24]");
+    // a target computed from the data
+    refusedIn("idiom_view_dyn", "cross_entropy", g -> g.setNode(node(g, "/Reshape"), g.getNode(node(g, "/Reshape")).toBuilder()
+        .setInput(1, "/Relu_output_0")), "node '/Reshape' (Reshape): '/Relu_output_0' is not an integer value computed from shapes and constants");
+    // x.mean(dim=0): a mean over the batch
+    refusedIn("idiom_gap", "cross_entropy", g -> g.setNode(node(g, "/ReduceMean"), g.getNode(node(g, "/ReduceMean")).toBuilder()
+        .clearAttribute().addAttribute(Onnx.Attribute.newBuilder().setName("axes").setType(Onnx.Attribute.Type.INTS).addInts(0))),
+        "node '/ReduceMean' (ReduceMean): axes [0]; expected sample axes (a mean over the batch axis 0 mixes samples)");
+    // a mean over the channels of [C, H, W]
+    refusedIn("idiom_gap", "cross_entropy", g -> g.setNode(node(g, "/ReduceMean"), g.getNode(node(g, "/ReduceMean")).toBuilder()
+        .clearAttribute().addAttribute(Onnx.Attribute.newBuilder().setName("axes").setType(Onnx.Attribute.Type.INTS).addInts(1))
+        .addAttribute(Onnx.Attribute.newBuilder().setName("keepdims").setType(Onnx.Attribute.Type.INT).setI(0))),
+        "node '/ReduceMean' (ReduceMean): mean over axes [1] of samples [3, 4, 4]; expected the tokens of [T, D] (dim=1)");
+    // shape arithmetic on data is not read
+    refusedIn("idiom_view_dyn", "cross_entropy", g -> g.setNode(node(g, "/Gather"), g.getNode(node(g, "/Gather")).toBuilder()
+        .setInput(0, "/Relu_output_0")), "node '/Gather' (Gather): only supported inside a pattern");
+  }
+
+  /** LogSoftmax only as the last op under cross-entropy; a model ending in Softmax is refused under cross-entropy. */
+  @Test
+  void logSoftmaxAndSoftmaxOutputs() throws IOException {
+    refusedIn("idiom_gap", "mse", g -> g, "node '/LogSoftmax' (LogSoftmax): a trailing LogSoftmax under --loss mse");
+    refusedIn("idiom_gap", "cross_entropy", g -> {
+      int k = node(g, "/LogSoftmax");
+      g.setNode(k, g.getNode(k).toBuilder().setOutput(0, "logp"));
+      return g.addNode(Onnx.Node.newBuilder().setName("/Relu2").setOpType("Relu").addInput("logp").addOutput("output"));
+    }, "node '/LogSoftmax' (LogSoftmax): LogSoftmax inside the graph");
+    UnaryOperator<Onnx.Graph.Builder> softmax = g -> g.setNode(node(g, "/LogSoftmax"), g.getNode(node(g, "/LogSoftmax")).toBuilder().setOpType("Softmax"));
+    refusedIn("idiom_gap", "cross_entropy", softmax, "the model's output is Softmax node '/LogSoftmax' and --loss cross_entropy applies log-softmax itself");
+    Onnx.Model.Builder m = fixture("idiom_gap").toBuilder();
+    m.setGraph(softmax.apply(m.getGraph().toBuilder()));
+    OnnxImport.Imported probabilities = OnnxImport.decode(m.build().toByteArray(), null, "mse", "m");
+    assertEquals(java.util.List.of("conv2d", "relu", "avgpool2d", "flatten", "dense", "softmax"), types(probabilities));
+  }
+
   /**
    * Mutations of real exports (every truncation length in steps, seeded byte flips): each is imported, or refused
    * with a one-line InputException; any other exception fails. The long run is the Jazzer target OnnxFuzzTest (-Pfuzz).
    */
   @Test
   void mutationsGiveOnlyInputErrors() throws IOException {
-    for (String name : new String[] {"mlp.onnx", "conv_bn.onnx", "torch_encoder.onnx"}) {
+    for (String name : new String[] {"mlp.onnx", "conv_bn.onnx", "torch_encoder.onnx", "idiom_tokens_dyn.onnx", "idiom_gap.onnx"}) {
       byte[] bytes = Files.readAllBytes(FIXTURES.resolve(name));
       for (int len = 0; len < bytes.length; len += 7) onlyInputErrors(java.util.Arrays.copyOf(bytes, len));
       java.util.Random r = new java.util.Random(12);
@@ -172,6 +291,48 @@ class OnnxImportTest {
         for (int f = 0; f < flips; f++) b[r.nextInt(b.length)] ^= (byte) (1 << r.nextInt(8));
         onlyInputErrors(b);
       }
+    }
+  }
+
+  /**
+   * Structured mutations of the shape arithmetic of a real export (x.view(b, c, h*w) in idiom_tokens_dyn): integer
+   * constants set to edge values, a node's input rewired to another value, an op type swapped for another shape op;
+   * each is imported or refused with a one-line InputException.
+   */
+  @Test
+  void shapeArithmeticMutationsGiveOnlyInputErrors() throws IOException {
+    Onnx.Graph base = fixture("idiom_tokens_dyn").getGraph();
+    java.util.List<String> values = new java.util.ArrayList<>(java.util.List.of("input", ""));
+    for (Onnx.Node n : base.getNodeList()) values.addAll(n.getOutputList());
+    long[] edge = {Long.MIN_VALUE, -9, -2, -1, 0, 1, 2, 3, 16, 48, 1L << 31, Long.MAX_VALUE};
+    String[] ops = ShapeArithmetic.OPS.toArray(String[]::new);
+    java.util.Random r = new java.util.Random(7);
+    for (int t = 0; t < 500; t++) {
+      Onnx.Graph.Builder g = base.toBuilder();
+      for (int f = 0, flips = 1 + r.nextInt(3); f < flips; f++) {
+        int k = r.nextInt(g.getNodeCount());
+        Onnx.Node.Builder n = g.getNode(k).toBuilder();
+        switch (r.nextInt(3)) {
+          case 0 -> {
+            if (n.getOpType().equals("Constant")) {
+              Onnx.Tensor.Builder v = Onnx.Tensor.newBuilder().setDataType(OnnxTensors.INT64);
+              int len = r.nextInt(3);
+              if (len > 0 || r.nextBoolean()) v.addDims(len);
+              for (int i = 0; i < Math.max(len, 1); i++) v.addInt64Data(edge[r.nextInt(edge.length)]);
+              if (len == 0 && v.getDimsCount() > 0) v.clearInt64Data();
+              n.clearAttribute().addAttribute(Onnx.Attribute.newBuilder().setName("value").setType(Onnx.Attribute.Type.TENSOR).setT(v));
+            }
+          }
+          case 1 -> {
+            if (n.getInputCount() > 0) n.setInput(r.nextInt(n.getInputCount()), values.get(r.nextInt(values.size())));
+          }
+          default -> {
+            if (ShapeArithmetic.OPS.contains(n.getOpType())) n.setOpType(ops[r.nextInt(ops.length)]);
+          }
+        }
+        g.setNode(k, n);
+      }
+      onlyInputErrors(fixture("idiom_tokens_dyn").toBuilder().setGraph(g).build().toByteArray());
     }
   }
 
