@@ -55,7 +55,7 @@ public final class LayerTraces {
     for (int i = 0; i < layers.size(); i++) {
       int l = layers.get(i);
       int off = net.offset(l);
-      int size = net.layer(l).paramCount();
+      int size = net.blockSize(l);
       for (int p = 0; p < probes; p++) {
         double s = 0;
         for (int j = off; j < off + size; j++) s += z[p * n + j] * hz[p * n + j];
