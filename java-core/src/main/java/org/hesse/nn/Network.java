@@ -114,18 +114,20 @@ public final class Network {
     this.tiedTo = Collections.unmodifiableMap(new LinkedHashMap<>(g.tiedTo));
     this.shares = Collections.unmodifiableMap(new LinkedHashMap<>(g.shares));
     this.blockOffset = new int[units.size()];
-    if (g.slotSource.isEmpty()) {
+    if (g.copies.isEmpty()) {
       this.slotParam = null;
       this.paramCount = slotCount;
       for (int k = 0; k < units.size(); k++) blockOffset[k] = units.get(k).paramOffset;
     } else {
+      int[] source = new int[slotCount];  // the earlier slot a slot copies, or −1
+      Arrays.fill(source, -1);
+      for (int[] c : g.copies) for (int i = 0; i < c[2]; i++) source[c[0] + i] = c[1] + i;
       int[] map = new int[slotCount];
       int u = 0;
       int k = 0;
       for (int s = 0; s < slotCount; s++) {
         while (k < units.size() && units.get(k).paramOffset <= s) blockOffset[k++] = u;
-        Integer src = g.slotSource.get(s);
-        map[s] = src == null ? u++ : map[src];
+        map[s] = source[s] < 0 ? u++ : map[source[s]];
       }
       for (; k < units.size(); k++) blockOffset[k] = u;
       this.slotParam = map;
@@ -147,7 +149,7 @@ public final class Network {
     private final Map<String, Integer> names = new HashMap<>();
     private int params;
     private int buffers;
-    private final Map<Integer, Integer> slotSource = new HashMap<>();  // a shared slot -> the slot it copies
+    private final List<int[]> copies = new ArrayList<>();  // {first slot, first slot it copies, length} per shared tensor
     private final Map<String, ParamTensor> owned = new HashMap<>();  // state-dict name -> its slots (offset, shape)
     private final Map<String, String> tiedTo = new LinkedHashMap<>();
     private final Map<String, Map<String, String>> shares = new LinkedHashMap<>();
@@ -264,9 +266,10 @@ public final class Network {
         }
         ParamTensor src = owned.get(tiedTo.getOrDefault(e.getValue(), e.getValue()));
         if (src == null) {
+          String known = new java.util.TreeSet<>(owned.keySet()).toString();
+          if (known.length() > 120) known = known.substring(0, 117) + "...";
           throw new IllegalArgumentException(where + ": shares '" + e.getKey() + "' with '" + e.getValue()
-              + "', which names no parameter tensor of an earlier layer (expected one of "
-              + new java.util.TreeSet<>(owned.keySet()) + ")");
+              + "', which names no parameter tensor of an earlier layer (expected one of " + known + ")");
         }
         if (!Arrays.equals(src.shape, mine.shape)) {
           throw new IllegalArgumentException(where + ": shares '" + e.getKey() + "' " + Arrays.toString(mine.shape)
@@ -286,7 +289,7 @@ public final class Network {
         }
         String owner = tiedTo.getOrDefault(target, target);
         ParamTensor src = owned.get(owner);
-        for (int i = 0; i < t.size(); i++) slotSource.put(base + t.offset + i, src.offset + i);
+        copies.add(new int[] {base + t.offset, src.offset, t.size()});
         tiedTo.put(full, owner);
       }
       if (!share.isEmpty()) shares.put(name, Map.copyOf(share));

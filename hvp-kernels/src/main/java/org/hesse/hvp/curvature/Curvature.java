@@ -273,7 +273,7 @@ public final class Curvature {
   /** Per node of layer k, the view of its parameters inside vectors holding layer k's block at {@code off} (stride). */
   View[] views(double[] a, int layer, int off, int stride, View[] into) {
     View[] v = into != null ? into : new View[net.nodeCount()];
-    int base = net.offset(layer);
+    int base = net.node(net.firstNode(layer)).paramOffset;  // the layer's first slot (θ's offset unless shared)
     for (int j = net.firstNode(layer); j <= net.lastNode(layer); j++) {
       Node n = net.node(j);
       if (n.op.paramCount() > 0) v[j] = new View(a, off + n.paramOffset - base, stride);

@@ -89,14 +89,13 @@ public final class CurvatureOperator implements LinearOperator {
 
   /** Per slot the position of its unique parameter in a vector holding the chosen layers' blocks, or −1. */
   private static int[] positions(Network net, boolean[] chosen, int[] blockOffset) {
-    int[] pos = new int[net.slotCount()];
-    for (int s = 0; s < pos.length; s++) {
-      int p = net.slotParam(s);
-      pos[s] = -1;
-      for (int l = 0; l < chosen.length; l++) {
-        if (chosen[l] && p >= net.offset(l) && p < net.offset(l) + net.blockSize(l)) pos[s] = blockOffset[l] + p - net.offset(l);
-      }
+    int[] inVector = new int[net.paramCount()];
+    Arrays.fill(inVector, -1);
+    for (int l = 0; l < chosen.length; l++) {
+      if (chosen[l]) for (int i = 0; i < net.blockSize(l); i++) inVector[net.offset(l) + i] = blockOffset[l] + i;
     }
+    int[] pos = new int[net.slotCount()];
+    for (int s = 0; s < pos.length; s++) pos[s] = inVector[net.slotParam(s)];
     return pos;
   }
 

@@ -257,6 +257,12 @@ class SharedTensorTest {
       assertTrue(e.getMessage().contains("node 'h2'") && e.getMessage().contains(c[1]) && !e.getMessage().contains("\n"),
           c[0] + ": " + e.getMessage());
     }
+    String composite = """
+        {"input": 8, "input_shape": [2, 4], "loss": "mse", "nodes": [{"name": "a", "type": "attention", "heads": 1},
+          {"name": "b", "type": "attention", "heads": 1, "share": {"in_proj_weight": "a.in_proj_weight"}},
+          {"name": "tm", "type": "token_mean"}]}""";
+    InputException e = assertThrows(InputException.class, () -> ModelFiles.network(ModelSpec.parse(composite)));
+    assertTrue(e.getMessage().contains("node 'b' (attention): 'share' on a composite op"), e.getMessage());
   }
 
   /** Per-layer shortcuts that read one layer's own nodes (Kronecker factors, back-matching) refuse a shared layer. */
@@ -270,6 +276,12 @@ class SharedTensorTest {
     assertTrue(e.getMessage().contains("layer h1 shares a tensor"), e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> new BackMatching(c).weightSide(h1));
     assertTrue(e.getMessage().contains("layer h1: shares a tensor"), e.getMessage());
-    DenseLayerBlock.of(c, Kind.HESSIAN, net.layerIndex("head"));  // an unshared layer keeps its shortcut
+    // an unshared layer of the tied network keeps its shortcuts, equal to the untied network's at Eθ
+    Curvature u = Curvature.of(untied("cross_entropy"), expand(theta), Nets.features(4, 4, 1.0, 92), Nets.targets(net, 4, 93), 4);
+    int head = net.layerIndex("head");
+    GraphOpsTest.assertClose(GraphFixtureTest.dense(c.block(Kind.HESSIAN, head)), DenseLayerBlock.of(c, Kind.HESSIAN, head).assemble(),
+        1e-12, "Kronecker block of head");
+    GraphOpsTest.assertClose(new BackMatching(u).weightSideMatrix(head), new BackMatching(c).weightSideMatrix(head), 1e-12,
+        "back-matching weight side (the Jacobian Gram pass) of head");
   }
 }
