@@ -131,14 +131,16 @@ public final class ModelFiles {
           String m = message(e);
           throw new InputException(m.startsWith(where) ? m : where + ": " + m, e);
         }
+        Map<String, String> share = share(l.extra().get("share"), where);
         try {
           if (op.composite() != null) {
             if (ins.length != 1) throw new InputException(where + ": expects 1 input, got " + ins.length);
+            if (!share.isEmpty()) throw new InputException(where + ": 'share' on a composite op; expected it on a primitive node");
             g.beginLayer(name, op);
             last = op.composite().expand(g, ins[0], name);
             g.endLayer();
           } else {
-            last = g.add(name, op, ins);
+            last = g.add(name, op, share, ins);
           }
         } catch (IllegalArgumentException e) {
           String m = message(e);
@@ -153,6 +155,21 @@ public final class ModelFiles {
       }
       return out;
     });
+  }
+
+  /** A node's {@code "share": {"weight": "enc.weight"}}: its local tensor name -> an earlier layer's tensor. */
+  private static Map<String, String> share(Object field, String where) {
+    if (field == null) return Map.of();
+    Map<String, String> out = new LinkedHashMap<>();
+    if (field instanceof Map<?, ?> m && !m.isEmpty()) {
+      for (Map.Entry<?, ?> e : m.entrySet()) {
+        if (!(e.getValue() instanceof String target)) break;
+        out.put((String) e.getKey(), target);
+      }
+      if (out.size() == m.size()) return out;
+    }
+    throw new InputException(where + ": 'share' must map this node's tensor names to earlier tensors' state-dict names"
+        + " (e.g. {\"weight\": \"enc.weight\"}), got " + InputException.excerpt(field));
   }
 
   private static Layer buildNode(LayerSpec l, List<int[]> shapes, String where) {
@@ -221,6 +238,7 @@ public final class ModelFiles {
       List<String> inputs = new ArrayList<>();
       for (int a : (net.layer(k).composite() != null ? new int[] {first.input(0)} : first.inputs())) inputs.add(byActivation.get(a));
       d.put("inputs", inputs);
+      if (!net.shares(net.layerName(k)).isEmpty()) d.put("share", new java.util.TreeMap<>(net.shares(net.layerName(k))));
       layers.add(toSpec(d));
       byActivation.put(net.activation(k + 1), net.layerName(k));
     }
@@ -239,10 +257,24 @@ public final class ModelFiles {
   /**
    * The flat parameter vector from named tensors: every tensor of the network must be present with its shape, and
    * every tensor present must be one of the network's parameters or buffers (as PyTorch's strict
-   * {@code load_state_dict}: an unexpected name means the file belongs to another model).
+   * {@code load_state_dict}: an unexpected name means the file belongs to another model). A shared tensor may
+   * come under any of its names (PyTorch's state dict lists every use, safetensors' {@code save_model} keeps one of
+   * them); names present for the same tensor must hold equal values.
    */
   public static double[] parameters(Network net, Map<String, Tensor> tensors) {
     Map<String, ParamTensor> params = net.tensors(), buffers = net.bufferTensors();
+    Map<String, Tensor> byOwner = new LinkedHashMap<>(tensors);
+    for (Map.Entry<String, String> tie : net.tiedTensors().entrySet()) {
+      Tensor use = byOwner.remove(tie.getKey());
+      if (use == null) continue;
+      Tensor have = byOwner.get(tie.getValue());
+      if (have != null && (!java.util.Arrays.equals(have.shape(), use.shape()) || !java.util.Arrays.equals(have.data(), use.data()))) {
+        throw new InputException("tensor '" + tie.getKey() + "': tied to '" + tie.getValue() + "' by the model description"
+            + " but holds other values; expected the same tensor under both names");
+      }
+      byOwner.put(tie.getValue(), use);
+    }
+    tensors = byOwner;
     for (String name : tensors.keySet()) {
       if (!params.containsKey(name) && !buffers.containsKey(name)) {
         String known = String.join(", ", params.keySet());
@@ -344,7 +376,7 @@ public final class ModelFiles {
     for (int k = 0; k < net.depth(); k++) {
       for (org.hesse.nn.ParamTensor p : net.layer(k).paramTensors()) {
         String name = net.layerName(k) + "." + p.name;
-        out.put(name, params.get(name));
+        if (params.containsKey(name)) out.put(name, params.get(name));  // a shared tensor under its owner's name only
       }
       for (org.hesse.nn.ParamTensor p : net.layer(k).bufferTensors()) {
         ParamTensor t = bufs.get(net.layerName(k) + "." + p.name);

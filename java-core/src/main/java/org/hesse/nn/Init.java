@@ -26,9 +26,13 @@ public enum Init {
 
   /** A fresh parameter vector for net drawn with this scheme from seed. */
   public double[] init(Network net, long seed) {
-    double[] theta = new double[net.paramCount()];
+    double[] slots = new double[net.slotCount()];
     SplittableRandom rng = new SplittableRandom(seed);
-    for (Node n : net.nodes()) n.op.initParameters(this, theta, n.paramOffset, rng);
+    for (Node n : net.nodes()) n.op.initParameters(this, slots, n.paramOffset, rng);
+    if (!net.shared()) return slots;
+    // a shared tensor keeps its owner's draw: the owner's slots come first, so they are written last
+    double[] theta = new double[net.paramCount()];
+    for (int s = slots.length - 1; s >= 0; s--) theta[net.slotParam(s)] = slots[s];
     return theta;
   }
 

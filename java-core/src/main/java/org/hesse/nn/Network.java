@@ -20,6 +20,16 @@ import org.hesse.simd.Activation;
  * entry (so a layer list keeps its indices, names and blocks). Layer k's parameters are one contiguous block at
  * {@link #offset(int)}, its tensors named {@code "<layer name>.<local name>"} as PyTorch's state dict
  * ({@code "k.weight"} for an {@code nn.Sequential}).
+ *
+ * <p><b>Shared (tied) tensors.</b> A node may use an earlier layer's tensor instead of its own
+ * ({@link Graph#add(String, Layer, Map, int...)}, PyTorch's {@code dec.weight = enc.weight}). The nodes still read
+ * their parameters from one contiguous <em>slot</em> range each ({@link Node#paramOffset}, {@link #slotCount()}),
+ * but everything outside a forward or tangent pass sees the <em>unique</em> parameters θ ({@link #paramCount()},
+ * PyTorch's {@code parameters()} order: every tensor once, at its first owner): the slots are θ expanded by a copy
+ * map E ({@link #expand}), and a slot gradient or product comes back as Eᵀ, summed over the uses
+ * ({@link #reduceAdd}). So the gradient is Eᵀg, the Hessian EᵀHE with the cross terms between the uses, and a
+ * layer's block ({@link #offset}, {@link #blockSize}) holds the unique tensors it owns: a tensor used by two layers
+ * belongs to the block of the first.
  * Immutable and thread-safe; per-batch buffers live in a {@link Workspace}.
  */
 public final class Network {
@@ -32,6 +42,11 @@ public final class Network {
   private final int outputAct;
   private final List<Unit> units;
   private final int paramCount;
+  private final int slotCount;
+  private final int[] slotParam;  // per slot its unique parameter; null when nothing is shared (the identity)
+  private final int[] blockOffset;  // per layer the offset of its block in θ
+  private final Map<String, String> tiedTo;  // the state-dict name of a tensor used again -> its owner's name
+  private final Map<String, Map<String, String>> shares;  // per node name: local tensor name -> owner's name
   private final int bufferCount;
   private boolean layerList;
 
@@ -92,8 +107,32 @@ public final class Network {
     this.actShape = g.shapes.toArray(new int[0][]);
     this.outputAct = out;
     this.units = List.copyOf(g.units);
-    this.paramCount = g.params;
+    this.slotCount = g.params;
     this.bufferCount = g.buffers;
+    // unique parameters: every slot that copies no earlier one, numbered in slot order, so a layer's block is
+    // contiguous; a copying slot maps to its source's number
+    this.tiedTo = Collections.unmodifiableMap(new LinkedHashMap<>(g.tiedTo));
+    this.shares = Collections.unmodifiableMap(new LinkedHashMap<>(g.shares));
+    this.blockOffset = new int[units.size()];
+    if (g.copies.isEmpty()) {
+      this.slotParam = null;
+      this.paramCount = slotCount;
+      for (int k = 0; k < units.size(); k++) blockOffset[k] = units.get(k).paramOffset;
+    } else {
+      int[] source = new int[slotCount];  // the earlier slot a slot copies, or −1
+      Arrays.fill(source, -1);
+      for (int[] c : g.copies) for (int i = 0; i < c[2]; i++) source[c[0] + i] = c[1] + i;
+      int[] map = new int[slotCount];
+      int u = 0;
+      int k = 0;
+      for (int s = 0; s < slotCount; s++) {
+        while (k < units.size() && units.get(k).paramOffset <= s) blockOffset[k++] = u;
+        map[s] = source[s] < 0 ? u++ : map[source[s]];
+      }
+      for (; k < units.size(); k++) blockOffset[k] = u;
+      this.slotParam = map;
+      this.paramCount = u;
+    }
     // the parameter vector is allocated next (init, reading weights): refuse it here, before, with its size
     MemoryBudget.current().checkDoubles(1, paramCount, "the network's parameter vector (" + paramCount + " values)");
   }
@@ -110,6 +149,10 @@ public final class Network {
     private final Map<String, Integer> names = new HashMap<>();
     private int params;
     private int buffers;
+    private final List<int[]> copies = new ArrayList<>();  // {first slot, first slot it copies, length} per shared tensor
+    private final Map<String, ParamTensor> owned = new HashMap<>();  // state-dict name -> its slots (offset, shape)
+    private final Map<String, String> tiedTo = new LinkedHashMap<>();
+    private final Map<String, Map<String, String>> shares = new LinkedHashMap<>();
     private String openName;
     private Layer openLayer;
     private int openFirst = -1;
@@ -152,6 +195,7 @@ public final class Network {
             + openLayer.paramCount());
       }
       units.add(new Unit(openName, openLayer, openFirst, nodes.size() - 1, nodes.size(), first.paramOffset, first.bufferOffset));
+      register(openName, openLayer, first.paramOffset, Map.of());
       openName = null;
     }
 
@@ -164,6 +208,16 @@ public final class Network {
      * Outside {@link #beginLayer}/{@link #endLayer} the node is a layer of its own.
      */
     public int add(String name, Layer op, int... inputs) {
+      return add(name, op, Map.of(), inputs);
+    }
+
+    /**
+     * As {@link #add(String, Layer, int...)}, the node using earlier tensors instead of some of its own:
+     * {@code share} maps a local tensor name of {@code op} ("weight") to the state-dict name of a tensor of an
+     * earlier layer ("enc.weight") of the same shape. Only a node that is a layer of its own may share.
+     */
+    public int add(String name, Layer op, Map<String, String> share, int... inputs) {
+      if (!share.isEmpty()) checkShare(name, op, share);
       if (names.containsKey(name)) throw new IllegalArgumentException("node '" + name + "': duplicate name");
       if (inputs.length != op.inputCount()) {
         throw new IllegalArgumentException("node '" + name + "' (" + op.type() + "): expects " + op.inputCount()
@@ -188,8 +242,57 @@ public final class Network {
       names.put(name, n.index);
       widths.add(op.outputSize());
       shapes.add(op.outputShape());
-      if (openName == null) units.add(new Unit(name, op, n.index, n.index, n.output(), n.paramOffset, n.bufferOffset));
+      if (openName == null) {
+        units.add(new Unit(name, op, n.index, n.index, n.output(), n.paramOffset, n.bufferOffset));
+        register(name, op, n.paramOffset, share);
+      }
       return n.output();
+    }
+
+    private void checkShare(String name, Layer op, Map<String, String> share) {
+      String where = "node '" + name + "' (" + op.type() + ")";
+      if (openName != null) {
+        throw new IllegalArgumentException(where + ": shares tensors inside layer " + openName
+            + "; expected sharing only on a node that is a layer of its own");
+      }
+      List<String> local = new ArrayList<>();
+      for (ParamTensor t : op.paramTensors()) local.add(t.name);
+      for (Map.Entry<String, String> e : share.entrySet()) {
+        ParamTensor mine = null;
+        for (ParamTensor t : op.paramTensors()) if (t.name.equals(e.getKey())) mine = t;
+        if (mine == null) {
+          throw new IllegalArgumentException(where + ": shares '" + e.getKey() + "', which is no tensor of this op"
+              + " (expected one of " + local + ")");
+        }
+        ParamTensor src = owned.get(tiedTo.getOrDefault(e.getValue(), e.getValue()));
+        if (src == null) {
+          String known = new java.util.TreeSet<>(owned.keySet()).toString();
+          if (known.length() > 120) known = known.substring(0, 117) + "...";
+          throw new IllegalArgumentException(where + ": shares '" + e.getKey() + "' with '" + e.getValue()
+              + "', which names no parameter tensor of an earlier layer (expected one of " + known + ")");
+        }
+        if (!Arrays.equals(src.shape, mine.shape)) {
+          throw new IllegalArgumentException(where + ": shares '" + e.getKey() + "' " + Arrays.toString(mine.shape)
+              + " with '" + e.getValue() + "' of shape " + Arrays.toString(src.shape) + "; expected the same shape");
+        }
+      }
+    }
+
+    /** Records layer {@code name}'s tensors at slot {@code base}: owned ones by name, shared ones as copies. */
+    private void register(String name, Layer op, int base, Map<String, String> share) {
+      for (ParamTensor t : op.paramTensors()) {
+        String full = name + "." + t.name;
+        String target = share.get(t.name);
+        if (target == null) {
+          owned.put(full, new ParamTensor(full, base + t.offset, t.shape));
+          continue;
+        }
+        String owner = tiedTo.getOrDefault(target, target);
+        ParamTensor src = owned.get(owner);
+        copies.add(new int[] {base + t.offset, src.offset, t.size()});
+        tiedTo.put(full, owner);
+      }
+      if (!share.isEmpty()) shares.put(name, Map.copyOf(share));
     }
   }
 
@@ -230,7 +333,56 @@ public final class Network {
   }
 
   public Loss loss() { return loss; }
+
+  /** Number of unique parameters: the length of θ (see the class comment on shared tensors). */
   public int paramCount() { return paramCount; }
+
+  /** Length of the slot vector the nodes read (a shared tensor once per use); {@link #paramCount()} without sharing. */
+  public int slotCount() { return slotCount; }
+
+  /** Whether some node uses another layer's tensor. */
+  public boolean shared() { return slotParam != null; }
+
+  /** Slot s's unique parameter (the expansion map E as an index). */
+  public int slotParam(int s) { return slotParam == null ? s : slotParam[s]; }
+
+  /** The nodes' slot vector from θ: {@code slots[sOff + s] = theta[tOff + slotParam(s)]}. */
+  public void expand(double[] theta, int tOff, double[] slots, int sOff) {
+    if (slotParam == null) {
+      System.arraycopy(theta, tOff, slots, sOff, slotCount);
+      return;
+    }
+    for (int s = 0; s < slotCount; s++) slots[sOff + s] = theta[tOff + slotParam[s]];
+  }
+
+  /** Adds a slot vector (a gradient or product per use) to θ's layout: {@code theta[tOff + slotParam(s)] += slots[sOff + s]}. */
+  public void reduceAdd(double[] slots, int sOff, double[] theta, int tOff) {
+    for (int s = 0; s < slotCount; s++) theta[tOff + slotParam(s)] += slots[sOff + s];
+  }
+
+  /** State-dict names of the tensors that are another's (a later use of a shared tensor) -> the owner's name. */
+  public Map<String, String> tiedTensors() { return tiedTo; }
+
+  /** Layer {@code layerName}'s shared tensors: its local tensor name -> the owner's state-dict name (empty if none). */
+  public Map<String, String> shares(String layerName) { return shares.getOrDefault(layerName, Map.of()); }
+
+  /**
+   * Whether layer k's nodes and its block disagree: a node of layer k uses another layer's tensor, or another
+   * layer's node uses one of layer k's. Structured shortcuts that read one layer's nodes only refuse such layers.
+   */
+  public boolean sharesTensors(int k) {
+    if (slotParam == null) return false;
+    int start = units.get(k).paramOffset;
+    int end = k + 1 < units.size() ? units.get(k + 1).paramOffset : slotCount;
+    int lo = blockOffset[k];
+    int hi = lo + blockSize(k);
+    for (int s = 0; s < slotCount; s++) {
+      boolean mine = s >= start && s < end;
+      boolean inBlock = slotParam[s] >= lo && slotParam[s] < hi;
+      if (mine != inBlock) return true;
+    }
+    return false;
+  }
 
   /** The graph's nodes in topological order. */
   public List<Node> nodes() { return nodes; }
@@ -251,8 +403,14 @@ public final class Network {
   /** The graph activation of layer activation k (0 = input, k + 1 = output of layer k). */
   public int activation(int k) { return k == 0 ? 0 : units.get(k - 1).output; }
 
-  /** Offset of layer k's parameter block in the flat vector. */
-  public int offset(int k) { return units.get(k).paramOffset; }
+  /** Offset of layer k's parameter block in θ. */
+  public int offset(int k) { return blockOffset[k]; }
+
+  /** Length of layer k's parameter block in θ: the tensors it owns (its layer's paramCount when nothing is shared). */
+  public int blockSize(int k) {
+    int end = k + 1 < units.size() ? blockOffset[k + 1] : paramCount;
+    return end - blockOffset[k];
+  }
 
   /** Length of the buffer vector (non-trainable state such as BN running statistics); 0 for most networks. */
   public int bufferCount() { return bufferCount; }
@@ -293,7 +451,7 @@ public final class Network {
   /** Indices of the layers that have parameters. */
   public List<Integer> parametrisedLayers() {
     List<Integer> out = new ArrayList<>();
-    for (int k = 0; k < units.size(); k++) if (units.get(k).layer.paramCount() > 0) out.add(k);
+    for (int k = 0; k < units.size(); k++) if (blockSize(k) > 0) out.add(k);
     return out;
   }
 
@@ -309,13 +467,13 @@ public final class Network {
         + (known0 ? " (the names of layers with parameters)" : ""));
   }
 
-  /** State-dict names in parameter order, with their shapes and flat offsets. */
+  /** State-dict names in θ's order, with their shapes and offsets in θ; a shared tensor once, by its owner's name. */
   public Map<String, ParamTensor> tensors() {
     Map<String, ParamTensor> out = new LinkedHashMap<>();
     for (Unit u : units) {
       for (ParamTensor t : u.layer.paramTensors()) {
         String name = u.name + "." + t.name;
-        out.put(name, new ParamTensor(name, u.paramOffset + t.offset, t.shape));
+        if (!tiedTo.containsKey(name)) out.put(name, new ParamTensor(name, slotParam(u.paramOffset + t.offset), t.shape));
       }
     }
     return Collections.unmodifiableMap(out);
@@ -328,7 +486,9 @@ public final class Network {
   /** Runs every node on {@code ws.input()} (rows 0..batch), keeping every activation in the workspace. */
   public void forward(double[] theta, Workspace ws, int batch) {
     ws.checkBatch(batch);
-    for (Node n : nodes) n.op.forward(theta, n.paramOffset, ws.inputs[n.index], ws.acts[n.output()], batch, ws.contexts[n.index]);
+    double[] slots = theta;
+    if (slotParam != null) expand(theta, 0, slots = ws.slots(), 0);
+    for (Node n : nodes) n.op.forward(slots, n.paramOffset, ws.inputs[n.index], ws.acts[n.output()], batch, ws.contexts[n.index]);
   }
 
   /**
@@ -359,12 +519,19 @@ public final class Network {
   /** The loss gradient at the output, then every node's VJP through the executor (fan-out sums the signals). */
   private void backward(double[] theta, Workspace ws, double[] y, int batch, double scale, double[] grad) {
     loss.gradient(ws.acts[outputAct], y, batch, outputSize(), scale, ws.grads[outputAct]);
+    // with shared tensors the nodes read the slots forward left in the workspace and add to a slot gradient,
+    // which comes back to θ's layout summed over the uses (Eᵀ)
+    double[] slots = slotParam == null ? theta : ws.slots();
+    double[] slotGrad = grad;
+    if (grad != null && slotParam != null) Arrays.fill(slotGrad = ws.slotGradient(), 0.0);
+    double[] g = slotGrad;
     ws.executor.backward(ws.grads, outputAct, nodes.size() - 1, 0, -1, batch, (j, gIns) -> {
       Node n = nodes.get(j);
-      if (grad == null && Executor.allNull(gIns)) return;  // nothing wanted from this node
-      n.op.backward(theta, n.paramOffset, ws.inputs[j], ws.acts[n.output()], ws.grads[n.output()], gIns, grad, batch,
+      if (g == null && Executor.allNull(gIns)) return;  // nothing wanted from this node
+      n.op.backward(slots, n.paramOffset, ws.inputs[j], ws.acts[n.output()], ws.grads[n.output()], gIns, g, batch,
           ws.contexts[j]);
     });
+    if (grad != null && slotParam != null) reduceAdd(slotGrad, 0, grad, 0);
   }
 
   /** Builds a sequential network layer by layer, tracking widths. */

@@ -2,8 +2,9 @@ package org.hesse.nn;
 
 /**
  * One node of a network's graph: an op (a {@link Layer}) applied to the activations {@link #inputs()} (0 is the
- * network input, j + 1 the output of node j), with its parameters at {@link #paramOffset} of the flat vector and
- * its buffers at {@link #bufferOffset}. Its tensors are named {@code name + "." + local name}.
+ * network input, j + 1 the output of node j), with its parameters at {@link #paramOffset} of the slot vector (θ
+ * itself unless tensors are shared, see {@link Network#expand}) and its buffers at {@link #bufferOffset}. Its
+ * tensors are named {@code name + "." + local name}.
  */
 public final class Node {
   public final String name;

@@ -13,6 +13,8 @@ public final class Workspace {
   final double[][][] inputs;  // per node: the activations it reads (views of acts)
   final LayerContext[] contexts;
   final Executor executor;
+  private double[] slots;  // a network with shared tensors: θ expanded to the nodes' slots, and their gradient
+  private double[] slotGrad;
 
   Workspace(Network net, int maxBatch) {
     if (maxBatch <= 0) throw new IllegalArgumentException("workspace: batch size must be > 0, got " + maxBatch);
@@ -44,6 +46,17 @@ public final class Workspace {
       for (int i = 0; i < n.inputCount(); i++) inputs[n.index][i] = acts[n.input(i)];
     }
     executor = new Executor(net, maxBatch);
+  }
+
+  /** The slot vector the last forward expanded θ into (networks with shared tensors, {@link Network#expand}). */
+  double[] slots() {
+    if (slots == null) slots = new double[net.slotCount()];
+    return slots;
+  }
+
+  double[] slotGradient() {
+    if (slotGrad == null) slotGrad = new double[net.slotCount()];
+    return slotGrad;
   }
 
   /** The forward mode of every node (default {@link Mode#ANALYSIS}). */

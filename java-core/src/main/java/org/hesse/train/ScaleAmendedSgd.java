@@ -146,6 +146,7 @@ public final class ScaleAmendedSgd implements Optimizer {
       int rowLen = l.weightRowLength();
       if (rows == 0) continue;
       if (bn.channels() != rows) continue;
+      if (net.sharesTensors(k) || net.sharesTensors(k + 1)) continue;  // its block is not its nodes' weight rows
       bs.add(new Block(k, net.offset(k), rows, rowLen, net.offset(k + 1), bn, total));
       total += rows;
       maxChannels = Math.max(maxChannels, rows);

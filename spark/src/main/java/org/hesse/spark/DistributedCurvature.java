@@ -150,7 +150,7 @@ public final class DistributedCurvature implements AutoCloseable {
       throw new IllegalArgumentException("layer " + layer + " has no parameters; layers with parameters: "
           + net.parametrisedLayers());
     }
-    return new DistributedOperator(this, kind, layer, net.layer(layer).paramCount());
+    return new DistributedOperator(this, kind, layer, net.blockSize(layer));
   }
 
   /** Refuses the curvature kinds that have no distributed products (back-matching), in one line with the way out. */

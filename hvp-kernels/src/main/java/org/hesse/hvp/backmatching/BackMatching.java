@@ -140,6 +140,10 @@ public final class BackMatching {
     if (layer < 0 || layer >= net.depth()) {
       throw new IllegalArgumentException("layer: expected 0.." + (net.depth() - 1) + ", got " + layer);
     }
+    if (net.sharesTensors(layer)) {  // a block's local loss is its own nodes' function of its own parameters
+      throw new IllegalArgumentException("layer " + net.layerName(layer) + ": shares a tensor with another layer, so"
+          + " it has no back-matching loss of its own; expected a layer without shared tensors");
+    }
     return layer;
   }
 

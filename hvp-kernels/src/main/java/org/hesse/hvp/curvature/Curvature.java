@@ -43,6 +43,7 @@ public final class Curvature {
 
   final Network net;
   final double[] theta;
+  final double[] slots;  // θ expanded to the nodes' slots (θ itself when nothing is shared): what the rules read
   final int samples;
   final int maxBatch;
   final List<BatchCache> batches = new ArrayList<>();
@@ -84,6 +85,7 @@ public final class Curvature {
   private Curvature(Objective obj, double[] theta, double[] buffers, Mode mode) {
     this.net = obj.network();
     this.theta = theta.clone();
+    this.slots = net.shared() ? new double[net.slotCount()] : this.theta;
     this.samples = obj.samples();
     this.maxBatch = obj.batchSize();
     this.rules = new SecondOrderRule[net.nodeCount()];
@@ -96,13 +98,14 @@ public final class Curvature {
       Workspace ws = net.newWorkspace(rows).mode(mode);
       if (this.buffers != null) ws.buffers(this.buffers);
       int yOff = obj.loadBatch(b, ws);
-      batches.add(new BatchCache(rows, Arrays.copyOfRange(obj.targets(), yOff, yOff + rows * tw), ws, net, this.theta));
+      batches.add(new BatchCache(rows, Arrays.copyOfRange(obj.targets(), yOff, yOff + rows * tw), ws, net, slots));
     }
     recompute();
   }
 
   /** Forward, signals and prepared quantities of every batch at the current θ and buffers. */
   private void recompute() {
+    if (net.shared()) net.expand(theta, 0, slots, 0);
     double total = 0;
     for (BatchCache b : batches) {
       total += net.lossAndSignals(theta, b.ws, b.y, b.rows, 1.0 / samples);
@@ -262,7 +265,7 @@ public final class Curvature {
       int l = layers.get(i);
       int off = net.offset(l);
       double s = 0;
-      for (int p = 0; p < net.layer(l).paramCount(); p++) s += v[off + p] * hv[off + p];
+      for (int p = 0; p < net.blockSize(l); p++) s += v[off + p] * hv[off + p];
       out[i] = s;
     }
     return out;
@@ -285,7 +288,7 @@ public final class Curvature {
   /** Per node of layer k, the view of its parameters inside vectors holding layer k's block at {@code off} (stride). */
   View[] views(double[] a, int layer, int off, int stride, View[] into) {
     View[] v = into != null ? into : new View[net.nodeCount()];
-    int base = net.offset(layer);
+    int base = net.node(net.firstNode(layer)).paramOffset;  // the layer's first slot (θ's offset unless shared)
     for (int j = net.firstNode(layer); j <= net.lastNode(layer); j++) {
       Node n = net.node(j);
       if (n.op.paramCount() > 0) v[j] = new View(a, off + n.paramOffset - base, stride);
@@ -301,6 +304,7 @@ public final class Curvature {
    */
   public LinearOperator jacobianGram(int layer) {
     checkLayer(layer);
+    requireOwnTensors(layer, "the Jacobian Gram matrix of layer " + layer);
     int p = net.layer(layer).paramCount();
     TangentPass pass = new TangentPass(this);
     int first = net.firstNode(layer);
@@ -379,8 +383,20 @@ public final class Curvature {
     return batches.size();
   }
 
+  /**
+   * Quantities defined by one layer's own nodes and parameters (its Jacobian Gram matrix, its Kronecker factors) do
+   * not exist for a layer whose nodes use another layer's tensor or whose tensor another layer uses: refuse it.
+   */
+  void requireOwnTensors(int layer, String what) {
+    if (net.sharesTensors(layer)) {
+      throw new IllegalArgumentException(what + ": layer " + net.layerName(layer) + " shares a tensor with another"
+          + " layer, so its nodes and its block differ; expected a layer without shared tensors (the operators"
+          + " full/block handle shared tensors)");
+    }
+  }
+
   private void checkLayer(int l) {
-    if (l < 0 || l >= net.depth() || net.layer(l).paramCount() == 0) {
+    if (l < 0 || l >= net.depth() || net.blockSize(l) == 0) {
       throw new IllegalArgumentException("layer " + l + " has no parameters; layers with parameters: "
           + net.parametrisedLayers());
     }

@@ -14,6 +14,10 @@ import org.hesse.nn.Network;
  * <p>One application: the forward tangent starts at the first layer of C (zero before it) and runs to the
  * loss; the backward tangent runs from the loss down to the first layer of R and stops there. So a block of a
  * late layer costs a fraction of a full product. Owns its tangent buffers: not thread-safe.
+ *
+ * <p>With shared tensors ({@link Network#shared()}) the vectors are over the unique parameters: a direction is
+ * expanded to the nodes' slots (every use of a tensor gets it) and the slot products are summed back over the uses,
+ * {@code Eᵀ H E}; the passes run from and down to the first node using any of C's or R's tensors.
  */
 public final class CurvatureOperator implements LinearOperator {
   private final Curvature c;
@@ -32,6 +36,10 @@ public final class CurvatureOperator implements LinearOperator {
   private double[] hvArray;
   private double[] xCopy;  // the directions of an in-place apply
   private long applications;
+  private final int[] colPos;  // shared tensors: per slot the position of its parameter in a column vector, or −1
+  private final int[] rowPos;
+  private double[] xSlots;  // shared tensors: k directions and products in the slot layout
+  private double[] ySlots;
 
   CurvatureOperator(Curvature c, Curvature.Kind kind, List<Integer> rowLayers, List<Integer> colLayers) {
     this.c = c;
@@ -48,7 +56,7 @@ public final class CurvatureOperator implements LinearOperator {
     int rs = 0;
     int lo = net.nodeCount();
     for (int k = 0; k < K; k++) {
-      int p = net.layer(k).paramCount();
+      int p = net.blockSize(k);
       if (colLayers.contains(k)) {
         inCols[k] = true;
         colOffset[k] = cs;
@@ -63,10 +71,47 @@ public final class CurvatureOperator implements LinearOperator {
     }
     this.cols = cs;
     this.rows = rs;
-    this.low = lo;
     this.pass = new TangentPass(c);
     this.vViews = new View[net.nodeCount()];
     this.hvViews = new View[net.nodeCount()];
+    if (net.shared()) {
+      colPos = positions(net, inCols, colOffset);
+      rowPos = positions(net, inRows, rowOffset);
+      for (org.hesse.nn.Node n : net.nodes()) {
+        for (int s = n.paramOffset; s < n.paramOffset + n.op.paramCount(); s++) if (rowPos[s] >= 0) lo = Math.min(lo, n.index);
+      }
+    } else {
+      colPos = null;
+      rowPos = null;
+    }
+    this.low = lo;
+  }
+
+  /** Per slot the position of its unique parameter in a vector holding the chosen layers' blocks, or −1. */
+  private static int[] positions(Network net, boolean[] chosen, int[] blockOffset) {
+    int[] inVector = new int[net.paramCount()];
+    Arrays.fill(inVector, -1);
+    for (int l = 0; l < chosen.length; l++) {
+      if (chosen[l]) for (int i = 0; i < net.blockSize(l); i++) inVector[net.offset(l) + i] = blockOffset[l] + i;
+    }
+    int[] pos = new int[net.slotCount()];
+    for (int s = 0; s < pos.length; s++) pos[s] = inVector[net.slotParam(s)];
+    return pos;
+  }
+
+  /** Views on the slot arrays for k directions: every node with a slot in C (directions) or R (products). */
+  private void slotViews(int k) {
+    Network net = c.net;
+    int S = net.slotCount();
+    if (xSlots != null && xSlots.length >= k * S) return;
+    xSlots = new double[k * S];
+    ySlots = new double[k * S];
+    for (org.hesse.nn.Node n : net.nodes()) {
+      for (int s = n.paramOffset; s < n.paramOffset + n.op.paramCount(); s++) {
+        if (colPos[s] >= 0) vViews[n.index] = new View(xSlots, n.paramOffset, S);
+        if (rowPos[s] >= 0) hvViews[n.index] = new View(ySlots, n.paramOffset, S);
+      }
+    }
   }
 
   public Curvature.Kind kind() { return kind; }
@@ -117,6 +162,22 @@ public final class CurvatureOperator implements LinearOperator {
     }
     Network net = c.net;
     boolean gn = kind == Curvature.Kind.GGN;
+    int top = net.outputActivation() - 1;
+    if (net.shared()) {  // E x on the slots, the passes, Eᵀ of the slot products (x may be y: read before written)
+      slotViews(k);
+      int S = net.slotCount();
+      for (int j = 0; j < k; j++) {
+        for (int s = 0; s < S; s++) xSlots[j * S + s] = colPos[s] >= 0 ? x[j * cols + colPos[s]] : 0.0;
+      }
+      Arrays.fill(ySlots, 0, k * S, 0.0);
+      for (Curvature.BatchCache b : c.batches) pass.run(b, k, vViews, -1, null, top, true, hvViews, low, -1, null, gn);
+      Arrays.fill(y, 0, k * rows, 0.0);
+      for (int j = 0; j < k; j++) {
+        for (int s = 0; s < S; s++) if (rowPos[s] >= 0) y[j * rows + rowPos[s]] += ySlots[j * S + s];
+      }
+      applications += k;
+      return;
+    }
     // The rules read the directions from x and write the products into y where they are (layer l's block of
     // vector j at colOffset[l] + j·cols and rowOffset[l] + j·rows); in place, x is read from a copy.
     double[] in = x;
@@ -134,7 +195,6 @@ public final class CurvatureOperator implements LinearOperator {
       hvArray = y;
     }
     Arrays.fill(y, 0, k * rows, 0.0);
-    int top = net.outputActivation() - 1;
     for (Curvature.BatchCache b : c.batches) pass.run(b, k, vViews, -1, null, top, true, hvViews, low, -1, null, gn);
     applications += k;
   }

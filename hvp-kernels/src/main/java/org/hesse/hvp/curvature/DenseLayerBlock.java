@@ -45,6 +45,7 @@ public final class DenseLayerBlock {
       throw new IllegalArgumentException("layer " + layer + " is not a dense layer on flat samples");
     }
     c.requirePerSample("the exact block of layer " + layer);
+    c.requireOwnTensors(layer, "the Kronecker factors of layer " + layer);
     int in = net.layer(layer).inputSize();
     int out = net.layer(layer).outputSize();
     int n = c.samples;

@@ -25,9 +25,10 @@ import org.hesse.nn.Network;
  * layer l's rows enter once each (their halves, squared, counted from both sides). {@link #variance} computes it
  * from a dense matrix.
  *
- * <p>Weight-shared parameters (one tensor used at several places of the graph) would need the block assembled
- * before the second differentiation; the graph engine has no weight sharing (every node owns its parameters), so
- * there is nothing to assemble and this class does not pretend to handle it.
+ * <p>Weight-shared parameters (one tensor used at several places of the graph) are one parameter: the probes are
+ * over the unique parameters and the full operator is {@code EᵀHE} (every use gets the probe, the uses' products
+ * are summed), so each layer's estimate is of its block of the tied Hessian, assembled before the second
+ * differentiation; a shared tensor is in its first owner's layer ({@link Network#blockSize}).
  */
 public final class LayerTraces {
   private LayerTraces() { }
@@ -55,7 +56,7 @@ public final class LayerTraces {
     for (int i = 0; i < layers.size(); i++) {
       int l = layers.get(i);
       int off = net.offset(l);
-      int size = net.layer(l).paramCount();
+      int size = net.blockSize(l);
       for (int p = 0; p < probes; p++) {
         double s = 0;
         for (int j = off; j < off + size; j++) s += z[p * n + j] * hz[p * n + j];

@@ -231,7 +231,7 @@ public final class LayerSpectraEngine {
 
   /** ‖Vᵀ g_l‖² / ‖g_l‖²: the share of layer l's gradient in the span of the given orthonormal vectors. */
   private double gradientOverlap(Network net, int l, double[][] vectors) {
-    double[] g = Arrays.copyOfRange(source.gradient(), net.offset(l), net.offset(l) + net.layer(l).paramCount());
+    double[] g = Arrays.copyOfRange(source.gradient(), net.offset(l), net.offset(l) + net.blockSize(l));
     double gg = 0;
     for (double v : g) gg += v * v;
     if (gg == 0) return Double.NaN;
