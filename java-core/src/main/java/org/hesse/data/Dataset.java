@@ -243,31 +243,40 @@ public final class Dataset {
     }
 
     /**
-     * The same samples read as a given model reads them: numeric labels are class indices {@code 0..outputs-1}
-     * (PyTorch's convention for a cross-entropy target), so a file lacking a class keeps the others' indices, where
-     * reading alone numbers the distinct labels ({@code {0, 2}} would become 0, 1). Labels that are not all numbers
-     * (names) keep their numbering. A numeric label that is not such an index is refused naming {@code source}.
+     * The same samples read as a given model reads them ({@link #labelsAreClassIndices}): labels that are class
+     * indices of the model keep their numbers, so a file lacking a class keeps the others' indices (read alone,
+     * {@code {0, 2}} are numbered 0, 1); other labels keep the reading's numbering.
      */
     public Dataset withNumericLabelsAsIndices(int outputs, String source) {
-        List<String> names = classNames();
-        for (String name : names) {
-            try {
-                Double.parseDouble(name);
-            } catch (NumberFormatException e) {
-                return this;
-            }
-        }
-        for (String name : names) {
-            double v = Double.parseDouble(name);
-            if (!(v >= 0 && v < outputs && v == Math.rint(v))) {
-                throw new org.hesse.io.InputException(source + ": label '" + org.hesse.io.InputException.excerpt(name)
-                        + "' is not a class index of the model's " + outputs + " outputs; expected integer labels in 0.."
-                        + (outputs - 1) + " (or the training run's config.json, whose classes map them)");
-            }
-        }
+        if (!labelsAreClassIndices(classNames(), outputs)) return this;
         List<String> indices = new java.util.ArrayList<>(outputs);
         for (int c = 0; c < outputs; c++) indices.add(Integer.toString(c));
         return withClassNames(indices, source);
+    }
+
+    /**
+     * The rule by which a model that comes without its training run's classes reads labels: when every label is an
+     * integer in {@code 0..outputs-1} the labels are the class indices, as a PyTorch cross-entropy target is;
+     * otherwise (names, {@code -1/+1}, labels from 1) the distinct labels numbered in ascending order, as read.
+     */
+    public static boolean labelsAreClassIndices(List<String> labels, int outputs) {
+        double[] v = new double[labels.size()];
+        for (int i = 0; i < v.length; i++) {
+            try {
+                v[i] = Double.parseDouble(labels.get(i));
+            } catch (NumberFormatException e) {
+                return false;
+            }
+        }
+        return labelsAreClassIndices(v, outputs);
+    }
+
+    /** {@link #labelsAreClassIndices(List, int)} for numeric labels. */
+    public static boolean labelsAreClassIndices(double[] labels, int outputs) {
+        for (double v : labels) {
+            if (!(v >= 0 && v < outputs && v == Math.rint(v))) return false;
+        }
+        return true;
     }
 
     /** The same targets and names with other features of the same shape (e.g. standardised). */

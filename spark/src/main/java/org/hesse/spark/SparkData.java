@@ -127,7 +127,10 @@ public final class SparkData {
     return starts == null ? path + " (partition " + partition + ", lines counted from its start)" : path;
   }
 
-  /** LibSVM; a classification's labels are numbered in sorted order of the distinct values, as on one machine. */
+  /**
+   * LibSVM; a classification's labels are class indices or numbered in sorted order of the distinct values, by the
+   * rule of one machine ({@link Dataset#labelsAreClassIndices}).
+   */
   public static JavaRDD<RowBatch> libsvm(SparkSession spark, String path, Network net) {
     JavaRDD<String> lines = spark.read().textFile(path).javaRDD();
     first(lines, path);
@@ -159,9 +162,10 @@ public final class SparkData {
       throw new IllegalArgumentException("the data have " + sorted.length + " classes but the model has " + out + " outputs");
     }
     Broadcast<double[]> labels = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(sorted);
+    boolean indices = Dataset.labelsAreClassIndices(sorted, out);
     return raw.map(b -> {
       double[] y = new double[b.rows()];
-      for (int i = 0; i < y.length; i++) y[i] = Arrays.binarySearch(labels.value(), b.y()[i]);
+      for (int i = 0; i < y.length; i++) y[i] = indices ? b.y()[i] : Arrays.binarySearch(labels.value(), b.y()[i]);
       return new RowBatch(b.rows(), b.x(), y);
     });
   }
@@ -170,8 +174,8 @@ public final class SparkData {
    * Parquet: every column but the targets is a feature, in the file's column order, cast to double; a null or
    * non-finite value is refused. A classification's label column is numeric (a string column is refused: the
    * label names of a CSV file have no Parquet counterpart here), and its classes are its distinct values in
-   * ascending order, numbered 0, 1, ... (a first pass collects them): Csv's and LibSVM's rule for numeric labels,
-   * so class indices 0..C-1 keep their numbers.
+   * ascending order, numbered 0, 1, ... (a first pass collects them), unless they are the model's class indices
+   * ({@link Dataset#labelsAreClassIndices}): the rule of one machine.
    */
   public static JavaRDD<RowBatch> parquet(SparkSession spark, String path, List<String> targets, Network net) {
     requireTargets(targets);
@@ -221,6 +225,7 @@ public final class SparkData {
       classes = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(values);
     }
     Broadcast<double[]> classValues = classes;
+    boolean indices = classify && Dataset.labelsAreClassIndices(classes.value(), out);
     return df.select(sel).javaRDD().mapPartitions(it -> {
       List<double[]> rows = new ArrayList<>();
       while (it.hasNext()) {
@@ -239,7 +244,7 @@ public final class SparkData {
             throw new IllegalArgumentException("Parquet " + path + ", column '" + targets.get(0) + "': class label " + v[d]
                 + " was not seen by the first pass (has the data changed?)");
           }
-          v[d] = c;
+          if (!indices) v[d] = c;
         }
         rows.add(v);
       }
@@ -280,6 +285,7 @@ public final class SparkData {
       throw new IllegalArgumentException("the data have " + d.numFeatures() + " feature columns but the model expects " + in + " inputs");
     }
     if (d.isClassification()) {
+      d = d.withNumericLabelsAsIndices(out, "--data " + path);  // the local rule; d's classes are the whole file's
       int[] l = d.labels();
       double[] y = new double[l.length];
       for (int i = 0; i < l.length; i++) {

@@ -104,11 +104,12 @@ class ReportEqualityTest {
 
   /**
    * Labels sorted by class across part files (a directory Spark reads as 7 partitions): most partitions lack most
-   * classes, so a per-partition numbering would differ from the whole file's. Numbers and names.
+   * classes, so a per-partition numbering would differ from the whole file's. Numbers, names and class indices.
    */
   @Test
   void csvClassificationSortedByLabelInSevenPartsReportEqualsTheLocalOne() throws Exception {
-    for (String[] raw : List.of(new String[] {"-1", "2.0", "7"}, new String[] {"emu", "cat", "dog"})) {
+    for (String[] raw : List.of(new String[] {"-1", "2.0", "7"}, new String[] {"emu", "cat", "dog"},
+        new String[] {"0", "2.0", "2"})) {  // the last: class indices 0 and 2 of 3 outputs, kept as such by both
       Network net = Nets.mlp(3, 5, 4, 3, Activation.TANH, "cross_entropy");
       int n = 42;
       double[] x = Nets.features(n, 3, 1.0, 41);
