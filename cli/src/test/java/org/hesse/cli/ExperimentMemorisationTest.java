@@ -1,0 +1,193 @@
+package org.hesse.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code hesse experiment memorisation --quick} end to end (a few seconds), its analysis recomputed here from the
+ * per-run files with code of its own: the CUSUM on log-trace increments written out again, the validation-loss
+ * rule, the order-statistic thresholds, the rates and their binomial standard errors.
+ */
+class ExperimentMemorisationTest {
+  private static String[] run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = HesseCli.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+    return new String[] {Integer.toString(code), out.toString(), err.toString()};
+  }
+
+  /** Largest CUSUM statistic over a run's layers, per monitor point: window 10, k 0.5, written out independently. */
+  private static double[] cusumPath(List<double[]> layers) {
+    int n = layers.get(0).length;
+    double[] path = new double[n];
+    for (double[] t : layers) {
+      List<Double> ref = new ArrayList<>();
+      double mu = 0;
+      double sd = 0;
+      double s = 0;
+      for (int i = 1; i < n; i++) {
+        if (!(t[i] > 0 && t[i - 1] > 0)) continue;
+        double x = Math.log(t[i] / t[i - 1]);
+        if (ref.size() < 10) {
+          ref.add(x);
+          if (ref.size() == 10) {
+            mu = ref.stream().mapToDouble(Double::doubleValue).sum() / 10;
+            double ss = 0;
+            for (double r : ref) ss += (r - mu) * (r - mu);
+            sd = Math.sqrt(ss / 9);
+          }
+        } else {
+          s = Math.max(0, s + (x - mu) / sd - 0.5);
+        }
+        path[i] = Math.max(path[i], s);
+      }
+    }
+    return path;
+  }
+
+  /** Largest over epochs of min over 3 consecutive epochs of (validation loss / running minimum − 1). */
+  private static double[] baselinePath(double[] val) {
+    double[] b = new double[val.length];
+    Arrays.fill(b, Double.NEGATIVE_INFINITY);
+    for (int e = 2; e < val.length; e++) {
+      double lo = Double.POSITIVE_INFINITY;
+      for (int j = e - 2; j <= e; j++) {
+        double min = Double.POSITIVE_INFINITY;
+        for (int i = 0; i <= j; i++) min = Math.min(min, val[i]);
+        lo = Math.min(lo, val[j] / min - 1);
+      }
+      b[e] = lo;
+    }
+    return b;
+  }
+
+  private static double max(double[] a) {
+    return Arrays.stream(a).max().orElseThrow();
+  }
+
+  private static List<String[]> csv(Path f) throws Exception {
+    List<String[]> rows = new ArrayList<>();
+    List<String> lines = Files.readAllLines(f);
+    for (String l : lines.subList(1, lines.size())) rows.add(l.split(",", -1));
+    return rows;
+  }
+
+  @Test
+  void quickGridAnalysisEqualsAnIndependentRecomputationFromTheRunFiles(@TempDir Path tmp) throws Exception {
+    Path out = tmp.resolve("memo");
+    String[] r = run("experiment", "memorisation", "--quick", "--out", out.toString());
+    assertEquals("0", r[0], r[2]);
+    Path runs = out.resolve("runs");
+    List<Path> dirs;
+    try (var s = Files.list(runs)) {
+      dirs = s.sorted().toList();
+    }
+    assertEquals(12, dirs.size(), "quick grid: wine × 2 archs × (2 calibration + 2 noises × 2 seeds)");
+    Map<String, double[]> monitorStat = new HashMap<>();
+    Map<String, double[]> monitorPath = new HashMap<>();
+    Map<String, int[]> pointEpoch = new HashMap<>();
+    Map<String, double[]> basePath = new HashMap<>();
+    Map<String, String> role = new HashMap<>();
+    Map<String, Double> noise = new HashMap<>();
+    List<Double> calM = new ArrayList<>();
+    List<Double> calB = new ArrayList<>();
+    for (Path d : dirs) {
+      String id = d.getFileName().toString();
+      String json = Files.readString(d.resolve("run.json"));
+      role.put(id, json.contains("\"calibration\"") ? "calibration" : "evaluation");
+      noise.put(id, id.contains("noise40") ? 0.4 : 0.0);
+      if (role.get(id).equals("calibration")) assertTrue(id.contains("noise0-seed100"), id + ": calibration seeds are their own");
+      Map<String, List<Double>> byLayer = new LinkedHashMap<>();
+      List<Integer> epochs = new ArrayList<>();
+      for (String[] f : csv(d.resolve("monitor.csv"))) {
+        List<Double> l = byLayer.computeIfAbsent(f[3], k -> new ArrayList<>());
+        if (byLayer.size() == 1 || f[3].equals(byLayer.keySet().iterator().next())) epochs.add(Integer.parseInt(f[1]));
+        l.add(Double.parseDouble(f[4]));
+      }
+      assertEquals(3, byLayer.size(), id + ": three dense layers");
+      List<double[]> layers = byLayer.values().stream().map(l -> l.stream().mapToDouble(Double::doubleValue).toArray()).toList();
+      double[] p = cusumPath(layers);
+      monitorPath.put(id, p);
+      pointEpoch.put(id, epochs.stream().mapToInt(Integer::intValue).toArray());
+      double[] val = csv(d.resolve("training.csv")).stream().mapToDouble(f -> Double.parseDouble(f[4])).toArray();
+      double[] b = baselinePath(val);
+      basePath.put(id, b);
+      monitorStat.put(id, new double[] {max(p), max(b)});
+      if (role.get(id).equals("calibration")) {
+        calM.add(max(p));
+        calB.add(max(b));
+      }
+    }
+    // thresholds: at most a fraction 0.05 of the 4 calibration statistics above: the largest of the 4
+    double h = calM.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+    double delta = calB.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+    for (String[] f : csv(out.resolve("detections.csv"))) {
+      double[] s = monitorStat.get(f[0]);
+      assertEquals(s[0], Double.parseDouble(f[8]), 1e-9 * Math.max(1, s[0]), f[0] + " monitor statistic");
+      assertEquals(s[1], Double.parseDouble(f[11]), 1e-12, f[0] + " baseline statistic");
+      int alarm = -1;
+      for (int i = 0; i < monitorPath.get(f[0]).length; i++) {
+        if (monitorPath.get(f[0])[i] > h) {
+          alarm = pointEpoch.get(f[0])[i];
+          break;
+        }
+      }
+      assertEquals(alarm, Integer.parseInt(f[9]), f[0] + " monitor alarm epoch");
+      int base = -1;
+      for (int e = 0; e < basePath.get(f[0]).length; e++) {
+        if (basePath.get(f[0])[e] > delta) {
+          base = e;
+          break;
+        }
+      }
+      assertEquals(base, Integer.parseInt(f[12]), f[0] + " baseline alarm epoch");
+    }
+    int checked = 0;
+    for (String[] f : csv(out.resolve("summary.csv"))) {
+      boolean monitor = f[0].equals(ExperimentMemorisation.MONITOR_CALIBRATED);
+      boolean baseline = f[0].equals(ExperimentMemorisation.BASELINE);
+      if (!monitor && !baseline) continue;
+      assertEquals(monitor ? h : delta, Double.parseDouble(f[1]), 1e-9 * Math.max(1, Math.abs(h)), f[0] + " threshold");
+      double p = Double.parseDouble(f[2]);
+      int n = 0;
+      int alarms = 0;
+      for (String id : role.keySet()) {
+        if (!role.get(id).equals("evaluation") || noise.get(id) != p) continue;
+        n++;
+        double stat = monitorStat.get(id)[monitor ? 0 : 1];
+        if (stat > (monitor ? h : delta)) alarms++;
+      }
+      assertEquals(4, n);
+      assertEquals(n, Integer.parseInt(f[3]));
+      assertEquals(alarms, Integer.parseInt(f[4]), f[0] + " alarms at noise " + p);
+      double rate = alarms / (double) n;
+      assertEquals(rate, Double.parseDouble(f[5]), 1e-15);
+      assertEquals(Math.sqrt(rate * (1 - rate) / n), Double.parseDouble(f[6]), 1e-15);
+      checked++;
+    }
+    assertEquals(4, checked, "two detectors × two noise levels");
+
+    // resuming the same grid trains nothing and writes the same analysis; another grid in the directory is refused
+    String summary = Files.readString(out.resolve("summary.csv"));
+    r = run("experiment", "memorisation", "--quick", "--out", out.toString());
+    assertEquals("0", r[0], r[2]);
+    assertTrue(r[1].contains("12 runs, 0 to do"), r[1]);
+    assertEquals(summary, Files.readString(out.resolve("summary.csv")));
+    r = run("experiment", "memorisation", "--quick", "--seeds", "3", "--out", out.toString());
+    assertEquals("2", r[0]);
+    assertTrue(r[2].contains("holds another grid"), r[2]);
+  }
+}
