@@ -132,10 +132,10 @@ public final class ExperimentCommand implements Runnable {
     @Option(names = "--quick", description = "A small grid (wine, tanh-16 and relu-16, noise 0 and 0.4, 2+2 seeds, 300 steps).")
     boolean quick;
 
-    @Option(names = "--datasets", split = ",", description = "Catalog data sets (full: digits,breast_cancer,wine,fashion_mnist).")
+    @Option(names = "--datasets", split = ",", description = "Catalog data sets (full: digits,breast_cancer,wine; fashion_mnist is in the catalog too).")
     List<String> datasets;
 
-    @Option(names = "--archs", split = ",", description = "ACT-WIDTH, two hidden layers (full: tanh-32,tanh-128,relu-32,relu-128).")
+    @Option(names = "--archs", split = ",", description = "ACT-WIDTH, two hidden layers (full: tanh-16,tanh-64,relu-16,relu-64).")
     List<String> archs;
 
     @Option(names = "--noise", split = ",", description = "Label-noise fractions, starting with 0 (full: 0,0.2,0.4,0.6).")
@@ -147,10 +147,10 @@ public final class ExperimentCommand implements Runnable {
     @Option(names = "--calibration-seeds", description = "Clean calibration runs per (data set, architecture), seeds 1000.. (full 5).")
     Integer calibrationSeeds;
 
-    @Option(names = "--steps", description = "Optimizer steps per run, rounded up to whole epochs (full 2000).")
+    @Option(names = "--steps", description = "Optimizer steps per run, rounded up to whole epochs (full 1500).")
     Integer steps;
 
-    @Option(names = "--points", defaultValue = "100", description = "Monitor calls per run: every ⌈steps/points⌉ steps (default ${DEFAULT-VALUE}).")
+    @Option(names = "--points", defaultValue = "50", description = "Monitor calls per run: every ⌈steps/points⌉ steps (default ${DEFAULT-VALUE}).")
     int points;
 
     @Option(names = "--probes", defaultValue = "5", description = "Rademacher probes per monitor call (default ${DEFAULT-VALUE}).")
@@ -188,12 +188,12 @@ public final class ExperimentCommand implements Runnable {
 
     ExperimentMemorisation.Config config() {
       return new ExperimentMemorisation.Config(
-          datasets != null ? datasets : quick ? List.of("wine") : List.of("digits", "breast_cancer", "wine", "fashion_mnist"),
-          archs != null ? archs : quick ? List.of("tanh-16", "relu-16") : List.of("tanh-32", "tanh-128", "relu-32", "relu-128"),
+          datasets != null ? datasets : quick ? List.of("wine") : List.of("digits", "breast_cancer", "wine"),
+          archs != null ? archs : quick ? List.of("tanh-16", "relu-16") : List.of("tanh-16", "tanh-64", "relu-16", "relu-64"),
           noise != null ? noise : quick ? List.of(0.0, 0.4) : List.of(0.0, 0.2, 0.4, 0.6),
           seeds != null ? seeds : quick ? 2 : 5,
           calibrationSeeds != null ? calibrationSeeds : quick ? 2 : 5,
-          steps != null ? steps : quick ? 300 : 2000,
+          steps != null ? steps : quick ? 300 : 1500,
           points, probes, batch, lr, maxTrain, maxTest, alpha, consecutive, jobs, out);
     }
   }

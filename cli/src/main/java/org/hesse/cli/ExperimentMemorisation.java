@@ -329,45 +329,43 @@ final class ExperimentMemorisation {
     return new RunData(r, val.size() - 1, val, acc, new ArrayList<>(byLayer.keySet()), epochs, traces);
   }
 
+  /** Smoothing window (monitor points) and consecutive points of the trace-rise detector. */
+  static final int RISE_WINDOW = 5;
+  static final int RISE_CONSECUTIVE = 3;
+
   /**
-   * The two detectors on a run, each a scalar run statistic (alarm iff it exceeds the threshold) and the epoch of
-   * the first alarm at a given threshold.
+   * The detectors on a run. Each has a path (its statistic after each monitor point or epoch; an alarm is the first
+   * value above the threshold) and a run statistic, the largest value of its path (the run alarms iff that exceeds
+   * the threshold).
    * <ul>
-   *   <li>monitor: the {@link Cusum} of every layer's batch trace series (window 10, k 0.5, the library's rule);
-   *   the run's statistic after point i is the largest over layers, the run statistic the largest over i;</li>
+   *   <li>cusum: the monitor's own detector, the {@link Cusum} of every layer's batch trace series (window 10,
+   *   k 0.5); the path is the largest statistic over the layers after each point;</li>
+   *   <li>rise (trace above its running minimum, on the same stream): per layer, s_i = mean of ln t over the last
+   *   {@value #RISE_WINDOW} points (undefined while any of them is ≤ 0), r_i = s_i − min_{j ≤ i} s_j, and
+   *   b_i = min(r_{i−m+1}, …, r_i) with m = {@value #RISE_CONSECUTIVE}: the layer's smoothed log-trace has stood more
+   *   than the threshold above its lowest value so far at m consecutive points; the path is the largest over layers;</li>
    *   <li>baseline (validation loss rising): after epoch e, r_e = L_e / min_{j ≤ e} L_j − 1 (relative excess over the
    *   running minimum, epoch 0 = initialisation included); b_e = min(r_{e−m+1}, …, r_e), so b_e &gt; δ means the
-   *   validation loss was more than δ above its running minimum at m consecutive evaluations; the run statistic
-   *   is the largest b_e.</li>
+   *   validation loss was more than δ above its running minimum at m consecutive evaluations.</li>
    * </ul>
    */
-  record Detection(double monitorStat, double[] monitorPath, List<Integer> pointEpochs, double baselineStat, double[] baselinePath,
-                   int onsetEpoch) {
+  record Detection(double[] cusumPath, double[] risePath, List<Integer> pointEpochs, double[] baselinePath, int onsetEpoch) {
     static Detection of(RunData d, int consecutive) {
       int n = d.pointEpochs().size();
-      double[] path = new double[n];
+      double[] cusum = new double[n];
+      double[] rise = new double[n];
+      Arrays.fill(rise, Double.NEGATIVE_INFINITY);
       for (double[] t : d.traces()) {
         Cusum cu = new Cusum(new Cusum.Settings(10, 0.5, Double.POSITIVE_INFINITY));
         for (int i = 0; i < n; i++) {
           cu.feed(t[i]);
-          path[i] = Math.max(path[i], cu.statistic());
+          cusum[i] = Math.max(cusum[i], cu.statistic());
         }
+        double[] b = runningExcess(smoothedLog(t), RISE_CONSECUTIVE, false);
+        for (int i = 0; i < n; i++) rise[i] = Math.max(rise[i], b[i]);
       }
-      List<Double> v = d.valLoss();
-      double[] b = new double[v.size()];
-      double[] r = new double[v.size()];
-      double min = Double.POSITIVE_INFINITY;
-      for (int e = 0; e < v.size(); e++) {
-        min = Math.min(min, v.get(e));
-        r[e] = v.get(e) / min - 1;
-        if (e + 1 < consecutive) {
-          b[e] = Double.NEGATIVE_INFINITY;
-          continue;
-        }
-        double lo = Double.POSITIVE_INFINITY;
-        for (int j = e - consecutive + 1; j <= e; j++) lo = Math.min(lo, r[j]);
-        b[e] = lo;
-      }
+      double[] v = d.valLoss().stream().mapToDouble(Double::doubleValue).toArray();
+      double[] base = runningExcess(v, consecutive, true);
       int onset = -1;
       for (int e = 0; e < d.trainAccuracy().size() && d.run().noise() > 0; e++) {
         if (d.trainAccuracy().get(e) > 1 - d.run().noise()) {
@@ -375,25 +373,66 @@ final class ExperimentMemorisation {
           break;
         }
       }
-      return new Detection(max(path), path, d.pointEpochs(), max(b), b, onset);
+      return new Detection(cusum, rise, d.pointEpochs(), base, onset);
     }
 
-    /** Epoch of the monitor's first alarm at threshold h, or -1. */
-    int monitorAlarm(double h) {
-      for (int i = 0; i < monitorPath.length; i++) if (monitorPath[i] > h) return pointEpochs.get(i);
-      return -1;
+    /** Mean of ln t over the last {@value #RISE_WINDOW} points; NaN until then and while any of them is ≤ 0. */
+    static double[] smoothedLog(double[] t) {
+      double[] s = new double[t.length];
+      for (int i = 0; i < t.length; i++) {
+        double sum = 0;
+        boolean ok = i + 1 >= RISE_WINDOW;
+        for (int j = Math.max(0, i - RISE_WINDOW + 1); j <= i && ok; j++) {
+          ok = t[j] > 0 && Double.isFinite(t[j]);
+          sum += ok ? Math.log(t[j]) : 0;
+        }
+        s[i] = ok ? sum / RISE_WINDOW : Double.NaN;
+      }
+      return s;
     }
 
-    /** Epoch of the baseline's first alarm at margin δ, or -1. */
-    int baselineAlarm(double delta) {
-      for (int e = 0; e < baselinePath.length; e++) if (baselinePath[e] > delta) return e;
-      return -1;
+    /**
+     * b_i = min over the last m values of x_j − running min (relative: x_j / running min − 1); −∞ while fewer than
+     * m defined values are in the window (an undefined x is skipped by the running minimum).
+     */
+    static double[] runningExcess(double[] x, int m, boolean relative) {
+      double[] r = new double[x.length];
+      double min = Double.POSITIVE_INFINITY;
+      for (int i = 0; i < x.length; i++) {
+        if (!Double.isNaN(x[i])) min = Math.min(min, x[i]);
+        r[i] = Double.isNaN(x[i]) ? Double.NaN : relative ? x[i] / min - 1 : x[i] - min;
+      }
+      double[] b = new double[x.length];
+      for (int i = 0; i < x.length; i++) {
+        double lo = i + 1 < m ? Double.NaN : Double.POSITIVE_INFINITY;
+        for (int j = Math.max(0, i - m + 1); j <= i && !Double.isNaN(lo); j++) lo = Double.isNaN(r[j]) ? Double.NaN : Math.min(lo, r[j]);
+        b[i] = Double.isNaN(lo) ? Double.NEGATIVE_INFINITY : lo;
+      }
+      return b;
     }
 
-    private static double max(double[] a) {
+    double[] path(String detector) {
+      return switch (detector) {
+        case CUSUM, CUSUM_SHIPPED -> cusumPath;
+        case RISE -> risePath;
+        default -> baselinePath;
+      };
+    }
+
+    /** The largest value of a detector's path (its run statistic). */
+    double statistic(String detector) {
       double m = Double.NEGATIVE_INFINITY;
-      for (double x : a) m = Math.max(m, x);
+      for (double x : path(detector)) m = Math.max(m, x);
       return m;
+    }
+
+    /** Epoch of a detector's first alarm at this threshold, or -1 (monitor points carry their epoch). */
+    int alarm(String detector, double threshold) {
+      double[] p = path(detector);
+      for (int i = 0; i < p.length; i++) {
+        if (p[i] > threshold) return detector.equals(BASELINE) ? i : pointEpochs.get(i);
+      }
+      return -1;
     }
   }
 
@@ -411,28 +450,34 @@ final class ExperimentMemorisation {
     double se() { return Math.sqrt(rate() * (1 - rate()) / runs); }
   }
 
-  static final String MONITOR_CALIBRATED = "monitor (held-out h)";
-  static final String MONITOR_SHIPPED = "monitor (shipped h)";
+  static final String CUSUM = "cusum (held-out h)";
+  static final String CUSUM_SHIPPED = "cusum (shipped h)";
+  static final String RISE = "trace rise";
   static final String BASELINE = "validation loss";
+  /** The detectors, in report order; all but the shipped CUSUM take their threshold from the calibration runs. */
+  static final List<String> DETECTORS = List.of(CUSUM, CUSUM_SHIPPED, RISE, BASELINE);
 
-  /** The analysis of a finished grid. */
-  record Analysis(List<RunData> runs, List<Detection> detections, double h, double shippedH, double delta, List<Rate> rates,
-                  double monitorAuc, double baselineAuc) {
+  /** The analysis of a finished grid: thresholds per detector, detections, rates, AUROCs. */
+  record Analysis(List<RunData> runs, List<Detection> detections, Map<String, Double> thresholds, List<Rate> rates,
+                  Map<String, Double> auc) {
     static Analysis of(Config c, List<RunData> runs) {
       List<Detection> det = runs.stream().map(r -> Detection.of(r, c.consecutive())).toList();
-      List<Double> calM = new ArrayList<>();
-      List<Double> calB = new ArrayList<>();
-      for (int i = 0; i < runs.size(); i++) {
-        if (runs.get(i).run().role().equals(CALIBRATION)) {
-          calM.add(det.get(i).monitorStat());
-          calB.add(det.get(i).baselineStat());
+      Map<String, Double> thresholds = new LinkedHashMap<>();
+      for (String detector : DETECTORS) {
+        if (detector.equals(CUSUM_SHIPPED)) {
+          thresholds.put(detector, CusumThreshold.calibrated().settings().h());
+          continue;
         }
+        List<Double> cal = new ArrayList<>();
+        for (int i = 0; i < runs.size(); i++) {
+          if (runs.get(i).run().role().equals(CALIBRATION)) cal.add(det.get(i).statistic(detector));
+        }
+        thresholds.put(detector, threshold(cal.stream().mapToDouble(Double::doubleValue).toArray(), c.alpha()));
       }
-      double h = threshold(calM.stream().mapToDouble(Double::doubleValue).toArray(), c.alpha());
-      double delta = threshold(calB.stream().mapToDouble(Double::doubleValue).toArray(), c.alpha());
-      double shipped = CusumThreshold.calibrated().settings().h();
       List<Rate> rates = new ArrayList<>();
-      for (String detector : List.of(MONITOR_CALIBRATED, MONITOR_SHIPPED, BASELINE)) {
+      Map<String, Double> auc = new LinkedHashMap<>();
+      for (String detector : DETECTORS) {
+        double th = thresholds.get(detector);
         for (double p : c.noises()) {
           int n = 0;
           int alarms = 0;
@@ -442,31 +487,23 @@ final class ExperimentMemorisation {
             Run r = runs.get(i).run();
             if (!r.role().equals(EVALUATION) || r.noise() != p) continue;
             n++;
-            Detection d = det.get(i);
-            int e = switch (detector) {
-              case MONITOR_CALIBRATED -> d.monitorAlarm(h);
-              case MONITOR_SHIPPED -> d.monitorAlarm(shipped);
-              default -> d.baselineAlarm(delta);
-            };
+            int e = det.get(i).alarm(detector, th);
             if (e < 0) continue;
             alarms++;
             at.add((double) e);
-            if (d.onsetEpoch() >= 0) delays.add((double) (e - d.onsetEpoch()));
+            if (det.get(i).onsetEpoch() >= 0) delays.add((double) (e - det.get(i).onsetEpoch()));
           }
           rates.add(new Rate(detector, p, n, alarms, median(at), median(delays), delays.size()));
         }
+        List<Double> clean = new ArrayList<>();
+        List<Double> noisy = new ArrayList<>();
+        for (int i = 0; i < runs.size(); i++) {
+          Run r = runs.get(i).run();
+          if (r.role().equals(EVALUATION)) (r.noise() == 0 ? clean : noisy).add(det.get(i).statistic(detector));
+        }
+        auc.put(detector, auc(clean, noisy));
       }
-      List<Double> cleanM = new ArrayList<>();
-      List<Double> noisyM = new ArrayList<>();
-      List<Double> cleanB = new ArrayList<>();
-      List<Double> noisyB = new ArrayList<>();
-      for (int i = 0; i < runs.size(); i++) {
-        Run r = runs.get(i).run();
-        if (!r.role().equals(EVALUATION)) continue;
-        (r.noise() == 0 ? cleanM : noisyM).add(det.get(i).monitorStat());
-        (r.noise() == 0 ? cleanB : noisyB).add(det.get(i).baselineStat());
-      }
-      return new Analysis(runs, det, h, shipped, delta, rates, auc(cleanM, noisyM), auc(cleanB, noisyB));
+      return new Analysis(runs, det, thresholds, rates, auc);
     }
 
     /** P(noisy statistic > clean statistic) + P(tie)/2 over all pairs (the area under the ROC curve). */
@@ -485,33 +522,28 @@ final class ExperimentMemorisation {
     }
 
     void write(Config c) throws IOException {
-      StringBuilder d = new StringBuilder("id,dataset,arch,noise,seed,role,epochs,onset_epoch,monitor_statistic,"
-          + "monitor_alarm_epoch,monitor_shipped_alarm_epoch,baseline_statistic,baseline_alarm_epoch\n");
+      StringBuilder d = new StringBuilder("id,dataset,arch,noise,seed,role,epochs,onset_epoch");
+      for (String k : new String[] {"cusum", "rise", "baseline"}) d.append(',').append(k).append("_statistic,").append(k).append("_alarm_epoch");
+      d.append(",cusum_shipped_alarm_epoch\n");
       for (int i = 0; i < runs.size(); i++) {
         Run r = runs.get(i).run();
         Detection x = detections.get(i);
-        d.append(String.format(Locale.ROOT, "%s,%s,%s,%s,%d,%s,%d,%d,%.17g,%d,%d,%.17g,%d%n", r.id(), r.dataset(), r.arch(),
-            num(r.noise()), r.seed(), r.role(), runs.get(i).epochs(), x.onsetEpoch(), x.monitorStat(), x.monitorAlarm(h),
-            x.monitorAlarm(shippedH), x.baselineStat(), x.baselineAlarm(delta)));
+        d.append(String.format(Locale.ROOT, "%s,%s,%s,%s,%d,%s,%d,%d", r.id(), r.dataset(), r.arch(), num(r.noise()), r.seed(),
+            r.role(), runs.get(i).epochs(), x.onsetEpoch()));
+        for (String k : List.of(CUSUM, RISE, BASELINE)) {
+          d.append(String.format(Locale.ROOT, ",%.17g,%d", x.statistic(k), x.alarm(k, thresholds.get(k))));
+        }
+        d.append(',').append(x.alarm(CUSUM_SHIPPED, thresholds.get(CUSUM_SHIPPED))).append('\n');
       }
       AtomicFiles.writeString(c.out().resolve(DETECTIONS), d.toString());
       StringBuilder s = new StringBuilder("detector,threshold,noise,runs,alarms,rate,se,median_alarm_epoch,median_delay,runs_with_onset\n");
       for (Rate r : rates) {
-        s.append(String.format(Locale.ROOT, "%s,%.17g,%s,%d,%d,%.17g,%.17g,%s,%s,%d%n", r.detector(), thresholdOf(r.detector()),
+        s.append(String.format(Locale.ROOT, "%s,%.17g,%s,%d,%d,%.17g,%.17g,%s,%s,%d%n", r.detector(), thresholds.get(r.detector()),
             num(r.noise()), r.runs(), r.alarms(), r.rate(), r.se(), num(r.medianAlarmEpoch()), num(r.medianDelay()), r.withOnset()));
       }
       AtomicFiles.writeString(c.out().resolve(SUMMARY), s.toString());
       AtomicFiles.writeString(c.out().resolve("report.md"), markdown(c));
     }
-
-    double thresholdOf(String detector) {
-      return switch (detector) {
-        case MONITOR_CALIBRATED -> h;
-        case MONITOR_SHIPPED -> shippedH;
-        default -> delta;
-      };
-    }
-
 
     String markdown(Config c) {
       StringBuilder md = new StringBuilder("# Memorisation experiment\n\n");
@@ -520,16 +552,46 @@ final class ExperimentMemorisation {
           + "%d evaluation seeds per cell, %d calibration seeds (clean, %d runs); %d steps, monitor every ⌈steps/%d⌉ steps "
           + "with %d probes; batch %d, SGD lr %s momentum 0.9.%n%n", c.datasets(), c.archs(), c.noises(), c.evalSeeds(),
           c.calibrationSeeds(), cal, c.steps(), c.points(), c.probes(), c.batch(), num(c.lr())));
-      md.append(String.format(Locale.ROOT, "Thresholds from the calibration runs at α = %s: CUSUM h = %.4g (shipped h = %.4g); "
-          + "validation-loss margin δ = %.4g over %d consecutive epochs.%n%n", num(c.alpha()), h, shippedH, delta, c.consecutive()));
+      md.append(String.format(Locale.ROOT, "Thresholds, from the calibration runs at α = %s (the shipped CUSUM h from "
+          + "cusum-threshold.properties): CUSUM h = %.4g (shipped %.4g); trace rise %.4g (log units, %d-point mean, %d points "
+          + "in a row); validation-loss margin δ = %.4g (relative, %d epochs in a row).%n%n", num(c.alpha()), thresholds.get(CUSUM),
+          thresholds.get(CUSUM_SHIPPED), thresholds.get(RISE), RISE_WINDOW, RISE_CONSECUTIVE, thresholds.get(BASELINE), c.consecutive()));
       md.append("| detector | noise | runs | alarms | rate ± s.e. | median alarm epoch | median delay after onset (runs) |\n");
       md.append("|---|---|---|---|---|---|---|\n");
       for (Rate r : rates) {
         md.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %.3f ± %.3f | %s | %s (%d) |%n", r.detector(), num(r.noise()),
             r.runs(), r.alarms(), r.rate(), r.se(), num(r.medianAlarmEpoch()), num(r.medianDelay()), r.withOnset()));
       }
-      md.append(String.format(Locale.ROOT, "%nThreshold-free separation of noisy from clean evaluation runs (AUROC of the run "
-          + "statistic): monitor %.3f, validation loss %.3f.%n", monitorAuc, baselineAuc));
+      md.append("\nThreshold-free separation of noisy from clean evaluation runs (AUROC of the run statistic):");
+      auc.forEach((k, v) -> {
+        if (!k.equals(CUSUM_SHIPPED)) md.append(String.format(Locale.ROOT, " %s %.3f;", k, v));
+      });
+      md.setLength(md.length() - 1);
+      md.append(".\n\nAlarms / runs per data set and architecture (evaluation runs, held-out thresholds):\n\n"
+          + "| data set | architecture | detector |");
+      for (double p : c.noises()) md.append(" noise ").append(num(p)).append(" |");
+      md.append("\n|---|---|---|");
+      for (int i = 0; i < c.noises().size(); i++) md.append("---|");
+      md.append('\n');
+      for (String ds : c.datasets()) {
+        for (String arch : c.archs()) {
+          for (String detector : List.of(CUSUM, RISE, BASELINE)) {
+            md.append("| ").append(ds).append(" | ").append(arch).append(" | ").append(detector).append(" |");
+            for (double p : c.noises()) {
+              int n = 0;
+              int a = 0;
+              for (int i = 0; i < runs.size(); i++) {
+                Run r = runs.get(i).run();
+                if (!r.role().equals(EVALUATION) || r.noise() != p || !r.dataset().equals(ds) || !r.arch().equals(arch)) continue;
+                n++;
+                if (detections.get(i).alarm(detector, thresholds.get(detector)) >= 0) a++;
+              }
+              md.append(' ').append(a).append('/').append(n).append(" |");
+            }
+            md.append('\n');
+          }
+        }
+      }
       return md.toString();
     }
   }

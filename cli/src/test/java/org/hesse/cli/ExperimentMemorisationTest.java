@@ -58,6 +58,39 @@ class ExperimentMemorisationTest {
     return path;
   }
 
+  /** Largest over layers of the trace-rise statistic: 5-point mean of ln t, above its running minimum at 3 points in a row. */
+  private static double[] risePath(List<double[]> layers) {
+    int n = layers.get(0).length;
+    double[] path = new double[n];
+    Arrays.fill(path, Double.NEGATIVE_INFINITY);
+    for (double[] t : layers) {
+      Double[] smooth = new Double[n];  // null: undefined
+      for (int j = 4; j < n; j++) {
+        double sum = 0;
+        boolean positive = true;
+        for (int k = j - 4; k <= j; k++) {
+          positive &= t[k] > 0;
+          sum += Math.log(t[k]);
+        }
+        if (positive) smooth[j] = sum / 5;
+      }
+      for (int i = 2; i < n; i++) {
+        double lo = Double.POSITIVE_INFINITY;
+        for (int j = i - 2; j <= i; j++) {
+          if (smooth[j] == null) {
+            lo = Double.NEGATIVE_INFINITY;
+            break;
+          }
+          double min = Double.POSITIVE_INFINITY;
+          for (int k = 0; k <= j; k++) if (smooth[k] != null) min = Math.min(min, smooth[k]);
+          lo = Math.min(lo, smooth[j] - min);
+        }
+        path[i] = Math.max(path[i], lo);
+      }
+    }
+    return path;
+  }
+
   /** Largest over epochs of min over 3 consecutive epochs of (validation loss / running minimum − 1). */
   private static double[] baselinePath(double[] val) {
     double[] b = new double[val.length];
@@ -96,14 +129,11 @@ class ExperimentMemorisationTest {
       dirs = s.sorted().toList();
     }
     assertEquals(12, dirs.size(), "quick grid: wine × 2 archs × (2 calibration + 2 noises × 2 seeds)");
-    Map<String, double[]> monitorStat = new HashMap<>();
-    Map<String, double[]> monitorPath = new HashMap<>();
+    // per run: the paths of the three detectors (cusum, rise, baseline), and the epoch of each monitor point
+    Map<String, double[][]> paths = new HashMap<>();
     Map<String, int[]> pointEpoch = new HashMap<>();
-    Map<String, double[]> basePath = new HashMap<>();
     Map<String, String> role = new HashMap<>();
     Map<String, Double> noise = new HashMap<>();
-    List<Double> calM = new ArrayList<>();
-    List<Double> calB = new ArrayList<>();
     for (Path d : dirs) {
       String id = d.getFileName().toString();
       String json = Files.readString(d.resolve("run.json"));
@@ -113,62 +143,49 @@ class ExperimentMemorisationTest {
       Map<String, List<Double>> byLayer = new LinkedHashMap<>();
       List<Integer> epochs = new ArrayList<>();
       for (String[] f : csv(d.resolve("monitor.csv"))) {
-        List<Double> l = byLayer.computeIfAbsent(f[3], k -> new ArrayList<>());
-        if (byLayer.size() == 1 || f[3].equals(byLayer.keySet().iterator().next())) epochs.add(Integer.parseInt(f[1]));
-        l.add(Double.parseDouble(f[4]));
+        byLayer.computeIfAbsent(f[3], k -> new ArrayList<>()).add(Double.parseDouble(f[4]));
+        if (f[3].equals(byLayer.keySet().iterator().next())) epochs.add(Integer.parseInt(f[1]));
       }
       assertEquals(3, byLayer.size(), id + ": three dense layers");
       List<double[]> layers = byLayer.values().stream().map(l -> l.stream().mapToDouble(Double::doubleValue).toArray()).toList();
-      double[] p = cusumPath(layers);
-      monitorPath.put(id, p);
-      pointEpoch.put(id, epochs.stream().mapToInt(Integer::intValue).toArray());
       double[] val = csv(d.resolve("training.csv")).stream().mapToDouble(f -> Double.parseDouble(f[4])).toArray();
-      double[] b = baselinePath(val);
-      basePath.put(id, b);
-      monitorStat.put(id, new double[] {max(p), max(b)});
-      if (role.get(id).equals("calibration")) {
-        calM.add(max(p));
-        calB.add(max(b));
-      }
+      paths.put(id, new double[][] {cusumPath(layers), risePath(layers), baselinePath(val)});
+      pointEpoch.put(id, epochs.stream().mapToInt(Integer::intValue).toArray());
     }
     // thresholds: at most a fraction 0.05 of the 4 calibration statistics above: the largest of the 4
-    double h = calM.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
-    double delta = calB.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+    double[] th = new double[3];
+    Arrays.fill(th, Double.NEGATIVE_INFINITY);
+    for (String id : paths.keySet()) {
+      if (role.get(id).equals("calibration")) for (int k = 0; k < 3; k++) th[k] = Math.max(th[k], max(paths.get(id)[k]));
+    }
     for (String[] f : csv(out.resolve("detections.csv"))) {
-      double[] s = monitorStat.get(f[0]);
-      assertEquals(s[0], Double.parseDouble(f[8]), 1e-9 * Math.max(1, s[0]), f[0] + " monitor statistic");
-      assertEquals(s[1], Double.parseDouble(f[11]), 1e-12, f[0] + " baseline statistic");
-      int alarm = -1;
-      for (int i = 0; i < monitorPath.get(f[0]).length; i++) {
-        if (monitorPath.get(f[0])[i] > h) {
-          alarm = pointEpoch.get(f[0])[i];
-          break;
+      for (int k = 0; k < 3; k++) {
+        double stat = max(paths.get(f[0])[k]);
+        assertEquals(stat, Double.parseDouble(f[8 + 2 * k]), 1e-9 * Math.max(1, Math.abs(stat)), f[0] + " statistic " + k);
+        int alarm = -1;
+        double[] p = paths.get(f[0])[k];
+        for (int i = 0; i < p.length; i++) {
+          if (p[i] > th[k]) {
+            alarm = k == 2 ? i : pointEpoch.get(f[0])[i];
+            break;
+          }
         }
+        assertEquals(alarm, Integer.parseInt(f[9 + 2 * k]), f[0] + " alarm epoch of detector " + k);
       }
-      assertEquals(alarm, Integer.parseInt(f[9]), f[0] + " monitor alarm epoch");
-      int base = -1;
-      for (int e = 0; e < basePath.get(f[0]).length; e++) {
-        if (basePath.get(f[0])[e] > delta) {
-          base = e;
-          break;
-        }
-      }
-      assertEquals(base, Integer.parseInt(f[12]), f[0] + " baseline alarm epoch");
     }
     int checked = 0;
+    List<String> names = List.of(ExperimentMemorisation.CUSUM, ExperimentMemorisation.RISE, ExperimentMemorisation.BASELINE);
     for (String[] f : csv(out.resolve("summary.csv"))) {
-      boolean monitor = f[0].equals(ExperimentMemorisation.MONITOR_CALIBRATED);
-      boolean baseline = f[0].equals(ExperimentMemorisation.BASELINE);
-      if (!monitor && !baseline) continue;
-      assertEquals(monitor ? h : delta, Double.parseDouble(f[1]), 1e-9 * Math.max(1, Math.abs(h)), f[0] + " threshold");
+      int k = names.indexOf(f[0]);
+      if (k < 0) continue;
+      assertEquals(th[k], Double.parseDouble(f[1]), 1e-9 * Math.max(1, Math.abs(th[k])), f[0] + " threshold");
       double p = Double.parseDouble(f[2]);
       int n = 0;
       int alarms = 0;
       for (String id : role.keySet()) {
         if (!role.get(id).equals("evaluation") || noise.get(id) != p) continue;
         n++;
-        double stat = monitorStat.get(id)[monitor ? 0 : 1];
-        if (stat > (monitor ? h : delta)) alarms++;
+        if (max(paths.get(id)[k]) > th[k]) alarms++;
       }
       assertEquals(4, n);
       assertEquals(n, Integer.parseInt(f[3]));
@@ -178,7 +195,7 @@ class ExperimentMemorisationTest {
       assertEquals(Math.sqrt(rate * (1 - rate) / n), Double.parseDouble(f[6]), 1e-15);
       checked++;
     }
-    assertEquals(4, checked, "two detectors × two noise levels");
+    assertEquals(6, checked, "three calibrated detectors × two noise levels");
 
     // resuming the same grid trains nothing and writes the same analysis; another grid in the directory is refused
     String summary = Files.readString(out.resolve("summary.csv"));
