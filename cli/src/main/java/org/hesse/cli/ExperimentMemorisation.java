@@ -51,7 +51,8 @@ import org.hesse.train.TrainingDivergedException;
  * <p>Layout of {@code out}: {@value #GRID} (the grid; a resume must give the same), {@code runs/ID/} with
  * {@value #MONITOR} (the monitor's stream), {@value #TRAINING} (per-epoch metrics) and {@value #MARKER} (written
  * last, atomically: the run is finished; any other run directory is started again), and the analysis:
- * {@value #DETECTIONS}, {@value #SUMMARY}, {@code report.md}.
+ * {@value #DETECTIONS} (per run: statistics and alarm epochs), {@value #THRESHOLDS}, {@value #SUMMARY} (per detector
+ * and noise level) and {@code report.md}.
  */
 final class ExperimentMemorisation {
   static final String GRID = "grid.json";
@@ -61,6 +62,7 @@ final class ExperimentMemorisation {
   static final String MARKER = "run.json";
   static final String DETECTIONS = "detections.csv";
   static final String SUMMARY = "summary.csv";
+  static final String THRESHOLDS = "thresholds.csv";
   static final String TRAINING_HEADER = "epoch,steps,train_loss,train_accuracy,val_loss,val_accuracy";
   static final String CALIBRATION = "calibration";
   static final String EVALUATION = "evaluation";
@@ -411,36 +413,41 @@ final class ExperimentMemorisation {
       return b;
     }
 
-    double[] path(String detector) {
-      return switch (detector) {
-        case CUSUM, CUSUM_SHIPPED -> cusumPath;
+    double[] path(String kind) {
+      return switch (kind) {
+        case CUSUM -> cusumPath;
         case RISE -> risePath;
         default -> baselinePath;
       };
     }
 
-    /** The largest value of a detector's path (its run statistic). */
-    double statistic(String detector) {
+    /** The largest value of a detector kind's path (its run statistic). */
+    double statistic(String kind) {
       double m = Double.NEGATIVE_INFINITY;
-      for (double x : path(detector)) m = Math.max(m, x);
+      for (double x : path(kind)) m = Math.max(m, x);
       return m;
     }
 
-    /** Epoch of a detector's first alarm at this threshold, or -1 (monitor points carry their epoch). */
-    int alarm(String detector, double threshold) {
-      double[] p = path(detector);
+    /** Epoch of a detector kind's first alarm at this threshold, or -1 (monitor points carry their epoch). */
+    int alarm(String kind, double threshold) {
+      double[] p = path(kind);
       for (int i = 0; i < p.length; i++) {
-        if (p[i] > threshold) return detector.equals(BASELINE) ? i : pointEpochs.get(i);
+        if (p[i] > threshold) return kind.equals(BASELINE) ? i : pointEpochs.get(i);
       }
       return -1;
     }
   }
 
-  /** The threshold at which at most a fraction alpha of the calibration statistics exceed it: their ⌈(1−α)n⌉-th smallest. */
+  /**
+   * The threshold from n clean calibration statistics for false-alarm rate ≤ alpha on a new clean run exchangeable
+   * with them: their k-th smallest, k = ⌈(1 − α)(n + 1)⌉ (a new run exceeds it with probability ≤ (n + 1 − k)/(n + 1));
+   * +∞ (never alarm) when k &gt; n, i.e. fewer than 1/α − 1 calibration runs.
+   */
   static double threshold(double[] calibrationStats, double alpha) {
     double[] s = calibrationStats.clone();
     Arrays.sort(s);
-    return s[Math.max(0, (int) Math.ceil((1 - alpha) * s.length) - 1)];
+    int k = (int) Math.ceil((1 - alpha) * (s.length + 1) - 1e-9);
+    return k > s.length ? Double.POSITIVE_INFINITY : s[Math.max(0, k - 1)];
   }
 
   /** Alarm rate of one detector at one noise level (evaluation runs), with its binomial standard error and delays. */
@@ -450,34 +457,51 @@ final class ExperimentMemorisation {
     double se() { return Math.sqrt(rate() * (1 - rate()) / runs); }
   }
 
-  static final String CUSUM = "cusum (held-out h)";
-  static final String CUSUM_SHIPPED = "cusum (shipped h)";
+  /** Detector kinds: the monitor's CUSUM, the trace rise on the same stream, the validation-loss rule. */
+  static final String CUSUM = "cusum";
   static final String RISE = "trace rise";
   static final String BASELINE = "validation loss";
-  /** The detectors, in report order; all but the shipped CUSUM take their threshold from the calibration runs. */
-  static final List<String> DETECTORS = List.of(CUSUM, CUSUM_SHIPPED, RISE, BASELINE);
+  static final List<String> KINDS = List.of(CUSUM, RISE, BASELINE);
 
-  /** The analysis of a finished grid: thresholds per detector, detections, rates, AUROCs. */
-  record Analysis(List<RunData> runs, List<Detection> detections, Map<String, Double> thresholds, List<Rate> rates,
-                  Map<String, Double> auc) {
+  /**
+   * A detector: a kind and where its threshold comes from: {@code per data set} (the calibration runs of the run's
+   * data set), {@code pooled} (all calibration runs) or {@code shipped} (the CUSUM's cusum-threshold.properties).
+   */
+  record Detector(String kind, String scope) {
+    String name() { return kind + " (" + scope + ")"; }
+  }
+
+  static final String PER_DATASET = "per data set";
+  static final String POOLED = "pooled";
+  static final String SHIPPED = "shipped h";
+  static final List<Detector> DETECTORS = List.of(new Detector(CUSUM, PER_DATASET), new Detector(CUSUM, POOLED),
+      new Detector(CUSUM, SHIPPED), new Detector(RISE, PER_DATASET), new Detector(RISE, POOLED),
+      new Detector(BASELINE, PER_DATASET), new Detector(BASELINE, POOLED));
+
+  /** The analysis of a finished grid: thresholds (detector → data set → value), detections, rates, AUROCs per kind. */
+  record Analysis(List<RunData> runs, List<Detection> detections, Map<Detector, Map<String, Double>> thresholds,
+                  List<Rate> rates, Map<String, Double> auc) {
     static Analysis of(Config c, List<RunData> runs) {
       List<Detection> det = runs.stream().map(r -> Detection.of(r, c.consecutive())).toList();
-      Map<String, Double> thresholds = new LinkedHashMap<>();
-      for (String detector : DETECTORS) {
-        if (detector.equals(CUSUM_SHIPPED)) {
-          thresholds.put(detector, CusumThreshold.calibrated().settings().h());
-          continue;
+      Map<Detector, Map<String, Double>> thresholds = new LinkedHashMap<>();
+      for (Detector d : DETECTORS) {
+        Map<String, Double> byDataset = new LinkedHashMap<>();
+        for (String ds : c.datasets()) {
+          if (d.scope().equals(SHIPPED)) {
+            byDataset.put(ds, CusumThreshold.calibrated().settings().h());
+            continue;
+          }
+          List<Double> cal = new ArrayList<>();
+          for (int i = 0; i < runs.size(); i++) {
+            Run r = runs.get(i).run();
+            if (r.role().equals(CALIBRATION) && (d.scope().equals(POOLED) || r.dataset().equals(ds))) cal.add(det.get(i).statistic(d.kind()));
+          }
+          byDataset.put(ds, threshold(cal.stream().mapToDouble(Double::doubleValue).toArray(), c.alpha()));
         }
-        List<Double> cal = new ArrayList<>();
-        for (int i = 0; i < runs.size(); i++) {
-          if (runs.get(i).run().role().equals(CALIBRATION)) cal.add(det.get(i).statistic(detector));
-        }
-        thresholds.put(detector, threshold(cal.stream().mapToDouble(Double::doubleValue).toArray(), c.alpha()));
+        thresholds.put(d, byDataset);
       }
       List<Rate> rates = new ArrayList<>();
-      Map<String, Double> auc = new LinkedHashMap<>();
-      for (String detector : DETECTORS) {
-        double th = thresholds.get(detector);
+      for (Detector d : DETECTORS) {
         for (double p : c.noises()) {
           int n = 0;
           int alarms = 0;
@@ -487,21 +511,24 @@ final class ExperimentMemorisation {
             Run r = runs.get(i).run();
             if (!r.role().equals(EVALUATION) || r.noise() != p) continue;
             n++;
-            int e = det.get(i).alarm(detector, th);
+            int e = det.get(i).alarm(d.kind(), thresholds.get(d).get(r.dataset()));
             if (e < 0) continue;
             alarms++;
             at.add((double) e);
             if (det.get(i).onsetEpoch() >= 0) delays.add((double) (e - det.get(i).onsetEpoch()));
           }
-          rates.add(new Rate(detector, p, n, alarms, median(at), median(delays), delays.size()));
+          rates.add(new Rate(d.name(), p, n, alarms, median(at), median(delays), delays.size()));
         }
+      }
+      Map<String, Double> auc = new LinkedHashMap<>();
+      for (String kind : KINDS) {
         List<Double> clean = new ArrayList<>();
         List<Double> noisy = new ArrayList<>();
         for (int i = 0; i < runs.size(); i++) {
           Run r = runs.get(i).run();
-          if (r.role().equals(EVALUATION)) (r.noise() == 0 ? clean : noisy).add(det.get(i).statistic(detector));
+          if (r.role().equals(EVALUATION)) (r.noise() == 0 ? clean : noisy).add(det.get(i).statistic(kind));
         }
-        auc.put(detector, auc(clean, noisy));
+        auc.put(kind, auc(clean, noisy));
       }
       return new Analysis(runs, det, thresholds, rates, auc);
     }
@@ -523,23 +550,27 @@ final class ExperimentMemorisation {
 
     void write(Config c) throws IOException {
       StringBuilder d = new StringBuilder("id,dataset,arch,noise,seed,role,epochs,onset_epoch");
-      for (String k : new String[] {"cusum", "rise", "baseline"}) d.append(',').append(k).append("_statistic,").append(k).append("_alarm_epoch");
-      d.append(",cusum_shipped_alarm_epoch\n");
+      for (String k : KINDS) d.append(',').append(k.replace(' ', '_')).append("_statistic");
+      for (Detector x : DETECTORS) d.append(",alarm_epoch[").append(x.name()).append(']');
+      d.append('\n');
       for (int i = 0; i < runs.size(); i++) {
         Run r = runs.get(i).run();
         Detection x = detections.get(i);
         d.append(String.format(Locale.ROOT, "%s,%s,%s,%s,%d,%s,%d,%d", r.id(), r.dataset(), r.arch(), num(r.noise()), r.seed(),
             r.role(), runs.get(i).epochs(), x.onsetEpoch()));
-        for (String k : List.of(CUSUM, RISE, BASELINE)) {
-          d.append(String.format(Locale.ROOT, ",%.17g,%d", x.statistic(k), x.alarm(k, thresholds.get(k))));
-        }
-        d.append(',').append(x.alarm(CUSUM_SHIPPED, thresholds.get(CUSUM_SHIPPED))).append('\n');
+        for (String k : KINDS) d.append(String.format(Locale.ROOT, ",%.17g", x.statistic(k)));
+        for (Detector t : DETECTORS) d.append(',').append(x.alarm(t.kind(), thresholds.get(t).get(r.dataset())));
+        d.append('\n');
       }
       AtomicFiles.writeString(c.out().resolve(DETECTIONS), d.toString());
-      StringBuilder s = new StringBuilder("detector,threshold,noise,runs,alarms,rate,se,median_alarm_epoch,median_delay,runs_with_onset\n");
+      StringBuilder th = new StringBuilder("detector,dataset,threshold\n");
+      thresholds.forEach((t, m) -> m.forEach((ds, v) -> th.append(t.name()).append(',').append(ds).append(',')
+          .append(String.format(Locale.ROOT, "%.17g", v)).append('\n')));
+      AtomicFiles.writeString(c.out().resolve(THRESHOLDS), th.toString());
+      StringBuilder s = new StringBuilder("detector,noise,runs,alarms,rate,se,median_alarm_epoch,median_delay,runs_with_onset\n");
       for (Rate r : rates) {
-        s.append(String.format(Locale.ROOT, "%s,%.17g,%s,%d,%d,%.17g,%.17g,%s,%s,%d%n", r.detector(), thresholds.get(r.detector()),
-            num(r.noise()), r.runs(), r.alarms(), r.rate(), r.se(), num(r.medianAlarmEpoch()), num(r.medianDelay()), r.withOnset()));
+        s.append(String.format(Locale.ROOT, "%s,%s,%d,%d,%.17g,%.17g,%s,%s,%d%n", r.detector(), num(r.noise()), r.runs(), r.alarms(),
+            r.rate(), r.se(), num(r.medianAlarmEpoch()), num(r.medianDelay()), r.withOnset()));
       }
       AtomicFiles.writeString(c.out().resolve(SUMMARY), s.toString());
       AtomicFiles.writeString(c.out().resolve("report.md"), markdown(c));
@@ -552,22 +583,30 @@ final class ExperimentMemorisation {
           + "%d evaluation seeds per cell, %d calibration seeds (clean, %d runs); %d steps, monitor every ⌈steps/%d⌉ steps "
           + "with %d probes; batch %d, SGD lr %s momentum 0.9.%n%n", c.datasets(), c.archs(), c.noises(), c.evalSeeds(),
           c.calibrationSeeds(), cal, c.steps(), c.points(), c.probes(), c.batch(), num(c.lr())));
-      md.append(String.format(Locale.ROOT, "Thresholds, from the calibration runs at α = %s (the shipped CUSUM h from "
-          + "cusum-threshold.properties): CUSUM h = %.4g (shipped %.4g); trace rise %.4g (log units, %d-point mean, %d points "
-          + "in a row); validation-loss margin δ = %.4g (relative, %d epochs in a row).%n%n", num(c.alpha()), thresholds.get(CUSUM),
-          thresholds.get(CUSUM_SHIPPED), thresholds.get(RISE), RISE_WINDOW, RISE_CONSECUTIVE, thresholds.get(BASELINE), c.consecutive()));
+      md.append(String.format(Locale.ROOT, "Thresholds from the clean calibration runs (held out of the evaluation) at α = %s, "
+          + "per data set and pooled; the shipped CUSUM h from cusum-threshold.properties. Trace rise in log units (%d-point "
+          + "mean, %d points in a row); validation-loss margin relative (%d epochs in a row).%n%n| detector |",
+          num(c.alpha()), RISE_WINDOW, RISE_CONSECUTIVE, c.consecutive()));
+      for (String ds : c.datasets()) md.append(' ').append(ds).append(" |");
+      md.append("\n|---|");
+      for (int i = 0; i < c.datasets().size(); i++) md.append("---|");
+      md.append('\n');
+      thresholds.forEach((t, m) -> {
+        md.append("| ").append(t.name()).append(" |");
+        m.values().forEach(v -> md.append(String.format(Locale.ROOT, " %.4g |", v)));
+        md.append('\n');
+      });
+      md.append('\n');
       md.append("| detector | noise | runs | alarms | rate ± s.e. | median alarm epoch | median delay after onset (runs) |\n");
       md.append("|---|---|---|---|---|---|---|\n");
       for (Rate r : rates) {
         md.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %.3f ± %.3f | %s | %s (%d) |%n", r.detector(), num(r.noise()),
             r.runs(), r.alarms(), r.rate(), r.se(), num(r.medianAlarmEpoch()), num(r.medianDelay()), r.withOnset()));
       }
-      md.append("\nThreshold-free separation of noisy from clean evaluation runs (AUROC of the run statistic):");
-      auc.forEach((k, v) -> {
-        if (!k.equals(CUSUM_SHIPPED)) md.append(String.format(Locale.ROOT, " %s %.3f;", k, v));
-      });
+      md.append("\nThreshold-free separation of noisy from clean evaluation runs (AUROC of the run statistic, all data sets):");
+      auc.forEach((k, v) -> md.append(String.format(Locale.ROOT, " %s %.3f;", k, v)));
       md.setLength(md.length() - 1);
-      md.append(".\n\nAlarms / runs per data set and architecture (evaluation runs, held-out thresholds):\n\n"
+      md.append(".\n\nAlarms / runs per data set and architecture (evaluation runs, thresholds per data set):\n\n"
           + "| data set | architecture | detector |");
       for (double p : c.noises()) md.append(" noise ").append(num(p)).append(" |");
       md.append("\n|---|---|---|");
@@ -575,7 +614,8 @@ final class ExperimentMemorisation {
       md.append('\n');
       for (String ds : c.datasets()) {
         for (String arch : c.archs()) {
-          for (String detector : List.of(CUSUM, RISE, BASELINE)) {
+          for (String detector : KINDS) {
+            double th = thresholds.get(new Detector(detector, PER_DATASET)).get(ds);
             md.append("| ").append(ds).append(" | ").append(arch).append(" | ").append(detector).append(" |");
             for (double p : c.noises()) {
               int n = 0;
@@ -584,7 +624,7 @@ final class ExperimentMemorisation {
                 Run r = runs.get(i).run();
                 if (!r.role().equals(EVALUATION) || r.noise() != p || !r.dataset().equals(ds) || !r.arch().equals(arch)) continue;
                 n++;
-                if (detections.get(i).alarm(detector, thresholds.get(detector)) >= 0) a++;
+                if (detections.get(i).alarm(detector, th) >= 0) a++;
               }
               md.append(' ').append(a).append('/').append(n).append(" |");
             }

@@ -121,7 +121,7 @@ class ExperimentMemorisationTest {
   @Test
   void quickGridAnalysisEqualsAnIndependentRecomputationFromTheRunFiles(@TempDir Path tmp) throws Exception {
     Path out = tmp.resolve("memo");
-    String[] r = run("experiment", "memorisation", "--quick", "--out", out.toString());
+    String[] r = run("experiment", "memorisation", "--quick", "--alpha", "0.45", "--out", out.toString());
     assertEquals("0", r[0], r[2]);
     Path runs = out.resolve("runs");
     List<Path> dirs;
@@ -152,34 +152,41 @@ class ExperimentMemorisationTest {
       paths.put(id, new double[][] {cusumPath(layers), risePath(layers), baselinePath(val)});
       pointEpoch.put(id, epochs.stream().mapToInt(Integer::intValue).toArray());
     }
-    // thresholds: at most a fraction 0.05 of the 4 calibration statistics above: the largest of the 4
+    // thresholds at α = 0.45 from the 4 calibration statistics: the ⌈0.55 · 5⌉ = 3rd smallest (one data set, so the
+    // per-data-set and the pooled thresholds are the same)
     double[] th = new double[3];
-    Arrays.fill(th, Double.NEGATIVE_INFINITY);
-    for (String id : paths.keySet()) {
-      if (role.get(id).equals("calibration")) for (int k = 0; k < 3; k++) th[k] = Math.max(th[k], max(paths.get(id)[k]));
+    for (int k = 0; k < 3; k++) {
+      List<Double> cal = new ArrayList<>();
+      for (String id : paths.keySet()) if (role.get(id).equals("calibration")) cal.add(max(paths.get(id)[k]));
+      assertEquals(4, cal.size());
+      th[k] = cal.stream().sorted().toList().get(2);
     }
+    int[] kindOfColumn = {0, 0, -1, 1, 1, 2, 2};  // detectors in DETECTORS order; -1: the shipped CUSUM h
     for (String[] f : csv(out.resolve("detections.csv"))) {
       for (int k = 0; k < 3; k++) {
         double stat = max(paths.get(f[0])[k]);
-        assertEquals(stat, Double.parseDouble(f[8 + 2 * k]), 1e-9 * Math.max(1, Math.abs(stat)), f[0] + " statistic " + k);
+        assertEquals(stat, Double.parseDouble(f[8 + k]), 1e-9 * Math.max(1, Math.abs(stat)), f[0] + " statistic " + k);
+      }
+      for (int c = 0; c < kindOfColumn.length; c++) {
+        int k = Math.max(0, kindOfColumn[c]);
+        double t = kindOfColumn[c] < 0 ? org.hesse.hvp.monitor.CusumThreshold.calibrated().settings().h() : th[k];
         int alarm = -1;
         double[] p = paths.get(f[0])[k];
         for (int i = 0; i < p.length; i++) {
-          if (p[i] > th[k]) {
+          if (p[i] > t) {
             alarm = k == 2 ? i : pointEpoch.get(f[0])[i];
             break;
           }
         }
-        assertEquals(alarm, Integer.parseInt(f[9 + 2 * k]), f[0] + " alarm epoch of detector " + k);
+        assertEquals(alarm, Integer.parseInt(f[11 + c]), f[0] + " alarm epoch, detector column " + c);
       }
     }
     int checked = 0;
-    List<String> names = List.of(ExperimentMemorisation.CUSUM, ExperimentMemorisation.RISE, ExperimentMemorisation.BASELINE);
+    List<String> kinds = List.of("cusum", "trace rise", "validation loss");
     for (String[] f : csv(out.resolve("summary.csv"))) {
-      int k = names.indexOf(f[0]);
-      if (k < 0) continue;
-      assertEquals(th[k], Double.parseDouble(f[1]), 1e-9 * Math.max(1, Math.abs(th[k])), f[0] + " threshold");
-      double p = Double.parseDouble(f[2]);
+      if (f[0].contains("shipped")) continue;
+      int k = kinds.indexOf(f[0].substring(0, f[0].indexOf(" (")));
+      double p = Double.parseDouble(f[1]);
       int n = 0;
       int alarms = 0;
       for (String id : role.keySet()) {
@@ -188,18 +195,23 @@ class ExperimentMemorisationTest {
         if (max(paths.get(id)[k]) > th[k]) alarms++;
       }
       assertEquals(4, n);
-      assertEquals(n, Integer.parseInt(f[3]));
-      assertEquals(alarms, Integer.parseInt(f[4]), f[0] + " alarms at noise " + p);
+      assertEquals(n, Integer.parseInt(f[2]));
+      assertEquals(alarms, Integer.parseInt(f[3]), f[0] + " alarms at noise " + p);
       double rate = alarms / (double) n;
-      assertEquals(rate, Double.parseDouble(f[5]), 1e-15);
-      assertEquals(Math.sqrt(rate * (1 - rate) / n), Double.parseDouble(f[6]), 1e-15);
+      assertEquals(rate, Double.parseDouble(f[4]), 1e-15);
+      assertEquals(Math.sqrt(rate * (1 - rate) / n), Double.parseDouble(f[5]), 1e-15);
       checked++;
     }
-    assertEquals(6, checked, "three calibrated detectors × two noise levels");
+    assertEquals(12, checked, "three kinds × two threshold scopes × two noise levels");
+    for (String[] f : csv(out.resolve("thresholds.csv"))) {
+      if (f[0].contains("shipped")) continue;
+      int k = kinds.indexOf(f[0].substring(0, f[0].indexOf(" (")));
+      assertEquals(th[k], Double.parseDouble(f[2]), 1e-9 * Math.max(1, Math.abs(th[k])), f[0] + " threshold");
+    }
 
     // resuming the same grid trains nothing and writes the same analysis; another grid in the directory is refused
     String summary = Files.readString(out.resolve("summary.csv"));
-    r = run("experiment", "memorisation", "--quick", "--out", out.toString());
+    r = run("experiment", "memorisation", "--quick", "--alpha", "0.45", "--out", out.toString());
     assertEquals("0", r[0], r[2]);
     assertTrue(r[1].contains("12 runs, 0 to do"), r[1]);
     assertEquals(summary, Files.readString(out.resolve("summary.csv")));
