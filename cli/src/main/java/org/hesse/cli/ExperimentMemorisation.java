@@ -90,6 +90,10 @@ final class ExperimentMemorisation {
       for (double p : noises) {
         if (!(p >= 0 && p < 1)) throw new IllegalArgumentException("--noise: expected fractions in [0, 1), got " + p);
       }
+      // run directories are named by whole percent
+      if (noises.stream().map(p -> Math.round(100 * p)).distinct().count() != noises.size()) {
+        throw new IllegalArgumentException("--noise: expected levels that differ in whole percent, got " + noises);
+      }
       if (evalSeeds < 1) throw new IllegalArgumentException("--seeds: expected >= 1, got " + evalSeeds);
       if (calibrationSeeds < 1) throw new IllegalArgumentException("--calibration-seeds: expected >= 1, got " + calibrationSeeds);
       if (steps < 1) throw new IllegalArgumentException("--steps: expected >= 1, got " + steps);
