@@ -18,8 +18,12 @@ import java.util.concurrent.Callable;
 import java.util.function.IntConsumer;
 import org.hesse.cli.report.Diagnostics;
 import org.hesse.cli.report.HtmlReport;
+import org.hesse.cli.report.InterlayerMaps;
+import org.hesse.cli.report.MonitorStreams;
 import org.hesse.cli.report.RunData;
 import org.hesse.hvp.curvature.Curvature;
+import org.hesse.hvp.interlayer.InterLayer;
+import org.hesse.hvp.monitor.CusumThreshold;
 import org.hesse.io.AtomicFiles;
 import org.hesse.io.ModelFiles;
 import org.hesse.nn.Mode;
@@ -99,6 +103,14 @@ public final class AnalyzeCommand implements Callable<Integer> {
   @Option(names = "--force", description = "Write into an existing non-empty --out (its files of the same names are replaced).")
   boolean force;
 
+  @Option(names = "--interlayer", description = "At the end, the inter-layer metrics of every pair of layers (as `hesse "
+      + "interlayer`, default settings) at the final weights on the probe set, into interlayer.json and the report's heat "
+      + "maps. Costs about one `hesse interlayer` on the probe set: exact blocks where they fit the memory budget, else "
+      + "64 Hutchinson probes per norm.")
+  boolean interlayer;
+
+  static final String INTERLAYER = "interlayer.json";
+
   /** Test hook: called with the epoch after each checkpoint's files are written (an exception simulates a crash). */
   IntConsumer afterCheckpoint;
 
@@ -163,6 +175,10 @@ public final class AnalyzeCommand implements Callable<Integer> {
       TrainCommand.Divergence.fit(() -> trainer.fit(theta, p.buffers, p.trainX, p.trainY, p.valX, p.valY),
           out.resolve(RunDir.WEIGHTS));
       ModelFiles.writeParameters(net, theta, p.buffers, out.resolve(RunDir.WEIGHTS));
+      if (interlayer) {
+        bar.message("inter-layer metrics at the final weights");
+        rec.writeInterlayer(theta);
+      }
       rec.complete = true;
       rec.writeAll();
     }
@@ -393,20 +409,37 @@ public final class AnalyzeCommand implements Callable<Integer> {
 
     private Curvature probeCurvature;
 
-    private void analyse(EpochMetrics m, double[] theta) throws IOException {
-      long t0 = System.nanoTime();
+    /** The probe set's curvature at {@code theta} (built at the first checkpoint, then moved). */
+    private Curvature probeCurvature(double[] theta) {
       Network net = p.net;
-      // p.buffers is the vector training updates in place: at a checkpoint it holds that epoch's running statistics
-      ModelFiles.writeParameters(net, theta, p.buffers, AnalyzeFiles.checkpointWeights(out, m.epoch()));
       int rows = probeY.length / net.loss().targetWidth(net.outputSize());
       int batch = curvatureBatch > 0 ? curvatureBatch : net.batchCoupled() ? rows : SpectrumCommand.DEFAULT_BATCH;
-      // one Curvature on the fixed probe set, moved to each checkpoint's weights (its buffers are reused)
       if (probeCurvature == null) {
         probeCurvature = Curvature.of(net, theta, p.buffers, Mode.ANALYSIS, probeX, probeY, batch);
       } else {
         probeCurvature.update(theta, p.buffers);
       }
-      Curvature c = probeCurvature;
+      return probeCurvature;
+    }
+
+    /** interlayer.json: every pair of layers at {@code theta} on the probe set, default settings of `hesse interlayer`. */
+    void writeInterlayer(double[] theta) throws IOException {
+      long t0 = System.nanoTime();
+      Curvature c = probeCurvature(theta);
+      InterLayer.Options o = new InterLayer.Options();
+      o.seed = opts.seed;
+      InterLayer il = new InterLayer(c, o);
+      Map<String, Object> r = InterlayerCommand.report(c, "analysis", o, il.compute(il.allPairs()), t0);
+      AtomicFiles.writeString(out.resolve(INTERLAYER), Json.write(r) + "\n");
+    }
+
+    private void analyse(EpochMetrics m, double[] theta) throws IOException {
+      long t0 = System.nanoTime();
+      Network net = p.net;
+      // p.buffers is the vector training updates in place: at a checkpoint it holds that epoch's running statistics
+      ModelFiles.writeParameters(net, theta, p.buffers, AnalyzeFiles.checkpointWeights(out, m.epoch()));
+      // one Curvature on the fixed probe set, moved to each checkpoint's weights (its buffers are reused)
+      Curvature c = probeCurvature(theta);
       NumericalFailure.requireFinite("the probe loss at epoch " + m.epoch(), c.loss());
       SpectrumEngine engine = new SpectrumEngine(c, so);
       engine.progress = bar;
@@ -447,7 +480,10 @@ public final class AnalyzeCommand implements Callable<Integer> {
           cps.size(), history.isEmpty() ? 0 : history.get(history.size() - 1).epoch(), opts.epochs);
       String title = "hesse analyze: " + config.get("dataset") + ", " + config.get("model") + ", " + curvature;
       AtomicFiles.writeString(out.resolve(AnalyzeFiles.REPORT),
-          HtmlReport.render(new HtmlReport.Input(title, status, config, List.copyOf(history), cps, findings, dataRank)));
+          HtmlReport.render(new HtmlReport.Input(title, status, config, List.copyOf(history), cps, findings, dataRank,
+              opts.monitor == null ? null : MonitorStreams.read(out.resolve(MonitorOption.CSV)),
+              CusumThreshold.calibrated().settings().h(),
+              interlayer ? InterlayerMaps.read(out.resolve(INTERLAYER)) : null)));
     }
   }
 

@@ -15,7 +15,7 @@ import picocli.CommandLine.Model.CommandSpec;
 /** {@code hesse experiment ...}: experiment suites that write a report directory. */
 @Command(name = "experiment", mixinStandardHelpOptions = true,
     description = "Experiment suites that write a report (markdown, CSV, PNG plots).",
-    subcommands = {ExperimentCommand.ScaleAmended.class, CommandLine.HelpCommand.class})
+    subcommands = {ExperimentCommand.ScaleAmended.class, ExperimentCommand.Memorisation.class, CommandLine.HelpCommand.class})
 public final class ExperimentCommand implements Runnable {
   @Spec CommandSpec spec;
 
@@ -113,5 +113,88 @@ public final class ExperimentCommand implements Runnable {
           threads != null ? threads : ThreadPolicy.current().javaWorkers(), out);
     }
 
+  }
+
+  /**
+   * The memorisation experiment of issue 14: label-noise runs with the trace monitor; CUSUM alarm vs a
+   * validation-loss rule (docs/memorisation.md). The default is the full grid; {@code --quick} a small one (tests).
+   * Explicit options override either. Resumable: finished runs in {@code --out} are kept.
+   */
+  @Command(name = "memorisation", mixinStandardHelpOptions = true,
+      description = "Label-noise runs with the per-layer trace monitor: detection power, false alarms and delay of its CUSUM "
+          + "alarm and of a validation-loss rule (resumable).")
+  static final class Memorisation implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Option(names = "--out", required = true, description = "Directory of the runs and the analysis (resumed if it holds this grid).")
+    Path out;
+
+    @Option(names = "--quick", description = "A small grid (wine, tanh-16 and relu-16, noise 0 and 0.4, 2+2 seeds, 300 steps).")
+    boolean quick;
+
+    @Option(names = "--datasets", split = ",", description = "Catalog data sets (full: digits,breast_cancer,wine; fashion_mnist is in the catalog too).")
+    List<String> datasets;
+
+    @Option(names = "--archs", split = ",", description = "ACT-WIDTH, two hidden layers (full: tanh-16,tanh-64,relu-16,relu-64).")
+    List<String> archs;
+
+    @Option(names = "--noise", split = ",", description = "Label-noise fractions, starting with 0 (full: 0,0.2,0.4,0.6).")
+    List<Double> noise;
+
+    @Option(names = "--seeds", description = "Evaluation seeds 0..n-1 per cell (full 5).")
+    Integer seeds;
+
+    @Option(names = "--calibration-seeds", description = "Clean calibration runs per (data set, architecture), seeds 1000.. (full 5).")
+    Integer calibrationSeeds;
+
+    @Option(names = "--steps", description = "Optimizer steps per run, rounded up to whole epochs (full 1500).")
+    Integer steps;
+
+    @Option(names = "--points", defaultValue = "50", description = "Monitor calls per run: every ⌈steps/points⌉ steps (default ${DEFAULT-VALUE}).")
+    int points;
+
+    @Option(names = "--probes", defaultValue = "5", description = "Rademacher probes per monitor call (default ${DEFAULT-VALUE}).")
+    int probes;
+
+    @Option(names = "--batch", defaultValue = "32", description = "Batch size (default ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--lr", defaultValue = "0.05", description = "SGD learning rate, momentum 0.9 (default ${DEFAULT-VALUE}).")
+    double lr;
+
+    @Option(names = "--max-train", defaultValue = "2000", description = "Cap on training rows (default ${DEFAULT-VALUE}).")
+    int maxTrain;
+
+    @Option(names = "--max-test", defaultValue = "1000", description = "Cap on validation rows (default ${DEFAULT-VALUE}).")
+    int maxTest;
+
+    @Option(names = "--alpha", defaultValue = "0.05", description = "Target false-alarm rate of the calibration (default ${DEFAULT-VALUE}).")
+    double alpha;
+
+    @Option(names = "--consecutive", defaultValue = "3", description = "Baseline: epochs in a row above the margin (default ${DEFAULT-VALUE}).")
+    int consecutive;
+
+    @Option(names = "--jobs", defaultValue = "1", description = "Runs in parallel (default ${DEFAULT-VALUE}).")
+    int jobs;
+
+    @Override
+    public Integer call() throws Exception {
+      ExperimentMemorisation.Config c = config();
+      PrintWriter log = spec.commandLine().getOut();
+      ExperimentMemorisation.Analysis a = ExperimentMemorisation.run(c, log);
+      log.println("wrote " + c.out().resolve("report.md") + " (" + a.runs().size() + " runs)");
+      return 0;
+    }
+
+    ExperimentMemorisation.Config config() {
+      return new ExperimentMemorisation.Config(
+          datasets != null ? datasets : quick ? List.of("wine") : List.of("digits", "breast_cancer", "wine"),
+          archs != null ? archs : quick ? List.of("tanh-16", "relu-16") : List.of("tanh-16", "tanh-64", "relu-16", "relu-64"),
+          noise != null ? noise : quick ? List.of(0.0, 0.4) : List.of(0.0, 0.2, 0.4, 0.6),
+          seeds != null ? seeds : quick ? 2 : 5,
+          calibrationSeeds != null ? calibrationSeeds : quick ? 2 : 5,
+          steps != null ? steps : quick ? 300 : 1500,
+          points, probes, batch, lr, maxTrain, maxTest, alpha, consecutive, jobs, out);
+    }
   }
 }

@@ -84,28 +84,7 @@ public final class InterlayerCommand implements Callable<Integer> {
     o.seed = seed;
     InterLayer il = new InterLayer(c, o);
     InterLayer.Result r = il.compute(selected.isEmpty() ? il.allPairs() : selected);
-    Map<String, Object> report = new LinkedHashMap<>();
-    report.put("loss", Json.num(c.loss()));
-    report.put("samples", c.samples());
-    report.put("mode", io.mode);
-    report.put("batch", c.batchSize());
-    report.put("phi", estimate(r.phi()));
-    report.put("phi_path", r.phiPath());
-    Map<String, Object> byDistance = new LinkedHashMap<>();
-    r.meanCouplingByDistance().forEach((d, m) -> byDistance.put(Integer.toString(d), Json.num(m)));
-    report.put("mean_coupling_by_distance", byDistance);
-    List<Object> rows = new ArrayList<>();
-    for (InterLayer.PairMetrics m : r.pairs()) rows.add(pair(m));
-    report.put("pairs", rows);
-    Map<String, Object> prov = new LinkedHashMap<>();
-    prov.put("hesse_version", String.valueOf(HesseCli.class.getPackage().getImplementationVersion()));
-    prov.put("memory_budget_bytes", MemoryBudget.current().bytes());
-    prov.put("stochastic_forced", stochastic);
-    prov.put("probes", probes);
-    prov.put("probe", dist.name().toLowerCase(Locale.ROOT));
-    prov.put("seed", seed);
-    prov.put("seconds", (System.nanoTime() - t0) / 1e9);
-    report.put("provenance", prov);
+    Map<String, Object> report = report(c, io.mode, o, r, t0);
     String json = Json.write(report);
     if (out == null) {
       spec.commandLine().getOut().println(json);
@@ -134,6 +113,33 @@ public final class InterlayerCommand implements Callable<Integer> {
       out.add(p);
     }
     return out;
+  }
+
+  /** The JSON report of a computation on {@code c} with options {@code o}, started at {@code t0} (System.nanoTime). */
+  static Map<String, Object> report(Curvature c, String mode, InterLayer.Options o, InterLayer.Result r, long t0) {
+    Map<String, Object> report = new LinkedHashMap<>();
+    report.put("loss", Json.num(c.loss()));
+    report.put("samples", c.samples());
+    report.put("mode", mode);
+    report.put("batch", c.batchSize());
+    report.put("phi", estimate(r.phi()));
+    report.put("phi_path", r.phiPath());
+    Map<String, Object> byDistance = new LinkedHashMap<>();
+    r.meanCouplingByDistance().forEach((d, m) -> byDistance.put(Integer.toString(d), Json.num(m)));
+    report.put("mean_coupling_by_distance", byDistance);
+    List<Object> rows = new ArrayList<>();
+    for (InterLayer.PairMetrics m : r.pairs()) rows.add(pair(m));
+    report.put("pairs", rows);
+    Map<String, Object> prov = new LinkedHashMap<>();
+    prov.put("hesse_version", String.valueOf(HesseCli.class.getPackage().getImplementationVersion()));
+    prov.put("memory_budget_bytes", MemoryBudget.current().bytes());
+    prov.put("stochastic_forced", o.stochastic);
+    prov.put("probes", o.probes);
+    prov.put("probe", o.distribution.name().toLowerCase(Locale.ROOT));
+    prov.put("seed", o.seed);
+    prov.put("seconds", (System.nanoTime() - t0) / 1e9);
+    report.put("provenance", prov);
+    return report;
   }
 
   private static Map<String, Object> estimate(Estimate e) {

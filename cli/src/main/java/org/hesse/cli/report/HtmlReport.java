@@ -19,7 +19,14 @@ public final class HtmlReport {
 
   /** What the page shows. {@code status} is e.g. "complete" or "in progress (3 checkpoints)". */
   public record Input(String title, String status, Map<String, Object> config, List<EpochPoint> history,
-                      List<Checkpoint> checkpoints, List<Finding> findings, long dataRank) {}
+                      List<Checkpoint> checkpoints, List<Finding> findings, long dataRank, MonitorStreams monitor,
+                      double monitorThreshold, InterlayerMaps interlayer) {
+    /** Without a monitor stream or inter-layer metrics. */
+    public Input(String title, String status, Map<String, Object> config, List<EpochPoint> history,
+                 List<Checkpoint> checkpoints, List<Finding> findings, long dataRank) {
+      this(title, status, config, history, checkpoints, findings, dataRank, null, Double.NaN, null);
+    }
+  }
 
   public static String render(Input in) {
     StringBuilder h = new StringBuilder(1 << 16);
@@ -44,6 +51,9 @@ public final class HtmlReport {
     h.append("<h2>Training</h2>\n<div class=\"grid\">\n");
     lossPlots(h, in.history());
     h.append("</div>\n");
+
+    if (in.monitor() != null) monitor(h, in.monitor(), in.monitorThreshold());
+    if (in.interlayer() != null) interlayer(h, in.interlayer());
 
     List<Checkpoint> cps = in.checkpoints();
     if (!cps.isEmpty()) {
@@ -176,6 +186,54 @@ public final class HtmlReport {
       figure(h, Plots.lines("Accuracy", "epoch", "accuracy", a));
     }
     if (val) figure(h, Plots.lines("Generalisation gap", "epoch", "val loss − train loss", List.of(new Plots.Series("gap", ep, gap))));
+  }
+
+  /** Per source: every layer's trace estimate over the steps (± its standard error) and its CUSUM, alarms marked. */
+  private static void monitor(StringBuilder h, MonitorStreams m, double threshold) {
+    h.append("<h2>Curvature monitor</h2>\n<p>Per parametrised layer, the Hessian trace estimated every K optimizer steps "
+        + "from P Rademacher probes of the full Hessian on the step's mini-batch (source <i>batch</i>; <i>probe</i> = a fixed "
+        + "probe batch), ± its standard error over the probes, and the one-sided CUSUM on its log-increments (docs/monitor.md). "
+        + "A dashed red line marks a memorisation alarm: the step at which a layer's CUSUM first exceeded the threshold h")
+        .append(Double.isFinite(threshold) ? " = " + fmt(threshold) : "").append(". ").append(m.alarms().size())
+        .append(" alarm(s). The threshold's false-alarm rate holds for runs like its calibration runs only "
+            + "(docs/memorisation.md measures it).</p>\n<div class=\"grid\">\n");
+    for (String source : m.sources()) {
+      List<Plots.Series> traces = new ArrayList<>();
+      List<Plots.Series> cusums = new ArrayList<>();
+      double lo = Double.POSITIVE_INFINITY;
+      double hi = Double.NEGATIVE_INFINITY;
+      for (MonitorStreams.Stream s : m.streams()) {
+        if (!s.source().equals(source)) continue;
+        traces.add(new Plots.Series("layer " + s.layer(), s.step(), s.trace(), s.se()));
+        cusums.add(new Plots.Series("layer " + s.layer(), s.step(), s.cusum()));
+        for (double x : s.step()) {
+          lo = Math.min(lo, x);
+          hi = Math.max(hi, x);
+        }
+      }
+      if (Double.isFinite(threshold) && lo <= hi) {
+        cusums.add(new Plots.Series("threshold h", new double[] {lo, hi}, new double[] {threshold, threshold}));
+      }
+      List<Plots.Mark> marks = new ArrayList<>();
+      for (MonitorStreams.Alarm a : m.alarms()) {
+        if (a.source().equals(source)) marks.add(new Plots.Mark(a.step(), "alarm: layer " + a.layer() + " (epoch " + a.epoch() + ")"));
+      }
+      figure(h, Plots.lines("Trace per layer (" + source + ")", "optimizer step", "trace", traces, marks));
+      figure(h, Plots.lines("CUSUM per layer (" + source + ")", "optimizer step", "CUSUM statistic", cusums, marks));
+    }
+    h.append("</div>\n");
+  }
+
+  /** Heat maps of inter-layer resonance R and coupling C over the layer pairs of an inter-layer report. */
+  private static void interlayer(StringBuilder h, InterlayerMaps m) {
+    h.append("<h2>Inter-layer curvature</h2>\n<p>From interlayer.json (the final weights, on the probe set): per pair of "
+        + "parametrised layers v, w the off-diagonal Hessian block's resonance R = ‖H_vw‖_F and coupling "
+        + "C = ‖H_vw‖_F / √(‖H_vv‖_F ‖H_ww‖_F); colour linear from 0 (dark) to the map's largest value, the value printed "
+        + "(stochastic estimates carry a standard error in the file). Φ, the share of ‖H‖_F² a block-diagonal "
+        + "preconditioner discards: ").append(fmt(m.phi())).append(".</p>\n<div class=\"grid\">\n");
+    figure(h, Plots.heatMap("Inter-layer resonance R = ‖H_vw‖_F", m.layers(), m.resonance(), m.resonanceSe()));
+    figure(h, Plots.heatMap("Inter-layer coupling C", m.layers(), m.coupling(), m.couplingSe()));
+    h.append("</div>\n");
   }
 
   private interface Metric {

@@ -129,16 +129,24 @@ public final class Plots {
 
   /** A line chart; on a log axis points ≤ 0 are left out. */
   public static String lines(String title, String xTitle, String yTitle, List<Series> series, Scale xScale, Scale yScale) {
-    return chart(title, xTitle, yTitle, series, xScale, yScale, true);
+    return chart(title, xTitle, yTitle, series, xScale, yScale, true, List.of());
+  }
+
+  /** An event at x (e.g. an alarm): a dashed vertical line labelled at the top, its x in {@code data-x}. */
+  public record Mark(double x, String label) {}
+
+  /** A line chart (axes as {@link #lines(String, String, String, List)}) with events marked. */
+  public static String lines(String title, String xTitle, String yTitle, List<Series> series, List<Mark> marks) {
+    return chart(title, xTitle, yTitle, series, Scale.LINEAR, scaleFor(series), true, marks);
   }
 
   /** A scatter plot (points only, one colour per series); on a log axis points ≤ 0 are left out. */
   public static String scatter(String title, String xTitle, String yTitle, List<Series> series, Scale xScale, Scale yScale) {
-    return chart(title, xTitle, yTitle, series, xScale, yScale, false);
+    return chart(title, xTitle, yTitle, series, xScale, yScale, false, List.of());
   }
 
   private static String chart(String title, String xTitle, String yTitle, List<Series> series, Scale xScale, Scale yScale,
-                              boolean connect) {
+                              boolean connect, List<Mark> marks) {
     double[] xr = range(series, true, xScale);
     double[] yr = range(series, false, yScale);
     Svg g = new Svg(title);
@@ -182,6 +190,15 @@ public final class Plots {
       g.legend(si - 1, s.name(), colour);
     }
     if (anyBand) g.legendNote(si, "shaded / bars: ± 1 s.e.");
+    int mi = 0;
+    for (Mark m : marks) {
+      if (!(m.x() >= x.lo() && m.x() <= x.hi())) continue;
+      double px = x.px(m.x());
+      g.b.append("<line class=\"mark\" data-x=\"").append(m.x()).append("\" x1=\"").append(Svg.f(px)).append("\" y1=\"")
+          .append(Svg.f(y.p0())).append("\" x2=\"").append(Svg.f(px)).append("\" y2=\"").append(Svg.f(y.p1()))
+          .append("\" stroke=\"#c00\" stroke-dasharray=\"4 3\"/>");
+      g.text(px + 3, y.p1() + 12 + 12 * (mi++ % 3), "start", m.label(), "mark");
+    }
     return g.end();
   }
 
@@ -224,6 +241,40 @@ public final class Plots {
         if (!Double.isFinite(x)) continue;
         g.rect(left + j * w, top + i * h, w - 1, h - 1, diverging(x));
         g.text(left + (j + 0.5) * w, top + (i + 0.5) * h + 4, "middle", String.format(Locale.ROOT, "%.2f", x), "cell");
+      }
+    }
+    return g.end();
+  }
+
+  /**
+   * A symmetric matrix of non-negative values over labelled items (e.g. a metric over layer pairs) as coloured cells:
+   * colour linear in value / the largest value (viridis, dark = 0), the value printed in the cell, and in the cell's
+   * {@code data-value} (and {@code data-se}, its standard error, when given) at full precision; NaN cells (e.g. the
+   * diagonal) are left empty.
+   */
+  public static String heatMap(String title, List<String> labels, double[][] v, double[][] se) {
+    Svg g = new Svg(title);
+    double max = 0;
+    for (double[] row : v) for (double x : row) if (Double.isFinite(x)) max = Math.max(max, x);
+    double left = 150;
+    double top = TOP + 22;
+    int n = labels.size();
+    double cell = Math.min(60, Math.min((WIDTH - left - 20) / Math.max(1, n), (HEIGHT - top - 20) / Math.max(1, n)));
+    for (int j = 0; j < n; j++) g.text(left + (j + 0.5) * cell, top - 6, "middle", labels.get(j), "tick");
+    for (int i = 0; i < n; i++) {
+      g.text(left - 6, top + (i + 0.5) * cell + 4, "end", labels.get(i), "tick");
+      for (int j = 0; j < n; j++) {
+        double x = v[i][j];
+        if (!Double.isFinite(x)) continue;
+        double t = max > 0 ? x / max : 0;
+        g.b.append("<rect class=\"cell\" data-row=\"").append(HtmlReport.esc(labels.get(i))).append("\" data-col=\"")
+            .append(HtmlReport.esc(labels.get(j))).append("\" data-value=\"").append(x).append('"');
+        if (se != null && Double.isFinite(se[i][j])) g.b.append(" data-se=\"").append(se[i][j]).append('"');
+        g.b.append(" x=\"").append(Svg.f(left + j * cell)).append("\" y=\"").append(Svg.f(top + i * cell)).append("\" width=\"")
+            .append(Svg.f(cell - 1)).append("\" height=\"").append(Svg.f(cell - 1)).append("\" fill=\"").append(colour(t)).append("\"/>");
+        g.b.append("<text x=\"").append(Svg.f(left + (j + 0.5) * cell)).append("\" y=\"").append(Svg.f(top + (i + 0.5) * cell + 4))
+            .append("\" text-anchor=\"middle\" font-size=\"10\" fill=\"").append(t > 0.6 ? "#000" : "#fff").append("\">")
+            .append(label(x)).append("</text>");
       }
     }
     return g.end();
