@@ -239,17 +239,10 @@ public final class Curvature {
    */
   public double[] layerQuadraticForms(Kind kind, double[] v) {
     CurvatureOperator op = full(kind);
-    double[] hv = new double[op.cols()];
-    op.apply(v, hv);
-    List<Integer> layers = net.parametrisedLayers();
-    double[] out = new double[layers.size()];
-    for (int i = 0; i < layers.size(); i++) {
-      int l = layers.get(i);
-      int off = net.offset(l);
-      double s = 0;
-      for (int p = 0; p < net.layer(l).paramCount(); p++) s += v[off + p] * hv[off + p];
-      out[i] = s;
-    }
+    LinearOperator.checkMany(v, v, 1, op.rows(), op.cols());
+    double[][] q = op.quadraticForms(v, 1);
+    double[] out = new double[q.length];
+    for (int i = 0; i < q.length; i++) out[i] = q[i][0];
     return out;
   }
 

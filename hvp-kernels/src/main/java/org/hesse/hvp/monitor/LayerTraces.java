@@ -1,6 +1,5 @@
 package org.hesse.hvp.monitor;
 
-import java.util.List;
 import java.util.SplittableRandom;
 import org.hesse.hvp.curvature.Curvature;
 import org.hesse.hvp.curvature.CurvatureOperator;
@@ -36,32 +35,24 @@ public final class LayerTraces {
   public record Estimate(double[] trace, double[] standardError, double[][] samples) { }
 
   /**
-   * Draws P Rademacher probes from {@code rng}, applies the full operator once on all of them and returns, per
-   * parametrised layer, the P samples, their mean and standard error (NaN for P = 1).
+   * Draws P Rademacher probes from {@code rng}, takes the per-layer quadratic forms of the full operator on all of
+   * them in one pass ({@link CurvatureOperator#quadraticForms}) and returns, per parametrised layer, the P samples,
+   * their mean and standard error (NaN for P = 1).
    */
   public static Estimate estimate(Curvature c, Curvature.Kind kind, int probes, SplittableRandom rng) {
     if (probes < 1) throw new IllegalArgumentException("probes: expected >= 1, got " + probes);
-    Network net = c.network();
     CurvatureOperator op = c.full(kind);
     int n = op.cols();
     double[] z = new double[probes * n];
-    for (int i = 0; i < z.length; i++) z[i] = rng.nextBoolean() ? 1.0 : -1.0;
-    double[] hz = new double[probes * n];
-    op.applyMany(z, hz, probes);
-    List<Integer> layers = net.parametrisedLayers();
-    double[][] q = new double[layers.size()][probes];
-    double[] mean = new double[layers.size()];
-    double[] se = new double[layers.size()];
-    for (int i = 0; i < layers.size(); i++) {
-      int l = layers.get(i);
-      int off = net.offset(l);
-      int size = net.layer(l).paramCount();
-      for (int p = 0; p < probes; p++) {
-        double s = 0;
-        for (int j = off; j < off + size; j++) s += z[p * n + j] * hz[p * n + j];
-        q[i][p] = s;
-        mean[i] += s / probes;
-      }
+    for (int i = 0; i < z.length; i += 64) {  // one draw gives 64 signs
+      long bits = rng.nextLong();
+      for (int b = 0, m = Math.min(64, z.length - i); b < m; b++) z[i + b] = 1.0 - 2.0 * ((bits >>> b) & 1L);
+    }
+    double[][] q = op.quadraticForms(z, probes);
+    double[] mean = new double[q.length];
+    double[] se = new double[q.length];
+    for (int i = 0; i < q.length; i++) {
+      for (int p = 0; p < probes; p++) mean[i] += q[i][p] / probes;
       double ss = 0;
       for (int p = 0; p < probes; p++) ss += (q[i][p] - mean[i]) * (q[i][p] - mean[i]);
       se[i] = probes < 2 ? Double.NaN : Math.sqrt(ss / (probes - 1) / probes);
