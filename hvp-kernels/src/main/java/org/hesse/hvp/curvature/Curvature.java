@@ -133,6 +133,27 @@ public final class Curvature {
   }
 
   /**
+   * As {@link #update(double[])}, on new data of the same size too (features row-major N × input and targets, N the
+   * samples it has; the same batches): a training loop looking at each step's mini-batch reuses every buffer. The
+   * data are checked before anything changes.
+   */
+  public synchronized void update(double[] theta, double[] x, double[] y) {
+    checkSizes(net, theta, buffers);
+    Objective obj = new Objective(net, x, y, maxBatch);  // checks the lengths and the targets
+    if (obj.samples() != samples) {
+      throw new IllegalArgumentException("data: expected " + samples + " samples (the curvature's), got " + obj.samples());
+    }
+    int tw = net.loss().targetWidth(net.outputSize());
+    for (int b = 0; b < batches.size(); b++) {
+      BatchCache c = batches.get(b);
+      int yOff = obj.loadBatch(b, c.ws);
+      System.arraycopy(y, yOff, c.y, 0, c.rows * tw);
+    }
+    System.arraycopy(theta, 0, this.theta, 0, theta.length);
+    recompute();
+  }
+
+  /**
    * Curvature of {@code net} at {@code theta} on features x (row-major N × input) and targets y, in
    * contiguous batches of at most batchSize rows.
    */

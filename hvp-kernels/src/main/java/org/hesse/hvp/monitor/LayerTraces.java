@@ -40,8 +40,12 @@ public final class LayerTraces {
    * their mean and standard error (NaN for P = 1).
    */
   public static Estimate estimate(Curvature c, Curvature.Kind kind, int probes, SplittableRandom rng) {
+    return estimate(c.full(kind), probes, rng);
+  }
+
+  /** As above on a full operator kept across calls (its buffers are reused; {@link Curvature#update} moves it). */
+  public static Estimate estimate(CurvatureOperator op, int probes, SplittableRandom rng) {
     if (probes < 1) throw new IllegalArgumentException("probes: expected >= 1, got " + probes);
-    CurvatureOperator op = c.full(kind);
     int n = op.cols();
     double[] z = new double[probes * n];
     for (int i = 0; i < z.length; i += 64) {  // one draw gives 64 signs

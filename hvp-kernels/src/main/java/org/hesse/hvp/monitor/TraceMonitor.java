@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 import org.hesse.hvp.curvature.Curvature;
+import org.hesse.hvp.curvature.CurvatureOperator;
 import org.hesse.io.AtomicFiles;
 import org.hesse.nn.Mode;
 import org.hesse.nn.Network;
@@ -23,7 +24,8 @@ import org.hesse.train.StepListener;
  * Online per-layer trace monitor for a {@link org.hesse.train.Trainer} ({@code stepListener(K, monitor)}): at every
  * call it estimates each parametrised layer's Hessian trace with {@link LayerTraces#estimate} (P Rademacher probes,
  * one P-direction product of the full Hessian) on the step's mini-batch ({@code source = batch}) and, when given,
- * on a fixed probe batch ({@code source = probe}; its curvature is built once and moved to each θ), feeds each
+ * on a fixed probe batch ({@code source = probe}); both curvatures are built once and moved to each call's θ (and
+ * batch) with {@link Curvature#update}, reusing their buffers. It feeds each
  * (source, layer) series to its own {@link Cusum} and reports the first alarm of each.
  *
  * <p>The Hessian is that of the mean loss over the batch's rows in {@link Mode#ANALYSIS} (batch norm with the
@@ -66,7 +68,8 @@ public final class TraceMonitor implements StepListener {
   private final Consumer<Alarm> onAlarm;
   private final double[] probeX;
   private final double[] probeY;
-  private Curvature probeCurvature;
+  private CurvatureOperator batchOperator;  // kept across calls: its curvature moves to each step's θ and batch
+  private CurvatureOperator probeOperator;
   private final Cusum[][] cusums = new Cusum[2][];  // [source][parametrised layer]
   private final List<Row> rows = new ArrayList<>();
   private final List<Alarm> alarms = new ArrayList<>();
@@ -105,18 +108,23 @@ public final class TraceMonitor implements StepListener {
     long t0 = System.nanoTime();
     int tw = net.loss().targetWidth(net.outputSize());
     double[] buffers = net.bufferCount() == 0 ? null : net.initialBuffers();  // unused in ANALYSIS mode
-    Curvature batch = Curvature.of(net, theta, buffers, Mode.ANALYSIS, Arrays.copyOf(x, batchRows * net.inputSize()),
-        Arrays.copyOf(y, batchRows * tw), batchRows);
+    double[] bx = Arrays.copyOf(x, batchRows * net.inputSize());
+    double[] by = Arrays.copyOf(y, batchRows * tw);
+    if (batchOperator == null || batchOperator.curvature().samples() != batchRows) {  // first call, or a partial batch
+      batchOperator = Curvature.of(net, theta, buffers, Mode.ANALYSIS, bx, by, batchRows).full(kind);
+    } else {
+      batchOperator.curvature().update(theta, bx, by);
+    }
     StringBuilder out = new StringBuilder();
-    record(step, epoch, 0, LayerTraces.estimate(batch, kind, probes, rng), out);
+    record(step, epoch, 0, LayerTraces.estimate(batchOperator, probes, rng), out);
     if (probeX != null) {
       int n = probeX.length / net.inputSize();
-      if (probeCurvature == null) {
-        probeCurvature = Curvature.of(net, theta, buffers, Mode.ANALYSIS, probeX, probeY, n);
+      if (probeOperator == null) {
+        probeOperator = Curvature.of(net, theta, buffers, Mode.ANALYSIS, probeX, probeY, n).full(kind);
       } else {
-        probeCurvature.update(theta);
+        probeOperator.curvature().update(theta);
       }
-      record(step, epoch, 1, LayerTraces.estimate(probeCurvature, kind, probes, rng), out);
+      record(step, epoch, 1, LayerTraces.estimate(probeOperator, probes, rng), out);
     }
     if (csv != null) {
       try {
