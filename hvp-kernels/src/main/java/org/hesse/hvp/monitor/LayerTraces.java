@@ -40,17 +40,24 @@ public final class LayerTraces {
    * their mean and standard error (NaN for P = 1).
    */
   public static Estimate estimate(Curvature c, Curvature.Kind kind, int probes, SplittableRandom rng) {
-    return estimate(c.full(kind), probes, rng);
+    CurvatureOperator op = c.full(kind);
+    return estimate(op, probes, rng, new double[Math.max(probes, 1) * op.cols()]);
   }
 
-  /** As above on a full operator kept across calls (its buffers are reused; {@link Curvature#update} moves it). */
-  public static Estimate estimate(CurvatureOperator op, int probes, SplittableRandom rng) {
+  /**
+   * As above on a full operator kept across calls (its buffers are reused; {@link Curvature#update} moves it), the
+   * probes drawn into {@code z} (at least P × {@code op.cols()} values, overwritten): a monitor that calls this every
+   * K steps allocates nothing large, so it does not pay for fresh memory (page faults, zeroing) at every call.
+   */
+  public static Estimate estimate(CurvatureOperator op, int probes, SplittableRandom rng, double[] z) {
     if (probes < 1) throw new IllegalArgumentException("probes: expected >= 1, got " + probes);
     int n = op.cols();
-    double[] z = new double[probes * n];
-    for (int i = 0; i < z.length; i += 64) {  // one draw gives 64 signs
+    if (z.length < probes * n) {
+      throw new IllegalArgumentException("z: expected at least " + probes + " × " + n + " values, got " + z.length);
+    }
+    for (int i = 0; i < probes * n; i += 64) {  // one draw gives 64 signs
       long bits = rng.nextLong();
-      for (int b = 0, m = Math.min(64, z.length - i); b < m; b++) z[i + b] = 1.0 - 2.0 * ((bits >>> b) & 1L);
+      for (int b = 0, m = Math.min(64, probes * n - i); b < m; b++) z[i + b] = 1.0 - 2.0 * ((bits >>> b) & 1L);
     }
     double[][] q = op.quadraticForms(z, probes);
     double[] mean = new double[q.length];

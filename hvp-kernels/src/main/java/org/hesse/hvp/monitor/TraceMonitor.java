@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
@@ -69,6 +68,9 @@ public final class TraceMonitor implements StepListener {
   private final double[] probeX;
   private final double[] probeY;
   private CurvatureOperator batchOperator;  // kept across calls: its curvature moves to each step's θ and batch
+  private double[] batchX;  // the step's batch, copied (its rows only)
+  private double[] batchY;
+  private final double[] z;  // the probes of one estimate
   private CurvatureOperator probeOperator;
   private final Cusum[][] cusums = new Cusum[2][];  // [source][parametrised layer]
   private final List<Row> rows = new ArrayList<>();
@@ -85,6 +87,7 @@ public final class TraceMonitor implements StepListener {
     this.onAlarm = b.onAlarm;
     this.probeX = b.probeX;
     this.probeY = b.probeY;
+    this.z = new double[probes * net.paramCount()];
     int layers = net.parametrisedLayers().size();
     for (int s = 0; s < 2; s++) {
       cusums[s] = new Cusum[layers];
@@ -108,15 +111,19 @@ public final class TraceMonitor implements StepListener {
     long t0 = System.nanoTime();
     int tw = net.loss().targetWidth(net.outputSize());
     double[] buffers = net.bufferCount() == 0 ? null : net.initialBuffers();  // unused in ANALYSIS mode
-    double[] bx = Arrays.copyOf(x, batchRows * net.inputSize());
-    double[] by = Arrays.copyOf(y, batchRows * tw);
-    if (batchOperator == null || batchOperator.curvature().samples() != batchRows) {  // first call, or a partial batch
-      batchOperator = Curvature.of(net, theta, buffers, Mode.ANALYSIS, bx, by, batchRows).full(kind);
+    if (batchX == null || batchX.length != batchRows * net.inputSize()) {  // first call, or a partial batch
+      batchX = new double[batchRows * net.inputSize()];
+      batchY = new double[batchRows * tw];
+    }
+    System.arraycopy(x, 0, batchX, 0, batchX.length);
+    System.arraycopy(y, 0, batchY, 0, batchY.length);
+    if (batchOperator == null || batchOperator.curvature().samples() != batchRows) {
+      batchOperator = Curvature.of(net, theta, buffers, Mode.ANALYSIS, batchX, batchY, batchRows).full(kind);
     } else {
-      batchOperator.curvature().update(theta, bx, by);
+      batchOperator.curvature().update(theta, batchX, batchY);
     }
     StringBuilder out = new StringBuilder();
-    record(step, epoch, 0, LayerTraces.estimate(batchOperator, probes, rng), out);
+    record(step, epoch, 0, LayerTraces.estimate(batchOperator, probes, rng, z), out);
     if (probeX != null) {
       int n = probeX.length / net.inputSize();
       if (probeOperator == null) {
@@ -124,7 +131,7 @@ public final class TraceMonitor implements StepListener {
       } else {
         probeOperator.curvature().update(theta);
       }
-      record(step, epoch, 1, LayerTraces.estimate(probeOperator, probes, rng), out);
+      record(step, epoch, 1, LayerTraces.estimate(probeOperator, probes, rng, z), out);
     }
     if (csv != null) {
       try {
