@@ -17,9 +17,7 @@ import org.hesse.simd.Kernels;
  * </pre>
  * For k directions the tangents are {@code batch × (k·width)} matrices whose column block j is direction j, so
  * the terms with W (dx Wᵀ, dg W) are one GEMM over all directions, and each term with V_j or a product block
- * is one GEMM on strided operands, read and written where they are (no copies). Small layers of flat samples
- * instead stack the k blocks V_j (or the k product blocks) in scratch, making each term one GEMM over all
- * directions ({@link #stacked}).
+ * is one GEMM on strided operands, read and written where they are (no copies).
  */
 public final class DenseSecondOrder implements SecondOrderRule {
   private static final Kernels K = KernelProvider.get();
@@ -48,18 +46,6 @@ public final class DenseSecondOrder implements SecondOrderRule {
   /** Row stride of a tangent segment (width w). */
   private static int tangentStride(int k, int tokens, int w) { return tokens == 1 ? k * w : w; }
 
-  /**
-   * Whether the terms with V_j or a product block run as one GEMM over k stacked blocks (flat samples, k > 1, at
-   * most {@value #STACK_MAX} multiply-adds per direction). Copying the blocks costs about one GEMM's worth per 2·batch
-   * multiply-adds: next to a large GEMM it is a loss, next to a small one it saves k − 1 calls, whose fixed cost
-   * (argument checks, the JNI crossing, BLAS's thread hand-off; much more when the cores are contended) dominates.
-   */
-  private static boolean stacked(int k, int tokens, int batch, int out, int in) {
-    return k > 1 && tokens == 1 && (long) batch * out * in <= STACK_MAX;
-  }
-
-  private static final long STACK_MAX = 1L << 21;
-
   @Override
   public void jvp(Primal node, double[][] dxs, View v, double[] dz, int k, Scratch scratch) {
     Dense d = (Dense) node.layer;
@@ -68,17 +54,7 @@ public final class DenseSecondOrder implements SecondOrderRule {
     int T = d.tokens();
     int batch = node.batch;
     double[] dx = dxs[0];
-    if (v != null && stacked(k, T, batch, out, in)) {
-      // dz (batch × k·out) = x · [V_1; …; V_k]ᵀ, then each direction's bias
-      double[] va = v.array();
-      double[] vs = scratch.get(0, k * out * in);
-      for (int j = 0; j < k; j++) System.arraycopy(va, v.offset() + j * v.stride(), vs, j * out * in, out * in);
-      Gemm.gemm(false, true, batch, k * out, in, 1.0, node.x(), 0, in, vs, 0, in, 0.0, dz, 0, k * out);
-      for (int j = 0; j < k; j++) {
-        int b = v.offset() + j * v.stride() + d.biasOffset();
-        for (int n = 0; n < batch; n++) K.axpy(1.0, va, b, dz, (n * k + j) * out, out);
-      }
-    } else if (v != null) {
+    if (v != null) {
       double[] va = v.array();
       for (int j = 0; j < k; j++) {
         int vj = v.offset() + j * v.stride();
@@ -107,15 +83,9 @@ public final class DenseSecondOrder implements SecondOrderRule {
     int batch = node.batch;
     if (hv != null) {
       double[] h = hv.array();
-      double[] stack = null;
-      if (stacked(k, T, batch, out, in)) {  // [dg_1ᵀx; …; dg_kᵀx] = dgᵀx, (k·out) × in
-        stack = scratch.get(0, k * out * in);
-        Gemm.gemm(true, false, k * out, in, batch, 1.0, dg, 0, k * out, node.x(), 0, in, 0.0, stack, 0, in);
-      }
       for (int j = 0; j < k; j++) {
         int hj = hv.offset() + j * hv.stride();
-        if (stack != null) K.axpy(1.0, stack, j * out * in, h, hj, out * in);
-        for (int sg = 0; stack == null && sg < segments(batch, T); sg++) {
+        for (int sg = 0; sg < segments(batch, T); sg++) {
           Gemm.gemm(true, false, out, in, segmentRows(batch, T), 1.0, dg, tangentOffset(sg, j, k, T, out),
               tangentStride(k, T, out), node.x(), valueOffset(sg, T, in), in, 1.0, h, hj, in);
         }
@@ -157,10 +127,6 @@ public final class DenseSecondOrder implements SecondOrderRule {
     int T = d.tokens();
     int batch = node.batch;
     double[] dx = dxs[0];
-    if (stacked(k, T, batch, out, in)) {
-      stackedResidualTerms(node, dx, v, dgIns[0], hv, k, scratch, in, out);
-      return;
-    }
     for (int j = 0; j < k; j++) {
       for (int sg = 0; sg < segments(batch, T); sg++) {
         int rows = segmentRows(batch, T);
@@ -173,28 +139,6 @@ public final class DenseSecondOrder implements SecondOrderRule {
               v.offset() + j * v.stride(), in, 1.0, dgIns[0], tangentOffset(sg, j, k, T, in), tangentStride(k, T, in));
         }
       }
-    }
-  }
-
-  /** {@link #residualTerms} of flat samples with the k blocks stacked: one GEMM per term. */
-  private static void stackedResidualTerms(Primal node, double[] dx, View v, double[] dgIn, View hv, int k,
-                                           Scratch scratch, int in, int out) {
-    int batch = node.batch;
-    if (hv != null && dx != null) {  // [gᵀdx_1, …, gᵀdx_k] = gᵀdx, out × (k·in): row c of block j to (Hv_j)_W row c
-      double[] stack = scratch.get(0, k * out * in);
-      Gemm.gemm(true, false, out, k * in, batch, 1.0, node.g, 0, out, dx, 0, k * in, 0.0, stack, 0, k * in);
-      for (int j = 0; j < k; j++) {
-        int hj = hv.offset() + j * hv.stride();
-        for (int c = 0; c < out; c++) K.axpy(1.0, stack, (c * k + j) * in, hv.array(), hj + c * in, in);
-      }
-    }
-    if (dgIn != null && v != null) {  // dgIn (batch × k·in) += g · [V_1, …, V_k], the blocks side by side
-      double[] stack = scratch.get(1, k * out * in);
-      for (int j = 0; j < k; j++) {
-        int vj = v.offset() + j * v.stride();
-        for (int c = 0; c < out; c++) System.arraycopy(v.array(), vj + c * in, stack, (c * k + j) * in, in);
-      }
-      Gemm.gemm(false, false, batch, k * in, out, 1.0, node.g, 0, out, stack, 0, k * in, 1.0, dgIn, 0, k * in);
     }
   }
 }
