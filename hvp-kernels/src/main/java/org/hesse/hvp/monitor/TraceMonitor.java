@@ -22,10 +22,10 @@ import org.hesse.train.StepListener;
 /**
  * Online per-layer trace monitor for a {@link org.hesse.train.Trainer} ({@code stepListener(K, monitor)}): at every
  * call it estimates each parametrised layer's Hessian trace with {@link LayerTraces#estimate} (P Rademacher probes,
- * one P-direction product of the full Hessian) on the step's mini-batch ({@code source = batch}) and, when given,
- * on a fixed probe batch ({@code source = probe}); both curvatures are built once and moved to each call's θ (and
- * batch) with {@link Curvature#update}, reusing their buffers. It feeds each
- * (source, layer) series to its own {@link Cusum} and reports the first alarm of each.
+ * one P-direction pass of the full Hessian taking per-layer quadratic forms) on the step's mini-batch
+ * ({@code source = batch}) and, when given, on a fixed probe batch ({@code source = probe}); both curvatures are
+ * built once and moved to each call's θ (and batch) with {@link Curvature#update}, reusing their buffers. It feeds
+ * each (source, layer) series to its own {@link Cusum} and reports the first alarm of each.
  *
  * <p>The Hessian is that of the mean loss over the batch's rows in {@link Mode#ANALYSIS} (batch norm with the
  * batch's statistics, no dropout), at the parameters after the step. Probes come from the monitor's own generator:
