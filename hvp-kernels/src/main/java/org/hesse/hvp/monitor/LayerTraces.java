@@ -7,8 +7,8 @@ import org.hesse.nn.Network;
 
 /**
  * Every parametrised layer's Hessian (or GGN) trace from P full products with Rademacher probes: one k-direction
- * apply of the full operator on P directions z_p, then per layer l the sample {@code q_lp = z_pᵀ_l (H z_p)_l}
- * (z_l the part of z on layer l's parameters). {@code E[q_lp] = tr(H_ll)}; the estimate is the mean over p and
+ * pass of the full operator on P directions z_p taking per layer l only the sample {@code q_lp = z_pᵀ_l (H z_p)_l}
+ * (z_l the part of z on layer l's parameters; {@link CurvatureOperator#quadraticForms}). {@code E[q_lp] = tr(H_ll)}; the estimate is the mean over p and
  * its standard error the sample standard deviation over √P.
  *
  * <p>Variance of one sample. Write {@code q_l = zᵀ A z} with {@code A = E_l H} (E_l the 0/1 diagonal selecting
