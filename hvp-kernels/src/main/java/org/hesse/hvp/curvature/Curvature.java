@@ -136,6 +136,27 @@ public final class Curvature {
   }
 
   /**
+   * As {@link #update(double[])}, on new data of the same size too (features row-major N × input and targets, N the
+   * samples it has; the same batches): a training loop looking at each step's mini-batch reuses every buffer. The
+   * data are checked before anything changes.
+   */
+  public synchronized void update(double[] theta, double[] x, double[] y) {
+    checkSizes(net, theta, buffers);
+    Objective obj = new Objective(net, x, y, maxBatch);  // checks the lengths and the targets
+    if (obj.samples() != samples) {
+      throw new IllegalArgumentException("data: expected " + samples + " samples (the curvature's), got " + obj.samples());
+    }
+    int tw = net.loss().targetWidth(net.outputSize());
+    for (int b = 0; b < batches.size(); b++) {
+      BatchCache c = batches.get(b);
+      int yOff = obj.loadBatch(b, c.ws);
+      System.arraycopy(y, yOff, c.y, 0, c.rows * tw);
+    }
+    System.arraycopy(theta, 0, this.theta, 0, theta.length);
+    recompute();
+  }
+
+  /**
    * Curvature of {@code net} at {@code theta} on features x (row-major N × input) and targets y, in
    * contiguous batches of at most batchSize rows.
    */
@@ -257,17 +278,10 @@ public final class Curvature {
    */
   public double[] layerQuadraticForms(Kind kind, double[] v) {
     CurvatureOperator op = full(kind);
-    double[] hv = new double[op.cols()];
-    op.apply(v, hv);
-    List<Integer> layers = net.parametrisedLayers();
-    double[] out = new double[layers.size()];
-    for (int i = 0; i < layers.size(); i++) {
-      int l = layers.get(i);
-      int off = net.offset(l);
-      double s = 0;
-      for (int p = 0; p < net.blockSize(l); p++) s += v[off + p] * hv[off + p];
-      out[i] = s;
-    }
+    LinearOperator.checkMany(v, v, 1, op.rows(), op.cols());
+    double[][] q = op.quadraticForms(v, 1);
+    double[] out = new double[q.length];
+    for (int i = 0; i < q.length; i++) out[i] = q[i][0];
     return out;
   }
 

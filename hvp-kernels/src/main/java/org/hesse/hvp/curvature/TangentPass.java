@@ -3,10 +3,13 @@ package org.hesse.hvp.curvature;
 import java.util.Arrays;
 import org.hesse.hvp.rules.Primal;
 import org.hesse.hvp.rules.Scratch;
+import org.hesse.hvp.rules.SecondOrderRule;
 import org.hesse.hvp.rules.View;
 import org.hesse.nn.Executor;
 import org.hesse.nn.Network;
 import org.hesse.nn.Node;
+import org.hesse.simd.KernelProvider;
+import org.hesse.simd.Kernels;
 
 /**
  * The tangent pass every second-order product is made of, on one cached batch for k directions: forward tangents
@@ -18,6 +21,7 @@ import org.hesse.nn.Node;
  * arguments. Owns its tangent buffers, scratch and executor: one per operator, not thread-safe.
  */
 final class TangentPass {
+  private static final Kernels K = KernelProvider.get();
   private final Curvature c;
   private final Network net;
   private final Executor executor;
@@ -27,6 +31,7 @@ final class TangentPass {
   private double[][] dacts;
   private double[][] dgs;
   private int capacity;
+  private double[] product;  // one node's part of k products, for quadratic forms its rule does not take itself
 
   TangentPass(Curvature c) {
     this.c = c;
@@ -65,6 +70,21 @@ final class TangentPass {
    */
   void run(Curvature.BatchCache b, int k, View[] v, int inject, double[] dx, int top, boolean loss, View[] hv, int low, int read,
            double[] readOut, boolean gaussNewton) {
+    run(b, k, v, inject, dx, top, loss, hv, null, low, read, readOut, gaussNewton);
+  }
+
+  /**
+   * The pass of a product {@code Hv} taken only through its quadratic forms: for every node j with a direction
+   * (down to node low), adds {@code ⟨v_j, (Hv)_j⟩} of direction d to {@code q[j·k + d]}, where the node's rule can
+   * without forming its part of Hv ({@link org.hesse.hvp.rules.SecondOrderRule#quadraticForm}), else from that
+   * part formed in a buffer of the pass.
+   */
+  void quadraticForms(Curvature.BatchCache b, int k, View[] v, int top, int low, double[] q, boolean gaussNewton) {
+    run(b, k, v, -1, null, top, true, null, q, low, -1, null, gaussNewton);
+  }
+
+  private void run(Curvature.BatchCache b, int k, View[] v, int inject, double[] dx, int top, boolean loss, View[] hv,
+                   double[] q, int low, int read, double[] readOut, boolean gaussNewton) {
     ensure(k);
     int rows = b.rows;
     Arrays.fill(live, false);
@@ -104,6 +124,10 @@ final class TangentPass {
         for (int i = 0, m = rows * k * width; i < m; i++) g[i] = d[i] / c.samples;
       }
       executor.backward(dgs, topAct, top, low, read, rows * k, (j, dgIns) -> {
+        if (q != null && v != null && v[j] != null) {
+          quadraticForm(b, j, k, v[j], dgIns, gaussNewton, q);
+          return;
+        }
         View h = hv == null ? null : hv[j];
         if (h == null && Executor.allNull(dgIns)) return;
         c.rules[j].backwardTangent(b.primal[j], dgs[j + 1], tangentsIn[j], v == null ? null : v[j], dgIns, h,
@@ -113,5 +137,21 @@ final class TangentPass {
       if (inject >= 0) dacts[inject] = savedD;
       if (read >= 0) dgs[read] = savedG;
     }
+  }
+
+  /** Node j's backward tangent in {@link #quadraticForms}: the rule's own quadratic form, else product and dots. */
+  private void quadraticForm(Curvature.BatchCache b, int j, int k, View v, double[][] dgIns, boolean gaussNewton,
+                             double[] q) {
+    SecondOrderRule rule = c.rules[j];
+    if (rule.quadraticForm(b.primal[j], dgs[j + 1], dacts[j + 1], tangentsIn[j], v, dgIns, gaussNewton, k, scratch, q,
+        j * k)) {
+      return;
+    }
+    int p = net.node(j).op.paramCount();
+    if (product == null || product.length < k * p) product = new double[k * p];
+    Arrays.fill(product, 0, k * p, 0.0);
+    rule.backwardTangent(b.primal[j], dgs[j + 1], tangentsIn[j], v, dgIns, new View(product, 0, p), gaussNewton, k,
+        scratch);
+    for (int d = 0; d < k; d++) q[j * k + d] += K.dot(v.array(), v.offset() + d * v.stride(), product, d * p, p);
   }
 }

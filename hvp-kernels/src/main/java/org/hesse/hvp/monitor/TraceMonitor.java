@@ -7,13 +7,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 import org.hesse.hvp.curvature.Curvature;
+import org.hesse.hvp.curvature.CurvatureOperator;
 import org.hesse.io.AtomicFiles;
 import org.hesse.nn.Mode;
 import org.hesse.nn.Network;
@@ -22,9 +22,10 @@ import org.hesse.train.StepListener;
 /**
  * Online per-layer trace monitor for a {@link org.hesse.train.Trainer} ({@code stepListener(K, monitor)}): at every
  * call it estimates each parametrised layer's Hessian trace with {@link LayerTraces#estimate} (P Rademacher probes,
- * one P-direction product of the full Hessian) on the step's mini-batch ({@code source = batch}) and, when given,
- * on a fixed probe batch ({@code source = probe}; its curvature is built once and moved to each θ), feeds each
- * (source, layer) series to its own {@link Cusum} and reports the first alarm of each.
+ * one P-direction pass of the full Hessian taking per-layer quadratic forms) on the step's mini-batch
+ * ({@code source = batch}) and, when given, on a fixed probe batch ({@code source = probe}); both curvatures are
+ * built once and moved to each call's θ (and batch) with {@link Curvature#update}, reusing their buffers. It feeds
+ * each (source, layer) series to its own {@link Cusum} and reports the first alarm of each.
  *
  * <p>The Hessian is that of the mean loss over the batch's rows in {@link Mode#ANALYSIS} (batch norm with the
  * batch's statistics, no dropout), at the parameters after the step. Probes come from the monitor's own generator:
@@ -66,7 +67,11 @@ public final class TraceMonitor implements StepListener {
   private final Consumer<Alarm> onAlarm;
   private final double[] probeX;
   private final double[] probeY;
-  private Curvature probeCurvature;
+  private CurvatureOperator batchOperator;  // kept across calls: its curvature moves to each step's θ and batch
+  private double[] batchX;  // the step's batch, copied (its rows only)
+  private double[] batchY;
+  private final double[] z;  // the probes of one estimate
+  private CurvatureOperator probeOperator;
   private final Cusum[][] cusums = new Cusum[2][];  // [source][parametrised layer]
   private final List<Row> rows = new ArrayList<>();
   private final List<Alarm> alarms = new ArrayList<>();
@@ -82,6 +87,7 @@ public final class TraceMonitor implements StepListener {
     this.onAlarm = b.onAlarm;
     this.probeX = b.probeX;
     this.probeY = b.probeY;
+    this.z = new double[probes * net.paramCount()];
     int layers = net.parametrisedLayers().size();
     for (int s = 0; s < 2; s++) {
       cusums[s] = new Cusum[layers];
@@ -105,18 +111,27 @@ public final class TraceMonitor implements StepListener {
     long t0 = System.nanoTime();
     int tw = net.loss().targetWidth(net.outputSize());
     double[] buffers = net.bufferCount() == 0 ? null : net.initialBuffers();  // unused in ANALYSIS mode
-    Curvature batch = Curvature.of(net, theta, buffers, Mode.ANALYSIS, Arrays.copyOf(x, batchRows * net.inputSize()),
-        Arrays.copyOf(y, batchRows * tw), batchRows);
+    if (batchX == null || batchX.length != batchRows * net.inputSize()) {  // first call, or a partial batch
+      batchX = new double[batchRows * net.inputSize()];
+      batchY = new double[batchRows * tw];
+    }
+    System.arraycopy(x, 0, batchX, 0, batchX.length);
+    System.arraycopy(y, 0, batchY, 0, batchY.length);
+    if (batchOperator == null || batchOperator.curvature().samples() != batchRows) {
+      batchOperator = Curvature.of(net, theta, buffers, Mode.ANALYSIS, batchX, batchY, batchRows).full(kind);
+    } else {
+      batchOperator.curvature().update(theta, batchX, batchY);
+    }
     StringBuilder out = new StringBuilder();
-    record(step, epoch, 0, LayerTraces.estimate(batch, kind, probes, rng), out);
+    record(step, epoch, 0, LayerTraces.estimate(batchOperator, probes, rng, z), out);
     if (probeX != null) {
       int n = probeX.length / net.inputSize();
-      if (probeCurvature == null) {
-        probeCurvature = Curvature.of(net, theta, buffers, Mode.ANALYSIS, probeX, probeY, n);
+      if (probeOperator == null) {
+        probeOperator = Curvature.of(net, theta, buffers, Mode.ANALYSIS, probeX, probeY, n).full(kind);
       } else {
-        probeCurvature.update(theta);
+        probeOperator.curvature().update(theta);
       }
-      record(step, epoch, 1, LayerTraces.estimate(probeCurvature, kind, probes, rng), out);
+      record(step, epoch, 1, LayerTraces.estimate(probeOperator, probes, rng, z), out);
     }
     if (csv != null) {
       try {

@@ -4,6 +4,8 @@ import java.util.Arrays;
 import org.hesse.linalg.Gemm;
 import org.hesse.nn.Dense;
 import org.hesse.nn.Layer;
+import org.hesse.simd.KernelProvider;
+import org.hesse.simd.Kernels;
 
 /**
  * Second-order rules of {@code z = x Wᵀ + b} (rows are samples; V, v_b the direction on W, b):
@@ -18,6 +20,8 @@ import org.hesse.nn.Layer;
  * is one GEMM on strided operands, read and written where they are (no copies).
  */
 public final class DenseSecondOrder implements SecondOrderRule {
+  private static final Kernels K = KernelProvider.get();
+
   @Override
   public Class<? extends Layer> layerType() {
     return org.hesse.nn.Dense.class;
@@ -95,6 +99,24 @@ public final class DenseSecondOrder implements SecondOrderRule {
       }
     }
     if (dgIns[0] != null) Gemm.gemm(false, false, batch * k * T, in, out, 1.0, dg, 0, node.theta, node.off, 0.0, dgIns[0], 0);
+  }
+
+  /**
+   * Without an input tangent (a first layer) the output tangent is the parameter part alone, {@code dz = x Vᵀ + v_b},
+   * so {@code ⟨V, dgᵀx⟩ + ⟨v_b, Σ_n dg_n⟩ = ⟨dg, dz⟩}: one pass over dz instead of the GEMM dgᵀx per direction, and no
+   * residual term reaches the parameters (it is {@code gᵀdx}). With an input tangent the product is formed as usual.
+   */
+  @Override
+  public boolean quadraticForm(Primal node, double[] dg, double[] dz, double[][] dxs, View v, double[][] dgIns,
+                               boolean gaussNewton, int k, Scratch scratch, double[] q, int qOff) {
+    if (dxs[0] != null) return false;
+    backwardTangent(node, dg, dxs, v, dgIns, null, gaussNewton, k, scratch);
+    Dense d = (Dense) node.layer;
+    int len = d.tokens() * d.outFeatures();  // one direction of one sample: T rows of the tangent
+    for (int n = 0; n < node.batch; n++) {
+      for (int j = 0; j < k; j++) q[qOff + j] += K.dot(dg, (n * k + j) * len, dz, (n * k + j) * len, len);
+    }
+    return true;
   }
 
   @Override

@@ -65,4 +65,17 @@ public interface SecondOrderRule {
     vjpTangent(p, dg, dgIns, hv, k, s);
     if (!gaussNewton) residualTerms(p, dxs, v, dgIns, hv, k, s);
   }
+
+  /**
+   * {@link #backwardTangent} for a quadratic form, where the product on the node's parameters is wanted only through
+   * its inner product with the direction: writes dgIns as {@link #backwardTangent} does and adds
+   * {@code ⟨v_j, R{J_θᵀ g}_j⟩} to {@code q[qOff + j]} for each direction j, given the node's output tangent dz (v is
+   * not null). A rule implements it only where that is cheaper than the product itself; it returns false, having
+   * done nothing, where it is not (the default: the pass then forms the product in a buffer and takes the inner
+   * products).
+   */
+  default boolean quadraticForm(Primal p, double[] dg, double[] dz, double[][] dxs, View v, double[][] dgIns,
+                                boolean gaussNewton, int k, Scratch s, double[] q, int qOff) {
+    return false;
+  }
 }

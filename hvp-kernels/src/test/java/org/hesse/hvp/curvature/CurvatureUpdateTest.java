@@ -131,6 +131,53 @@ class CurvatureUpdateTest {
     assertEquals(fresh.loss(), c.loss(), 0.0);
   }
 
+  /**
+   * {@link Curvature#update(double[], double[], double[])}: moved to new parameters and new data (the rules with
+   * per-batch state above), full products and per-layer quadratic forms, loss and gradient equal a fresh curvature's
+   * on that data, bit for bit.
+   */
+  @org.junit.jupiter.api.Test
+  void updatedOnNewDataEqualsAFreshOne() {
+    Network net = convNormResidual();
+    double[] theta2 = Nets.gaussian(net.paramCount(), 0.5, 22);
+    double[] x2 = Nets.features(N, 30, 1.0, 23);
+    double[] y2 = Nets.targets(net, N, 24);
+    Curvature c = Curvature.of(net, Nets.gaussian(net.paramCount(), 0.5, 21), Nets.features(N, 30, 1.0, 13),
+        Nets.targets(net, N, 14), 4);
+    CurvatureOperator op = c.full(Kind.HESSIAN);
+    double[] v = Nets.gaussian(2 * op.cols(), 1.0, 25);
+    double[][] qBefore = op.quadraticForms(v, 2);
+    c.update(theta2, x2, y2);
+    Curvature fresh = Curvature.of(net, theta2, x2, y2, 4);
+    double[] got = new double[v.length];
+    double[] expected = new double[v.length];
+    op.applyMany(v, got, 2);
+    fresh.full(Kind.HESSIAN).applyMany(v, expected, 2);
+    assertArrayEquals(expected, got, 0.0);
+    double[][] q = op.quadraticForms(v, 2);
+    double[][] qFresh = fresh.full(Kind.HESSIAN).quadraticForms(v, 2);
+    for (int i = 0; i < q.length; i++) assertArrayEquals(qFresh[i], q[i], 0.0, "layer " + i);
+    assertTrue(maxDiff(qBefore[0], q[0]) > 0, "the forms depend on the data and parameters");
+    assertEquals(fresh.loss(), c.loss(), 0.0);
+    assertArrayEquals(fresh.gradient(), c.gradient(), 0.0);
+  }
+
+  /** New data of another size or with bad targets: one-line error, nothing changed. */
+  @ParameterizedTest
+  @ValueSource(ints = {0, 1})
+  void updateRefusesOtherData(int which) {
+    Network net = Nets.mlp(4, 6, 5, 3, Activation.TANH, "cross_entropy");
+    double[] theta = Init.PYTORCH.init(net, 1);
+    Curvature c = Curvature.of(net, theta, Nets.features(N, 4, 1.0, 3), Nets.targets(net, N, 4), 4);
+    double loss = c.loss();
+    double[] x = Nets.features(N - which, 4, 1.0, 5);
+    double[] y = Nets.targets(net, N - 1, 6);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> c.update(theta, x, y));
+    assertEquals(which == 0 ? "targets: expected 11 × 1 = 11 values, got 10"
+        : "data: expected 11 samples (the curvature's), got 10", e.getMessage());
+    assertEquals(loss, c.loss(), 0.0);
+  }
+
   static double maxDiff(double[] a, double[] b) {
     double m = 0;
     for (int i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));

@@ -15,6 +15,23 @@ import org.junit.jupiter.api.Test;
 
 /** Per-layer Hutchinson traces from full-vector probes: the analytic variance, and unbiasedness by a z-test. */
 class LayerTracesTest {
+  /** The table-driven signs against bit b of the i-th draw, one at a time, for whole and partial last draws. */
+  @Test
+  void rademacherSignsAreTheBitsOfTheDraws() {
+    for (int len : new int[] {1, 63, 64, 65, 1000}) {
+      double[] z = new double[len + 1];
+      z[len] = 7;  // beyond len: untouched
+      LayerTraces.rademacher(new SplittableRandom(len), z, len);
+      SplittableRandom rng = new SplittableRandom(len);
+      long bits = 0;
+      for (int i = 0; i < len; i++) {
+        if (i % 64 == 0) bits = rng.nextLong();
+        assertEquals((bits >>> (i % 64) & 1) == 0 ? 1.0 : -1.0, z[i], 0.0, "len " + len + ", entry " + i);
+      }
+      assertEquals(7, z[len], 0.0);
+    }
+  }
+
 
   /** Mean and variance of zᵀ(Hz)_l over all 2^n Rademacher vectors: the exact moments the formula must give. */
   @Test

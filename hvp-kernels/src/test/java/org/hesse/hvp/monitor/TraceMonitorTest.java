@@ -41,10 +41,12 @@ class TraceMonitorTest {
     int probes = 400;  // many, so the check below is tight
     TraceMonitor monitor = TraceMonitor.builder(net).probes(probes).seed(3).probeBatch(probeX, probeY).csv(csv).build();
     List<double[]> thetas = new ArrayList<>();
+    List<double[][]> batches = new ArrayList<>();
     double[] monitored = theta0.clone();
     Trainer.builder(net, new Sgd(net.paramCount(), 0.9, 0, false), Schedule.constant(0.1)).batchSize(8).epochs(3)
         .seed(1).stepListener(4, (step, epoch, th, xb, yb, rows) -> {
           thetas.add(th.clone());
+          batches.add(new double[][] {java.util.Arrays.copyOf(xb, rows * 3), java.util.Arrays.copyOf(yb, rows)});
           monitor.onStep(step, epoch, th, xb, yb, rows);
         }).build().fit(monitored, x, y);
     assertArrayEquals(plain, monitored, 0.0);  // same bits with the monitor
@@ -75,6 +77,24 @@ class TraceMonitorTest {
         assertTrue(Math.abs(r.trace() - trace) < 4.5 * se, "call " + call + " layer " + i + ": " + r.trace()
             + " vs exact " + trace + " (se " + se + ")");
         assertEquals(1.0, r.se() / se, 0.35, "the estimator's own standard error near the analytic one");
+      }
+    }
+
+    // the mini-batch estimates (one curvature moved to each step's θ and batch) equal those of a curvature built
+    // afresh on the step's batch, bit for bit, with the probes drawn in the same order (batch, then probe batch)
+    java.util.SplittableRandom rng = new java.util.SplittableRandom(3);
+    for (int call = 0; call < 3; call++) {
+      double[][] b = batches.get(call);
+      LayerTraces.Estimate e = LayerTraces.estimate(
+          org.hesse.hvp.curvature.Curvature.of(net, thetas.get(call), b[0], b[1], 8),
+          org.hesse.hvp.curvature.Curvature.Kind.HESSIAN, probes, rng);
+      LayerTraces.estimate(org.hesse.hvp.curvature.Curvature.of(net, thetas.get(call), probeX, probeY, 10),
+          org.hesse.hvp.curvature.Curvature.Kind.HESSIAN, probes, rng);  // the probe batch's draws
+      for (int i = 0; i < layers.size(); i++) {
+        TraceMonitor.Row r = monitor.rows().get(call * 6 + i);
+        assertEquals("batch", r.source());
+        assertEquals(e.trace()[i], r.trace(), 0.0, "call " + call + " layer " + i);
+        assertEquals(e.standardError()[i], r.se(), 0.0, "call " + call + " layer " + i);
       }
     }
   }
