@@ -26,7 +26,8 @@ import org.hesse.runtime.MemoryBudget;
  * {@link SpectrumEnds}: dense LAPACK when the block has at most {@link SpectrumEnds#DENSE_MAX_DIM} parameters (or
  * -Dhesse.spectra.denseMaxDim) and it fits the memory budget (whatever {@link CurvatureSource#denseAllowed()}: so few
  * products cost less than ARPACK's), else ARPACK relative to the
- * block's norm (so a zero cluster converges), restarted with more Lanczos vectors when it stops early. Metrics that need the whole spectrum come from the whole spectrum or from SLQ
+ * block's norm (so a zero cluster converges), restarted with more Lanczos vectors when it stops early, and abandoned
+ * for the dense spectrum once it has spent the n products the dense path costs (when that fits the memory budget). Metrics that need the whole spectrum come from the whole spectrum or from SLQ
  * ({@link SpectraOptions#density}), labelled with their source, else are absent. The eigen-solvers are called in a
  * fixed order with the options' seeds, so two sources with the same products give the same numbers.
  *
@@ -152,7 +153,7 @@ public final class LayerSpectraEngine {
           if (!plain.complete()) {
             phases.accept("layer " + l + ": norm (ARPACK)");
             norm = SpectrumEnds.normEstimate(op, o.seed());
-            ArpackResult shifted = arpack(op, Which.LA, o.top(), norm);
+            ArpackResult shifted = arpackOrDense(op, Which.LA, o.top(), norm);
             plain = withApplications(shifted, shifted.applications() + plain.applications());
           }
           top = end(op, plain);
@@ -163,7 +164,7 @@ public final class LayerSpectraEngine {
             norm = SpectrumEnds.normEstimate(op, o.seed());
           }
           phases.accept("layer " + l + ": bottom " + o.bottom() + " (ARPACK)");
-          bottom = end(op, arpack(op, Which.SA, o.bottom(), norm));
+          bottom = end(op, arpackOrDense(op, Which.SA, o.bottom(), norm));
         }
       }
       if (top.arpack() != null) {
@@ -227,6 +228,15 @@ public final class LayerSpectraEngine {
   /** ARPACK at one end, relative to the block's norm (see {@link SpectrumEnds}); a NaN norm: plain, unshifted. */
   private ArpackResult arpack(LinearOperator op, Which which, int k, double norm) {
     return SpectrumEnds.arpack(op, which, Math.min(k, op.dim()), norm, o.tol(), o.ncv(), o.maxIterations(), o.seed());
+  }
+
+  /**
+   * The shifted search, abandoned for the dense spectrum once it has cost as many products as the dense path (see
+   * {@link SpectrumEnds#arpackOrDense}), when the block fits the memory budget densely.
+   */
+  private ArpackResult arpackOrDense(LinearOperator op, Which which, int k, double norm) {
+    return SpectrumEnds.arpackOrDense(op, which, Math.min(k, op.dim()), norm, o.tol(), o.ncv(), o.maxIterations(),
+        o.seed(), MemoryBudget.current().bytes());
   }
 
   /** ‖Vᵀ g_l‖² / ‖g_l‖²: the share of layer l's gradient in the span of the given orthonormal vectors. */
