@@ -22,8 +22,9 @@ import org.hesse.runtime.MemoryBudget;
  *
  * <p>Sources: when the block's structure gives its whole spectrum (back-matching's dense layers), top, bottom and
  * trace come from it; else with {@link SpectraOptions#full}, every eigenvalue by dense LAPACK (refused beyond the
- * memory budget) and top/bottom/trace from it; otherwise the trace by Hutch++ and top and bottom by
- * {@link SpectrumEnds}: dense LAPACK when the block has at most {@link SpectrumEnds#DENSE_MAX_DIM} parameters (or
+ * memory budget) and top/bottom/trace from it; otherwise top and bottom by {@link SpectrumEnds} and the trace by
+ * Hutch++ (exact, from the whole spectrum, where the ends were solved densely): dense LAPACK when the block has at
+ * most {@link SpectrumEnds#DENSE_MAX_DIM} parameters (or
  * -Dhesse.spectra.denseMaxDim) and it fits the memory budget (whatever {@link CurvatureSource#denseAllowed()}: so few
  * products cost less than ARPACK's), else ARPACK relative to the
  * block's norm (so a zero cluster converges), restarted with more Lanczos vectors when it stops early, and abandoned
@@ -128,9 +129,6 @@ public final class LayerSpectraEngine {
       top = new LayerSpectra.End(topOf(full, o.top()), null, null);
       bottom = new LayerSpectra.End(Arrays.copyOf(full, Math.min(o.bottom(), full.length)), null, null);
     } else {
-      phases.accept("layer " + l + ": trace (Hutch++)");
-      TraceEstimate te = Trace.hutchPlusPlus(op, Math.min(o.hutchBudget(), 3 * Math.max(1, p / 3)), o.seed());
-      trace = new LayerSpectra.TraceValue(te.estimate(), te.method(), te);
       top = new LayerSpectra.End(new double[0], null, null);
       bottom = new LayerSpectra.End(new double[0], null, null);
       DenseSpectrum small = null;
@@ -166,6 +164,16 @@ public final class LayerSpectraEngine {
           phases.accept("layer " + l + ": bottom " + o.bottom() + " (ARPACK)");
           bottom = end(op, arpackOrDense(op, Which.SA, o.bottom(), norm));
         }
+      }
+      if (small != null) {
+        // the whole spectrum is at hand: the trace is exact
+        double t = 0;
+        for (double v : small.eigenvalues()) t += v;
+        trace = new LayerSpectra.TraceValue(t, "dense", null);
+      } else {
+        phases.accept("layer " + l + ": trace (Hutch++)");
+        TraceEstimate te = Trace.hutchPlusPlus(op, hutchBudget(p), o.seed());
+        trace = new LayerSpectra.TraceValue(te.estimate(), te.method(), te);
       }
       if (top.arpack() != null) {
         int k = top.values().length;
@@ -217,6 +225,11 @@ public final class LayerSpectraEngine {
   private static LayerSpectra.End end(LinearOperator op, ArpackResult a) {
     double[] v = a.which() == Which.LA ? reverse(a.eigenvalues()) : a.eigenvalues();
     return new LayerSpectra.End(v, a, a.residuals(op));
+  }
+
+  /** Hutch++'s budget for a block of p parameters: the option's, at most 3·⌊p/3⌋. */
+  private int hutchBudget(int p) {
+    return Math.min(o.hutchBudget(), 3 * Math.max(1, p / 3));
   }
 
   /** r with the products of every search that led to it counted. */
