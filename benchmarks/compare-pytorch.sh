@@ -101,8 +101,11 @@ print(f"torch {torch.__version__}: get_num_threads={torch.get_num_threads()} get
       f"{k}={os.environ.get(k, '<unset>')}" for k in
       ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OMP_WAIT_POLICY")))
 for line in torch.__config__.show().splitlines():
+    line = line.strip()
+    if line.startswith("- Build settings:"):  # only its BLAS and LAPACK fields
+        line = ", ".join(f for f in line.split(", ") if f.startswith(("BLAS_INFO", "LAPACK_INFO", "USE_MKL", "USE_OPENMP")))
     if any(w in line for w in ("BLAS", "LAPACK", "MKL", "OpenMP", "CPU capability")):
-        print("torch config:", line.strip())
+        print("torch config:", line)
 PY
 echo "case and outputs: $work"
 if [ -n "$tcore" ] && [ "$tcore" != "$hcore" ]; then

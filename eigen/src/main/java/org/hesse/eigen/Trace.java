@@ -51,27 +51,55 @@ public final class Trace {
    * @return the estimate with the standard error of its Hutchinson part (NaN with fewer than 2 probes)
    */
   public static TraceEstimate hutchPlusPlus(LinearOperator op, int budget, long seed) {
+    return hutchPlusPlus(op, budget, seed, new double[0], new double[0], 0);
+  }
+
+  /**
+   * Hutch++ whose Q starts with k known orthonormal vectors V whose products AV are known too (an eigen-solver's
+   * converged top eigenvectors and the products that checked their residuals): Q has Hutch++'s ⌊budget/3⌋ columns,
+   * V then the sketch of ⌊budget/3⌋ − k Rademacher vectors orthogonalised against V, and the Hutchinson part has
+   * Hutch++'s probes. tr A = tr(QᵀAQ) + tr((I−QQᵀ)A(I−QQᵀ)) holds for any orthonormal Q, and the probes are
+   * independent of Q, so the estimate is unbiased as Hutch++'s is; V's columns cost no products, so the estimate
+   * costs budget − 2k (at k = 5 of budget 30: 20 products, with the top five directions of Q exact instead of
+   * sketched). With k = 0 this is {@link #hutchPlusPlus(LinearOperator, int, long)}, method "hutch++"; else the
+   * method is "hutch++-eigenvectors". Vectors beyond ⌊budget/3⌋ are not used.
+   *
+   * @param op     the operator
+   * @param budget operator applications Hutch++ would spend, &gt;= 3
+   * @param seed   seed of the sketch and the probes
+   * @param v      k orthonormal vectors, k consecutive blocks of n
+   * @param av     A·v in the same layout
+   * @param k      number of known vectors, &gt;= 0
+   * @return the estimate with the standard error of its Hutchinson part (NaN with fewer than 2 probes)
+   */
+  public static TraceEstimate hutchPlusPlus(LinearOperator op, int budget, long seed, double[] v, double[] av, int k) {
     Checks.operator(op);
     if (budget < 3) throw new IllegalArgumentException("budget must be >= 3 operator applications, got " + budget);
+    if (k < 0) throw new IllegalArgumentException("k must be >= 0, got " + k);
     int n = op.dim();
-    int s = Math.min(budget / 3, n);
-    MemoryBudget.check("Hutch++ sketch (" + s + " × " + n + ", four blocks)",
-        MemoryBudget.doubles(4L * MemoryBudget.mul(s, n), 2L * n), MemoryBudget.defaultBytes());
+    Checks.length("v", v, (long) k * n);
+    Checks.length("av", av, (long) k * n);
+    int s0 = Math.min(budget / 3, n);  // Q's columns, as in Hutch++
+    int known = Math.min(k, s0);
+    int s = s0 - known;  // sketch vectors
+    MemoryBudget.check("Hutch++ sketch (" + s0 + " × " + n + ", four blocks)",
+        MemoryBudget.doubles(4L * MemoryBudget.mul(s0, n), 2L * n), MemoryBudget.defaultBytes());
+    double[] q = new double[s0 * n];
+    double[] aq = new double[s0 * n];
+    System.arraycopy(v, 0, q, 0, known * n);
+    System.arraycopy(av, 0, aq, 0, known * n);
     double[] sk = new double[s * n];
-    for (int j = 0; j < s; j++) {
-      double[] col = Probes.probe(Distribution.RADEMACHER, seed, j, n);
-      System.arraycopy(col, 0, sk, j * n, n);
-    }
-    double[] q = new double[s * n];
-    op.applyMany(sk, q, s);
+    for (int j = 0; j < s; j++) System.arraycopy(Probes.probe(Distribution.RADEMACHER, seed, j, n), 0, sk, j * n, n);
+    double[] as = new double[s * n];
+    if (s > 0) op.applyMany(sk, as, s);
     long apps = s;
-    // Orthonormalise AS column by column (two Gram–Schmidt passes); drop numerically dependent columns.
-    int r = 0;
+    // Orthonormalise AS column by column against Q (two Gram–Schmidt passes); drop numerically dependent columns.
+    int r = known;
     double maxNorm = 0;
-    for (int j = 0; j < s; j++) maxNorm = Math.max(maxNorm, Math.sqrt(Vec.dot(q, j * n, q, j * n, n)));
+    for (int j = 0; j < s; j++) maxNorm = Math.max(maxNorm, Math.sqrt(Vec.dot(as, j * n, as, j * n, n)));
     double[] col = new double[n];
     for (int j = 0; j < s; j++) {
-      System.arraycopy(q, j * n, col, 0, n);
+      System.arraycopy(as, j * n, col, 0, n);
       Vec.orthogonalize(q, r, col, n);
       double nrm = Vec.norm(col, n);
       if (nrm <= 1e-12 * maxNorm || nrm == 0) continue;
@@ -79,21 +107,23 @@ public final class Trace {
       System.arraycopy(col, 0, q, r * n, n);
       r++;
     }
-    double exact = 0;
-    if (r > 0) {
-      double[] aq = sk; // reuse the sketch's storage for A Q
-      op.applyMany(q, aq, r);
-      apps += r;
-      for (int j = 0; j < r; j++) exact += Vec.dot(q, j * n, aq, j * n, n);
+    if (r > known) {
+      // A times the new columns, into the sketch's storage, then beside the known products
+      double[] fresh = java.util.Arrays.copyOfRange(q, known * n, r * n);
+      op.applyMany(fresh, as, r - known);
+      System.arraycopy(as, 0, aq, known * n, (r - known) * n);
+      apps += r - known;
     }
+    double exact = 0;
+    for (int j = 0; j < r; j++) exact += Vec.dot(q, j * n, aq, j * n, n);
     // Applications saved when AS was rank deficient go to the Hutchinson part: the budget is always spent.
-    int g = budget - s - r;
+    int g = budget - s0 - r;
     // Probe indices continue after the sketch's so the two are independent.
-    double[] vals = projectedProbes(op, q, r, g, s, seed);
+    double[] vals = projectedProbes(op, q, r, g, s0, seed);
     apps += g;
     double rest = g > 0 ? SlqResult.mean(vals) : 0.0;
     double se = g > 1 ? SlqResult.stdError(vals) : Double.NaN;
-    return new TraceEstimate(exact + rest, se, s + g, apps, "hutch++");
+    return new TraceEstimate(exact + rest, se, s + g, apps, known > 0 ? "hutch++-eigenvectors" : "hutch++");
   }
 
   /**
