@@ -191,6 +191,27 @@ public final class SpectrumEnds {
    */
   public static ArpackResult arpack(LinearOperator op, Which which, int k, double norm, double tol, int ncv,
                                     int maxIterations, long seed) {
+    return arpack(op, which, k, norm, tol, ncv, maxIterations, seed, null);
+  }
+
+  /**
+   * {@link #arpack(LinearOperator, Which, int, double, double, int, int, long)}, handing the Lanczos basis of the
+   * solve that gave the result to {@code basis} (see {@link Arpack.Request#basis}); only for a plain search (norm
+   * NaN), whose one round is the result: a shifted, deflated search hands none over.
+   *
+   * @param op            a symmetric operator
+   * @param which         {@link Which#LA} or {@link Which#SA}
+   * @param k             pairs wanted, &lt;= n
+   * @param norm          ‖A‖, or NaN for the plain search
+   * @param tol           ARPACK's tolerance
+   * @param ncv           Lanczos vectors (0: ARPACK's default)
+   * @param maxIterations ARPACK's limit on implicit restarts
+   * @param seed          the start vector's seed
+   * @param basis         receives the basis of each converged solve (the last one is the result's); null for none
+   * @return as the other overload
+   */
+  public static ArpackResult arpack(LinearOperator op, Which which, int k, double norm, double tol, int ncv,
+                                    int maxIterations, long seed, java.util.function.Consumer<KrylovBasis> basis) {
     if (which != Which.LA && which != Which.SA) throw new IllegalArgumentException("which must be LA or SA, got " + which);
     int n = op.dim();
     boolean scaled = norm > 0 && Double.isFinite(norm);
@@ -208,7 +229,7 @@ public final class SpectrumEnds {
       int v = Math.min(n, ncv == 0 ? Math.max(2 * k + 1, 20) : ncv);
       while (true) {
         last = Arpack.request(k).which(which).tol(tol).ncv(k >= n - 1 ? 0 : v).maxIterations(maxIterations)
-            .seed(seed + rounds).shift(sigma).vectors(true).solve(deflated);
+            .seed(seed + rounds).shift(sigma).vectors(true).basis(scaled ? null : basis).solve(deflated);
         applications += last.applications();
         iterations += last.iterations();
         boolean roomForMore = v < n && MemoryBudget.mul(n, 2L * v) <= MemoryBudget.defaultBytes() / 16;

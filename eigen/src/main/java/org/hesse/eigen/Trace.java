@@ -127,6 +127,30 @@ public final class Trace {
   }
 
   /**
+   * Hutch++ whose Q is an eigen-solve's Lanczos basis (Krylov-aware Hutch++): tr A = tr(VᵀAV) + tr((I−VVᵀ)A(I−VVᵀ))
+   * for the orthonormal basis V, whose first part tr T ARPACK's tridiagonal T gives without products; the second by
+   * Hutchinson with {@code probes} Rademacher vectors projected on both sides, in k-direction applies. The basis
+   * depends only on the solver's start vector, not on the probes, so the estimate is unbiased as Hutch++'s is; a
+   * Krylov space holds the dominant directions better than a sketch of the same size. Costs only the probes.
+   *
+   * @param op     the operator the basis was built on
+   * @param basis  the converged solve's basis ({@link Arpack.Request#basis})
+   * @param probes Hutchinson probes, &gt; 0
+   * @param seed   seed of the probes
+   * @return the estimate with the standard error of its Hutchinson part (NaN with fewer than 2 probes); method
+   *         "hutch++-krylov"
+   */
+  public static TraceEstimate hutchPlusPlusOnBasis(LinearOperator op, KrylovBasis basis, int probes, long seed) {
+    Checks.operator(op);
+    Checks.notNull("basis", basis);
+    Checks.positive("probes", probes);
+    if (basis.n() != op.dim()) throw new IllegalArgumentException("basis: expected dimension " + op.dim() + ", got " + basis.n());
+    double[] vals = projectedProbes(op, basis.vectors(), basis.m(), probes, 0, seed);
+    double se = probes > 1 ? SlqResult.stdError(vals) : Double.NaN;
+    return new TraceEstimate(basis.traceT() + SlqResult.mean(vals), se, probes, probes, "hutch++-krylov");
+  }
+
+  /**
    * zᵀ(I−QQᵀ)A(I−QQᵀ)z for g Rademacher probes z (indices first, first + 1, …), projected on both sides, in one
    * k-direction apply (in blocks of at most as many vectors as Q has, so the memory stays that of Q): a blocked
    * product costs less per direction than single ones.

@@ -131,6 +131,29 @@ class TraceTest {
   }
 
   @Test
+  void hutchPlusPlusOnALanczosBasisZTest() {
+    double[] l = new double[N];
+    SplittableRandom r = new SplittableRandom(42);
+    for (int i = 0; i < N; i++) l[i] = i < 8 ? 50 + 50 * r.nextDouble() : -0.5 + r.nextDouble();
+    double trace = 0;
+    for (double v : l) trace += v;
+    DenseOperator dense = new DenseOperator(TestMatrices.withSpectrum(l, 43), N);
+    java.util.concurrent.atomic.AtomicReference<KrylovBasis> basis = new java.util.concurrent.atomic.AtomicReference<>();
+    assertTrue(Arpack.request(5).which(Which.LA).tol(1e-8).seed(1).basis(basis::set).solve(dense).complete());
+    double zsum = 0;
+    for (int s = 0; s < SEEDS; s++) {
+      CountingOperator op = new CountingOperator(dense);
+      TraceEstimate e = Trace.hutchPlusPlusOnBasis(op, basis.get(), 60, 6000 + s);
+      assertEquals("hutch++-krylov", e.method());
+      assertEquals(60, op.applications(), "only the probes cost products");
+      double z = (e.estimate() - trace) / e.standardError();
+      assertTrue(Math.abs(z) <= Z, "seed " + s + ": z = " + z);
+      zsum += z;
+    }
+    assertTrue(Math.abs(zsum / Math.sqrt(SEEDS)) <= Z, "pooled z = " + zsum / Math.sqrt(SEEDS));
+  }
+
+  @Test
   void badArguments() {
     DenseOperator op = new DenseOperator(new double[] {1, 0, 0, 1}, 2);
     ArpackCheck.assertMessage(() -> Trace.hutchinson(op, 0, Distribution.GAUSSIAN, 1), "samples");

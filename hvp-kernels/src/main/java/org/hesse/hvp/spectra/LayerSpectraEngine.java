@@ -5,6 +5,7 @@ import java.util.function.Consumer;
 import org.hesse.eigen.ArpackResult;
 import org.hesse.eigen.DenseEigen;
 import org.hesse.eigen.DenseSpectrum;
+import org.hesse.eigen.KrylovBasis;
 import org.hesse.eigen.LinearOperator;
 import org.hesse.eigen.Slq;
 import org.hesse.eigen.SlqResult;
@@ -133,6 +134,8 @@ public final class LayerSpectraEngine {
       bottom = new LayerSpectra.End(new double[0], null, null);
       DenseSpectrum small = null;
       double[] topProducts = null;  // A·v of the top eigenvectors, from the residual check
+      // the Lanczos basis of the plain top solve, when that converged
+      java.util.concurrent.atomic.AtomicReference<KrylovBasis> krylov = new java.util.concurrent.atomic.AtomicReference<>();
       // n products at most DENSE_MAX_DIM: cheaper than ARPACK's, so also where products are distributed
       if (o.top() > 0 || o.bottom() > 0) {
         small = SpectrumEnds.denseIfSmall(op, denseMaxDim, MemoryBudget.current().bytes());
@@ -148,8 +151,10 @@ public final class LayerSpectraEngine {
           // The top of a Hessian block is a few large, separated values: plain ARPACK converges there at a third of
           // the shifted search's products (measured: 62 against 178 + the norm estimate on a 4160-parameter block).
           // Only a top that does not converge (a degenerate or zero cluster) pays for the shifted, deflated search.
-          ArpackResult plain = arpack(op, Which.LA, o.top(), Double.NaN);
+          ArpackResult plain = SpectrumEnds.arpack(op, Which.LA, Math.min(o.top(), p), Double.NaN, o.tol(), o.ncv(),
+              o.maxIterations(), o.seed(), krylov::set);
           if (!plain.complete()) {
+            krylov.set(null);
             phases.accept("layer " + l + ": norm (ARPACK)");
             norm = SpectrumEnds.normEstimate(op, o.seed());
             ArpackResult shifted = arpackOrDense(op, Which.LA, o.top(), norm);
@@ -174,6 +179,12 @@ public final class LayerSpectraEngine {
         double t = 0;
         for (double v : small.eigenvalues()) t += v;
         trace = new LayerSpectra.TraceValue(t, "dense", null);
+      } else if (krylov.get() != null) {
+        // Hutch++ whose Q is ARPACK's Lanczos basis of the top: tr(QᵀAQ) from its tridiagonal T without products,
+        // so only Hutch++'s Hutchinson probes cost products
+        phases.accept("layer " + l + ": trace (Hutch++ on ARPACK's Lanczos basis)");
+        TraceEstimate te = Trace.hutchPlusPlusOnBasis(op, krylov.get(), hutchinsonProbes(p), o.seed());
+        trace = new LayerSpectra.TraceValue(te.estimate(), te.method(), te);
       } else if (top.arpack() != null && top.arpack().complete() && top.arpack().eigenvectors() != null) {
         // Hutch++ whose Q starts with the converged top eigenvectors: their products came with the residual check,
         // so the sketch shrinks by as many vectors and the estimate costs 2k products fewer
@@ -237,6 +248,12 @@ public final class LayerSpectraEngine {
   private static LayerSpectra.End end(LinearOperator op, ArpackResult a) {
     double[] v = a.which() == Which.LA ? reverse(a.eigenvalues()) : a.eigenvalues();
     return new LayerSpectra.End(v, a, a.residuals(op));
+  }
+
+  /** The Hutchinson probes of Hutch++'s budget (the rest goes to its sketch and AQ): budget − 2⌊budget/3⌋. */
+  private int hutchinsonProbes(int p) {
+    int b = hutchBudget(p);
+    return Math.max(1, b - 2 * (b / 3));
   }
 
   /** Hutch++'s budget for a block of p parameters: the option's, at most 3·⌊p/3⌋. */
