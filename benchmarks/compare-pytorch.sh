@@ -23,7 +23,7 @@
 # alternate PyTorch and Hesse that many times, keep each side's best median, against background load),
 # THREADS (2), SKIP_BUILD=1 (reuse the built jars), JAVA (java), PYTHON (a python with torch; default: the
 # first of $VIRTUAL_ENV/bin/python, python3 on PATH and /usr/bin/python3 whose torch is 2.x, else the first with any
-# torch), SPECTRA (1), SPECTRA_ROUNDS (2), SAMPLES (2000).
+# torch), PRODUCTS (1; 0 skips the first case), SPECTRA (1), SPECTRA_ROUNDS (2), SAMPLES (2000).
 # BLAS: Debian's torch 1.13 loads the system OpenBLAS (through libblas.so.3) like Hesse (through netlib's JNI
 # shim); then OPENBLAS_CORETYPE is passed through unchanged when set, never invented here, and the kernel each side
 # picked (OPENBLAS_VERBOSE=2) is printed and must be the same. A PyTorch 2.x wheel brings its own MKL: the script
@@ -77,7 +77,8 @@ mkdir -p "$work"
 export OPENBLAS_NUM_THREADS="$threads" OMP_NUM_THREADS="$threads" MKL_NUM_THREADS="$threads" \
   OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 
-"$py" "$here/compare_pytorch.py" generate "$work" --seed "$seed"
+products="${PRODUCTS:-1}"
+if [ "$products" = 1 ]; then "$py" "$here/compare_pytorch.py" generate "$work" --seed "$seed"; else rounds=0; fi
 
 core() { grep -m1 '^Core:' "$1" | sed 's/^Core: *//' || true; }
 for ((r = 0; r < rounds; r++)); do
@@ -89,8 +90,8 @@ for ((r = 0; r < rounds; r++)); do
   cp "$work/hesse.json" "$work/hesse.$r.json"
 done
 
-tcore="$(core "$work/torch.0.err")"
-hcore="$(core "$work/hesse.0.err")"
+tcore="" hcore=""
+if [ "$products" = 1 ]; then tcore="$(core "$work/torch.0.err")" hcore="$(core "$work/hesse.0.err")"; fi
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'); threads $threads;" \
   "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-<unset>}; OpenBLAS core: torch '${tcore:-<not OpenBLAS>}', hesse '${hcore:-?}'"
 echo "python: $py; java: $("$java" -version 2>&1 | head -1)"
@@ -103,7 +104,8 @@ print(f"torch {torch.__version__}: get_num_threads={torch.get_num_threads()} get
 for line in torch.__config__.show().splitlines():
     line = line.strip()
     if line.startswith("- Build settings:"):  # only its BLAS and LAPACK fields
-        line = ", ".join(f for f in line.split(", ") if f.startswith(("BLAS_INFO", "LAPACK_INFO", "USE_MKL", "USE_OPENMP")))
+        fields = line[len("- Build settings:"):].strip().split(", ")
+        line = ", ".join(f for f in fields if f.startswith(("BLAS_INFO", "LAPACK_INFO", "USE_MKL", "USE_OPENMP")))
     if any(w in line for w in ("BLAS", "LAPACK", "MKL", "OpenMP", "CPU capability")):
         print("torch config:", line)
 PY
@@ -112,7 +114,7 @@ if [ -n "$tcore" ] && [ "$tcore" != "$hcore" ]; then
   echo "warning: the two sides did not report the same OpenBLAS core ('$tcore' vs '$hcore')" >&2
 fi
 status=0
-"$py" "$here/compare_pytorch.py" check "$work" --rounds "$rounds" || status=$?
+if [ "$products" = 1 ]; then "$py" "$here/compare_pytorch.py" check "$work" --rounds "$rounds" || status=$?; fi
 
 if [ "$spectra" = 1 ]; then
   sdir="$work/spectra"
