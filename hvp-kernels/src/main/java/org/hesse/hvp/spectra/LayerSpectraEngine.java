@@ -1,6 +1,7 @@
 package org.hesse.hvp.spectra;
 
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.hesse.eigen.ArpackResult;
 import org.hesse.eigen.DenseEigen;
@@ -24,8 +25,9 @@ import org.hesse.runtime.MemoryBudget;
  * <p>Sources: when the block's structure gives its whole spectrum (back-matching's dense layers), top, bottom and
  * trace come from it; else with {@link SpectraOptions#full}, every eigenvalue by dense LAPACK (refused beyond the
  * memory budget) and top/bottom/trace from it; otherwise top and bottom by {@link SpectrumEnds} and the trace by
- * Hutch++ (exact, from the whole spectrum, where the ends were solved densely): dense LAPACK when the block has at
- * most {@link SpectrumEnds#DENSE_MAX_DIM} parameters (or
+ * Hutch++ on the top search's Lanczos basis ({@link Trace#hutchPlusPlusOnBasis}; on its eigenvectors, or plain
+ * Hutch++, where there is none; exact, from the whole spectrum, where the ends were solved densely): dense LAPACK
+ * when the block has at most {@link SpectrumEnds#DENSE_MAX_DIM} parameters (or
  * -Dhesse.spectra.denseMaxDim) and it fits the memory budget (whatever {@link CurvatureSource#denseAllowed()}: so few
  * products cost less than ARPACK's), else ARPACK relative to the
  * block's norm (so a zero cluster converges), restarted with more Lanczos vectors when it stops early, and abandoned
@@ -135,7 +137,7 @@ public final class LayerSpectraEngine {
       DenseSpectrum small = null;
       double[] topProducts = null;  // A·v of the top eigenvectors, from the residual check
       // the Lanczos basis of the plain top solve, when that converged
-      java.util.concurrent.atomic.AtomicReference<KrylovBasis> krylov = new java.util.concurrent.atomic.AtomicReference<>();
+      AtomicReference<KrylovBasis> krylov = new AtomicReference<>();
       // n products at most DENSE_MAX_DIM: cheaper than ARPACK's, so also where products are distributed
       if (o.top() > 0 || o.bottom() > 0) {
         small = SpectrumEnds.denseIfSmall(op, denseMaxDim, MemoryBudget.current().bytes());
