@@ -5,7 +5,8 @@ package org.hesse.eigen;
  * √samples; for Hutch++ that of its Hutchinson part, the low-rank part being exact given its sketch).
  *
  * @param method       "hutchinson-rademacher", "hutchinson-gaussian", "hutch++", "hutch++-eigenvectors" (Hutch++
- *                     with known eigenvectors in its Q) or "frobenius²-rademacher"
+ *                     with known eigenvectors in its Q), "hutch++-krylov" (Q an eigen-solve's Lanczos basis) or
+ *                     "frobenius²-rademacher"
  * @param samples      random probes that entered the estimate
  * @param applications operator applications used
  */
