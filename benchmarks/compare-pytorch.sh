@@ -1,27 +1,38 @@
 #!/usr/bin/env bash
-# Hesse against PyTorch on one case: MLP 784-512-512-10 (tanh), float64, batch 256, mean cross-entropy.
-# Both sides read the same files (model.json, model.safetensors, data.csv, v.safetensors), time the gradient
-# and one Hessian-vector product (median of RUNS after WARMUP), and must agree on both to 1e-8 (max-norm,
-# relative). The last line is
+# Hesse against PyTorch, two cases, float64, same files on both sides.
+#
+# 1. Products: MLP 784-512-512-10 (tanh), batch 256, mean cross-entropy. Both sides read the same files (model.json,
+# model.safetensors, data.csv, v.safetensors), time the gradient and one Hessian-vector product (median of RUNS after
+# WARMUP), and must agree on both to 1e-8 (max-norm, relative). The line
 #   hvp_ratio=<hesse/pytorch> grad_ratio=<hesse/pytorch> agree=true|false
-# where hvp_ratio compares like with like: Hesse's product from (θ, batch, v) with every θ-dependent quantity
+# compares like with like: Hesse's product from (θ, batch, v) with every θ-dependent quantity
 # recomputed in the timed call (Curvature.update(θ): forward, loss, first-order signals; then one apply), as
 # PyTorch's double backward redoes them every time; Hesse reuses its buffers across calls, as a training loop
 # holding one Curvature does. The line before gives the same product on a new Curvature per call (buffers
 # allocated each time: hvp_fresh_ratio) and the cached product (what an eigen-solver pays per product); all of
 # Hesse's HVPs must be the same numbers (to 1e-8 relative, in practice identical).
 #
+# 2. Per-layer spectra (issue 13): `hesse spectrum --top 5 --layers all` on a Fashion-MNIST MLP 784-512-512-10
+# (ReLU, SAMPLES training images, weights after 100 SGD steps) against SciPy's eigsh (k = 5, which='LA', tol 1e-10)
+# over PyTorch Hessian-vector products restricted to each layer (spectra_pytorch.py), whole processes timed (start,
+# reading the files, all layers, exit), SPECTRA_ROUNDS times alternating, best of each side. The last line is
+#   spectra_ratio=<hesse/scipy> max_rel_diff=<top eigenvalues, Hesse vs SciPy> agree=true|false   (agree: <= 1e-6)
+# Needs Debian's dataset-fashion-mnist (or HESSE_FASHION_MNIST_DIR); SPECTRA=0 skips the case.
+#
 # Environment: WORK (case directory, default a temp dir), SEED (0), WARMUP (10), RUNS (20), ROUNDS (5:
 # alternate PyTorch and Hesse that many times, keep each side's best median, against background load),
-# THREADS (2), SKIP_BUILD=1 (reuse benchmarks/target/hesse-benchmarks.jar), JAVA (java).
-# BLAS: both sides load the system OpenBLAS (torch through libblas.so.3, Hesse through netlib's JNI shim).
-# OPENBLAS_CORETYPE is passed through unchanged when set, never invented here; the kernel each side picked
-# (OPENBLAS_VERBOSE=2) is printed and must be the same.
+# THREADS (2), SKIP_BUILD=1 (reuse the built jars), JAVA (java), PYTHON (a python with torch; default: the
+# first of $VIRTUAL_ENV/bin/python, python3 on PATH and /usr/bin/python3 whose torch is 2.x, else the first with any
+# torch), PRODUCTS (1; 0 skips the first case), SPECTRA (1), SPECTRA_ROUNDS (2), SAMPLES (2000).
+# BLAS: Debian's torch 1.13 loads the system OpenBLAS (through libblas.so.3) like Hesse (through netlib's JNI
+# shim); then OPENBLAS_CORETYPE is passed through unchanged when set, never invented here, and the kernel each side
+# picked (OPENBLAS_VERBOSE=2) is printed and must be the same. A PyTorch 2.x wheel brings its own MKL: the script
+# prints torch's version, thread settings and BLAS (torch.__config__.show()) instead, and both sides get THREADS
+# threads (OPENBLAS_NUM_THREADS, OMP_NUM_THREADS, MKL_NUM_THREADS, torch.set_num_threads).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
-py=/usr/bin/python3
 java="${JAVA:-java}"
 seed="${SEED:-0}"
 warmup="${WARMUP:-10}"
@@ -30,13 +41,32 @@ rounds="${ROUNDS:-5}"
 threads="${THREADS:-2}"
 jar="$here/target/hesse-benchmarks.jar"
 
-if ! "$py" -c 'import torch' 2>/dev/null; then
-  echo "python3-torch missing: installing Debian's package" >&2
+cli_jar="$root/cli/target/hesse-cli.jar"
+spectra="${SPECTRA:-1}"
+spectra_rounds="${SPECTRA_ROUNDS:-2}"
+samples="${SAMPLES:-2000}"
+
+torch_major() { "$1" -c 'import torch; print(torch.__version__.split(".")[0])' 2>/dev/null || true; }
+py="${PYTHON:-}"
+if [ -z "$py" ]; then
+  first=""
+  for c in ${VIRTUAL_ENV:+"$VIRTUAL_ENV/bin/python"} "$(command -v python3 || true)" /usr/bin/python3; do
+    [ -n "$c" ] && [ -x "$c" ] || continue
+    m="$(torch_major "$c")"
+    [ -n "$m" ] || continue
+    [ -n "$first" ] || first="$c"
+    if [ "$m" -ge 2 ]; then py="$c"; break; fi
+  done
+  py="${py:-$first}"
+fi
+if [ -z "$py" ]; then
+  echo "no python with torch: installing Debian's python3-torch (set PYTHON to use a PyTorch 2.x venv)" >&2
   if [ "$(id -u)" -eq 0 ]; then apt-get install -y python3-torch >&2; else sudo apt-get install -y python3-torch >&2; fi
+  py=/usr/bin/python3
 fi
 
-if [ "${SKIP_BUILD:-0}" != 1 ] || [ ! -f "$jar" ]; then
-  (cd "$root" && mvn -q -B package -pl benchmarks -am -DskipTests)
+if [ "${SKIP_BUILD:-0}" != 1 ] || [ ! -f "$jar" ] || [ ! -f "$cli_jar" ]; then
+  (cd "$root" && mvn -q -B package -pl benchmarks,cli -am -DskipTests)
 fi
 
 work="${WORK:-$(mktemp -d /tmp/hesse-vs-pytorch.XXXXXX)}"
@@ -44,9 +74,11 @@ mkdir -p "$work"
 
 # The same threads and kernel on both sides. OMP_WAIT_POLICY=PASSIVE keeps torch's OpenMP workers from
 # spinning against OpenBLAS's own threads on few cores (PyTorch's best setting here; Java has no OpenMP).
-export OPENBLAS_NUM_THREADS="$threads" OMP_NUM_THREADS="$threads" OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
+export OPENBLAS_NUM_THREADS="$threads" OMP_NUM_THREADS="$threads" MKL_NUM_THREADS="$threads" \
+  OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 
-"$py" "$here/compare_pytorch.py" generate "$work" --seed "$seed"
+products="${PRODUCTS:-1}"
+if [ "$products" = 1 ]; then "$py" "$here/compare_pytorch.py" generate "$work" --seed "$seed"; else rounds=0; fi
 
 core() { grep -m1 '^Core:' "$1" | sed 's/^Core: *//' || true; }
 for ((r = 0; r < rounds; r++)); do
@@ -58,13 +90,56 @@ for ((r = 0; r < rounds; r++)); do
   cp "$work/hesse.json" "$work/hesse.$r.json"
 done
 
-tcore="$(core "$work/torch.0.err")"
-hcore="$(core "$work/hesse.0.err")"
+tcore="" hcore=""
+if [ "$products" = 1 ]; then tcore="$(core "$work/torch.0.err")" hcore="$(core "$work/hesse.0.err")"; fi
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'); threads $threads;" \
-  "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-<unset>}; OpenBLAS core: torch '${tcore:-?}', hesse '${hcore:-?}'"
-echo "torch: $("$py" -c 'import torch; print(torch.__version__)'); java: $("$java" -version 2>&1 | head -1)"
+  "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-<unset>}; OpenBLAS core: torch '${tcore:-<not OpenBLAS>}', hesse '${hcore:-?}'"
+echo "python: $py; java: $("$java" -version 2>&1 | head -1)"
+"$py" - <<'PY'
+import os, torch
+print(f"torch {torch.__version__}: get_num_threads={torch.get_num_threads()} get_num_interop_threads="
+      f"{torch.get_num_interop_threads()} mkl={torch.backends.mkl.is_available()}; env " + " ".join(
+      f"{k}={os.environ.get(k, '<unset>')}" for k in
+      ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OMP_WAIT_POLICY")))
+for line in torch.__config__.show().splitlines():
+    line = line.strip()
+    if line.startswith("- Build settings:"):  # only its BLAS and LAPACK fields
+        fields = line[len("- Build settings:"):].strip().split(", ")
+        line = ", ".join(f for f in fields if f.startswith(("BLAS_INFO", "LAPACK_INFO", "USE_MKL", "USE_OPENMP")))
+    if any(w in line for w in ("BLAS", "LAPACK", "MKL", "OpenMP", "CPU capability")):
+        print("torch config:", line)
+PY
 echo "case and outputs: $work"
-if [ -z "$tcore" ] || [ "$tcore" != "$hcore" ]; then
+if [ -n "$tcore" ] && [ "$tcore" != "$hcore" ]; then
   echo "warning: the two sides did not report the same OpenBLAS core ('$tcore' vs '$hcore')" >&2
 fi
-"$py" "$here/compare_pytorch.py" check "$work" --rounds "$rounds"
+status=0
+if [ "$products" = 1 ]; then "$py" "$here/compare_pytorch.py" check "$work" --rounds "$rounds" || status=$?; fi
+
+if [ "$spectra" = 1 ]; then
+  sdir="$work/spectra"
+  mkdir -p "$sdir"
+  [ -f "$sdir/data.csv" ] || "$py" "$here/spectra_pytorch.py" generate "$sdir" --samples "$samples" --seed "$seed"
+  best_h="" best_s=""
+  wall() { /usr/bin/time -f %e -o "$1" "${@:2}"; }
+  for ((r = 0; r < spectra_rounds; r++)); do
+    load_s="$(cut -d' ' -f1 /proc/loadavg)"
+    wall "$sdir/scipy.$r.time" "$py" "$here/spectra_pytorch.py" eigsh "$sdir" --threads "$threads" > "$sdir/scipy.$r.out"
+    load_h="$(cut -d' ' -f1 /proc/loadavg)"
+    wall "$sdir/hesse.$r.time" "$java" --add-modules jdk.incubator.vector -XX:ObjectAlignmentInBytes=16 -jar "$cli_jar" \
+      spectrum --model "$sdir/model.json" --weights "$sdir/model.safetensors" --data "$sdir/data.csv" --target label \
+      --top 5 --layers all --out "$sdir/hesse_spectrum.json" 2> "$sdir/hesse.$r.err"
+    ts="$(cat "$sdir/scipy.$r.time")" th="$(cat "$sdir/hesse.$r.time")"
+    echo "spectra round $r: SciPy eigsh $ts s (load $load_s), Hesse spectrum $th s (load $load_h), ratio" \
+      "$(awk -v a="$th" -v b="$ts" 'BEGIN { printf "%.3f", a / b }')"
+    best_s="$(awk -v a="$ts" -v b="$best_s" 'BEGIN { print (b == "" || a < b) ? a : b }')"
+    best_h="$(awk -v a="$th" -v b="$best_h" 'BEGIN { print (b == "" || a < b) ? a : b }')"
+  done
+  cat "$sdir/scipy.0.out"
+  sstatus=0
+  diff="$("$py" "$here/spectra_pytorch.py" check "$sdir")" || sstatus=$?
+  echo "spectra: best of $spectra_rounds, whole processes: Hesse $best_h s, SciPy eigsh over PyTorch HVPs $best_s s"
+  echo "spectra_ratio=$(awk -v a="$best_h" -v b="$best_s" 'BEGIN { printf "%.3f", a / b }') ${diff} agree=$([ $sstatus = 0 ] && echo true || echo false)"
+  [ $sstatus = 0 ] || status=1
+fi
+exit $status

@@ -107,6 +107,7 @@ public final class Arpack {
     private boolean vectors = true;
     private double shift = 0.0;
     private ARPACK backend;
+    private java.util.function.Consumer<KrylovBasis> basis;
 
     private Request(int k) {
       Checks.positive("k", k);
@@ -227,6 +228,18 @@ public final class Arpack {
     }
 
     /**
+     * Hands the Lanczos basis of a converged solve (ARPACK's V and the trace of its T, taken before dseupd) to a
+     * consumer; nothing is handed over when the solve did not converge or fell back to the dense path.
+     *
+     * @param sink receives the basis; null (the default) keeps none
+     * @return this request
+     */
+    public Request basis(java.util.function.Consumer<KrylovBasis> sink) {
+      this.basis = sink;
+      return this;
+    }
+
+    /**
      * Runs ARPACK's symmetric driver on op (a dense eigensolver when op is too small for Lanczos).
      *
      * @param op a symmetric operator
@@ -312,6 +325,12 @@ public final class Arpack {
       if (saupdInfo < 0 || saupdInfo == 2 || nconv <= 0) {
         return new ArpackResult(n, q.which, "arpack", q.k, 0, new double[0], q.vectors ? new double[0] : null,
             numop, iterations, saupdInfo, saupdMessage(saupdInfo, nconv, q.k, ncv), backendName);
+      }
+      if (q.basis != null && saupdInfo == 0 && nconv >= q.k) {
+        // T is NCV × 2 in workl from ipntr[4]: its second column the diagonal (shifted by σ: A + σI was solved)
+        double t = 0;
+        for (int i = 0; i < ncv; i++) t += workl[ipntr[4] - 1 + ncv + i] - q.shift;
+        q.basis.accept(new KrylovBasis(n, ncv, v.clone(), t));
       }
       double[] d = new double[q.k];
       double[] z = new double[n * q.k]; // netlib checks z's bounds even without vectors

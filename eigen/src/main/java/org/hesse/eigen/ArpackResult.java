@@ -60,6 +60,21 @@ public record ArpackResult(int n, Which which, String method, int requested, int
     // one blocked product for all pairs (eigenvectors are stored as k consecutive vectors, applyMany's layout)
     double[] y = new double[k * n];
     op.applyMany(eigenvectors, y, k);
+    return residuals(y);
+  }
+
+  /**
+   * ‖A v_j − λ_j v_j‖ of each pair from the products A v_j, already computed.
+   *
+   * @param y A·v_j for every eigenvector, k consecutive blocks of n (applyMany's layout)
+   * @return the residual norms, in the eigenvalues' order
+   * @throws IllegalStateException when eigenvectors were not requested
+   */
+  public double[] residuals(double[] y) {
+    if (eigenvectors == null) throw new IllegalStateException("eigenvectors were not requested");
+    int k = eigenvalues.length;
+    Checks.length("y", y, (long) k * n);
+    double[] out = new double[k];
     for (int j = 0; j < k; j++) {
       double s = 0;
       for (int i = 0; i < n; i++) {

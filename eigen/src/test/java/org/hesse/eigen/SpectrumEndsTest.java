@@ -80,6 +80,26 @@ class SpectrumEndsTest {
   }
 
   @Test
+  void arpackGivesUpForTheDenseSpectrumAfterNProducts() {
+    double[] lambda = spectrum(0.5, 7);
+    double[] sorted = TestMatrices.sorted(lambda);
+    double scale = TestMatrices.maxAbs(lambda);
+    DenseOperator dense = new DenseOperator(TestMatrices.withSpectrum(lambda, 14), N);
+    // tol 1e-14 with ncv = K + 1 and 2 restarts: ARPACK cannot finish, so the search stops partial or at the cap
+    CountingOperator op = new CountingOperator(dense);
+    ArpackResult r = SpectrumEnds.arpackOrDense(op, Which.SA, K, scale, 1e-14, K + 1, 2, 2, Long.MAX_VALUE);
+    assertEquals("dense", r.method(), r.message());
+    assertTrue(r.message().contains("solved densely"), r.message());
+    assertEquals(op.applications(), r.applications(), "every product counted");
+    assertTrue(op.applications() <= 2L * N, "at most n by ARPACK and n for the matrix, took " + op.applications());
+    assertArrayEquals(Arrays.copyOf(sorted, K), r.eigenvalues(), 1e-12 * N * scale);
+    // without room for the dense matrix, the search is ARPACK's alone
+    ArpackResult a = SpectrumEnds.arpackOrDense(dense, Which.SA, K, scale, 1e-8, 0, Arpack.DEFAULT_MAX_ITERATIONS, 2, 8L * N * N);
+    assertEquals("arpack", a.method(), a.message());
+    assertArrayEquals(Arrays.copyOf(sorted, K), a.eigenvalues(), 1e-8 * scale, a.message());
+  }
+
+  @Test
   void denseOnlyWithinTheThresholdAndBudget() {
     DenseOperator op = new DenseOperator(TestMatrices.withSpectrum(spectrum(0.5, 7), 13), N);
     assertEquals(null, SpectrumEnds.denseIfSmall(op, N - 1, Long.MAX_VALUE));

@@ -26,10 +26,11 @@ public final class LibraryExample {
     LayerSpectraEngine engine = new LayerSpectraEngine(CurvatureSource.of(curvature), SpectraOptions.defaults());
     System.out.println("loss " + curvature.loss());
     for (int layer : net.parametrisedLayers()) {
-      LayerSpectra s = engine.layer(layer);  // ARPACK top 5, Hutch++ trace
+      LayerSpectra s = engine.layer(layer);  // top 5 and trace: dense LAPACK for small blocks, else ARPACK, Hutch++
+      LayerSpectra.TraceValue t = s.trace();  // an estimate has a standard error, an exact trace none
       System.out.println("layer " + s.name() + " " + s.type() + " params " + s.params()
-          + " lambda_max " + s.lambdaMax().value() + " trace " + s.trace().value()
-          + " trace_se " + s.trace().estimate().standardError());
+          + " lambda_max " + s.lambdaMax().value() + " trace " + t.value() + " " + t.source()
+          + (t.estimate() == null ? "" : " se " + t.estimate().standardError()));
     }
   }
 }

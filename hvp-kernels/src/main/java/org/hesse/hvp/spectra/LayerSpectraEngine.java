@@ -1,10 +1,12 @@
 package org.hesse.hvp.spectra;
 
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.hesse.eigen.ArpackResult;
 import org.hesse.eigen.DenseEigen;
 import org.hesse.eigen.DenseSpectrum;
+import org.hesse.eigen.KrylovBasis;
 import org.hesse.eigen.LinearOperator;
 import org.hesse.eigen.Slq;
 import org.hesse.eigen.SlqResult;
@@ -22,11 +24,14 @@ import org.hesse.runtime.MemoryBudget;
  *
  * <p>Sources: when the block's structure gives its whole spectrum (back-matching's dense layers), top, bottom and
  * trace come from it; else with {@link SpectraOptions#full}, every eigenvalue by dense LAPACK (refused beyond the
- * memory budget) and top/bottom/trace from it; otherwise the trace by Hutch++ and top and bottom by
- * {@link SpectrumEnds}: dense LAPACK when the block has at most {@link SpectrumEnds#DENSE_MAX_DIM} parameters (or
+ * memory budget) and top/bottom/trace from it; otherwise top and bottom by {@link SpectrumEnds} and the trace by
+ * Hutch++ on the top search's Lanczos basis ({@link Trace#hutchPlusPlusOnBasis}; on its eigenvectors, or plain
+ * Hutch++, where there is none; exact, from the whole spectrum, where the ends were solved densely): dense LAPACK
+ * when the block has at most {@link SpectrumEnds#DENSE_MAX_DIM} parameters (or
  * -Dhesse.spectra.denseMaxDim) and it fits the memory budget (whatever {@link CurvatureSource#denseAllowed()}: so few
  * products cost less than ARPACK's), else ARPACK relative to the
- * block's norm (so a zero cluster converges), restarted with more Lanczos vectors when it stops early. Metrics that need the whole spectrum come from the whole spectrum or from SLQ
+ * block's norm (so a zero cluster converges), restarted with more Lanczos vectors when it stops early, and abandoned
+ * for the dense spectrum once it has spent the n products the dense path costs (when that fits the memory budget). Metrics that need the whole spectrum come from the whole spectrum or from SLQ
  * ({@link SpectraOptions#density}), labelled with their source, else are absent. The eigen-solvers are called in a
  * fixed order with the options' seeds, so two sources with the same products give the same numbers.
  *
@@ -127,12 +132,12 @@ public final class LayerSpectraEngine {
       top = new LayerSpectra.End(topOf(full, o.top()), null, null);
       bottom = new LayerSpectra.End(Arrays.copyOf(full, Math.min(o.bottom(), full.length)), null, null);
     } else {
-      phases.accept("layer " + l + ": trace (Hutch++)");
-      TraceEstimate te = Trace.hutchPlusPlus(op, Math.min(o.hutchBudget(), 3 * Math.max(1, p / 3)), o.seed());
-      trace = new LayerSpectra.TraceValue(te.estimate(), te.method(), te);
       top = new LayerSpectra.End(new double[0], null, null);
       bottom = new LayerSpectra.End(new double[0], null, null);
       DenseSpectrum small = null;
+      double[] topProducts = null;  // A·v of the top eigenvectors, from the residual check
+      // the Lanczos basis of the plain top solve, when that converged
+      AtomicReference<KrylovBasis> krylov = new AtomicReference<>();
       // n products at most DENSE_MAX_DIM: cheaper than ARPACK's, so also where products are distributed
       if (o.top() > 0 || o.bottom() > 0) {
         small = SpectrumEnds.denseIfSmall(op, denseMaxDim, MemoryBudget.current().bytes());
@@ -148,14 +153,19 @@ public final class LayerSpectraEngine {
           // The top of a Hessian block is a few large, separated values: plain ARPACK converges there at a third of
           // the shifted search's products (measured: 62 against 178 + the norm estimate on a 4160-parameter block).
           // Only a top that does not converge (a degenerate or zero cluster) pays for the shifted, deflated search.
-          ArpackResult plain = arpack(op, Which.LA, o.top(), Double.NaN);
+          ArpackResult plain = SpectrumEnds.arpack(op, Which.LA, Math.min(o.top(), p), Double.NaN, o.tol(), o.ncv(),
+              o.maxIterations(), o.seed(), krylov::set);
           if (!plain.complete()) {
+            krylov.set(null);
             phases.accept("layer " + l + ": norm (ARPACK)");
             norm = SpectrumEnds.normEstimate(op, o.seed());
-            ArpackResult shifted = arpack(op, Which.LA, o.top(), norm);
+            ArpackResult shifted = arpackOrDense(op, Which.LA, o.top(), norm);
             plain = withApplications(shifted, shifted.applications() + plain.applications());
           }
-          top = end(op, plain);
+          int k = plain.eigenvalues().length;
+          topProducts = new double[k * p];
+          if (k > 0) op.applyMany(plain.eigenvectors(), topProducts, k);
+          top = new LayerSpectra.End(reverse(plain.eigenvalues()), plain, plain.residuals(topProducts));
         }
         if (o.bottom() > 0) {
           if (Double.isNaN(norm)) {
@@ -163,8 +173,32 @@ public final class LayerSpectraEngine {
             norm = SpectrumEnds.normEstimate(op, o.seed());
           }
           phases.accept("layer " + l + ": bottom " + o.bottom() + " (ARPACK)");
-          bottom = end(op, arpack(op, Which.SA, o.bottom(), norm));
+          bottom = end(op, arpackOrDense(op, Which.SA, o.bottom(), norm));
         }
+      }
+      if (small != null) {
+        // the whole spectrum is at hand: the trace is exact
+        double t = 0;
+        for (double v : small.eigenvalues()) t += v;
+        trace = new LayerSpectra.TraceValue(t, "dense", null);
+      } else if (krylov.get() != null) {
+        // Hutch++ whose Q is ARPACK's Lanczos basis of the top: tr(QᵀAQ) from its tridiagonal T without products,
+        // so only Hutch++'s Hutchinson probes cost products
+        phases.accept("layer " + l + ": trace (Hutch++ on ARPACK's Lanczos basis)");
+        TraceEstimate te = Trace.hutchPlusPlusOnBasis(op, krylov.get(), hutchinsonProbes(p), o.seed());
+        trace = new LayerSpectra.TraceValue(te.estimate(), te.method(), te);
+      } else if (top.arpack() != null && top.arpack().complete() && top.arpack().eigenvectors() != null) {
+        // Hutch++ whose Q starts with the converged top eigenvectors: their products came with the residual check,
+        // so the sketch shrinks by as many vectors and the estimate costs 2k products fewer
+        phases.accept("layer " + l + ": trace (Hutch++ on the top eigenvectors)");
+        ArpackResult t = top.arpack();
+        TraceEstimate te = Trace.hutchPlusPlus(op, hutchBudget(p), o.seed(), t.eigenvectors(), topProducts,
+            t.eigenvalues().length);
+        trace = new LayerSpectra.TraceValue(te.estimate(), te.method(), te);
+      } else {
+        phases.accept("layer " + l + ": trace (Hutch++)");
+        TraceEstimate te = Trace.hutchPlusPlus(op, hutchBudget(p), o.seed());
+        trace = new LayerSpectra.TraceValue(te.estimate(), te.method(), te);
       }
       if (top.arpack() != null) {
         int k = top.values().length;
@@ -218,6 +252,17 @@ public final class LayerSpectraEngine {
     return new LayerSpectra.End(v, a, a.residuals(op));
   }
 
+  /** The Hutchinson probes of Hutch++'s budget (the rest goes to its sketch and AQ): budget − 2⌊budget/3⌋. */
+  private int hutchinsonProbes(int p) {
+    int b = hutchBudget(p);
+    return Math.max(1, b - 2 * (b / 3));
+  }
+
+  /** Hutch++'s budget for a block of p parameters: the option's, at most 3·⌊p/3⌋. */
+  private int hutchBudget(int p) {
+    return Math.min(o.hutchBudget(), 3 * Math.max(1, p / 3));
+  }
+
   /** r with the products of every search that led to it counted. */
   private static ArpackResult withApplications(ArpackResult r, long applications) {
     return new ArpackResult(r.n(), r.which(), r.method(), r.requested(), r.converged(), r.eigenvalues(), r.eigenvectors(),
@@ -227,6 +272,15 @@ public final class LayerSpectraEngine {
   /** ARPACK at one end, relative to the block's norm (see {@link SpectrumEnds}); a NaN norm: plain, unshifted. */
   private ArpackResult arpack(LinearOperator op, Which which, int k, double norm) {
     return SpectrumEnds.arpack(op, which, Math.min(k, op.dim()), norm, o.tol(), o.ncv(), o.maxIterations(), o.seed());
+  }
+
+  /**
+   * The shifted search, abandoned for the dense spectrum once it has cost as many products as the dense path (see
+   * {@link SpectrumEnds#arpackOrDense}), when the block fits the memory budget densely.
+   */
+  private ArpackResult arpackOrDense(LinearOperator op, Which which, int k, double norm) {
+    return SpectrumEnds.arpackOrDense(op, which, Math.min(k, op.dim()), norm, o.tol(), o.ncv(), o.maxIterations(),
+        o.seed(), MemoryBudget.current().bytes());
   }
 
   /** ‖Vᵀ g_l‖² / ‖g_l‖²: the share of layer l's gradient in the span of the given orthonormal vectors. */

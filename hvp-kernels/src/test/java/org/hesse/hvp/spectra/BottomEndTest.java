@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.stream.Stream;
+import org.hesse.eigen.ArpackResult;
+import org.hesse.eigen.CountingOperator;
 import org.hesse.eigen.DenseEigen;
 import org.hesse.eigen.LinearOperator;
 import org.hesse.eigen.SpectrumEnds;
@@ -28,7 +30,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * and by the shifted ARPACK path (forced with a dense threshold of 0), matching the whole spectrum to 1e-8 of the
  * block's largest |λ|: against PyTorch's float64 eigvalsh on the shared fixtures (cross-entropy last layers have a
  * degenerate cluster at 0), and against dense LAPACK on a cross-entropy MLP whose last layer (310 parameters) is above
- * the dense threshold.
+ * the dense threshold. There the bottom's zero cluster costs at most 2n products, counted around the block (ARPACK
+ * gives up after n and the block is solved densely; ARPACK alone took 96,832 products).
  */
 class BottomEndTest {
   static final int K = 3;
@@ -75,7 +78,8 @@ class BottomEndTest {
       for (int denseMax : new int[] {SpectrumEnds.DENSE_MAX_DIM, 0}) {
         String what = dir.getFileName() + " layer " + l + " (" + eig.length + " params, dense max " + denseMax + ")";
         LayerSpectra s = new LayerSpectraEngine(src, options(), denseMax).layer(l);
-        assertEquals(eig.length <= denseMax ? "dense" : "arpack", s.bottom().arpack().method(), what);
+        if (eig.length <= denseMax) assertEquals("dense", s.bottom().arpack().method(), what);
+        assertBounded(s, eig.length, what);
         assertEnds(eig, s, what);
       }
     }
@@ -92,8 +96,44 @@ class BottomEndTest {
     double[] ref = DenseEigen.all(DenseEigen.materialize(op, Long.MAX_VALUE), op.dim(), false).eigenvalues();
     // the zero cluster: softmax's constant direction, once per input of the layer and its bias (31)
     assertTrue(Math.abs(ref[K]) <= 1e-12 * ref[ref.length - 1], "a zero cluster at the bottom, got " + ref[K]);
-    LayerSpectra s = new LayerSpectraEngine(CurvatureSource.of(c), options()).layer(last);
-    assertEquals("arpack", s.bottom().arpack().method());
+    CountingOperator counted = new CountingOperator(op);
+    CurvatureSource src = CurvatureSource.of(c);
+    CurvatureSource counting = new CurvatureSource() {
+      @Override public Network network() {
+        return net;
+      }
+
+      @Override public LinearOperator block(CurvatureKind kind, int layer) {
+        return layer == last ? counted : src.block(kind, layer);
+      }
+
+      @Override public double[] gradient() {
+        return src.gradient();
+      }
+    };
+    SpectraOptions bottomOnly = new SpectraOptions(CurvatureKind.HESSIAN, 0, K, false, false, false, 90, 10, 200, 3,
+        options().tol(), 0, 0, options().maxIterations());
+    LayerSpectra b = new LayerSpectraEngine(counting, bottomOnly).layer(last);
+    CountingOperator normOnly = new CountingOperator(op);
+    SpectrumEnds.normEstimate(normOnly, 0);  // the engine's estimate, same seed: same products
+    long norm = normOnly.applications();
+    long bottom = b.bottom().arpack().applications();
+    int n = op.dim();
+    // every product the engine made: the trace's 3, the norm estimate's, the bottom's (at most n by ARPACK, then n
+    // for the dense matrix) and one residual per eigenpair
+    assertEquals(3 + norm + bottom + K, counted.applications(), "products counted around the block");
+    assertTrue(bottom <= 2L * n, "bottom " + K + " of a zero cluster in at most 2n = " + 2 * n + " products, took " + bottom);
+    assertBounded(b, n, "cross-entropy last layer, bottom only");
+    for (int j = 0; j < K; j++) assertEquals(ref[j], b.bottom().values()[j], 1e-8 * ref[ref.length - 1], "bottom " + j);
+    LayerSpectra s = new LayerSpectraEngine(src, options()).layer(last);
     assertEnds(ref, s, "cross-entropy last layer");
+  }
+
+  /** The bottom came from ARPACK, or from the dense path after ARPACK spent at most n products (said so). */
+  static void assertBounded(LayerSpectra s, int n, String what) {
+    ArpackResult r = s.bottom().arpack();
+    if (r.method().equals("arpack")) return;
+    assertEquals("dense", r.method(), what);
+    assertTrue(r.applications() <= 2L * n, what + ": " + r.applications() + " products");
   }
 }

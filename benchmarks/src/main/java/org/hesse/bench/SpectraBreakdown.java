@@ -1,0 +1,102 @@
+package org.hesse.bench;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import org.hesse.eigen.ArpackResult;
+import org.hesse.eigen.LinearOperator;
+import org.hesse.eigen.Probes;
+import org.hesse.eigen.SpectrumEnds;
+import org.hesse.eigen.Trace;
+import org.hesse.eigen.Which;
+import org.hesse.hvp.curvature.Curvature;
+import org.hesse.hvp.curvature.Curvature.Kind;
+import org.hesse.hvp.spectra.CurvatureSource;
+import org.hesse.hvp.spectra.LayerSpectraEngine;
+import org.hesse.hvp.spectra.SpectraOptions;
+import org.hesse.io.ModelFiles;
+import org.hesse.nn.Network;
+
+/**
+ * Where {@code hesse spectrum --top 5 --layers all} spends its time, in one JVM on a case written by
+ * {@code spectra_pytorch.py generate} (model.json, model.safetensors, data.csv with x0.. and label): reading the
+ * case, building the curvature (the one forward pass all layers share), then per parametrised layer one block
+ * product, a 10-direction apply (per direction), the Hutch++ trace (default budget 30), plain ARPACK top 5, and
+ * the engine's whole layer as the CLI runs it. Seconds, wall clock, printed one line per phase.
+ *
+ * <p>Usage: {@code SpectraBreakdown DIR [batch]} (batch 256, as the CLI's default).
+ */
+public final class SpectraBreakdown {
+  private SpectraBreakdown() {}
+
+  public static void main(String[] args) throws IOException {
+    Path dir = Path.of(args[0]);
+    int batch = args.length > 1 ? PeerCompare.positive("batch", args[1]) : 256;
+    long t0 = System.nanoTime();
+    Network net = ModelFiles.readNetwork(dir.resolve("model.json"));
+    double[] theta = ModelFiles.readParameters(net, dir.resolve("model.safetensors"));
+    double[][] data = PeerCompare.readCsv(dir.resolve("data.csv"), net.inputSize());
+    long t1 = System.nanoTime();
+    print("read case", t1 - t0);
+    Curvature c = Curvature.of(net, theta, data[0], data[1], batch);
+    long t2 = System.nanoTime();
+    print("curvature (forward, signals) of " + c.samples() + " samples", t2 - t1);
+    SpectraOptions o = SpectraOptions.defaults();
+    LayerSpectraEngine engine = new LayerSpectraEngine(CurvatureSource.of(c), o);
+    for (int l = 0; l < net.depth(); l++) {
+      int p = net.layer(l).paramCount();
+      if (p == 0) continue;
+      LinearOperator op = c.block(Kind.HESSIAN, l);
+      double[] x = Probes.probe(Probes.Distribution.RADEMACHER, 1, 0, p);
+      double[] y = new double[p];
+      op.apply(x, y);  // warm
+      long a = System.nanoTime();
+      for (int r = 0; r < 3; r++) op.apply(x, y);
+      long single = (System.nanoTime() - a) / 3;
+      print("layer " + l + " (" + p + "): one product", single);
+      int k = 10;
+      double[] xs = new double[k * p];
+      double[] ys = new double[k * p];
+      for (int j = 0; j < k; j++) System.arraycopy(Probes.probe(Probes.Distribution.RADEMACHER, 1, j, p), 0, xs, j * p, p);
+      a = System.nanoTime();
+      op.applyMany(Arrays.copyOf(xs, k * p), ys, k);
+      long many = (System.nanoTime() - a) / k;
+      print("layer " + l + ": " + k + "-direction apply, per direction (" + ratio(many, single) + " of one product)", many);
+      // the same estimate with every product single (an operator that does not batch) against k-direction applies
+      LinearOperator unbatched = new LinearOperator() {
+        @Override public int dim() {
+          return op.dim();
+        }
+
+        @Override public void apply(double[] u, double[] w) {
+          op.apply(u, w);
+        }
+      };
+      a = System.nanoTime();
+      Trace.hutchPlusPlus(unbatched, o.hutchBudget(), o.seed());
+      long singles = System.nanoTime() - a;
+      print("layer " + l + ": Hutch++ trace, " + o.hutchBudget() + " single products", singles);
+      a = System.nanoTime();
+      Trace.hutchPlusPlus(op, o.hutchBudget(), o.seed());
+      long blocked = System.nanoTime() - a;
+      print("layer " + l + ": Hutch++ trace, " + o.hutchBudget() + " products in 3 k-direction applies ("
+          + ratio(blocked, singles) + ")", blocked);
+      a = System.nanoTime();
+      ArpackResult r = SpectrumEnds.arpack(op, Which.LA, o.top(), Double.NaN, o.tol(), 0, 300, o.seed());
+      print("layer " + l + ": ARPACK top " + o.top() + ", " + r.applications() + " products", System.nanoTime() - a);
+      a = System.nanoTime();
+      engine.layer(l);
+      print("layer " + l + ": engine.layer (as the CLI)", System.nanoTime() - a);
+    }
+    print("total", System.nanoTime() - t0);
+  }
+
+  private static String ratio(long a, long b) {
+    return String.format(Locale.ROOT, "%.2f×", (double) a / b);
+  }
+
+  private static void print(String what, long nanos) {
+    System.out.printf(Locale.ROOT, "%8.3f s  %s%n", nanos * 1e-9, what);
+  }
+}
