@@ -27,6 +27,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from compare_pytorch import read_safetensors, write_safetensors  # the same directory: one writer of the format
+
 INPUT, HIDDEN, CLASSES = 784, 512, 10
 FASHION = os.environ.get("HESSE_FASHION_MNIST_DIR", "/usr/share/datasets/fashion-mnist")
 
@@ -36,44 +38,6 @@ def model():
         torch.nn.Linear(INPUT, HIDDEN), torch.nn.ReLU(),
         torch.nn.Linear(HIDDEN, HIDDEN), torch.nn.ReLU(),
         torch.nn.Linear(HIDDEN, CLASSES)).double()
-
-
-def write_safetensors(path, tensors):
-    """tensors: list of (name, float64 tensor), in that order; the header padded with spaces to a multiple of 8."""
-    import struct
-    header, blobs, offset = {}, [], 0
-    for name, t in tensors:
-        data = t.detach().contiguous().to(torch.float64).numpy().tobytes()
-        header[name] = {"dtype": "F64", "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    h = json.dumps(header, separators=(",", ":")).encode("utf-8")
-    h += b" " * (-len(h) % 8)
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as f:
-        f.write(struct.pack("<Q", len(h)))
-        f.write(h)
-        for b in blobs:
-            f.write(b)
-    os.replace(tmp, path)
-
-
-def read_safetensors(path):
-    import struct
-    with open(path, "rb") as f:
-        raw = f.read()
-    (n,) = struct.unpack("<Q", raw[:8])
-    header = json.loads(raw[8:8 + n].decode("utf-8"))
-    out = {}
-    for name, meta in header.items():
-        if name == "__metadata__":
-            continue
-        if meta["dtype"] != "F64":
-            raise ValueError(f"{path}: tensor {name} has dtype {meta['dtype']}, expected F64")
-        b, e = meta["data_offsets"]
-        t = torch.frombuffer(bytearray(raw[8 + n + b:8 + n + e]), dtype=torch.float64)
-        out[name] = t.reshape(meta["shape"]) if meta["shape"] else t.reshape(())
-    return out
 
 
 def idx(path):
