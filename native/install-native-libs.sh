@@ -15,7 +15,7 @@ check() {
   local missing=0 lib path
   for lib in "${LIBS[@]}"; do
     # ldconfig -p prints "	libblas.so.3 (libc6,x86-64) => /lib/x86_64-linux-gnu/libblas.so.3"
-    path=$(ldconfig -p 2>/dev/null | awk -v l="$lib" '$1 == l { print $NF; exit }')
+    path=$(ldconfig -p 2>/dev/null | awk -v l="$lib" '$1 == l && !found { print $NF; found = 1 }')  # reads to the end: an early exit would SIGPIPE ldconfig (status 141 under pipefail)
     if [[ -n "$path" ]]; then
       echo "ok       $lib -> $(readlink -f "$path")"
     else
