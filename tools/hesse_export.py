@@ -14,6 +14,8 @@ ReLU, LeakyReLU, ELU, Tanh, Sigmoid, GELU, Softplus, Identity (with the settings
 Formats) and the documented Residual module (x + alpha * block(x), block an nn.Sequential of the same). Inputs are
 flat [N, D] or images [N, C, H, W]. Weights: the state-dict names, as F64 (num_batches_tracked as I64); data: columns
 x0.. then label (cross_entropy, class indices 0..k-1) or y0.. (mse), float64 values written exactly.
+Tied parameters (one Parameter in two of the Sequential's layers, as seq[2].weight = seq[0].weight) are written
+once, under the first owner's name, and the later layer reads them through "share" (a "nodes" description).
 Anything else is refused with one line naming the module's path and type; nothing is written then.
 Depends on torch only.
 """
@@ -135,6 +137,26 @@ def _sequential(path, seq, shape, h):
     return layers, shape
 
 
+def _ties(module):
+    """Tied parameters (one Parameter object in two modules, as dec.weight = enc.weight): {later state-dict name:
+    first owner's name}. PyTorch's named_parameters() lists such a tensor once, under its first owner; so does
+    Hesse's θ, and the later node reads it through "share". A tie is the parameter's identity (storage shared by two
+    distinct Parameters is two parameters to autograd, so it is not a tie)."""
+    owner, ties = {}, {}
+    for name, t in module.state_dict(keep_vars=True).items():
+        if isinstance(t, nn.Parameter):
+            if id(t) in owner:
+                ties[name] = owner[id(t)]
+            else:
+                owner[id(t)] = name
+    for name, first in ties.items():  # "share" is a node's: both must be the Sequential's own layers
+        for n in (name, first):
+            layer = n.rsplit(".", 1)[0]
+            _require(f"module {layer} ({type(module.get_submodule(layer)).__name__})", "." not in layer,
+                     f"parameter {n} is tied ({name} is {first}); expected ties between the nn.Sequential's own layers")
+    return ties
+
+
 def _safetensors(tensors):
     header, blobs, off = {}, [], 0
     for name, t in tensors.items():
@@ -200,12 +222,20 @@ def export(module, x, y, out_dir, loss="cross_entropy"):
         for m, training in modes.items():
             m.training = training
     _require("model output", len(out) == 1, f"shape {list(out)}; expected a flat [outputs] (end with nn.Linear)")
+    ties = _ties(module)
     spec = {"input": int(torch.tensor(shape).prod()), "loss": loss}
     if len(shape) == 3:
         spec["input_shape"] = list(shape)
-    spec["layers"] = layers
+    if ties:  # a graph description: named nodes (the children's names), the later use of a tied tensor shares it
+        for (name, _), entry in zip(module.named_children(), layers):
+            share = {n.rsplit(".", 1)[1]: first for n, first in ties.items() if n.rsplit(".", 1)[0] == name}
+            entry.update({"name": name, **({"share": share} if share else {})})
+        spec["nodes"] = layers
+    else:
+        spec["layers"] = layers
+    state = {k: v for k, v in module.state_dict().items() if k not in ties}  # a tied tensor once, at its owner
     files = {"model.json": (json.dumps(spec, indent=1) + "\n").encode(),
-             "model.safetensors": _safetensors(module.state_dict()),
+             "model.safetensors": _safetensors(state),
              "data.csv": _csv(x, y, loss, out[0]).encode()}
     os.makedirs(out_dir, exist_ok=True)
     for name, data in files.items():  # each file whole or not at all

@@ -147,11 +147,29 @@ class Idiom(nn.Module):
         return self.head(h)
 
 
+class Tied(nn.Module):
+    """x -> tanh(W x + b1) -> tanh(W h + b2) -> head, one W (h2.weight = h1.weight: one initializer read by both
+    Linears); on [T, D] samples (tokens) the Linears export as MatMul(x, Transpose(W)) + Add."""
+
+    def __init__(self, d=4, classes=3, tokens=False):
+        super().__init__()
+        self.tokens = tokens
+        self.h1 = nn.Linear(d, d)
+        self.h2 = nn.Linear(d, d)
+        self.h2.weight = self.h1.weight
+        self.head = nn.Linear(d, classes)
+
+    def forward(self, x):
+        h = torch.tanh(self.h2(torch.tanh(self.h1(x))))
+        return self.head(h.mean(dim=1) if self.tokens else h)
+
+
 IDIOMS = ["view", "reshape", "flatten", "view_m1", "tokens", "gap", "mean_last"]
 
 
 def models():
-    """name -> (module, input sample shape, loss, outputs, BN kept by a training-mode export[, opset[, dynamic batch]])"""
+    """name -> (module, input sample shape, loss, outputs, BN kept by a training-mode export[, opset[, dynamic batch
+    [, constant folding]]])"""
     mlp = nn.Sequential(nn.Linear(5, 7), nn.Tanh(), nn.Linear(7, 6), nn.ReLU(), nn.Linear(6, 3))
     mlp_act = nn.Sequential(nn.Linear(4, 6), nn.Sigmoid(), nn.Linear(6, 5), nn.GELU(), nn.Linear(5, 5), nn.Softplus(),
                             nn.Linear(5, 4), nn.ELU(), nn.Linear(4, 4), nn.LeakyReLU(), nn.Dropout(0.3), nn.Linear(4, 2))
@@ -172,6 +190,10 @@ def models():
         # each idiom exported with the batch fixed (12) and with dynamic_axes={'input': {0: 'batch'}}
         **{f"idiom_{k}{'_dyn' if dyn else ''}": (Idiom(k), [2, 4, 4], "cross_entropy", 3, False, 14, dyn)
            for k in IDIOMS for dyn in (False, True)},
+        "tied_mlp": (Tied(), [4], "cross_entropy", 3, False),
+        "tied_tokens": (Tied(tokens=True), [3, 4], "cross_entropy", 3, False),
+        # constant folding: Wᵀ as one initializer, read by h1's MatMul and, through an Identity, by h2's
+        "tied_tokens_folded": (Tied(tokens=True), [3, 4], "cross_entropy", 3, False, 14, False, True),
     }
 
 
@@ -180,7 +202,9 @@ def loss_of(loss, out, y):
 
 
 def reference(model, x, y, loss):
-    params = dict(model.named_parameters())
+    params = dict(model.named_parameters())  # a tied tensor once, under its first owner
+    owner = {id(p): n for n, p in params.items()}
+    aliases = {n: owner[id(p)] for n, p in model.state_dict(keep_vars=True).items() if n not in params and id(p) in owner}
     layers = {}
     def layer(n):  # Hesse's layer of a parameter: its module, and nn.MultiheadAttention's out_proj is part of it
         m = n.rsplit(".", 1)[0]
@@ -198,6 +222,8 @@ def reference(model, x, y, loss):
                 k = s.numel()
                 p[n] = flat[off:off + k].reshape(s)
                 off += k
+            for a, o in aliases.items():  # torch 1.13's functional_call does not follow ties: every name gets it
+                p[a] = p[o]
             return loss_of(loss, functional_call(model, p, (x,)), y)
 
         h = torch.autograd.functional.hessian(f, flat0)
@@ -249,7 +275,8 @@ def main():
             y = torch.randn(n, outs, dtype=torch.float64)
         model.train(train_bn)
         mode = torch.onnx.TrainingMode.TRAINING if train_bn else torch.onnx.TrainingMode.EVAL
-        torch.onnx.export(model, (x,), os.path.join(OUT, name + ".onnx"), export_params=True, do_constant_folding=False,
+        torch.onnx.export(model, (x,), os.path.join(OUT, name + ".onnx"), export_params=True,
+                          do_constant_folding=len(spec) > 7 and spec[7],
                           training=mode, opset_version=opset, input_names=["input"], output_names=["output"],
                           dynamic_axes=dynamic)
         write_csv(os.path.join(OUT, name + ".csv"), x, y, loss)

@@ -40,7 +40,9 @@ def reference(model, x, y, loss_fn):
         if isinstance(m, nn.Dropout):
             m.eval()
     x = x.to(torch.float64)
-    params = {k: v.detach() for k, v in model.named_parameters()}
+    params = {k: v.detach() for k, v in model.named_parameters()}  # a tied tensor once, under its first owner
+    owner = {id(v): k for k, v in model.named_parameters()}
+    aliases = {k: owner[id(v)] for k, v in model.state_dict(keep_vars=True).items() if k not in params and id(v) in owner}
     buffers = dict(model.named_buffers())
     groups = {}
     for k in params:
@@ -57,6 +59,8 @@ def reference(model, x, y, loss_fn):
             for k, s in zip(names, shapes):
                 p[k] = t[o:o + s.numel()].reshape(s)
                 o += s.numel()
+            for a, k in aliases.items():  # torch 1.13's functional_call does not follow ties: every name gets it
+                p[a] = p[k]
             p.update({k: v.clone() for k, v in buffers.items()})
             return loss_fn(functional_call(model, p, (x,)), y)
 
@@ -94,8 +98,19 @@ with torch.no_grad():
 torch.save(conv, os.path.join(OUT, "conv.pt"))  # before the reference's training-mode passes
 torch.save((x, y), os.path.join(OUT, "conv-data.pt"))
 case("conv", conv, x, y, "mse")
+# tied weights: x -> tanh(W x + b1) -> tanh(W h + b2) -> head, one W (the Hessian block of layer 0 is over W, cross
+# terms of its two uses included; layer 2's block is its bias)
+tied = nn.Sequential(nn.Linear(4, 4), nn.Tanh(), nn.Linear(4, 4), nn.Tanh(), nn.Linear(4, 3))
+tied[2].weight = tied[0].weight
+case("tied", tied, torch.randn(12, 4), torch.arange(12) % 3, "cross_entropy")
 torch.save(nn.Sequential(nn.Linear(4, 4), nn.GRU(4, 4)), os.path.join(OUT, "bad.pt"))
 torch.save((torch.randn(4, 4), torch.tensor([0, 1, 2, 0])), os.path.join(OUT, "bad-data.pt"))
+
+def _tied_in_residual():
+    m = nn.Sequential(nn.Linear(3, 3), Residual(nn.Linear(3, 3)))
+    m[1].block[0].weight = m[0].weight
+    return m
+
 
 # inputs the formats cannot express: OUT_DIR/refusals.json lists, per case, the one-line message and whether the
 # output directory exists afterwards
@@ -105,6 +120,7 @@ bad = {
     "linear-on-image": (nn.Sequential(nn.Linear(5, 2)), torch.randn(4, 1, 5, 5), torch.tensor([0, 1, 0, 1]), "cross_entropy"),
     "nested-sequential": (nn.Sequential(nn.Linear(3, 3), nn.Sequential(nn.Tanh())), torch.randn(4, 3), torch.tensor([0, 1, 2, 0]), "cross_entropy"),
     "missing-class": (nn.Sequential(nn.Linear(3, 3)), torch.randn(4, 3), torch.tensor([0, 2, 0, 2]), "cross_entropy"),
+    "tied-in-residual": (_tied_in_residual(), torch.randn(4, 3), torch.tensor([0, 1, 2, 0]), "cross_entropy"),
     "nan-target": (nn.Sequential(nn.Linear(3, 2)), torch.randn(4, 3), torch.tensor([[0.0, float("nan")]] * 4), "mse"),
 }
 refusals = {}

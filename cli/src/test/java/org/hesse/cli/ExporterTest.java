@@ -124,6 +124,16 @@ class ExporterTest {
     spectrumAgreesWithPyTorch("conv", "y0,y1");
   }
 
+  /** One Parameter in layers 0 and 2: layer 0's block is over the one W (both uses), layer 2's is its bias. */
+  @Test
+  void tiedWeightsAreWrittenOnceAndShared() throws IOException {
+    spectrumAgreesWithPyTorch("tied", "label");
+    JsonNode nodes = JSON.readTree(dir.resolve("tied/model.json").toFile()).get("nodes");
+    assertEquals("0.weight", nodes.get(2).get("share").get("weight").asText());
+    String header = Files.readString(dir.resolve("tied/model.safetensors"), java.nio.charset.StandardCharsets.ISO_8859_1);
+    assertTrue(header.contains("\"0.weight\"") && !header.contains("\"2.weight\""), "the tied tensor once, under its owner's name");
+  }
+
   @Test
   void commandLineWritesWhatTheFunctionWrites() throws Exception {
     Path out = dir.resolve("conv-cli");
@@ -156,7 +166,8 @@ class ExporterTest {
         "linear-on-image", "module 0 (Linear): input of shape [1, 5, 5]; expected a flat input",
         "nested-sequential", "module 1 (Sequential): not supported",
         "missing-class", "y: labels [0, 2]; expected every class 0..k-1 present",
-        "nan-target", "y: has NaN or infinite values");
+        "nan-target", "y: has NaN or infinite values",
+        "tied-in-residual", "module 1.block.0 (Linear): parameter 1.block.0.weight is tied (1.block.0.weight is 0.weight)");
     assertEquals(expected.keySet(), fieldNames(r));
     for (var e : expected.entrySet()) {
       JsonNode c = r.get(e.getKey());

@@ -39,7 +39,7 @@ class OnnxSpectrumTest {
   @ValueSource(strings = {"mlp", "mlp_activations", "conv_bn", "resnet", "branchy", "branchy_opset17", "conv_pool", "bn_eval", "encoder", "torch_encoder",
       "idiom_view", "idiom_view_dyn", "idiom_reshape", "idiom_reshape_dyn", "idiom_flatten", "idiom_flatten_dyn",
       "idiom_view_m1", "idiom_view_m1_dyn", "idiom_tokens", "idiom_tokens_dyn", "idiom_gap", "idiom_gap_dyn", "idiom_mean_last",
-      "idiom_mean_last_dyn"})
+      "idiom_mean_last_dyn", "tied_mlp", "tied_tokens", "tied_tokens_folded"})
   void spectrumMatchesPyTorch(String name) throws Exception {
     JsonNode ref = new ObjectMapper().readTree(FIXTURES.resolve("reference.json").toFile()).get(name);
     String loss = ref.get("loss_name").asText();
@@ -48,7 +48,7 @@ class OnnxSpectrumTest {
 
   /** hesse import writes model.json + model.safetensors that give the same spectra through the native path. */
   @ParameterizedTest
-  @ValueSource(strings = {"mlp_activations", "resnet"})
+  @ValueSource(strings = {"mlp_activations", "resnet", "tied_mlp"})
   void importedFilesGiveTheSameSpectra(String name) throws Exception {
     JsonNode ref = new ObjectMapper().readTree(FIXTURES.resolve("reference.json").toFile()).get(name);
     Path out = dir.resolve("imported");

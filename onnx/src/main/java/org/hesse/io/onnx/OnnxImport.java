@@ -139,6 +139,9 @@ public final class OnnxImport {
     return s == null ? "" : s.replaceAll("\\s+", " ").trim();
   }
 
+  /** The tensor an initializer became (state-dict name), and whether it was read transposed (a folded Wᵀ). */
+  private record Read(String tensor, boolean transposed) {}
+
   /** One ONNX graph translated to graph nodes; patterns absorb the ONNX nodes they consist of. */
   private static final class Translator {
     final Onnx.Graph graph;
@@ -150,6 +153,10 @@ public final class OnnxImport {
     final Map<String, List<Onnx.Node>> consumers = new HashMap<>();
     final Map<String, String> nodeOf = new HashMap<>(); // ONNX value -> node name (or "input")
     final Map<String, String> transposedWeight = new HashMap<>(); // value = Transpose(initializer)
+    /** Initializer -> the tensor it became (state-dict name) and whether it was read transposed: later readers share it. */
+    final Map<String, Read> readBy = new HashMap<>();
+    /** Value = Identity(initializer): the same tensor under another name. */
+    final Map<String, String> initializerCopy = new HashMap<>();
     final Set<Onnx.Node> absorbed = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     final List<LayerSpec> nodes = new ArrayList<>();
     final Set<String> names = new HashSet<>();
@@ -283,7 +290,9 @@ public final class OnnxImport {
       switch (op) {
         case "Identity", "Dropout" -> {
           unusedExtraOutputs(n, 1);
-          nodeOf.put(out(n), data(n, 0));
+          // constant folding writes a tied weight's Wᵀ once and hands the second reader Identity(Wᵀ)
+          if (n.getOpType().equals("Identity") && initializers.containsKey(n.getInput(0))) initializerCopy.put(out(n), n.getInput(0));
+          else nodeOf.put(out(n), data(n, 0));
         }
         case "Pad" -> {
           // nn.AvgPool2d exports a zero-width Pad before AveragePool; real padding exists only inside Conv
@@ -450,12 +459,12 @@ public final class OnnxImport {
       }
       if (n.getInputCount() != 3 || n.getInput(2).isEmpty()) throw new InputException(where(n) + ": no bias; expected nn.Linear with bias");
       String x = data(n, 0);
-      dense(n, x, n.getInput(1), false, n.getInput(2), n);
+      dense(n, x, initializerCopy.getOrDefault(n.getInput(1), n.getInput(1)), false, n.getInput(2), n);
     }
 
     /** MatMul(x, Transpose(W)) + Add(b), or MatMul(x, Wt) + Add(b) with a constant-folded transposed weight. */
     void matmul(Onnx.Node n) {
-      String wv = n.getInput(1);
+      String wv = initializerCopy.getOrDefault(n.getInput(1), n.getInput(1));
       if (nodeOf.containsKey(wv)) { // a product of two computed values (attention scores, weighted values)
         emit(n, "matmul", null, Map.of(), data(n, 0), data(n, 1));
         return;
@@ -476,12 +485,35 @@ public final class OnnxImport {
       long out = transposed ? ws[1] : ws[0], in = transposed ? ws[0] : ws[1];
       long[] bs = initShape(n, bName, 1);
       if (bs[0] != out) throw new InputException(where(n) + ": bias '" + excerpt(bName) + "' has " + bs[0] + " values; expected " + out);
-      String name = transposed ? layerName(n, bName, "bias") : layerName(n, wName, "weight");
-      double[] wv = initValues(wName);
-      if (transposed) wv = transpose2d(wv, (int) in, (int) out);
-      tensors.put(name + ".weight", Tensor.f64(name + ".weight", new long[] {out, in}, wv));
-      tensors.put(name + ".bias", Tensor.f64(name + ".bias", bs, initValues(bName)));
-      emitNamed(last, name, "dense", (int) out, Map.of(), x);
+      boolean shared = readBy.containsKey(wName);
+      String name = transposed || shared ? layerName(n, bName, "bias") : layerName(n, wName, "weight");
+      Map<String, String> share = new java.util.TreeMap<>();
+      param(n, name, "weight", wName, transposed, share, () -> {
+        double[] wv = initValues(wName);
+        return Tensor.f64(name + ".weight", new long[] {out, in}, transposed ? transpose2d(wv, (int) in, (int) out) : wv);
+      });
+      param(n, name, "bias", bName, false, share, () -> Tensor.f64(name + ".bias", bs, initValues(bName)));
+      emitNamed(last, name, "dense", (int) out, share.isEmpty() ? Map.of() : Map.of("share", share), x);
+    }
+
+    /**
+     * A layer's tensor {@code layer.local} from initializer {@code init}; an initializer an earlier node already read
+     * (PyTorch's tied parameters, {@code h2.weight = h1.weight}: one initializer read twice) becomes
+     * {@code share: {local: owner's tensor}} instead of a second, untied copy. Read in another orientation (once as W,
+     * once as a constant-folded Wᵀ) it is refused rather than guessed.
+     */
+    void param(Onnx.Node n, String layer, String local, String init, boolean transposed, Map<String, String> share,
+        java.util.function.Supplier<Tensor> tensor) {
+      Read owner = readBy.get(init);
+      if (owner == null) {
+        readBy.put(init, new Read(layer + "." + local, transposed));
+        tensors.put(layer + "." + local, tensor.get());
+      } else if (owner.transposed() == transposed) {
+        share.put(local, owner.tensor());
+      } else {
+        throw new InputException(where(n) + ": initializer '" + excerpt(init) + "' is read by tensor '" + excerpt(owner.tensor())
+            + "' and, transposed, by '" + excerpt(layer + "." + local) + "'; expected one orientation (a tied weight read as W by both layers)");
+      }
     }
 
     void transpose(Onnx.Node n) {
@@ -514,10 +546,14 @@ public final class OnnxImport {
       String autoPad = attr(n, "auto_pad") == null ? "NOTSET" : attr(n, "auto_pad").getS().toStringUtf8();
       if (!autoPad.equals("NOTSET")) throw new InputException(where(n) + ": auto_pad " + excerpt(autoPad) + "; expected explicit pads");
       int stride = same(n, "strides", 1), pad = same(n, "pads", 0);
-      String name = layerName(n, n.getInput(1), "weight");
-      tensors.put(name + ".weight", Tensor.f64(name + ".weight", ws, initValues(n.getInput(1))));
-      tensors.put(name + ".bias", Tensor.f64(name + ".bias", bs, initValues(n.getInput(2))));
-      emitNamed(n, name, "conv2d", null, Map.of("out_channels", (int) ws[0], "kernel", (int) ws[2], "stride", stride, "padding", pad), data(n, 0));
+      String w = n.getInput(1), b = n.getInput(2);
+      String name = readBy.containsKey(w) ? layerName(n, b, "bias") : layerName(n, w, "weight");
+      Map<String, Object> fields = new LinkedHashMap<>(Map.of("out_channels", (int) ws[0], "kernel", (int) ws[2], "stride", stride, "padding", pad));
+      Map<String, String> share = new java.util.TreeMap<>();
+      param(n, name, "weight", w, false, share, () -> Tensor.f64(name + ".weight", ws, initValues(w)));
+      param(n, name, "bias", b, false, share, () -> Tensor.f64(name + ".bias", bs, initValues(b)));
+      if (!share.isEmpty()) fields.put("share", share);
+      emitNamed(n, name, "conv2d", null, fields, data(n, 0));
     }
 
     void batchnorm(Onnx.Node n) {

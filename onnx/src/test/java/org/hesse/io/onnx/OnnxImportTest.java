@@ -156,6 +156,26 @@ class OnnxImportTest {
         net.layer(k).paramTensors().stream().map(t -> t.name).toList());
   }
 
+  /**
+   * h2.weight = h1.weight exports as one initializer read by both Linears (Gemm; MatMul(x, Transpose(W)); with
+   * constant folding one Wᵀ, the second read through an Identity): h2 shares h1's tensor, which is read once. Read
+   * as W by one node and as a folded Wᵀ by the other is refused, not guessed. Numbers: OnnxSpectrumTest.
+   */
+  @Test
+  void anInitializerReadTwiceIsOneSharedTensor() throws IOException {
+    for (String name : java.util.List.of("tied_mlp", "tied_tokens", "tied_tokens_folded")) {
+      OnnxImport.Imported imp = decode(fixture(name));
+      Network net = imp.network();
+      assertEquals(java.util.Map.of("h2.weight", "h1.weight"), net.tiedTensors(), name);
+      assertEquals(java.util.Set.of("h1.weight", "h1.bias", "h2.bias", "head.weight", "head.bias"), imp.tensors().keySet(), name);
+      assertEquals(20 + 4 + 15, imp.parameters(net).length, name);
+    }
+    refusedIn("tied_tokens", "cross_entropy", g -> {
+      int k = node(g, "/h2/MatMul");
+      return g.setNode(k, g.getNode(k).toBuilder().setInput(1, "h1.weight"));
+    }, "initializer 'h1.weight' is read by tensor 'h1.weight' and, transposed, by 'h2.weight'");
+  }
+
   static Onnx.Model fixture(String name) throws IOException {
     return Onnx.Model.parseFrom(Files.readAllBytes(FIXTURES.resolve(name + ".onnx")));
   }
