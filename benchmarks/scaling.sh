@@ -19,8 +19,8 @@
 #
 # Environment: WORK (output directory, default a temp dir), GRID (points "sweep:N:width:depth", space-separated;
 # default the N sweep 1k-60k at 512x2, widths 128 and 2048 and depths 1 and 4 at N = 4k), BATCH (256), WARMUP (1),
-# RUNS (3), ROUNDS (2), THREADS (2), SEED (0), XMX (Hesse's -Xmx, 8g; the memory budget is half of it, and Hesse's
-# curvature caches the forward data of all N samples: N = 60,000 at 512x2 needs 4.7 GiB, so XMX=14g),
+# RUNS (3), ROUNDS (2), THREADS (2), SEED (0), XMX (Hesse's -Xmx, 14g: the memory budget is half of it, and Hesse's
+# curvature caches the forward data of all N samples, 4.7 GiB for N = 60,000 at 512x2),
 # SKIP_BUILD=1 (reuse the jars),
 # JAVA (java), PYTHON (default /work/venv/bin/python if present, else python3).
 set -euo pipefail
@@ -31,7 +31,7 @@ java="${JAVA:-java}"
 py="${PYTHON:-$( [ -x /work/venv/bin/python ] && echo /work/venv/bin/python || command -v python3)}"
 grid="${GRID:-N:1000:512:2 N:4000:512:2 N:16000:512:2 N:60000:512:2 width:4000:128:2 width:4000:2048:2 depth:4000:512:1 depth:4000:512:4}"
 batch="${BATCH:-256}" warmup="${WARMUP:-1}" runs="${RUNS:-3}" rounds="${ROUNDS:-2}" threads="${THREADS:-2}"
-seed="${SEED:-0}" xmx="${XMX:-8g}"
+seed="${SEED:-0}" xmx="${XMX:-14g}"
 bench_jar="$here/target/hesse-benchmarks.jar"
 cli_jar="$root/cli/target/hesse-cli.jar"
 
