@@ -40,6 +40,7 @@ public final class ScalingHvp {
     Path dir = Path.of(args[0]);
     int n = PeerCompare.positive("N", args[1]);
     int warmup = args.length > 2 ? Integer.parseInt(args[2]) : 1;
+    if (warmup < 0) throw new IllegalArgumentException("warmup: expected >= 0 runs, got " + warmup);
     int runs = args.length > 2 ? PeerCompare.positive("runs", args[3]) : 3;
     int batch = args.length > 2 ? PeerCompare.positive("batch", args[4]) : 256;
 
