@@ -10,7 +10,7 @@ import java.util.Map;
  * coefficients c_i are 1 for the graph op "add", {@code [1, α]} for a residual block's {@code x + α·g(x)}).
  * No parameters; linear, so no second-order term of its own.
  */
-public final class Add implements Layer {
+public final class Add implements FanInLayer {
   private final int[] shape;
   private final int size;
   private final double[] coefficients;
@@ -84,17 +84,6 @@ public final class Add implements Layer {
   public void backward(double[] theta, int off, double[][] xs, double[] z, double[] gOut, double[][] gIns,
                        double[] gTheta, int batch, LayerContext ctx) {
     spread(gOut, gIns, batch * size);
-  }
-
-  @Override
-  public void forward(double[] theta, int off, double[] x, double[] z, int batch, LayerContext ctx) {
-    throw new UnsupportedOperationException("add has " + inputCount() + " inputs");
-  }
-
-  @Override
-  public void backward(double[] theta, int off, double[] x, double[] z, double[] gOut, double[] gIn, double[] gTheta,
-                       int batch, LayerContext ctx) {
-    throw new UnsupportedOperationException("add has " + inputCount() + " inputs");
   }
 
   /** The description type "add" (registered in META-INF/services/org.hesse.nn.LayerType). */

@@ -10,7 +10,7 @@ import java.util.Map;
  * agree except on that axis. Per sample, with {@code outer} the product of the axes before it, the output is, for
  * each outer index, input 0's chunk, then input 1's, .... Linear and parameter-free.
  */
-public final class Concat implements Layer {
+public final class Concat implements FanInLayer {
   private final int[][] shapes;
   private final int[] outShape;
   private final int axis;
@@ -106,17 +106,6 @@ public final class Concat implements Layer {
   public void backward(double[] theta, int off, double[][] xs, double[] z, double[] gOut, double[][] gIns,
                        double[] gTheta, int batch, LayerContext ctx) {
     split(gOut, gIns, batch);
-  }
-
-  @Override
-  public void forward(double[] theta, int off, double[] x, double[] z, int batch, LayerContext ctx) {
-    throw new UnsupportedOperationException("concat has " + inputCount() + " inputs");
-  }
-
-  @Override
-  public void backward(double[] theta, int off, double[] x, double[] z, double[] gOut, double[] gIn, double[] gTheta,
-                       int batch, LayerContext ctx) {
-    throw new UnsupportedOperationException("concat has " + inputCount() + " inputs");
   }
 
   /** The description type "concat" (registered in META-INF/services/org.hesse.nn.LayerType). */

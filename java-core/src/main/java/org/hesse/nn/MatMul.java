@@ -11,7 +11,7 @@ import org.hesse.linalg.Gemm;
  * ({@code torch.matmul(a, b)}, batched over samples; α = 1 for the graph op, {@code 1/√d} inside attention).
  * Parameter-free and bilinear.
  */
-public final class MatMul implements Layer {
+public final class MatMul implements FanInLayer {
   private final int t;
   private final int kk;
   private final int s;
@@ -72,17 +72,6 @@ public final class MatMul implements Layer {
       if (gIns[0] != null) leftGradient(gOut, n * t * s, xs[1], n * kk * s, gIns[0], n * t * kk, 0.0);
       if (gIns[1] != null) rightGradient(xs[0], n * t * kk, gOut, n * t * s, gIns[1], n * kk * s, 0.0);
     }
-  }
-
-  @Override
-  public void forward(double[] theta, int off, double[] x, double[] z, int batch, LayerContext ctx) {
-    throw new UnsupportedOperationException("matmul has 2 inputs");
-  }
-
-  @Override
-  public void backward(double[] theta, int off, double[] x, double[] z, double[] gOut, double[] gIn, double[] gTheta,
-                       int batch, LayerContext ctx) {
-    throw new UnsupportedOperationException("matmul has 2 inputs");
   }
 
   /** The description type "matmul" (registered in META-INF/services/org.hesse.nn.LayerType). */

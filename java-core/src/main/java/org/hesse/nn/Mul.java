@@ -9,7 +9,7 @@ import java.util.Map;
  * The element-wise product of two activations of the same shape, {@code z = a ⊙ b} (PyTorch {@code a * b}, gating).
  * Parameter-free and bilinear: its second derivative couples the two inputs.
  */
-public final class Mul implements Layer {
+public final class Mul implements FanInLayer {
   private final int[] shape;
   private final int size;
 
@@ -47,17 +47,6 @@ public final class Mul implements Layer {
     int n = batch * size;
     if (gIns[0] != null) for (int i = 0; i < n; i++) gIns[0][i] = gOut[i] * xs[1][i];
     if (gIns[1] != null) for (int i = 0; i < n; i++) gIns[1][i] = gOut[i] * xs[0][i];
-  }
-
-  @Override
-  public void forward(double[] theta, int off, double[] x, double[] z, int batch, LayerContext ctx) {
-    throw new UnsupportedOperationException("mul has 2 inputs");
-  }
-
-  @Override
-  public void backward(double[] theta, int off, double[] x, double[] z, double[] gOut, double[] gIn, double[] gTheta,
-                       int batch, LayerContext ctx) {
-    throw new UnsupportedOperationException("mul has 2 inputs");
   }
 
   /** The description type "mul" (registered in META-INF/services/org.hesse.nn.LayerType). */
