@@ -55,4 +55,29 @@ public final class Gemm {
                           double[] a, double[] b, double beta, double[] c) {
     gemm(transA, transB, m, n, k, alpha, a, 0, b, 0, beta, c, 0);
   }
+  // ---- float32 storage (issue 13): the same products by sgemm. alpha and beta are rounded to float. ----
+
+  public static void gemm(boolean transA, boolean transB, int m, int n, int k, double alpha,
+                          float[] a, int aOff, float[] b, int bOff, double beta, float[] c, int cOff) {
+    gemm(transA, transB, m, n, k, alpha, a, aOff, transA ? m : k, b, bOff, transB ? k : n, beta, c, cOff, n);
+  }
+
+  public static void gemm(boolean transA, boolean transB, int m, int n, int k, double alpha,
+                          float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                          double beta, float[] c, int cOff, int ldc) {
+    if (m == 0 || n == 0) return;
+    if (k == 0) {
+      for (int i = 0; i < m; i++) {
+        for (int j = 0; j < n; j++) c[cOff + i * ldc + j] = beta == 0.0 ? 0f : (float) (beta * c[cOff + i * ldc + j]);
+      }
+      return;
+    }
+    Linalg.blas().sgemm(transB ? "T" : "N", transA ? "T" : "N", n, m, k, (float) alpha, b, bOff, ldb, a, aOff, lda,
+        (float) beta, c, cOff, ldc);
+  }
+
+  public static void gemm(boolean transA, boolean transB, int m, int n, int k, double alpha,
+                          float[] a, float[] b, double beta, float[] c) {
+    gemm(transA, transB, m, n, k, alpha, a, 0, b, 0, beta, c, 0);
+  }
 }
