@@ -85,4 +85,80 @@ public final class ScalarKernels implements Kernels {
       y[yOff + i] = s;
     }
   }
+
+  // ---- float32 storage: the reference (element results in double, rounded once; sums in double) -------------
+
+  @Override public double dot(float[] x, int xOff, float[] y, int yOff, int n) {
+    double s = 0;
+    for (int i = 0; i < n; i++) s += (double) x[xOff + i] * y[yOff + i];
+    return s;
+  }
+
+  @Override public void axpy(double a, float[] x, int xOff, float[] y, int yOff, int n) {
+    for (int i = 0; i < n; i++) y[yOff + i] = (float) (y[yOff + i] + a * x[xOff + i]);
+  }
+
+  @Override public void scale(double a, float[] x, int xOff, int n) {
+    for (int i = 0; i < n; i++) x[xOff + i] = (float) (a * x[xOff + i]);
+  }
+
+  @Override public double sum(float[] x, int xOff, int n) {
+    double s = 0;
+    for (int i = 0; i < n; i++) s += x[xOff + i];
+    return s;
+  }
+
+  @Override public void mul(float[] x, int xOff, float[] y, int yOff, float[] out, int outOff, int n) {
+    for (int i = 0; i < n; i++) out[outOff + i] = x[xOff + i] * y[yOff + i];
+  }
+
+  @Override public void mulMulAdd(float[] x, int xOff, float[] y, int yOff, float[] z, int zOff, float[] out, int outOff, int n) {
+    for (int i = 0; i < n; i++) out[outOff + i] += x[xOff + i] * y[yOff + i] * z[zOff + i];
+  }
+
+  @Override public void activation(Activation f, float[] x, int xOff, float[] out, int outOff, int n) {
+    for (int i = 0; i < n; i++) out[outOff + i] = (float) f.value(x[xOff + i]);
+  }
+
+  @Override public void activationBackward(Activation f, float[] x, int xOff, float[] g, int gOff, float[] out, int outOff, int n) {
+    for (int i = 0; i < n; i++) out[outOff + i] = (float) (f.d1(x[xOff + i]) * g[gOff + i]);
+  }
+
+  @Override public void activationDerivatives(Activation f, float[] x, int xOff, float[] d1, int d1Off, float[] d2, int d2Off, int n) {
+    for (int i = 0; i < n; i++) {
+      double v = x[xOff + i];
+      if (d1 != null) d1[d1Off + i] = (float) f.d1(v);
+      if (d2 != null) d2[d2Off + i] = (float) f.d2(v);
+    }
+  }
+
+  @Override public void softmaxRows(float[] x, int xOff, float[] out, int outOff, int rows, int cols) {
+    for (int r = 0; r < rows; r++) {
+      int xo = xOff + r * cols;
+      int oo = outOff + r * cols;
+      double max = Double.NEGATIVE_INFINITY;
+      for (int c = 0; c < cols; c++) max = Math.max(max, x[xo + c]);
+      double s = 0;
+      for (int c = 0; c < cols; c++) s += Math.exp(x[xo + c] - max);
+      double inv = 1.0 / s;
+      for (int c = 0; c < cols; c++) out[oo + c] = (float) (Math.exp(x[xo + c] - max) * inv);
+    }
+  }
+
+  @Override public void outerAdd(double alpha, float[] x, int xOff, float[] y, int yOff, float[] a, int aOff, int m, int n) {
+    for (int i = 0; i < m; i++) {
+      double s = alpha * x[xOff + i];
+      int row = aOff + i * n;
+      for (int j = 0; j < n; j++) a[row + j] = (float) (a[row + j] + s * y[yOff + j]);
+    }
+  }
+
+  @Override public void matVec(float[] a, int aOff, int m, int n, float[] x, int xOff, float[] y, int yOff) {
+    for (int i = 0; i < m; i++) {
+      double s = 0;
+      int row = aOff + i * n;
+      for (int j = 0; j < n; j++) s += (double) a[row + j] * x[xOff + j];
+      y[yOff + i] = (float) s;
+    }
+  }
 }
