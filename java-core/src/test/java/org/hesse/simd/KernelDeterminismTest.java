@@ -51,4 +51,43 @@ class KernelDeterminismTest {
     assertEquals(cold.length, warm.length);
     assertArrayEquals(cold, warm, 0.0, k.name());
   }
+
+  /** The float kernels: the same check (widening and narrowing are exact or correctly rounded, so JIT-independent). */
+  static double[] runFloat(Kernels k, float[] x, float[] y) {
+    double[] out = new double[Activation.values().length + 14];
+    int o = 0;
+    for (Activation f : Activation.values()) {
+      float[] a = new float[N];
+      k.activation(f, x, 0, a, 0, N);
+      float[] d1 = new float[N];
+      float[] d2 = new float[N];
+      k.activationDerivatives(f, x, 0, d1, 0, d2, 0, N);
+      k.activationBackward(f, x, 0, y, 0, d1, 0, N);
+      out[o++] = k.dot(a, 0, d1, 0, N) + k.sum(d2, 0, N);
+    }
+    float[] z = y.clone();
+    k.axpy(0.3, x, 0, z, 0, N);
+    k.outerAdd(-0.7, x, 0, y, 0, z, 0, 10, 100);
+    out[o++] = k.dot(x, 0, z, 0, N);
+    float[] mv = new float[10];
+    k.matVec(x, 0, 10, 100, y, 0, mv, 0);
+    for (float v : mv) out[o++] = v;
+    return out;
+  }
+
+  @Test
+  void floatResultsDoNotDependOnJitState() {
+    Kernels k = KernelProvider.get();
+    SplittableRandom r = new SplittableRandom(2);
+    float[] x = new float[N];
+    float[] y = new float[N];
+    for (int i = 0; i < N; i++) {
+      x[i] = (float) (8 * r.nextDouble() - 4);
+      y[i] = (float) (8 * r.nextDouble() - 4);
+    }
+    double[] cold = runFloat(k, x, y);
+    for (int i = 0; i < 2000; i++) runFloat(k, x, y);
+    double[] warm = runFloat(k, x, y);
+    assertArrayEquals(cold, warm, 0.0, k.name());
+  }
 }
