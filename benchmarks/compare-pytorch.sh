@@ -19,6 +19,12 @@
 #   spectra_ratio=<hesse/scipy> max_rel_diff=<top eigenvalues, Hesse vs SciPy> agree=true|false   (agree: <= 1e-6)
 # Needs Debian's dataset-fashion-mnist (or HESSE_FASHION_MNIST_DIR); SPECTRA=0 skips the case.
 #
+# float32 (issue 13): PRECISION=f32 runs the products case in float32 on both sides (PyTorch: model, batch and v
+# cast to float32; Hesse: PeerCompare --precision f32, the hook the float32 engine is wired into; agreement then
+# to 1e-4). TORCH_THREADS (default THREADS; e.g. "1 2") times PyTorch once per thread setting in each round, one
+# process each with OMP/MKL/OPENBLAS_NUM_THREADS and torch.set_num_threads at that value, and the ratios use
+# PyTorch's best setting for each product (every setting is printed). HESSE=0 times the PyTorch side alone.
+#
 # Environment: WORK (case directory, default a temp dir), SEED (0), WARMUP (10), RUNS (20), ROUNDS (5:
 # alternate PyTorch and Hesse that many times, keep each side's best median, against background load),
 # THREADS (2), SKIP_BUILD=1 (reuse the built jars), JAVA (java), PYTHON (a python with torch; default: the
@@ -39,6 +45,10 @@ warmup="${WARMUP:-10}"
 runs="${RUNS:-20}"
 rounds="${ROUNDS:-5}"
 threads="${THREADS:-2}"
+precision="${PRECISION:-f64}"
+torch_threads="${TORCH_THREADS:-$threads}"
+hesse="${HESSE:-1}"
+case "$precision" in f64|f32) ;; *) echo "PRECISION: expected f64 or f32, got '$precision'" >&2; exit 2 ;; esac
 jar="$here/target/hesse-benchmarks.jar"
 
 cli_jar="$root/cli/target/hesse-cli.jar"
@@ -65,7 +75,7 @@ if [ -z "$py" ]; then
   py=/usr/bin/python3
 fi
 
-if [ "${SKIP_BUILD:-0}" != 1 ] || [ ! -f "$jar" ] || [ ! -f "$cli_jar" ]; then
+if { [ "$hesse" = 1 ] || [ "$spectra" = 1 ]; } && { [ "${SKIP_BUILD:-0}" != 1 ] || [ ! -f "$jar" ] || [ ! -f "$cli_jar" ]; }; then
   (cd "$root" && mvn -q -B package -pl benchmarks,cli -am -DskipTests)
 fi
 
@@ -82,17 +92,25 @@ if [ "$products" = 1 ]; then "$py" "$here/compare_pytorch.py" generate "$work" -
 
 core() { grep -m1 '^Core:' "$1" | sed 's/^Core: *//' || true; }
 for ((r = 0; r < rounds; r++)); do
-  OPENBLAS_VERBOSE=2 "$py" "$here/compare_pytorch.py" time "$work" --warmup "$warmup" --runs "$runs" --threads "$threads" \
-    2> "$work/torch.$r.err" | tee "$work/torch.$r.out" >&2 || { cat "$work/torch.$r.err" >&2; exit 1; }
-  cp "$work/torch.json" "$work/torch.$r.json"
+  for t in $torch_threads; do
+    OPENBLAS_NUM_THREADS="$t" OMP_NUM_THREADS="$t" MKL_NUM_THREADS="$t" OPENBLAS_VERBOSE=2 \
+      "$py" "$here/compare_pytorch.py" time "$work" --warmup "$warmup" --runs "$runs" --threads "$t" \
+      --precision "$precision" --out "torch.t$t.$r.json" \
+      2> "$work/torch.t$t.$r.err" | tee "$work/torch.t$t.$r.out" >&2 || { cat "$work/torch.t$t.$r.err" >&2; exit 1; }
+  done
+  [ "$hesse" = 1 ] || continue
   OPENBLAS_VERBOSE=2 "$java" --add-modules jdk.incubator.vector -Xmx2g -cp "$jar" org.hesse.bench.PeerCompare "$work" "$warmup" "$runs" \
-    2> "$work/hesse.$r.err" | tee "$work/hesse.$r.out" >&2 || { cat "$work/hesse.$r.err" >&2; exit 1; }
+    --precision "$precision" 2> "$work/hesse.$r.err" | tee "$work/hesse.$r.out" >&2 || { cat "$work/hesse.$r.err" >&2; exit 1; }
   cp "$work/hesse.json" "$work/hesse.$r.json"
 done
 
 tcore="" hcore=""
-if [ "$products" = 1 ]; then tcore="$(core "$work/torch.0.err")" hcore="$(core "$work/hesse.0.err")"; fi
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'); threads $threads;" \
+if [ "$products" = 1 ]; then
+  tcore="$(core "$work/torch.t${torch_threads%% *}.0.err")"
+  [ "$hesse" != 1 ] || hcore="$(core "$work/hesse.0.err")"
+fi
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'); threads $threads" \
+  "(PyTorch: $torch_threads); precision $precision;" \
   "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-<unset>}; OpenBLAS core: torch '${tcore:-<not OpenBLAS>}', hesse '${hcore:-?}'"
 echo "python: $py; java: $("$java" -version 2>&1 | head -1)"
 "$py" - <<'PY'
@@ -110,11 +128,14 @@ for line in torch.__config__.show().splitlines():
         print("torch config:", line)
 PY
 echo "case and outputs: $work"
-if [ -n "$tcore" ] && [ "$tcore" != "$hcore" ]; then
+if [ -n "$tcore" ] && [ -n "$hcore" ] && [ "$tcore" != "$hcore" ]; then
   echo "warning: the two sides did not report the same OpenBLAS core ('$tcore' vs '$hcore')" >&2
 fi
 status=0
-if [ "$products" = 1 ]; then "$py" "$here/compare_pytorch.py" check "$work" --rounds "$rounds" || status=$?; fi
+if [ "$products" = 1 ]; then
+  "$py" "$here/compare_pytorch.py" check "$work" --rounds "$rounds" --torch-threads "$torch_threads" \
+    --precision "$precision" $([ "$hesse" = 1 ] || echo --no-hesse) || status=$?
+fi
 
 if [ "$spectra" = 1 ]; then
   sdir="$work/spectra"

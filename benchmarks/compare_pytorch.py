@@ -2,8 +2,8 @@
 """PyTorch side of benchmarks/compare-pytorch.sh (run with Debian's /usr/bin/python3 and python3-torch).
 
   compare_pytorch.py generate DIR [--seed S] [--batch B]   write the case in Hesse's formats
-  compare_pytorch.py time DIR [--warmup W] [--runs R] [--threads T]
-  compare_pytorch.py check DIR [--tol TOL]                  compare with hesse.json / hesse_*.safetensors
+  compare_pytorch.py time DIR [--warmup W] [--runs R] [--threads T] [--precision f64|f32] [--out NAME]
+  compare_pytorch.py check DIR [--tol TOL] [--rounds R] [--torch-threads "1 2"] [--precision f64|f32] [--no-hesse]
 
 The case: nn.Sequential(Linear(784,512), Tanh(), Linear(512,512), Tanh(), Linear(512,10)) in float64 with
 PyTorch's default initialisation, a batch of Gaussian inputs with uniform labels, mean cross-entropy, and a
@@ -13,6 +13,12 @@ data.csv (x0..x783,label), v.safetensors (v under the same names as the weights)
 Timing, as on the Hesse side: warm-up, then `runs` rounds in which the gradient and the HVP are each timed
 once (interleaved so background load hits both alike); the median of each is reported in milliseconds.
 The HVP is the double backward: grad with create_graph=True, then the gradient of <grad, v>.
+
+float32 (issue 13): `time --precision f32` casts the model, the batch and v to float32 (the files stay F64) and
+times the same two products; the products it writes are float32 values (widened), and the JSON adds their
+relative max-norm error against a float64 pass on the same files in the same process (untimed). The timing JSON
+goes to DIR/NAME (default torch.json) and names the precision and the thread count; compare-pytorch.sh runs
+one process per thread count (TORCH_THREADS) and `check` takes the best thread setting for each product.
 """
 import argparse
 import json
@@ -115,11 +121,8 @@ def load_case(d):
     return net, names, x, y, v
 
 
-def time_torch(a):
-    torch.set_num_threads(a.threads)
-    net, names, x, y, v = load_case(a.dir)
-    params = list(net.parameters())
-
+def products(net, params, x, y, v):
+    """(gradient, HVP) closures of the mean cross-entropy at the network's parameters."""
     def gradient():
         loss = F.cross_entropy(net(x), y)
         return torch.autograd.grad(loss, params)
@@ -129,6 +132,21 @@ def time_torch(a):
         g = torch.autograd.grad(loss, params, create_graph=True)
         dot = sum((gi * vi).sum() for gi, vi in zip(g, v))
         return torch.autograd.grad(dot, params)
+
+    return gradient, hvp
+
+
+def time_torch(a):
+    torch.set_num_threads(a.threads)
+    net, names, x, y, v = load_case(a.dir)
+    ref = None
+    if a.precision == "f32":
+        params64 = list(net.parameters())
+        g64, h64 = (f() for f in products(net, params64, x, y, v))
+        ref = (g64, h64)
+        net, x, v = net.float(), x.float(), [t.float() for t in v]
+    params = list(net.parameters())
+    gradient, hvp = products(net, params, x, y, v)
 
     for _ in range(a.warmup):
         gradient()
@@ -147,8 +165,11 @@ def time_torch(a):
     with torch.no_grad():
         loss = F.cross_entropy(net(x), y).item()
     res = {"grad_ms": median(tg), "hvp_ms": median(th), "loss": loss, "runs": a.runs, "warmup": a.warmup,
-           "threads": torch.get_num_threads(), "torch": torch.__version__}
-    with open(os.path.join(a.dir, "torch.json"), "w") as f:
+           "threads": torch.get_num_threads(), "torch": torch.__version__, "precision": a.precision}
+    if ref is not None:
+        res["grad_rel_err_vs_f64"] = rel_maxnorm(dict(zip(names, g)), dict(zip(names, ref[0])))
+        res["hvp_rel_err_vs_f64"] = rel_maxnorm(dict(zip(names, h)), dict(zip(names, ref[1])))
+    with open(os.path.join(a.dir, a.out), "w") as f:
         json.dump(res, f)
         f.write("\n")
     print(json.dumps(res))
@@ -162,7 +183,7 @@ def median(xs):
 
 def rel_maxnorm(a, b):
     """max |a - b| / max |b| over all tensors of b (b the reference)."""
-    diff = max(float((a[n] - b[n]).abs().max()) for n in b)
+    diff = max(float((a[n].double() - b[n].double()).abs().max()) for n in b)
     scale = max(float(b[n].abs().max()) for n in b)
     return diff / scale
 
@@ -177,32 +198,50 @@ def over_rounds(pick, path_pattern, rounds, key):
 
 
 def check(a):
+    """The best median of each product over rounds and PyTorch thread settings (torch.t<T>.<r>.json), each thread
+    setting's own best printed too; with Hesse's side (hesse.<r>.json) the ratios and the agreement of the products."""
     d = a.dir
     rounds = a.rounds
-    pat_h = os.path.join(d, "hesse.{}.json") if rounds else None
-    pat_t = os.path.join(d, "torch.{}.json") if rounds else None
+    threads = a.torch_threads.split()
+    pat_h = os.path.join(d, "hesse.{}.json")
 
-    def get(side, key):
-        if rounds:
-            return over_rounds(min, pat_h if side == "hesse" else pat_t, rounds, key)
-        with open(os.path.join(d, side + ".json")) as f:
-            return json.load(f)[key]
+    def torch_best(t, key):
+        return over_rounds(min, os.path.join(d, f"torch.t{t}.{{}}.json"), rounds, key)
 
-    hg, hh, hf = get("hesse", "grad_ms"), get("hesse", "hvp_ms"), get("hesse", "hvp_fresh_ms")
-    hc, hk, hn = get("hesse", "hvp_cached_ms"), get("hesse", "construction_ms"), get("hesse", "ggn_cached_ms")
-    tg, th = get("torch", "grad_ms"), get("torch", "hvp_ms")
+    with open(os.path.join(d, f"torch.t{threads[0]}.0.json")) as f:
+        info = json.load(f)
+    print(f"PyTorch {info['torch']} {info['precision']}, best median over {rounds} rounds, per thread setting:")
+    for t in threads:
+        print(f"  torch.set_num_threads({t}): {torch_best(t, 'hvp_ms'):9.3f} ms HVP (double backward)"
+              f"   {torch_best(t, 'grad_ms'):9.3f} ms gradient")
+    th_t = min(threads, key=lambda t: torch_best(t, "hvp_ms"))
+    tg_t = min(threads, key=lambda t: torch_best(t, "grad_ms"))
+    th, tg = torch_best(th_t, "hvp_ms"), torch_best(tg_t, "grad_ms")
+    if "hvp_rel_err_vs_f64" in info:
+        print(f"  PyTorch float32 products against its float64 ones: HVP {info['hvp_rel_err_vs_f64']:.3e}, "
+              f"gradient {info['grad_rel_err_vs_f64']:.3e} (relative max-norm)")
+    print(f"torch_{info['precision']}_best: hvp_ms={th:.3f} (threads {th_t}) grad_ms={tg:.3f} (threads {tg_t})")
+    if a.no_hesse:
+        return 0
+
+    def hesse(key):
+        return over_rounds(min, pat_h, rounds, key)
+
+    hg, hh, hf = hesse("grad_ms"), hesse("hvp_ms"), hesse("hvp_fresh_ms")
+    hc, hk, hn = hesse("hvp_cached_ms"), hesse("construction_ms"), hesse("ggn_cached_ms")
     e_hvp = rel_maxnorm(read_safetensors(os.path.join(d, "hesse_hvp.safetensors")),
                         read_safetensors(os.path.join(d, "torch_hvp.safetensors")))
     e_grad = rel_maxnorm(read_safetensors(os.path.join(d, "hesse_grad.safetensors")),
                          read_safetensors(os.path.join(d, "torch_grad.safetensors")))
-    e_paths = over_rounds(max, pat_h, rounds, "paths_rel_diff") if rounds else get("hesse", "paths_rel_diff")
-    agree = e_hvp < a.tol and e_grad < a.tol and e_paths < a.tol
-    print(f"PyTorch {th:9.3f} ms HVP (double backward)   {tg:9.3f} ms gradient")
+    e_paths = over_rounds(max, pat_h, rounds, "paths_rel_diff")
+    tol = a.tol if a.tol is not None else (1e-8 if a.precision == "f64" else 1e-4)
+    agree = e_hvp < tol and e_grad < tol and e_paths < tol
+    print(f"PyTorch {th:9.3f} ms HVP (double backward)   {tg:9.3f} ms gradient   (best thread settings)")
     print(f"Hesse   {hh:9.3f} ms HVP: update(θ) + apply   {hg:9.3f} ms gradient")
     print(f"Hesse   {hf:9.3f} ms HVP on a new Curvature ({hk:.3f} ms construction)")
     print(f"Hesse   {hc:9.3f} ms HVP cached, {hn:.3f} ms GGN cached")
     print(f"relative max-norm error: HVP {e_hvp:.3e}, gradient {e_grad:.3e}, Hesse's three HVP paths {e_paths:.3e}"
-          f" (tolerance {a.tol:g})")
+          f" (tolerance {tol:g})")
     print(f"hvp_fresh_ratio={hf / th:.3f} hvp_cached_ratio={hc / th:.3f} (not the headline)")
     print(f"hvp_ratio={hh / th:.3f} grad_ratio={hg / tg:.3f} agree={'true' if agree else 'false'}")
     return 0 if agree else 1
@@ -220,11 +259,16 @@ def main():
     t.add_argument("--warmup", type=int, default=10)
     t.add_argument("--runs", type=int, default=20)
     t.add_argument("--threads", type=int, default=2)
+    t.add_argument("--precision", choices=["f64", "f32"], default="f64")
+    t.add_argument("--out", default="torch.json", help="timing JSON file name in DIR")
     c = sub.add_parser("check")
     c.add_argument("dir")
-    c.add_argument("--tol", type=float, default=1e-8)
-    c.add_argument("--rounds", type=int, default=0,
-                   help="take the best median over DIR/{hesse,torch}.<r>.json, r < rounds (0: DIR/*.json)")
+    c.add_argument("--tol", type=float, default=None, help="agreement tolerance (default 1e-8 for f64, 1e-4 for f32)")
+    c.add_argument("--rounds", type=int, default=1,
+                   help="take the best median over DIR/hesse.<r>.json and DIR/torch.t<T>.<r>.json, r < rounds")
+    c.add_argument("--torch-threads", default="2", help="the PyTorch thread settings timed (space-separated)")
+    c.add_argument("--precision", choices=["f64", "f32"], default="f64")
+    c.add_argument("--no-hesse", action="store_true", help="report the PyTorch side only")
     a = p.parse_args()
     if a.cmd == "generate":
         generate(a)

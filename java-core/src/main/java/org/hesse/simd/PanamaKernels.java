@@ -481,9 +481,13 @@ public final class PanamaKernels implements Kernels {
   //     operations in the same order (no FMA), rounded once: bit-identical.
   //   tanh, the logistic function, ELU (value, backward, derivatives): the double kernels above (within 8ε relative
   //     + 4ε absolute of the scalar double functions, see PanamaVsScalarTest) rounded once, so within one float ulp
-  //     of the reference plus that double error; softplus, GELU, softmax, mul, mulMulAdd: the reference code itself.
+  //     of the reference plus that double error; softplus, GELU, mul, mulMulAdd: the reference code itself; softmax:
+  //     the reference's doubles, rounded once (bit-identical).
   // Activations go through the double kernels block by block (BLOCK doubles of thread-local scratch, in L1), so
-  // there is one implementation of each function in this class for both precisions.
+  // there is one implementation of each function in this class for both precisions; relu and identity, exact in
+  // float, run in float lanes instead. Measured (same JVM, alternating, 256 × 512, AVX2, loaded machine), f32 / f64
+  // time: dot 0.69, sum 0.59, axpy 0.71, matVec 0.90, relu 0.53, relu backward 0.49, tanh 1.07, tanh derivatives
+  // 1.08, sigmoid derivatives 1.07 (the same double arithmetic: a float exp family would be the next step there).
 
   private static final VectorSpecies<Float> FH = VectorSpecies.of(float.class, VectorShape.forBitSize(S.vectorBitSize() / 2));
   private static final int BLOCK = 512;  // a multiple of L: only the last block has a scalar tail
@@ -562,9 +566,24 @@ public final class PanamaKernels implements Kernels {
     ScalarKernels.INSTANCE.mulMulAdd(x, xOff, y, yOff, z, zOff, out, outOff, n);
   }
 
+  // relu and identity in float lanes (FloatVector.SPECIES_PREFERRED: 8 lanes on AVX2, 16 on AVX-512): their
+  // results (x, 0, g or ±0·g) are exact in float, so the same bits as the double route, in one pass instead of three.
+  private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+  private static final int LF = F.length();
+
   @Override public void activation(Activation f, float[] x, int xOff, float[] out, int outOff, int n) {
     if (f == Activation.IDENTITY) {
       System.arraycopy(x, xOff, out, outOff, n);
+      return;
+    }
+    if (f == Activation.RELU) {
+      FloatVector zero = FloatVector.zero(F);
+      int i = 0;
+      for (int b = n - LF; i <= b; i += LF) {
+        FloatVector v = FloatVector.fromArray(F, x, xOff + i);
+        zero.blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(out, outOff + i);
+      }
+      for (; i < n; i++) out[outOff + i] = x[xOff + i] > 0 ? x[xOff + i] : 0f;
       return;
     }
     double[][] w = SCRATCH.get();
@@ -577,6 +596,18 @@ public final class PanamaKernels implements Kernels {
   }
 
   @Override public void activationBackward(Activation f, float[] x, int xOff, float[] g, int gOff, float[] out, int outOff, int n) {
+    if (f == Activation.IDENTITY || f == Activation.RELU) {
+      FloatVector one = FloatVector.broadcast(F, 1f);
+      FloatVector zero = FloatVector.zero(F);
+      boolean relu = f == Activation.RELU;
+      int i = 0;
+      for (int b = n - LF; i <= b; i += LF) {
+        FloatVector d = relu ? zero.blend(one, FloatVector.fromArray(F, x, xOff + i).compare(VectorOperators.GT, 0f)) : one;
+        d.mul(FloatVector.fromArray(F, g, gOff + i)).intoArray(out, outOff + i);
+      }
+      for (; i < n; i++) out[outOff + i] = (relu ? (x[xOff + i] > 0 ? 1f : 0f) : 1f) * g[gOff + i];
+      return;
+    }
     double[][] w = SCRATCH.get();
     for (int b = 0; b < n; b += BLOCK) {
       int m = Math.min(BLOCK, n - b);
@@ -599,9 +630,22 @@ public final class PanamaKernels implements Kernels {
     }
   }
 
-  // exp (scalar, for determinism) dominates, as in the double softmax.
+  // The double softmax (scalar exp, for determinism) on widened rows, as many rows as fit in a block: it keeps each
+  // exponential in the block instead of computing it twice as the float reference must (2.8× faster on 256 rows of
+  // 10), with the same bits (the same doubles, rounded once). Rows longer than a block run the reference.
   @Override public void softmaxRows(float[] x, int xOff, float[] out, int outOff, int rows, int cols) {
-    ScalarKernels.INSTANCE.softmaxRows(x, xOff, out, outOff, rows, cols);
+    if (cols > BLOCK || cols == 0) {
+      ScalarKernels.INSTANCE.softmaxRows(x, xOff, out, outOff, rows, cols);
+      return;
+    }
+    double[][] w = SCRATCH.get();
+    int perBlock = BLOCK / cols;
+    for (int r = 0; r < rows; r += perBlock) {
+      int k = Math.min(perBlock, rows - r);
+      widen(x, xOff + r * cols, w[0], k * cols);
+      ScalarKernels.INSTANCE.softmaxRows(w[0], 0, w[1], 0, k, cols);
+      narrow(w[1], out, outOff + r * cols, k * cols);
+    }
   }
 
   @Override public void outerAdd(double alpha, float[] x, int xOff, float[] y, int yOff, float[] a, int aOff, int m, int n) {
