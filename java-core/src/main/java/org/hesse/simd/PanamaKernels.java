@@ -28,9 +28,10 @@ import jdk.incubator.vector.VectorSpecies;
  * relu, leaky_relu and identity are bit-identical to the scalar kernels; mul, mulMulAdd, axpy, scale and softmax
  * run the scalar kernels' loops (C2 vectorises the element-wise ones itself).
  *
- * <p>float arrays (the float32 path): every kernel reads floats L at a time (a float species of half the width, so
- * one F2D conversion fills one double vector), computes in double lanes and rounds each result to float once; see
- * the float32 section at the end for the error bounds.
+ * <p>float arrays (the float32 path): the kernels read floats L at a time (a float species of half the width, so
+ * one F2D conversion fills one double vector), compute in double lanes and round each result to float once (relu
+ * and identity, exact in float, run in FloatVector.SPECIES_PREFERRED lanes); see the float32 section at the end for
+ * the error bounds.
  */
 public final class PanamaKernels implements Kernels {
   public static final PanamaKernels INSTANCE = new PanamaKernels();
