@@ -31,7 +31,9 @@ import org.hesse.runtime.MemoryBudget;
  * -Dhesse.spectra.denseMaxDim) and it fits the memory budget (whatever {@link CurvatureSource#denseAllowed()}: so few
  * products cost less than ARPACK's), else ARPACK relative to the
  * block's norm (so a zero cluster converges), restarted with more Lanczos vectors when it stops early, and abandoned
- * for the dense spectrum once it has spent the n products the dense path costs (when that fits the memory budget). Metrics that need the whole spectrum come from the whole spectrum or from SLQ
+ * for the dense spectrum once it has spent the n products the dense path costs (when that fits the memory budget).
+ * Where the source gives the trace from the block's structure ({@link CurvatureSource#structureTrace}: a dense
+ * layer's Hessian or GGN, per sample at the layer output), that trace replaces the Hutch++ variants. Metrics that need the whole spectrum come from the whole spectrum or from SLQ
  * ({@link SpectraOptions#density}), labelled with their source, else are absent. The eigen-solvers are called in a
  * fixed order with the options' seeds, so two sources with the same products give the same numbers.
  *
@@ -142,6 +144,11 @@ public final class LayerSpectraEngine {
       if (o.top() > 0 || o.bottom() > 0) {
         small = SpectrumEnds.denseIfSmall(op, denseMaxDim, MemoryBudget.current().bytes());
       }
+      // a dense layer's trace from its structure: no parameter products, so no Lanczos basis to keep for it
+      LayerSpectra.TraceValue structured = null;
+      if (small == null) {
+        structured = source.structureTrace(o.curvature(), l, o.seed());
+      }
       if (small != null) {
         phases.accept("layer " + l + ": top/bottom (dense, " + p + " parameters)");
         if (o.top() > 0) top = end(op, SpectrumEnds.fromDense(small, Which.LA, o.top()));
@@ -154,7 +161,7 @@ public final class LayerSpectraEngine {
           // the shifted search's products (measured: 62 against 178 + the norm estimate on a 4160-parameter block).
           // Only a top that does not converge (a degenerate or zero cluster) pays for the shifted, deflated search.
           ArpackResult plain = SpectrumEnds.arpack(op, Which.LA, Math.min(o.top(), p), Double.NaN, o.tol(), o.ncv(),
-              o.maxIterations(), o.seed(), krylov::set);
+              o.maxIterations(), o.seed(), structured != null ? null : krylov::set);
           if (!plain.complete()) {
             krylov.set(null);
             phases.accept("layer " + l + ": norm (ARPACK)");
@@ -181,6 +188,8 @@ public final class LayerSpectraEngine {
         double t = 0;
         for (double v : small.eigenvalues()) t += v;
         trace = new LayerSpectra.TraceValue(t, "dense", null);
+      } else if (structured != null) {
+        trace = structured;
       } else if (krylov.get() != null) {
         // Hutch++ whose Q is ARPACK's Lanczos basis of the top: tr(QᵀAQ) from its tridiagonal T without products,
         // so only Hutch++'s Hutchinson probes cost products
