@@ -8,6 +8,7 @@ import org.hesse.eigen.DenseEigen;
 import org.hesse.eigen.DenseSpectrum;
 import org.hesse.eigen.KrylovBasis;
 import org.hesse.eigen.LinearOperator;
+import org.hesse.eigen.ProductLog;
 import org.hesse.eigen.Slq;
 import org.hesse.eigen.SlqResult;
 import org.hesse.eigen.SpectralMetrics;
@@ -160,8 +161,12 @@ public final class LayerSpectraEngine {
           // The top of a Hessian block is a few large, separated values: plain ARPACK converges there at a third of
           // the shifted search's products (measured: 62 against 178 + the norm estimate on a 4160-parameter block).
           // Only a top that does not converge (a degenerate or zero cluster) pays for the shifted, deflated search.
-          ArpackResult plain = SpectrumEnds.arpack(op, Which.LA, Math.min(o.top(), p), Double.NaN, o.tol(), o.ncv(),
-              o.maxIterations(), o.seed(), structured != null ? null : krylov::set);
+          // its products are kept, so that the eigenvectors' products for the residual check need no new ones
+          // where the solve converged before a restart (ProductLog)
+          int kTop = Math.min(o.top(), p);
+          ProductLog log = productLog(op, SpectrumEnds.lanczosVectors(p, kTop, o.ncv()) + 1);
+          ArpackResult plain = SpectrumEnds.arpack(log != null ? log : op, Which.LA, kTop, Double.NaN, o.tol(), o.ncv(),
+              o.maxIterations(), o.seed(), krylov::set);
           if (!plain.complete()) {
             krylov.set(null);
             phases.accept("layer " + l + ": norm (ARPACK)");
@@ -170,8 +175,11 @@ public final class LayerSpectraEngine {
             plain = withApplications(shifted, shifted.applications() + plain.applications());
           }
           int k = plain.eigenvalues().length;
-          topProducts = new double[k * p];
-          if (k > 0) op.applyMany(plain.eigenvectors(), topProducts, k);
+          topProducts = log != null && krylov.get() != null ? log.productsInSpan(krylov.get(), plain.eigenvectors(), k) : null;
+          if (topProducts == null) {
+            topProducts = new double[k * p];
+            if (k > 0) op.applyMany(plain.eigenvectors(), topProducts, k);
+          }
           top = new LayerSpectra.End(reverse(plain.eigenvalues()), plain, plain.residuals(topProducts));
         }
         if (o.bottom() > 0) {
@@ -259,6 +267,14 @@ public final class LayerSpectraEngine {
   private static LayerSpectra.End end(LinearOperator op, ArpackResult a) {
     double[] v = a.which() == Which.LA ? reverse(a.eigenvalues()) : a.eigenvalues();
     return new LayerSpectra.End(v, a, a.residuals(op));
+  }
+
+  /**
+   * A log of the top search's products ({@code capacity} of them), or null when they would take more than an eighth of
+   * the memory budget (the residual check then makes new products).
+   */
+  private static ProductLog productLog(LinearOperator op, int capacity) {
+    return 8L * op.dim() * capacity <= MemoryBudget.current().bytes() / 8 ? new ProductLog(op, capacity) : null;
   }
 
   /** The Hutchinson probes of Hutch++'s budget (the rest goes to its sketch and AQ): budget − 2⌊budget/3⌋. */

@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.hesse.eigen.CountingOperator;
 import org.hesse.eigen.DenseEigen;
 import org.hesse.eigen.DenseOperator;
 import org.hesse.eigen.LinearOperator;
@@ -201,6 +202,13 @@ class LayerSpectraEngineTest {
           assertEquals(traceSource, s.trace().source(), what);
           assertNull(s.trace().estimate(), what + ": an exact trace has no estimate");
           assertEquals(trace, s.trace().value(), 1e-12 * scale * ref.length, what + " trace");
+          if (s.top().arpack() != null) {
+            // the residuals (from the solve's own products where it did not restart) against new products
+            double[] direct = s.top().arpack().residuals(op);
+            for (int j = 0; j < direct.length; j++) {
+              assertEquals(direct[j], s.top().residuals()[j], 1e-12 * scale, what + " residual " + j);
+            }
+          }
         }
       }
     }
@@ -224,6 +232,25 @@ class LayerSpectraEngineTest {
     assertEquals(trace, s.trace().value(), 5 * se, "within 5 standard errors");
     assertTrue(s.top().arpack().complete());
     assertClose(new double[] {ref[ref.length - 1], ref[ref.length - 2]}, s.top().values(), "top", ref[ref.length - 1]);
+
+    // counted: the layer's products are ARPACK's alone (the trace and, without a restart, the residual check need none)
+    CurvatureSource local = CurvatureSource.of(c);
+    CountingOperator[] counted = new CountingOperator[1];
+    CurvatureSource counting = new CurvatureSource() {
+      @Override public Network network() { return wide; }
+      @Override public LinearOperator block(CurvatureKind kind, int l) {
+        return counted[0] = new CountingOperator(local.block(kind, l));
+      }
+      @Override public double[] gradient() { return local.gradient(); }
+      @Override public LayerSpectra.TraceValue structureTrace(CurvatureKind kind, int l, long seed) {
+        return local.structureTrace(kind, l, seed);
+      }
+    };
+    LayerSpectra t = new LayerSpectraEngine(counting, o, 0).layer(0);
+    assertEquals(1, t.top().arpack().iterations(), "converged in the first Lanczos run");
+    assertEquals(t.top().arpack().applications(), counted[0].applications());
+    double[] direct = t.top().arpack().residuals(op);
+    for (int j = 0; j < direct.length; j++) assertEquals(direct[j], t.top().residuals()[j], 1e-12 * ref[ref.length - 1]);
   }
 
   @Test
