@@ -34,7 +34,9 @@ import org.hesse.runtime.MemoryBudget;
  * block's norm (so a zero cluster converges), restarted with more Lanczos vectors when it stops early, and abandoned
  * for the dense spectrum once it has spent the n products the dense path costs (when that fits the memory budget).
  * Where the source gives the trace from the block's structure ({@link CurvatureSource#structureTrace}: a dense
- * layer's Hessian or GGN, per sample at the layer output), that trace replaces the Hutch++ variants. Metrics that need the whole spectrum come from the whole spectrum or from SLQ
+ * layer's Hessian or GGN, per sample at the layer output), that trace replaces the Hutch++ variants. The top
+ * eigenpairs' residuals ‖Av − λv‖ come from the products the top search made ({@link ProductLog}) where it converged
+ * before an implicit restart, else from new products. Metrics that need the whole spectrum come from the whole spectrum or from SLQ
  * ({@link SpectraOptions#density}), labelled with their source, else are absent. The eigen-solvers are called in a
  * fixed order with the options' seeds, so two sources with the same products give the same numbers.
  *
