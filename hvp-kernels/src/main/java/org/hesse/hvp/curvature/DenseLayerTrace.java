@@ -5,6 +5,7 @@ import java.util.SplittableRandom;
 import org.hesse.eigen.TraceEstimate;
 import org.hesse.hvp.curvature.Curvature.Kind;
 import org.hesse.nn.Network;
+import org.hesse.nn.Node;
 
 /**
  * The trace of a dense layer's own block from its Kronecker structure, without a parameter product. The block is
@@ -25,8 +26,8 @@ import org.hesse.nn.Network;
  *       without bias from each sample's spread, {@code Σ_n w_n² s_n² / P} (s_n² the sample variance of sample n's P
  *       forms), whose square root is the reported standard error.</li>
  * </ul>
- * Valid for an affine layer on flat samples whose tensors no other layer uses, when the samples are not coupled
- * ({@link #applies}).
+ * Valid for an affine layer on flat samples (one node; in a graph, with whatever input it reads) whose tensors no
+ * other layer uses, when the samples are not coupled ({@link #applies}).
  */
 public final class DenseLayerTrace {
   /** Rademacher probes per sample of the estimate: two, the fewest that give each sample's spread. */
@@ -49,8 +50,13 @@ public final class DenseLayerTrace {
    */
   public static boolean applies(Curvature c, int layer) {
     Network net = c.net;
-    return layer >= 0 && layer < net.depth() && net.layer(layer).affine() && !net.sharesTensors(layer)
-        && c.perSampleDefined();
+    return layer >= 0 && layer < net.depth() && net.layer(layer).affine() && net.firstNode(layer) == net.lastNode(layer)
+        && !net.sharesTensors(layer) && c.perSampleDefined();
+  }
+
+  /** The layer's one node (a graph's dense node may read any earlier activation, not the previous layer's output). */
+  private static Node node(Curvature c, int layer) {
+    return c.net.node(c.net.firstNode(layer));
   }
 
   /**
@@ -113,7 +119,7 @@ public final class DenseLayerTrace {
   private static double[] forms(Curvature c, Kind kind, int layer, int k, SplittableRandom rng) {
     Network net = c.net;
     int out = net.layer(layer).outputSize();
-    int a = net.activation(layer + 1);
+    int a = node(c, layer).output();
     TangentPass pass = new TangentPass(c);
     double[] u = new double[c.maxBatch * k * out];
     double[] mu = new double[c.maxBatch * k * out];
@@ -146,7 +152,7 @@ public final class DenseLayerTrace {
   private static double weight(Curvature c, int layer, int n) {
     int in = c.net.layer(layer).inputSize();
     Curvature.BatchCache b = c.batches.get(n / c.maxBatch);
-    double[] x = b.act(c.net, layer);
+    double[] x = b.ws.activation(node(c, layer).input(0));
     int off = (n % c.maxBatch) * in;
     double s = 1;
     for (int j = off; j < off + in; j++) s += x[j] * x[j];

@@ -142,6 +142,12 @@ class DenseLayerTraceTest {
     int checked = 0;
     for (Path dir : (Iterable<Path>) PyTorchFixtureTest.cases()::iterator) checked += checkFixture(dir);
     assertTrue(checked >= 4, "dense layers checked: " + checked);
+    // graphs: dense nodes reading a concatenation, a gate's product, or an earlier activation than the previous node's
+    int graph = 0;
+    for (String name : new String[] {"graph-concat", "graph-gated-mlp"}) {
+      graph += checkFixture(Path.of(DenseLayerTraceTest.class.getResource("/fixtures/" + name).toURI()));
+    }
+    assertTrue(graph >= 4, "graph dense nodes checked: " + graph);
   }
 
   private static int checkFixture(Path dir) throws IOException {
