@@ -4,14 +4,18 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicReference;
 import org.hesse.eigen.ArpackResult;
+import org.hesse.eigen.KrylovBasis;
 import org.hesse.eigen.LinearOperator;
 import org.hesse.eigen.Probes;
 import org.hesse.eigen.SpectrumEnds;
 import org.hesse.eigen.Trace;
+import org.hesse.eigen.TraceEstimate;
 import org.hesse.eigen.Which;
 import org.hesse.hvp.curvature.Curvature;
 import org.hesse.hvp.curvature.Curvature.Kind;
+import org.hesse.hvp.curvature.DenseLayerTrace;
 import org.hesse.hvp.spectra.CurvatureSource;
 import org.hesse.hvp.spectra.LayerSpectraEngine;
 import org.hesse.hvp.spectra.SpectraOptions;
@@ -22,8 +26,9 @@ import org.hesse.nn.Network;
  * Where {@code hesse spectrum --top 5 --layers all} spends its time, in one JVM on a case written by
  * {@code spectra_pytorch.py generate} (model.json, model.safetensors, data.csv with x0.. and label): reading the
  * case, building the curvature (the one forward pass all layers share), then per parametrised layer one block
- * product, a 10-direction apply (per direction), the Hutch++ trace (default budget 30), plain ARPACK top 5, and
- * the engine's whole layer as the CLI runs it. Seconds, wall clock, printed one line per phase.
+ * product, a 10-direction apply (per direction), plain ARPACK top 5, the residual check of its eigenpairs, the trace
+ * by Hutch++ on ARPACK's Lanczos basis and by the per-sample structure ({@link DenseLayerTrace}), and the engine's
+ * whole layer as the CLI runs it. Seconds, wall clock, printed one line per phase.
  *
  * <p>Usage: {@code SpectraBreakdown DIR [batch]} (batch 256, as the CLI's default).
  */
@@ -63,33 +68,36 @@ public final class SpectraBreakdown {
       op.applyMany(Arrays.copyOf(xs, k * p), ys, k);
       long many = (System.nanoTime() - a) / k;
       print("layer " + l + ": " + k + "-direction apply, per direction (" + ratio(many, single) + " of one product)", many);
-      // the same estimate with every product single (an operator that does not batch) against k-direction applies
-      LinearOperator unbatched = new LinearOperator() {
-        @Override public int dim() {
-          return op.dim();
-        }
-
-        @Override public void apply(double[] u, double[] w) {
-          op.apply(u, w);
-        }
-      };
       a = System.nanoTime();
-      Trace.hutchPlusPlus(unbatched, o.hutchBudget(), o.seed());
-      long singles = System.nanoTime() - a;
-      print("layer " + l + ": Hutch++ trace, " + o.hutchBudget() + " single products", singles);
-      a = System.nanoTime();
-      Trace.hutchPlusPlus(op, o.hutchBudget(), o.seed());
-      long blocked = System.nanoTime() - a;
-      print("layer " + l + ": Hutch++ trace, " + o.hutchBudget() + " products in 3 k-direction applies ("
-          + ratio(blocked, singles) + ")", blocked);
-      a = System.nanoTime();
-      ArpackResult r = SpectrumEnds.arpack(op, Which.LA, o.top(), Double.NaN, o.tol(), 0, 300, o.seed());
+      AtomicReference<KrylovBasis> basis = new AtomicReference<>();
+      ArpackResult r = SpectrumEnds.arpack(op, Which.LA, o.top(), Double.NaN, o.tol(), o.ncv(), o.maxIterations(),
+          o.seed(), basis::set);
       print("layer " + l + ": ARPACK top " + o.top() + ", " + r.applications() + " products", System.nanoTime() - a);
+      int kt = r.eigenvalues().length;
+      a = System.nanoTime();
+      op.applyMany(r.eigenvectors(), new double[kt * p], kt);
+      print("layer " + l + ": residual check, " + kt + " products in one apply", System.nanoTime() - a);
+      if (basis.get() != null) {
+        a = System.nanoTime();
+        TraceEstimate h = Trace.hutchPlusPlusOnBasis(op, basis.get(), 10, o.seed());
+        print("layer " + l + ": trace, Hutch++ on ARPACK's basis, " + h.applications() + " products: "
+            + estimate(h), System.nanoTime() - a);
+      }
+      if (DenseLayerTrace.applies(c, l)) {
+        a = System.nanoTime();
+        TraceEstimate t = DenseLayerTrace.of(c, Kind.HESSIAN, l, o.seed());
+        print("layer " + l + ": trace, " + t.method() + " (" + t.applications() + " directions per sample at the layer "
+            + "output): " + estimate(t), System.nanoTime() - a);
+      }
       a = System.nanoTime();
       engine.layer(l);
       print("layer " + l + ": engine.layer (as the CLI)", System.nanoTime() - a);
     }
     print("total", System.nanoTime() - t0);
+  }
+
+  private static String estimate(TraceEstimate t) {
+    return String.format(Locale.ROOT, "%.4f ± %.4f", t.estimate(), t.standardError());
   }
 
   private static String ratio(long a, long b) {

@@ -189,6 +189,19 @@ public final class SpectrumEnds {
    * @param seed          the start vector's seed (round r uses seed + r)
    * @return the converged pairs (ascending, unshifted); partial when ARPACK still stopped early
    */
+  /**
+   * The Lanczos vectors of {@link #arpack}'s first solve: {@code ncv}, or ARPACK's default max(2k + 1, 20) for 0;
+   * at most n.
+   *
+   * @param n   the operator's dimension
+   * @param k   pairs wanted
+   * @param ncv the option (0: the default)
+   * @return the basis size of the first solve
+   */
+  public static int lanczosVectors(int n, int k, int ncv) {
+    return Math.min(n, ncv == 0 ? Math.max(2 * k + 1, 20) : ncv);
+  }
+
   public static ArpackResult arpack(LinearOperator op, Which which, int k, double norm, double tol, int ncv,
                                     int maxIterations, long seed) {
     return arpack(op, which, k, norm, tol, ncv, maxIterations, seed, null);
@@ -226,7 +239,7 @@ public final class SpectrumEnds {
     ArpackResult last;
     while (true) {
       LinearOperator deflated = scaled ? deflate(op, vecs, which == Which.SA ? 4 * norm : -4 * norm) : op;
-      int v = Math.min(n, ncv == 0 ? Math.max(2 * k + 1, 20) : ncv);
+      int v = lanczosVectors(n, k, ncv);
       while (true) {
         last = Arpack.request(k).which(which).tol(tol).ncv(k >= n - 1 ? 0 : v).maxIterations(maxIterations)
             .seed(seed + rounds).shift(sigma).vectors(true).basis(scaled ? null : basis).solve(deflated);

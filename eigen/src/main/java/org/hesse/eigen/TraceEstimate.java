@@ -5,8 +5,10 @@ package org.hesse.eigen;
  * √samples; for Hutch++ that of its Hutchinson part, the low-rank part being exact given its sketch).
  *
  * @param method       "hutchinson-rademacher", "hutchinson-gaussian", "hutch++", "hutch++-eigenvectors" (Hutch++
- *                     with known eigenvectors in its Q), "hutch++-krylov" (Q an eigen-solve's Lanczos basis) or
- *                     "frobenius²-rademacher"
+ *                     with known eigenvectors in its Q), "hutch++-krylov" (Q an eigen-solve's Lanczos basis),
+ *                     "frobenius²-rademacher", or "per-sample" (a dense layer's trace from per-sample probes at its
+ *                     output, org.hesse.hvp.curvature.DenseLayerTrace: applications are then directions per sample of
+ *                     passes started at the layer output, not products of the operator)
  * @param samples      random probes that entered the estimate
  * @param applications operator applications used
  */

@@ -344,12 +344,17 @@ public final class Curvature {
     };
   }
 
+  /** Whether per-sample second derivatives exist: no batch statistics couple a batch's samples. */
+  boolean perSampleDefined() {
+    return !net.batchCoupled() || mode == Mode.EVAL;
+  }
+
   /**
    * Per-sample quantities (output Hessians M_n, per-sample activation blocks) inject the same tangent into every
    * sample of a batch at once, which is only valid when samples are not coupled: refuse batch norm outside EVAL.
    */
   void requirePerSample(String what) {
-    if (net.batchCoupled() && mode != Mode.EVAL) {
+    if (!perSampleDefined()) {
       throw new IllegalArgumentException(what + ": the network couples the samples of a batch (batch norm with batch "
           + "statistics), so per-sample second derivatives are not defined; use EVAL mode (running statistics)");
     }

@@ -41,7 +41,7 @@ public final class DenseLayerBlock {
   /** Computes the factors of dense layer {@code layer}; refused when N·out² doubles exceed the memory budget. */
   public static DenseLayerBlock of(Curvature c, Kind kind, int layer) {
     Network net = c.net;
-    if (layer < 0 || layer >= net.depth() || !net.layer(layer).affine()) {
+    if (layer < 0 || layer >= net.depth() || !net.layer(layer).affine() || net.firstNode(layer) != net.lastNode(layer)) {
       throw new IllegalArgumentException("layer " + layer + " is not a dense layer on flat samples");
     }
     c.requirePerSample("the exact block of layer " + layer);
@@ -57,9 +57,11 @@ public final class DenseLayerBlock {
     double[] dz = new double[c.maxBatch * k * out];
     double[] mb = new double[c.maxBatch * k * out];
     int row = 0;
-    int a = net.activation(layer + 1);
+    // the layer's node: in a graph it may read any earlier activation, not the previous layer's output
+    org.hesse.nn.Node node = net.node(net.firstNode(layer));
+    int a = node.output();
     for (Curvature.BatchCache b : c.batches) {
-      System.arraycopy(b.act(net, layer), 0, x, row * in, b.rows * in);
+      System.arraycopy(b.ws.activation(node.input(0)), 0, x, row * in, b.rows * in);
       Arrays.fill(dz, 0, b.rows * k * out, 0.0);
       for (int s = 0; s < b.rows; s++) for (int j = 0; j < out; j++) dz[(s * k + j) * out + j] = 1.0;
       // rows (s, j) of the result are M_s e_j: sample s's out × out matrix, contiguous

@@ -2,7 +2,9 @@ package org.hesse.hvp.spectra;
 
 import org.hesse.eigen.LinearOperator;
 import org.hesse.hvp.backmatching.BackMatching;
+import org.hesse.eigen.TraceEstimate;
 import org.hesse.hvp.curvature.Curvature;
+import org.hesse.hvp.curvature.DenseLayerTrace;
 import org.hesse.nn.Network;
 
 /**
@@ -48,6 +50,19 @@ public interface CurvatureSource {
   }
 
   /**
+   * The block's trace where its structure gives it without parameter products (a dense layer's Hessian or GGN:
+   * {@link DenseLayerTrace}, exact or estimated per sample).
+   *
+   * @param kind  which curvature
+   * @param layer a parametrised layer's index
+   * @param seed  the seed of any random probes
+   * @return the trace (with its estimate when not exact), or null when the structure does not give it (the default)
+   */
+  default LayerSpectra.TraceValue structureTrace(CurvatureKind kind, int layer, long seed) {
+    return null;
+  }
+
+  /**
    * Whether a block may be materialised as a dense matrix (one product per column) for an exact full spectrum;
    * true by default, false where products are expensive (a distributed curvature).
    *
@@ -84,6 +99,12 @@ public interface CurvatureSource {
         // a dense layer's weight side is a permutation of I_out ⊗ C: its spectrum is eig(C), each out times
         return kind == CurvatureKind.BACK_MATCHING && backMatching().structured(layer)
             ? backMatching().weightSideEigenvalues(layer) : null;
+      }
+
+      @Override public LayerSpectra.TraceValue structureTrace(CurvatureKind kind, int layer, long seed) {
+        if (kind == CurvatureKind.BACK_MATCHING || !DenseLayerTrace.applies(curvature, layer)) return null;
+        TraceEstimate t = DenseLayerTrace.of(curvature, kind.productKind(), layer, seed);
+        return new LayerSpectra.TraceValue(t.estimate(), t.method(), t.method().equals(DenseLayerTrace.EXACT) ? null : t);
       }
 
       private BackMatching backMatching() {

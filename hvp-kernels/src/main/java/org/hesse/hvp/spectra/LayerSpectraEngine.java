@@ -8,6 +8,7 @@ import org.hesse.eigen.DenseEigen;
 import org.hesse.eigen.DenseSpectrum;
 import org.hesse.eigen.KrylovBasis;
 import org.hesse.eigen.LinearOperator;
+import org.hesse.eigen.ProductLog;
 import org.hesse.eigen.Slq;
 import org.hesse.eigen.SlqResult;
 import org.hesse.eigen.SpectralMetrics;
@@ -31,7 +32,11 @@ import org.hesse.runtime.MemoryBudget;
  * -Dhesse.spectra.denseMaxDim) and it fits the memory budget (whatever {@link CurvatureSource#denseAllowed()}: so few
  * products cost less than ARPACK's), else ARPACK relative to the
  * block's norm (so a zero cluster converges), restarted with more Lanczos vectors when it stops early, and abandoned
- * for the dense spectrum once it has spent the n products the dense path costs (when that fits the memory budget). Metrics that need the whole spectrum come from the whole spectrum or from SLQ
+ * for the dense spectrum once it has spent the n products the dense path costs (when that fits the memory budget).
+ * Where the source gives the trace from the block's structure ({@link CurvatureSource#structureTrace}: a dense
+ * layer's Hessian or GGN, per sample at the layer output), that trace replaces the Hutch++ variants. The top
+ * eigenpairs' residuals ‖Av − λv‖ come from the products the top search made ({@link ProductLog}) where it converged
+ * before an implicit restart, else from new products. Metrics that need the whole spectrum come from the whole spectrum or from SLQ
  * ({@link SpectraOptions#density}), labelled with their source, else are absent. The eigen-solvers are called in a
  * fixed order with the options' seeds, so two sources with the same products give the same numbers.
  *
@@ -142,6 +147,11 @@ public final class LayerSpectraEngine {
       if (o.top() > 0 || o.bottom() > 0) {
         small = SpectrumEnds.denseIfSmall(op, denseMaxDim, MemoryBudget.current().bytes());
       }
+      // a dense layer's trace from its structure: no parameter products, so no Lanczos basis to keep for it
+      LayerSpectra.TraceValue structured = null;
+      if (small == null) {
+        structured = source.structureTrace(o.curvature(), l, o.seed());
+      }
       if (small != null) {
         phases.accept("layer " + l + ": top/bottom (dense, " + p + " parameters)");
         if (o.top() > 0) top = end(op, SpectrumEnds.fromDense(small, Which.LA, o.top()));
@@ -153,7 +163,11 @@ public final class LayerSpectraEngine {
           // The top of a Hessian block is a few large, separated values: plain ARPACK converges there at a third of
           // the shifted search's products (measured: 62 against 178 + the norm estimate on a 4160-parameter block).
           // Only a top that does not converge (a degenerate or zero cluster) pays for the shifted, deflated search.
-          ArpackResult plain = SpectrumEnds.arpack(op, Which.LA, Math.min(o.top(), p), Double.NaN, o.tol(), o.ncv(),
+          // its products are kept, so that the eigenvectors' products for the residual check need no new ones
+          // where the solve converged before a restart (ProductLog)
+          int kTop = Math.min(o.top(), p);
+          ProductLog log = productLog(op, SpectrumEnds.lanczosVectors(p, kTop, o.ncv()) + 1);
+          ArpackResult plain = SpectrumEnds.arpack(log != null ? log : op, Which.LA, kTop, Double.NaN, o.tol(), o.ncv(),
               o.maxIterations(), o.seed(), krylov::set);
           if (!plain.complete()) {
             krylov.set(null);
@@ -163,8 +177,11 @@ public final class LayerSpectraEngine {
             plain = withApplications(shifted, shifted.applications() + plain.applications());
           }
           int k = plain.eigenvalues().length;
-          topProducts = new double[k * p];
-          if (k > 0) op.applyMany(plain.eigenvectors(), topProducts, k);
+          topProducts = log != null && krylov.get() != null ? log.productsInSpan(krylov.get(), plain.eigenvectors(), k) : null;
+          if (topProducts == null) {
+            topProducts = new double[k * p];
+            if (k > 0) op.applyMany(plain.eigenvectors(), topProducts, k);
+          }
           top = new LayerSpectra.End(reverse(plain.eigenvalues()), plain, plain.residuals(topProducts));
         }
         if (o.bottom() > 0) {
@@ -181,6 +198,8 @@ public final class LayerSpectraEngine {
         double t = 0;
         for (double v : small.eigenvalues()) t += v;
         trace = new LayerSpectra.TraceValue(t, "dense", null);
+      } else if (structured != null) {
+        trace = structured;
       } else if (krylov.get() != null) {
         // Hutch++ whose Q is ARPACK's Lanczos basis of the top: tr(QᵀAQ) from its tridiagonal T without products,
         // so only Hutch++'s Hutchinson probes cost products
@@ -250,6 +269,14 @@ public final class LayerSpectraEngine {
   private static LayerSpectra.End end(LinearOperator op, ArpackResult a) {
     double[] v = a.which() == Which.LA ? reverse(a.eigenvalues()) : a.eigenvalues();
     return new LayerSpectra.End(v, a, a.residuals(op));
+  }
+
+  /**
+   * A log of the top search's products ({@code capacity} of them), or null when they would take more than an eighth of
+   * the memory budget (the residual check then makes new products).
+   */
+  private static ProductLog productLog(LinearOperator op, int capacity) {
+    return 8L * op.dim() * capacity <= MemoryBudget.current().bytes() / 8 ? new ProductLog(op, capacity) : null;
   }
 
   /** The Hutchinson probes of Hutch++'s budget (the rest goes to its sketch and AQ): budget − 2⌊budget/3⌋. */

@@ -48,6 +48,33 @@ class ExactBlocksTest {
     }
   }
 
+  /** Graph dense nodes reading a concatenation or a gate's product (not the previous node's output). */
+  @Test
+  void graphDenseNodesAssembleTheOperatorsBlock() throws Exception {
+    int checked = 0;
+    for (String name : new String[] {"graph-concat", "graph-gated-mlp"}) {
+      java.nio.file.Path dir = java.nio.file.Path.of(ExactBlocksTest.class.getResource("/fixtures/" + name).toURI());
+      Network net = org.hesse.io.ModelFiles.network(org.hesse.io.ModelSpec.read(dir.resolve("model.json")));
+      double[] theta = org.hesse.io.ModelFiles.readParameters(net, dir.resolve("model.safetensors"));
+      double[][] data = PyTorchFixtureTest.readCsv(dir.resolve("data.csv"), net.inputSize());
+      Curvature c = Curvature.of(net, theta, data[0], data[1], 5);
+      for (int l : net.parametrisedLayers()) {
+        if (!net.layer(l).affine()) continue;
+        for (Kind kind : Kind.values()) {
+          double[][] ref = CurvatureTest.dense(c.block(kind, l));
+          double[] h = DenseLayerBlock.of(c, kind, l).assemble();
+          double scale = 0;
+          for (double[] r : ref) scale = Math.max(scale, CurvatureTest.maxAbs(r));
+          for (int i = 0; i < ref.length; i++) {
+            for (int j = 0; j < ref.length; j++) assertEquals(ref[i][j], h[i * ref.length + j], 1e-13 * scale, name + " " + kind + " layer " + l);
+          }
+          checked++;
+        }
+      }
+    }
+    assertTrue(checked >= 8, "dense nodes checked: " + checked);
+  }
+
   @Test
   void blockLargerThanTheBudgetIsRefusedWithItsSize() {
     CurvatureTest.Setup s = new CurvatureTest.Setup(Activation.TANH, "mse", 4);

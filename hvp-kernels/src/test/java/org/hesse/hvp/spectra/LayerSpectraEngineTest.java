@@ -12,11 +12,13 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.hesse.eigen.CountingOperator;
 import org.hesse.eigen.DenseEigen;
 import org.hesse.eigen.DenseOperator;
 import org.hesse.eigen.LinearOperator;
 import org.hesse.hvp.backmatching.BackMatching;
 import org.hesse.hvp.curvature.Curvature;
+import org.hesse.hvp.curvature.DenseLayerTrace;
 import org.hesse.nn.Init;
 import org.hesse.nn.Nets;
 import org.hesse.nn.Network;
@@ -192,9 +194,63 @@ class LayerSpectraEngineTest {
           // back-matching's dense layers: the structure eig(C) instead of ARPACK
           String expected = kind == CurvatureKind.BACK_MATCHING ? "structure" : denseMax > 0 ? "dense" : "arpack";
           assertEquals(expected, s.lambdaMax().source(), what);
+          // the trace: exact from the structure (back-matching's eig(C); a dense layer's ≤ 16 outputs per sample)
+          double trace = 0;
+          for (double v : ref) trace += v;
+          String traceSource = kind == CurvatureKind.BACK_MATCHING ? "structure" : denseMax > 0 ? "dense"
+              : DenseLayerTrace.EXACT;
+          assertEquals(traceSource, s.trace().source(), what);
+          assertNull(s.trace().estimate(), what + ": an exact trace has no estimate");
+          assertEquals(trace, s.trace().value(), 1e-12 * scale * ref.length, what + " trace");
+          if (s.top().arpack() != null) {
+            // the residuals (from the solve's own products where it did not restart) against new products
+            double[] direct = s.top().arpack().residuals(op);
+            for (int j = 0; j < direct.length; j++) {
+              assertEquals(direct[j], s.top().residuals()[j], 1e-12 * scale, what + " residual " + j);
+            }
+          }
         }
       }
     }
+  }
+
+  @Test
+  void wideDenseLayerGetsThePerSampleEstimateWithItsStandardError() {
+    Network wide = Nets.mlp(3, DenseLayerTrace.EXACT_MAX_OUTPUTS + 4, 4, 2, Activation.TANH, "cross_entropy");
+    int n = 300;
+    Curvature c = Curvature.of(wide, Init.PYTORCH.init(wide, 1), Nets.features(n, 3, 1.5, 2), Nets.targets(wide, n, 3), 64);
+    SpectraOptions o = new SpectraOptions(CurvatureKind.GGN, 2, 0, false, false, false, 20, 3, 200, 30, 1e-12, 1);
+    LayerSpectra s = new LayerSpectraEngine(CurvatureSource.of(c), o, 0).layer(0);
+    LinearOperator op = c.block(Curvature.Kind.GGN, 0);  // positive semi-definite: a trace well away from 0
+    double[] ref = DenseEigen.all(DenseEigen.materialize(op, Long.MAX_VALUE), op.dim(), false).eigenvalues();
+    double trace = 0;
+    for (double v : ref) trace += v;
+    assertEquals(DenseLayerTrace.ESTIMATE, s.trace().source());
+    assertEquals(DenseLayerTrace.ESTIMATE, s.trace().estimate().method());
+    double se = s.trace().estimate().standardError();
+    assertTrue(se > 0 && se < 0.1 * Math.abs(trace), "standard error " + se + " of trace " + trace);
+    assertEquals(trace, s.trace().value(), 5 * se, "within 5 standard errors");
+    assertTrue(s.top().arpack().complete());
+    assertClose(new double[] {ref[ref.length - 1], ref[ref.length - 2]}, s.top().values(), "top", ref[ref.length - 1]);
+
+    // counted: the layer's products are ARPACK's alone (the trace and, without a restart, the residual check need none)
+    CurvatureSource local = CurvatureSource.of(c);
+    CountingOperator[] counted = new CountingOperator[1];
+    CurvatureSource counting = new CurvatureSource() {
+      @Override public Network network() { return wide; }
+      @Override public LinearOperator block(CurvatureKind kind, int l) {
+        return counted[0] = new CountingOperator(local.block(kind, l));
+      }
+      @Override public double[] gradient() { return local.gradient(); }
+      @Override public LayerSpectra.TraceValue structureTrace(CurvatureKind kind, int l, long seed) {
+        return local.structureTrace(kind, l, seed);
+      }
+    };
+    LayerSpectra t = new LayerSpectraEngine(counting, o, 0).layer(0);
+    assertEquals(1, t.top().arpack().iterations(), "converged in the first Lanczos run");
+    assertEquals(t.top().arpack().applications(), counted[0].applications());
+    double[] direct = t.top().arpack().residuals(op);
+    for (int j = 0; j < direct.length; j++) assertEquals(direct[j], t.top().residuals()[j], 1e-12 * ref[ref.length - 1]);
   }
 
   @Test

@@ -1,0 +1,106 @@
+package org.hesse.eigen;
+
+/**
+ * An operator that keeps its last {@code capacity} products, so that the products of vectors in an eigen-solve's
+ * final Lanczos basis, and so those of its Ritz vectors, come without applying the operator again.
+ *
+ * <p>ARPACK hands each Lanczos vector v_j to the operator as a bitwise copy of the column of its basis V, and a solve
+ * that converges before its first implicit restart ends with exactly those columns (a restart rotates V into
+ * combinations that were never applied). For such a basis and a Ritz vector y = V s (dseupd's), {@link #productsInSpan}
+ * returns {@code A y = Σ_j (v_jᵀ y) · (A v_j)} from the recorded products. These are the operator's own products, so
+ * the residual ‖A y − θ y‖ they give is a true residual, equal to the one from a new product {@code A·y} up to
+ * rounding (A is linear, y is in the span of V up to rounding); unlike ARPACK's Ritz estimate |β e_mᵀ s| it does not
+ * rest on the Lanczos relation, which holds only for a symmetric operator and an orthogonal basis.
+ *
+ * <p>Vectors are matched by a 64-bit fingerprint of their bits. Not thread-safe.
+ */
+public final class ProductLog implements LinearOperator {
+  private final LinearOperator op;
+  private final int n;
+  private final long[] keys;
+  private final double[][] products;
+  private int next;
+  private int recorded;
+
+  /**
+   * A log of the last {@code capacity} products of op.
+   *
+   * @param op       the operator
+   * @param capacity products kept (the solve's Lanczos vectors, at least)
+   */
+  public ProductLog(LinearOperator op, int capacity) {
+    Checks.notNull("op", op);
+    Checks.positive("capacity", capacity);
+    this.op = op;
+    this.n = op.dim();
+    this.keys = new long[capacity];
+    this.products = new double[capacity][];
+  }
+
+  @Override public int dim() {
+    return n;
+  }
+
+  @Override public boolean symmetric() {
+    return op.symmetric();
+  }
+
+  @Override public void apply(double[] x, double[] y) {
+    op.apply(x, y);
+    record(x, 0, y, 0);
+  }
+
+  @Override public void applyMany(double[] x, double[] y, int k) {
+    op.applyMany(x, y, k);
+    for (int j = 0; j < k; j++) record(x, j * n, y, j * n);
+  }
+
+  private void record(double[] x, int xo, double[] y, int yo) {
+    if (products[next] == null) products[next] = new double[n];
+    keys[next] = fingerprint(x, xo, n);
+    System.arraycopy(y, yo, products[next], 0, n);
+    next = (next + 1) % keys.length;
+    recorded = Math.min(recorded + 1, keys.length);
+  }
+
+  /**
+   * {@code A z} for k vectors z in the span of basis b (k blocks of n), from the recorded products of b's vectors:
+   * {@code Σ_j (v_jᵀ z) · A v_j}.
+   *
+   * @param b the solve's final basis (orthonormal)
+   * @param z the vectors, k·n values
+   * @param k how many
+   * @return the k products, or null when a basis vector's product is not among the recorded ones
+   */
+  public double[] productsInSpan(KrylovBasis b, double[] z, int k) {
+    if (b.n() != n) throw new IllegalArgumentException("basis: expected dimension " + n + ", got " + b.n());
+    Checks.length("z", z, (long) k * n);
+    double[][] av = new double[b.m()][];
+    for (int j = 0; j < b.m(); j++) {
+      long key = fingerprint(b.vectors(), j * n, n);
+      for (int s = 0; s < recorded && av[j] == null; s++) if (keys[s] == key) av[j] = products[s];
+      if (av[j] == null) return null;
+    }
+    double[] out = new double[k * n];
+    for (int i = 0; i < k; i++) {
+      for (int j = 0; j < b.m(); j++) {
+        double c = Vec.dot(b.vectors(), j * n, z, i * n, n);
+        double[] a = av[j];
+        for (int r = 0; r < n; r++) out[i * n + r] += c * a[r];
+      }
+    }
+    return out;
+  }
+
+  /** A 64-bit hash of n doubles' bits (splitmix64's finaliser over a running sum). */
+  static long fingerprint(double[] a, int off, int len) {
+    long h = 0x9E3779B97F4A7C15L * (len + 1);
+    for (int i = off; i < off + len; i++) {
+      h += Double.doubleToRawLongBits(a[i]) + 0x9E3779B97F4A7C15L;
+      h = (h ^ (h >>> 30)) * 0xBF58476D1CE4E5B9L;
+      h = (h ^ (h >>> 27)) * 0x94D049BB133111EBL;
+      h ^= h >>> 31;
+    }
+    return h;
+  }
+}

@@ -1,0 +1,178 @@
+package org.hesse.hvp.curvature;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Path;
+import org.hesse.eigen.TraceEstimate;
+import org.hesse.hvp.curvature.Curvature.Kind;
+import org.hesse.io.ModelFiles;
+import org.hesse.io.ModelSpec;
+import org.hesse.nn.Init;
+import org.hesse.nn.Mode;
+import org.hesse.nn.Nets;
+import org.hesse.nn.Network;
+import org.hesse.simd.Activation;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The per-sample trace of dense blocks against the diagonal of the block built column by column (network-pass
+ * products), the estimate against its analytic mean and variance, and the exact path against PyTorch's traces.
+ */
+class DenseLayerTraceTest {
+  static double denseTrace(CurvatureOperator op) {
+    double[][] a = CurvatureTest.dense(op);
+    double t = 0;
+    for (int i = 0; i < a.length; i++) t += a[i][i];
+    return t;
+  }
+
+  @ParameterizedTest(name = "{0} {1}")
+  @MethodSource("org.hesse.hvp.curvature.CurvatureTest#cases")
+  void exactPathEqualsTheTraceOfTheBlock(Activation act, String loss) {
+    CurvatureTest.Setup s = new CurvatureTest.Setup(act, loss, 4);  // 9 samples: a partial last batch
+    for (Kind kind : Kind.values()) {
+      for (int l : s.net.parametrisedLayers()) {
+        double ref = denseTrace(s.curv.block(kind, l));
+        TraceEstimate t = DenseLayerTrace.of(s.curv, kind, l, 1);  // 6, 5, 3 outputs: the exact path
+        assertEquals(DenseLayerTrace.EXACT, t.method());
+        assertEquals(0.0, t.standardError());
+        assertEquals(ref, t.estimate(), 1e-12 * Math.max(1, Math.abs(ref)), act + " " + loss + " " + kind + " layer " + l);
+      }
+    }
+  }
+
+  /**
+   * Over many seeds: the mean of the estimates within 4 standard errors of the exact trace, their variance and the
+   * mean of the reported squared standard errors within 4 of their own standard errors of the analytic variance
+   * {@code Σ_n w_n² · 2 Σ_{i≠j} M_n[i,j]² / P} (M_n and w_n from {@link DenseLayerBlock}'s factors and the inputs).
+   */
+  @Test
+  void estimateIsUnbiasedWithTheAnalyticVariance() {
+    int n = 30;
+    Network net = Nets.mlp(5, 24, 7, 4, Activation.TANH, "cross_entropy");  // layer 0: 24 outputs, tanh residuals
+    Curvature c = Curvature.of(net, Init.PYTORCH.init(net, 3), Nets.features(n, 5, 1.2, 4), Nets.targets(net, n, 5), 8);
+    int probes = 3;
+    int runs = 400;
+    for (Kind kind : Kind.values()) {
+      for (int l : new int[] {0, 2}) {
+        int out = net.layer(l).outputSize();
+        int in = net.layer(l).inputSize();
+        double[] m = DenseLayerBlock.of(c, kind, l).outputHessians();
+        double[] x = new double[c.batchSize() * in];
+        double exact = 0;
+        double variance = 0;
+        for (int b = 0, row = 0; b < c.batches(); b++) {
+          int rows = c.layerInput(l, b, x);
+          for (int s = 0; s < rows; s++, row++) {
+            double w = 1;
+            for (int j = 0; j < in; j++) w += x[s * in + j] * x[s * in + j];
+            double off = 0;
+            for (int i = 0; i < out; i++) {
+              exact += w * m[(row * out + i) * out + i];
+              for (int j = 0; j < out; j++) if (i != j) off += m[(row * out + i) * out + j] * m[(row * out + i) * out + j];
+            }
+            variance += w * w * 2 * off / probes;
+          }
+        }
+        assertEquals(denseTrace(c.block(kind, l)), exact, 1e-12 * Math.abs(exact), "the factors' trace");
+        double sum = 0;
+        double sumSq = 0;
+        double[] se2 = new double[runs];
+        for (int r = 0; r < runs; r++) {
+          TraceEstimate t = DenseLayerTrace.estimate(c, kind, l, probes, 100 + r);
+          assertEquals(DenseLayerTrace.ESTIMATE, t.method());
+          assertEquals(n * probes, t.samples());
+          sum += t.estimate();
+          sumSq += t.estimate() * t.estimate();
+          se2[r] = t.standardError() * t.standardError();
+        }
+        double mean = sum / runs;
+        double sampleVar = (sumSq - runs * mean * mean) / (runs - 1);
+        String what = kind + " layer " + l;
+        assertTrue(variance > 0, what);
+        assertEquals(exact, mean, 4 * Math.sqrt(variance / runs), what + ": mean of the estimates");
+        // (R−1)S²/V is near χ²(R−1) (a sum of many independent terms): relative s.d. √(2/(R−1))
+        assertEquals(1.0, sampleVar / variance, 4 * Math.sqrt(2.0 / (runs - 1)), what + ": variance of the estimates");
+        double seMean = 0;
+        for (double v : se2) seMean += v / runs;
+        double seVar = 0;
+        for (double v : se2) seVar += (v - seMean) * (v - seMean) / (runs - 1);
+        assertEquals(variance, seMean, 4 * Math.sqrt(seVar / runs), what + ": reported squared standard errors");
+      }
+    }
+  }
+
+  @Test
+  void ofChoosesTheEstimateAboveTheExactThresholdAndIsDeterministic() {
+    Network net = Nets.mlp(3, DenseLayerTrace.EXACT_MAX_OUTPUTS + 1, 4, 2, Activation.GELU, "mse");
+    int n = 200;  // enough samples for a stable spread
+    Curvature c = Curvature.of(net, Init.PYTORCH.init(net, 1), Nets.features(n, 3, 1.0, 2), Nets.targets(net, n, 3), 5);
+    TraceEstimate a = DenseLayerTrace.of(c, Kind.HESSIAN, 0, 9);
+    assertEquals(DenseLayerTrace.ESTIMATE, a.method());
+    assertEquals(DenseLayerTrace.PROBES_PER_SAMPLE, a.applications());
+    assertEquals(a, DenseLayerTrace.of(c, Kind.HESSIAN, 0, 9), "same seed, same bits");
+    assertTrue(a.standardError() > 0);
+    double ref = denseTrace(c.block(Kind.HESSIAN, 0));
+    assertEquals(ref, a.estimate(), 5 * a.standardError(), "within 5 reported standard errors");
+    assertEquals(DenseLayerTrace.EXACT, DenseLayerTrace.of(c, Kind.HESSIAN, 2, 9).method());
+  }
+
+  @Test
+  void refusedWhereTheStructureDoesNotHold() {
+    Network net = Nets.mlp(3, 4, 4, 2, Activation.TANH, "mse");
+    int n = 6;
+    Curvature c = Curvature.of(net, Init.PYTORCH.init(net, 1), Nets.features(n, 3, 1.0, 2), Nets.targets(net, n, 3), 5);
+    assertFalse(DenseLayerTrace.applies(c, 1), "an activation layer");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DenseLayerTrace.of(c, Kind.GGN, 1, 0));
+    assertEquals("layer 1: expected a dense layer on flat samples with its own tensors and samples not coupled by "
+        + "batch statistics, for the per-sample trace", e.getMessage());
+  }
+
+  /** PyTorch's float64 block traces, for every dense layer of the fixtures where the structure holds. */
+  @Test
+  void exactPathMatchesPyTorch() throws Exception {
+    int checked = 0;
+    for (Path dir : (Iterable<Path>) PyTorchFixtureTest.cases()::iterator) checked += checkFixture(dir);
+    assertTrue(checked >= 4, "dense layers checked: " + checked);
+    // graphs: dense nodes reading a concatenation, a gate's product, or an earlier activation than the previous node's
+    int graph = 0;
+    for (String name : new String[] {"graph-concat", "graph-gated-mlp"}) {
+      graph += checkFixture(Path.of(DenseLayerTraceTest.class.getResource("/fixtures/" + name).toURI()));
+    }
+    assertTrue(graph >= 4, "graph dense nodes checked: " + graph);
+  }
+
+  private static int checkFixture(Path dir) throws IOException {
+    int checked = 0;
+    ModelSpec spec = ModelSpec.read(dir.resolve("model.json"));
+    Network net = ModelFiles.network(spec);
+    double[] theta = ModelFiles.readParameters(net, dir.resolve("model.safetensors"));
+    double[][] data = PyTorchFixtureTest.readCsv(dir.resolve("data.csv"), net.inputSize());
+    JsonNode ref = new ObjectMapper().readTree(dir.resolve("reference.json").toFile());
+    int n = data[0].length / net.inputSize();
+    Curvature c = Curvature.of(net, theta, ModelFiles.readBuffers(net, dir.resolve("model.safetensors")), Mode.ANALYSIS,
+        data[0], data[1], net.batchCoupled() ? n : 7);
+    for (JsonNode layer : ref.get("layers")) {
+      int l = net.layerIndex(layer.get("name").asText());
+      if (!DenseLayerTrace.applies(c, l)) continue;
+      for (Kind kind : Kind.values()) {
+        String prefix = kind == Kind.HESSIAN ? "" : "ggn_";
+        double expected = layer.get(prefix + "trace").asDouble();
+        JsonNode eig = layer.get(prefix + "eigenvalues");
+        double scale = Math.max(Math.abs(eig.get(0).asDouble()), Math.abs(eig.get(eig.size() - 1).asDouble()));
+        double t = DenseLayerTrace.exact(c, kind, l).estimate();
+        assertEquals(expected, t, 1e-10 * scale * eig.size(), dir.getFileName() + " " + kind + " layer " + l);
+        checked++;
+      }
+    }
+    return checked;
+  }
+}
