@@ -92,4 +92,31 @@ public interface CurvatureSource {
       }
     };
   }
+
+  /**
+   * A source over a float32 curvature ({@link org.hesse.hvp.curvature.Float32Curvature}): Hessian and GGN blocks
+   * with float storage and double vectors; back-matching is refused (it has no float32 path).
+   *
+   * @param curvature the float32 curvature
+   * @return a source over it, for one thread at a time
+   */
+  static CurvatureSource of(org.hesse.hvp.curvature.Float32Curvature curvature) {
+    return new CurvatureSource() {
+      @Override public Network network() {
+        return curvature.network();
+      }
+
+      @Override public LinearOperator block(CurvatureKind kind, int layer) {
+        if (kind == CurvatureKind.BACK_MATCHING) {
+          throw new org.hesse.io.InputException("precision f32: the back-matching curvature has no float32 path; "
+              + "use --precision f64");
+        }
+        return curvature.block(kind.productKind(), layer);
+      }
+
+      @Override public double[] gradient() {
+        return curvature.gradient();
+      }
+    };
+  }
 }
