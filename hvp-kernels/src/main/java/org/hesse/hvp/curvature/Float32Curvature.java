@@ -10,9 +10,7 @@ import org.hesse.hvp.rules.SecondOrderRule;
 import org.hesse.hvp.rules.SecondOrderRules;
 import org.hesse.hvp.rules.View32;
 import org.hesse.io.InputException;
-import org.hesse.nn.Layer;
-import org.hesse.nn.LayerContext;
-import org.hesse.nn.Mode;
+import org.hesse.nn.Float32Workspace;
 import org.hesse.nn.Network;
 import org.hesse.nn.Node;
 import org.hesse.nn.Objective;
@@ -42,14 +40,11 @@ public final class Float32Curvature {
   private double loss;
   private double[] gradient;
 
-  /** One batch's cached float forward data: activations (0 = input, j + 1 = node j's output), signals, primals. */
+  /** One batch's cached float forward data (its workspace) and per node the rules' view of it. */
   private final class Batch {
     final int rows;
     final double[] y;
-    final float[][] acts;
-    final float[][] grads;
-    final double[] out;  // the network output widened to double: the loss works on it
-    final LayerContext[] ctx;
+    final Float32Workspace ws;
     final Primal32[] primal;
 
     Batch(int b) {
@@ -57,23 +52,15 @@ public final class Float32Curvature {
       int tw = net.loss().targetWidth(net.outputSize());
       int start = obj.batchStart(b);
       y = Arrays.copyOfRange(obj.targets(), start * tw, (start + rows) * tw);
-      int A = net.nodeCount() + 1;
-      acts = new float[A][];
-      grads = new float[A][];
-      for (int a = 0; a < A; a++) {
-        acts[a] = new float[rows * net.activationWidth(a)];
-        if (a > 0) grads[a] = new float[rows * net.activationWidth(a)];
-      }
+      ws = new Float32Workspace(net, rows);
       double[] x = obj.features();
       int in = net.inputSize();
-      for (int i = 0; i < rows * in; i++) acts[0][i] = (float) x[start * in + i];
-      out = new double[rows * net.outputSize()];
-      ctx = new LayerContext[net.nodeCount()];
+      float[] input = ws.input();
+      for (int i = 0; i < rows * in; i++) input[i] = (float) x[start * in + i];
       primal = new Primal32[net.nodeCount()];
       for (Node n : net.nodes()) {
-        ctx[n.index] = LayerContext.standalone(n.op, rows, Mode.ANALYSIS, null, n.bufferOffset);
-        primal[n.index] = new Primal32(n.op, ctx[n.index], thetaF, n.paramOffset, new float[][] {acts[n.index]},
-            acts[n.output()], grads[n.output()], rows);
+        primal[n.index] = new Primal32(n.op, ws.context(n.index), thetaF, n.paramOffset,
+            new float[][] {ws.activation(n.index)}, ws.activation(n.output()), ws.signal(n.output()), rows);
       }
     }
   }
@@ -103,22 +90,20 @@ public final class Float32Curvature {
     if (theta.length != net.paramCount()) {
       throw new IllegalArgumentException("parameters: expected " + net.paramCount() + " values, got " + theta.length);
     }
+    requireFloat32(net);
     org.hesse.runtime.MemoryBudget.current().check(Curvature.cacheBytes(net, x.length / Math.max(1, net.inputSize())) / 2,
         "cached float32 forward data");
     return new Float32Curvature(net, theta, x, y, batchSize);
   }
 
-  /** Refuses (one line, {@link InputException}) a network the float32 engine does not run. */
+  /**
+   * Refuses (one line, {@link InputException}) a network the float32 curvature does not run: what
+   * {@link Float32Workspace#requireFloat32} refuses, and a layer type whose second-order rules have no float32 twins.
+   */
   public static void requireFloat32(Network net) {
+    Float32Workspace.requireFloat32(net);
     for (Node n : net.nodes()) {
-      if (!n.op.float32() || !SecondOrderRules.of(n.op).float32()) throw org.hesse.precision.Precision.noFloat32(n.op.type());
-      if (n.inputCount() != 1 || n.input(0) != n.index) {
-        throw new InputException("precision f32: node '" + n.name + "' (" + n.op.type() + ") is not in a chain of layers; "
-            + "the float32 path runs chains only, use --precision f64");
-      }
-    }
-    if (net.shared() || net.bufferCount() > 0) {
-      throw new InputException("precision f32: shared tensors and buffers are not supported in float32; use --precision f64");
+      if (!SecondOrderRules.of(n.op).float32()) throw org.hesse.precision.Precision.noFloat32(n.op.type());
     }
   }
 
@@ -132,37 +117,14 @@ public final class Float32Curvature {
   }
 
   private void recompute() {
-    for (int i = 0; i < theta.length; i++) thetaF[i] = (float) theta[i];
+    Float32Workspace.round(theta, thetaF);
     double total = 0;
     for (Batch b : batches) {
-      total += forwardAndSignals(b, null);
+      total += b.ws.lossAndGradient(thetaF, b.y, b.rows, 1.0 / samples, null);
       for (int j = 0; j < rules.length; j++) b.primal[j].prep = rules[j].prepare(b.primal[j], b.primal[j].prep);
     }
     loss = total;
     gradient = null;
-  }
-
-  /**
-   * Forward, loss (float64 on the widened output) and the VJP of batch b in float; with {@code gradTheta} the
-   * batch's parameter gradient is formed there (float, overwritten). Returns the batch's share of the mean loss.
-   */
-  private double forwardAndSignals(Batch b, float[] gradTheta) {
-    int c = net.outputSize();
-    for (Node n : net.nodes()) n.op.forward(thetaF, n.paramOffset, b.acts[n.index], b.acts[n.output()], b.rows, b.ctx[n.index]);
-    float[] z = b.acts[net.outputActivation()];
-    for (int i = 0; i < b.rows * c; i++) b.out[i] = z[i];
-    double value = net.loss().sum(b.out, b.y, b.rows, c) / samples;
-    double[] g = new double[b.rows * c];
-    net.loss().gradient(b.out, b.y, b.rows, c, 1.0 / samples, g);
-    float[] gf = b.grads[net.outputActivation()];
-    for (int i = 0; i < g.length; i++) gf[i] = (float) g[i];
-    if (gradTheta != null) Arrays.fill(gradTheta, 0f);
-    for (int j = net.nodeCount() - 1; j >= 0; j--) {
-      Node n = net.node(j);
-      n.op.backward(thetaF, n.paramOffset, b.acts[j], b.acts[j + 1], b.grads[j + 1], j > 0 ? b.grads[j] : null,
-          gradTheta, b.rows, b.ctx[j]);
-    }
-    return value;
   }
 
   public Network network() { return net; }
@@ -183,7 +145,8 @@ public final class Float32Curvature {
       double[] g = new double[theta.length];
       float[] gb = new float[theta.length];
       for (Batch b : batches) {
-        forwardAndSignals(b, gb);
+        Arrays.fill(gb, 0f);
+        b.ws.lossAndGradient(thetaF, b.y, b.rows, 1.0 / samples, gb);
         for (int i = 0; i < g.length; i++) g[i] += gb[i];
       }
       gradient = g;
@@ -296,7 +259,7 @@ public final class Float32Curvature {
       int m = b.rows * k * c;
       float[] dz = dacts[top + 1];
       for (int i = 0; i < m; i++) dzD[i] = dz[i];
-      net.loss().hessianVector(b.out, b.y, b.rows, c, 1.0 / samples, dzD, outD, k);
+      net.loss().hessianVector(b.ws.output(), b.y, b.rows, c, 1.0 / samples, dzD, outD, k);
       float[] dg = dgs[top + 1];
       for (int i = 0; i < m; i++) dg[i] = (float) outD[i];
       for (int j = top; j >= low; j--) {
