@@ -40,8 +40,15 @@ class Float32CurvatureTest {
 
   record Case(Network net, double[] theta, double[] x, double[] y, JsonNode ref) {}
 
+  /** A case of java-core's shared fixtures (pytorch-*) or of this module's own (conv-ce). */
   static Case load(String name) throws IOException {
-    Path dir = Fixtures.dir(name);
+    Path dir;
+    try {
+      dir = name.startsWith("pytorch-") ? Fixtures.dir(name)
+          : Path.of(Float32CurvatureTest.class.getResource("/fixtures/" + name).toURI());
+    } catch (java.net.URISyntaxException e) {
+      throw new IllegalStateException(e);
+    }
     Network net = ModelFiles.network(ModelSpec.read(dir.resolve("model.json")));
     double[] theta = ModelFiles.readParameters(net, dir.resolve("model.safetensors"));
     double[][] data = PyTorchFixtureTest.readCsv(dir.resolve("data.csv"), net.inputSize());
@@ -59,7 +66,7 @@ class Float32CurvatureTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"pytorch-mlp-tanh-ce", "pytorch-mlp-gelu-mse"})
+  @ValueSource(strings = {"pytorch-mlp-tanh-ce", "pytorch-mlp-gelu-mse", "conv-ce"})
   void lossGradientAndProductsMatchFloat64(String name) throws IOException {
     Case c = load(name);
     Curvature c64 = Curvature.of(c.net, c.theta, c.x, c.y, 7);
@@ -90,7 +97,7 @@ class Float32CurvatureTest {
 
   /** Dense blocks from float32 products: eigenvalues and traces against PyTorch's float64 ones. */
   @ParameterizedTest
-  @ValueSource(strings = {"pytorch-mlp-tanh-ce", "pytorch-mlp-gelu-mse"})
+  @ValueSource(strings = {"pytorch-mlp-tanh-ce", "pytorch-mlp-gelu-mse", "conv-ce"})
   void blockSpectraMatchPyTorch(String name) throws IOException {
     Case c = load(name);
     Float32Curvature c32 = Float32Curvature.of(c.net, c.theta, c.x, c.y, 7);
@@ -131,6 +138,37 @@ class Float32CurvatureTest {
         assertEquals(s64.top().values()[i], s32.top().values()[i], TOL * scale, "layer " + l + " top " + i);
       }
       assertEquals(s64.trace().value(), s32.trace().value(), TOL * Math.abs(s64.trace().value()), "layer " + l + " trace");
+    }
+  }
+
+  /**
+   * The image layers without a PyTorch fixture of their own (average pooling, dropout in analysis mode) against the
+   * float64 engine, whose rules PyTorchFixtureTest and ConvCurvatureTest check: conv 2→3 (3×3, padding 1), relu,
+   * avgpool 2, dropout, flatten, dense on 2×6×6 images.
+   */
+  @Test
+  void imageLayersMatchFloat64() {
+    int[] in = {2, 6, 6};
+    org.hesse.nn.Conv2d conv = new org.hesse.nn.Conv2d(in, 3, 3, 1, 1);
+    org.hesse.nn.AvgPool2d pool = new org.hesse.nn.AvgPool2d(conv.outputShape(), 2, 2);
+    Network net = new Network(in, List.of(conv, new org.hesse.nn.ActivationLayer(Activation.SOFTPLUS, conv.outputShape()), pool,
+        new org.hesse.nn.Dropout(pool.outputShape(), 0.3), new org.hesse.nn.Flatten(pool.outputShape()),
+        new org.hesse.nn.Dense(pool.outputSize(), 4)), org.hesse.nn.Loss.byName("cross_entropy"));
+    double[] theta = org.hesse.nn.Init.PYTORCH.init(net, 4);
+    int n = 10;
+    double[] x = Nets.features(n, net.inputSize(), 1.0, 5);
+    double[] y = Nets.targets(net, n, 6);
+    Curvature c64 = Curvature.of(net, theta, x, y, 4);
+    Float32Curvature c32 = Float32Curvature.of(net, theta, x, y, 4);
+    assertEquals(c64.loss(), c32.loss(), TOL * c64.loss(), "loss");
+    assertTrue(relErr(c32.gradient(), c64.gradient()) < TOL, "gradient");
+    double[] v = Nets.gaussian(net.paramCount(), 1.0, 7);
+    for (Kind kind : Kind.values()) {
+      double[] h64 = new double[v.length];
+      double[] h32 = new double[v.length];
+      c64.full(kind).apply(v, h64);
+      c32.full(kind).apply(v, h32);
+      assertTrue(relErr(h32, h64) < TOL, kind + " product: relative error " + relErr(h32, h64));
     }
   }
 
