@@ -23,6 +23,7 @@ import org.hesse.io.ModelSpec;
 import org.hesse.nn.LayerNorm;
 import org.hesse.nn.Nets;
 import org.hesse.nn.Network;
+import org.hesse.precision.Precision;
 import org.hesse.simd.Activation;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -128,8 +129,8 @@ class Float32CurvatureTest {
     SpectraOptions d = SpectraOptions.defaults();
     SpectraOptions o = new SpectraOptions(CurvatureKind.HESSIAN, 3, 0, false, false, false, d.slqSteps(), d.slqProbes(),
         d.densityPoints(), d.hutchBudget(), 1e-10, 5);
-    LayerSpectraEngine e64 = new LayerSpectraEngine(CurvatureSource.of(Curvature.of(c.net, c.theta, c.x, c.y, 7)), o);
-    LayerSpectraEngine e32 = new LayerSpectraEngine(CurvatureSource.of(Float32Curvature.of(c.net, c.theta, c.x, c.y, 7)), o);
+    LayerSpectraEngine e64 = new LayerSpectraEngine(CurvatureSource.of(c.net, c.theta, c.x, c.y, 7, Precision.F64), o);
+    LayerSpectraEngine e32 = new LayerSpectraEngine(CurvatureSource.of(c.net, c.theta, c.x, c.y, 7, Precision.F32), o);
     for (int l : c.net.parametrisedLayers()) {
       LayerSpectra s64 = e64.layer(l);
       LayerSpectra s32 = e32.layer(l);
