@@ -30,11 +30,16 @@ class SpectrumPrecisionTest {
   @TempDir Path dir;
   static final int N = 40;
 
-  /** A tanh MLP with float32 weights (θ rounded to float, stored as F32) and cross-entropy data. */
+  /** A model with float32 weights (θ rounded to float, stored as F32; buffers too) and cross-entropy data. */
   String[] write(Network net) throws IOException {
     double[] theta = Init.PYTORCH.init(net, 7);
     List<Tensor> f32 = new ArrayList<>();
-    for (Tensor t : ModelFiles.tensors(net, theta).values()) {
+    var tensors = net.bufferCount() > 0 ? ModelFiles.tensors(net, theta, net.initialBuffers()) : ModelFiles.tensors(net, theta);
+    for (Tensor t : tensors.values()) {
+      if (!t.dtype().equals("F64")) {  // BN's num_batches_tracked (I64) as it is
+        f32.add(t);
+        continue;
+      }
       double[] d = t.data().clone();
       for (int i = 0; i < d.length; i++) d[i] = (float) d[i];
       f32.add(new Tensor(t.name(), "F32", t.shape(), d));
@@ -83,17 +88,17 @@ class SpectrumPrecisionTest {
 
   @Test
   void refusesALayerWithoutFloat32PathOnlyWhenAskedFor() throws IOException {
-    Network net = Network.builder(3).dense(6).add(new org.hesse.nn.LayerNorm(new int[] {6})).dense(3).build("cross_entropy");
+    Network net = Network.builder(3).dense(6).add(new org.hesse.nn.BatchNorm(new int[] {6})).dense(3).build("cross_entropy");
     String[] base = write(net);
     List<String> a = new ArrayList<>(List.of(base));
     a.addAll(List.of("--precision", "f32"));
     SpectrumCommandTest.Result r = SpectrumCommandTest.run(a.toArray(String[]::new));
     assertEquals(2, r.code, r.err);
-    assertTrue(r.err.contains("precision f32: layer type 'layernorm' has no float32 path yet; use --precision f64"), r.err);
+    assertTrue(r.err.contains("precision f32: layer type 'batchnorm' has no float32 path yet; use --precision f64"), r.err);
     // by default (F32 weights) such a model runs in f64, and the provenance says why
     JsonNode d = run(base);
     assertEquals("f64", d.get("provenance").get("precision").asText());
-    assertTrue(d.get("provenance").get("precision_source").asText().contains("'layernorm' has no float32 path"));
+    assertTrue(d.get("provenance").get("precision_source").asText().contains("'batchnorm' has no float32 path"));
     SpectrumCommandTest.Result bad = SpectrumCommandTest.run(base[0], base[1], base[2], "--precision", "f16");
     assertEquals(2, bad.code);
     assertTrue(bad.err.contains("--precision: expected f32 or f64, got 'f16'"), bad.err);

@@ -14,4 +14,12 @@ import java.lang.annotation.Target;
  */
 @Retention(RetentionPolicy.SOURCE)
 @Target({ElementType.METHOD, ElementType.TYPE})
-public @interface Float32Twin {}
+public @interface Float32Twin {
+  /**
+   * Inside twinned code: this parameter, local or field stays {@code double[]} in the twin (a float64 reduction such
+   * as a normaliser's per-row statistics), and so does the array its initializer creates.
+   */
+  @Retention(RetentionPolicy.SOURCE)
+  @Target({ElementType.PARAMETER, ElementType.LOCAL_VARIABLE, ElementType.FIELD})
+  @interface Keep {}
+}

@@ -20,7 +20,6 @@ import org.hesse.io.Fixtures;
 import org.hesse.io.InputException;
 import org.hesse.io.ModelFiles;
 import org.hesse.io.ModelSpec;
-import org.hesse.nn.LayerNorm;
 import org.hesse.nn.Nets;
 import org.hesse.nn.Network;
 import org.hesse.precision.Precision;
@@ -41,7 +40,7 @@ class Float32CurvatureTest {
 
   record Case(Network net, double[] theta, double[] x, double[] y, JsonNode ref) {}
 
-  /** A case of java-core's shared fixtures (pytorch-*) or of this module's own (conv-ce). */
+  /** A case of java-core's shared fixtures (pytorch-*) or of this module's own (conv-ce, layernorm-mlp-ce). */
   static Case load(String name) throws IOException {
     Path dir;
     try {
@@ -67,7 +66,7 @@ class Float32CurvatureTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"pytorch-mlp-tanh-ce", "pytorch-mlp-gelu-mse", "conv-ce"})
+  @ValueSource(strings = {"pytorch-mlp-tanh-ce", "pytorch-mlp-gelu-mse", "conv-ce", "layernorm-mlp-ce"})
   void lossGradientAndProductsMatchFloat64(String name) throws IOException {
     Case c = load(name);
     Curvature c64 = Curvature.of(c.net, c.theta, c.x, c.y, 7);
@@ -98,7 +97,7 @@ class Float32CurvatureTest {
 
   /** Dense blocks from float32 products: eigenvalues and traces against PyTorch's float64 ones. */
   @ParameterizedTest
-  @ValueSource(strings = {"pytorch-mlp-tanh-ce", "pytorch-mlp-gelu-mse", "conv-ce"})
+  @ValueSource(strings = {"pytorch-mlp-tanh-ce", "pytorch-mlp-gelu-mse", "conv-ce", "layernorm-mlp-ce"})
   void blockSpectraMatchPyTorch(String name) throws IOException {
     Case c = load(name);
     Float32Curvature c32 = Float32Curvature.of(c.net, c.theta, c.x, c.y, 7);
@@ -176,12 +175,12 @@ class Float32CurvatureTest {
   @Test
   void refusesALayerTypeWithoutFloat32Twins() {
     Network net = Nets.mlp(4, 5, 3, 2, Activation.TANH, "cross_entropy");
-    Network withNorm = new Network(4, List.of(new org.hesse.nn.Dense(4, 5), new LayerNorm(new int[] {5}), new org.hesse.nn.Dense(5, 2)),
+    Network withSoftmax = new Network(4, List.of(new org.hesse.nn.Dense(4, 5), new org.hesse.nn.Softmax(new int[] {5}, 0), new org.hesse.nn.Dense(5, 2)),
         net.loss());
-    double[] theta = Nets.gaussian(withNorm.paramCount(), 0.5, 1);
+    double[] theta = Nets.gaussian(withSoftmax.paramCount(), 0.5, 1);
     InputException e = assertThrows(InputException.class,
-        () -> Float32Curvature.of(withNorm, theta, new double[8], new double[2], 2));
-    assertEquals("precision f32: layer type 'layernorm' has no float32 path yet; use --precision f64", e.getMessage());
+        () -> Float32Curvature.of(withSoftmax, theta, new double[8], new double[2], 2));
+    assertEquals("precision f32: layer type 'softmax' has no float32 path yet; use --precision f64", e.getMessage());
   }
 
   static double[][] dense(LinearOperator op) {

@@ -22,6 +22,7 @@ import com.github.javaparser.ast.expr.EnclosedExpr;
 import com.github.javaparser.ast.expr.Expression;
 import com.github.javaparser.ast.expr.MethodCallExpr;
 import com.github.javaparser.ast.expr.NameExpr;
+import com.github.javaparser.ast.expr.VariableDeclarationExpr;
 import com.github.javaparser.ast.type.ArrayType;
 import com.github.javaparser.ast.type.ClassOrInterfaceType;
 import com.github.javaparser.ast.type.PrimitiveType;
@@ -55,7 +56,8 @@ import java.util.stream.Stream;
  *   <li>{@code a[i] = e} into a float array becomes {@code a[i] = (float) (e)} (one rounding per stored element;
  *       compound assignments already narrow); {@code Arrays.fill} of a float array gets a float value;</li>
  *   <li>a type marked {@code @Float32Twin} is referred to by its twin's name {@code <Name>32};</li>
- *   <li>calls (Gemm, Kernels, other twinned methods) resolve to the float overloads by overloading.</li>
+ *   <li>calls (Gemm, Kernels, other twinned methods) resolve to the float overloads by overloading;</li>
+ *   <li>a parameter, local or field marked {@code @Float32Twin.Keep} stays a double array (a float64 reduction).</li>
  * </ul>
  * An element assignment whose array the generator cannot tell float or not (a field of another object) is refused
  * with the file and line, rather than guessed; javac checks the rest (a double value where a float array is
@@ -232,7 +234,7 @@ public final class F32Gen {
     twin.findAll(com.github.javaparser.ast.body.CompactConstructorDeclaration.class).forEach(c -> c.setName(name));
     Map<String, Integer> fields = new HashMap<>();
     for (FieldDeclaration fd : twin.getFields()) {
-      for (VariableDeclarator v : fd.getVariables()) fields.put(v.getNameAsString(), doubleArrayLevels(v.getType()));
+      for (VariableDeclarator v : fd.getVariables()) fields.put(v.getNameAsString(), kept(fd) ? 0 : doubleArrayLevels(v.getType()));
     }
     if (twin.isRecordDeclaration()) {
       for (Parameter p : twin.asRecordDeclaration().getParameters()) fields.put(p.getNameAsString(), doubleArrayLevels(p.getType()));
@@ -261,6 +263,26 @@ public final class F32Gen {
         + (p.isVarArgs() && p.getType().isPrimitiveType()
             && p.getType().asPrimitiveType().getType() == PrimitiveType.Primitive.DOUBLE ? 1 : 0)));
     root.findAll(VariableDeclarator.class).forEach(v -> names.put(v.getNameAsString(), doubleArrayLevels(v.getType())));
+    // @Float32Twin.Keep: these stay double arrays (no conversion of their types or initializers, no casts)
+    Set<Node> keep = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    for (Parameter p : root.findAll(Parameter.class)) {
+      if (kept(p)) {
+        keep.add(p);
+        names.put(p.getNameAsString(), 0);
+      }
+    }
+    for (VariableDeclarationExpr e : root.findAll(VariableDeclarationExpr.class)) {
+      if (kept(e)) {
+        keep.add(e);
+        e.getVariables().forEach(v -> names.put(v.getNameAsString(), 0));
+      }
+    }
+    for (FieldDeclaration fd : root.findAll(FieldDeclaration.class)) {
+      if (kept(fd)) {
+        keep.add(fd);
+        fd.getVariables().forEach(v -> names.put(v.getNameAsString(), 0));
+      }
+    }
     for (AssignExpr a : root.findAll(AssignExpr.class)) {
       if (!a.getTarget().isArrayAccessExpr()) continue;
       Boolean isFloat = arrayIsDouble(a.getTarget().asArrayAccessExpr(), names);
@@ -286,7 +308,7 @@ public final class F32Gen {
     }
     // double[] -> float[] (also varargs double...), twinned types -> their twins
     for (PrimitiveType p : root.findAll(PrimitiveType.class)) {
-      if (p.getType() != PrimitiveType.Primitive.DOUBLE) continue;
+      if (p.getType() != PrimitiveType.Primitive.DOUBLE || insideAny(p, keep)) continue;
       Node parent = p.getParentNode().orElse(null);
       boolean array = parent instanceof ArrayType || parent instanceof ArrayCreationExpr
           || parent instanceof Parameter && ((Parameter) parent).isVarArgs();
@@ -297,6 +319,16 @@ public final class F32Gen {
     }
     root.getAllContainedComments().forEach(Comment::remove);
     if (root instanceof BodyDeclaration<?>) ((BodyDeclaration<?>) root).removeComment();
+  }
+
+  private static boolean kept(com.github.javaparser.ast.nodeTypes.NodeWithAnnotations<?> n) {
+    return n.getAnnotations().stream().anyMatch(a -> a.getNameAsString().equals(ANNOTATION + ".Keep")
+        || a.getNameAsString().equals("Keep"));
+  }
+
+  private static boolean insideAny(Node n, Set<Node> set) {
+    for (Node a = n; a != null; a = a.getParentNode().orElse(null)) if (set.contains(a)) return true;
+    return false;
   }
 
   /**

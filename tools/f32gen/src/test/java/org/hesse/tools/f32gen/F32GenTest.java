@@ -81,4 +81,18 @@ class F32GenTest {
     assertTrue(out.contains("H32 h = (H32) o;"), out);
     assertTrue(out.contains("d[0] = (float) (1);"), out);
   }
+
+  @Test
+  void keptArraysStayDouble(@TempDir Path dir) throws IOException {
+    String out = twin(dir, "  @Float32Twin\n  static void s(double[] x, @Float32Twin.Keep double[] mean) {\n"
+        + "    @Float32Twin.Keep double[] m = new double[1];\n    double[] t = new double[1];\n"
+        + "    m[0] = x[0];\n    mean[0] = m[0];\n    t[0] = m[0];\n  }");
+    String region = out.substring(out.indexOf(F32Gen.BEGIN));
+    assertTrue(region.contains("static void s(float[] x, @Float32Twin.Keep double[] mean)"), region);
+    assertTrue(region.contains("double[] m = new double[1];"), region);
+    assertTrue(region.contains("float[] t = new float[1];"), region);
+    assertTrue(region.contains("m[0] = x[0];"), region);           // into a kept array: no cast
+    assertTrue(region.contains("mean[0] = m[0];"), region);
+    assertTrue(region.contains("t[0] = (float) (m[0]);"), region);
+  }
 }
