@@ -172,15 +172,39 @@ class Float32CurvatureTest {
     }
   }
 
+  /** Softmax inside a network (a graph-only op: a chain of nodes) against the float64 engine. */
+  @Test
+  void softmaxMatchesFloat64() {
+    Network net = new Network(new int[] {4}, org.hesse.nn.Loss.byName("mse"), g -> {
+      int a = g.add("fc1", new org.hesse.nn.Dense(4, 5), 0);
+      a = g.add("sm", new org.hesse.nn.Softmax(new int[] {5}, 0), a);
+      return g.add("fc2", new org.hesse.nn.Dense(5, 3), a);
+    });
+    double[] theta = Nets.gaussian(net.paramCount(), 1.0, 11);
+    double[] x = Nets.features(9, 4, 1.0, 12);
+    double[] y = Nets.gaussian(9 * 3, 1.0, 13);
+    Curvature c64 = Curvature.of(net, theta, x, y, 4);
+    Float32Curvature c32 = Float32Curvature.of(net, theta, x, y, 4);
+    assertTrue(relErr(c32.gradient(), c64.gradient()) < TOL, "gradient");
+    double[] v = Nets.gaussian(net.paramCount(), 1.0, 14);
+    for (Kind kind : Kind.values()) {
+      double[] h64 = new double[v.length];
+      double[] h32 = new double[v.length];
+      c64.full(kind).apply(v, h64);
+      c32.full(kind).apply(v, h32);
+      assertTrue(relErr(h32, h64) < TOL, kind + " product: relative error " + relErr(h32, h64));
+    }
+  }
+
   @Test
   void refusesALayerTypeWithoutFloat32Twins() {
     Network net = Nets.mlp(4, 5, 3, 2, Activation.TANH, "cross_entropy");
-    Network withSoftmax = new Network(4, List.of(new org.hesse.nn.Dense(4, 5), new org.hesse.nn.Softmax(new int[] {5}, 0), new org.hesse.nn.Dense(5, 2)),
+    Network withNorm = new Network(4, List.of(new org.hesse.nn.Dense(4, 5), new org.hesse.nn.BatchNorm(new int[] {5}), new org.hesse.nn.Dense(5, 2)),
         net.loss());
-    double[] theta = Nets.gaussian(withSoftmax.paramCount(), 0.5, 1);
+    double[] theta = Nets.gaussian(withNorm.paramCount(), 0.5, 1);
     InputException e = assertThrows(InputException.class,
-        () -> Float32Curvature.of(withSoftmax, theta, new double[8], new double[2], 2));
-    assertEquals("precision f32: layer type 'softmax' has no float32 path yet; use --precision f64", e.getMessage());
+        () -> Float32Curvature.of(withNorm, theta, new double[8], new double[2], 2));
+    assertEquals("precision f32: layer type 'batchnorm' has no float32 path yet; use --precision f64", e.getMessage());
   }
 
   static double[][] dense(LinearOperator op) {
