@@ -29,10 +29,11 @@ import org.junit.jupiter.api.io.TempDir;
 class SpectrumPrecisionTest {
   @TempDir Path dir;
   static final int N = 40;
+  double[] theta;
 
   /** A model with float32 weights (θ rounded to float, stored as F32; buffers too) and cross-entropy data. */
   String[] write(Network net) throws IOException {
-    double[] theta = Init.PYTORCH.init(net, 7);
+    theta = Init.PYTORCH.init(net, 7);
     List<Tensor> f32 = new ArrayList<>();
     var tensors = net.bufferCount() > 0 ? ModelFiles.tensors(net, theta, net.initialBuffers()) : ModelFiles.tensors(net, theta);
     for (Tensor t : tensors.values()) {
@@ -74,6 +75,7 @@ class SpectrumPrecisionTest {
     assertEquals("f32", f32.get("provenance").get("precision").asText());
     assertEquals("weights dtype F32", f32.get("provenance").get("precision_source").asText());
     assertEquals("f64", f64.get("provenance").get("precision").asText());
+    assertEquals("--precision", f64.get("provenance").get("precision_source").asText());
     assertEquals(f64.get("loss").asDouble(), f32.get("loss").asDouble(), 1e-5 * f64.get("loss").asDouble());
     for (int l = 0; l < f64.get("layers").size(); l++) {
       JsonNode a = f32.get("layers").get(l);
@@ -84,6 +86,12 @@ class SpectrumPrecisionTest {
       }
       assertEquals(b.get("trace").asDouble(), a.get("trace").asDouble(), 1e-5 * Math.abs(b.get("trace").asDouble()), "trace " + l);
     }
+    // float64 weights: f64 by default
+    Network net = org.hesse.io.ModelFiles.readNetwork(Path.of(base[2]));
+    ModelFiles.writeParameters(net, theta, Path.of(base[4]));
+    JsonNode d64 = run(base);
+    assertEquals("f64", d64.get("provenance").get("precision").asText());
+    assertEquals("weights dtype F64", d64.get("provenance").get("precision_source").asText());
   }
 
   @Test
