@@ -33,9 +33,4 @@ public enum Precision {
     return new org.hesse.io.InputException("precision f32: layer type '" + layerType + "' has no float32 path yet; "
         + "use --precision f64");
   }
-
-  /** The precision of a safetensors dtype ("F32" -> f32; "F64" and every other dtype -> f64). */
-  public static Precision ofDtype(String dtype) {
-    return "F32".equals(dtype) || "F16".equals(dtype) || "BF16".equals(dtype) ? F32 : F64;
-  }
 }

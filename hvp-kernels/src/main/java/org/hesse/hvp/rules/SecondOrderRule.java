@@ -49,11 +49,6 @@ public interface SecondOrderRule {
   default void residualTerms(Primal p, double[][] dxs, View v, double[][] dgIns, View hv, int k, Scratch s) {}
 
   /**
-   * Null when this rule's Hessian products on {@code layer} are exact (up to rounding); else one line saying which
-   * term is approximated and how (an external op without its second derivative: differences of its VJP).
-   * Gauss-Newton products are exact in every rule.
-   */
-  /**
    * The float32 forward tangent (docs/precision.md): a rule has it when its float64 {@code jvp} is marked
    * {@code @Float32Twin} (a generated twin); refused by default.
    */
@@ -76,6 +71,11 @@ public interface SecondOrderRule {
     }
   }
 
+  /**
+   * Null when this rule's Hessian products on {@code layer} are exact (up to rounding); else one line saying which
+   * term is approximated and how (an external op without its second derivative: differences of its VJP).
+   * Gauss-Newton products are exact in every rule.
+   */
   default String approximation(Layer layer) {
     return null;
   }
