@@ -5,10 +5,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.hesse.data.Dataset;
 import org.hesse.hvp.curvature.Curvature;
+import org.hesse.hvp.curvature.Float32Curvature;
 import org.hesse.nn.Mode;
 import org.hesse.nn.Network;
+import org.hesse.precision.Precision;
 import picocli.CommandLine.Option;
 
 /**
@@ -140,6 +143,52 @@ public final class ModelInputs {
   Curvature curvature(Loaded l) {
     int rows = batch > 0 ? batch : l.net.batchCoupled() && l.mode != Mode.EVAL ? l.data.size() : SpectrumCommand.DEFAULT_BATCH;
     Curvature c = Curvature.of(l.net, l.theta, l.buffers, l.mode, l.data.x(), l.y, rows);
+    NumericalFailure.requireFinite("the loss of the model on the data", c.loss());
+    return c;
+  }
+
+  /**
+   * The precision of the curvature: {@code --precision} when given, else that of the weights file (every parameter
+   * tensor stored as F32 → f32 where the float32 path runs the model, anything else f64; an ONNX model → f64).
+   * Returns the precision and where it came from (for the report's provenance).
+   */
+  static Map.Entry<Precision, String> precision(String option, Loaded l) throws java.io.IOException {
+    if (option != null) {
+      try {
+        return Map.entry(Precision.parse(option), "--precision");
+      } catch (IllegalArgumentException e) {
+        throw new org.hesse.io.InputException("--" + e.getMessage());
+      }
+    }
+    Path w = l.in.weights;
+    if (w == null) return Map.entry(Precision.F64, "default (ONNX model)");
+    java.util.Set<String> dtypes = new java.util.TreeSet<>();
+    for (org.hesse.io.Tensor t : org.hesse.io.Safetensors.read(w).values()) {
+      if (l.net.tensors().containsKey(t.name())) dtypes.add(t.dtype());
+    }
+    String source = "weights dtype " + String.join("/", dtypes);
+    if (!dtypes.equals(java.util.Set.of("F32"))) return Map.entry(Precision.F64, source);
+    // by default a model the float32 path does not run stays in f64, said in the provenance; an explicit
+    // --precision f32 is refused instead
+    try {
+      Float32Curvature.requireFloat32(l.net);
+    } catch (org.hesse.io.InputException e) {
+      return Map.entry(Precision.F64, source + "; " + e.getMessage().replace("; use --precision f64", ""));
+    }
+    if (l.mode == Mode.EVAL && l.net.bufferCount() > 0) return Map.entry(Precision.F64, source + "; eval mode with buffers");
+    return Map.entry(Precision.F32, source);
+  }
+
+  /**
+   * The float32 curvature of the loaded model (see {@link #curvature}); refused (one line) for a model the float32
+   * path does not run.
+   */
+  Float32Curvature curvature32(Loaded l) {
+    if (l.mode == Mode.EVAL && l.net.bufferCount() > 0) {
+      throw new org.hesse.io.InputException("precision f32: eval mode with buffers has no float32 path; use --precision f64");
+    }
+    int rows = batch > 0 ? batch : SpectrumCommand.DEFAULT_BATCH;
+    Float32Curvature c = Float32Curvature.of(l.net, l.theta, l.data.x(), l.y, rows);
     NumericalFailure.requireFinite("the loss of the model on the data", c.loss());
     return c;
   }

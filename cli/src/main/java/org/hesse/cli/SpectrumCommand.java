@@ -10,11 +10,14 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.hesse.data.Dataset;
 import org.hesse.hvp.curvature.Curvature;
+import org.hesse.hvp.curvature.Float32Curvature;
+import org.hesse.hvp.spectra.CurvatureSource;
 import org.hesse.io.AtomicFiles;
 import org.hesse.io.Safetensors;
 import org.hesse.io.Tensor;
 import org.hesse.nn.Mode;
 import org.hesse.nn.Network;
+import org.hesse.precision.Precision;
 import org.hesse.runtime.MemoryBudget;
 import org.hesse.runtime.RuntimeInfo;
 import org.hesse.runtime.ThreadPolicy;
@@ -77,6 +80,10 @@ public final class SpectrumCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "0", description = "Seed of ARPACK's start vector and the probes (default ${DEFAULT-VALUE}).")
   long seed;
 
+  @Option(names = "--precision", description = "f32 or f64: the storage of activations, tangents and products "
+      + "(reductions and eigen-solver vectors are f64 either way; default: the weights file's dtype).")
+  String precision;
+
   @Option(names = "--out", description = "Write the JSON report here (atomically) instead of stdout.")
   Path out;
 
@@ -134,6 +141,7 @@ public final class SpectrumCommand implements Callable<Integer> {
     o.seed = seed;
     if (ncv != null) o.ncv = ncv;
     if (maxIterations != null) o.maxIterations = maxIterations;
+    if (precision != null) ModelInputs.precision(precision, null);  // checks --precision before any input is read
     o.toLibrary(); // checks --ncv and --max-iterations (the rule is SpectraOptions') before any input is read
     long t0 = System.nanoTime();
     PrintWriter err = spec.commandLine().getErr();
@@ -145,16 +153,35 @@ public final class SpectrumCommand implements Callable<Integer> {
     // the notes and warnings only once every input is accepted: a bad input gets its one error line alone
     for (String note : in.notes) err.println(note);
     err.flush();
-    Curvature c = io.curvature(loaded);
-    SpectrumEngine engine = new SpectrumEngine(c, o);
+    Map.Entry<Precision, String> prec = ModelInputs.precision(precision, loaded);
+    if (prec.getKey() == Precision.F32 && "backmatching".equals(curvature)) {
+      throw new org.hesse.io.InputException("precision f32: the back-matching curvature has no float32 path; use --precision f64");
+    }
+    double loss;
+    int samples;
+    int batchRows;
+    SpectrumEngine engine;
+    if (prec.getKey() == Precision.F32) {
+      Float32Curvature c = io.curvature32(loaded);
+      engine = new SpectrumEngine(CurvatureSource.of(c), o);
+      loss = c.loss();
+      samples = c.samples();
+      batchRows = c.batchSize();
+    } else {
+      Curvature c = io.curvature(loaded);
+      engine = new SpectrumEngine(c, o);
+      loss = c.loss();
+      samples = c.samples();
+      batchRows = c.batchSize();
+    }
     Map<String, Object> report = new LinkedHashMap<>();
-    report.put("loss", Json.num(c.loss()));
+    report.put("loss", Json.num(loss));
     if (!d.isClassification()) report.put("targets", loaded.targetsScale);
     report.put("features", in.pre == null || in.pre.features() == null ? "as given" : "standardised (" + in.standardizerFile + ")");
-    report.put("samples", c.samples());
+    report.put("samples", samples);
     report.put("curvature", curvature);
     report.put("mode", io.mode);
-    report.put("batch", c.batchSize());
+    report.put("batch", batchRows);
     List<Object> layerReports = new ArrayList<>();
     Map<String, Tensor> vecs = new LinkedHashMap<>();
     try (Progress bar = Progress.start("spectrum", selected.size())) {
@@ -173,7 +200,10 @@ public final class SpectrumCommand implements Callable<Integer> {
       }
     }
     report.put("layers", layerReports);
-    report.put("provenance", provenance(o, System.nanoTime() - t0));
+    Map<String, Object> prov = provenance(o, System.nanoTime() - t0);
+    prov.put("precision", prec.getKey().id);
+    prov.put("precision_source", prec.getValue());
+    report.put("provenance", prov);
     String json = Json.write(report);
     if (out == null) {
       spec.commandLine().getOut().println(json);

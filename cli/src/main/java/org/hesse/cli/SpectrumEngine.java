@@ -47,7 +47,11 @@ final class SpectrumEngine {
   private final LayerSpectraEngine engine;
 
   SpectrumEngine(Curvature curv, Options o) {
-    this.engine = new LayerSpectraEngine(CurvatureSource.of(curv), o.toLibrary());
+    this(CurvatureSource.of(curv), o);
+  }
+
+  SpectrumEngine(CurvatureSource source, Options o) {
+    this.engine = new LayerSpectraEngine(source, o.toLibrary());
   }
 
   /** Where the phases of each layer are announced (a silent bar by default). */

@@ -1,6 +1,7 @@
 package org.hesse.nn;
 
 import java.util.List;
+import org.hesse.precision.Float32Twin;
 import org.hesse.simd.Activation;
 import org.hesse.simd.KernelProvider;
 import org.hesse.simd.Kernels;
@@ -36,11 +37,13 @@ public final class ActivationLayer implements Layer {
   @Override public int outputSize() { return size; }
   @Override public List<ParamTensor> paramTensors() { return List.of(); }
 
+  @Float32Twin
   @Override
   public void forward(double[] theta, int off, double[] x, double[] z, int batch, LayerContext ctx) {
     K.activation(f, x, 0, z, 0, batch * size);
   }
 
+  @Float32Twin
   @Override
   public void backward(double[] theta, int off, double[] x, double[] z, double[] gOut, double[] gIn, double[] gTheta, int batch,
                        LayerContext ctx) {
@@ -69,4 +72,26 @@ public final class ActivationLayer implements Layer {
       throw new IllegalArgumentException("unknown activation '" + spec.type() + "'");
     }
   }
+
+  // ---- generated float32 twins (tools/f32gen): do not edit ----
+
+  @Override
+  public void forward(float[] theta, int off, float[] x, float[] z, int batch, LayerContext ctx) {
+    K.activation(f, x, 0, z, 0, batch * size);
+  }
+
+  @Override
+  public void backward(float[] theta, int off, float[] x, float[] z, float[] gOut, float[] gIn, float[] gTheta, int batch, LayerContext ctx) {
+    if (gIn == null)
+      return;
+    int n = batch * size;
+    if (f == Activation.TANH) {
+      for (int i = 0; i < n; i++) gIn[i] = (float) ((1.0 - z[i] * z[i]) * gOut[i]);
+    } else if (f == Activation.SIGMOID) {
+      for (int i = 0; i < n; i++) gIn[i] = (float) (z[i] * (1.0 - z[i]) * gOut[i]);
+    } else {
+      K.activationBackward(f, x, 0, gOut, 0, gIn, 0, n);
+    }
+  }
+  // ---- end of generated float32 twins ----
 }

@@ -1,5 +1,6 @@
 package org.hesse.nn;
 
+import org.hesse.precision.Float32Twin;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -127,15 +128,14 @@ public final class Conv2d implements Layer {
     return new double[patch() * positions()];
   }
 
-  private double[] scratch(LayerContext ctx) {
-    Object s = ctx == null ? null : ctx.state();
-    // A context built for another layer (or none) gets a private buffer: correct, only slower.
-    return s instanceof double[] a && a.length >= patch() * positions() ? a : (double[]) newState(1);
-  }
 
+  @Float32Twin
   @Override
   public void forward(double[] theta, int off, double[] x, double[] z, int batch, LayerContext ctx) {
-    double[] col = scratch(ctx);
+    // the context's buffer; a context built for another layer (or none, or a float32 pass, whose state is the
+    // double buffer of newState) gets a private one: correct, only slower
+    Object state = ctx == null ? null : ctx.state();
+    double[] col = state instanceof double[] a && a.length >= patch() * positions() ? a : new double[patch() * positions()];
     int K = patch();
     int P = positions();
     int in = inputSize();
@@ -149,10 +149,14 @@ public final class Conv2d implements Layer {
     }
   }
 
+  @Float32Twin
   @Override
   public void backward(double[] theta, int off, double[] x, double[] z, double[] gOut, double[] gIn, double[] gTheta, int batch,
                        LayerContext ctx) {
-    double[] col = scratch(ctx);
+    // the context's buffer; a context built for another layer (or none, or a float32 pass, whose state is the
+    // double buffer of newState) gets a private one: correct, only slower
+    Object state = ctx == null ? null : ctx.state();
+    double[] col = state instanceof double[] a && a.length >= patch() * positions() ? a : new double[patch() * positions()];
     int K = patch();
     int P = positions();
     int in = inputSize();
@@ -178,6 +182,7 @@ public final class Conv2d implements Layer {
    * Unfolds one sample {@code x[xOff ..]} ({@code [C, H, W]}) into the {@code K × P} matrix {@code col[colOff ..]}:
    * {@code col[(c·k + i)·k + j][oh·Wo + ow] = x[c, oh·s − p + i, ow·s − p + j]}, zero outside the image.
    */
+  @Float32Twin
   public void im2col(double[] x, int xOff, double[] col, int colOff) {
     int P = positions();
     for (int c = 0; c < inC; c++) {
@@ -207,6 +212,7 @@ public final class Conv2d implements Layer {
    * The adjoint of {@link #im2col}: overwrites one sample {@code x[xOff ..]} with the sum, over every patch
    * entry, of {@code col} scattered back to the pixel it was read from (padding entries are dropped).
    */
+  @Float32Twin
   public void col2im(double[] col, int colOff, double[] x, int xOff) {
     int P = positions();
     Arrays.fill(x, xOff, xOff + inputSize(), 0.0);
@@ -243,6 +249,7 @@ public final class Conv2d implements Layer {
   }
 
   /** acc[accOff + r] += Σ_c a[aOff + r·cols + c] for r &lt; rows. */
+  @Float32Twin
   public static void addRowSums(double[] a, int aOff, int rows, int cols, double[] acc, int accOff) {
     for (int r = 0; r < rows; r++) {
       double s = 0;
@@ -261,4 +268,103 @@ public final class Conv2d implements Layer {
       return new Conv2d(in, spec.requiredInt("out_channels"), spec.requiredInt("kernel"), spec.intParam("stride", 1), spec.intParam("padding", 0));
     }
   }
+
+  // ---- generated float32 twins (tools/f32gen): do not edit ----
+
+  @Override
+  public void forward(float[] theta, int off, float[] x, float[] z, int batch, LayerContext ctx) {
+    Object state = ctx == null ? null : ctx.state();
+    float[] col = state instanceof float[] a && a.length >= patch() * positions() ? a : new float[patch() * positions()];
+    int K = patch();
+    int P = positions();
+    int in = inputSize();
+    int out = outputSize();
+    int b = off + biasOffset();
+    for (int n = 0; n < batch; n++) {
+      int zo = n * out;
+      for (int o = 0; o < outC; o++) Arrays.fill(z, zo + o * P, zo + (o + 1) * P, (float) (theta[b + o]));
+      im2col(x, n * in, col, 0);
+      Gemm.gemm(false, false, outC, P, K, 1.0, theta, off, col, 0, 1.0, z, zo);
+    }
+  }
+
+  @Override
+  public void backward(float[] theta, int off, float[] x, float[] z, float[] gOut, float[] gIn, float[] gTheta, int batch, LayerContext ctx) {
+    Object state = ctx == null ? null : ctx.state();
+    float[] col = state instanceof float[] a && a.length >= patch() * positions() ? a : new float[patch() * positions()];
+    int K = patch();
+    int P = positions();
+    int in = inputSize();
+    int out = outputSize();
+    int b = off + biasOffset();
+    for (int n = 0; n < batch; n++) {
+      int go = n * out;
+      if (gTheta != null) {
+        im2col(x, n * in, col, 0);
+        Gemm.gemm(false, true, outC, K, P, 1.0, gOut, go, col, 0, 1.0, gTheta, off);
+        addRowSums(gOut, go, outC, P, gTheta, b);
+      }
+      if (gIn != null) {
+        Gemm.gemm(true, false, K, P, outC, 1.0, theta, off, gOut, go, 0.0, col, 0);
+        col2im(col, 0, gIn, n * in);
+      }
+    }
+  }
+
+  public void im2col(float[] x, int xOff, float[] col, int colOff) {
+    int P = positions();
+    for (int c = 0; c < inC; c++) {
+      for (int i = 0; i < k; i++) {
+        for (int j = 0; j < k; j++) {
+          int r = colOff + ((c * k + i) * k + j) * P;
+          int lo = firstInside(j);
+          int hi = endInside(j, lo);
+          for (int oh = 0; oh < ho; oh++) {
+            int ih = oh * stride - pad + i;
+            int dst = r + oh * wo;
+            if (ih < 0 || ih >= h) {
+              Arrays.fill(col, dst, dst + wo, 0.0f);
+              continue;
+            }
+            int src = xOff + (c * h + ih) * w - pad + j;
+            for (int ow = 0; ow < lo; ow++) col[dst + ow] = (float) (0.0);
+            for (int ow = lo; ow < hi; ow++) col[dst + ow] = (float) (x[src + ow * stride]);
+            for (int ow = hi; ow < wo; ow++) col[dst + ow] = (float) (0.0);
+          }
+        }
+      }
+    }
+  }
+
+  public void col2im(float[] col, int colOff, float[] x, int xOff) {
+    int P = positions();
+    Arrays.fill(x, xOff, xOff + inputSize(), 0.0f);
+    for (int c = 0; c < inC; c++) {
+      for (int i = 0; i < k; i++) {
+        for (int j = 0; j < k; j++) {
+          int r = colOff + ((c * k + i) * k + j) * P;
+          int lo = firstInside(j);
+          int hi = endInside(j, lo);
+          for (int oh = 0; oh < ho; oh++) {
+            int ih = oh * stride - pad + i;
+            if (ih < 0 || ih >= h)
+              continue;
+            int src = r + oh * wo;
+            int dst = xOff + (c * h + ih) * w - pad + j;
+            for (int ow = lo; ow < hi; ow++) x[dst + ow * stride] += col[src + ow];
+          }
+        }
+      }
+    }
+  }
+
+  public static void addRowSums(float[] a, int aOff, int rows, int cols, float[] acc, int accOff) {
+    for (int r = 0; r < rows; r++) {
+      double s = 0;
+      int base = aOff + r * cols;
+      for (int c = 0; c < cols; c++) s += a[base + c];
+      acc[accOff + r] += s;
+    }
+  }
+  // ---- end of generated float32 twins ----
 }

@@ -2,6 +2,7 @@ package org.hesse.nn;
 
 import java.util.List;
 import org.hesse.linalg.Gemm;
+import org.hesse.precision.Float32Twin;
 
 /**
  * Fully connected layer {@code z = x Wᵀ + b} (PyTorch nn.Linear). Parameters: W row-major {@code out × in}
@@ -74,6 +75,7 @@ public final class Dense implements Layer {
     return out * in;
   }
 
+  @Float32Twin
   @Override
   public void forward(double[] theta, int off, double[] x, double[] z, int batch, LayerContext ctx) {
     batch *= tokens;  // every token is a row
@@ -82,6 +84,7 @@ public final class Dense implements Layer {
     Gemm.gemm(false, true, batch, out, in, 1.0, x, 0, theta, off, 1.0, z, 0);
   }
 
+  @Float32Twin
   @Override
   public void backward(double[] theta, int off, double[] x, double[] z, double[] gOut, double[] gIn, double[] gTheta, int batch,
                        LayerContext ctx) {
@@ -95,6 +98,7 @@ public final class Dense implements Layer {
   }
 
   /** acc[accOff + j] += Σ_n a[n·cols + j] */
+  @Float32Twin
   public static void addColumnSums(double[] a, int rows, int cols, double[] acc, int accOff) {
     for (int n = 0; n < rows; n++) {
       int r = n * cols;
@@ -123,4 +127,33 @@ public final class Dense implements Layer {
       return spec.out();
     }
   }
+
+  // ---- generated float32 twins (tools/f32gen): do not edit ----
+
+  @Override
+  public void forward(float[] theta, int off, float[] x, float[] z, int batch, LayerContext ctx) {
+    batch *= tokens;
+    int b = off + biasOffset();
+    for (int n = 0; n < batch; n++) System.arraycopy(theta, b, z, n * out, out);
+    Gemm.gemm(false, true, batch, out, in, 1.0, x, 0, theta, off, 1.0, z, 0);
+  }
+
+  @Override
+  public void backward(float[] theta, int off, float[] x, float[] z, float[] gOut, float[] gIn, float[] gTheta, int batch, LayerContext ctx) {
+    batch *= tokens;
+    if (gTheta != null) {
+      Gemm.gemm(true, false, out, in, batch, 1.0, gOut, 0, x, 0, 1.0, gTheta, off);
+      addColumnSums(gOut, batch, out, gTheta, off + biasOffset());
+    }
+    if (gIn != null)
+      Gemm.gemm(false, false, batch, in, out, 1.0, gOut, 0, theta, off, 0.0, gIn, 0);
+  }
+
+  public static void addColumnSums(float[] a, int rows, int cols, float[] acc, int accOff) {
+    for (int n = 0; n < rows; n++) {
+      int r = n * cols;
+      for (int j = 0; j < cols; j++) acc[accOff + j] += a[r + j];
+    }
+  }
+  // ---- end of generated float32 twins ----
 }

@@ -1,5 +1,6 @@
 package org.hesse.nn;
 
+import org.hesse.precision.Float32Twin;
 import java.util.List;
 
 /**
@@ -56,6 +57,7 @@ public final class Dropout implements Layer {
     return new double[maxBatch * size];
   }
 
+  @Float32Twin
   @Override
   public void forward(double[] theta, int off, double[] x, double[] z, int batch, LayerContext ctx) {
     int len = batch * size;
@@ -75,6 +77,7 @@ public final class Dropout implements Layer {
     }
   }
 
+  @Float32Twin
   @Override
   public void backward(double[] theta, int off, double[] x, double[] z, double[] gOut, double[] gIn, double[] gTheta,
                        int batch, LayerContext ctx) {
@@ -97,4 +100,39 @@ public final class Dropout implements Layer {
       return new Dropout(in, spec.doubleParam("p", DEFAULT_P));
     }
   }
+
+  // ---- generated float32 twins (tools/f32gen): do not edit ----
+
+  @Override
+  public void forward(float[] theta, int off, float[] x, float[] z, int batch, LayerContext ctx) {
+    int len = batch * size;
+    if (ctx.mode() != Mode.TRAIN) {
+      System.arraycopy(x, 0, z, 0, len);
+      return;
+    }
+    if (ctx.rng() == null) {
+      throw new IllegalStateException("dropout in TRAIN mode needs a generator: set one with Workspace.rng(...)");
+    }
+    float[] mask = (float[]) ctx.state();
+    double keep = p >= 1 ? 0.0 : 1.0 / (1.0 - p);
+    java.util.SplittableRandom r = ctx.rng();
+    for (int i = 0; i < len; i++) {
+      mask[i] = (float) (r.nextDouble() >= p ? keep : 0.0);
+      z[i] = (float) (x[i] * mask[i]);
+    }
+  }
+
+  @Override
+  public void backward(float[] theta, int off, float[] x, float[] z, float[] gOut, float[] gIn, float[] gTheta, int batch, LayerContext ctx) {
+    if (gIn == null)
+      return;
+    int len = batch * size;
+    if (ctx.mode() != Mode.TRAIN) {
+      System.arraycopy(gOut, 0, gIn, 0, len);
+      return;
+    }
+    float[] mask = (float[]) ctx.state();
+    for (int i = 0; i < len; i++) gIn[i] = (float) (gOut[i] * mask[i]);
+  }
+  // ---- end of generated float32 twins ----
 }

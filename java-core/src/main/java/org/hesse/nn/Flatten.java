@@ -1,5 +1,6 @@
 package org.hesse.nn;
 
+import org.hesse.precision.Float32Twin;
 import java.util.List;
 
 /**
@@ -29,11 +30,13 @@ public final class Flatten implements Layer {
   @Override public int outputSize() { return size; }
   @Override public List<ParamTensor> paramTensors() { return List.of(); }
 
+  @Float32Twin
   @Override
   public void forward(double[] theta, int off, double[] x, double[] z, int batch, LayerContext ctx) {
     System.arraycopy(x, 0, z, 0, batch * size);
   }
 
+  @Float32Twin
   @Override
   public void backward(double[] theta, int off, double[] x, double[] z, double[] gOut, double[] gIn, double[] gTheta, int batch,
                        LayerContext ctx) {
@@ -49,4 +52,18 @@ public final class Flatten implements Layer {
       return new Flatten(in);
     }
   }
+
+  // ---- generated float32 twins (tools/f32gen): do not edit ----
+
+  @Override
+  public void forward(float[] theta, int off, float[] x, float[] z, int batch, LayerContext ctx) {
+    System.arraycopy(x, 0, z, 0, batch * size);
+  }
+
+  @Override
+  public void backward(float[] theta, int off, float[] x, float[] z, float[] gOut, float[] gIn, float[] gTheta, int batch, LayerContext ctx) {
+    if (gIn != null)
+      System.arraycopy(gOut, 0, gIn, 0, batch * size);
+  }
+  // ---- end of generated float32 twins ----
 }

@@ -171,4 +171,28 @@ public interface Layer {
    */
   void backward(double[] theta, int off, double[] x, double[] z, double[] gOut, double[] gIn, double[] gTheta, int batch,
                 LayerContext ctx);
+
+  /**
+   * The float32 forward pass (θ, activations in float; docs/precision.md): a type has it when its float64
+   * {@code forward} is marked {@code @Float32Twin} (a generated twin). By default: refused.
+   */
+  default void forward(float[] theta, int off, float[] x, float[] z, int batch, LayerContext ctx) {
+    throw org.hesse.precision.Precision.noFloat32(type());
+  }
+
+  /** The float32 VJP (see {@link #forward(float[], int, float[], float[], int, LayerContext)}); refused by default. */
+  default void backward(float[] theta, int off, float[] x, float[] z, float[] gOut, float[] gIn, float[] gTheta, int batch,
+                        LayerContext ctx) {
+    throw org.hesse.precision.Precision.noFloat32(type());
+  }
+
+  /** Whether this type has float32 twins of its forward and backward passes. */
+  default boolean float32() {
+    try {
+      return getClass().getMethod("forward", float[].class, int.class, float[].class, float[].class, int.class,
+          LayerContext.class).getDeclaringClass() != Layer.class;
+    } catch (NoSuchMethodException e) {
+      throw new AssertionError(e);
+    }
+  }
 }

@@ -1,5 +1,6 @@
 package org.hesse.nn;
 
+import org.hesse.precision.Float32Twin;
 import java.util.List;
 
 /**
@@ -117,8 +118,9 @@ public final class LayerNorm implements Layer {
     java.util.Arrays.fill(theta, off + width, off + 2 * width, 0.0);
   }
 
-  /** Each group's mean and 1/√(σ² + ε) (biased variance, two passes) for {@code rows} groups (batch · groups()). */
-  public void statistics(double[] x, int rows, double[] mean, double[] invStd) {
+  /** Each group's mean and 1/√(σ² + ε) (biased variance, two passes; float64 in both precisions) for {@code rows} groups (batch · groups()). */
+  @Float32Twin
+  public void statistics(double[] x, int rows, @Float32Twin.Keep double[] mean, @Float32Twin.Keep double[] invStd) {
     int size = width;
     for (int n = 0; n < rows; n++) {
       int o = n * size;
@@ -135,6 +137,7 @@ public final class LayerNorm implements Layer {
     }
   }
 
+  @Float32Twin
   @Override
   public void forward(double[] theta, int off, double[] x, double[] z, int batch, LayerContext ctx) {
     State st = (State) ctx.state();
@@ -148,6 +151,7 @@ public final class LayerNorm implements Layer {
     }
   }
 
+  @Float32Twin
   @Override
   public void backward(double[] theta, int off, double[] x, double[] z, double[] gOut, double[] gIn, double[] gTheta,
                        int batch, LayerContext ctx) {
@@ -190,4 +194,69 @@ public final class LayerNorm implements Layer {
       return new LayerNorm(in, spec.extra().containsKey("normalized_shape") ? spec.ints("normalized_shape") : in, spec.doubleParam("eps", DEFAULT_EPS));
     }
   }
+
+  // ---- generated float32 twins (tools/f32gen): do not edit ----
+
+  public void statistics(float[] x, int rows, @Float32Twin.Keep double[] mean, @Float32Twin.Keep double[] invStd) {
+    int size = width;
+    for (int n = 0; n < rows; n++) {
+      int o = n * size;
+      double s = 0;
+      for (int d = 0; d < size; d++) s += x[o + d];
+      double mu = s / size;
+      double q = 0;
+      for (int d = 0; d < size; d++) {
+        double t = x[o + d] - mu;
+        q += t * t;
+      }
+      mean[n] = mu;
+      invStd[n] = 1.0 / Math.sqrt(q / size + eps);
+    }
+  }
+
+  @Override
+  public void forward(float[] theta, int off, float[] x, float[] z, int batch, LayerContext ctx) {
+    State st = (State) ctx.state();
+    int size = width;
+    statistics(x, batch * groups, st.mean, st.invStd);
+    for (int n = 0; n < batch * groups; n++) {
+      int o = n * size;
+      double mu = st.mean[n];
+      double is = st.invStd[n];
+      for (int d = 0; d < size; d++) z[o + d] = (float) (theta[off + d] * (x[o + d] - mu) * is + theta[off + size + d]);
+    }
+  }
+
+  @Override
+  public void backward(float[] theta, int off, float[] x, float[] z, float[] gOut, float[] gIn, float[] gTheta, int batch, LayerContext ctx) {
+    State st = (State) ctx.state();
+    int size = width;
+    for (int n = 0; n < batch * groups; n++) {
+      int o = n * size;
+      double mu = st.mean[n];
+      double is = st.invStd[n];
+      double sh = 0;
+      double shx = 0;
+      for (int d = 0; d < size; d++) {
+        double g = gOut[o + d];
+        double xh = (x[o + d] - mu) * is;
+        if (gTheta != null) {
+          gTheta[off + d] += g * xh;
+          gTheta[off + size + d] += g;
+        }
+        double h = g * theta[off + d];
+        sh += h;
+        shx += h * xh;
+      }
+      if (gIn == null)
+        continue;
+      double mh = sh / size;
+      double mhx = shx / size;
+      for (int d = 0; d < size; d++) {
+        double xh = (x[o + d] - mu) * is;
+        gIn[o + d] = (float) (is * (gOut[o + d] * theta[off + d] - mh - xh * mhx));
+      }
+    }
+  }
+  // ---- end of generated float32 twins ----
 }

@@ -1,5 +1,6 @@
 package org.hesse.nn;
 
+import org.hesse.precision.Float32Twin;
 import java.util.Arrays;
 
 /**
@@ -21,6 +22,7 @@ public final class MaxPool2d extends Pooling {
    * For one sample {@code x[xOff ..]}, the index inside the sample of each output's winner:
    * {@code idx[idxOff + o]} for o &lt; {@link #outputSize()}.
    */
+  @Float32Twin
   public void argmax(double[] x, int xOff, int[] idx, int idxOff) {
     int o = idxOff;
     for (int ch = 0; ch < c; ch++) {
@@ -31,6 +33,7 @@ public final class MaxPool2d extends Pooling {
   }
 
   /** The winner's index inside the sample: first maximum in scan order; NaN wins (max(x) is then NaN). */
+  @Float32Twin
   private int winner(double[] x, int xOff, int ch, int oh, int ow) {
     int best = (ch * h + oh * stride) * w + ow * stride;
     double m = x[xOff + best];
@@ -47,6 +50,7 @@ public final class MaxPool2d extends Pooling {
     return best;
   }
 
+  @Float32Twin
   @Override
   public void forward(double[] theta, int off, double[] x, double[] z, int batch, LayerContext ctx) {
     int in = inputSize();
@@ -62,6 +66,7 @@ public final class MaxPool2d extends Pooling {
   }
 
   /** Finds the winners again (k² comparisons per output, cheap next to any layer with weights): no state. */
+  @Float32Twin
   @Override
   public void backward(double[] theta, int off, double[] x, double[] z, double[] gOut, double[] gIn, double[] gTheta, int batch,
                        LayerContext ctx) {
@@ -88,4 +93,63 @@ public final class MaxPool2d extends Pooling {
       return new MaxPool2d(in, spec.requiredInt("kernel"), spec.intParam("stride", spec.requiredInt("kernel")));
     }
   }
+
+  // ---- generated float32 twins (tools/f32gen): do not edit ----
+
+  public void argmax(float[] x, int xOff, int[] idx, int idxOff) {
+    int o = idxOff;
+    for (int ch = 0; ch < c; ch++) {
+      for (int oh = 0; oh < ho; oh++) {
+        for (int ow = 0; ow < wo; ow++) idx[o++] = winner(x, xOff, ch, oh, ow);
+      }
+    }
+  }
+
+  private int winner(float[] x, int xOff, int ch, int oh, int ow) {
+    int best = (ch * h + oh * stride) * w + ow * stride;
+    double m = x[xOff + best];
+    for (int i = 0; i < k; i++) {
+      int row = (ch * h + oh * stride + i) * w + ow * stride;
+      for (int j = 0; j < k; j++) {
+        double v = x[xOff + row + j];
+        if (v > m || Double.isNaN(v)) {
+          m = v;
+          best = row + j;
+        }
+      }
+    }
+    return best;
+  }
+
+  @Override
+  public void forward(float[] theta, int off, float[] x, float[] z, int batch, LayerContext ctx) {
+    int in = inputSize();
+    int zi = 0;
+    for (int n = 0; n < batch; n++) {
+      int xOff = n * in;
+      for (int ch = 0; ch < c; ch++) {
+        for (int oh = 0; oh < ho; oh++) {
+          for (int ow = 0; ow < wo; ow++) z[zi++] = (float) (x[xOff + winner(x, xOff, ch, oh, ow)]);
+        }
+      }
+    }
+  }
+
+  @Override
+  public void backward(float[] theta, int off, float[] x, float[] z, float[] gOut, float[] gIn, float[] gTheta, int batch, LayerContext ctx) {
+    if (gIn == null)
+      return;
+    int in = inputSize();
+    Arrays.fill(gIn, 0, batch * in, 0.0f);
+    int gi = 0;
+    for (int n = 0; n < batch; n++) {
+      int xOff = n * in;
+      for (int ch = 0; ch < c; ch++) {
+        for (int oh = 0; oh < ho; oh++) {
+          for (int ow = 0; ow < wo; ow++) gIn[xOff + winner(x, xOff, ch, oh, ow)] += gOut[gi++];
+        }
+      }
+    }
+  }
+  // ---- end of generated float32 twins ----
 }

@@ -1,5 +1,6 @@
 package org.hesse.nn;
 
+import org.hesse.precision.Float32Twin;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -59,6 +60,7 @@ public final class Softmax implements Layer {
     return m;
   }
 
+  @Float32Twin
   @Override
   public void forward(double[] theta, int off, double[] x, double[] z, int batch, LayerContext ctx) {
     for (int n = 0; n < batch; n++) {
@@ -78,6 +80,7 @@ public final class Softmax implements Layer {
   }
 
   /** out = z ⊙ (g − ⟨g, z⟩) per group, z per sample at row n, g and out at row {@code n·k + j}. */
+  @Float32Twin
   public void vjp(double[] z, double[] g, double[] out, int batch, int k) {
     for (int n = 0; n < batch; n++) {
       for (int j = 0; j < k; j++) {
@@ -95,6 +98,7 @@ public final class Softmax implements Layer {
     }
   }
 
+  @Float32Twin
   @Override
   public void backward(double[] theta, int off, double[] x, double[] z, double[] gOut, double[] gIn, double[] gTheta,
                        int batch, LayerContext ctx) {
@@ -112,4 +116,48 @@ public final class Softmax implements Layer {
       return new Softmax(LayerType.single(in), spec.intParam("axis", -1));
     }
   }
+
+  // ---- generated float32 twins (tools/f32gen): do not edit ----
+
+  @Override
+  public void forward(float[] theta, int off, float[] x, float[] z, int batch, LayerContext ctx) {
+    for (int n = 0; n < batch; n++) {
+      for (int q = 0; q < groups(); q++) {
+        int b = n * size + start(q);
+        double max = Double.NEGATIVE_INFINITY;
+        for (int l = 0; l < length; l++) max = Math.max(max, x[b + l * inner]);
+        double s = 0;
+        for (int l = 0; l < length; l++) {
+          double e = Math.exp(x[b + l * inner] - max);
+          z[b + l * inner] = (float) (e);
+          s += e;
+        }
+        for (int l = 0; l < length; l++) z[b + l * inner] /= s;
+      }
+    }
+  }
+
+  public void vjp(float[] z, float[] g, float[] out, int batch, int k) {
+    for (int n = 0; n < batch; n++) {
+      for (int j = 0; j < k; j++) {
+        int r = (n * k + j) * size;
+        for (int q = 0; q < groups(); q++) {
+          int s0 = start(q);
+          double dot = 0;
+          for (int l = 0; l < length; l++) dot += g[r + s0 + l * inner] * z[n * size + s0 + l * inner];
+          for (int l = 0; l < length; l++) {
+            int i = s0 + l * inner;
+            out[r + i] = (float) (z[n * size + i] * (g[r + i] - dot));
+          }
+        }
+      }
+    }
+  }
+
+  @Override
+  public void backward(float[] theta, int off, float[] x, float[] z, float[] gOut, float[] gIn, float[] gTheta, int batch, LayerContext ctx) {
+    if (gIn != null)
+      vjp(z, gOut, gIn, batch, 1);
+  }
+  // ---- end of generated float32 twins ----
 }

@@ -326,6 +326,9 @@ public final class SparkSpectrum implements Callable<Integer> {
 
   private static Map<String, Object> provenance(SpectraOptions o, DistributedCurvature dc, SparkSession spark, long nanos) {
     Map<String, Object> p = SpectraJson.provenance(o, String.valueOf(SparkSpectrum.class.getPackage().getImplementationVersion()), nanos);
+    // the distributed curvature is float64 only (hesse spectrum --spark refuses --precision)
+    p.put("precision", "f64");
+    p.put("precision_source", "spark: float64 only");
     Map<String, Object> s = new LinkedHashMap<>();
     s.put("version", spark.version());
     s.put("master", spark.sparkContext().master());

@@ -1,5 +1,6 @@
 package org.hesse.hvp.rules;
 
+import org.hesse.precision.Float32Twin;
 import java.util.Arrays;
 import org.hesse.nn.AvgPool2d;
 import org.hesse.nn.Layer;
@@ -15,6 +16,7 @@ public final class AvgPool2dSecondOrder implements SecondOrderRule {
     return org.hesse.nn.AvgPool2d.class;
   }
 
+  @Float32Twin
   @Override
   public void jvp(Primal node, double[][] dxs, View vv, double[] dz, int k, Scratch scratch) {
     Layer layer = node.layer;
@@ -27,6 +29,7 @@ public final class AvgPool2dSecondOrder implements SecondOrderRule {
     ((AvgPool2d) layer).pool(dx, 0, dz, 0, batch * k);
   }
 
+  @Float32Twin
   @Override
   public void vjpTangent(Primal node, double[] dg, double[][] dgIns, View hv, int k, Scratch scratch) {
     Layer layer = node.layer;
@@ -34,4 +37,28 @@ public final class AvgPool2dSecondOrder implements SecondOrderRule {
     double[] dgIn = dgIns[0];
     if (dgIn != null) ((AvgPool2d) layer).spread(dg, 0, dgIn, 0, batch * k);
   }
+
+  // ---- generated float32 twins (tools/f32gen): do not edit ----
+
+  @Override
+  public void jvp(Primal32 node, float[][] dxs, View32 vv, float[] dz, int k, Scratch32 scratch) {
+    Layer layer = node.layer;
+    int batch = node.batch;
+    float[] dx = dxs[0];
+    if (dx == null) {
+      Arrays.fill(dz, 0, batch * k * layer.outputSize(), 0.0f);
+      return;
+    }
+    ((AvgPool2d) layer).pool(dx, 0, dz, 0, batch * k);
+  }
+
+  @Override
+  public void vjpTangent(Primal32 node, float[] dg, float[][] dgIns, View32 hv, int k, Scratch32 scratch) {
+    Layer layer = node.layer;
+    int batch = node.batch;
+    float[] dgIn = dgIns[0];
+    if (dgIn != null)
+      ((AvgPool2d) layer).spread(dg, 0, dgIn, 0, batch * k);
+  }
+  // ---- end of generated float32 twins ----
 }

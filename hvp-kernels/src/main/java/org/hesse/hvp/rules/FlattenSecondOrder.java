@@ -1,5 +1,6 @@
 package org.hesse.hvp.rules;
 
+import org.hesse.precision.Float32Twin;
 import java.util.Arrays;
 import org.hesse.nn.Flatten;
 import org.hesse.nn.Layer;
@@ -11,6 +12,7 @@ public final class FlattenSecondOrder implements SecondOrderRule {
     return org.hesse.nn.Flatten.class;
   }
 
+  @Float32Twin
   @Override
   public void jvp(Primal node, double[][] dxs, View vv, double[] dz, int k, Scratch scratch) {
     Layer layer = node.layer;
@@ -21,6 +23,7 @@ public final class FlattenSecondOrder implements SecondOrderRule {
     else System.arraycopy(dx, 0, dz, 0, len);
   }
 
+  @Float32Twin
   @Override
   public void vjpTangent(Primal node, double[] dg, double[][] dgIns, View hv, int k, Scratch scratch) {
     Layer layer = node.layer;
@@ -28,4 +31,28 @@ public final class FlattenSecondOrder implements SecondOrderRule {
     double[] dgIn = dgIns[0];
     if (dgIn != null) System.arraycopy(dg, 0, dgIn, 0, batch * k * layer.inputSize());
   }
+
+  // ---- generated float32 twins (tools/f32gen): do not edit ----
+
+  @Override
+  public void jvp(Primal32 node, float[][] dxs, View32 vv, float[] dz, int k, Scratch32 scratch) {
+    Layer layer = node.layer;
+    int batch = node.batch;
+    float[] dx = dxs[0];
+    int len = batch * k * layer.outputSize();
+    if (dx == null)
+      Arrays.fill(dz, 0, len, 0.0f);
+    else
+      System.arraycopy(dx, 0, dz, 0, len);
+  }
+
+  @Override
+  public void vjpTangent(Primal32 node, float[] dg, float[][] dgIns, View32 hv, int k, Scratch32 scratch) {
+    Layer layer = node.layer;
+    int batch = node.batch;
+    float[] dgIn = dgIns[0];
+    if (dgIn != null)
+      System.arraycopy(dg, 0, dgIn, 0, batch * k * layer.inputSize());
+  }
+  // ---- end of generated float32 twins ----
 }

@@ -1,5 +1,6 @@
 package org.hesse.hvp.rules;
 
+import org.hesse.precision.Float32Twin;
 import java.util.Arrays;
 import org.hesse.nn.Layer;
 import org.hesse.nn.LayerContext;
@@ -21,6 +22,7 @@ public final class MaxPool2dSecondOrder implements SecondOrderRule {
   }
 
   /** The winners: {@code int[batch · outputSize]}, indices inside each sample. */
+  @Float32Twin
   @Override
   public Object prepare(Primal node, Object previous) {
     Layer layer = node.layer;
@@ -33,6 +35,7 @@ public final class MaxPool2dSecondOrder implements SecondOrderRule {
     return idx;
   }
 
+  @Float32Twin
   @Override
   public void jvp(Primal node, double[][] dxs, View vv, double[] dz, int k, Scratch scratch) {
     Layer layer = node.layer;
@@ -55,6 +58,7 @@ public final class MaxPool2dSecondOrder implements SecondOrderRule {
     }
   }
 
+  @Float32Twin
   @Override
   public void vjpTangent(Primal node, double[] dg, double[][] dgIns, View hv, int k, Scratch scratch) {
     Layer layer = node.layer;
@@ -74,4 +78,62 @@ public final class MaxPool2dSecondOrder implements SecondOrderRule {
       }
     }
   }
+
+  // ---- generated float32 twins (tools/f32gen): do not edit ----
+
+  @Override
+  public Object prepare(Primal32 node, Object previous) {
+    Layer layer = node.layer;
+    float[] x = node.x();
+    int batch = node.batch;
+    MaxPool2d m = (MaxPool2d) layer;
+    int out = m.outputSize();
+    int[] idx = previous instanceof int[] && ((int[]) previous).length == batch * out ? (int[]) previous : new int[batch * out];
+    for (int n = 0; n < batch; n++) m.argmax(x, n * m.inputSize(), idx, n * out);
+    return idx;
+  }
+
+  @Override
+  public void jvp(Primal32 node, float[][] dxs, View32 vv, float[] dz, int k, Scratch32 scratch) {
+    Layer layer = node.layer;
+    Object prep = node.prep;
+    int batch = node.batch;
+    float[] dx = dxs[0];
+    int in = layer.inputSize();
+    int out = layer.outputSize();
+    if (dx == null) {
+      Arrays.fill(dz, 0, batch * k * out, 0.0f);
+      return;
+    }
+    int[] idx = (int[]) prep;
+    for (int n = 0; n < batch; n++) {
+      for (int j = 0; j < k; j++) {
+        int src = (n * k + j) * in;
+        int dst = (n * k + j) * out;
+        for (int q = 0; q < out; q++) dz[dst + q] = (float) (dx[src + idx[n * out + q]]);
+      }
+    }
+  }
+
+  @Override
+  public void vjpTangent(Primal32 node, float[] dg, float[][] dgIns, View32 hv, int k, Scratch32 scratch) {
+    Layer layer = node.layer;
+    Object prep = node.prep;
+    int batch = node.batch;
+    float[] dgIn = dgIns[0];
+    if (dgIn == null)
+      return;
+    int in = layer.inputSize();
+    int out = layer.outputSize();
+    int[] idx = (int[]) prep;
+    Arrays.fill(dgIn, 0, batch * k * in, 0.0f);
+    for (int n = 0; n < batch; n++) {
+      for (int j = 0; j < k; j++) {
+        int dst = (n * k + j) * in;
+        int src = (n * k + j) * out;
+        for (int q = 0; q < out; q++) dgIn[dst + idx[n * out + q]] += dg[src + q];
+      }
+    }
+  }
+  // ---- end of generated float32 twins ----
 }

@@ -1,5 +1,6 @@
 package org.hesse.hvp.rules;
 
+import org.hesse.precision.Float32Twin;
 import org.hesse.nn.Layer;
 import org.hesse.nn.LayerContext;
 
@@ -9,6 +10,7 @@ import org.hesse.nn.LayerContext;
  * first-order signal g at its output (carrying the loss's 1/N), the forward context and the rule's own prepared
  * quantities ({@link SecondOrderRule#prepare}). Read-only during products.
  */
+@Float32Twin
 public final class Primal {
   public final Layer layer;
   public final LayerContext ctx;

@@ -1,9 +1,12 @@
 package org.hesse.hvp.rules;
 
+import org.hesse.precision.Float32Twin;
+
 /**
  * Scratch arrays a rule may use during one call, owned by the operator that runs the pass (one per operator, so
  * one per thread): grown on demand, never shrunk, no state kept between calls.
  */
+@Float32Twin
 public final class Scratch {
   private double[][] slots = new double[4][];
 

@@ -1,6 +1,7 @@
 package org.hesse.hvp.rules;
 
 import org.hesse.nn.Layer;
+import org.hesse.precision.Float32Twin;
 
 /**
  * A layer type's second-order rules (one file per type, named after it: Dense → DenseSecondOrder, registered in
@@ -24,6 +25,7 @@ public interface SecondOrderRule {
    * activation, or a batch-norm layer's batch statistics; null when the rule needs none. {@code previous} is what
    * this rule prepared for the same node and batch at other parameters (or null): a rule may refill its arrays.
    */
+  @Float32Twin
   default Object prepare(Primal p, Object previous) {
     return null;
   }
@@ -43,7 +45,31 @@ public interface SecondOrderRule {
    * {@code R{J_θᵀ} g}: σ''⊙dx⊙g, V_Wᵀg, g dxᵀ, ...) to what {@link #vjpTangent} wrote into dgIns and hv. None for
    * linear parameter-free ops.
    */
+  @Float32Twin
   default void residualTerms(Primal p, double[][] dxs, View v, double[][] dgIns, View hv, int k, Scratch s) {}
+
+  /**
+   * The float32 forward tangent (docs/precision.md): a rule has it when its float64 {@code jvp} is marked
+   * {@code @Float32Twin} (a generated twin); refused by default.
+   */
+  default void jvp(Primal32 p, float[][] dxs, View32 v, float[] dz, int k, Scratch32 s) {
+    throw org.hesse.precision.Precision.noFloat32(p.layer.type());
+  }
+
+  /** The float32 Gauss-Newton part of the backward tangent (see {@link #jvp(Primal32, float[][], View32, float[], int, Scratch32)}). */
+  default void vjpTangent(Primal32 p, float[] dg, float[][] dgIns, View32 hv, int k, Scratch32 s) {
+    throw org.hesse.precision.Precision.noFloat32(p.layer.type());
+  }
+
+  /** Whether this rule has float32 twins of its tangent rules. */
+  default boolean float32() {
+    try {
+      return getClass().getMethod("jvp", Primal32.class, float[][].class, View32.class, float[].class, int.class,
+          Scratch32.class).getDeclaringClass() != SecondOrderRule.class;
+    } catch (NoSuchMethodException e) {
+      throw new AssertionError(e);
+    }
+  }
 
   /**
    * Null when this rule's Hessian products on {@code layer} are exact (up to rounding); else one line saying which
@@ -60,6 +86,7 @@ public interface SecondOrderRule {
    * residual terms). A rule overrides it only with a fused version whose speed-up was measured; its two parts must
    * still give the same result.
    */
+  @Float32Twin
   default void backwardTangent(Primal p, double[] dg, double[][] dxs, View v, double[][] dgIns, View hv,
                                boolean gaussNewton, int k, Scratch s) {
     vjpTangent(p, dg, dgIns, hv, k, s);
@@ -74,8 +101,29 @@ public interface SecondOrderRule {
    * done nothing, where it is not (the default: the pass then forms the product in a buffer and takes the inner
    * products).
    */
+  @Float32Twin
   default boolean quadraticForm(Primal p, double[] dg, double[] dz, double[][] dxs, View v, double[][] dgIns,
                                 boolean gaussNewton, int k, Scratch s, double[] q, int qOff) {
     return false;
   }
+
+  // ---- generated float32 twins (tools/f32gen): do not edit ----
+
+  default Object prepare(Primal32 p, Object previous) {
+    return null;
+  }
+
+  default void residualTerms(Primal32 p, float[][] dxs, View32 v, float[][] dgIns, View32 hv, int k, Scratch32 s) {
+  }
+
+  default void backwardTangent(Primal32 p, float[] dg, float[][] dxs, View32 v, float[][] dgIns, View32 hv, boolean gaussNewton, int k, Scratch32 s) {
+    vjpTangent(p, dg, dgIns, hv, k, s);
+    if (!gaussNewton)
+      residualTerms(p, dxs, v, dgIns, hv, k, s);
+  }
+
+  default boolean quadraticForm(Primal32 p, float[] dg, float[] dz, float[][] dxs, View32 v, float[][] dgIns, boolean gaussNewton, int k, Scratch32 s, float[] q, int qOff) {
+    return false;
+  }
+  // ---- end of generated float32 twins ----
 }

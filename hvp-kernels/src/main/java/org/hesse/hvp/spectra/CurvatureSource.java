@@ -113,4 +113,52 @@ public interface CurvatureSource {
       }
     };
   }
+
+  /**
+   * A source over a float32 curvature ({@link org.hesse.hvp.curvature.Float32Curvature}): Hessian and GGN blocks
+   * with float storage and double vectors; back-matching is refused (it has no float32 path).
+   *
+   * @param curvature the float32 curvature
+   * @return a source over it, for one thread at a time
+   */
+  static CurvatureSource of(org.hesse.hvp.curvature.Float32Curvature curvature) {
+    return new CurvatureSource() {
+      @Override public Network network() {
+        return curvature.network();
+      }
+
+      @Override public LinearOperator block(CurvatureKind kind, int layer) {
+        if (kind == CurvatureKind.BACK_MATCHING) {
+          throw new org.hesse.io.InputException("precision f32: the back-matching curvature has no float32 path; "
+              + "use --precision f64");
+        }
+        return curvature.block(kind.productKind(), layer);
+      }
+
+      @Override public double[] gradient() {
+        return curvature.gradient();
+      }
+    };
+  }
+
+  /**
+   * A source over the curvature of {@code net} at {@code theta} on features x (row-major N × input) and targets y,
+   * in contiguous batches of at most batchSize rows, in the given precision: {@link Curvature} (float64) or
+   * {@link org.hesse.hvp.curvature.Float32Curvature} (float32 storage; refused with one line for a layer type without
+   * a float32 path).
+   *
+   * @param net       the network
+   * @param theta     its parameters
+   * @param x         features
+   * @param y         targets
+   * @param batchSize rows per batch
+   * @param precision the storage precision of activations, tangents and products
+   * @return a source over a local curvature in that precision
+   */
+  static CurvatureSource of(Network net, double[] theta, double[] x, double[] y, int batchSize,
+                            org.hesse.precision.Precision precision) {
+    return precision == org.hesse.precision.Precision.F32
+        ? of(org.hesse.hvp.curvature.Float32Curvature.of(net, theta, x, y, batchSize))
+        : of(Curvature.of(net, theta, x, y, batchSize));
+  }
 }

@@ -1,0 +1,114 @@
+package org.hesse.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.hesse.data.Csv;
+import org.hesse.data.Dataset;
+import org.hesse.io.ModelFiles;
+import org.hesse.io.Safetensors;
+import org.hesse.io.Tensor;
+import org.hesse.nn.Init;
+import org.hesse.nn.Nets;
+import org.hesse.nn.Network;
+import org.hesse.simd.Activation;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code spectrum --precision}: the default follows the weights' dtype, f32 and f64 give the same top eigenvalues and
+ * traces to 1e-5 relative (float32 storage, float64 reductions: see Float32CurvatureTest for the bound), and a layer
+ * type without a float32 path is refused in f32 with one line.
+ */
+class SpectrumPrecisionTest {
+  @TempDir Path dir;
+  static final int N = 40;
+  double[] theta;
+
+  /** A model with float32 weights (θ rounded to float, stored as F32; buffers too) and cross-entropy data. */
+  String[] write(Network net) throws IOException {
+    theta = Init.PYTORCH.init(net, 7);
+    List<Tensor> f32 = new ArrayList<>();
+    var tensors = net.bufferCount() > 0 ? ModelFiles.tensors(net, theta, net.initialBuffers()) : ModelFiles.tensors(net, theta);
+    for (Tensor t : tensors.values()) {
+      if (!t.dtype().equals("F64")) {  // BN's num_batches_tracked (I64) as it is
+        f32.add(t);
+        continue;
+      }
+      double[] d = t.data().clone();
+      for (int i = 0; i < d.length; i++) d[i] = (float) d[i];
+      f32.add(new Tensor(t.name(), "F32", t.shape(), d));
+    }
+    Path m = dir.resolve("model.json");
+    Path w = dir.resolve("model.safetensors");
+    Path d = dir.resolve("data.csv");
+    ModelFiles.spec(net).write(m);
+    Safetensors.write(w, f32);
+    double[] x = Nets.features(N, net.inputSize(), 1.0, 8);
+    double[] y = Nets.targets(net, N, 9);
+    int[] labels = new int[N];
+    for (int i = 0; i < N; i++) labels[i] = (int) y[i];
+    Csv.write(d, Dataset.classification(x, N, net.inputSize(), labels, net.outputSize(), null, "label", null));
+    return new String[] {"spectrum", "--model", m.toString(), "--weights", w.toString(), "--data", d.toString(),
+        "--target", "label", "--top", "3", "--tol", "1e-10"};
+  }
+
+  JsonNode run(String[] base, String... extra) throws IOException {
+    List<String> a = new ArrayList<>(List.of(base));
+    a.addAll(List.of(extra));
+    SpectrumCommandTest.Result r = SpectrumCommandTest.run(a.toArray(String[]::new));
+    assertEquals(0, r.code, r.err);
+    return new ObjectMapper().readTree(r.out);
+  }
+
+  @Test
+  void defaultFollowsTheWeightsAndAgreesWithFloat64() throws IOException {
+    String[] base = write(Network.builder(3).dense(6).activation(Activation.TANH).dense(3).build("cross_entropy"));
+    JsonNode f32 = run(base);
+    JsonNode f64 = run(base, "--precision", "f64");
+    assertEquals("f32", f32.get("provenance").get("precision").asText());
+    assertEquals("weights dtype F32", f32.get("provenance").get("precision_source").asText());
+    assertEquals("f64", f64.get("provenance").get("precision").asText());
+    assertEquals("--precision", f64.get("provenance").get("precision_source").asText());
+    assertEquals(f64.get("loss").asDouble(), f32.get("loss").asDouble(), 1e-5 * f64.get("loss").asDouble());
+    for (int l = 0; l < f64.get("layers").size(); l++) {
+      JsonNode a = f32.get("layers").get(l);
+      JsonNode b = f64.get("layers").get(l);
+      double scale = Math.abs(b.get("top").get(0).asDouble());
+      for (int i = 0; i < 3; i++) {
+        assertEquals(b.get("top").get(i).asDouble(), a.get("top").get(i).asDouble(), 1e-5 * scale, "layer " + l + " top " + i);
+      }
+      assertEquals(b.get("trace").asDouble(), a.get("trace").asDouble(), 1e-5 * Math.abs(b.get("trace").asDouble()), "trace " + l);
+    }
+    // float64 weights: f64 by default
+    Network net = org.hesse.io.ModelFiles.readNetwork(Path.of(base[2]));
+    ModelFiles.writeParameters(net, theta, Path.of(base[4]));
+    JsonNode d64 = run(base);
+    assertEquals("f64", d64.get("provenance").get("precision").asText());
+    assertEquals("weights dtype F64", d64.get("provenance").get("precision_source").asText());
+  }
+
+  @Test
+  void refusesALayerWithoutFloat32PathOnlyWhenAskedFor() throws IOException {
+    Network net = Network.builder(3).dense(6).add(new org.hesse.nn.BatchNorm(new int[] {6})).dense(3).build("cross_entropy");
+    String[] base = write(net);
+    List<String> a = new ArrayList<>(List.of(base));
+    a.addAll(List.of("--precision", "f32"));
+    SpectrumCommandTest.Result r = SpectrumCommandTest.run(a.toArray(String[]::new));
+    assertEquals(2, r.code, r.err);
+    assertTrue(r.err.contains("precision f32: layer type 'batchnorm' has no float32 path yet; use --precision f64"), r.err);
+    // by default (F32 weights) such a model runs in f64, and the provenance says why
+    JsonNode d = run(base);
+    assertEquals("f64", d.get("provenance").get("precision").asText());
+    assertTrue(d.get("provenance").get("precision_source").asText().contains("'batchnorm' has no float32 path"));
+    SpectrumCommandTest.Result bad = SpectrumCommandTest.run(base[0], base[1], base[2], "--precision", "f16");
+    assertEquals(2, bad.code);
+    assertTrue(bad.err.contains("--precision: expected f32 or f64, got 'f16'"), bad.err);
+  }
+}

@@ -1,0 +1,36 @@
+package org.hesse.precision;
+
+import java.util.Locale;
+
+/**
+ * The storage precision of activations, tangents and products: float64, or float32 with SGEMM (reductions, losses
+ * and eigen-solver vectors stay float64 either way; docs/precision.md).
+ */
+public enum Precision {
+  F32("f32"), F64("f64");
+
+  /** The command-line and report spelling. */
+  public final String id;
+
+  Precision(String id) {
+    this.id = id;
+  }
+
+  /** "f32"/"float32" or "f64"/"float64" (case-insensitive). */
+  public static Precision parse(String s) {
+    switch (s.trim().toLowerCase(Locale.ROOT)) {
+      case "f32": case "float32": return F32;
+      case "f64": case "float64": return F64;
+      default: throw new IllegalArgumentException("precision: expected f32 or f64, got '" + s + "'");
+    }
+  }
+
+  /**
+   * The refusal of a layer type without float32 twins: one line naming it and saying what works. An
+   * {@code InputException}: the choice of precision is the user's input.
+   */
+  public static org.hesse.io.InputException noFloat32(String layerType) {
+    return new org.hesse.io.InputException("precision f32: layer type '" + layerType + "' has no float32 path yet; "
+        + "use --precision f64");
+  }
+}
