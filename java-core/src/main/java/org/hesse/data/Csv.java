@@ -311,16 +311,18 @@ public final class Csv {
         List<Table.Column> columns = new ArrayList<>(m);
         for (int j = 0; j < m; j++) {
             String[] cells = new String[n];
+            double[] v = new double[n]; // NaN: missing
             boolean numeric = true;
             for (int i = 0; i < n; i++) {
                 cells[i] = rows.get(i)[j];
-                numeric &= cells[i] == null || isFiniteNumber(cells[i]);
+                if (cells[i] == null) {
+                    v[i] = Double.NaN;
+                } else if (numeric) {
+                    v[i] = finiteOrNaN(cells[i], 0, cells[i].length());
+                    numeric = !Double.isNaN(v[i]);
+                }
             }
             if (numeric) {
-                double[] v = new double[n];
-                for (int i = 0; i < n; i++) {
-                    v[i] = cells[i] == null ? Double.NaN : Double.parseDouble(cells[i]);
-                }
                 columns.add(new Table.Numeric(header.get(j), v));
             } else {
                 columns.add(Table.Categorical.of(header.get(j), cells, null));
@@ -425,12 +427,7 @@ public final class Csv {
     }
 
     private static boolean isFiniteNumber(String s) {
-        try {
-            finiteNumber(s, "");
-            return true;
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
+        return !Double.isNaN(finiteOrNaN(s, 0, s.length()));
     }
 
     /**

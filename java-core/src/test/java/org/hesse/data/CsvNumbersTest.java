@@ -128,7 +128,7 @@ class CsvNumbersTest {
      * A generated file of numbers in many spellings (shortest, exact, fixed digits, random digit strings, halfway
      * points between neighbouring doubles and just off them; some quoted or blank-padded) reads as parseDouble
      * reads each cell; and a file of random doubles (every bit pattern, subnormals and -0.0 included) written by
-     * {@link Csv#write} reads back to the same bits.
+     * {@link Csv#write} reads back to the same bits. {@link Csv#readTable} reads the numbers the same way.
      */
     @Test
     void generatedFileReadsAsParseDoubleAndRoundTrips() throws IOException {
@@ -158,10 +158,19 @@ class CsvNumbersTest {
         Files.writeString(p, text);
         Dataset d = Csv.readRegression(p, "y");
         assertEquals(rows * cols, d.x().length);
+        Table table = Csv.readTable(p);
         for (int k = 0; k < rows * cols; k++) {
-            assertEquals(Double.doubleToRawLongBits(Double.parseDouble(cells.get(k))),
-                    Double.doubleToRawLongBits(d.x()[k]), cells.get(k));
+            long want = Double.doubleToRawLongBits(Double.parseDouble(cells.get(k)));
+            assertEquals(want, Double.doubleToRawLongBits(d.x()[k]), cells.get(k));
+            Table.Numeric column = (Table.Numeric) table.column("x" + k % cols);
+            assertEquals(want, Double.doubleToRawLongBits(column.values()[k / cols]), "readTable " + cells.get(k));
         }
+        // a text cell makes its column categorical, a missing one is NaN in a numeric column
+        Files.writeString(p, "a,b,c\n1.5,2,x\n?,3e-320,-0.0\n");
+        table = Csv.readTable(p);
+        assertArrayEquals(new double[]{1.5, Double.NaN}, ((Table.Numeric) table.column("a")).values());
+        assertArrayEquals(new double[]{2, 3e-320}, ((Table.Numeric) table.column("b")).values());
+        assertEquals(List.of("-0.0", "x"), ((Table.Categorical) table.column("c")).levels());
 
         int n = 200;
         int m = 30;
