@@ -590,7 +590,7 @@ public final class Csv {
      * the syntax of {@link Double#parseDouble} and rounds correctly as it does, so the bits are the same; in place,
      * without a substring.
      */
-    private static double finiteOrNaN(CharSequence s, int from, int end) {
+    static double finiteOrNaN(CharSequence s, int from, int end) {
         if (from == end) {
             return Double.NaN;
         }
