@@ -5,6 +5,8 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicReference;
+import org.hesse.data.Csv;
+import org.hesse.data.Dataset;
 import org.hesse.eigen.ArpackResult;
 import org.hesse.eigen.KrylovBasis;
 import org.hesse.eigen.LinearOperator;
@@ -25,10 +27,11 @@ import org.hesse.nn.Network;
 /**
  * Where {@code hesse spectrum --top 5 --layers all} spends its time, in one JVM on a case written by
  * {@code spectra_pytorch.py generate} (model.json, model.safetensors, data.csv with x0.. and label): reading the
- * case, building the curvature (the one forward pass all layers share), then per parametrised layer one block
- * product, a 10-direction apply (per direction), plain ARPACK top 5, the residual check of its eigenpairs, the trace
- * by Hutch++ on ARPACK's Lanczos basis and by the per-sample structure ({@link DenseLayerTrace}), and the engine's
- * whole layer as the CLI runs it. Seconds, wall clock, printed one line per phase.
+ * model, reading the data (with the CLI's CSV reader), building the curvature (the one forward pass all layers
+ * share), then per parametrised layer one block product, a 10-direction apply (per direction), plain ARPACK top 5,
+ * the residual check of its eigenpairs, the trace by Hutch++ on ARPACK's Lanczos basis and by the per-sample
+ * structure ({@link DenseLayerTrace}), and the engine's whole layer as the CLI runs it. Seconds, wall clock, printed
+ * one line per phase.
  *
  * <p>Usage: {@code SpectraBreakdown DIR [batch]} (batch 256, as the CLI's default).
  */
@@ -41,10 +44,13 @@ public final class SpectraBreakdown {
     long t0 = System.nanoTime();
     Network net = ModelFiles.readNetwork(dir.resolve("model.json"));
     double[] theta = ModelFiles.readParameters(net, dir.resolve("model.safetensors"));
-    double[][] data = PeerCompare.readCsv(dir.resolve("data.csv"), net.inputSize());
+    long tModel = System.nanoTime();
+    print("read model.json and model.safetensors", tModel - t0);
+    Dataset data = Csv.readClassification(dir.resolve("data.csv"), "label"); // the CLI's reader
+    double[] labels = Arrays.stream(data.labels()).asDoubleStream().toArray();
     long t1 = System.nanoTime();
-    print("read case", t1 - t0);
-    Curvature c = Curvature.of(net, theta, data[0], data[1], batch);
+    print("read data.csv", t1 - tModel);
+    Curvature c = Curvature.of(net, theta, data.x(), labels, batch);
     long t2 = System.nanoTime();
     print("curvature (forward, signals) of " + c.samples() + " samples", t2 - t1);
     SpectraOptions o = SpectraOptions.defaults();

@@ -1,5 +1,6 @@
 package org.hesse.data;
 
+import ch.randelshofer.fastdoubleparser.JavaDoubleParser;
 import org.hesse.io.AtomicFiles;
 import org.hesse.io.InputException;
 import org.hesse.io.Inputs;
@@ -310,16 +311,18 @@ public final class Csv {
         List<Table.Column> columns = new ArrayList<>(m);
         for (int j = 0; j < m; j++) {
             String[] cells = new String[n];
+            double[] v = new double[n]; // NaN: missing
             boolean numeric = true;
             for (int i = 0; i < n; i++) {
                 cells[i] = rows.get(i)[j];
-                numeric &= cells[i] == null || isFiniteNumber(cells[i]);
+                if (cells[i] == null) {
+                    v[i] = Double.NaN;
+                } else if (numeric) {
+                    v[i] = finiteOrNaN(cells[i], 0, cells[i].length());
+                    numeric = !Double.isNaN(v[i]);
+                }
             }
             if (numeric) {
-                double[] v = new double[n];
-                for (int i = 0; i < n; i++) {
-                    v[i] = cells[i] == null ? Double.NaN : Double.parseDouble(cells[i]);
-                }
                 columns.add(new Table.Numeric(header.get(j), v));
             } else {
                 columns.add(Table.Categorical.of(header.get(j), cells, null));
@@ -424,12 +427,7 @@ public final class Csv {
     }
 
     private static boolean isFiniteNumber(String s) {
-        try {
-            finiteNumber(s, "");
-            return true;
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
+        return !Double.isNaN(finiteOrNaN(s, 0, s.length()));
     }
 
     /**
@@ -546,29 +544,9 @@ public final class Csv {
         while (end > from && blank(line.charAt(end - 1))) {
             end--;
         }
-        // fast exact path for short plain integers (pixel counts, class indices); anything else via parseDouble
-        int i = from;
-        boolean neg = false;
-        if (i < end && (line.charAt(i) == '-' || line.charAt(i) == '+')) {
-            neg = line.charAt(i) == '-';
-            i++;
-        }
-        if (i < end && end - i <= 15) {
-            long v = 0;
-            int k = i;
-            while (k < end) {
-                char c = line.charAt(k);
-                if (c < '0' || c > '9') {
-                    break;
-                }
-                v = v * 10 + (c - '0');
-                k++;
-            }
-            if (k == end) {
-                return neg ? (v == 0 ? -0.0 : -v) : v;
-            }
-        }
-        return number(line.substring(from, end), source, lineNo, column);
+        double v = finiteOrNaN(line, from, end);
+        // anything else (an empty cell, text, other blanks) takes the general path, which reads it or says why not
+        return Double.isNaN(v) ? number(line.substring(from, end), source, lineNo, column) : v;
     }
 
     static InputStream maybeGunzip(InputStream in) throws IOException {
@@ -585,38 +563,82 @@ public final class Csv {
 
     private static double number(String cell, String source, int lineNo, String column) {
         String s = cell.strip();
+        double v = finiteOrNaN(s, 0, s.length());
+        if (!Double.isNaN(v)) {
+            return v;
+        }
+        // the message is built only here: building it for every cell cost as much as parsing the cell
         String where = "CSV " + source + ", line " + lineNo + ", column '" + InputException.excerpt(column) + "'";
         if (s.isEmpty()) {
             throw new InputException(where + ": empty cell, expected a number");
         }
-        return finiteNumber(s, where);
+        throw notAFiniteNumber(s, where);
     }
 
     /** A finite decimal number (the one rule of the text readers); where names the place for the message. */
     static double finiteNumber(String s, String where) {
-        // parseDouble strips every char <= ' ' at either end, so "2\0" would read as 2: binary content is refused
+        double v = finiteOrNaN(s, 0, s.length());
+        if (Double.isNaN(v)) {
+            throw notAFiniteNumber(s, where);
+        }
+        return v;
+    }
+
+    /**
+     * The value of {@code s[from, end)} when it is a finite number by the rule of {@link #finiteNumber}, else NaN
+     * (the caller then names the fault with {@link #notAFiniteNumber}). Parsed by FastDoubleParser, which reads
+     * the syntax of {@link Double#parseDouble} and rounds correctly as it does, so the bits are the same; in place,
+     * without a substring.
+     */
+    static double finiteOrNaN(CharSequence s, int from, int end) {
+        if (from == end) {
+            return Double.NaN;
+        }
+        for (int i = from; i < end; i++) {
+            if (binary(s.charAt(i))) {
+                return Double.NaN;
+            }
+        }
+        if (javaSuffix(s.charAt(end - 1))) {
+            return Double.NaN;
+        }
+        double v;
+        try {
+            v = JavaDoubleParser.parseDouble(s, from, end - from);
+        } catch (NumberFormatException e) {
+            return Double.NaN;
+        }
+        return Double.isFinite(v) ? v : Double.NaN;
+    }
+
+    /** Why {@code s} is not a finite number (it is not: {@link #finiteOrNaN} said NaN). */
+    private static InputException notAFiniteNumber(String s, String where) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            if ((c < ' ' && c != '\t') || c == 0x7f) {
-                throw new InputException(where + ": expected a number, found control character U+"
+            if (binary(c)) {
+                return new InputException(where + ": expected a number, found control character U+"
                         + String.format("%04X", (int) c) + " in '" + InputException.excerpt(s) + "' (binary data?)");
             }
         }
-        char last = s.isEmpty() ? ' ' : s.charAt(s.length() - 1);
-        double v;
+        boolean number = !s.isEmpty() && !javaSuffix(s.charAt(s.length() - 1));
         try {
-            // Java accepts "1d", "2f" and hex floats; a data file meaning those is more likely a mistake
-            if (Character.isLetter(last) && last != 'N' && last != 'y') {
-                throw new NumberFormatException();
-            }
-            v = Double.parseDouble(s);
+            JavaDoubleParser.parseDouble(s);
         } catch (NumberFormatException e) {
-            throw new InputException(where + ": expected a number, found '" + InputException.excerpt(s) + "'");
+            number = false;
         }
-        if (!Double.isFinite(v)) {
-            throw new InputException(where + ": expected a finite number, found '" + InputException.excerpt(s) + "'");
-        }
-        return v;
+        // a number that is not finite: NaN, infinity, or beyond the double range
+        return new InputException(where + (number ? ": expected a finite number, found '" : ": expected a number, found '")
+                + InputException.excerpt(s) + "'");
+    }
+
+    // parseDouble strips every char <= ' ' at either end, so "2\0" would read as 2: binary content is refused
+    private static boolean binary(char c) {
+        return (c < ' ' && c != '\t') || c == 0x7f;
+    }
+
+    // Java accepts "1d", "2f" and hex floats; a data file meaning those is more likely a mistake
+    private static boolean javaSuffix(char last) {
+        return Character.isLetter(last) && last != 'N' && last != 'y';
     }
 
     /** Splits one line into fields; double quotes may enclose a field, {@code ""} is a literal quote. */

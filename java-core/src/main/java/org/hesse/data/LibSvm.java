@@ -95,7 +95,7 @@ public final class LibSvm {
                 }
                 prev = idx;
                 cols.add(idx - 1);
-                vals.add(parse(tok[k].substring(colon + 1), at + ", feature " + idx));
+                vals.add(feature(tok[k].substring(colon + 1), at, idx));
                 maxIndex = Math.max(maxIndex, idx);
             }
         }
@@ -139,5 +139,11 @@ public final class LibSvm {
 
     private static double parse(String s, String where) {
         return Csv.finiteNumber(s, where);
+    }
+
+    /** A feature value; its message (naming line and feature) is built only when the value is refused. */
+    private static double feature(String s, String at, int idx) {
+        double v = Csv.finiteOrNaN(s, 0, s.length());
+        return Double.isNaN(v) ? parse(s, at + ", feature " + idx) : v;
     }
 }
