@@ -173,7 +173,9 @@ public final class SpectrumCommand implements Callable<Integer> {
       }
     }
     report.put("layers", layerReports);
-    report.put("provenance", provenance(o, System.nanoTime() - t0));
+    Map<String, Object> prov = provenance(o, System.nanoTime() - t0);
+    prov.put("curvature_cache", ModelInputs.cacheProvenance(io.curvatureCache, c));
+    report.put("provenance", prov);
     String json = Json.write(report);
     if (out == null) {
       spec.commandLine().getOut().println(json);
