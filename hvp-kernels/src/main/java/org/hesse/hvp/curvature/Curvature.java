@@ -371,12 +371,15 @@ public final class Curvature {
   public double[] buffers() { return buffers == null ? null : buffers.clone(); }
 
   /**
-   * Bytes the cached forward data of N samples takes, approximately: every graph activation and its gradient signal
-   * (none at the input), and what each node's rule prepares ({@link org.hesse.nn.Layer#preparedValuesPerSample}),
-   * the nodes' own context state not counted.
+   * Bytes the cached forward data of N samples take ({@link CacheMode#ALL}): every graph activation and its gradient
+   * signal (none at the input), the targets, and what each node's rule prepares
+   * ({@link org.hesse.nn.Layer#preparedValuesPerSample}). Not counted: what is per batch rather than per sample (the
+   * nodes' context state, e.g. a convolution's patch buffer, batch norm's per-channel 1/σ) and object headers.
+   * Streaming ({@link CacheMode#NONE}) keeps the features and targets and one batch's worth of the rest per
+   * concurrent product instead.
    */
   public static long cacheBytes(Network net, long samples) {
-    long perSample = net.activationWidth(0);
+    long perSample = net.activationWidth(0) + net.loss().targetWidth(net.outputSize());
     for (int a = 1; a <= net.nodeCount(); a++) perSample += 2L * net.activationWidth(a);
     for (Node n : net.nodes()) perSample += n.op.preparedValuesPerSample();
     return 8L * perSample * samples;
