@@ -257,6 +257,7 @@ public final class Curvature {
 
   /** f on batch b's cache (streaming: recomputed in a borrowed workspace unless it holds b already). */
   <T> T withBatch(int b, Function<BatchCache, T> f) {
+    java.util.Objects.checkIndex(b, batchCount);
     if (!streaming) return f.apply(batches.get(b));
     StreamedBatch s = borrow();
     try {
@@ -553,6 +554,9 @@ public final class Curvature {
    */
   public double[] inputGram(int layer, int sample) {
     checkLayerIndex(layer);
+    if (sample < 0 || sample >= samples) {
+      throw new IllegalArgumentException("sample: expected 0.." + (samples - 1) + ", got " + sample);
+    }
     int bi = sample / maxBatch;
     int s = sample - bi * maxBatch;
     int in = net.width(layer);
