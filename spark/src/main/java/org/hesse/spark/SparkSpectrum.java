@@ -326,6 +326,12 @@ public final class SparkSpectrum implements Callable<Integer> {
 
   private static Map<String, Object> provenance(SpectraOptions o, DistributedCurvature dc, SparkSession spark, long nanos) {
     Map<String, Object> p = SpectraJson.provenance(o, String.valueOf(SparkSpectrum.class.getPackage().getImplementationVersion()), nanos);
+    // as the CLI's curvature_cache: what ran (all: every partition cached; none: every one streaming; else mixed)
+    Map<String, Object> cache = new LinkedHashMap<>();
+    int streaming = dc.streamingPartitions();
+    cache.put("ran", streaming == 0 ? "all" : streaming == dc.filledPartitions() ? "none" : "mixed");
+    cache.put("streaming_partitions", streaming);
+    p.put("curvature_cache", cache);
     Map<String, Object> s = new LinkedHashMap<>();
     s.put("version", spark.version());
     s.put("master", spark.sparkContext().master());
