@@ -200,6 +200,35 @@ class StreamingCurvatureTest {
     }
   }
 
+  /**
+   * After concurrent products several workspaces are idle, each holding the last batch; an update recomputes in one
+   * of them. A workspace borrowed next to it (here: inside another loop over the batches) must not hand out its
+   * batch at the old parameters.
+   */
+  @Test
+  void anIdleWorkspaceFromBeforeAnUpdateIsRecomputed() throws Exception {
+    Mlp m = new Mlp();
+    Curvature c0 = m.of(CacheMode.ALL);
+    Curvature c1 = m.of(CacheMode.NONE);
+    int last = c1.batches() - 1;
+    c1.forEachBatch((i, b) -> c1.withBatch(last, x -> x));  // two workspaces, both ending on the last batch
+    double[] theta = m.theta.clone();
+    for (int i = 0; i < theta.length; i++) theta[i] -= 0.2 * Math.cos(i);
+    c0.update(theta);
+    c1.update(theta);
+    int layer = m.net.depth() - 1;
+    double[] expected = new double[8 * m.net.width(layer)];
+    c0.layerInput(layer, last, expected);
+    double[][] seen = new double[1][];
+    c1.forEachBatch((i, b) -> {
+      if (i > 0) return;
+      double[] a = new double[expected.length];
+      c1.layerInput(layer, last, a);
+      seen[0] = a;
+    });
+    assertArrayEquals(expected, seen[0], "the last batch's layer input, from the workspace idle since before the update");
+  }
+
   @Test
   void autoStreamsWhenTheCacheExceedsTheBudgetAndAllRefuses() {
     Mlp m = new Mlp();
