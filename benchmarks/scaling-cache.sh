@@ -13,7 +13,7 @@ case_dir="$1"; shift
 warmup="${WARMUP:-1}" runs="${RUNS:-2}" rounds="${ROUNDS:-2}" batch="${BATCH:-256}" threads="${THREADS:-2}"
 export OPENBLAS_NUM_THREADS="$threads" OMP_NUM_THREADS="$threads"
 jar="$here/target/hesse-benchmarks.jar"
-echo "N,round,cache,hvp_ms,apply_ms,cache_bytes_all,peak_rss_mb,load1"
+echo "N,round,cache,hvp_ms,apply_ms,cache_bytes_all,peak_rss_mb,load1_start,load1_end"
 for n in "$@"; do
   out="$(mktemp -d /tmp/hesse-cache.XXXXXX)"
   cp "$case_dir"/model.json "$case_dir"/model.safetensors "$case_dir"/v.safetensors "$out/"
@@ -25,6 +25,7 @@ for n in "$@"; do
         "-Xmx${XMX:-14g}" "-Dhesse.curvature.cache=$m" -cp "$jar" org.hesse.bench.ScalingHvp "$out" "$n" "$warmup" "$runs" \
         "$batch" > "$out/hesse.out" 2> "$out/hesse.err" || { tail -3 "$out/hesse.err" >&2; exit 1; }
       rss="$(awk -F': ' '/Maximum resident set size/ { printf "%.0f", $2 / 1024 }' "$out/time.txt")"
+      load="$load,$(cut -d' ' -f1 /proc/loadavg)"
       python3 - "$out/hesse.json" "$n" "$r" "$m" "$rss" "$load" <<'PY'
 import json, sys
 j = json.load(open(sys.argv[1]))
