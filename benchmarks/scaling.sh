@@ -20,7 +20,9 @@
 # Environment: WORK (output directory, default a temp dir), GRID (points "sweep:N:width:depth", space-separated;
 # default the N sweep 1k-60k at 512x2, widths 128 and 2048 and depths 1 and 4 at N = 4k), BATCH (256), WARMUP (1),
 # RUNS (3), ROUNDS (2), THREADS (2), SEED (0), XMX (Hesse's -Xmx, 14g: the memory budget is half of it, and Hesse's
-# curvature caches the forward data of all N samples, 4.7 GiB for N = 60,000 at 512x2),
+# cached curvature keeps the forward data of all N samples, 2.2 GiB for N = 60,000 at 512x2), CACHE (Hesse's
+# curvature cache, auto|all|none: --curvature-cache of spectrum and hesse.curvature.cache of ScalingHvp; default auto,
+# which streams when the cache exceeds the memory budget),
 # SKIP_BUILD=1 (reuse the jars),
 # JAVA (java), PYTHON (default /work/venv/bin/python if present, else python3).
 set -euo pipefail
@@ -31,7 +33,7 @@ java="${JAVA:-java}"
 py="${PYTHON:-$( [ -x /work/venv/bin/python ] && echo /work/venv/bin/python || command -v python3)}"
 grid="${GRID:-N:1000:512:2 N:4000:512:2 N:16000:512:2 N:60000:512:2 width:4000:128:2 width:4000:2048:2 depth:4000:512:1 depth:4000:512:4}"
 batch="${BATCH:-256}" warmup="${WARMUP:-1}" runs="${RUNS:-3}" rounds="${ROUNDS:-2}" threads="${THREADS:-2}"
-seed="${SEED:-0}" xmx="${XMX:-14g}"
+seed="${SEED:-0}" xmx="${XMX:-14g}" cache="${CACHE:-auto}"
 bench_jar="$here/target/hesse-benchmarks.jar"
 cli_jar="$root/cli/target/hesse-cli.jar"
 
@@ -50,7 +52,7 @@ echo "java: $("$java" -version 2>&1 | head -1), -Xmx$xmx; python: $py"
 "$py" -c 'import torch; print(f"torch {torch.__version__}: threads {torch.get_num_threads()}, mkl {torch.backends.mkl.is_available()}, "
   + ", ".join(f.split()[-1] for f in torch.__config__.show().replace("\n", ", ").split(", ") if "BLAS_INFO=" in f or "LAPACK_INFO=" in f))' \
   2>/dev/null || true
-echo "batch $batch rows, warm-up $warmup, runs $runs, rounds $rounds (alternating PyTorch, Hesse HVP, Hesse spectrum)"
+echo "curvature cache $cache; batch $batch rows, warm-up $warmup, runs $runs, rounds $rounds (alternating PyTorch, Hesse HVP, Hesse spectrum)"
 
 timed() { /usr/bin/time -f "%e %M" -o "$1" "${@:2}"; }  # wall seconds and peak RSS (kB) to $1
 mb() { awk '{ printf "%.0f", $2 / 1024 }' "$1"; }
@@ -73,11 +75,11 @@ for point in $grid; do
     load="$load${load:+/}$(cut -d' ' -f1 /proc/loadavg)"
     timed "$out/torch.$r.time" "$py" "$here/scaling_pytorch.py" time "$out" --samples "$n" --batch "$batch" \
       --warmup "$warmup" --runs "$runs" --threads "$threads" > "$out/torch.$r.out"
-    timed "$out/hesse.$r.time" "${jvm[@]}" -cp "$bench_jar" org.hesse.bench.ScalingHvp "$out" "$n" "$warmup" "$runs" "$batch" \
+    timed "$out/hesse.$r.time" "${jvm[@]}" "-Dhesse.curvature.cache=$cache" -cp "$bench_jar" org.hesse.bench.ScalingHvp "$out" "$n" "$warmup" "$runs" "$batch" \
       > "$out/hesse.$r.out" 2> "$out/hesse.$r.err" || { tail -3 "$out/hesse.$r.err" >&2; exit 1; }
     timed "$out/spectrum.$r.time" "${jvm[@]}" -jar "$cli_jar" spectrum --model "$out/model.json" \
       --weights "$out/model.safetensors" --dataset fashion-mnist --limit "$n" --top 1 --layers "$((2 * depth))" \
-      --out "$out/spectrum.json" 2> "$out/spectrum.$r.err" || { tail -3 "$out/spectrum.$r.err" >&2; exit 1; }
+      --curvature-cache "$cache" --out "$out/spectrum.json" 2> "$out/spectrum.$r.err" || { tail -3 "$out/spectrum.$r.err" >&2; exit 1; }
     t_best="$(lo "$(json "$out/torch.json" hvp_ms)" "$t_best")"
     h_best="$(lo "$(json "$out/hesse.json" hvp_ms)" "$h_best")"
     c_best="$(lo "$(json "$out/hesse.json" hvp_cached_ms)" "$c_best")"

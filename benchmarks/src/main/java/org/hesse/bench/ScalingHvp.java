@@ -23,9 +23,12 @@ import org.hesse.nn.Network;
  * <ul>
  *   <li>{@code hvp_ms}: {@link Curvature#update} (forward, loss, signals of all N at θ) plus one apply — what
  *       PyTorch's double backward redoes per product;</li>
- *   <li>{@code hvp_cached_ms}: one apply on the built curvature (what an eigen-solver pays per product).</li>
+ *   <li>{@code hvp_cached_ms}: one apply on the built curvature (what an eigen-solver pays per product): the tangent
+ *       passes when the forward data are cached, the forward recomputed batch by batch too when streaming.</li>
  * </ul>
- * Also {@code build_ms} (the first {@code Curvature.of}) and {@code cache_bytes} ({@link Curvature#cacheBytes}).
+ * Also {@code build_ms} (the first {@code Curvature.of}), {@code cache_bytes} ({@link Curvature#cacheBytes}) and
+ * {@code cache}, what ran ({@link Curvature#cache}: all, or none when streaming; chosen by the system property
+ * {@value org.hesse.hvp.curvature.Curvature.CacheMode#PROPERTY}, default auto).
  * Writes the product to {@code DIR/hesse_hvp.safetensors} and the figures as one JSON line to stdout.
  *
  * <p>Usage: {@code ScalingHvp DIR N [warmup runs batch]} (defaults 1, 3, 256).
@@ -84,9 +87,9 @@ public final class ScalingHvp {
     String json = String.format(Locale.ROOT,
         "{\"samples\": %d, \"batch\": %d, \"hvp_ms\": %.3f, \"hvp_cached_ms\": %.3f, \"build_ms\": %.3f, "
             + "\"cache_bytes\": %d, \"loss\": %.17g, \"paths_rel_diff\": %.3e, \"runs\": %d, \"warmup\": %d, "
-            + "\"max_heap\": %d}%n",
+            + "\"max_heap\": %d, \"cache\": \"%s\"}%n",
         n, batch, PeerCompare.median(updated), PeerCompare.median(cached), buildMs, Curvature.cacheBytes(net, n),
-        c.loss(), diff / scale, runs, warmup, Runtime.getRuntime().maxMemory());
+        c.loss(), diff / scale, runs, warmup, Runtime.getRuntime().maxMemory(), c.cache().id);
     Files.writeString(dir.resolve("hesse.json"), json, StandardCharsets.UTF_8);
     System.out.print(json);
   }

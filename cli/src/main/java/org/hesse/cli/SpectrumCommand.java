@@ -161,18 +161,27 @@ public final class SpectrumCommand implements Callable<Integer> {
     int samples;
     int batchRows;
     SpectrumEngine engine;
+    Map<String, Object> cacheProvenance;
     if (prec.getKey() == Precision.F32) {
+      if ("none".equals(io.curvatureCache)) {
+        throw new org.hesse.io.InputException("--curvature-cache none: the float32 path keeps every batch (it does not "
+            + "stream yet); use --precision f64, or auto/all");
+      }
       Float32Curvature c = io.curvature32(loaded);
       engine = new SpectrumEngine(CurvatureSource.of(c), o);
       loss = c.loss();
       samples = c.samples();
       batchRows = c.batchSize();
+      cacheProvenance = new LinkedHashMap<>();
+      if (io.curvatureCache != null) cacheProvenance.put("option", io.curvatureCache);
+      cacheProvenance.put("ran", "all");
     } else {
       Curvature c = io.curvature(loaded);
       engine = new SpectrumEngine(c, o);
       loss = c.loss();
       samples = c.samples();
       batchRows = c.batchSize();
+      cacheProvenance = ModelInputs.cacheProvenance(io.curvatureCache, c);
     }
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("loss", Json.num(loss));
@@ -203,6 +212,7 @@ public final class SpectrumCommand implements Callable<Integer> {
     Map<String, Object> prov = provenance(o, System.nanoTime() - t0);
     prov.put("precision", prec.getKey().id);
     prov.put("precision_source", prec.getValue());
+    prov.put("curvature_cache", cacheProvenance);
     report.put("provenance", prov);
     String json = Json.write(report);
     if (out == null) {

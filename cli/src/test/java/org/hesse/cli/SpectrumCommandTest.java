@@ -309,6 +309,29 @@ class SpectrumCommandTest {
     }
   }
 
+  @Test
+  void streamingCurvatureGivesTheSameReportAndSaysWhichModeRan() throws IOException {
+    Case c = write(Activation.TANH, "cross_entropy");
+    // batches of 5 rows over 12 samples: 3 batches, the last partial, recomputed in every product when streaming
+    JsonNode all = spectrum(c, "hessian", "--top", "2", "--batch", "5", "--curvature-cache", "all");
+    JsonNode none = spectrum(c, "hessian", "--top", "2", "--batch", "5", "--curvature-cache", "none");
+    JsonNode auto = spectrum(c, "hessian", "--top", "2", "--batch", "5");
+    assertEquals("all", all.get("provenance").get("curvature_cache").get("ran").asText());
+    assertEquals("none", none.get("provenance").get("curvature_cache").get("ran").asText());
+    assertEquals("auto", auto.get("provenance").get("curvature_cache").get("option").asText());
+    assertEquals("all", auto.get("provenance").get("curvature_cache").get("ran").asText(), "a small cache fits the budget");
+    assertEquals(all.get("loss"), none.get("loss"));
+    for (int i = 0; i < all.get("layers").size(); i++) {
+      for (String key : new String[] {"top", "trace"}) {  // the same batches, the same arithmetic: the same bits
+        assertEquals(all.get("layers").get(i).get(key), none.get("layers").get(i).get(key), "layer " + i + " " + key);
+      }
+    }
+    String[] common = {"spectrum", "--model", c.model.toString(), "--weights", c.weights.toString(), "--data",
+        c.data.toString(), "--target", "label"};
+    assertBad(concat(common, "--curvature-cache", "some"),
+        "--curvature-cache: unknown curvature cache 'some', expected auto, all or none");
+  }
+
   static void assertBad(String[] args, String mention) {
     Result r = run(args);
     assertEquals(2, r.code, r.err);

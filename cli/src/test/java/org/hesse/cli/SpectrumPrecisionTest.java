@@ -111,4 +111,15 @@ class SpectrumPrecisionTest {
     assertEquals(2, bad.code);
     assertTrue(bad.err.contains("--precision: expected f32 or f64, got 'f16'"), bad.err);
   }
+
+  @Test
+  void float32RefusesTheStreamingCurvatureAndSaysItCaches() throws IOException {
+    String[] base = write(Network.builder(3).dense(6).activation(Activation.TANH).dense(3).build("cross_entropy"));
+    List<String> a = new ArrayList<>(List.of(base));
+    a.addAll(List.of("--precision", "f32", "--curvature-cache", "none"));
+    SpectrumCommandTest.Result r = SpectrumCommandTest.run(a.toArray(String[]::new));
+    assertEquals(2, r.code, r.err);
+    assertTrue(r.err.contains("--curvature-cache none: the float32 path keeps every batch"), r.err);
+    assertEquals("all", run(base).get("provenance").get("curvature_cache").get("ran").asText());
+  }
 }

@@ -35,6 +35,13 @@ public final class ActivationLayer implements Layer {
   @Override public String type() { return f.id; }
   @Override public int inputSize() { return size; }
   @Override public int outputSize() { return size; }
+
+  /** σ' and σ'' of the input, σ' alone when σ'' = 0, neither for tanh and sigmoid (the rule reads them off the output). */
+  @Override
+  public long preparedValuesPerSample() {
+    if (f == Activation.TANH || f == Activation.SIGMOID) return 0;
+    return f.piecewiseLinear() ? size : 2L * size;
+  }
   @Override public List<ParamTensor> paramTensors() { return List.of(); }
 
   @Float32Twin

@@ -96,6 +96,9 @@ public final class BatchNorm implements Layer, ChannelNormaliser {
   @Override public String type() { return "batchnorm"; }
   @Override public int inputSize() { return size; }
   @Override public int outputSize() { return size; }
+
+  /** The normalised input x̂ (the per-channel 1/σ is per batch). */
+  @Override public long preparedValuesPerSample() { return size; }
   @Override public int[] outputShape() { return shape.clone(); }
   @Override public List<ParamTensor> paramTensors() { return tensors; }
   @Override public List<ParamTensor> bufferTensors() { return buffers; }

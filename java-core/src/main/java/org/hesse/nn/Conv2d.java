@@ -89,6 +89,9 @@ public final class Conv2d implements Layer {
   @Override public int weightRowLength() { return patch(); }
   @Override public int inputSize() { return inC * h * w; }
   @Override public int outputSize() { return outC * ho * wo; }
+
+  /** Its second-order rule prepares nothing per batch. */
+  @Override public long preparedValuesPerSample() { return 0; }
   @Override public int[] outputShape() { return new int[] {outC, ho, wo}; }
   @Override public List<ParamTensor> paramTensors() { return tensors; }
 

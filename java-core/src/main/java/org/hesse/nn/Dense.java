@@ -40,6 +40,9 @@ public final class Dense implements Layer {
   @Override public String type() { return "dense"; }
   @Override public int inputSize() { return Sizes.times(tokens, in, "dense: input"); }
   @Override public int outputSize() { return Sizes.times(tokens, out, "dense: output"); }
+
+  /** Its second-order rule prepares nothing per batch. */
+  @Override public long preparedValuesPerSample() { return 0; }
   @Override public int[] outputShape() { return tokenWise ? new int[] {tokens, out} : new int[] {out}; }
 
   /** Rows per sample (tokens; 1 for flat samples). */

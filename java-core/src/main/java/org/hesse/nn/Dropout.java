@@ -38,6 +38,9 @@ public final class Dropout implements Layer {
   @Override public String type() { return "dropout"; }
   @Override public int inputSize() { return size; }
   @Override public int outputSize() { return size; }
+
+  /** Its second-order rule prepares nothing per batch. */
+  @Override public long preparedValuesPerSample() { return 0; }
   @Override public int[] outputShape() { return shape.clone(); }
   @Override public List<ParamTensor> paramTensors() { return List.of(); }
 

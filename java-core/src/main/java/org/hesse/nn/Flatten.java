@@ -28,6 +28,9 @@ public final class Flatten implements Layer {
   @Override public String type() { return "flatten"; }
   @Override public int inputSize() { return size; }
   @Override public int outputSize() { return size; }
+
+  /** Its second-order rule prepares nothing per batch. */
+  @Override public long preparedValuesPerSample() { return 0; }
   @Override public List<ParamTensor> paramTensors() { return List.of(); }
 
   @Float32Twin

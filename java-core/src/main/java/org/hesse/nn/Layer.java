@@ -132,8 +132,9 @@ public interface Layer {
   }
 
   /**
-   * Values per sample the second-order rule of this type keeps per batch (σ', σ'' of the input for element-wise
-   * layers; an upper bound), for the curvature engine's memory estimate.
+   * Values (doubles) per sample the second-order rule of this type keeps per batch (e.g. σ', σ'' of the input), for
+   * the curvature engine's memory estimate. The default, 2 × input, is an upper bound for a type that does not
+   * say; the built-in types state what their rules keep.
    */
   default long preparedValuesPerSample() {
     return 2L * inputSize();

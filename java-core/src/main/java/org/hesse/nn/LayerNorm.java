@@ -77,6 +77,9 @@ public final class LayerNorm implements Layer {
   @Override public String type() { return "layernorm"; }
   @Override public int inputSize() { return size; }
   @Override public int outputSize() { return size; }
+
+  /** The normalised input x̂ and each group's 1/σ. */
+  @Override public long preparedValuesPerSample() { return (long) size + groups; }
   @Override public int[] outputShape() { return shape.clone(); }
   @Override public List<ParamTensor> paramTensors() { return tensors; }
 

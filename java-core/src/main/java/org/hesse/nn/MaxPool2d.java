@@ -18,6 +18,9 @@ public final class MaxPool2d extends Pooling {
     super("maxpool2d", inShape, kernel, stride);
   }
 
+  /** The winner of each output, an int (half a double's bytes). */
+  @Override public long preparedValuesPerSample() { return (outputSize() + 1L) / 2; }
+
   /**
    * For one sample {@code x[xOff ..]}, the index inside the sample of each output's winner:
    * {@code idx[idxOff + o]} for o &lt; {@link #outputSize()}.

@@ -31,6 +31,10 @@ public abstract class Pooling implements Layer {
   @Override public String type() { return type; }
   @Override public int inputSize() { return c * h * w; }
   @Override public int outputSize() { return c * ho * wo; }
+
+  /** Average pooling's rule prepares nothing per batch (max pooling's keeps its winners). */
+  @Override public long preparedValuesPerSample() { return 0; }
+
   @Override public int[] outputShape() { return new int[] {c, ho, wo}; }
   @Override public java.util.List<ParamTensor> paramTensors() { return java.util.List.of(); }
 

@@ -41,6 +41,8 @@ public final class DistributedCurvature implements AutoCloseable {
   private double[] theta;
   private long samples;
   private double loss;
+  private int streamingPartitions;
+  private int filledPartitions;
   private double[] gradient;
   private long products;
   private long productNanos;
@@ -125,12 +127,15 @@ public final class DistributedCurvature implements AutoCloseable {
   /** Caches the partitions, materialises them and reads N and the loss (one job). */
   private void install(JavaRDD<PartitionCurvature> rdd, double[] theta) {
     rdd.persist(StorageLevel.MEMORY_ONLY());
-    double[] s = rdd.map(PartitionCurvature::weightedLoss).reduce((a, b) -> new double[] {a[0] + b[0], a[1] + b[1]});
+    double[] s = rdd.map(PartitionCurvature::weightedLoss)
+        .reduce((a, b) -> new double[] {a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3]});
     if (s[0] == 0) throw new IllegalArgumentException("the data set has no rows");
     this.parts = rdd;
     this.theta = theta.clone();
     this.samples = (long) s[0];
     this.loss = s[1] / s[0];
+    this.streamingPartitions = (int) s[2];
+    this.filledPartitions = (int) s[3];
     this.gradient = null;
   }
 
@@ -243,6 +248,15 @@ public final class DistributedCurvature implements AutoCloseable {
   public int batchSize() { return (int) Math.min(batchSize, samples); }
   public Mode mode() { return mode; }
   public int partitions() { return parts.getNumPartitions(); }
+
+  /**
+   * Partitions whose curvature streams (recomputes its forward data in every product: the executor's
+   * {@code hesse.curvature.cache}, or auto when the partition's cache exceeds the executor's memory budget).
+   */
+  public int streamingPartitions() { return streamingPartitions; }
+
+  /** Partitions with rows (each has its curvature). */
+  public int filledPartitions() { return filledPartitions; }
   public double[] parameters() { return theta.clone(); }
   public JavaSparkContext context() { return jsc; }
 

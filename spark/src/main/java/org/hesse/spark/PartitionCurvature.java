@@ -50,9 +50,13 @@ final class PartitionCurvature {
     for (int i = 0; i < len; i++) acc[i] += w * buffer[i];
   }
 
-  /** {rows, rows · loss}: summed over partitions and divided by N, the mean loss. */
+  /**
+   * {rows, rows · loss, 1 if its curvature streams (recomputes the forward data in every product) else 0, 1}: summed
+   * over partitions, N, N times the mean loss, the number of streaming partitions and of partitions with rows.
+   */
   double[] weightedLoss() {
-    return curvature == null ? new double[] {0, 0} : new double[] {rows, rows * curvature.loss()};
+    return curvature == null ? new double[] {0, 0, 0, 0}
+        : new double[] {rows, rows * curvature.loss(), curvature.cache() == Curvature.CacheMode.NONE ? 1 : 0, 1};
   }
 
   /** acc += (rows / samples) · gradient of the partition's mean loss. */

@@ -329,6 +329,12 @@ public final class SparkSpectrum implements Callable<Integer> {
     // the distributed curvature is float64 only (hesse spectrum --spark refuses --precision)
     p.put("precision", "f64");
     p.put("precision_source", "spark: float64 only");
+    // as the CLI's curvature_cache: what ran (all: every partition cached; none: every one streaming; else mixed)
+    Map<String, Object> cache = new LinkedHashMap<>();
+    int streaming = dc.streamingPartitions();
+    cache.put("ran", streaming == 0 ? "all" : streaming == dc.filledPartitions() ? "none" : "mixed");
+    cache.put("streaming_partitions", streaming);
+    p.put("curvature_cache", cache);
     Map<String, Object> s = new LinkedHashMap<>();
     s.put("version", spark.version());
     s.put("master", spark.sparkContext().master());

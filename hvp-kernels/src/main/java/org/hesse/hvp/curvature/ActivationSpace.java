@@ -69,7 +69,7 @@ public final class ActivationSpace {
     TangentPass pass = new TangentPass(c);
     double[] dx = new double[c.maxBatch * k * cols];
     double[] dg = new double[c.maxBatch * k * rows];
-    for (Curvature.BatchCache b : c.batches) {
+    c.forEachBatch((bi, b) -> {
       for (int j0 = 0; j0 < cols; j0 += k) {
         int kk = Math.min(k, cols - j0);
         // the same unit directions e_{j0..j0+kk} at f_w for every sample
@@ -84,7 +84,7 @@ public final class ActivationSpace {
           }
         }
       }
-    }
+    });
     return out;
   }
 

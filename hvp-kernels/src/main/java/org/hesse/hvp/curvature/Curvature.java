@@ -3,6 +3,8 @@ package org.hesse.hvp.curvature;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.function.Function;
 import org.hesse.eigen.LinearOperator;
 import org.hesse.hvp.rules.Primal;
 import org.hesse.hvp.rules.SecondOrderRule;
@@ -21,6 +23,12 @@ import org.hesse.nn.Workspace;
  * quantities (σ', σ'') are computed for every batch here and reused by every product, so an operator
  * application costs only the tangent passes. Batches are contiguous rows of at most {@code batchSize}
  * (the last one partial); every sample carries the weight 1/N, as in {@link Objective}.
+ *
+ * <p>Streaming ({@link CacheMode}): when the cached data of all N samples would exceed the memory budget (or when
+ * asked), nothing is kept per batch; every product recomputes each batch's forward, signals and prepared quantities
+ * in a workspace it borrows for the pass (one per concurrent product), so memory is bounded by the batch (plus the
+ * data themselves) and a product costs about one forward-backward more per batch. The batches, and so the numbers,
+ * are the same in both modes.
  *
  * <p>{@link #update} moves it to new parameters on the same data, recomputing all of the above in the buffers it
  * already has (a training loop, a sequence of checkpoints): the operators it handed out then act at the new
@@ -41,13 +49,51 @@ public final class Curvature {
     }
   }
 
+  /**
+   * Which forward data a curvature keeps: {@link #ALL} batches (a product costs only the tangent passes; refused
+   * when {@link #cacheBytes} exceeds the memory budget), {@link #NONE} (streaming: each product recomputes every
+   * batch's forward in a borrowed workspace), or {@link #AUTO}: all when they fit the memory budget, else none.
+   */
+  public enum CacheMode {
+    AUTO("auto"), ALL("all"), NONE("none");
+
+    public final String id;
+
+    CacheMode(String id) {
+      this.id = id;
+    }
+
+    /** The system property that sets the mode of the factories that take none (default auto). */
+    public static final String PROPERTY = "hesse.curvature.cache";
+
+    /** The mode of {@link #PROPERTY}, auto when unset. */
+    public static CacheMode fromSystemProperty() {
+      return parse(System.getProperty(PROPERTY, AUTO.id), "system property " + PROPERTY);
+    }
+
+    /** The mode named {@code id} (auto, all, none); {@code what} names the input in the error. */
+    public static CacheMode parse(String id, String what) {
+      for (CacheMode m : values()) if (m.id.equals(id)) return m;
+      throw new IllegalArgumentException(what + ": unknown curvature cache '" + id + "', expected auto, all or none");
+    }
+  }
+
   final Network net;
   final double[] theta;
   final double[] slots;  // θ expanded to the nodes' slots (θ itself when nothing is shared): what the rules read
   final int samples;
   final int maxBatch;
-  final List<BatchCache> batches = new ArrayList<>();
+  final List<BatchCache> batches = new ArrayList<>();  // every batch's cache; empty when streaming
   final SecondOrderRule[] rules;
+  // Streaming (batches empty): the data (copied, as the cached workspaces copy them), the number of batches, the
+  // idle workspaces products borrow, and a counter of recomputes that tells a workspace whether what it holds is
+  // still at the current parameters.
+  private final boolean streaming;
+  private final int batchCount;
+  private final double[] features;
+  private final double[] targets;
+  private final ConcurrentLinkedDeque<StreamedBatch> idle = new ConcurrentLinkedDeque<>();
+  private long generation;
   private double loss;
   private double[] gradient;  // computed on first request: products do not need it
 
@@ -82,7 +128,7 @@ public final class Curvature {
   final Mode mode;
   final double[] buffers;
 
-  private Curvature(Objective obj, double[] theta, double[] buffers, Mode mode) {
+  private Curvature(Objective obj, double[] theta, double[] buffers, Mode mode, boolean streaming) {
     this.net = obj.network();
     this.theta = theta.clone();
     this.slots = net.shared() ? new double[net.slotCount()] : this.theta;
@@ -92,8 +138,12 @@ public final class Curvature {
     for (Node n : net.nodes()) rules[n.index] = SecondOrderRules.of(n.op);
     this.mode = mode;
     this.buffers = buffers == null || buffers.length == 0 ? null : buffers.clone();
+    this.streaming = streaming;
+    this.batchCount = obj.batches();
+    this.features = streaming ? obj.features().clone() : null;
+    this.targets = streaming ? obj.targets().clone() : null;
     int tw = net.loss().targetWidth(net.outputSize());
-    for (int b = 0; b < obj.batches(); b++) {
+    for (int b = 0; b < (streaming ? 0 : obj.batches()); b++) {
       int rows = obj.batchRows(b);
       Workspace ws = net.newWorkspace(rows).mode(mode);
       if (this.buffers != null) ws.buffers(this.buffers);
@@ -103,16 +153,118 @@ public final class Curvature {
     recompute();
   }
 
-  /** Forward, signals and prepared quantities of every batch at the current θ and buffers. */
+  /**
+   * Forward, signals and prepared quantities of every batch at the current θ and buffers (streaming: one pass over
+   * the batches for the loss; products recompute the rest).
+   */
   private void recompute() {
     if (net.shared()) net.expand(theta, 0, slots, 0);
+    generation++;
     double total = 0;
-    for (BatchCache b : batches) {
-      total += net.lossAndSignals(theta, b.ws, b.y, b.rows, 1.0 / samples);
-      for (int j = 0; j < rules.length; j++) b.primal[j].prep = rules[j].prepare(b.primal[j], b.primal[j].prep);
+    if (streaming) {
+      StreamedBatch s = borrow();
+      try {
+        for (int b = 0; b < batchCount; b++) total += s.load(b);
+      } finally {
+        idle.push(s);
+      }
     }
+    for (BatchCache b : batches) total += forward(b);
     loss = total;
     gradient = null;
+  }
+
+  /** Batch b's forward and signals in its workspace (input and targets loaded), then each rule's preparation. */
+  private double forward(BatchCache b) {
+    double l = net.lossAndSignals(theta, b.ws, b.y, b.rows, 1.0 / samples);
+    for (int j = 0; j < rules.length; j++) b.primal[j].prep = rules[j].prepare(b.primal[j], b.primal[j].prep);
+    return l;
+  }
+
+  /** Rows in batch b: batchSize, the last one partial. */
+  private int rows(int b) {
+    return Math.min(maxBatch, samples - b * maxBatch);
+  }
+
+  /**
+   * A streaming workspace: the forward data of one batch at a time, recomputed when asked for another batch or
+   * after the parameters moved. Its two caches share the workspace: one for full batches, one for the last
+   * (partial) batch, since a rule's view is made for a number of rows.
+   */
+  private final class StreamedBatch {
+    final BatchCache full;
+    final BatchCache last;
+    int batch = -1;
+    long at = -1;
+
+    StreamedBatch() {
+      Workspace ws = net.newWorkspace(maxBatch).mode(mode);
+      if (buffers != null) ws.buffers(buffers);
+      double[] y = new double[maxBatch * net.loss().targetWidth(net.outputSize())];
+      full = new BatchCache(maxBatch, y, ws, net, slots);
+      int lastRows = rows(batchCount - 1);
+      last = lastRows == maxBatch ? full : new BatchCache(lastRows, y, ws, net, slots);
+    }
+
+    /** Recomputes batch b here; returns its loss. */
+    double load(int b) {
+      BatchCache c = rows(b) == maxBatch ? full : last;
+      batch = -1;  // not valid until the pass completes
+      int d = net.inputSize();
+      int tw = net.loss().targetWidth(net.outputSize());
+      System.arraycopy(features, b * maxBatch * d, c.ws.input(), 0, c.rows * d);
+      System.arraycopy(targets, b * maxBatch * tw, c.y, 0, c.rows * tw);
+      double l = forward(c);
+      batch = b;
+      at = generation;
+      return l;
+    }
+
+    /** Batch b's cache at the current parameters (recomputed unless this workspace already holds it). */
+    BatchCache get(int b) {
+      if (batch != b || at != generation) load(b);
+      return rows(b) == maxBatch ? full : last;
+    }
+  }
+
+  private StreamedBatch borrow() {
+    StreamedBatch s = idle.poll();
+    return s != null ? s : new StreamedBatch();
+  }
+
+  /** What a loop over the batches does with one: batch b (its rows start at b · batchSize) and its cache. */
+  interface BatchVisitor {
+    void visit(int b, BatchCache c);
+  }
+
+  /**
+   * Calls f on every batch in order: the cached batches, or (streaming) each batch recomputed in a workspace
+   * borrowed for the loop. Every product's loop over the data goes through here, so both modes sum the same
+   * batches in the same order.
+   */
+  void forEachBatch(BatchVisitor f) {
+    if (!streaming) {
+      for (int b = 0; b < batches.size(); b++) f.visit(b, batches.get(b));
+      return;
+    }
+    StreamedBatch s = borrow();
+    try {
+      for (int b = 0; b < batchCount; b++) f.visit(b, s.get(b));
+    } finally {
+      idle.push(s);
+    }
+  }
+
+  /** f on batch b's cache (streaming: recomputed in a borrowed workspace unless it holds b already). */
+  <T> T withBatch(int b, Function<BatchCache, T> f) {
+    java.util.Objects.checkIndex(b, batchCount);
+    if (!streaming) return f.apply(batches.get(b));
+    StreamedBatch s = borrow();
+    try {
+      return f.apply(s.get(b));
+    } finally {
+      idle.push(s);
+    }
   }
 
   /**
@@ -147,6 +299,10 @@ public final class Curvature {
       throw new IllegalArgumentException("data: expected " + samples + " samples (the curvature's), got " + obj.samples());
     }
     int tw = net.loss().targetWidth(net.outputSize());
+    if (streaming) {
+      System.arraycopy(x, 0, features, 0, features.length);
+      System.arraycopy(y, 0, targets, 0, targets.length);
+    }
     for (int b = 0; b < batches.size(); b++) {
       BatchCache c = batches.get(b);
       int yOff = obj.loadBatch(b, c.ws);
@@ -169,15 +325,26 @@ public final class Curvature {
    * In {@link Mode#ANALYSIS} and {@link Mode#TRAIN} batch normalisation uses each batch's statistics, so the
    * curvature depends on the batch partition: contiguous rows, batchSize at a time, the last batch partial.
    * TRAIN is treated as ANALYSIS (no running-statistics update, no dropout) so that the operator is a fixed
-   * matrix.
+   * matrix. What is cached: {@link CacheMode#fromSystemProperty} (auto unless set).
    */
   public static Curvature of(Network net, double[] theta, double[] buffers, Mode mode, double[] x, double[] y,
                              int batchSize) {
+    return of(net, theta, buffers, mode, x, y, batchSize, CacheMode.fromSystemProperty());
+  }
+
+  /**
+   * As above, choosing what is kept: {@link CacheMode#ALL} refuses data whose cache ({@link #cacheBytes}) exceeds the
+   * memory budget, {@link CacheMode#AUTO} streams them instead, {@link CacheMode#NONE} always streams.
+   */
+  public static Curvature of(Network net, double[] theta, double[] buffers, Mode mode, double[] x, double[] y,
+                             int batchSize, CacheMode cache) {
     Objective obj = new Objective(net, x, y, batchSize);
-    org.hesse.runtime.MemoryBudget.current().check(cacheBytes(net, obj.samples()),
-        "cached forward data of " + obj.samples() + " samples");
+    long bytes = cacheBytes(net, obj.samples());
+    org.hesse.runtime.MemoryBudget budget = org.hesse.runtime.MemoryBudget.current();
+    if (cache == CacheMode.ALL) budget.check(bytes, "cached forward data of " + obj.samples() + " samples");
+    boolean streaming = cache == CacheMode.NONE || cache == CacheMode.AUTO && !budget.fits(bytes);
     checkSizes(net, theta, buffers);
-    return new Curvature(obj, theta, buffers, mode == Mode.TRAIN ? Mode.ANALYSIS : mode);
+    return new Curvature(obj, theta, buffers, mode == Mode.TRAIN ? Mode.ANALYSIS : mode, streaming);
   }
 
   private static void checkSizes(Network net, double[] theta, double[] buffers) {
@@ -192,6 +359,12 @@ public final class Curvature {
     }
   }
 
+  /**
+   * What ran: {@link CacheMode#ALL} (every batch's forward data kept) or {@link CacheMode#NONE} (streaming: each
+   * product recomputes them).
+   */
+  public CacheMode cache() { return streaming ? CacheMode.NONE : CacheMode.ALL; }
+
   /** The forward mode of the cached passes. */
   public Mode mode() { return mode; }
 
@@ -199,12 +372,15 @@ public final class Curvature {
   public double[] buffers() { return buffers == null ? null : buffers.clone(); }
 
   /**
-   * Bytes the cached forward data of N samples takes, approximately: every graph activation and its gradient signal
-   * (none at the input), and what each node's rule prepares ({@link org.hesse.nn.Layer#preparedValuesPerSample}),
-   * the nodes' own context state not counted.
+   * Bytes the cached forward data of N samples take ({@link CacheMode#ALL}): every graph activation and its gradient
+   * signal (none at the input), the targets, and what each node's rule prepares
+   * ({@link org.hesse.nn.Layer#preparedValuesPerSample}). Not counted: what is per batch rather than per sample (the
+   * nodes' context state, e.g. a convolution's patch buffer, batch norm's per-channel 1/σ) and object headers.
+   * Streaming ({@link CacheMode#NONE}) keeps the features and targets and one batch's worth of the rest per
+   * concurrent product instead.
    */
   public static long cacheBytes(Network net, long samples) {
-    long perSample = net.activationWidth(0);
+    long perSample = net.activationWidth(0) + net.loss().targetWidth(net.outputSize());
     for (int a = 1; a <= net.nodeCount(); a++) perSample += 2L * net.activationWidth(a);
     for (Node n : net.nodes()) perSample += n.op.preparedValuesPerSample();
     return 8L * perSample * samples;
@@ -223,9 +399,18 @@ public final class Curvature {
       double[] g = new double[net.paramCount()];
       Workspace ws = net.newWorkspace(maxBatch).mode(mode);
       if (buffers != null) ws.buffers(buffers.clone());
-      for (BatchCache b : batches) {
-        System.arraycopy(b.ws.input(), 0, ws.input(), 0, b.rows * net.inputSize());
-        net.lossAndGradient(theta, ws, b.y, b.rows, 1.0 / samples, g);
+      int d = net.inputSize();
+      int tw = net.loss().targetWidth(net.outputSize());
+      double[] yb = streaming ? new double[maxBatch * tw] : null;
+      for (int b = 0; b < batchCount; b++) {
+        int rows = rows(b);
+        if (streaming) {
+          System.arraycopy(features, b * maxBatch * d, ws.input(), 0, rows * d);
+          System.arraycopy(targets, b * maxBatch * tw, yb, 0, rows * tw);
+        } else {
+          System.arraycopy(batches.get(b).ws.input(), 0, ws.input(), 0, rows * d);
+        }
+        net.lossAndGradient(theta, ws, streaming ? yb : batches.get(b).y, rows, 1.0 / samples, g);
       }
       gradient = g;
     }
@@ -339,7 +524,7 @@ public final class Curvature {
         if (v != vArray) vViews = views(vArray = v, layer, 0, p, null);
         if (y != yArray) yViews = views(yArray = y, layer, 0, p, null);
         Arrays.fill(y, 0.0);
-        for (BatchCache b : batches) pass.run(b, 1, vViews, -1, null, last, false, yViews, first, -1, null, true);
+        forEachBatch((i, b) -> pass.run(b, 1, vViews, -1, null, last, false, yViews, first, -1, null, true));
       }
     };
   }
@@ -362,9 +547,10 @@ public final class Curvature {
 
   /** Copies the cached input of layer k for batch b into buf (rows × input width); returns the rows. */
   public int layerInput(int layer, int b, double[] buf) {
-    BatchCache bc = batches.get(b);
-    System.arraycopy(bc.act(net, layer), 0, buf, 0, bc.rows * net.width(layer));
-    return bc.rows;
+    return withBatch(b, bc -> {
+      System.arraycopy(bc.act(net, layer), 0, buf, 0, bc.rows * net.width(layer));
+      return bc.rows;
+    });
   }
 
   /**
@@ -373,22 +559,26 @@ public final class Curvature {
    */
   public double[] inputGram(int layer, int sample) {
     checkLayerIndex(layer);
+    if (sample < 0 || sample >= samples) {
+      throw new IllegalArgumentException("sample: expected 0.." + (samples - 1) + ", got " + sample);
+    }
     int bi = sample / maxBatch;
-    BatchCache b = batches.get(bi);
     int s = sample - bi * maxBatch;
     int in = net.width(layer);
     int inAct = net.activation(layer);
     TangentPass pass = new TangentPass(this);
-    double[] dx = new double[b.rows * in];
-    double[] out = new double[b.rows * in];
-    double[] m = new double[in * in];
-    for (int j = 0; j < in; j++) {
-      dx[s * in + j] = 1;
-      pass.run(b, 1, null, inAct, dx, net.lastNode(layer), false, null, net.firstNode(layer), inAct, out, true);
-      dx[s * in + j] = 0;
-      for (int i = 0; i < in; i++) m[i * in + j] = out[s * in + i];
-    }
-    return m;
+    return withBatch(bi, b -> {
+      double[] dx = new double[b.rows * in];
+      double[] out = new double[b.rows * in];
+      double[] m = new double[in * in];
+      for (int j = 0; j < in; j++) {
+        dx[s * in + j] = 1;
+        pass.run(b, 1, null, inAct, dx, net.lastNode(layer), false, null, net.firstNode(layer), inAct, out, true);
+        dx[s * in + j] = 0;
+        for (int i = 0; i < in; i++) m[i * in + j] = out[s * in + i];
+      }
+      return m;
+    });
   }
 
   private void checkLayerIndex(int layer) {
@@ -399,7 +589,7 @@ public final class Curvature {
 
   /** Number of batches the data set is split into. */
   public int batches() {
-    return batches.size();
+    return batchCount;
   }
 
   /**

@@ -168,7 +168,8 @@ public final class CurvatureOperator implements LinearOperator {
         vArray = x;
       }
       int top = net.outputActivation() - 1;
-      for (Curvature.BatchCache b : c.batches) pass.quadraticForms(b, k, vViews, top, low, perNode, kind == Curvature.Kind.GGN);
+      boolean gn = kind == Curvature.Kind.GGN;
+      c.forEachBatch((i, b) -> pass.quadraticForms(b, k, vViews, top, low, perNode, gn));
     }
     List<Integer> layers = new ArrayList<>();
     for (int l = 0; l < net.depth(); l++) if (inRows[l]) layers.add(l);
@@ -226,7 +227,7 @@ public final class CurvatureOperator implements LinearOperator {
         for (int s = 0; s < S; s++) xSlots[j * S + s] = colPos[s] >= 0 ? x[j * cols + colPos[s]] : 0.0;
       }
       Arrays.fill(ySlots, 0, k * S, 0.0);
-      for (Curvature.BatchCache b : c.batches) pass.run(b, k, vViews, -1, null, top, true, hvViews, low, -1, null, gn);
+      c.forEachBatch((i, b) -> pass.run(b, k, vViews, -1, null, top, true, hvViews, low, -1, null, gn));
       Arrays.fill(y, 0, k * rows, 0.0);
       for (int j = 0; j < k; j++) {
         for (int s = 0; s < S; s++) if (rowPos[s] >= 0) y[j * rows + rowPos[s]] += ySlots[j * S + s];
@@ -251,7 +252,7 @@ public final class CurvatureOperator implements LinearOperator {
       hvArray = y;
     }
     Arrays.fill(y, 0, k * rows, 0.0);
-    for (Curvature.BatchCache b : c.batches) pass.run(b, k, vViews, -1, null, top, true, hvViews, low, -1, null, gn);
+    c.forEachBatch((i, b) -> pass.run(b, k, vViews, -1, null, top, true, hvViews, low, -1, null, gn));
     applications += k;
   }
 }

@@ -56,19 +56,18 @@ public final class DenseLayerBlock {
     TangentPass pass = new TangentPass(c);
     double[] dz = new double[c.maxBatch * k * out];
     double[] mb = new double[c.maxBatch * k * out];
-    int row = 0;
     // the layer's node: in a graph it may read any earlier activation, not the previous layer's output
     org.hesse.nn.Node node = net.node(net.firstNode(layer));
     int a = node.output();
-    for (Curvature.BatchCache b : c.batches) {
+    c.forEachBatch((i, b) -> {
+      int row = i * c.maxBatch;
       System.arraycopy(b.ws.activation(node.input(0)), 0, x, row * in, b.rows * in);
       Arrays.fill(dz, 0, b.rows * k * out, 0.0);
       for (int s = 0; s < b.rows; s++) for (int j = 0; j < out; j++) dz[(s * k + j) * out + j] = 1.0;
       // rows (s, j) of the result are M_s e_j: sample s's out × out matrix, contiguous
       c.activationPass(kind, a, a, b, dz, mb, k, pass);
       System.arraycopy(mb, 0, m, row * out * out, b.rows * out * out);
-      row += b.rows;
-    }
+    });
     return new DenseLayerBlock(layer, in, out, n, x, m);
   }
 

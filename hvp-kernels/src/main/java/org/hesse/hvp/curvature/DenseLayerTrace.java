@@ -80,12 +80,13 @@ public final class DenseLayerTrace {
   /** Σ_n w_n tr M_n with the {@code out} unit directions at the layer output. */
   static TraceEstimate exact(Curvature c, Kind kind, int layer) {
     int out = c.net.layer(layer).outputSize();
-    double[] perSample = forms(c, kind, layer, out, null);  // u = e_j: the diagonal of M_n
+    double[] w = new double[c.samples];
+    double[] perSample = forms(c, kind, layer, out, null, w);  // u = e_j: the diagonal of M_n
     double t = 0;
     for (int n = 0; n < c.samples; n++) {
       double tr = 0;
       for (int j = 0; j < out; j++) tr += perSample[n * out + j];
-      t += weight(c, layer, n) * tr;
+      t += w[n] * tr;
     }
     return new TraceEstimate(t, 0.0, c.samples * out, out, EXACT);
   }
@@ -93,7 +94,8 @@ public final class DenseLayerTrace {
   /** The per-sample Hutchinson estimate with {@code probes} ≥ 2 Rademacher probes per sample. */
   static TraceEstimate estimate(Curvature c, Kind kind, int layer, int probes, long seed) {
     if (probes < 2) throw new IllegalArgumentException("probes: expected at least 2 per sample (for the spread), got " + probes);
-    double[] q = forms(c, kind, layer, probes, new SplittableRandom(seed));
+    double[] weights = new double[c.samples];
+    double[] q = forms(c, kind, layer, probes, new SplittableRandom(seed), weights);
     double t = 0;
     double var = 0;
     for (int n = 0; n < c.samples; n++) {
@@ -105,7 +107,7 @@ public final class DenseLayerTrace {
         double d = q[n * probes + p] - mean;
         ss += d * d;
       }
-      double w = weight(c, layer, n);
+      double w = weights[n];
       t += w * mean;
       var += w * w * ss / (probes - 1) / probes;
     }
@@ -114,48 +116,46 @@ public final class DenseLayerTrace {
 
   /**
    * Per sample n and direction d, {@code u_ndᵀ M_n u_nd} (N × k, sample-major): u the unit vectors e_d when
-   * {@code rng} is null (k = out), else Rademacher vectors drawn sample by sample in the data's order.
+   * {@code rng} is null (k = out), else Rademacher vectors drawn sample by sample in the data's order. Fills
+   * {@code weights[n]} with w_n = ‖a_n‖² + 1 (sample n's layer input with the bias's 1) in the same loop over the
+   * batches (one pass over the data, also when the curvature streams them).
    */
-  private static double[] forms(Curvature c, Kind kind, int layer, int k, SplittableRandom rng) {
+  private static double[] forms(Curvature c, Kind kind, int layer, int k, SplittableRandom rng, double[] weights) {
     Network net = c.net;
+    int in = net.layer(layer).inputSize();
     int out = net.layer(layer).outputSize();
     int a = node(c, layer).output();
+    int input = node(c, layer).input(0);
     TangentPass pass = new TangentPass(c);
     double[] u = new double[c.maxBatch * k * out];
     double[] mu = new double[c.maxBatch * k * out];
     double[] q = new double[c.samples * k];
-    int row = 0;
-    for (Curvature.BatchCache b : c.batches) {
+    c.forEachBatch((i, b) -> {
+      int row = i * c.maxBatch;
+      double[] x = b.ws.activation(input);
+      for (int s = 0; s < b.rows; s++) {
+        double w = 1;
+        for (int j = s * in; j < (s + 1) * in; j++) w += x[j] * x[j];
+        weights[row + s] = w;
+      }
       int m = b.rows * k * out;
       if (rng == null) {
         Arrays.fill(u, 0, m, 0.0);
         for (int s = 0; s < b.rows; s++) for (int j = 0; j < k; j++) u[(s * k + j) * out + j] = 1.0;
       } else {
-        for (int i = 0; i < m; i += 64) {
+        for (int r = 0; r < m; r += 64) {
           long bits = rng.nextLong();
-          for (int j = i; j < Math.min(m, i + 64); j++, bits >>>= 1) u[j] = (bits & 1) == 0 ? 1.0 : -1.0;
+          for (int j = r; j < Math.min(m, r + 64); j++, bits >>>= 1) u[j] = (bits & 1) == 0 ? 1.0 : -1.0;
         }
       }
       // row (s, d) of mu is M_s u_(s,d)
       c.activationPass(kind, a, a, b, u, mu, k, pass);
       for (int r = 0; r < b.rows * k; r++) {
         double d = 0;
-        for (int i = r * out; i < (r + 1) * out; i++) d += u[i] * mu[i];
+        for (int j = r * out; j < (r + 1) * out; j++) d += u[j] * mu[j];
         q[row * k + r] = d;
       }
-      row += b.rows;
-    }
+    });
     return q;
-  }
-
-  /** w_n = ‖a_n‖² + 1: sample n's layer input with the bias's 1. */
-  private static double weight(Curvature c, int layer, int n) {
-    int in = c.net.layer(layer).inputSize();
-    Curvature.BatchCache b = c.batches.get(n / c.maxBatch);
-    double[] x = b.ws.activation(node(c, layer).input(0));
-    int off = (n % c.maxBatch) * in;
-    double s = 1;
-    for (int j = off; j < off + in; j++) s += x[j] * x[j];
-    return s;
   }
 }

@@ -93,16 +93,18 @@ class ResidualSecondOrderTest {
   }
 
   /**
-   * The memory estimate counts every graph activation the nested blocks run as (activation and signal) and what
-   * each node's rule prepares (σ', σ'' of its input; none for the adds), counted by hand for {@link #nested}.
+   * The memory estimate counts every graph activation the nested blocks run as (activation and signal), the targets
+   * and what each node's rule prepares (σ', σ'' of softplus's input; nothing for dense layers, adds, and tanh and
+   * sigmoid, whose rules read their output), counted by hand for {@link #nested}.
    */
   @Test
   void cacheBytesCountsInnerNodesOfNestedBlocks() {
     Network net = nested("mse");
     // nodes: dense 3→4 | dense 4→5, tanh 5, [dense 5→5, sigmoid 5, add 5], dense 5→4, add 4 | softplus 4 | dense 4→3
     long activations = 3 + 2 * (4 + 5 + 5 + 5 + 5 + 5 + 4 + 4 + 4 + 3);
-    long prepared = 2 * (3 + 4 + 5 + 5 + 5 + 5 + 4 + 4);
-    assertEquals(8L * (activations + prepared) * 7, Curvature.cacheBytes(net, 7));
+    long targets = 3;  // mse: one target per output
+    long prepared = 2 * 4;  // softplus 4
+    assertEquals(8L * (activations + targets + prepared) * 7, Curvature.cacheBytes(net, 7));
   }
 
   /**
