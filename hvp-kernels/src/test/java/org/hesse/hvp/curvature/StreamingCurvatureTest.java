@@ -112,6 +112,10 @@ class StreamingCurvatureTest {
       c1.jacobianGram(l).apply(v, y1);
       assertArrayEquals(y0, y1, "Jacobian Gram of layer " + l);
       for (Kind kind : Kind.values()) {
+        // the per-sample trace, exact (the last layer: 3 outputs) and estimated (2 probes per sample)
+        assertEquals(DenseLayerTrace.of(c0, kind, l, 11), DenseLayerTrace.of(c1, kind, l, 11), "trace of layer " + l);
+        assertEquals(DenseLayerTrace.estimate(c0, kind, l, 2, 11), DenseLayerTrace.estimate(c1, kind, l, 2, 11),
+            "estimated trace of layer " + l);
         DenseLayerBlock d0 = DenseLayerBlock.of(c0, kind, l);
         DenseLayerBlock d1 = DenseLayerBlock.of(c1, kind, l);
         assertArrayEquals(d0.outputHessians(), d1.outputHessians(), "output Hessians of layer " + l);
