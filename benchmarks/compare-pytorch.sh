@@ -95,6 +95,7 @@ if [ "$products" = 1 ]; then "$py" "$here/compare_pytorch.py" generate "$work" -
 
 core() { grep -m1 '^Core:' "$1" | sed 's/^Core: *//' || true; }
 for ((r = 0; r < rounds; r++)); do
+  echo "round $r: load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
   for t in $torch_threads; do
     OPENBLAS_NUM_THREADS="$t" OMP_NUM_THREADS="$t" MKL_NUM_THREADS="$t" OPENBLAS_VERBOSE=2 \
       "$py" "$here/compare_pytorch.py" time "$work" --warmup "$warmup" --runs "$runs" --threads "$t" \

@@ -256,6 +256,14 @@ def check(a):
     print(f"Hesse   {hc:9.3f} ms HVP cached, {hn:.3f} ms GGN cached")
     print(f"relative max-norm error: HVP {e_hvp:.3e}, gradient {e_grad:.3e}, Hesse's three HVP paths {e_paths:.3e}"
           f" (tolerance {tol:g})")
+    # Per round, each side's best thread setting in that round: load drifts between rounds, and a quiet minute
+    # that only one side's best-of-rounds caught shows here as one outlying round.
+    def at(side, ts, r, key):
+        return min(json.load(open(os.path.join(d, f"{side}.t{t}.{r}.json")))[key] for t in ts)
+
+    for r in range(rounds):
+        print(f"round {r}: hvp_ratio={at('hesse', hthreads, r, 'hvp_ms') / at('torch', threads, r, 'hvp_ms'):.3f}"
+              f" grad_ratio={at('hesse', hthreads, r, 'grad_ms') / at('torch', threads, r, 'grad_ms'):.3f}")
     print(f"hvp_fresh_ratio={hf / th:.3f} hvp_cached_ratio={hc / th:.3f} (not the headline)")
     print(f"hvp_ratio={hh / th:.3f} grad_ratio={hg / tg:.3f} agree={'true' if agree else 'false'}")
     return 0 if agree else 1
