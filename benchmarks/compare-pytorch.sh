@@ -20,7 +20,7 @@
 # Needs Debian's dataset-fashion-mnist (or HESSE_FASHION_MNIST_DIR); SPECTRA=0 skips the case.
 #
 # float32 (issue 13): PRECISION=f32 runs the products case in float32 on both sides (PyTorch: model, batch and v
-# cast to float32; Hesse: PeerCompare --precision f32, the hook the float32 engine is wired into; agreement then
+# cast to float32; Hesse: PeerCompare --precision f32, Float32Workspace and Float32Curvature; agreement then
 # to 1e-4). TORCH_THREADS (default THREADS; e.g. "1 2") times PyTorch once per thread setting in each round, one
 # process each with OMP/MKL/OPENBLAS_NUM_THREADS and torch.set_num_threads at that value, and the ratios use
 # PyTorch's best setting for each product (every setting is printed). HESSE_THREADS (default THREADS) does the same
