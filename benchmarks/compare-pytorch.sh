@@ -20,10 +20,12 @@
 # Needs Debian's dataset-fashion-mnist (or HESSE_FASHION_MNIST_DIR); SPECTRA=0 skips the case.
 #
 # float32 (issue 13): PRECISION=f32 runs the products case in float32 on both sides (PyTorch: model, batch and v
-# cast to float32; Hesse: PeerCompare --precision f32, the hook the float32 engine is wired into; agreement then
+# cast to float32; Hesse: PeerCompare --precision f32, Float32Workspace and Float32Curvature; agreement then
 # to 1e-4). TORCH_THREADS (default THREADS; e.g. "1 2") times PyTorch once per thread setting in each round, one
 # process each with OMP/MKL/OPENBLAS_NUM_THREADS and torch.set_num_threads at that value, and the ratios use
-# PyTorch's best setting for each product (every setting is printed). HESSE=0 times the PyTorch side alone.
+# PyTorch's best setting for each product (every setting is printed). HESSE_THREADS (default THREADS) does the same
+# for Hesse (OPENBLAS_NUM_THREADS per JVM; both sides then at their best setting, each printed). HESSE=0 times the
+# PyTorch side alone.
 #
 # Environment: WORK (case directory, default a temp dir), SEED (0), WARMUP (10), RUNS (20), ROUNDS (5:
 # alternate PyTorch and Hesse that many times, keep each side's best median, against background load),
@@ -47,6 +49,7 @@ rounds="${ROUNDS:-5}"
 threads="${THREADS:-2}"
 precision="${PRECISION:-f64}"
 torch_threads="${TORCH_THREADS:-$threads}"
+hesse_threads="${HESSE_THREADS:-$threads}"
 hesse="${HESSE:-1}"
 case "$precision" in f64|f32) ;; *) echo "PRECISION: expected f64 or f32, got '$precision'" >&2; exit 2 ;; esac
 jar="$here/target/hesse-benchmarks.jar"
@@ -92,6 +95,7 @@ if [ "$products" = 1 ]; then "$py" "$here/compare_pytorch.py" generate "$work" -
 
 core() { grep -m1 '^Core:' "$1" | sed 's/^Core: *//' || true; }
 for ((r = 0; r < rounds; r++)); do
+  echo "round $r: load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
   for t in $torch_threads; do
     OPENBLAS_NUM_THREADS="$t" OMP_NUM_THREADS="$t" MKL_NUM_THREADS="$t" OPENBLAS_VERBOSE=2 \
       "$py" "$here/compare_pytorch.py" time "$work" --warmup "$warmup" --runs "$runs" --threads "$t" \
@@ -99,18 +103,21 @@ for ((r = 0; r < rounds; r++)); do
       2> "$work/torch.t$t.$r.err" | tee "$work/torch.t$t.$r.out" >&2 || { cat "$work/torch.t$t.$r.err" >&2; exit 1; }
   done
   [ "$hesse" = 1 ] || continue
-  OPENBLAS_VERBOSE=2 "$java" --add-modules jdk.incubator.vector -Xmx2g -cp "$jar" org.hesse.bench.PeerCompare "$work" "$warmup" "$runs" \
-    --precision "$precision" 2> "$work/hesse.$r.err" | tee "$work/hesse.$r.out" >&2 || { cat "$work/hesse.$r.err" >&2; exit 1; }
-  cp "$work/hesse.json" "$work/hesse.$r.json"
+  for t in $hesse_threads; do
+    OPENBLAS_NUM_THREADS="$t" OPENBLAS_VERBOSE=2 "$java" --add-modules jdk.incubator.vector -Xmx2g -cp "$jar" \
+      org.hesse.bench.PeerCompare "$work" "$warmup" "$runs" --precision "$precision" 2> "$work/hesse.t$t.$r.err" \
+      | tee "$work/hesse.t$t.$r.out" >&2 || { cat "$work/hesse.t$t.$r.err" >&2; exit 1; }
+    cp "$work/hesse.json" "$work/hesse.t$t.$r.json"
+  done
 done
 
 tcore="" hcore=""
 if [ "$products" = 1 ]; then
   tcore="$(core "$work/torch.t${torch_threads%% *}.0.err")"
-  [ "$hesse" != 1 ] || hcore="$(core "$work/hesse.0.err")"
+  [ "$hesse" != 1 ] || hcore="$(core "$work/hesse.t${hesse_threads%% *}.0.err")"
 fi
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'); threads $threads" \
-  "(PyTorch: $torch_threads); precision $precision;" \
+  "(PyTorch: $torch_threads; Hesse: $hesse_threads); precision $precision;" \
   "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-<unset>}; OpenBLAS core: torch '${tcore:-<not OpenBLAS>}', hesse '${hcore:-?}'"
 echo "python: $py; java: $("$java" -version 2>&1 | head -1)"
 "$py" - <<'PY'
@@ -134,6 +141,7 @@ fi
 status=0
 if [ "$products" = 1 ]; then
   "$py" "$here/compare_pytorch.py" check "$work" --rounds "$rounds" --torch-threads "$torch_threads" \
+    --hesse-threads "$hesse_threads" \
     --precision "$precision" $([ "$hesse" = 1 ] || echo --no-hesse) || status=$?
 fi
 

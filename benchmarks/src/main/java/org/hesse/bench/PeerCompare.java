@@ -8,13 +8,18 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.DoubleSupplier;
+import org.hesse.eigen.LinearOperator;
 import org.hesse.hvp.curvature.Curvature;
 import org.hesse.hvp.curvature.Curvature.Kind;
 import org.hesse.hvp.curvature.CurvatureOperator;
+import org.hesse.hvp.curvature.Float32Curvature;
 import org.hesse.io.ModelFiles;
 import org.hesse.linalg.Linalg;
+import org.hesse.nn.Float32Workspace;
 import org.hesse.nn.Network;
 import org.hesse.nn.Workspace;
+import org.hesse.simd.KernelProvider;
 
 /**
  * The Hesse side of benchmarks/compare-pytorch.sh: reads a case written by compare_pytorch.py
@@ -40,8 +45,10 @@ import org.hesse.nn.Workspace;
  * product's largest entry.
  *
  * <p>Usage: {@code PeerCompare DIR [warmup runs] [--precision f64|f32]} (defaults 10, 20, f64).
- * {@code --precision f32} is the hook for the float32 engine (issue 13, compare-pytorch.sh's PRECISION=f32): until
- * that engine is wired in here, it stops with a one-line error instead of timing the float64 engine under that name.
+ * {@code --precision f32} times the float32 engine (docs/precision.md; compare-pytorch.sh's PRECISION=f32) the
+ * same way: the gradient on a {@link Float32Workspace} from float θ (rounded once before timing, as PyTorch casts its
+ * model once; the float gradient is widened for the file after timing), the HVPs on {@link Float32Curvature}; the products it writes are the float64 sums of
+ * the float per-batch products.
  */
 public final class PeerCompare {
   private PeerCompare() {}
@@ -68,11 +75,6 @@ public final class PeerCompare {
       throw new IllegalArgumentException("usage: PeerCompare DIR [warmup runs] [--precision f64|f32], got "
           + args.length + " arguments");
     }
-    if (precision.equals("f32")) {
-      // the float32 engine (branch f32) is wired in here at merge
-      throw new UnsupportedOperationException("--precision f32: the float32 engine is not wired into PeerCompare yet"
-          + " (issue 13); compare-pytorch.sh with HESSE=0 times the PyTorch side alone");
-    }
     Path dir = Path.of(args[0]);
     int warmup = args.length > 1 ? positive("warmup", args[1]) : 10;
     int runs = args.length > 2 ? positive("runs", args[2]) : 20;
@@ -85,6 +87,51 @@ public final class PeerCompare {
     double[] y = data[1];
     int batch = y.length;
 
+    Timed timed = precision.equals("f32") ? float32(net, theta, v, x, y, batch) : float64(net, theta, v, x, y, batch);
+    List<Action> actions = timed.actions();
+    double[] grad = timed.grad();
+    double[] hv = timed.hv();
+    double[] hvFresh = timed.hvFresh();
+    double[] hvCached = timed.hvCached();
+
+    // Warm every path first (JIT), then time them interleaved so background load hits all alike.
+    double sink = 0;
+    for (int w = 0; w < warmup; w++) for (Action a : actions) sink += a.run();
+    double[][] t = new double[actions.size()][runs];
+    for (int r = 0; r < runs; r++) {
+      for (int i = 0; i < actions.size(); i++) {
+        long t0 = System.nanoTime();
+        sink += actions.get(i).run();
+        t[i][r] = (System.nanoTime() - t0) * 1e-6;
+      }
+    }
+    timed.widenGradient().run();
+    // The last runs left the answers in grad, hv, hvFresh and hvCached: the three HVPs must be the same numbers.
+    double diff = 0;
+    double scale = 0;
+    for (int i = 0; i < hv.length; i++) {
+      diff = Math.max(diff, Math.max(Math.abs(hv[i] - hvCached[i]), Math.abs(hv[i] - hvFresh[i])));
+      scale = Math.max(scale, Math.abs(hv[i]));
+    }
+
+    ModelFiles.writeParameters(net, grad, dir.resolve("hesse_grad.safetensors"));
+    ModelFiles.writeParameters(net, hv, dir.resolve("hesse_hvp.safetensors"));
+    String json = String.format(Locale.ROOT,
+        "{\"grad_ms\": %.4f, \"hvp_ms\": %.4f, \"hvp_fresh_ms\": %.4f, \"hvp_cached_ms\": %.4f, "
+            + "\"construction_ms\": %.4f, \"ggn_cached_ms\": %.4f, \"loss\": %.17g, \"paths_rel_diff\": %.3e, "
+            + "\"runs\": %d, \"warmup\": %d, \"precision\": \"%s\", \"blas\": \"%s\", \"kernels\": \"%s\", "
+            + "\"sink\": %.3e}%n",
+        median(t[0]), median(t[1]), median(t[2]), median(t[3]), median(t[4]), median(t[5]), timed.loss().getAsDouble(),
+        diff / scale, runs, warmup, precision, Linalg.blasName(), KernelProvider.get().name(), sink);
+    Files.writeString(dir.resolve("hesse.json"), json, StandardCharsets.UTF_8);
+    System.out.print(json);
+  }
+
+  /** The timed actions (gradient, HVP updated, HVP fresh, HVP cached, construction, GGN cached) and their outputs. */
+  record Timed(List<Action> actions, double[] grad, double[] hv, double[] hvFresh, double[] hvCached,
+      DoubleSupplier loss, Runnable widenGradient) {}
+
+  static Timed float64(Network net, double[] theta, double[] v, double[] x, double[] y, int batch) {
     Workspace ws = net.newWorkspace(batch);
     System.arraycopy(x, 0, ws.input(), 0, x.length);
     double[] grad = new double[net.paramCount()];
@@ -121,37 +168,57 @@ public final class PeerCompare {
       ggn.apply(v, gv);
       return gv[0];
     };
+    return new Timed(List.of(gradient, hvpUpdated, hvpFresh, hvpCachedAction, construction, ggnCached), grad, hv,
+        hvFresh, hvCached, cached::loss, () -> {});
+  }
 
-    // Warm every path first (JIT), then time them interleaved so background load hits all alike.
-    List<Action> actions = List.of(gradient, hvpUpdated, hvpFresh, hvpCachedAction, construction, ggnCached);
-    double sink = 0;
-    for (int w = 0; w < warmup; w++) for (Action a : actions) sink += a.run();
-    double[][] t = new double[actions.size()][runs];
-    for (int r = 0; r < runs; r++) {
-      for (int i = 0; i < actions.size(); i++) {
-        long t0 = System.nanoTime();
-        sink += actions.get(i).run();
-        t[i][r] = (System.nanoTime() - t0) * 1e-6;
-      }
-    }
-    // The last runs left the answers in grad, hv, hvFresh and hvCached: the three HVPs must be the same numbers.
-    double diff = 0;
-    double scale = 0;
-    for (int i = 0; i < hv.length; i++) {
-      diff = Math.max(diff, Math.max(Math.abs(hv[i] - hvCached[i]), Math.abs(hv[i] - hvFresh[i])));
-      scale = Math.max(scale, Math.abs(hv[i]));
-    }
+  /** The same actions on the float32 engine; the HVPs take θ and v as double and round them inside each call. */
+  static Timed float32(Network net, double[] theta, double[] v, double[] x, double[] y, int batch) {
+    Float32Workspace ws = new Float32Workspace(net, batch);
+    float[] input = ws.input();
+    for (int i = 0; i < x.length; i++) input[i] = (float) x[i];
+    // θ rounded once, untimed: PyTorch's side casts its model to float32 once before timing (net.float()); a
+    // float32 model's gradient starts from float parameters. The HVP's update(θ) takes double θ and rounds inside.
+    float[] thetaF = Float32Workspace.round(theta, null);
+    float[] gradF = new float[net.paramCount()];
+    double[] grad = new double[net.paramCount()];
+    double[] hv = new double[net.paramCount()];
+    double[] hvCached = new double[net.paramCount()];
+    double[] gv = new double[net.paramCount()];
 
-    ModelFiles.writeParameters(net, grad, dir.resolve("hesse_grad.safetensors"));
-    ModelFiles.writeParameters(net, hv, dir.resolve("hesse_hvp.safetensors"));
-    String json = String.format(Locale.ROOT,
-        "{\"grad_ms\": %.4f, \"hvp_ms\": %.4f, \"hvp_fresh_ms\": %.4f, \"hvp_cached_ms\": %.4f, "
-            + "\"construction_ms\": %.4f, \"ggn_cached_ms\": %.4f, \"loss\": %.17g, \"paths_rel_diff\": %.3e, "
-            + "\"runs\": %d, \"warmup\": %d, \"blas\": \"%s\", \"sink\": %.3e}%n",
-        median(t[0]), median(t[1]), median(t[2]), median(t[3]), median(t[4]), median(t[5]), cached.loss(),
-        diff / scale, runs, warmup, Linalg.blasName(), sink);
-    Files.writeString(dir.resolve("hesse.json"), json, StandardCharsets.UTF_8);
-    System.out.print(json);
+    Action gradient = () -> {
+      Arrays.fill(gradF, 0f);
+      return ws.lossAndGradient(thetaF, y, batch, 1.0 / batch, gradF);
+    };
+    Float32Curvature reused = Float32Curvature.of(net, theta, x, y, batch);
+    LinearOperator reusedHvp = reused.full(Kind.HESSIAN);
+    Action hvpUpdated = () -> {
+      reused.update(theta);
+      reusedHvp.apply(v, hv);
+      return hv[0];
+    };
+    double[] hvFresh = new double[net.paramCount()];
+    Action hvpFresh = () -> {
+      Float32Curvature c = Float32Curvature.of(net, theta, x, y, batch);
+      c.full(Kind.HESSIAN).apply(v, hvFresh);
+      return hvFresh[0];
+    };
+    Action construction = () -> Float32Curvature.of(net, theta, x, y, batch).loss();
+    Float32Curvature cached = Float32Curvature.of(net, theta, x, y, batch);
+    LinearOperator hvp = cached.full(Kind.HESSIAN);
+    LinearOperator ggn = cached.full(Kind.GGN);
+    Action hvpCachedAction = () -> {
+      hvp.apply(v, hvCached);
+      return hvCached[0];
+    };
+    Action ggnCached = () -> {
+      ggn.apply(v, gv);
+      return gv[0];
+    };
+    return new Timed(List.of(gradient, hvpUpdated, hvpFresh, hvpCachedAction, construction, ggnCached), grad, hv,
+        hvFresh, hvCached, cached::loss, () -> {
+          for (int i = 0; i < grad.length; i++) grad[i] = gradF[i];  // untimed: PyTorch's float gradient stays float
+        });
   }
 
   static int positive(String name, String s) {

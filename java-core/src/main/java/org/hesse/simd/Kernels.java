@@ -28,6 +28,19 @@ public interface Kernels {
   /** out += x ⊙ y ⊙ z  (the σ''⊙ż⊙g term of the second-order backward pass) */
   void mulMulAdd(double[] x, int xOff, double[] y, int yOff, double[] z, int zOff, double[] out, int outOff, int n);
 
+  /**
+   * out = f'(x) ⊙ dx for tanh and the logistic function, f' from their output a = f(x): 1 − a² (tanh), a(1 − a)
+   * (logistic); any other f is refused. The per-sample tangent rule of those activations (no prepared derivatives).
+   */
+  void outputTangent(Activation f, double[] a, int aOff, double[] dx, int dxOff, double[] out, int outOff, int n);
+
+  /**
+   * out += f''(x) ⊙ dx ⊙ g for tanh and the logistic function, f'' from their output a: −2a(1 − a²) (tanh),
+   * a(1 − a)(1 − 2a) (logistic); any other f is refused. Their residual term in the second-order backward pass.
+   */
+  void outputCurvature(Activation f, double[] a, int aOff, double[] dx, int dxOff, double[] g, int gOff, double[] out,
+      int outOff, int n);
+
   // ---- activations ------------------------------------------------------------------------------
   /** out = f(x). */
   void activation(Activation f, double[] x, int xOff, double[] out, int outOff, int n);
@@ -67,6 +80,13 @@ public interface Kernels {
 
   /** out += x ⊙ y ⊙ z */
   void mulMulAdd(float[] x, int xOff, float[] y, int yOff, float[] z, int zOff, float[] out, int outOff, int n);
+
+  /** As the double version: the arithmetic in double, each element rounded to float once. */
+  void outputTangent(Activation f, float[] a, int aOff, float[] dx, int dxOff, float[] out, int outOff, int n);
+
+  /** As the double version: the arithmetic in double, each element rounded to float once. */
+  void outputCurvature(Activation f, float[] a, int aOff, float[] dx, int dxOff, float[] g, int gOff, float[] out,
+      int outOff, int n);
 
   /** out = f(x), evaluated in double and rounded once. */
   void activation(Activation f, float[] x, int xOff, float[] out, int outOff, int n);

@@ -36,6 +36,45 @@ public final class ScalarKernels implements Kernels {
     for (int i = 0; i < n; i++) out[outOff + i] += x[xOff + i] * y[yOff + i] * z[zOff + i];
   }
 
+  @Override public void outputTangent(Activation f, double[] a, int aOff, double[] dx, int dxOff, double[] out, int outOff, int n) {
+    if (f == Activation.TANH) {
+      for (int i = 0; i < n; i++) {
+        double v = a[aOff + i];
+        out[outOff + i] = (1.0 - v * v) * dx[dxOff + i];
+      }
+    } else {
+      requireOutputForm(f);
+      for (int i = 0; i < n; i++) {
+        double v = a[aOff + i];
+        out[outOff + i] = v * (1.0 - v) * dx[dxOff + i];
+      }
+    }
+  }
+
+  @Override public void outputCurvature(Activation f, double[] a, int aOff, double[] dx, int dxOff, double[] g, int gOff,
+      double[] out, int outOff, int n) {
+    if (f == Activation.TANH) {
+      for (int i = 0; i < n; i++) {
+        double v = a[aOff + i];
+        double d1 = 1.0 - v * v;
+        out[outOff + i] += (-2.0 * v * d1) * dx[dxOff + i] * g[gOff + i];
+      }
+    } else {
+      requireOutputForm(f);
+      for (int i = 0; i < n; i++) {
+        double v = a[aOff + i];
+        double d1 = v * (1.0 - v);
+        out[outOff + i] += d1 * (1.0 - 2.0 * v) * dx[dxOff + i] * g[gOff + i];
+      }
+    }
+  }
+
+  static void requireOutputForm(Activation f) {
+    if (f != Activation.TANH && f != Activation.SIGMOID) {
+      throw new IllegalArgumentException("output-form derivatives: expected tanh or sigmoid, got " + f);
+    }
+  }
+
   @Override public void activation(Activation f, double[] x, int xOff, double[] out, int outOff, int n) {
     for (int i = 0; i < n; i++) out[outOff + i] = f.value(x[xOff + i]);
   }
@@ -114,6 +153,39 @@ public final class ScalarKernels implements Kernels {
 
   @Override public void mulMulAdd(float[] x, int xOff, float[] y, int yOff, float[] z, int zOff, float[] out, int outOff, int n) {
     for (int i = 0; i < n; i++) out[outOff + i] += x[xOff + i] * y[yOff + i] * z[zOff + i];
+  }
+
+  @Override public void outputTangent(Activation f, float[] a, int aOff, float[] dx, int dxOff, float[] out, int outOff, int n) {
+    if (f == Activation.TANH) {
+      for (int i = 0; i < n; i++) {
+        double v = a[aOff + i];
+        out[outOff + i] = (float) ((1.0 - v * v) * dx[dxOff + i]);
+      }
+    } else {
+      requireOutputForm(f);
+      for (int i = 0; i < n; i++) {
+        double v = a[aOff + i];
+        out[outOff + i] = (float) (v * (1.0 - v) * dx[dxOff + i]);
+      }
+    }
+  }
+
+  @Override public void outputCurvature(Activation f, float[] a, int aOff, float[] dx, int dxOff, float[] g, int gOff,
+      float[] out, int outOff, int n) {
+    if (f == Activation.TANH) {
+      for (int i = 0; i < n; i++) {
+        double v = a[aOff + i];
+        double d1 = 1.0 - v * v;
+        out[outOff + i] += (-2.0 * v * d1) * dx[dxOff + i] * g[gOff + i];
+      }
+    } else {
+      requireOutputForm(f);
+      for (int i = 0; i < n; i++) {
+        double v = a[aOff + i];
+        double d1 = v * (1.0 - v);
+        out[outOff + i] += d1 * (1.0 - 2.0 * v) * dx[dxOff + i] * g[gOff + i];
+      }
+    }
   }
 
   @Override public void activation(Activation f, float[] x, int xOff, float[] out, int outOff, int n) {

@@ -301,4 +301,61 @@ class KernelsReferenceTest {
     assertEquals(0.0, d2[3], 0.0, "softplus'' = 0 beyond 20");
     assertTrue(d2[2] > 0, "softplus''(20) = σ(20)(1 − σ(20)) > 0");
   }
+
+  // ---- output-form tangent and curvature of tanh and the logistic function ------------------------
+
+  /**
+   * outputTangent and outputCurvature take f' and f'' from the output a = f(x); the reference is Activation's d1 and
+   * d2 at x (a different formula: from x, not a). a carries a relative rounding error ≤ ε, which 1 − a² (resp.
+   * a(1 − a)) turns into an absolute error ≤ 4ε, so |Δ| ≤ 16ε (|dx| + |reference|) (and |out| for the sum).
+   * The float overloads must equal the double kernel on the widened floats, rounded once: bit for bit.
+   */
+  @ParameterizedTest
+  @MethodSource("backEnds")
+  void outputFormDerivativesAgainstTheirClosedForms(Kernels k) {
+    Random r = new Random(11);
+    for (Activation f : new Activation[] {Activation.TANH, Activation.SIGMOID}) {
+      for (int n : LENGTHS) {
+        double[] x = gaussian(r, n + 3);
+        for (int i = 0; i < x.length; i++) x[i] *= 3;  // into the saturated range too
+        double[] a = new double[n + 3];
+        for (int i = 0; i < a.length; i++) a[i] = f.value(x[i]);
+        double[] dx = gaussian(r, n + 1), g = gaussian(r, n + 2);
+        double[] t = new double[n + 4];
+        double[] acc = gaussian(r, n + 5);
+        double[] acc0 = acc.clone();
+        k.outputTangent(f, a, 3, dx, 1, t, 4, n);
+        k.outputCurvature(f, a, 3, dx, 1, g, 2, acc, 5, n);
+        for (int i = 0; i < n; i++) {
+          double d1 = f.d1(x[3 + i]) * dx[1 + i];
+          double d2 = f.d2(x[3 + i]) * dx[1 + i] * g[2 + i];
+          assertClose(d1, t[4 + i], 16 * EPS * (Math.abs(dx[1 + i]) + Math.abs(d1)), f + " tangent n=" + n + " at " + i);
+          assertClose(acc0[5 + i] + d2, acc[5 + i],
+              16 * EPS * (Math.abs(dx[1 + i] * g[2 + i]) + Math.abs(d2) + Math.abs(acc0[5 + i])),
+              f + " curvature n=" + n + " at " + i);
+        }
+
+        float[] af = new float[a.length], dxf = new float[dx.length], gf = new float[g.length];
+        float[] tf = new float[t.length], accf = new float[acc0.length];
+        for (int i = 0; i < a.length; i++) af[i] = (float) a[i];
+        for (int i = 0; i < dx.length; i++) dxf[i] = (float) dx[i];
+        for (int i = 0; i < g.length; i++) gf[i] = (float) g[i];
+        for (int i = 0; i < accf.length; i++) accf[i] = (float) acc0[i];
+        double[] aw = new double[a.length], dxw = new double[dx.length], gw = new double[g.length];
+        double[] tw = new double[t.length], accw = new double[acc0.length];
+        for (int i = 0; i < a.length; i++) aw[i] = af[i];
+        for (int i = 0; i < dx.length; i++) dxw[i] = dxf[i];
+        for (int i = 0; i < g.length; i++) gw[i] = gf[i];
+        for (int i = 0; i < accw.length; i++) accw[i] = accf[i];
+        k.outputTangent(f, af, 3, dxf, 1, tf, 4, n);
+        k.outputCurvature(f, af, 3, dxf, 1, gf, 2, accf, 5, n);
+        ScalarKernels.INSTANCE.outputTangent(f, aw, 3, dxw, 1, tw, 4, n);
+        ScalarKernels.INSTANCE.outputCurvature(f, aw, 3, dxw, 1, gw, 2, accw, 5, n);
+        for (int i = 0; i < t.length; i++) assertEquals((float) tw[i], tf[i], f + " float tangent n=" + n + " at " + i);
+        for (int i = 0; i < acc.length; i++) {
+          assertEquals((float) accw[i], accf[i], f + " float curvature n=" + n + " at " + i);
+        }
+      }
+    }
+  }
 }

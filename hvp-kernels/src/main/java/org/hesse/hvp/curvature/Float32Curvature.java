@@ -237,12 +237,18 @@ public final class Float32Curvature {
     public void applyMany(double[] x, double[] y, int k) {
       LinearOperator.checkMany(x, y, k, dim, dim);
       ensure(k);
-      for (int i = 0; i < k * dim; i++) xf[i] = (float) x[i];
-      Arrays.fill(y, 0, k * dim, 0.0);
-      for (Batch b : batches) {
-        Arrays.fill(yf, 0, k * dim, 0f);
-        pass(b, k);
-        for (int i = 0; i < k * dim; i++) y[i] += yf[i];
+      int n = k * dim;
+      for (int i = 0; i < n; i++) xf[i] = (float) x[i];
+      // The first batch's product is widened into y, the others added: no pass to zero y (one batch, as at
+      // batch = N, is then one widening).
+      for (int bi = 0; bi < batches.size(); bi++) {
+        Arrays.fill(yf, 0, n, 0f);
+        pass(batches.get(bi), k);
+        if (bi == 0) {
+          for (int i = 0; i < n; i++) y[i] = yf[i];
+        } else {
+          for (int i = 0; i < n; i++) y[i] += yf[i];
+        }
       }
     }
 

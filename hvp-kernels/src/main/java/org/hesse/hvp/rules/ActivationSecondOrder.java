@@ -121,16 +121,8 @@ public final class ActivationSecondOrder implements SecondOrderRule {
   /** out[r..r+len) = σ' ⊙ dx for one sample's row (σ' at s..s+len): the per-sample values at s, tangents at r. */
   @Float32Twin
   private static void tangent(Activation f, Object prep, double[] z, int s, double[] dx, int r, double[] out, int len) {
-    if (f == Activation.TANH) {
-      for (int i = 0; i < len; i++) {
-        double a = z[s + i];
-        out[r + i] = (1.0 - a * a) * dx[r + i];
-      }
-    } else if (f == Activation.SIGMOID) {
-      for (int i = 0; i < len; i++) {
-        double a = z[s + i];
-        out[r + i] = a * (1.0 - a) * dx[r + i];
-      }
+    if (f == Activation.TANH || f == Activation.SIGMOID) {
+      K.outputTangent(f, z, s, dx, r, out, r, len);
     } else {
       K.mul(((Derivatives) prep).d1, s, dx, r, out, r, len);
     }
@@ -140,18 +132,8 @@ public final class ActivationSecondOrder implements SecondOrderRule {
   @Float32Twin
   private static void curvature(Activation f, Object prep, double[] z, double[] g, int s, double[] dx, int r,
                                 double[] out, int len) {
-    if (f == Activation.TANH) {
-      for (int i = 0; i < len; i++) {
-        double a = z[s + i];
-        double d1 = 1.0 - a * a;
-        out[r + i] += (-2.0 * a * d1) * dx[r + i] * g[s + i];
-      }
-    } else if (f == Activation.SIGMOID) {
-      for (int i = 0; i < len; i++) {
-        double a = z[s + i];
-        double d1 = a * (1.0 - a);
-        out[r + i] += d1 * (1.0 - 2.0 * a) * dx[r + i] * g[s + i];
-      }
+    if (f == Activation.TANH || f == Activation.SIGMOID) {
+      K.outputCurvature(f, z, s, dx, r, g, s, out, r, len);
     } else {
       K.mulMulAdd(((Derivatives) prep).d2, s, dx, r, g, s, out, r, len);
     }
@@ -244,34 +226,16 @@ public final class ActivationSecondOrder implements SecondOrderRule {
   }
 
   private static void tangent(Activation f, Object prep, float[] z, int s, float[] dx, int r, float[] out, int len) {
-    if (f == Activation.TANH) {
-      for (int i = 0; i < len; i++) {
-        double a = z[s + i];
-        out[r + i] = (float) ((1.0 - a * a) * dx[r + i]);
-      }
-    } else if (f == Activation.SIGMOID) {
-      for (int i = 0; i < len; i++) {
-        double a = z[s + i];
-        out[r + i] = (float) (a * (1.0 - a) * dx[r + i]);
-      }
+    if (f == Activation.TANH || f == Activation.SIGMOID) {
+      K.outputTangent(f, z, s, dx, r, out, r, len);
     } else {
       K.mul(((Derivatives32) prep).d1, s, dx, r, out, r, len);
     }
   }
 
   private static void curvature(Activation f, Object prep, float[] z, float[] g, int s, float[] dx, int r, float[] out, int len) {
-    if (f == Activation.TANH) {
-      for (int i = 0; i < len; i++) {
-        double a = z[s + i];
-        double d1 = 1.0 - a * a;
-        out[r + i] += (-2.0 * a * d1) * dx[r + i] * g[s + i];
-      }
-    } else if (f == Activation.SIGMOID) {
-      for (int i = 0; i < len; i++) {
-        double a = z[s + i];
-        double d1 = a * (1.0 - a);
-        out[r + i] += d1 * (1.0 - 2.0 * a) * dx[r + i] * g[s + i];
-      }
+    if (f == Activation.TANH || f == Activation.SIGMOID) {
+      K.outputCurvature(f, z, s, dx, r, g, s, out, r, len);
     } else {
       K.mulMulAdd(((Derivatives32) prep).d2, s, dx, r, g, s, out, r, len);
     }
