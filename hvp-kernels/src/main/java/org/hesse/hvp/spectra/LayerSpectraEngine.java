@@ -14,6 +14,7 @@ import org.hesse.eigen.SlqResult;
 import org.hesse.eigen.SpectralMetrics;
 import org.hesse.eigen.SpectrumEnds;
 import org.hesse.eigen.Trace;
+import org.hesse.eigen.TopLanczos;
 import org.hesse.eigen.TraceEstimate;
 import org.hesse.eigen.Which;
 import org.hesse.nn.Network;
@@ -30,7 +31,9 @@ import org.hesse.runtime.MemoryBudget;
  * Hutch++, where there is none; exact, from the whole spectrum, where the ends were solved densely): dense LAPACK
  * when the block has at most {@link SpectrumEnds#DENSE_MAX_DIM} parameters (or
  * -Dhesse.spectra.denseMaxDim) and it fits the memory budget (whatever {@link CurvatureSource#denseAllowed()}: so few
- * products cost less than ARPACK's), else ARPACK relative to the
+ * products cost less than ARPACK's), else for the top an early-stopping Lanczos ({@link TopLanczos}, labelled
+ * "lanczos"; -Dhesse.spectra.topLanczos=false skips it) and, where that does not converge within ARPACK's Lanczos
+ * vectors, plain ARPACK; then (and for the bottom) ARPACK relative to the
  * block's norm (so a zero cluster converges), restarted with more Lanczos vectors when it stops early, and abandoned
  * for the dense spectrum once it has spent the n products the dense path costs (when that fits the memory budget).
  * Where the source gives the trace from the block's structure ({@link CurvatureSource#structureTrace}: a dense
@@ -46,6 +49,17 @@ public final class LayerSpectraEngine {
   private final CurvatureSource source;
   private final SpectraOptions o;
   private final int denseMaxDim;
+
+  /**
+   * System property: false makes the top search ARPACK alone, without the early-stopping {@link TopLanczos} first
+   * (for A/B measurements).
+   */
+  static final String TOP_LANCZOS_PROPERTY = "hesse.spectra.topLanczos";
+
+  /** Whether the top search starts with {@link TopLanczos} (default) or goes to ARPACK directly. */
+  static boolean topLanczos() {
+    return Boolean.parseBoolean(System.getProperty(TOP_LANCZOS_PROPERTY, "true"));
+  }
 
   /** System property overriding {@link SpectrumEnds#DENSE_MAX_DIM} (e.g. 0 forces ARPACK on every block). */
   static final String DENSE_MAX_PROPERTY = "hesse.spectra.denseMaxDim";
@@ -159,16 +173,32 @@ public final class LayerSpectraEngine {
       } else if (o.top() > 0 || o.bottom() > 0) {
         double norm = Double.NaN;  // ‖H_ll‖, estimated only when an end needs the shifted search
         if (o.top() > 0) {
-          phases.accept("layer " + l + ": top " + o.top() + " (ARPACK)");
           // The top of a Hessian block is a few large, separated values: plain ARPACK converges there at a third of
           // the shifted search's products (measured: 62 against 178 + the norm estimate on a 4160-parameter block).
           // Only a top that does not converge (a degenerate or zero cluster) pays for the shifted, deflated search.
           // its products are kept, so that the eigenvectors' products for the residual check need no new ones
           // where the solve converged before a restart (ProductLog)
           int kTop = Math.min(o.top(), p);
-          ProductLog log = productLog(op, SpectrumEnds.lanczosVectors(p, kTop, o.ncv()) + 1);
-          ArpackResult plain = SpectrumEnds.arpack(log != null ? log : op, Which.LA, kTop, Double.NaN, o.tol(), o.ncv(),
-              o.maxIterations(), o.seed(), krylov::set);
+          int steps = SpectrumEnds.lanczosVectors(p, kTop, o.ncv());
+          ProductLog log = productLog(op, steps + 1);
+          LinearOperator logged = log != null ? log : op;
+          ArpackResult plain = null;
+          long lanczosProducts = 0;
+          // ARPACK with its default 20 vectors converges such a top at the end of its first Lanczos run, far below
+          // the tolerance: Lanczos that stops once the top k have converged spends fewer; within ARPACK's first
+          // run's products, else ARPACK from the same start vector as before
+          if (topLanczos() && kTop < p - 1 && steps > kTop) {
+            phases.accept("layer " + l + ": top " + o.top() + " (Lanczos)");
+            ArpackResult lz = TopLanczos.solve(logged, kTop, o.tol(), steps, o.seed(), krylov::set);
+            if (lz.complete()) plain = lz;
+            else lanczosProducts = lz.applications();
+          }
+          if (plain == null) {
+            phases.accept("layer " + l + ": top " + o.top() + " (ARPACK)");
+            plain = SpectrumEnds.arpack(logged, Which.LA, kTop, Double.NaN, o.tol(), o.ncv(), o.maxIterations(),
+                o.seed(), krylov::set);
+            if (lanczosProducts > 0) plain = withApplications(plain, plain.applications() + lanczosProducts);
+          }
           if (!plain.complete()) {
             krylov.set(null);
             phases.accept("layer " + l + ": norm (ARPACK)");
@@ -201,9 +231,9 @@ public final class LayerSpectraEngine {
       } else if (structured != null) {
         trace = structured;
       } else if (krylov.get() != null) {
-        // Hutch++ whose Q is ARPACK's Lanczos basis of the top: tr(QᵀAQ) from its tridiagonal T without products,
+        // Hutch++ whose Q is the top search's Lanczos basis: tr(QᵀAQ) from its tridiagonal T without products,
         // so only Hutch++'s Hutchinson probes cost products
-        phases.accept("layer " + l + ": trace (Hutch++ on ARPACK's Lanczos basis)");
+        phases.accept("layer " + l + ": trace (Hutch++ on the top search's Lanczos basis)");
         TraceEstimate te = Trace.hutchPlusPlusOnBasis(op, krylov.get(), hutchinsonProbes(p), o.seed());
         trace = new LayerSpectra.TraceValue(te.estimate(), te.method(), te);
       } else if (top.arpack() != null && top.arpack().complete() && top.arpack().eigenvectors() != null) {
@@ -260,9 +290,9 @@ public final class LayerSpectraEngine {
     }
   }
 
-  /** "dense" (LAPACK by choice, or ARPACK's own dense fallback for tiny blocks) or "arpack". */
+  /** "dense" (LAPACK by choice, or ARPACK's own dense fallback for tiny blocks), "lanczos" or "arpack". */
   private static String sourceOf(ArpackResult a) {
-    return a.method().startsWith("dense") ? "dense" : "arpack";
+    return a.method().startsWith("dense") ? "dense" : a.method().equals(TopLanczos.METHOD) ? TopLanczos.METHOD : "arpack";
   }
 
   /** One end as reported: top descending, bottom ascending, with the solver's residuals. */
