@@ -61,7 +61,7 @@ public final class ModelInputs {
   String mode;
 
   @Option(names = "--curvature-cache", defaultValue = "auto", description = "auto (keep every batch's forward data "
-      + "when they fit the memory budget, else recompute them), all (keep them; refused beyond the budget) or none "
+      + "when they fit the memory budget, else keep the first batches that fit and recompute the others), all (keep them; refused beyond the budget) or none "
       + "(recompute each batch's forward in every product: memory of one batch instead of all N samples, about 1.5× "
       + "the time per product; the same numbers) (default ${DEFAULT-VALUE}).")
   String curvatureCache;
