@@ -242,14 +242,15 @@ class StreamingCurvatureTest {
   void concurrentOperatorsEachBorrowTheirOwnWorkspace() throws Exception {
     Mlp m = new Mlp();
     Curvature c0 = m.of(CacheMode.ALL);
-    Curvature c1 = m.of(CacheMode.NONE);
+    Curvature[] others = {m.of(CacheMode.NONE), m.partial(2)};
     double[] v = Nets.gaussian(c0.full(Kind.HESSIAN).cols(), 1.0, 4);
     double[] expected = new double[v.length];
     c0.full(Kind.HESSIAN).apply(v, expected);
     ExecutorService pool = Executors.newFixedThreadPool(3);
     try {
       java.util.List<Future<double[]>> results = new java.util.ArrayList<>();
-      for (int t = 0; t < 3; t++) {
+      for (int t = 0; t < 4; t++) {
+        Curvature c1 = others[t % 2];
         results.add(pool.submit(() -> {
           CurvatureOperator op = c1.full(Kind.HESSIAN);
           double[] y = new double[v.length];
