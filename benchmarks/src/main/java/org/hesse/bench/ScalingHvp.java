@@ -27,8 +27,9 @@ import org.hesse.nn.Network;
  *       passes when the forward data are cached, the forward recomputed batch by batch too when streaming.</li>
  * </ul>
  * Also {@code build_ms} (the first {@code Curvature.of}), {@code cache_bytes} ({@link Curvature#cacheBytes}) and
- * {@code cache}, what ran ({@link Curvature#cache}: all, or none when streaming; chosen by the system property
- * {@value org.hesse.hvp.curvature.Curvature.CacheMode#PROPERTY}, default auto).
+ * {@code cache}, what ran ({@link Curvature#ran}: all, none when streaming, or partial; chosen by the system property
+ * {@value org.hesse.hvp.curvature.Curvature.CacheMode#PROPERTY}, default auto, and the memory budget) with
+ * {@code cached_batches} of {@code batches}.
  * Writes the product to {@code DIR/hesse_hvp.safetensors} and the figures as one JSON line to stdout.
  *
  * <p>Usage: {@code ScalingHvp DIR N [warmup runs batch]} (defaults 1, 3, 256).
@@ -87,9 +88,9 @@ public final class ScalingHvp {
     String json = String.format(Locale.ROOT,
         "{\"samples\": %d, \"batch\": %d, \"hvp_ms\": %.3f, \"hvp_cached_ms\": %.3f, \"build_ms\": %.3f, "
             + "\"cache_bytes\": %d, \"loss\": %.17g, \"paths_rel_diff\": %.3e, \"runs\": %d, \"warmup\": %d, "
-            + "\"max_heap\": %d, \"cache\": \"%s\"}%n",
+            + "\"max_heap\": %d, \"cache\": \"%s\", \"cached_batches\": %d, \"batches\": %d}%n",
         n, batch, PeerCompare.median(updated), PeerCompare.median(cached), buildMs, Curvature.cacheBytes(net, n),
-        c.loss(), diff / scale, runs, warmup, Runtime.getRuntime().maxMemory(), c.cache().id);
+        c.loss(), diff / scale, runs, warmup, Runtime.getRuntime().maxMemory(), c.ran(), c.cachedBatches(), c.batches());
     Files.writeString(dir.resolve("hesse.json"), json, StandardCharsets.UTF_8);
     System.out.print(json);
   }

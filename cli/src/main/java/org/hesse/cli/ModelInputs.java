@@ -61,7 +61,7 @@ public final class ModelInputs {
   String mode;
 
   @Option(names = "--curvature-cache", defaultValue = "auto", description = "auto (keep every batch's forward data "
-      + "when they fit the memory budget, else recompute them), all (keep them; refused beyond the budget) or none "
+      + "when they fit the memory budget, else keep the first batches that fit and recompute the others), all (keep them; refused beyond the budget) or none "
       + "(recompute each batch's forward in every product: memory of one batch instead of all N samples, about 1.5× "
       + "the time per product; the same numbers) (default ${DEFAULT-VALUE}).")
   String curvatureCache;
@@ -84,13 +84,15 @@ public final class ModelInputs {
   }
 
   /**
-   * What a report's provenance says of the curvature cache: the option (when known) and what ran (all, or none:
-   * streaming), beside the estimated size of the whole cache.
+   * What a report's provenance says of the curvature cache: the option (when known), what ran (all, none:
+   * streaming, or partial) with the number of cached batches of all, beside the estimated size of the whole cache.
    */
   static java.util.Map<String, Object> cacheProvenance(String option, Curvature c) {
     java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
     if (option != null) m.put("option", option);
-    m.put("ran", c.cache().id);
+    m.put("ran", c.ran());
+    m.put("cached_batches", c.cachedBatches());
+    m.put("batches", c.batches());
     m.put("estimated_bytes_all", Curvature.cacheBytes(c.network(), c.samples()));
     return m;
   }

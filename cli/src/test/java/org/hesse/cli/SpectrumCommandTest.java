@@ -320,6 +320,20 @@ class SpectrumCommandTest {
     assertEquals("none", none.get("provenance").get("curvature_cache").get("ran").asText());
     assertEquals("auto", auto.get("provenance").get("curvature_cache").get("option").asText());
     assertEquals("all", auto.get("provenance").get("curvature_cache").get("ran").asText(), "a small cache fits the budget");
+    // auto under a budget that fits the first batch's cache and the streaming of the other two: what the provenance
+    // says (the numbers of a partial cache equal the cached ones bit for bit: StreamingCurvatureTest)
+    org.hesse.hvp.curvature.Curvature partial;
+    org.hesse.runtime.MemoryBudget saved = org.hesse.runtime.MemoryBudget.current();
+    try {
+      org.hesse.runtime.MemoryBudget.install(org.hesse.runtime.MemoryBudget.of(org.hesse.hvp.curvature.Curvature.planBytes(
+          c.net, N, 5, 1, org.hesse.runtime.ThreadPolicy.current().javaWorkers())));
+      partial = org.hesse.hvp.curvature.Curvature.of(c.net, c.theta, null, org.hesse.nn.Mode.ANALYSIS, c.x, c.y, 5,
+          org.hesse.hvp.curvature.Curvature.CacheMode.AUTO);
+    } finally {
+      org.hesse.runtime.MemoryBudget.install(saved);
+    }
+    assertEquals("{option=auto, ran=partial, cached_batches=1, batches=3, estimated_bytes_all="
+        + org.hesse.hvp.curvature.Curvature.cacheBytes(c.net, N) + "}", ModelInputs.cacheProvenance("auto", partial).toString());
     assertEquals(all.get("loss"), none.get("loss"));
     for (int i = 0; i < all.get("layers").size(); i++) {
       for (String key : new String[] {"top", "trace"}) {  // the same batches, the same arithmetic: the same bits

@@ -43,6 +43,8 @@ public final class DistributedCurvature implements AutoCloseable {
   private double loss;
   private int streamingPartitions;
   private int filledPartitions;
+  private long cachedBatches;
+  private long batches;
   private double[] gradient;
   private long products;
   private long productNanos;
@@ -128,7 +130,11 @@ public final class DistributedCurvature implements AutoCloseable {
   private void install(JavaRDD<PartitionCurvature> rdd, double[] theta) {
     rdd.persist(StorageLevel.MEMORY_ONLY());
     double[] s = rdd.map(PartitionCurvature::weightedLoss)
-        .reduce((a, b) -> new double[] {a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3]});
+        .reduce((a, b) -> {
+          double[] sum = a.clone();
+          for (int i = 0; i < sum.length; i++) sum[i] += b[i];
+          return sum;
+        });
     if (s[0] == 0) throw new IllegalArgumentException("the data set has no rows");
     this.parts = rdd;
     this.theta = theta.clone();
@@ -136,6 +142,8 @@ public final class DistributedCurvature implements AutoCloseable {
     this.loss = s[1] / s[0];
     this.streamingPartitions = (int) s[2];
     this.filledPartitions = (int) s[3];
+    this.cachedBatches = (long) s[4];
+    this.batches = (long) s[5];
     this.gradient = null;
   }
 
@@ -250,13 +258,19 @@ public final class DistributedCurvature implements AutoCloseable {
   public int partitions() { return parts.getNumPartitions(); }
 
   /**
-   * Partitions whose curvature streams (recomputes its forward data in every product: the executor's
+   * Partitions whose curvature streams batches (recomputes their forward data in every product: the executor's
    * {@code hesse.curvature.cache}, or auto when the partition's cache exceeds the executor's memory budget).
    */
   public int streamingPartitions() { return streamingPartitions; }
 
   /** Partitions with rows (each has its curvature). */
   public int filledPartitions() { return filledPartitions; }
+
+  /** Batches cached over all partitions (each partition caches its first ones), of {@link #batches}. */
+  public long cachedBatches() { return cachedBatches; }
+
+  /** Batches over all partitions. */
+  public long batches() { return batches; }
   public double[] parameters() { return theta.clone(); }
   public JavaSparkContext context() { return jsc; }
 

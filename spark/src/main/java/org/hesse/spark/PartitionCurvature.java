@@ -51,12 +51,15 @@ final class PartitionCurvature {
   }
 
   /**
-   * {rows, rows · loss, 1 if its curvature streams (recomputes the forward data in every product) else 0, 1}: summed
-   * over partitions, N, N times the mean loss, the number of streaming partitions and of partitions with rows.
+   * {rows, rows · loss, 1 if its curvature streams batches (recomputes their forward data in every product) else 0,
+   * 1, cached batches, batches}: summed over partitions, N, N times the mean loss, the number of streaming partitions
+   * and of partitions with rows, the cached batches and all batches.
    */
   double[] weightedLoss() {
-    return curvature == null ? new double[] {0, 0, 0, 0}
-        : new double[] {rows, rows * curvature.loss(), curvature.cache() == Curvature.CacheMode.NONE ? 1 : 0, 1};
+    if (curvature == null) return new double[6];
+    int cached = curvature.cachedBatches();
+    int batches = curvature.batches();
+    return new double[] {rows, rows * curvature.loss(), cached < batches ? 1 : 0, 1, cached, batches};
   }
 
   /** acc += (rows / samples) · gradient of the partition's mean loss. */

@@ -329,11 +329,13 @@ public final class SparkSpectrum implements Callable<Integer> {
     // the distributed curvature is float64 only (hesse spectrum --spark refuses --precision)
     p.put("precision", "f64");
     p.put("precision_source", "spark: float64 only");
-    // as the CLI's curvature_cache: what ran (all: every partition cached; none: every one streaming; else mixed)
+    // as the CLI's curvature_cache: what ran over the partitions' batches (all cached, none, else partial)
     Map<String, Object> cache = new LinkedHashMap<>();
-    int streaming = dc.streamingPartitions();
-    cache.put("ran", streaming == 0 ? "all" : streaming == dc.filledPartitions() ? "none" : "mixed");
-    cache.put("streaming_partitions", streaming);
+    long cached = dc.cachedBatches();
+    cache.put("ran", cached == dc.batches() ? "all" : cached == 0 ? "none" : "partial");
+    cache.put("cached_batches", cached);
+    cache.put("batches", dc.batches());
+    cache.put("streaming_partitions", dc.streamingPartitions());
     p.put("curvature_cache", cache);
     Map<String, Object> s = new LinkedHashMap<>();
     s.put("version", spark.version());

@@ -25,10 +25,10 @@ import org.hesse.nn.Workspace;
  * (the last one partial); every sample carries the weight 1/N, as in {@link Objective}.
  *
  * <p>Streaming ({@link CacheMode}): when the cached data of all N samples would exceed the memory budget (or when
- * asked), nothing is kept per batch; every product recomputes each batch's forward, signals and prepared quantities
- * in a workspace it borrows for the pass (one per concurrent product), so memory is bounded by the batch (plus the
- * data themselves) and a product costs about one forward-backward more per batch. The batches, and so the numbers,
- * are the same in both modes.
+ * asked), only the first batches that fit the budget are kept (none when asked); every product recomputes each
+ * other batch's forward, signals and prepared quantities in a workspace it borrows for the pass (one per concurrent
+ * product), so memory is bounded by the budget (plus the data themselves) and a product costs about one
+ * forward-backward more per streamed batch. The batches, and so the numbers, are the same in every mode.
  *
  * <p>{@link #update} moves it to new parameters on the same data, recomputing all of the above in the buffers it
  * already has (a training loop, a sequence of checkpoints): the operators it handed out then act at the new
@@ -52,7 +52,8 @@ public final class Curvature {
   /**
    * Which forward data a curvature keeps: {@link #ALL} batches (a product costs only the tangent passes; refused
    * when {@link #cacheBytes} exceeds the memory budget), {@link #NONE} (streaming: each product recomputes every
-   * batch's forward in a borrowed workspace), or {@link #AUTO}: all when they fit the memory budget, else none.
+   * batch's forward in a borrowed workspace), or {@link #AUTO}: the first batches whose cache fits the memory budget
+   * (all when all fit), streaming the rest ({@link #planBytes}).
    */
   public enum CacheMode {
     AUTO("auto"), ALL("all"), NONE("none");
@@ -83,16 +84,16 @@ public final class Curvature {
   final double[] slots;  // θ expanded to the nodes' slots (θ itself when nothing is shared): what the rules read
   final int samples;
   final int maxBatch;
-  final List<BatchCache> batches = new ArrayList<>();  // every batch's cache; empty when streaming
+  final List<BatchCache> batches = new ArrayList<>();  // the cached batches 0 .. cached - 1
   final SecondOrderRule[] rules;
-  // Streaming (batches empty): the data (copied, as the cached workspaces copy them), the number of batches, the
-  // idle workspaces products borrow, and a counter of recomputes that tells a workspace whether what it holds is
-  // still at the current parameters.
-  private final boolean streaming;
+  // Streaming the batches cached .. batchCount - 1: their data (copied, as the cached workspaces copy theirs; null
+  // when every batch is cached), the idle workspaces products borrow, and a counter of recomputes that tells a
+  // workspace whether what it holds is still at the current parameters.
+  private final int cached;
   private final int batchCount;
-  private final double[] features;
-  private final double[] targets;
-  private final ConcurrentLinkedDeque<StreamedBatch> idle = new ConcurrentLinkedDeque<>();
+  final double[] features;  // rows from cached · batchSize on
+  final double[] targets;
+  final ConcurrentLinkedDeque<StreamedBatch> idle = new ConcurrentLinkedDeque<>();
   private long generation;
   private double loss;
   private double[] gradient;  // computed on first request: products do not need it
@@ -128,7 +129,7 @@ public final class Curvature {
   final Mode mode;
   final double[] buffers;
 
-  private Curvature(Objective obj, double[] theta, double[] buffers, Mode mode, boolean streaming) {
+  private Curvature(Objective obj, double[] theta, double[] buffers, Mode mode, int cached) {
     this.net = obj.network();
     this.theta = theta.clone();
     this.slots = net.shared() ? new double[net.slotCount()] : this.theta;
@@ -138,12 +139,15 @@ public final class Curvature {
     for (Node n : net.nodes()) rules[n.index] = SecondOrderRules.of(n.op);
     this.mode = mode;
     this.buffers = buffers == null || buffers.length == 0 ? null : buffers.clone();
-    this.streaming = streaming;
+    this.cached = cached;
     this.batchCount = obj.batches();
-    this.features = streaming ? obj.features().clone() : null;
-    this.targets = streaming ? obj.targets().clone() : null;
     int tw = net.loss().targetWidth(net.outputSize());
-    for (int b = 0; b < (streaming ? 0 : obj.batches()); b++) {
+    boolean streams = cached < batchCount;
+    long first = (long) cached * maxBatch;  // the first streamed row
+    this.features = streams ? Arrays.copyOfRange(obj.features(), Math.toIntExact(first * net.inputSize()),
+        obj.features().length) : null;
+    this.targets = streams ? Arrays.copyOfRange(obj.targets(), Math.toIntExact(first * tw), obj.targets().length) : null;
+    for (int b = 0; b < cached; b++) {
       int rows = obj.batchRows(b);
       Workspace ws = net.newWorkspace(rows).mode(mode);
       if (this.buffers != null) ws.buffers(this.buffers);
@@ -154,22 +158,22 @@ public final class Curvature {
   }
 
   /**
-   * Forward, signals and prepared quantities of every batch at the current θ and buffers (streaming: one pass over
-   * the batches for the loss; products recompute the rest).
+   * Forward, signals and prepared quantities of every cached batch at the current θ and buffers, then (streamed
+   * batches) one pass over the others for the loss, in batch order; products recompute the rest.
    */
   private void recompute() {
     if (net.shared()) net.expand(theta, 0, slots, 0);
     generation++;
     double total = 0;
-    if (streaming) {
+    for (BatchCache b : batches) total += forward(b);
+    if (cached < batchCount) {
       StreamedBatch s = borrow();
       try {
-        for (int b = 0; b < batchCount; b++) total += s.load(b);
+        for (int b = cached; b < batchCount; b++) total += s.load(b);
       } finally {
         idle.push(s);
       }
     }
-    for (BatchCache b : batches) total += forward(b);
     loss = total;
     gradient = null;
   }
@@ -191,7 +195,7 @@ public final class Curvature {
    * after the parameters moved. Its two caches share the workspace: one for full batches, one for the last
    * (partial) batch, since a rule's view is made for a number of rows.
    */
-  private final class StreamedBatch {
+  final class StreamedBatch {
     final BatchCache full;
     final BatchCache last;
     int batch = -1;
@@ -212,8 +216,9 @@ public final class Curvature {
       batch = -1;  // not valid until the pass completes
       int d = net.inputSize();
       int tw = net.loss().targetWidth(net.outputSize());
-      System.arraycopy(features, b * maxBatch * d, c.ws.input(), 0, c.rows * d);
-      System.arraycopy(targets, b * maxBatch * tw, c.y, 0, c.rows * tw);
+      int row = (b - cached) * maxBatch;
+      System.arraycopy(features, row * d, c.ws.input(), 0, c.rows * d);
+      System.arraycopy(targets, row * tw, c.y, 0, c.rows * tw);
       double l = forward(c);
       batch = b;
       at = generation;
@@ -238,18 +243,16 @@ public final class Curvature {
   }
 
   /**
-   * Calls f on every batch in order: the cached batches, or (streaming) each batch recomputed in a workspace
-   * borrowed for the loop. Every product's loop over the data goes through here, so both modes sum the same
+   * Calls f on every batch in order: the cached batches, then the streamed ones, each recomputed in a workspace
+   * borrowed for the loop. Every product's loop over the data goes through here, so every mode sums the same
    * batches in the same order.
    */
   void forEachBatch(BatchVisitor f) {
-    if (!streaming) {
-      for (int b = 0; b < batches.size(); b++) f.visit(b, batches.get(b));
-      return;
-    }
+    for (int b = 0; b < cached; b++) f.visit(b, batches.get(b));
+    if (cached == batchCount) return;
     StreamedBatch s = borrow();
     try {
-      for (int b = 0; b < batchCount; b++) f.visit(b, s.get(b));
+      for (int b = cached; b < batchCount; b++) f.visit(b, s.get(b));
     } finally {
       idle.push(s);
     }
@@ -258,7 +261,7 @@ public final class Curvature {
   /** f on batch b's cache (streaming: recomputed in a borrowed workspace unless it holds b already). */
   <T> T withBatch(int b, Function<BatchCache, T> f) {
     java.util.Objects.checkIndex(b, batchCount);
-    if (!streaming) return f.apply(batches.get(b));
+    if (b < cached) return f.apply(batches.get(b));
     StreamedBatch s = borrow();
     try {
       return f.apply(s.get(b));
@@ -299,9 +302,9 @@ public final class Curvature {
       throw new IllegalArgumentException("data: expected " + samples + " samples (the curvature's), got " + obj.samples());
     }
     int tw = net.loss().targetWidth(net.outputSize());
-    if (streaming) {
-      System.arraycopy(x, 0, features, 0, features.length);
-      System.arraycopy(y, 0, targets, 0, targets.length);
+    if (features != null) {
+      System.arraycopy(x, x.length - features.length, features, 0, features.length);
+      System.arraycopy(y, y.length - targets.length, targets, 0, targets.length);
     }
     for (int b = 0; b < batches.size(); b++) {
       BatchCache c = batches.get(b);
@@ -334,7 +337,8 @@ public final class Curvature {
 
   /**
    * As above, choosing what is kept: {@link CacheMode#ALL} refuses data whose cache ({@link #cacheBytes}) exceeds the
-   * memory budget, {@link CacheMode#AUTO} streams them instead, {@link CacheMode#NONE} always streams.
+   * memory budget, {@link CacheMode#AUTO} caches the first batches that fit and streams the others instead
+   * ({@link #autoCachedBatches}), {@link CacheMode#NONE} always streams.
    */
   public static Curvature of(Network net, double[] theta, double[] buffers, Mode mode, double[] x, double[] y,
                              int batchSize, CacheMode cache) {
@@ -342,9 +346,37 @@ public final class Curvature {
     long bytes = cacheBytes(net, obj.samples());
     org.hesse.runtime.MemoryBudget budget = org.hesse.runtime.MemoryBudget.current();
     if (cache == CacheMode.ALL) budget.check(bytes, "cached forward data of " + obj.samples() + " samples");
-    boolean streaming = cache == CacheMode.NONE || cache == CacheMode.AUTO && !budget.fits(bytes);
+    int cached = cache == CacheMode.ALL ? obj.batches() : cache == CacheMode.NONE ? 0
+        : autoCachedBatches(net, obj.samples(), batchSize, budget.bytes(),
+            org.hesse.runtime.ThreadPolicy.current().javaWorkers());
     checkSizes(net, theta, buffers);
-    return new Curvature(obj, theta, buffers, mode == Mode.TRAIN ? Mode.ANALYSIS : mode, streaming);
+    return new Curvature(obj, theta, buffers, mode == Mode.TRAIN ? Mode.ANALYSIS : mode, cached);
+  }
+
+  /**
+   * How many batches {@link CacheMode#AUTO} caches: all when {@link #cacheBytes} of the N samples fits the budget,
+   * else the largest B whose {@link #planBytes} does (0 when none does: streaming everything is never refused).
+   */
+  static int autoCachedBatches(Network net, int samples, int batchSize, long budget, int workspaces) {
+    int count = (samples + batchSize - 1) / batchSize;
+    for (int b = count; b > 0; b--) {
+      if (planBytes(net, samples, batchSize, b, workspaces) <= budget) return b;
+    }
+    return 0;
+  }
+
+  /**
+   * Bytes a curvature on N samples keeps when it caches the first {@code cachedBatches} batches and streams the
+   * others: the cached batches' {@link #cacheBytes}; when some stream, the copy of their features and targets and,
+   * per concurrent product, one borrowed workspace ({@link #cacheBytes} of one batch).
+   */
+  public static long planBytes(Network net, int samples, int batchSize, int cachedBatches, int workspaces) {
+    long cachedSamples = Math.min(samples, (long) cachedBatches * batchSize);
+    long bytes = cacheBytes(net, cachedSamples);
+    if (cachedSamples == samples) return bytes;
+    long dataPerSample = 8L * (net.inputSize() + net.loss().targetWidth(net.outputSize()));
+    return bytes + dataPerSample * (samples - cachedSamples)
+        + workspaces * cacheBytes(net, Math.min(batchSize, samples));
   }
 
   private static void checkSizes(Network net, double[] theta, double[] buffers) {
@@ -360,10 +392,13 @@ public final class Curvature {
   }
 
   /**
-   * What ran: {@link CacheMode#ALL} (every batch's forward data kept) or {@link CacheMode#NONE} (streaming: each
-   * product recomputes them).
+   * What ran: "all" (every batch's forward data kept), "none" (streaming: each product recomputes every batch's) or
+   * "partial" ({@link #cachedBatches} kept, the others streamed).
    */
-  public CacheMode cache() { return streaming ? CacheMode.NONE : CacheMode.ALL; }
+  public String ran() { return cached == batchCount ? "all" : cached == 0 ? "none" : "partial"; }
+
+  /** How many batches are cached (the first ones); the others are streamed. */
+  public int cachedBatches() { return cached; }
 
   /** The forward mode of the cached passes. */
   public Mode mode() { return mode; }
@@ -377,7 +412,7 @@ public final class Curvature {
    * ({@link org.hesse.nn.Layer#preparedValuesPerSample}). Not counted: what is per batch rather than per sample (the
    * nodes' context state, e.g. a convolution's patch buffer, batch norm's per-channel 1/σ) and object headers.
    * Streaming ({@link CacheMode#NONE}) keeps the features and targets and one batch's worth of the rest per
-   * concurrent product instead.
+   * concurrent product instead; a partial cache, {@link #planBytes}.
    */
   public static long cacheBytes(Network net, long samples) {
     long perSample = net.activationWidth(0) + net.loss().targetWidth(net.outputSize());
@@ -401,16 +436,18 @@ public final class Curvature {
       if (buffers != null) ws.buffers(buffers.clone());
       int d = net.inputSize();
       int tw = net.loss().targetWidth(net.outputSize());
-      double[] yb = streaming ? new double[maxBatch * tw] : null;
+      double[] yb = cached < batchCount ? new double[maxBatch * tw] : null;
       for (int b = 0; b < batchCount; b++) {
         int rows = rows(b);
-        if (streaming) {
-          System.arraycopy(features, b * maxBatch * d, ws.input(), 0, rows * d);
-          System.arraycopy(targets, b * maxBatch * tw, yb, 0, rows * tw);
+        boolean streamed = b >= cached;
+        if (streamed) {
+          int row = (b - cached) * maxBatch;
+          System.arraycopy(features, row * d, ws.input(), 0, rows * d);
+          System.arraycopy(targets, row * tw, yb, 0, rows * tw);
         } else {
           System.arraycopy(batches.get(b).ws.input(), 0, ws.input(), 0, rows * d);
         }
-        net.lossAndGradient(theta, ws, streaming ? yb : batches.get(b).y, rows, 1.0 / samples, g);
+        net.lossAndGradient(theta, ws, streamed ? yb : batches.get(b).y, rows, 1.0 / samples, g);
       }
       gradient = g;
     }

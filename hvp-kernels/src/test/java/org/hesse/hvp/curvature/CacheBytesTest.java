@@ -41,7 +41,7 @@ class CacheBytesTest {
   }
 
   /** The arrays a rule's prepared object holds (itself an array, or in its instance fields). */
-  private static long arrayBytes(Object o) {
+  static long arrayBytes(Object o) {
     if (o == null) return 0;
     if (o instanceof double[] d) return 8L * d.length;
     if (o instanceof int[] i) return 4L * i.length;

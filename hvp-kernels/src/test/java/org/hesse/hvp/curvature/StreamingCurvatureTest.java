@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -26,14 +27,44 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The streaming curvature (nothing cached, every product recomputes each batch's forward) against the cached one on
- * the same batches: the same arithmetic on the same rows, so every number is compared bit for bit (tolerance 0);
- * and against PyTorch's float64 block spectra (the fixtures of {@link PyTorchFixtureTest}, relative 1e-10).
+ * The streaming curvature (nothing cached, every product recomputes each batch's forward) and the partial one (the
+ * first batches cached, the others streamed) against the cached one on the same batches: the same arithmetic on the
+ * same rows, so every number is compared bit for bit (tolerance 0); and against PyTorch's float64 block spectra (the
+ * fixtures of {@link PyTorchFixtureTest}, relative 1e-10).
  */
 class StreamingCurvatureTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** Cached and streamed curvatures of one fixture, batches of 7 (a partial last one; BN: all rows). */
+  /**
+   * A curvature built by {@link CacheMode#AUTO} under the memory budget that fits exactly its first {@code cached}
+   * batches: their cache, the other rows' features and targets and one batch's workspace per Java worker (the sizes
+   * from {@link Curvature#cacheBytes}, which {@link CacheBytesTest} checks against the retained arrays).
+   */
+  static Curvature partial(Network net, double[] theta, double[] buffers, double[] x, double[] y, int batch, int cached) {
+    MemoryBudget saved = MemoryBudget.current();
+    try {
+      MemoryBudget.install(MemoryBudget.of(budgetFor(net, x.length / net.inputSize(), batch, cached)));
+      Curvature c = Curvature.of(net, theta, buffers, Mode.ANALYSIS, x, y, batch, CacheMode.AUTO);
+      assertEquals(cached, c.cachedBatches(), "cached batches");
+      return c;
+    } finally {
+      MemoryBudget.install(saved);
+    }
+  }
+
+  /** The bytes of N samples with the first {@code cached} batches of {@code batch} rows cached, the rest streamed. */
+  static long budgetFor(Network net, int n, int batch, int cached) {
+    int cachedRows = Math.min(n, cached * batch);
+    if (cachedRows == n) return Curvature.cacheBytes(net, n);
+    long data = 8L * (n - cachedRows) * (net.inputSize() + net.loss().targetWidth(net.outputSize()));
+    int workers = org.hesse.runtime.ThreadPolicy.current().javaWorkers();
+    return Curvature.cacheBytes(net, cachedRows) + data + workers * Curvature.cacheBytes(net, Math.min(n, batch));
+  }
+
+  /**
+   * Cached, streamed and partially cached (up to half the batches) curvatures of one fixture, batches of 7 (a partial
+   * last one; BN: all rows, so no partial one).
+   */
   private static Curvature[] both(Path dir) throws IOException {
     Network net = ModelFiles.network(ModelSpec.read(dir.resolve("model.json")));
     double[] theta = ModelFiles.readParameters(net, dir.resolve("model.safetensors"));
@@ -43,17 +74,27 @@ class StreamingCurvatureTest {
     int batch = net.batchCoupled() ? n : 7;
     Curvature cached = Curvature.of(net, theta, buffers, Mode.ANALYSIS, data[0], data[1], batch, CacheMode.ALL);
     Curvature streamed = Curvature.of(net, theta, buffers, Mode.ANALYSIS, data[0], data[1], batch, CacheMode.NONE);
-    assertEquals(CacheMode.ALL, cached.cache());
-    assertEquals(CacheMode.NONE, streamed.cache());
-    return new Curvature[] {cached, streamed};
+    assertEquals("all", cached.ran());
+    assertEquals("none", streamed.ran());
+    // at most half the batches, fewer when streaming the others would take more than caching all (few batches)
+    int half = cached.batches() / 2;
+    while (half > 0 && budgetFor(net, n, batch, half) >= Curvature.cacheBytes(net, n)) half--;
+    if (half == 0) return new Curvature[] {cached, streamed};
+    return new Curvature[] {cached, streamed, partial(net, theta, buffers, data[0], data[1], batch, half)};
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("org.hesse.hvp.curvature.PyTorchFixtureTest#cases")
   void streamedEqualsCachedBitForBitAndMatchesPyTorch(Path dir) throws IOException {
-    Curvature[] c = both(dir);
+    Curvature[] all = both(dir);
+    for (int other = 1; other < all.length; other++) {
+      compareWithCached(dir, new Curvature[] {all[0], all[other]});
+    }
+  }
+
+  private static void compareWithCached(Path dir, Curvature[] c) throws IOException {
     Network net = c[0].network();
-    String name = dir.getFileName().toString();
+    String name = dir.getFileName().toString() + " " + c[1].ran() + " " + c[1].cachedBatches();
     assertEquals(c[0].loss(), c[1].loss(), 0.0, name + " loss");
     assertEquals(c[0].batches(), c[1].batches(), name + " batches");
     assertArrayEquals(c[0].gradient(), c[1].gradient(), name + " gradient");
@@ -97,13 +138,29 @@ class StreamingCurvatureTest {
     Curvature of(CacheMode m) {
       return Curvature.of(net, theta, null, Mode.ANALYSIS, x, y, 8, m);
     }
+
+    /**
+     * The first {@code cached} of the 4 batches cached, the others streamed: 1 or 2 (streaming the last 2 of 4
+     * batches, features, targets and one workspace of 8 rows, takes more than caching all 30 rows).
+     */
+    Curvature partial(int cached) {
+      return StreamingCurvatureTest.partial(net, theta, null, x, y, 8, cached);
+    }
+
+    /** Streamed (none cached), and 1 or 2 of the 4 batches cached. */
+    Curvature[] others() {
+      return new Curvature[] {of(CacheMode.NONE), partial(1), partial(2)};
+    }
   }
 
   @Test
   void everyOtherCallerOfTheBatchesSeesTheSameNumbers() {
     Mlp m = new Mlp();
     Curvature c0 = m.of(CacheMode.ALL);
-    Curvature c1 = m.of(CacheMode.NONE);
+    for (Curvature c1 : m.others()) sameNumbers(m, c0, c1);
+  }
+
+  private static void sameNumbers(Mlp m, Curvature c0, Curvature c1) {
     for (int l : m.net.parametrisedLayers()) {
       double[] v = Nets.gaussian(m.net.blockSize(l), 1.0, l);
       double[] y0 = new double[v.length];
@@ -148,8 +205,10 @@ class StreamingCurvatureTest {
   @Test
   void updatesMoveTheStreamedCurvatureAsTheyMoveTheCachedOne() {
     Mlp m = new Mlp();
-    Curvature c0 = m.of(CacheMode.ALL);
-    Curvature c1 = m.of(CacheMode.NONE);
+    for (Curvature c1 : m.others()) updatesAgree(m, m.of(CacheMode.ALL), c1);
+  }
+
+  private static void updatesAgree(Mlp m, Curvature c0, Curvature c1) {
     CurvatureOperator f0 = c0.full(Kind.HESSIAN);
     CurvatureOperator f1 = c1.full(Kind.HESSIAN);
     double[] v = Nets.gaussian(f0.cols(), 1.0, 2);
@@ -183,14 +242,15 @@ class StreamingCurvatureTest {
   void concurrentOperatorsEachBorrowTheirOwnWorkspace() throws Exception {
     Mlp m = new Mlp();
     Curvature c0 = m.of(CacheMode.ALL);
-    Curvature c1 = m.of(CacheMode.NONE);
+    Curvature[] others = {m.of(CacheMode.NONE), m.partial(2)};
     double[] v = Nets.gaussian(c0.full(Kind.HESSIAN).cols(), 1.0, 4);
     double[] expected = new double[v.length];
     c0.full(Kind.HESSIAN).apply(v, expected);
     ExecutorService pool = Executors.newFixedThreadPool(3);
     try {
       java.util.List<Future<double[]>> results = new java.util.ArrayList<>();
-      for (int t = 0; t < 3; t++) {
+      for (int t = 0; t < 4; t++) {
+        Curvature c1 = others[t % 2];
         results.add(pool.submit(() -> {
           CurvatureOperator op = c1.full(Kind.HESSIAN);
           double[] y = new double[v.length];
@@ -210,10 +270,14 @@ class StreamingCurvatureTest {
    * batch at the old parameters.
    */
   @Test
-  void anIdleWorkspaceFromBeforeAnUpdateIsRecomputed() throws Exception {
+  void anIdleWorkspaceFromBeforeAnUpdateIsRecomputed() {
     Mlp m = new Mlp();
+    idleWorkspaceRecomputed(m, m.of(CacheMode.NONE));
+    idleWorkspaceRecomputed(m, m.partial(2));
+  }
+
+  private static void idleWorkspaceRecomputed(Mlp m, Curvature c1) {
     Curvature c0 = m.of(CacheMode.ALL);
-    Curvature c1 = m.of(CacheMode.NONE);
     int last = c1.batches() - 1;
     c1.forEachBatch((i, b) -> c1.withBatch(last, x -> x));  // two workspaces, both ending on the last batch
     double[] theta = m.theta.clone();
@@ -240,13 +304,73 @@ class StreamingCurvatureTest {
     MemoryBudget saved = MemoryBudget.current();
     try {
       MemoryBudget.install(MemoryBudget.of(bytes));
-      assertEquals(CacheMode.ALL, m.of(CacheMode.AUTO).cache(), "a cache that fits the budget exactly");
+      assertEquals("all", m.of(CacheMode.AUTO).ran(), "a cache that fits the budget exactly");
       MemoryBudget.install(MemoryBudget.of(bytes - 1));
-      assertEquals(CacheMode.NONE, m.of(CacheMode.AUTO).cache(), "one byte over the budget");
+      assertEquals("partial", m.of(CacheMode.AUTO).ran(), "one byte over the budget");
       MemoryBudgetExceededException e = assertThrows(MemoryBudgetExceededException.class, () -> m.of(CacheMode.ALL));
       assertEquals(true, e.getMessage().contains("cached forward data of 30 samples"), e.getMessage());
     } finally {
       MemoryBudget.install(saved);
+    }
+  }
+
+  /**
+   * Auto caches all batches when their cache fits, else the most leading batches whose bytes (closed form
+   * {@link #budgetFor}) fit: at each plan's exact figure that plan, one byte under it one batch fewer; below the
+   * streaming plan's figure it still streams (never refuses). Caching 3 of the 4 batches takes more than all 4 (the
+   * streamed last batch has 6 rows, its workspace 8), so the 3-batch plan's figure caches all.
+   */
+  @Test
+  void autoCachesTheBatchesThatFitAtTheBudgetEdges() {
+    Mlp m = new Mlp();
+    long all = Curvature.cacheBytes(m.net, 30);
+    assertEquals(true, budgetFor(m.net, 30, 8, 3) > all, "3 of 4 cost more than all");
+    int[] expectedAt = {0, 1, 2, 4, 4};
+    int[] expectedBelow = {0, 0, 1, 4, 2};  // under the 3-batch plan all still fit; under all, the 2-batch plan
+    MemoryBudget saved = MemoryBudget.current();
+    try {
+      for (int cached = 0; cached <= 4; cached++) {
+        long bytes = budgetFor(m.net, 30, 8, cached);
+        MemoryBudget.install(MemoryBudget.of(bytes));
+        Curvature c = m.of(CacheMode.AUTO);
+        int expected = expectedAt[cached];
+        assertEquals(expected, c.cachedBatches(), "budget " + bytes);
+        assertEquals(expected == 4 ? "all" : expected == 0 ? "none" : "partial", c.ran());
+        MemoryBudget.install(MemoryBudget.of(bytes - 1));
+        assertEquals(expectedBelow[cached], m.of(CacheMode.AUTO).cachedBatches(), "budget " + (bytes - 1));
+      }
+    } finally {
+      MemoryBudget.install(saved);
+    }
+  }
+
+  /**
+   * The arrays a partial curvature really holds after products (its cached batches as {@link CacheBytesTest} sums
+   * them, the streamed rows' features and targets, the idle workspaces with their views' prepared arrays) are what
+   * the budget was set to: the plan's figure, for the tanh MLP exactly.
+   */
+  @Test
+  void aPartialCacheHoldsWhatItsBudgetAllows() {
+    Mlp m = new Mlp();
+    for (int cached = 1; cached <= 2; cached++) {
+      Curvature c = m.partial(cached);
+      CurvatureOperator h = c.full(Kind.HESSIAN);
+      double[] v = Nets.gaussian(h.cols(), 1.0, 3);
+      h.apply(v, new double[v.length]);
+      h.apply(v, new double[v.length]);
+      long held = CacheBytesTest.retained(c) + 8L * (c.features.length + c.targets.length);
+      assertEquals(1, c.idle.size(), "sequential products borrow one workspace");
+      for (Curvature.StreamedBatch s : c.idle) {
+        held += 8L * s.full.y.length;
+        for (int a = 0; a <= m.net.nodeCount(); a++) {
+          held += 8L * s.full.ws.activation(a).length;
+          if (a > 0) held += 8L * s.full.ws.signal(a).length;
+        }
+        for (Curvature.BatchCache b : s.full == s.last ? List.of(s.full) : List.of(s.full, s.last)) {
+          for (org.hesse.hvp.rules.Primal p : b.primal) held += CacheBytesTest.arrayBytes(p.prep);
+        }
+      }
+      assertEquals(budgetFor(m.net, 30, 8, cached), held, cached + " cached batches");
     }
   }
 
