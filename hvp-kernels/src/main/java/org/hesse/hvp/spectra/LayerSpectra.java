@@ -47,7 +47,7 @@ public record LayerSpectra(String name, String type, int params, TraceValue trac
    *
    * @param values    the eigenvalues (top: descending; bottom: ascending); empty when none were asked for
    * @param arpack    the ARPACK run that gave them; null when they come from the whole spectrum or were not asked for
-   * @param residuals ‖A v − λ v‖ of each of ARPACK's pairs (ascending order, as ARPACK returns them); null without arpack
+   * @param residuals ‖A v − λ v‖ of each pair, in the order of {@code values} (residual j belongs to value j); null without arpack
    */
   public record End(double[] values, ArpackResult arpack, double[] residuals) {}
 

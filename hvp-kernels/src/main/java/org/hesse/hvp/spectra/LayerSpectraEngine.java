@@ -212,7 +212,7 @@ public final class LayerSpectraEngine {
             topProducts = new double[k * p];
             if (k > 0) op.applyMany(plain.eigenvectors(), topProducts, k);
           }
-          top = new LayerSpectra.End(reverse(plain.eigenvalues()), plain, plain.residuals(topProducts));
+          top = new LayerSpectra.End(reverse(plain.eigenvalues()), plain, reverse(plain.residuals(topProducts)));
         }
         if (o.bottom() > 0) {
           if (Double.isNaN(norm)) {
@@ -297,8 +297,10 @@ public final class LayerSpectraEngine {
 
   /** One end as reported: top descending, bottom ascending, with the solver's residuals. */
   private static LayerSpectra.End end(LinearOperator op, ArpackResult a) {
-    double[] v = a.which() == Which.LA ? reverse(a.eigenvalues()) : a.eigenvalues();
-    return new LayerSpectra.End(v, a, a.residuals(op));
+    // values and residuals as reported: the top descending, the bottom ascending
+    boolean descending = a.which() == Which.LA;
+    double[] r = a.residuals(op);
+    return new LayerSpectra.End(descending ? reverse(a.eigenvalues()) : a.eigenvalues(), a, descending ? reverse(r) : r);
   }
 
   /**
