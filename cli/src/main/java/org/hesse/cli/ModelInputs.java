@@ -172,10 +172,11 @@ public final class ModelInputs {
 
   /**
    * The precision of the curvature: {@code --precision} when given, else that of the weights file (every parameter
-   * tensor stored as F32 → f32 where the float32 path runs the model, anything else f64; an ONNX model → f64).
-   * Returns the precision and where it came from (for the report's provenance).
+   * tensor stored as F32 → f32 where the float32 path runs the model and its cache fits the memory budget (it does
+   * not stream: with {@code --curvature-cache none} or over the budget f64 streams instead), anything else f64; an
+   * ONNX model → f64). Returns the precision and where it came from (for the report's provenance).
    */
-  static Map.Entry<Precision, String> precision(String option, Loaded l) throws java.io.IOException {
+  static Map.Entry<Precision, String> precision(String option, Loaded l, String cacheOption) throws java.io.IOException {
     if (option != null) {
       try {
         return Map.entry(Precision.parse(option), "--precision");
@@ -199,6 +200,13 @@ public final class ModelInputs {
       return Map.entry(Precision.F64, source + "; " + e.getMessage().replace("; use --precision f64", ""));
     }
     if (l.mode == Mode.EVAL && l.net.bufferCount() > 0) return Map.entry(Precision.F64, source + "; eval mode with buffers");
+    // the float32 path caches every batch: where that would not fit (or streaming was asked for), f64 streams
+    if ("none".equals(cacheOption)) return Map.entry(Precision.F64, source + "; --curvature-cache none (float32 does not stream)");
+    int samples = l.data.size();
+    if (Float32Curvature.cacheBytes(l.net, samples) > org.hesse.runtime.MemoryBudget.current().bytes()) {
+      return Map.entry(Precision.F64, source + "; the float32 cache of " + samples + " samples exceeds the memory budget "
+          + "(float32 does not stream)");
+    }
     return Map.entry(Precision.F32, source);
   }
 

@@ -141,7 +141,7 @@ public final class SpectrumCommand implements Callable<Integer> {
     o.seed = seed;
     if (ncv != null) o.ncv = ncv;
     if (maxIterations != null) o.maxIterations = maxIterations;
-    if (precision != null) ModelInputs.precision(precision, null);  // checks --precision before any input is read
+    if (precision != null) ModelInputs.precision(precision, null, null);  // checks --precision before any input is read
     o.toLibrary(); // checks --ncv and --max-iterations (the rule is SpectraOptions') before any input is read
     long t0 = System.nanoTime();
     PrintWriter err = spec.commandLine().getErr();
@@ -153,7 +153,7 @@ public final class SpectrumCommand implements Callable<Integer> {
     // the notes and warnings only once every input is accepted: a bad input gets its one error line alone
     for (String note : in.notes) err.println(note);
     err.flush();
-    Map.Entry<Precision, String> prec = ModelInputs.precision(precision, loaded);
+    Map.Entry<Precision, String> prec = ModelInputs.precision(precision, loaded, io.curvatureCache);
     if (prec.getKey() == Precision.F32 && "backmatching".equals(curvature)) {
       throw new org.hesse.io.InputException("precision f32: the back-matching curvature has no float32 path; use --precision f64");
     }
@@ -172,9 +172,14 @@ public final class SpectrumCommand implements Callable<Integer> {
       loss = c.loss();
       samples = c.samples();
       batchRows = c.batchSize();
+      // the float32 path keeps every batch (the same keys as the float64 curvature's)
       cacheProvenance = new LinkedHashMap<>();
       if (io.curvatureCache != null) cacheProvenance.put("option", io.curvatureCache);
+      int batches = (samples + batchRows - 1) / batchRows;
       cacheProvenance.put("ran", "all");
+      cacheProvenance.put("cached_batches", batches);
+      cacheProvenance.put("batches", batches);
+      cacheProvenance.put("estimated_bytes_all", Float32Curvature.cacheBytes(loaded.net, samples));
     } else {
       Curvature c = io.curvature(loaded);
       engine = new SpectrumEngine(c, o);

@@ -121,5 +121,11 @@ class SpectrumPrecisionTest {
     assertEquals(2, r.code, r.err);
     assertTrue(r.err.contains("--curvature-cache none: the float32 path keeps every batch"), r.err);
     assertEquals("all", run(base).get("provenance").get("curvature_cache").get("ran").asText());
+    // F32 weights without --precision: streaming asked for, so f64 streams, and the provenance says why
+    JsonNode d = run(base, "--curvature-cache", "none");
+    assertEquals("f64", d.get("provenance").get("precision").asText());
+    assertEquals("weights dtype F32; --curvature-cache none (float32 does not stream)",
+        d.get("provenance").get("precision_source").asText());
+    assertEquals("none", d.get("provenance").get("curvature_cache").get("ran").asText());
   }
 }

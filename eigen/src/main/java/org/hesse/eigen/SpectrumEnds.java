@@ -172,6 +172,19 @@ public final class SpectrumEnds {
   }
 
   /**
+   * The Lanczos vectors of {@link #arpack}'s first solve: {@code ncv}, or ARPACK's default max(2k + 1, 20) for 0;
+   * at most n.
+   *
+   * @param n   the operator's dimension
+   * @param k   pairs wanted
+   * @param ncv the option (0: the default)
+   * @return the basis size of the first solve
+   */
+  public static int lanczosVectors(int n, int k, int ncv) {
+    return Math.min(n, ncv == 0 ? Math.max(2 * k + 1, 20) : ncv);
+  }
+
+  /**
    * k eigenpairs at one end by ARPACK on A + σI, σ = 2·norm (no shift when norm is 0 or NaN), restarted with twice
    * the Lanczos vectors while info is 1 or 3. A single-vector Krylov method finds one vector per eigenspace, so a
    * degenerate cluster (the zero cluster) would come back once: the pairs found are locked, moved out of the way
@@ -189,19 +202,6 @@ public final class SpectrumEnds {
    * @param seed          the start vector's seed (round r uses seed + r)
    * @return the converged pairs (ascending, unshifted); partial when ARPACK still stopped early
    */
-  /**
-   * The Lanczos vectors of {@link #arpack}'s first solve: {@code ncv}, or ARPACK's default max(2k + 1, 20) for 0;
-   * at most n.
-   *
-   * @param n   the operator's dimension
-   * @param k   pairs wanted
-   * @param ncv the option (0: the default)
-   * @return the basis size of the first solve
-   */
-  public static int lanczosVectors(int n, int k, int ncv) {
-    return Math.min(n, ncv == 0 ? Math.max(2 * k + 1, 20) : ncv);
-  }
-
   public static ArpackResult arpack(LinearOperator op, Which which, int k, double norm, double tol, int ncv,
                                     int maxIterations, long seed) {
     return arpack(op, which, k, norm, tol, ncv, maxIterations, seed, null);

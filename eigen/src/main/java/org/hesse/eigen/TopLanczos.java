@@ -35,7 +35,7 @@ public final class TopLanczos {
    *
    * @param op       a symmetric operator
    * @param k        pairs wanted, 1 ≤ k &lt; n
-   * @param tol      the residual bound relative to ‖T_m‖
+   * @param tol      the residual bound relative to ‖T_m‖; 0 means machine precision (ARPACK's convention)
    * @param maxSteps most Lanczos steps (products), at most n; at least k + 1
    * @param seed     the start vector's seed (as {@link Arpack.Request#seed})
    * @param basis    receives the Lanczos basis and tr T of a converged run; null for none
@@ -83,7 +83,7 @@ public final class TopLanczos {
         double norm = Math.max(Math.abs(r.values[0]), Math.abs(r.values[j - 1]));
         boolean converged = true;
         for (int i = j - k; i < j && converged && !invariant; i++) {
-          converged = Math.abs(beta[j - 1] * r.vectors[i * j + j - 1]) <= tol * norm;
+          converged = Math.abs(beta[j - 1] * r.vectors[i * j + j - 1]) <= (tol == 0 ? Math.ulp(1.0) : tol) * norm;
         }
         if (invariant || converged) return result(q, n, k, j, alpha, r, basis);
       }

@@ -338,7 +338,8 @@ public final class Curvature {
   /**
    * As above, choosing what is kept: {@link CacheMode#ALL} refuses data whose cache ({@link #cacheBytes}) exceeds the
    * memory budget, {@link CacheMode#AUTO} caches the first batches that fit and streams the others instead
-   * ({@link #autoCachedBatches}), {@link CacheMode#NONE} always streams.
+   * ({@link #autoCachedBatches}), {@link CacheMode#NONE} always streams; AUTO and NONE refuse when even streaming
+   * everything ({@link #planBytes} with no cached batch) exceeds the budget.
    */
   public static Curvature of(Network net, double[] theta, double[] buffers, Mode mode, double[] x, double[] y,
                              int batchSize, CacheMode cache) {
@@ -346,16 +347,23 @@ public final class Curvature {
     long bytes = cacheBytes(net, obj.samples());
     org.hesse.runtime.MemoryBudget budget = org.hesse.runtime.MemoryBudget.current();
     if (cache == CacheMode.ALL) budget.check(bytes, "cached forward data of " + obj.samples() + " samples");
+    int workers = org.hesse.runtime.ThreadPolicy.current().javaWorkers();
     int cached = cache == CacheMode.ALL ? obj.batches() : cache == CacheMode.NONE ? 0
-        : autoCachedBatches(net, obj.samples(), batchSize, budget.bytes(),
-            org.hesse.runtime.ThreadPolicy.current().javaWorkers());
+        : autoCachedBatches(net, obj.samples(), batchSize, budget.bytes(), workers);
+    if (cached == 0) {
+      // streaming everything still holds the data and one batch's workspace per worker: refused, as ALL is, when
+      // even that exceeds the budget (e.g. one batch of all N rows), rather than running out of memory
+      budget.check(planBytes(net, obj.samples(), obj.batchSize(), 0, workers),
+          "streamed curvature of " + obj.samples() + " samples (the data and one batch's workspace per worker)");
+    }
     checkSizes(net, theta, buffers);
     return new Curvature(obj, theta, buffers, mode == Mode.TRAIN ? Mode.ANALYSIS : mode, cached);
   }
 
   /**
    * How many batches {@link CacheMode#AUTO} caches: all when {@link #cacheBytes} of the N samples fits the budget,
-   * else the largest B whose {@link #planBytes} does (0 when none does: streaming everything is never refused).
+   * else the largest B whose {@link #planBytes} does (0 when none does; {@link #of} refuses a streamed plan that
+   * does not fit either).
    */
   static int autoCachedBatches(Network net, int samples, int batchSize, long budget, int workspaces) {
     int count = (samples + batchSize - 1) / batchSize;
@@ -428,7 +436,7 @@ public final class Curvature {
   /** The mean loss at θ. */
   public double loss() { return loss; }
 
-  /** The gradient of the mean loss at θ (a copy; the first call runs one gradient pass over the cached batches). */
+  /** The gradient of the mean loss at θ (a copy; the first call runs one gradient pass over all batches, cached or streamed). */
   public synchronized double[] gradient() {
     if (gradient == null) {
       double[] g = new double[net.paramCount()];

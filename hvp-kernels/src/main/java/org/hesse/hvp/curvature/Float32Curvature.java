@@ -24,7 +24,8 @@ import org.hesse.nn.Objective;
  * double; a direction is rounded to float once per application).
  *
  * <p>Scope: chains of layers (each node reads the previous one's output), without shared tensors, whose every
- * layer type has float32 twins (dense and the element-wise activations); anything else is refused on construction
+ * layer type has float32 twins (docs/precision.md: dense, the activations, conv2d, pooling, flatten, dropout, layernorm,
+ * softmax); anything else is refused on construction
  * with a one-line {@link InputException} naming the layer type. Not thread-safe (one operator per thread, as
  * {@link Curvature}); mode ANALYSIS.
  */
@@ -86,12 +87,20 @@ public final class Float32Curvature {
    * @throws InputException when a layer type has no float32 path, or the network is not a chain without shared
    *     tensors or buffers
    */
+  /**
+   * Bytes of the float32 forward data this curvature keeps for {@code samples} samples: half the float64 cache's
+   * ({@link Curvature#cacheBytes}); it keeps every batch (no streaming yet).
+   */
+  public static long cacheBytes(Network net, long samples) {
+    return Curvature.cacheBytes(net, samples) / 2;
+  }
+
   public static Float32Curvature of(Network net, double[] theta, double[] x, double[] y, int batchSize) {
     if (theta.length != net.paramCount()) {
       throw new IllegalArgumentException("parameters: expected " + net.paramCount() + " values, got " + theta.length);
     }
     requireFloat32(net);
-    org.hesse.runtime.MemoryBudget.current().check(Curvature.cacheBytes(net, x.length / Math.max(1, net.inputSize())) / 2,
+    org.hesse.runtime.MemoryBudget.current().check(cacheBytes(net, x.length / Math.max(1, net.inputSize())),
         "cached float32 forward data");
     return new Float32Curvature(net, theta, x, y, batchSize);
   }

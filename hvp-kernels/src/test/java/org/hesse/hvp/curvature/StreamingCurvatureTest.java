@@ -316,8 +316,8 @@ class StreamingCurvatureTest {
 
   /**
    * Auto caches all batches when their cache fits, else the most leading batches whose bytes (closed form
-   * {@link #budgetFor}) fit: at each plan's exact figure that plan, one byte under it one batch fewer; below the
-   * streaming plan's figure it still streams (never refuses). Caching 3 of the 4 batches takes more than all 4 (the
+   * {@link #budgetFor}) fit: at each plan's exact figure that plan, one byte under it one batch fewer; one byte below
+   * the streaming plan's figure AUTO and NONE refuse (streaming would not fit either). Caching 3 of the 4 batches takes more than all 4 (the
    * streamed last batch has 6 rows, its workspace 8), so the 3-batch plan's figure caches all.
    */
   @Test
@@ -326,7 +326,7 @@ class StreamingCurvatureTest {
     long all = Curvature.cacheBytes(m.net, 30);
     assertEquals(true, budgetFor(m.net, 30, 8, 3) > all, "3 of 4 cost more than all");
     int[] expectedAt = {0, 1, 2, 4, 4};
-    int[] expectedBelow = {0, 0, 1, 4, 2};  // under the 3-batch plan all still fit; under all, the 2-batch plan
+    int[] expectedBelow = {-1, 0, 1, 4, 2};  // -1: refused; under the 3-batch plan all still fit; under all, the 2-batch plan
     MemoryBudget saved = MemoryBudget.current();
     try {
       for (int cached = 0; cached <= 4; cached++) {
@@ -337,7 +337,12 @@ class StreamingCurvatureTest {
         assertEquals(expected, c.cachedBatches(), "budget " + bytes);
         assertEquals(expected == 4 ? "all" : expected == 0 ? "none" : "partial", c.ran());
         MemoryBudget.install(MemoryBudget.of(bytes - 1));
-        assertEquals(expectedBelow[cached], m.of(CacheMode.AUTO).cachedBatches(), "budget " + (bytes - 1));
+        if (cached == 0) {
+          assertThrows(MemoryBudgetExceededException.class, () -> m.of(CacheMode.AUTO), "budget " + (bytes - 1));
+          assertThrows(MemoryBudgetExceededException.class, () -> m.of(CacheMode.NONE), "budget " + (bytes - 1));
+        } else {
+          assertEquals(expectedBelow[cached], m.of(CacheMode.AUTO).cachedBatches(), "budget " + (bytes - 1));
+        }
       }
     } finally {
       MemoryBudget.install(saved);
