@@ -55,6 +55,20 @@ class TopLanczosTest {
   }
 
   @Test
+  void toleranceZeroMeansMachinePrecision() {
+    // ARPACK's convention: tol 0 asks for residuals at machine precision, and a separated top still converges
+    // before n steps (it never did under the literal bound |β s| ≤ 0)
+    double[] l = bulk(5, 40, 30, 20, 15, 12);
+    double[] a = TestMatrices.withSpectrum(l, 4);
+    CountingOperator op = new CountingOperator(new DenseOperator(a, N));
+    ArpackResult r = TopLanczos.solve(op, K, 0.0, N - 1, 7, null);
+    assertTrue(r.complete(), r.message());
+    assertTrue(op.applications() < N - 1, "stopped early: " + op.applications() + " products");
+    double[] ref = lapack(a);
+    assertArrayEquals(Arrays.copyOfRange(ref, N - K, N), r.eigenvalues(), 1e-12 * 40);
+  }
+
+  @Test
   void degenerateTopComesBackAsItsDistinctValues() {
     // 10 three times: one Krylov vector per eigenspace, so the top 5 seen are 10, 8, 7, 6.5, 6
     double[] l = bulk(4, 6, 6.5, 7, 8, 10, 10, 10);
