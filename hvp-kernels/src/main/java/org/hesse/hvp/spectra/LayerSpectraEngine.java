@@ -31,9 +31,9 @@ import org.hesse.runtime.MemoryBudget;
  * Hutch++, where there is none; exact, from the whole spectrum, where the ends were solved densely): dense LAPACK
  * when the block has at most {@link SpectrumEnds#DENSE_MAX_DIM} parameters (or
  * -Dhesse.spectra.denseMaxDim) and it fits the memory budget (whatever {@link CurvatureSource#denseAllowed()}: so few
- * products cost less than ARPACK's), else for the top an early-stopping Lanczos ({@link TopLanczos}, labelled
- * "lanczos"; -Dhesse.spectra.topLanczos=false skips it) and, where that does not converge within ARPACK's Lanczos
- * vectors, plain ARPACK; then (and for the bottom) ARPACK relative to the
+ * products cost less than ARPACK's), else for the top plain ARPACK (with -Dhesse.spectra.topLanczos=true an
+ * early-stopping Lanczos first, {@link TopLanczos}, labelled "lanczos", ARPACK where it does not converge within
+ * ARPACK's Lanczos vectors); then (and for the bottom) ARPACK relative to the
  * block's norm (so a zero cluster converges), restarted with more Lanczos vectors when it stops early, and abandoned
  * for the dense spectrum once it has spent the n products the dense path costs (when that fits the memory budget).
  * Where the source gives the trace from the block's structure ({@link CurvatureSource#structureTrace}: a dense
@@ -51,14 +51,16 @@ public final class LayerSpectraEngine {
   private final int denseMaxDim;
 
   /**
-   * System property: false makes the top search ARPACK alone, without the early-stopping {@link TopLanczos} first
-   * (for A/B measurements).
+   * System property: true makes the top search try the early-stopping {@link TopLanczos} before ARPACK. Off by
+   * default: one start vector without restarts sees a repeated top eigenvalue once, so a block whose top is repeated
+   * without its Krylov space becoming invariant (an MSE net's last layer, (1/N)·Σ ã ãᵀ ⊗ c·I with 4 outputs: every
+   * eigenvalue 4 times) came back as 5 distinct values where ARPACK's restarts found 3 of the 4 copies (docs/performance.md).
    */
   static final String TOP_LANCZOS_PROPERTY = "hesse.spectra.topLanczos";
 
-  /** Whether the top search starts with {@link TopLanczos} (default) or goes to ARPACK directly. */
+  /** Whether the top search starts with {@link TopLanczos} (opt-in) or goes to ARPACK directly (default). */
   static boolean topLanczos() {
-    return Boolean.parseBoolean(System.getProperty(TOP_LANCZOS_PROPERTY, "true"));
+    return Boolean.parseBoolean(System.getProperty(TOP_LANCZOS_PROPERTY, "false"));
   }
 
   /** System property overriding {@link SpectrumEnds#DENSE_MAX_DIM} (e.g. 0 forces ARPACK on every block). */
