@@ -94,6 +94,31 @@ class SpectrumPrecisionTest {
     assertEquals("weights dtype F64", d64.get("provenance").get("precision_source").asText());
   }
 
+  /**
+   * A dense layer above the dense-matrix size (> 128 parameters) with > 16 outputs takes its trace from the per-sample
+   * estimate in both precisions: 8 → 20 → tanh → 3, layer 0 (180 parameters). Same seed, same probes: f32 agrees
+   * with f64 to 1e-5 relative (of |trace| + its standard error, as Float32CurvatureTest); every layer reports the
+   * same trace source in both.
+   */
+  @Test
+  void float32TakesTheSamePerSampleTraceAsFloat64() throws IOException {
+    String[] base = write(Network.builder(8).dense(20).activation(Activation.TANH).dense(3).build("cross_entropy"));
+    JsonNode f32 = run(base, "--precision", "f32");
+    JsonNode f64 = run(base, "--precision", "f64");
+    assertEquals("f32", f32.get("provenance").get("precision").asText());
+    assertEquals("per-sample", f64.get("layers").get(0).get("trace_source").asText());
+    assertTrue(f64.get("layers").get(0).get("trace_standard_error").asDouble() > 0, "the estimate has a spread");
+    for (int l = 0; l < f64.get("layers").size(); l++) {
+      JsonNode a = f32.get("layers").get(l);
+      JsonNode b = f64.get("layers").get(l);
+      assertEquals(b.get("trace_source").asText(), a.get("trace_source").asText(), "trace source " + l);
+      double se = b.has("trace_standard_error") ? b.get("trace_standard_error").asDouble() : 0;
+      double scale = Math.abs(b.get("trace").asDouble()) + se;
+      assertEquals(b.get("trace").asDouble(), a.get("trace").asDouble(), 1e-5 * scale, "trace " + l);
+      if (se > 0) assertEquals(se, a.get("trace_standard_error").asDouble(), 1e-5 * scale, "standard error " + l);
+    }
+  }
+
   @Test
   void refusesALayerWithoutFloat32PathOnlyWhenAskedFor() throws IOException {
     Network net = Network.builder(3).dense(6).add(new org.hesse.nn.BatchNorm(new int[] {6})).dense(3).build("cross_entropy");

@@ -26,7 +26,10 @@ import org.hesse.nn.Node;
  *       without bias from each sample's spread, {@code Σ_n w_n² s_n² / P} (s_n² the sample variance of sample n's P
  *       forms), whose square root is the reported standard error.</li>
  * </ul>
- * Valid for an affine layer on flat samples (one node; in a graph, with whatever input it reads) whose tensors no
+ * <p>The estimator is shared by the precisions; only the passes differ ({@link OutputPasses}): float64 from
+ * {@link Curvature}, float storage with double forms and sums from {@link Float32Curvature}, on the same probes.
+ *
+ * <p>Valid for an affine layer on flat samples (one node; in a graph, with whatever input it reads) whose tensors no
  * other layer uses, when the samples are not coupled ({@link #applies}).
  */
 public final class DenseLayerTrace {
@@ -45,18 +48,87 @@ public final class DenseLayerTrace {
   private DenseLayerTrace() {}
 
   /**
+   * What the estimator needs of a curvature, the one part that differs between storage precisions: the batches in
+   * the data's order, each with its samples' layer inputs and the pass started at the layer output.
+   * {@link Curvature} (float64) and {@link Float32Curvature} (float storage, double accumulation) give it.
+   */
+  interface OutputPasses {
+    Network network();
+
+    int samples();
+
+    int batchSize();
+
+    /** Whether per-sample output Hessians exist (no batch statistics coupling the samples). */
+    boolean perSampleDefined();
+
+    /** Visits the batches in the data's order with the passes at the output of node {@code node}, k directions per sample. */
+    void forEachBatch(Kind kind, int node, int k, BatchVisitor f);
+  }
+
+  /** One batch of {@link OutputPasses#forEachBatch}. */
+  interface BatchVisitor {
+    /**
+     * @param first the batch's first sample
+     * @param rows  its samples
+     * @param sqNorms per sample s the squared norm ‖a_s‖² of the layer input, summed in double
+     * @param pass  {@code pass.apply(u, mu)}: row (s, d) of mu (rows·k × out) is M_s u_(s,d)
+     */
+    void visit(int first, int rows, double[] sqNorms, Pass pass);
+  }
+
+  /** The pass of one batch started at the layer output, up to the loss Hessian and back. */
+  interface Pass {
+    void apply(double[] u, double[] mu);
+  }
+
+  /** The float64 passes: {@link Curvature#activationPass} from the node's output back to it. */
+  private static OutputPasses passes(Curvature c) {
+    return new OutputPasses() {
+      @Override public Network network() { return c.net; }
+
+      @Override public int samples() { return c.samples; }
+
+      @Override public int batchSize() { return c.maxBatch; }
+
+      @Override public boolean perSampleDefined() { return c.perSampleDefined(); }
+
+      @Override public void forEachBatch(Kind kind, int node, int k, BatchVisitor f) {
+        Node n = c.net.node(node);
+        int in = c.net.activationWidth(n.input(0));
+        int a = n.output();
+        TangentPass pass = new TangentPass(c);
+        double[] sq = new double[c.maxBatch];
+        c.forEachBatch((i, b) -> {
+          double[] x = b.ws.activation(n.input(0));
+          for (int s = 0; s < b.rows; s++) {
+            double w = 0;
+            for (int j = s * in; j < (s + 1) * in; j++) w += x[j] * x[j];
+            sq[s] = w;
+          }
+          f.visit(i * c.maxBatch, b.rows, sq, (u, mu) -> c.activationPass(kind, a, a, b, u, mu, k, pass));
+        });
+      }
+    };
+  }
+
+  /**
    * Whether the structure holds for layer {@code layer}: an affine layer on flat samples ({@code Layer#affine}),
    * its tensors its own, and per-sample output Hessians defined (no batch statistics coupling the samples).
    */
   public static boolean applies(Curvature c, int layer) {
-    Network net = c.net;
-    return layer >= 0 && layer < net.depth() && net.layer(layer).affine() && net.firstNode(layer) == net.lastNode(layer)
-        && !net.sharesTensors(layer) && c.perSampleDefined();
+    return applies(passes(c), layer);
   }
 
-  /** The layer's one node (a graph's dense node may read any earlier activation, not the previous layer's output). */
-  private static Node node(Curvature c, int layer) {
-    return c.net.node(c.net.firstNode(layer));
+  /** {@link #applies(Curvature, int)} for the float32 curvature. */
+  public static boolean applies(Float32Curvature c, int layer) {
+    return applies(c.outputPasses(), layer);
+  }
+
+  private static boolean applies(OutputPasses c, int layer) {
+    Network net = c.network();
+    return layer >= 0 && layer < net.depth() && net.layer(layer).affine() && net.firstNode(layer) == net.lastNode(layer)
+        && !net.sharesTensors(layer) && c.perSampleDefined();
   }
 
   /**
@@ -69,36 +141,66 @@ public final class DenseLayerTrace {
    * @throws IllegalArgumentException when the structure does not hold ({@link #applies})
    */
   public static TraceEstimate of(Curvature c, Kind kind, int layer, long seed) {
+    return of(passes(c), kind, layer, seed);
+  }
+
+  /**
+   * {@link #of(Curvature, Kind, int, long)} on the float32 curvature: the same probes (same seed, same order), float
+   * passes, forms and sums in double, so it agrees with the float64 value to float rounding.
+   */
+  public static TraceEstimate of(Float32Curvature c, Kind kind, int layer, long seed) {
+    return of(c.outputPasses(), kind, layer, seed);
+  }
+
+  private static TraceEstimate of(OutputPasses c, Kind kind, int layer, long seed) {
     if (!applies(c, layer)) {
       throw new IllegalArgumentException("layer " + layer + ": expected a dense layer on flat samples with its own "
           + "tensors and samples not coupled by batch statistics, for the per-sample trace");
     }
-    int out = c.net.layer(layer).outputSize();
+    int out = c.network().layer(layer).outputSize();
     return out <= EXACT_MAX_OUTPUTS ? exact(c, kind, layer) : estimate(c, kind, layer, PROBES_PER_SAMPLE, seed);
   }
 
-  /** Σ_n w_n tr M_n with the {@code out} unit directions at the layer output. */
   static TraceEstimate exact(Curvature c, Kind kind, int layer) {
-    int out = c.net.layer(layer).outputSize();
-    double[] w = new double[c.samples];
+    return exact(passes(c), kind, layer);
+  }
+
+  static TraceEstimate exact(Float32Curvature c, Kind kind, int layer) {
+    return exact(c.outputPasses(), kind, layer);
+  }
+
+  /** Σ_n w_n tr M_n with the {@code out} unit directions at the layer output. */
+  private static TraceEstimate exact(OutputPasses c, Kind kind, int layer) {
+    int out = c.network().layer(layer).outputSize();
+    int samples = c.samples();
+    double[] w = new double[samples];
     double[] perSample = forms(c, kind, layer, out, null, w);  // u = e_j: the diagonal of M_n
     double t = 0;
-    for (int n = 0; n < c.samples; n++) {
+    for (int n = 0; n < samples; n++) {
       double tr = 0;
       for (int j = 0; j < out; j++) tr += perSample[n * out + j];
       t += w[n] * tr;
     }
-    return new TraceEstimate(t, 0.0, c.samples * out, out, EXACT);
+    return new TraceEstimate(t, 0.0, samples * out, out, EXACT);
+  }
+
+  static TraceEstimate estimate(Curvature c, Kind kind, int layer, int probes, long seed) {
+    return estimate(passes(c), kind, layer, probes, seed);
+  }
+
+  static TraceEstimate estimate(Float32Curvature c, Kind kind, int layer, int probes, long seed) {
+    return estimate(c.outputPasses(), kind, layer, probes, seed);
   }
 
   /** The per-sample Hutchinson estimate with {@code probes} ≥ 2 Rademacher probes per sample. */
-  static TraceEstimate estimate(Curvature c, Kind kind, int layer, int probes, long seed) {
+  private static TraceEstimate estimate(OutputPasses c, Kind kind, int layer, int probes, long seed) {
     if (probes < 2) throw new IllegalArgumentException("probes: expected at least 2 per sample (for the spread), got " + probes);
-    double[] weights = new double[c.samples];
+    int samples = c.samples();
+    double[] weights = new double[samples];
     double[] q = forms(c, kind, layer, probes, new SplittableRandom(seed), weights);
     double t = 0;
     double var = 0;
-    for (int n = 0; n < c.samples; n++) {
+    for (int n = 0; n < samples; n++) {
       double mean = 0;
       for (int p = 0; p < probes; p++) mean += q[n * probes + p];
       mean /= probes;
@@ -111,37 +213,27 @@ public final class DenseLayerTrace {
       t += w * mean;
       var += w * w * ss / (probes - 1) / probes;
     }
-    return new TraceEstimate(t, Math.sqrt(var), c.samples * probes, probes, ESTIMATE);
+    return new TraceEstimate(t, Math.sqrt(var), samples * probes, probes, ESTIMATE);
   }
 
   /**
    * Per sample n and direction d, {@code u_ndᵀ M_n u_nd} (N × k, sample-major): u the unit vectors e_d when
-   * {@code rng} is null (k = out), else Rademacher vectors drawn sample by sample in the data's order. Fills
-   * {@code weights[n]} with w_n = ‖a_n‖² + 1 (sample n's layer input with the bias's 1) in the same loop over the
-   * batches (one pass over the data, also when the curvature streams them).
+   * {@code rng} is null (k = out), else Rademacher vectors drawn sample by sample in the data's order (64 signs per
+   * {@code nextLong}, whatever the precision). Fills {@code weights[n]} with w_n = ‖a_n‖² + 1 (sample n's layer input
+   * with the bias's 1) in the same loop over the batches (one pass over the data, also when the curvature streams them).
    */
-  private static double[] forms(Curvature c, Kind kind, int layer, int k, SplittableRandom rng, double[] weights) {
-    Network net = c.net;
-    int in = net.layer(layer).inputSize();
+  private static double[] forms(OutputPasses c, Kind kind, int layer, int k, SplittableRandom rng, double[] weights) {
+    Network net = c.network();
     int out = net.layer(layer).outputSize();
-    int a = node(c, layer).output();
-    int input = node(c, layer).input(0);
-    TangentPass pass = new TangentPass(c);
-    double[] u = new double[c.maxBatch * k * out];
-    double[] mu = new double[c.maxBatch * k * out];
-    double[] q = new double[c.samples * k];
-    c.forEachBatch((i, b) -> {
-      int row = i * c.maxBatch;
-      double[] x = b.ws.activation(input);
-      for (int s = 0; s < b.rows; s++) {
-        double w = 1;
-        for (int j = s * in; j < (s + 1) * in; j++) w += x[j] * x[j];
-        weights[row + s] = w;
-      }
-      int m = b.rows * k * out;
+    double[] u = new double[c.batchSize() * k * out];
+    double[] mu = new double[c.batchSize() * k * out];
+    double[] q = new double[c.samples() * k];
+    c.forEachBatch(kind, net.firstNode(layer), k, (row, rows, sqNorms, pass) -> {
+      for (int s = 0; s < rows; s++) weights[row + s] = sqNorms[s] + 1;
+      int m = rows * k * out;
       if (rng == null) {
         Arrays.fill(u, 0, m, 0.0);
-        for (int s = 0; s < b.rows; s++) for (int j = 0; j < k; j++) u[(s * k + j) * out + j] = 1.0;
+        for (int s = 0; s < rows; s++) for (int j = 0; j < k; j++) u[(s * k + j) * out + j] = 1.0;
       } else {
         for (int r = 0; r < m; r += 64) {
           long bits = rng.nextLong();
@@ -149,8 +241,8 @@ public final class DenseLayerTrace {
         }
       }
       // row (s, d) of mu is M_s u_(s,d)
-      c.activationPass(kind, a, a, b, u, mu, k, pass);
-      for (int r = 0; r < b.rows * k; r++) {
+      pass.apply(u, mu);
+      for (int r = 0; r < rows * k; r++) {
         double d = 0;
         for (int j = r * out; j < (r + 1) * out; j++) d += u[j] * mu[j];
         q[row * k + r] = d;

@@ -177,6 +177,97 @@ public final class Float32Curvature {
     return new Operator(kind, List.of(layer));
   }
 
+  /**
+   * The passes of {@link DenseLayerTrace} in float32: a tangent injected at a node's output (rounded to float), the
+   * chain above it forward, the float64 loss Hessian at the top, back down to the same activation, widened.
+   */
+  DenseLayerTrace.OutputPasses outputPasses() {
+    return new DenseLayerTrace.OutputPasses() {
+      @Override public Network network() { return net; }
+
+      @Override public int samples() { return samples; }
+
+      @Override public int batchSize() { return maxBatch; }
+
+      @Override public boolean perSampleDefined() { return !net.batchCoupled(); }
+
+      @Override public void forEachBatch(Curvature.Kind kind, int node, int k, DenseLayerTrace.BatchVisitor f) {
+        ActivationPass pass = new ActivationPass(kind, net.node(node).output(), k);
+        int in = net.activationWidth(net.node(node).input(0));
+        double[] sq = new double[maxBatch];
+        for (int bi = 0; bi < batches.size(); bi++) {
+          Batch b = batches.get(bi);
+          float[] x = b.ws.activation(net.node(node).input(0));
+          for (int s = 0; s < b.rows; s++) {
+            double w = 0;
+            for (int j = s * in; j < (s + 1) * in; j++) w += (double) x[j] * x[j];
+            sq[s] = w;
+          }
+          f.visit(bi * maxBatch, b.rows, sq, (u, mu) -> pass.run(b, u, mu));
+        }
+      }
+    };
+  }
+
+  /** The activation-space pass of a chain (as {@code Curvature#activationPass} with inject = read = a) in float. */
+  private final class ActivationPass {
+    private final boolean gn;
+    private final int a;
+    private final int k;
+    private final Scratch32 scratch = new Scratch32();
+    private final float[][] dacts;
+    private final float[][] dgs;
+    private final double[] outD;
+    private final double[] dzD;
+
+    ActivationPass(Curvature.Kind kind, int a, int k) {
+      this.gn = kind == Curvature.Kind.GGN;
+      this.a = a;
+      this.k = k;
+      int A = net.nodeCount() + 1;
+      dacts = new float[A][];
+      dgs = new float[A][];
+      for (int j = a; j < A; j++) {
+        dacts[j] = new float[maxBatch * k * net.activationWidth(j)];
+        dgs[j] = new float[maxBatch * k * net.activationWidth(j)];
+      }
+      outD = new double[maxBatch * k * net.outputSize()];
+      dzD = new double[maxBatch * k * net.outputSize()];
+    }
+
+    /** mu = M u on batch b for rows·k directions at activation a (row-major as the float64 pass). */
+    void run(Batch b, double[] u, double[] mu) {
+      int top = net.nodeCount() - 1;
+      int m = b.rows * k * net.activationWidth(a);
+      float[] ua = dacts[a];
+      for (int i = 0; i < m; i++) ua[i] = (float) u[i];
+      float[][] dxs = new float[1][];
+      float[][] dgIns = new float[1][];
+      for (int j = a; j <= top; j++) {  // node j reads activation j
+        dxs[0] = dacts[j];
+        rules[j].jvp(b.primal[j], dxs, null, dacts[j + 1], k, scratch);
+      }
+      int c = net.outputSize();
+      int mc = b.rows * k * c;
+      float[] dz = dacts[top + 1];
+      for (int i = 0; i < mc; i++) dzD[i] = dz[i];
+      net.loss().hessianVector(b.ws.output(), b.y, b.rows, c, 1.0 / samples, dzD, outD, k);
+      if (a == top + 1) {  // the output layer: M u is the loss Hessian's product itself, kept in double
+        System.arraycopy(outD, 0, mu, 0, mc);
+        return;
+      }
+      float[] dg = dgs[top + 1];
+      for (int i = 0; i < mc; i++) dg[i] = (float) outD[i];
+      for (int j = top; j >= a; j--) {
+        dxs[0] = dacts[j];
+        dgIns[0] = dgs[j];
+        rules[j].backwardTangent(b.primal[j], dgs[j + 1], dxs, null, dgIns, null, gn, k, scratch);
+      }
+      float[] g = dgs[a];
+      for (int i = 0; i < m; i++) mu[i] = g[i];
+    }
+  }
+
   /** A square block over some layers: directions and products on their parameters. */
   private final class Operator implements LinearOperator {
     private final boolean gn;

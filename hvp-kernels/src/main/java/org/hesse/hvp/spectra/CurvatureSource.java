@@ -103,8 +103,7 @@ public interface CurvatureSource {
 
       @Override public LayerSpectra.TraceValue structureTrace(CurvatureKind kind, int layer, long seed) {
         if (kind == CurvatureKind.BACK_MATCHING || !DenseLayerTrace.applies(curvature, layer)) return null;
-        TraceEstimate t = DenseLayerTrace.of(curvature, kind.productKind(), layer, seed);
-        return new LayerSpectra.TraceValue(t.estimate(), t.method(), t.method().equals(DenseLayerTrace.EXACT) ? null : t);
+        return traceValue(DenseLayerTrace.of(curvature, kind.productKind(), layer, seed));
       }
 
       private BackMatching backMatching() {
@@ -138,7 +137,18 @@ public interface CurvatureSource {
       @Override public double[] gradient() {
         return curvature.gradient();
       }
+
+      @Override public LayerSpectra.TraceValue structureTrace(CurvatureKind kind, int layer, long seed) {
+        // back-matching is refused by block; the Hessian and GGN traces as float64's, on the same probes
+        if (kind == CurvatureKind.BACK_MATCHING || !DenseLayerTrace.applies(curvature, layer)) return null;
+        return traceValue(DenseLayerTrace.of(curvature, kind.productKind(), layer, seed));
+      }
     };
+  }
+
+  /** A structure trace as the spectra report it: exact values without an estimate. */
+  private static LayerSpectra.TraceValue traceValue(TraceEstimate t) {
+    return new LayerSpectra.TraceValue(t.estimate(), t.method(), t.method().equals(DenseLayerTrace.EXACT) ? null : t);
   }
 
   /**

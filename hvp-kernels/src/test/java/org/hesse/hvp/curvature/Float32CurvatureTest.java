@@ -121,6 +121,52 @@ class Float32CurvatureTest {
     }
   }
 
+  /**
+   * The per-sample trace of dense layers in float32 against float64's: the exact path on the fixtures' layers (≤ 16
+   * outputs), and the estimate (the fixtures' layers forced onto it, and an MLP's 24-output layer) on the same probes
+   * (same seed), so the two differ by float rounding only; 1e-5 relative for the reason of the class comment. The
+   * estimate is compared relative to |T| + its standard error: a Hessian trace may cancel, while each form's
+   * rounding is relative to the forms' own size, which the standard error measures.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"pytorch-mlp-tanh-ce", "pytorch-mlp-gelu-mse", "mlp-24"})
+  void perSampleTraceMatchesFloat64(String name) throws IOException {
+    Case c = name.equals("mlp-24") ? mlp24() : load(name);
+    Curvature c64 = Curvature.of(c.net, c.theta, c.x, c.y, 7);
+    Float32Curvature c32 = Float32Curvature.of(c.net, c.theta, c.x, c.y, 7);
+    int checked = 0;
+    boolean spread = false;
+    for (int l : c.net.parametrisedLayers()) {
+      assertEquals(DenseLayerTrace.applies(c64, l), DenseLayerTrace.applies(c32, l), "applies, layer " + l);
+      if (!DenseLayerTrace.applies(c64, l)) continue;
+      for (Kind kind : Kind.values()) {
+        String at = name + " " + kind + " layer " + l;
+        org.hesse.eigen.TraceEstimate a64 = DenseLayerTrace.of(c64, kind, l, 5);
+        org.hesse.eigen.TraceEstimate a32 = DenseLayerTrace.of(c32, kind, l, 5);
+        assertEquals(a64.method(), a32.method(), at);
+        assertEquals(a64.samples(), a32.samples(), at);
+        double scale = Math.abs(a64.estimate()) + a64.standardError();
+        assertEquals(a64.estimate(), a32.estimate(), TOL * scale, at);
+        assertEquals(a64.standardError(), a32.standardError(), TOL * scale, at + " standard error");
+        org.hesse.eigen.TraceEstimate e64 = DenseLayerTrace.estimate(c64, kind, l, 2, 9);
+        org.hesse.eigen.TraceEstimate e32 = DenseLayerTrace.estimate(c32, kind, l, 2, 9);
+        double es = Math.abs(e64.estimate()) + e64.standardError();
+        spread |= e64.standardError() > 0;  // not on an MSE output layer, whose M_n is a multiple of I
+        assertEquals(e64.estimate(), e32.estimate(), TOL * es, at + " estimate");
+        assertEquals(e64.standardError(), e32.standardError(), TOL * es, at + " estimate's standard error");
+        checked++;
+      }
+    }
+    assertTrue(checked >= 4, "dense layers checked: " + checked);
+    assertTrue(spread, "an estimate with a spread: random probes, not unit vectors");
+  }
+
+  /** An MLP 5 → 24 → tanh → 7 → tanh → 4, cross-entropy, 30 samples: layer 0 has more than 16 outputs (the estimate). */
+  private static Case mlp24() {
+    Network net = Nets.mlp(5, 24, 7, 4, Activation.TANH, "cross_entropy");
+    return new Case(net, org.hesse.nn.Init.PYTORCH.init(net, 3), Nets.features(30, 5, 1.2, 4), Nets.targets(net, 30, 5), null);
+  }
+
   /** The library's per-layer spectra (ARPACK top 3, Hutch++ trace, same seed) in float32 and float64. */
   @Test
   void layerSpectraAgreeWithFloat64() throws IOException {
