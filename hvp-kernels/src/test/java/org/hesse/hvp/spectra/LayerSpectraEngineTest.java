@@ -306,4 +306,42 @@ class LayerSpectraEngineTest {
     }
     return v;
   }
+
+  /**
+   * An MSE net's 4-output last layer (164 parameters, above the dense threshold): its block is (Σ ã ãᵀ) ⊗ c·I, every
+   * eigenvalue 4 times. The reported top 5 and bottom 3 must be those of the materialised block by LAPACK, copies
+   * included (single-vector ARPACK returned 3 of the 4 copies of the top).
+   */
+  @Test
+  void repeatedEigenvaluesOfAnMseOutputLayerComeBackWithTheirCopies() {
+    Network net = Network.builder(6).dense(40).activation(Activation.TANH).dense(4).build("mse");
+    double[] theta = Init.PYTORCH.init(net, 3);
+    SplittableRandom r = new SplittableRandom(1);
+    double[] x = new double[300 * 6];
+    for (int i = 0; i < x.length; i++) x[i] = r.nextGaussian();
+    double[] y = new double[300 * 4];
+    for (int i = 0; i < y.length; i++) y[i] = r.nextGaussian();
+    Curvature c = Curvature.of(net, theta, null, org.hesse.nn.Mode.ANALYSIS, x, y, 256);
+    int l = 2;
+    LinearOperator op = c.block(Curvature.Kind.HESSIAN, l, l);
+    int p = op.dim();
+    assertTrue(p > org.hesse.eigen.SpectrumEnds.DENSE_MAX_DIM, "above the plain dense threshold: " + p);
+    double[] m = new double[p * p];
+    double[] e = new double[p];
+    double[] col = new double[p];
+    for (int j = 0; j < p; j++) {
+      Arrays.fill(e, 0);
+      e[j] = 1;
+      op.apply(e, col);
+      for (int i = 0; i < p; i++) m[i * p + j] = col[i];
+    }
+    double[] ref = DenseEigen.all(m, p, false).eigenvalues();  // ascending
+    assertEquals(ref[p - 1], ref[p - 4], 1e-12 * ref[p - 1], "the reference's top repeats 4 times");
+    SpectraOptions d = SpectraOptions.defaults();
+    SpectraOptions o = new SpectraOptions(CurvatureKind.HESSIAN, 5, 3, false, false, false, d.slqSteps(), d.slqProbes(),
+        d.densityPoints(), d.hutchBudget(), d.tol(), d.seed(), d.ncv(), d.maxIterations());
+    LayerSpectra s = new LayerSpectraEngine(CurvatureSource.of(c), o).layer(l);
+    for (int j = 0; j < 5; j++) assertEquals(ref[p - 1 - j], s.top().values()[j], 1e-10 * ref[p - 1], "top " + j);
+    for (int j = 0; j < 3; j++) assertEquals(ref[j], s.bottom().values()[j], 1e-10 * ref[p - 1], "bottom " + j);
+  }
 }
