@@ -5,12 +5,10 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
 import org.hesse.data.Dataset;
-import org.hesse.data.Idx;
 import org.hesse.hvp.curvature.Curvature;
 import org.hesse.hvp.curvature.Curvature.CacheMode;
 import org.hesse.hvp.curvature.Curvature.Kind;
 import org.hesse.hvp.curvature.CurvatureOperator;
-import org.hesse.io.ModelFiles;
 import org.hesse.nn.Mode;
 import org.hesse.nn.Network;
 import org.hesse.runtime.MemoryBudget;
@@ -36,14 +34,12 @@ public final class CachePlanHvp {
     int cached = PeerCompare.positive("cached", args[2]);
     int rounds = args.length > 3 ? PeerCompare.positive("rounds", args[3]) : 7;
     int batch = args.length > 3 ? PeerCompare.positive("batch", args[4]) : 256;
-    Network net = ModelFiles.readNetwork(dir.resolve("model.json"));
-    double[] theta = ModelFiles.readParameters(net, dir.resolve("model.safetensors"));
-    double[] v = ModelFiles.readParameters(net, dir.resolve("v.safetensors"));
-    Dataset d = Idx.fashionMnist(Path.of(System.getProperty("hesse.fashion-mnist.dir", "/usr/share/datasets/fashion-mnist")),
-        "train", n);
-    if (d.size() != n) throw new IllegalArgumentException("N: Fashion-MNIST has " + d.size() + " training images, asked " + n);
-    double[] y = new double[n];
-    for (int i = 0; i < n; i++) y[i] = d.labels()[i];
+    ScalingHvp.Case scalingCase = ScalingHvp.Case.read(dir, n);
+    Network net = scalingCase.net();
+    double[] theta = scalingCase.theta();
+    double[] v = scalingCase.v();
+    Dataset d = scalingCase.data();
+    double[] y = scalingCase.y();
 
     Curvature[] c = new Curvature[3];
     c[0] = Curvature.of(net, theta, null, Mode.ANALYSIS, d.x(), y, batch, CacheMode.ALL);

@@ -48,15 +48,12 @@ public final class ScalingHvp {
     int runs = args.length > 2 ? PeerCompare.positive("runs", args[3]) : 3;
     int batch = args.length > 2 ? PeerCompare.positive("batch", args[4]) : 256;
 
-    Network net = ModelFiles.readNetwork(dir.resolve("model.json"));
-    double[] theta = ModelFiles.readParameters(net, dir.resolve("model.safetensors"));
-    double[] v = ModelFiles.readParameters(net, dir.resolve("v.safetensors"));
-    Dataset d = Idx.fashionMnist(Path.of(System.getProperty("hesse.fashion-mnist.dir", "/usr/share/datasets/fashion-mnist")),
-        "train", n);
-    if (d.size() != n) throw new IllegalArgumentException("N: Fashion-MNIST has " + d.size() + " training images, asked " + n);
-    int[] labels = d.labels();
-    double[] y = new double[n];
-    for (int i = 0; i < n; i++) y[i] = labels[i];
+    Case scalingCase = Case.read(dir, n);
+    Network net = scalingCase.net();
+    double[] theta = scalingCase.theta();
+    double[] v = scalingCase.v();
+    Dataset d = scalingCase.data();
+    double[] y = scalingCase.y();
 
     long t0 = System.nanoTime();
     Curvature c = Curvature.of(net, theta, d.x(), y, batch);
@@ -93,5 +90,20 @@ public final class ScalingHvp {
         c.loss(), diff / scale, runs, warmup, Runtime.getRuntime().maxMemory(), c.ran(), c.cachedBatches(), c.batches());
     Files.writeString(dir.resolve("hesse.json"), json, StandardCharsets.UTF_8);
     System.out.print(json);
+  }
+
+  /** A scaling case: the model, its parameters and direction from DIR, the first N Fashion-MNIST training images. */
+  record Case(Network net, double[] theta, double[] v, Dataset data, double[] y) {
+    static Case read(Path dir, int n) throws IOException {
+      Network net = ModelFiles.readNetwork(dir.resolve("model.json"));
+      double[] theta = ModelFiles.readParameters(net, dir.resolve("model.safetensors"));
+      double[] v = ModelFiles.readParameters(net, dir.resolve("v.safetensors"));
+      Dataset d = Idx.fashionMnist(Path.of(System.getProperty("hesse.fashion-mnist.dir", "/usr/share/datasets/fashion-mnist")),
+          "train", n);
+      if (d.size() != n) throw new IllegalArgumentException("N: Fashion-MNIST has " + d.size() + " training images, asked " + n);
+      double[] y = new double[n];
+      for (int i = 0; i < n; i++) y[i] = d.labels()[i];
+      return new Case(net, theta, v, d, y);
+    }
   }
 }
