@@ -429,7 +429,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
       InterLayer.Options o = new InterLayer.Options();
       o.seed = opts.seed;
       InterLayer il = new InterLayer(c, o);
-      Map<String, Object> r = InterlayerCommand.report(c, "analysis", o, il.compute(il.allPairs()), t0);
+      Map<String, Object> r = InterlayerCommand.report(c, null, "analysis", o, il.compute(il.allPairs()), t0);
       AtomicFiles.writeString(out.resolve(INTERLAYER), Json.write(r) + "\n");
     }
 

@@ -84,7 +84,7 @@ public final class InterlayerCommand implements Callable<Integer> {
     o.seed = seed;
     InterLayer il = new InterLayer(c, o);
     InterLayer.Result r = il.compute(selected.isEmpty() ? il.allPairs() : selected);
-    Map<String, Object> report = report(c, io.mode, o, r, t0);
+    Map<String, Object> report = report(c, io.curvatureCache, io.mode, o, r, t0);
     String json = Json.write(report);
     if (out == null) {
       spec.commandLine().getOut().println(json);
@@ -115,8 +115,12 @@ public final class InterlayerCommand implements Callable<Integer> {
     return out;
   }
 
-  /** The JSON report of a computation on {@code c} with options {@code o}, started at {@code t0} (System.nanoTime). */
-  static Map<String, Object> report(Curvature c, String mode, InterLayer.Options o, InterLayer.Result r, long t0) {
+  /**
+   * The JSON report of a computation on {@code c} with options {@code o}, started at {@code t0} (System.nanoTime);
+   * {@code cacheOption} the --curvature-cache given (null where there is no such option: analyze's probe set).
+   */
+  static Map<String, Object> report(Curvature c, String cacheOption, String mode, InterLayer.Options o,
+                                    InterLayer.Result r, long t0) {
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("loss", Json.num(c.loss()));
     report.put("samples", c.samples());
@@ -133,7 +137,7 @@ public final class InterlayerCommand implements Callable<Integer> {
     Map<String, Object> prov = new LinkedHashMap<>();
     prov.put("hesse_version", String.valueOf(HesseCli.class.getPackage().getImplementationVersion()));
     prov.put("memory_budget_bytes", MemoryBudget.current().bytes());
-    prov.put("curvature_cache", ModelInputs.cacheProvenance(null, c));
+    prov.put("curvature_cache", ModelInputs.cacheProvenance(cacheOption, c));
     prov.put("stochastic_forced", o.stochastic);
     prov.put("probes", o.probes);
     prov.put("probe", o.distribution.name().toLowerCase(Locale.ROOT));

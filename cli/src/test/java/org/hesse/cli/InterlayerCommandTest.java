@@ -14,7 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code hesse interlayer} on the PyTorch float64 fixture graph-gated-mlp (hvp-kernels' test resources): the exact
  * resonance and singular values of its stored off-diagonal blocks to 1e-9, the forced stochastic path within 4 of
- * its stated standard errors of them, and a bad --pairs refused with exit 2 and nothing written.
+ * its stated standard errors of them, the curvature cache asked for and what ran in the provenance (the keys of
+ * hesse spectrum's, the same pairs when streaming), and a bad --pairs refused with exit 2 and nothing written.
  */
 class InterlayerCommandTest {
   static final Path FIXTURE = Path.of("..", "hvp-kernels", "src", "test", "resources", "fixtures", "graph-gated-mlp");
@@ -61,6 +62,41 @@ class InterlayerCommandTest {
     }
     double phiSe = stoch.get("phi").get("standard_error").asDouble();
     assertTrue(Math.abs(stoch.get("phi").get("value").asDouble() - exact.get("phi").get("value").asDouble()) <= 4 * phiSe);
+  }
+
+  @Test
+  void provenanceSaysWhichCurvatureCacheWasAskedForAndWhatRan() throws Exception {
+    JsonNode auto = interlayer("auto.json", "--batch", "7");
+    JsonNode none = interlayer("none.json", "--batch", "7", "--curvature-cache", "none");
+    JsonNode autoCache = auto.get("provenance").get("curvature_cache");
+    JsonNode noneCache = none.get("provenance").get("curvature_cache");
+    // the keys, in order, of hesse spectrum's provenance.curvature_cache on the same inputs
+    Path spectrumOut = dir.resolve("spectrum.json");
+    SpectrumCommandTest.Result sr = SpectrumCommandTest.run("spectrum", "--model", FIXTURE.resolve("model.json").toString(),
+        "--weights", FIXTURE.resolve("model.safetensors").toString(), "--data", FIXTURE.resolve("data.csv").toString(),
+        "--target", "label", "--batch", "7", "--top", "1", "--layers", "head", "--out", spectrumOut.toString());
+    assertEquals(0, sr.code, sr.err);
+    JsonNode spectrumCache = new ObjectMapper().readTree(spectrumOut.toFile()).get("provenance").get("curvature_cache");
+    assertEquals(keys(spectrumCache), keys(autoCache));
+    assertEquals(keys(spectrumCache), keys(noneCache));
+    assertEquals(spectrumCache.get("estimated_bytes_all"), autoCache.get("estimated_bytes_all"));
+    assertEquals("auto", autoCache.get("option").asText());
+    assertEquals("all", autoCache.get("ran").asText(), "a small cache fits the budget");
+    assertEquals("none", noneCache.get("option").asText());
+    assertEquals("none", noneCache.get("ran").asText());
+    assertEquals(0, noneCache.get("cached_batches").asInt());
+    int samples = auto.get("samples").asInt();
+    assertEquals((samples + 6) / 7, noneCache.get("batches").asInt());
+    assertEquals(autoCache.get("batches").asInt(), autoCache.get("cached_batches").asInt());
+    // streaming recomputes the same numbers (bit for bit: StreamingCurvatureTest)
+    assertEquals(auto.get("pairs"), none.get("pairs"));
+    assertEquals(auto.get("phi"), none.get("phi"));
+  }
+
+  static java.util.List<String> keys(JsonNode n) {
+    java.util.List<String> k = new java.util.ArrayList<>();
+    n.fieldNames().forEachRemaining(k::add);
+    return k;
   }
 
   @Test
