@@ -27,7 +27,7 @@ final class SparkSubmit {
   /** hesse spectrum's options that SparkSpectrum takes with the same meaning (the rest are not distributed). */
   static final Set<String> DISTRIBUTED = Set.of("--model", "--weights", "--data", "--target", "--curvature", "--layers",
       "--top", "--bottom", "--density", "--slq-steps", "--slq-probes", "--batch", "--mode", "--tol", "--seed", "--out",
-      "--partitions", "--standardizer");
+      "--partitions", "--standardizer", "--curvature-cache");
 
   /** Options of this launcher itself or of the whole CLI, not passed on. */
   static final Set<String> OWN = Set.of("--spark", "--spark-jar", "--quiet", "--verbose");

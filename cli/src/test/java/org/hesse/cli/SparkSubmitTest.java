@@ -63,13 +63,13 @@ class SparkSubmitTest {
   void commandLineCarriesTheDistributedOptionsOnly() throws Exception {
     CommandLine cl = HesseCli.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()));
     CommandLine.ParseResult pr = cl.parseArgs(SpectrumCommandTest.concat(BASE, "--top", "3", "--density", "--curvature",
-        "ggn", "--partitions", "8", "--quiet", "--out", "r.json"));
+        "ggn", "--partitions", "8", "--curvature-cache", "none", "--quiet", "--out", "r.json"));
     List<String> cmd = SparkSubmit.command(pr.subcommand(), "spark://h:7077", null);
     List<String> expected = new ArrayList<>(List.of(home.resolve("bin/spark-submit").toString(), "--master", "spark://h:7077",
         "--class", "org.hesse.spark.SparkSpectrum", jar.toString()));
     // in the order picocli matched them (the command line's), without --spark and --quiet
     expected.addAll(List.of("--model", "m.json", "--weights", "m.safetensors", "--data", "hdfs:///d.csv", "--target", "label",
-        "--top", "3", "--density", "--curvature", "ggn", "--partitions", "8", "--out", "r.json"));
+        "--top", "3", "--density", "--curvature", "ggn", "--partitions", "8", "--curvature-cache", "none", "--out", "r.json"));
     assertEquals(expected, cmd);
   }
 

@@ -59,10 +59,20 @@ public final class DistributedCurvature implements AutoCloseable {
   /**
    * The curvature of {@code net} at {@code theta} (and buffers, null when the network has none) over the rows,
    * each partition in contiguous batches of at most batchSize rows. Builds and caches every partition's curvature
-   * now (one Spark job).
+   * now (one Spark job). Each partition caches its batches' forward data as the executor's {@code hesse.curvature.cache}
+   * says (auto when unset).
    */
   public static DistributedCurvature of(JavaRDD<RowBatch> rows, Network net, double[] theta, double[] buffers, Mode mode,
                                         int batchSize) {
+    return of(rows, net, theta, buffers, mode, batchSize, null);
+  }
+
+  /**
+   * As {@link #of(JavaRDD, Network, double[], double[], Mode, int)}, each partition's curvature with the given cache
+   * mode (auto: as the executor's memory budget allows; null: the executor's {@code hesse.curvature.cache}).
+   */
+  public static DistributedCurvature of(JavaRDD<RowBatch> rows, Network net, double[] theta, double[] buffers, Mode mode,
+                                        int batchSize, Curvature.CacheMode cache) {
     requireRowSeparable(net, mode);
     if (batchSize < 1) throw new IllegalArgumentException("batchSize: expected >= 1 rows, got " + batchSize);
     Mode m = mode == Mode.TRAIN ? Mode.ANALYSIS : mode;
@@ -77,7 +87,7 @@ public final class DistributedCurvature implements AutoCloseable {
       List<RowBatch> list = new ArrayList<>();
       it.forEachRemaining(list::add);
       RowBatch all = list.isEmpty() ? new RowBatch(0, new double[0], new double[0]) : RowBatch.concat(list);
-      return List.of(PartitionCurvature.build(all, model.value(), th.value(), bu.value(), m, b)).iterator();
+      return List.of(PartitionCurvature.build(all, model.value(), th.value(), bu.value(), m, b, cache)).iterator();
     }, true);
     dc.install(built, theta);
     return dc;
@@ -258,8 +268,8 @@ public final class DistributedCurvature implements AutoCloseable {
   public int partitions() { return parts.getNumPartitions(); }
 
   /**
-   * Partitions whose curvature streams batches (recomputes their forward data in every product: the executor's
-   * {@code hesse.curvature.cache}, or auto when the partition's cache exceeds the executor's memory budget).
+   * Partitions whose curvature streams batches (recomputes their forward data in every product: cache mode none, or
+   * auto when the partition's cache exceeds the executor's memory budget).
    */
   public int streamingPartitions() { return streamingPartitions; }
 

@@ -27,11 +27,14 @@ final class PartitionCurvature {
     this.curvature = curvature;
   }
 
-  static PartitionCurvature build(RowBatch rows, String modelJson, double[] theta, double[] buffers, Mode mode, int batchSize) {
+  /** The partition's curvature; cache null: the executor's {@code hesse.curvature.cache}. */
+  static PartitionCurvature build(RowBatch rows, String modelJson, double[] theta, double[] buffers, Mode mode, int batchSize,
+                                  Curvature.CacheMode cache) {
     if (rows.rows() == 0) return new PartitionCurvature(0, null);
     Network net = ModelFiles.network(ModelSpec.parse(modelJson, "the model"));
     return new PartitionCurvature(rows.rows(),
-        Curvature.of(net, theta, buffers.length == 0 ? null : buffers, mode, rows.x(), rows.y(), batchSize));
+        Curvature.of(net, theta, buffers.length == 0 ? null : buffers, mode, rows.x(), rows.y(), batchSize,
+            cache == null ? Curvature.CacheMode.fromSystemProperty() : cache));
   }
 
   synchronized void update(double[] theta, double[] buffers) {

@@ -15,6 +15,7 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
+import org.hesse.hvp.curvature.Curvature;
 import org.hesse.hvp.spectra.CurvatureKind;
 import org.hesse.data.Standardizer;
 import org.hesse.data.StandardizerFile;
@@ -98,6 +99,10 @@ public final class SparkSpectrum implements Callable<Integer> {
   @Option(names = "--batch", defaultValue = "0", description = "Rows per batch of the curvature passes inside a partition "
       + "(default 256; does not change the result).")
   int batch;
+
+  @Option(names = "--curvature-cache", defaultValue = "auto", description = "auto, all or none, as hesse spectrum's, "
+      + "for each partition's curvature on its executor (memory budget: the executor's) (default ${DEFAULT-VALUE}).")
+  String curvatureCache;
 
   @Option(names = "--mode", defaultValue = "analysis", description = "analysis or eval (default ${DEFAULT-VALUE}); "
       + "batch norm with batch statistics (analysis) is refused: its Hessian is not a sum over partitions.")
@@ -195,6 +200,7 @@ public final class SparkSpectrum implements Callable<Integer> {
       case "eval" -> Mode.EVAL;
       default -> throw new IllegalArgumentException("--mode: expected analysis or eval, got '" + mode + "'");
     };
+    Curvature.CacheMode cache = Curvature.CacheMode.parse(curvatureCache, "--curvature-cache");
     long t0 = System.nanoTime();
     Network net = ModelFiles.network(ModelSpec.read(model));
     DistributedCurvature.requireRowSeparable(net, m);  // before Spark starts
@@ -213,7 +219,8 @@ public final class SparkSpectrum implements Callable<Integer> {
       Standardizer fy = pre == null || !regression ? null : pre.targets();
       if (fx != null || fy != null) rows = standardise(spark, rows, fx, fy);
       if (partitions > 0) rows = rows.repartition(partitions);
-      try (DistributedCurvature dc = DistributedCurvature.of(rows, net, theta, buffers, m, batch > 0 ? batch : DEFAULT_BATCH)) {
+      try (DistributedCurvature dc = DistributedCurvature.of(rows, net, theta, buffers, m,
+          batch > 0 ? batch : DEFAULT_BATCH, cache)) {
         // the notices once the data are read and accepted: a bad input gets its one error line alone
         for (String note : notes) stderr.println(note);
         stderr.flush();
@@ -232,7 +239,7 @@ public final class SparkSpectrum implements Callable<Integer> {
         List<Object> layerReports = new ArrayList<>();
         for (int l : selected) layerReports.add(SpectraJson.layer(engine.layer(l)));
         report.put("layers", layerReports);
-        report.put("provenance", provenance(o, dc, spark, System.nanoTime() - t0));
+        report.put("provenance", provenance(o, cache, dc, spark, System.nanoTime() - t0));
         String json = MAPPER.writeValueAsString(report);
         if (out == null) stdout.println(json);
         else AtomicFiles.writeString(out, json + "\n");
@@ -324,23 +331,26 @@ public final class SparkSpectrum implements Callable<Integer> {
     return out;
   }
 
-  private static Map<String, Object> provenance(SpectraOptions o, DistributedCurvature dc, SparkSession spark, long nanos) {
+  private static Map<String, Object> provenance(SpectraOptions o, Curvature.CacheMode option, DistributedCurvature dc, SparkSession spark, long nanos) {
     Map<String, Object> p = SpectraJson.provenance(o, String.valueOf(SparkSpectrum.class.getPackage().getImplementationVersion()), nanos);
     // the distributed curvature is float64 only (hesse spectrum --spark refuses --precision)
     p.put("precision", "f64");
     p.put("precision_source", "spark: float64 only");
-    // as the CLI's curvature_cache: what ran over the partitions' batches (all cached, none, else partial)
+    // the CLI's curvature_cache over the partitions' batches: what ran (all cached, none, else partial), the
+    // estimated size of the whole cache (of all N rows, over the executors)
     Map<String, Object> cache = new LinkedHashMap<>();
+    cache.put("option", option.id);
     long cached = dc.cachedBatches();
     cache.put("ran", cached == dc.batches() ? "all" : cached == 0 ? "none" : "partial");
     cache.put("cached_batches", cached);
     cache.put("batches", dc.batches());
-    cache.put("streaming_partitions", dc.streamingPartitions());
+    cache.put("estimated_bytes_all", Curvature.cacheBytes(dc.network(), dc.samples()));
     p.put("curvature_cache", cache);
     Map<String, Object> s = new LinkedHashMap<>();
     s.put("version", spark.version());
     s.put("master", spark.sparkContext().master());
     s.put("partitions", dc.partitions());
+    s.put("streaming_partitions", dc.streamingPartitions());
     s.put("products", dc.products());
     s.put("product_seconds", dc.productSeconds());
     p.put("spark", s);

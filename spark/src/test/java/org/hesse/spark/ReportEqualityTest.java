@@ -80,7 +80,9 @@ class ReportEqualityTest {
     }
     Path svm = dir.resolve("data.svm");
     Files.writeString(svm, sb);
-    String[] common = files(net, 2, "--data", svm.toString(), "--top", "2", "--layers", "2,4", "--curvature", "ggn");
+    // streaming (no partition keeps its forward data), as the local run: the same numbers, "ran": "none" on both
+    String[] common = files(net, 2, "--data", svm.toString(), "--top", "2", "--layers", "2,4", "--curvature", "ggn",
+        "--curvature-cache", "none", "--batch", "5");
     compareReports(common, "--partitions", "4");
   }
 
@@ -249,6 +251,12 @@ class ReportEqualityTest {
     List<String> sparkProvenance = keys(spark.get("provenance"));
     assertTrue(sparkProvenance.remove("spark"), "Spark's provenance has its spark object");
     assertEquals(keys(local.get("provenance")), sparkProvenance, "provenance keys (but Spark's own)");
+    // the curvature cache: the CLI's keys; option, what ran and the whole cache's size as on one machine (the batch
+    // counts are over the partitions' own batches)
+    JsonNode localCache = local.at("/provenance/curvature_cache");
+    JsonNode sparkCache = spark.at("/provenance/curvature_cache");
+    assertEquals(keys(localCache), keys(sparkCache), "curvature_cache keys");
+    for (String k : List.of("option", "ran", "estimated_bytes_all")) assertEquals(localCache.get(k), sparkCache.get(k), k);
     for (String top : keys(local)) {
       if (!top.equals("provenance")) compare(local.get(top), spark.get(top), top);
     }
