@@ -6,9 +6,12 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.storage.StorageLevel;
+import org.hesse.eigen.TraceEstimate;
 import org.hesse.hvp.curvature.Curvature;
+import org.hesse.hvp.curvature.DenseLayerTrace;
 import org.hesse.hvp.spectra.CurvatureKind;
 import org.hesse.hvp.spectra.CurvatureSource;
+import org.hesse.hvp.spectra.LayerSpectra;
 import org.hesse.hvp.spectra.LayerSpectraEngine;
 import org.hesse.io.ModelFiles;
 import org.hesse.nn.Mode;
@@ -40,6 +43,7 @@ public final class DistributedCurvature implements AutoCloseable {
   private JavaRDD<PartitionCurvature> parts;
   private double[] theta;
   private long samples;
+  private long[] firstRows;  // per partition, the index of its first row in the data set
   private double loss;
   private int streamingPartitions;
   private int filledPartitions;
@@ -136,16 +140,21 @@ public final class DistributedCurvature implements AutoCloseable {
     return b == null ? new double[0] : b;
   }
 
-  /** Caches the partitions, materialises them and reads N and the loss (one job). */
+  /**
+   * Caches the partitions, materialises them and reads N, the loss and where each partition's rows start in the data
+   * set (one job).
+   */
   private void install(JavaRDD<PartitionCurvature> rdd, double[] theta) {
     rdd.persist(StorageLevel.MEMORY_ONLY());
-    double[] s = rdd.map(PartitionCurvature::weightedLoss)
-        .reduce((a, b) -> {
-          double[] sum = a.clone();
-          for (int i = 0; i < sum.length; i++) sum[i] += b[i];
-          return sum;
-        });
+    List<double[]> perPartition = rdd.map(PartitionCurvature::weightedLoss).collect();  // one per partition, in order
+    double[] s = new double[perPartition.get(0).length];
+    long[] first = new long[perPartition.size()];
+    for (int p = 0; p < perPartition.size(); p++) {
+      first[p] = (long) s[0];
+      for (int i = 0; i < s.length; i++) s[i] += perPartition.get(p)[i];
+    }
     if (s[0] == 0) throw new IllegalArgumentException("the data set has no rows");
+    this.firstRows = first;
     this.parts = rdd;
     this.theta = theta.clone();
     this.samples = (long) s[0];
@@ -186,7 +195,7 @@ public final class DistributedCurvature implements AutoCloseable {
 
   /**
    * This curvature as the source of the library's per-layer spectra ({@link LayerSpectraEngine}): Hessian and GGN
-   * blocks. Back-matching (per-layer input moments) and dense materialisation (one distributed product per column)
+   * blocks, a dense layer's trace from its per-sample structure ({@link #layerTrace}). Back-matching (per-layer input moments) and dense materialisation (one distributed product per column)
    * are not offered.
    */
   public CurvatureSource spectraSource() {
@@ -204,10 +213,44 @@ public final class DistributedCurvature implements AutoCloseable {
         return DistributedCurvature.this.gradient();
       }
 
+      @Override public LayerSpectra.TraceValue structureTrace(CurvatureKind kind, int layer, long seed) {
+        // the rows are not coupled (requireRowSeparable), so only the layer's structure decides
+        if (kind.productKind() == null || !DenseLayerTrace.structureApplies(net, layer)) return null;
+        return CurvatureSource.traceValue(layerTrace(kind.productKind(), layer, seed));
+      }
+
       @Override public boolean denseAllowed() {
         return false;
       }
     };
+  }
+
+  /**
+   * A dense layer's trace from its per-sample structure, as on one machine ({@link DenseLayerTrace}): each partition
+   * sums its rows' terms, the probes of row i drawn from the seed and i (its index in the data set, the partitions'
+   * rows in order), and the driver adds them (one job, no parameter products). The value equals the local one on
+   * the rows in the same order to rounding (each partition's passes carry its own 1/n_p, rescaled to 1/N).
+   *
+   * @throws IllegalArgumentException when the layer's structure does not hold ({@link DenseLayerTrace#structureApplies})
+   */
+  public TraceEstimate layerTrace(Curvature.Kind kind, int layer, long seed) {
+    if (!DenseLayerTrace.structureApplies(net, layer)) {
+      throw new IllegalArgumentException("layer " + layer + ": expected a dense layer on flat samples with its own "
+          + "tensors, for the per-sample trace");
+    }
+    long total = samples;
+    long[] first = firstRows;
+    List<DenseLayerTrace.Part> terms = parts.mapPartitionsWithIndex((p, it) -> {
+      List<DenseLayerTrace.Part> out = new ArrayList<>();
+      while (it.hasNext()) {
+        DenseLayerTrace.Part t = it.next().tracePart(kind, layer, seed, first[p], total);
+        if (t != null) out.add(t);
+      }
+      return out.iterator();
+    }, true).collect();
+    DenseLayerTrace.Part sum = terms.get(0);
+    for (int p = 1; p < terms.size(); p++) sum = sum.plus(terms.get(p));
+    return sum.estimate();
   }
 
   /** y = Σ_p (n_p/N) A_p x for k directions of length n each (one broadcast, one treeAggregate). */

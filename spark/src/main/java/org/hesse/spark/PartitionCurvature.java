@@ -4,6 +4,7 @@ import java.util.HashMap;
 import java.util.Map;
 import org.hesse.hvp.curvature.Curvature;
 import org.hesse.hvp.curvature.CurvatureOperator;
+import org.hesse.hvp.curvature.DenseLayerTrace;
 import org.hesse.io.ModelFiles;
 import org.hesse.io.ModelSpec;
 import org.hesse.nn.Mode;
@@ -63,6 +64,16 @@ final class PartitionCurvature {
     int cached = curvature.cachedBatches();
     int batches = curvature.batches();
     return new double[] {rows, rows * curvature.loss(), cached < batches ? 1 : 0, 1, cached, batches};
+  }
+
+  /**
+   * The terms of layer's per-sample trace over the partition's rows ({@link DenseLayerTrace#part}), which are rows
+   * {@code first, first + 1, …} of the data set, weighted rows / samples (the partition's mean to the whole one's);
+   * null for an empty partition.
+   */
+  synchronized DenseLayerTrace.Part tracePart(Curvature.Kind kind, int layer, long seed, long first, long samples) {
+    if (curvature == null) return null;
+    return DenseLayerTrace.part(curvature, kind, layer, seed, first).scaled((double) rows / samples);
   }
 
   /** acc += (rows / samples) · gradient of the partition's mean loss. */

@@ -24,7 +24,8 @@ import org.hesse.nn.Node;
  *       sample, {@code T = Σ_n w_n (1/P) Σ_p u_npᵀ M_n u_np} with w_n = ‖a_n‖² + 1: Hutchinson with N·P independent
  *       probes for the price of P directions. Unbiased; {@code Var T = Σ_n w_n² · 2 Σ_{i≠j} M_n[i,j]² / P}, estimated
  *       without bias from each sample's spread, {@code Σ_n w_n² s_n² / P} (s_n² the sample variance of sample n's P
- *       forms), whose square root is the reported standard error.</li>
+ *       forms), whose square root is the reported standard error. Sample n's probes come from the seed and n
+ *       alone, so a data set split into parts (Spark's partitions: {@link #part}) gets the same probes.</li>
  * </ul>
  * <p>The estimator is shared by the precisions; only the passes differ ({@link OutputPasses}): float64 from
  * {@link Curvature}, float storage with double forms and sums from {@link Float32Curvature}, on the same probes.
@@ -126,9 +127,16 @@ public final class DenseLayerTrace {
   }
 
   private static boolean applies(OutputPasses c, int layer) {
-    Network net = c.network();
+    return structureApplies(c.network(), layer) && c.perSampleDefined();
+  }
+
+  /**
+   * The layer's side of {@link #applies(Curvature, int)}: an affine layer on flat samples with its tensors its own.
+   * The curvature must also have per-sample output Hessians (a data-parallel curvature of row-separable samples has).
+   */
+  public static boolean structureApplies(Network net, int layer) {
     return layer >= 0 && layer < net.depth() && net.layer(layer).affine() && net.firstNode(layer) == net.lastNode(layer)
-        && !net.sharesTensors(layer) && c.perSampleDefined();
+        && !net.sharesTensors(layer);
   }
 
   /**
@@ -153,51 +161,98 @@ public final class DenseLayerTrace {
   }
 
   private static TraceEstimate of(OutputPasses c, Kind kind, int layer, long seed) {
+    return part(c, kind, layer, seed, 0).estimate();
+  }
+
+  /**
+   * The terms of {@link #of(Curvature, Kind, int, long)} over the samples of {@code c}, which are samples
+   * {@code firstSample, firstSample + 1, …} of a larger data set split into parts (a Spark partition's): each sample's
+   * probes are drawn from the seed and its index in the whole data set, so the parts' {@link Part#plus sum}, each
+   * {@link Part#scaled scaled} from its own mean to the whole one's, is the trace of the whole data set with the
+   * probes {@link #of} draws there (up to rounding: the passes' weights and the order of the sums differ).
+   *
+   * @throws IllegalArgumentException when the structure does not hold ({@link #applies})
+   */
+  public static Part part(Curvature c, Kind kind, int layer, long seed, long firstSample) {
+    return part(passes(c), kind, layer, seed, firstSample);
+  }
+
+  private static Part part(OutputPasses c, Kind kind, int layer, long seed, long firstSample) {
     if (!applies(c, layer)) {
       throw new IllegalArgumentException("layer " + layer + ": expected a dense layer on flat samples with its own "
           + "tensors and samples not coupled by batch statistics, for the per-sample trace");
     }
     int out = c.network().layer(layer).outputSize();
-    return out <= EXACT_MAX_OUTPUTS ? exact(c, kind, layer) : estimate(c, kind, layer, PROBES_PER_SAMPLE, seed);
+    return out <= EXACT_MAX_OUTPUTS ? exact(c, kind, layer) : estimate(c, kind, layer, PROBES_PER_SAMPLE, seed, firstSample);
+  }
+
+  /**
+   * The additive terms of the trace over some samples: {@code trace} Σ_n w_n t_n (t_n = tr M_n, or the mean of sample
+   * n's probe forms) and {@code variance} Σ_n w_n² s_n² / P, the square of the estimate's standard error (0 when
+   * exact); {@code directions} per sample of the passes. Parts over disjoint samples add.
+   */
+  public record Part(double trace, double variance, long samples, int directions, boolean exact) implements java.io.Serializable {
+    /** The terms of both parts' samples (same layer and method). */
+    public Part plus(Part o) {
+      if (exact != o.exact || directions != o.directions) {
+        throw new IllegalArgumentException("per-sample trace: parts of different methods (" + this + ", " + o + ")");
+      }
+      return new Part(trace + o.trace, variance + o.variance, samples + o.samples, directions, exact);
+    }
+
+    /** The terms with the output Hessians weighted by {@code w} times theirs (a part's 1/n_p mean to the whole's 1/N). */
+    public Part scaled(double w) {
+      return new Part(w * trace, w * w * variance, samples, directions, exact);
+    }
+
+    /** The trace with its standard error and method ({@link #EXACT} or {@link #ESTIMATE}). */
+    public TraceEstimate estimate() {
+      int forms = (int) Math.min(Integer.MAX_VALUE, samples * directions);
+      return exact ? new TraceEstimate(trace, 0.0, forms, directions, EXACT)
+          : new TraceEstimate(trace, Math.sqrt(variance), forms, directions, ESTIMATE);
+    }
   }
 
   static TraceEstimate exact(Curvature c, Kind kind, int layer) {
-    return exact(passes(c), kind, layer);
+    return exact(passes(c), kind, layer).estimate();
   }
 
   static TraceEstimate exact(Float32Curvature c, Kind kind, int layer) {
-    return exact(c.outputPasses(), kind, layer);
+    return exact(c.outputPasses(), kind, layer).estimate();
   }
 
   /** Σ_n w_n tr M_n with the {@code out} unit directions at the layer output. */
-  private static TraceEstimate exact(OutputPasses c, Kind kind, int layer) {
+  private static Part exact(OutputPasses c, Kind kind, int layer) {
     int out = c.network().layer(layer).outputSize();
     int samples = c.samples();
     double[] w = new double[samples];
-    double[] perSample = forms(c, kind, layer, out, null, w);  // u = e_j: the diagonal of M_n
+    double[] perSample = forms(c, kind, layer, out, false, 0, 0, w);  // u = e_j: the diagonal of M_n
     double t = 0;
     for (int n = 0; n < samples; n++) {
       double tr = 0;
       for (int j = 0; j < out; j++) tr += perSample[n * out + j];
       t += w[n] * tr;
     }
-    return new TraceEstimate(t, 0.0, samples * out, out, EXACT);
+    return new Part(t, 0.0, samples, out, true);
   }
 
   static TraceEstimate estimate(Curvature c, Kind kind, int layer, int probes, long seed) {
-    return estimate(passes(c), kind, layer, probes, seed);
+    return estimate(passes(c), kind, layer, probes, seed, 0).estimate();
   }
 
   static TraceEstimate estimate(Float32Curvature c, Kind kind, int layer, int probes, long seed) {
-    return estimate(c.outputPasses(), kind, layer, probes, seed);
+    return estimate(c.outputPasses(), kind, layer, probes, seed, 0).estimate();
   }
 
-  /** The per-sample Hutchinson estimate with {@code probes} ≥ 2 Rademacher probes per sample. */
-  private static TraceEstimate estimate(OutputPasses c, Kind kind, int layer, int probes, long seed) {
+  /**
+   * The per-sample Hutchinson estimate with {@code probes} ≥ 2 Rademacher probes per sample, the samples those from
+   * {@code firstSample} on of the whole data set.
+   */
+  private static Part estimate(OutputPasses c, Kind kind, int layer, int probes, long seed, long firstSample) {
     if (probes < 2) throw new IllegalArgumentException("probes: expected at least 2 per sample (for the spread), got " + probes);
     int samples = c.samples();
     double[] weights = new double[samples];
-    double[] q = forms(c, kind, layer, probes, new SplittableRandom(seed), weights);
+    double[] q = forms(c, kind, layer, probes, true, seed, firstSample, weights);
     double t = 0;
     double var = 0;
     for (int n = 0; n < samples; n++) {
@@ -213,16 +268,18 @@ public final class DenseLayerTrace {
       t += w * mean;
       var += w * w * ss / (probes - 1) / probes;
     }
-    return new TraceEstimate(t, Math.sqrt(var), samples * probes, probes, ESTIMATE);
+    return new Part(t, var, samples, probes, false);
   }
 
   /**
-   * Per sample n and direction d, {@code u_ndᵀ M_n u_nd} (N × k, sample-major): u the unit vectors e_d when
-   * {@code rng} is null (k = out), else Rademacher vectors drawn sample by sample in the data's order (64 signs per
-   * {@code nextLong}, whatever the precision). Fills {@code weights[n]} with w_n = ‖a_n‖² + 1 (sample n's layer input
-   * with the bias's 1) in the same loop over the batches (one pass over the data, also when the curvature streams them).
+   * Per sample n and direction d, {@code u_ndᵀ M_n u_nd} (N × k, sample-major): u the unit vectors e_d without
+   * {@code probes} (k = out), else Rademacher vectors, sample n's k·out signs from {@link #sampleRandom}(seed,
+   * firstSample + n) (64 per {@code nextLong}, whatever the precision): so they depend on neither the batches nor the
+   * data set's split into parts. Fills {@code weights[n]} with w_n = ‖a_n‖² + 1 (sample n's layer input with the
+   * bias's 1) in the same loop over the batches (one pass over the data, also when the curvature streams them).
    */
-  private static double[] forms(OutputPasses c, Kind kind, int layer, int k, SplittableRandom rng, double[] weights) {
+  private static double[] forms(OutputPasses c, Kind kind, int layer, int k, boolean probes, long seed, long firstSample,
+                                double[] weights) {
     Network net = c.network();
     int out = net.layer(layer).outputSize();
     double[] u = new double[c.batchSize() * k * out];
@@ -231,13 +288,17 @@ public final class DenseLayerTrace {
     c.forEachBatch(kind, net.firstNode(layer), k, (row, rows, sqNorms, pass) -> {
       for (int s = 0; s < rows; s++) weights[row + s] = sqNorms[s] + 1;
       int m = rows * k * out;
-      if (rng == null) {
+      if (!probes) {
         Arrays.fill(u, 0, m, 0.0);
         for (int s = 0; s < rows; s++) for (int j = 0; j < k; j++) u[(s * k + j) * out + j] = 1.0;
       } else {
-        for (int r = 0; r < m; r += 64) {
-          long bits = rng.nextLong();
-          for (int j = r; j < Math.min(m, r + 64); j++, bits >>>= 1) u[j] = (bits & 1) == 0 ? 1.0 : -1.0;
+        int per = k * out;
+        for (int s = 0; s < rows; s++) {
+          SplittableRandom rng = sampleRandom(seed, firstSample + row + s);
+          for (int r = s * per; r < (s + 1) * per; r += 64) {
+            long bits = rng.nextLong();
+            for (int j = r; j < Math.min((s + 1) * per, r + 64); j++, bits >>>= 1) u[j] = (bits & 1) == 0 ? 1.0 : -1.0;
+          }
         }
       }
       // row (s, d) of mu is M_s u_(s,d)
@@ -249,5 +310,13 @@ public final class DenseLayerTrace {
       }
     });
     return q;
+  }
+
+  /**
+   * Sample n's own generator: seeded with value n (from 0) of the seed's SplitMix64 stream, so that samples get
+   * independent streams (they overlap only if two such seeds fall within a few steps of each other).
+   */
+  static SplittableRandom sampleRandom(long seed, long n) {
+    return new SplittableRandom(new SplittableRandom(seed + n * 0x9E3779B97F4A7C15L).nextLong());
   }
 }

@@ -146,8 +146,13 @@ public interface CurvatureSource {
     };
   }
 
-  /** A structure trace as the spectra report it: exact values without an estimate. */
-  private static LayerSpectra.TraceValue traceValue(TraceEstimate t) {
+  /**
+   * A structure trace as the spectra report it: exact values without an estimate.
+   *
+   * @param t the trace of {@link DenseLayerTrace} (or a distributed sum of its parts)
+   * @return the value with its source, and the estimate when not exact
+   */
+  static LayerSpectra.TraceValue traceValue(TraceEstimate t) {
     return new LayerSpectra.TraceValue(t.estimate(), t.method(), t.method().equals(DenseLayerTrace.EXACT) ? null : t);
   }
 

@@ -125,6 +125,47 @@ class DenseLayerTraceTest {
     assertEquals(DenseLayerTrace.EXACT, DenseLayerTrace.of(c, Kind.HESSIAN, 2, 9).method());
   }
 
+  /**
+   * The data set split into three parts (7, 1 and 12 rows), each part's terms from its own curvature (its own mean,
+   * its own batches) with probes by the whole set's sample index, scaled to the whole mean and added: the trace and
+   * standard error of the whole set, to 1e-12 relative (the passes' 1/n_p weights and the order of the sums differ;
+   * the probes are the same). Also with other batches for the whole set: the probes do not depend on them.
+   */
+  @Test
+  void partsOfTheDataAddUpToTheWholeTrace() {
+    Network net = Nets.mlp(3, DenseLayerTrace.EXACT_MAX_OUTPUTS + 2, 4, 3, Activation.TANH, "cross_entropy");
+    int n = 20;
+    double[] theta = Init.PYTORCH.init(net, 4);
+    double[] x = Nets.features(n, 3, 1.0, 5);
+    double[] y = Nets.targets(net, n, 6);
+    int[] cuts = {0, 7, 8, 20};
+    for (Kind kind : Kind.values()) {
+      for (int l : new int[] {0, 2}) {  // 18 outputs: the estimate; 4: exact
+        for (int batch : new int[] {3, 20}) {
+          TraceEstimate whole = DenseLayerTrace.of(Curvature.of(net, theta, x, y, batch), kind, l, 11);
+          DenseLayerTrace.Part sum = null;
+          for (int p = 0; p + 1 < cuts.length; p++) {
+            int a = cuts[p];
+            int b = cuts[p + 1];
+            Curvature part = Curvature.of(net, theta, java.util.Arrays.copyOfRange(x, a * 3, b * 3),
+                java.util.Arrays.copyOfRange(y, a, b), 4);
+            DenseLayerTrace.Part t = DenseLayerTrace.part(part, kind, l, 11, a).scaled((double) (b - a) / n);
+            sum = sum == null ? t : sum.plus(t);
+          }
+          TraceEstimate parts = sum.estimate();
+          String what = kind + " layer " + l + " batch " + batch;
+          assertEquals(l == 0 ? DenseLayerTrace.ESTIMATE : DenseLayerTrace.EXACT, whole.method(), what);
+          assertEquals(whole.method(), parts.method(), what);
+          assertEquals(whole.samples(), parts.samples(), what);
+          assertEquals(whole.applications(), parts.applications(), what);
+          assertEquals(whole.estimate(), parts.estimate(), 1e-12 * Math.abs(whole.estimate()), what);
+          assertEquals(whole.standardError(), parts.standardError(), 1e-12 * whole.standardError(), what);
+          if (l == 0) assertTrue(whole.standardError() > 0, what);
+        }
+      }
+    }
+  }
+
   @Test
   void refusedWhereTheStructureDoesNotHold() {
     Network net = Nets.mlp(3, 4, 4, 2, Activation.TANH, "mse");
