@@ -119,11 +119,6 @@ public final class Curvature {
             ws.activation(n.output()), ws.signal(n.output()), rows);
       }
     }
-
-    /** Layer activation k's array (0 = input, k + 1 = output of layer k). */
-    double[] act(Network net, int k) {
-      return ws.activation(net.activation(k));
-    }
   }
 
   final Mode mode;
@@ -592,10 +587,25 @@ public final class Curvature {
 
   /** Copies the cached input of layer k for batch b into buf (rows × input width); returns the rows. */
   public int layerInput(int layer, int b, double[] buf) {
+    int a = inputActivation(layer);
     return withBatch(b, bc -> {
-      System.arraycopy(bc.act(net, layer), 0, buf, 0, bc.rows * net.width(layer));
+      System.arraycopy(bc.ws.activation(a), 0, buf, 0, bc.rows * net.activationWidth(a));
       return bc.rows;
     });
+  }
+
+  /**
+   * The activation layer k reads: its first node's input, which in a graph need not be the previous layer's output
+   * (a dense node on a concatenation, or on an earlier activation). Refused for a node reading several.
+   */
+  private int inputActivation(int layer) {
+    checkLayerIndex(layer);
+    Node n = net.node(net.firstNode(layer));
+    if (n.inputCount() != 1) {
+      throw new IllegalArgumentException("layer " + layer + " (" + net.layer(layer).type() + ") reads "
+          + n.inputCount() + " inputs; expected a layer with one input");
+    }
+    return n.input(0);
   }
 
   /**
@@ -609,8 +619,8 @@ public final class Curvature {
     }
     int bi = sample / maxBatch;
     int s = sample - bi * maxBatch;
-    int in = net.width(layer);
-    int inAct = net.activation(layer);
+    int inAct = inputActivation(layer);
+    int in = net.activationWidth(inAct);
     TangentPass pass = new TangentPass(this);
     return withBatch(bi, b -> {
       double[] dx = new double[b.rows * in];

@@ -147,6 +147,48 @@ class BackMatchingTest {
     for (int i = 0; i < p; i++) assertEquals(generic[i], structured[i], 1e-12 * generic[p - 1]);
   }
 
+  /**
+   * Graphs whose dense nodes read a concatenation, the network input after another branch, or a gate's product (not
+   * the previous layer's output): the input side against {@code WᵀW / N} and the weight side's structured
+   * eigenvalues (from the layer inputs' covariance) against those of its generic matrix (the layer's own JVP rules).
+   */
+  @Test
+  void graphDenseNodesUseTheirOwnInput() throws Exception {
+    int checked = 0;
+    for (String name : new String[] {"graph-concat", "graph-gated-mlp"}) {
+      java.nio.file.Path dir = java.nio.file.Path.of(BackMatchingTest.class.getResource("/fixtures/" + name).toURI());
+      Network g = org.hesse.io.ModelFiles.network(org.hesse.io.ModelSpec.read(dir.resolve("model.json")));
+      double[] th = org.hesse.io.ModelFiles.readParameters(g, dir.resolve("model.safetensors"));
+      int rows = 11;
+      Curvature cg = Curvature.of(g, th, Nets.features(rows, g.inputSize(), 1.0, 51), Nets.targets(g, rows, 52), 4);
+      BackMatching b = new BackMatching(cg);
+      for (int layer : g.parametrisedLayers()) {
+        if (!b.structured(layer)) continue;
+        String what = name + " layer " + g.layerName(layer);
+        int in = g.layer(layer).inputSize();
+        int out = g.layer(layer).outputSize();
+        int off = g.offset(layer);
+        for (int s : new int[] {0, 5, rows - 1}) {
+          double[] m = b.inputSideMatrix(layer, s);
+          for (int a = 0; a < in; a++) {
+            for (int c2 = 0; c2 < in; c2++) {
+              double wtw = 0;
+              for (int i = 0; i < out; i++) wtw += th[off + i * in + a] * th[off + i * in + c2];
+              assertEquals(wtw / rows, m[a * in + c2], 1e-15, what + " input side, sample " + s);
+            }
+          }
+        }
+        int p = g.layer(layer).paramCount();
+        double[] generic = eig(b.weightSideMatrix(layer), p);
+        double[] structured = b.weightSideEigenvalues(layer);
+        Arrays.sort(structured);
+        for (int i = 0; i < p; i++) assertEquals(generic[i], structured[i], 1e-12 * generic[p - 1], what + " weight side");
+        checked++;
+      }
+    }
+    assertEquals(7, checked, "dense nodes checked");
+  }
+
   static double[] eig(double[] rowMajor, int p) {
     double[] a = rowMajor.clone();  // symmetric: row-major = column-major
     double[] w = new double[p];
