@@ -280,6 +280,38 @@ public final class SparkData {
     return jsc.parallelize(parts, parts.size());
   }
 
+  /**
+   * The rows in {@code partitions} partitions, in their order: of the m batches, batch i goes to partition
+   * ⌊i·P/m⌋. Unlike {@code repartition}'s round robin this keeps every row's index in the data set, from which the
+   * per-sample trace draws the row's probes ({@link DistributedCurvature#layerTrace}). Batches move whole (a
+   * partition read as one batch stays one, so more partitions than batches leaves some empty).
+   */
+  public static JavaRDD<RowBatch> repartitionInOrder(JavaRDD<RowBatch> rows, int partitions) {
+    if (partitions < 1) throw new IllegalArgumentException("partitions: expected >= 1, got " + partitions);
+    long batches = rows.count();
+    return rows.zipWithIndex().mapToPair(t -> new scala.Tuple2<>(t._2(), t._1()))
+        .repartitionAndSortWithinPartitions(new InOrder(partitions, batches)).values();
+  }
+
+  /** Batch i of m to partition ⌊i·P/m⌋: contiguous ranges, in order. */
+  private static final class InOrder extends org.apache.spark.Partitioner {
+    private final int partitions;
+    private final long batches;
+
+    InOrder(int partitions, long batches) {
+      this.partitions = partitions;
+      this.batches = batches;
+    }
+
+    @Override public int numPartitions() {
+      return partitions;
+    }
+
+    @Override public int getPartition(Object key) {
+      return (int) ((Long) key * partitions / Math.max(1, batches));
+    }
+  }
+
   private static RowBatch batch(Dataset d, int in, int out, String path) {
     if (d.numFeatures() != in) {
       throw new IllegalArgumentException("the data have " + d.numFeatures() + " feature columns but the model expects " + in + " inputs");

@@ -56,7 +56,7 @@ public final class SparkSpectrum implements Callable<Integer> {
   @Option(names = "--spark", description = "Spark master URL (e.g. local[4], spark://host:7077); default: spark-submit's.")
   String master;
 
-  @Option(names = "--partitions", defaultValue = "0", description = "Repartition the rows into N partitions (0 = as read).")
+  @Option(names = "--partitions", defaultValue = "0", description = "Repartition the rows into N partitions, keeping their order (0 = as read).")
   int partitions;
 
   @Option(names = "--model", required = true, description = "Model description (JSON); a standardizer.json next to it is applied (see --standardizer).")
@@ -218,7 +218,7 @@ public final class SparkSpectrum implements Callable<Integer> {
       Standardizer fx = pre == null ? null : pre.features();
       Standardizer fy = pre == null || !regression ? null : pre.targets();
       if (fx != null || fy != null) rows = standardise(spark, rows, fx, fy);
-      if (partitions > 0) rows = rows.repartition(partitions);
+      if (partitions > 0) rows = SparkData.repartitionInOrder(rows, partitions);  // in order: the trace's probes
       try (DistributedCurvature dc = DistributedCurvature.of(rows, net, theta, buffers, m,
           batch > 0 ? batch : DEFAULT_BATCH, cache)) {
         // the notices once the data are read and accepted: a bad input gets its one error line alone

@@ -29,6 +29,23 @@ import org.junit.jupiter.api.Test;
 class DistributedTraceTest {
   static final double TOL = 1e-12;
 
+  /** The rows after repartitionInOrder are the rows before, in the same order, in the partitions asked for. */
+  @Test
+  void repartitionInOrderKeepsTheRowsOrder() {
+    int n = 41;
+    double[] x = Nets.features(n, 5, 1.0, 7);
+    double[] y = Nets.features(n, 1, 1.0, 8);
+    for (int p : new int[] {1, 4, 9}) {
+      List<RowBatch> parts = SparkData.repartitionInOrder(SparkData.parallelize(TestSpark.context(), x, y, 5,
+          DistributedCurvatureTest.PARTITION_ROWS), p).glom().collect().stream()
+          .map(l -> l.isEmpty() ? new RowBatch(0, new double[0], new double[0]) : RowBatch.concat(l)).toList();
+      assertEquals(p, parts.size());
+      RowBatch all = RowBatch.concat(parts);
+      assertEquals(n, all.rows());
+      assertTrue(java.util.Arrays.equals(x, all.x()) && java.util.Arrays.equals(y, all.y()), p + " partitions");
+    }
+  }
+
   @Test
   void perSampleTraceEqualsTheLocalEngines() {
     // layer 0: 5·24 + 24 = 144 parameters, 24 outputs (estimate); layer 2: 24·10 + 10 = 250, 10 outputs (exact)
@@ -62,6 +79,15 @@ class DistributedTraceTest {
           }
         }
         assertEquals(0, dc.products(), "the per-sample trace makes no parameter products");
+      }
+      // other partitions of the same rows in the same order: the same probes, so the same estimate (to rounding)
+      try (DistributedCurvature four = DistributedCurvature.of(SparkData.repartitionInOrder(SparkData.parallelize(
+          TestSpark.context(), x, y, 5, DistributedCurvatureTest.PARTITION_ROWS), 4), net, theta, null, Mode.ANALYSIS, 4)) {
+        assertEquals(4, four.partitions());
+        TraceEstimate a = dc.layerTrace(Curvature.Kind.HESSIAN, 0, 17);
+        TraceEstimate b = four.layerTrace(Curvature.Kind.HESSIAN, 0, 17);
+        assertEquals(a.estimate(), b.estimate(), TOL * Math.abs(a.estimate()), "repartitioned in order");
+        assertEquals(a.standardError(), b.standardError(), TOL * a.standardError(), "repartitioned in order");
       }
       // another seed draws other probes: the comparison above can tell them apart
       double other = dc.layerTrace(Curvature.Kind.HESSIAN, 0, 18).estimate();

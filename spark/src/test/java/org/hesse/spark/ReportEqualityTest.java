@@ -68,7 +68,7 @@ class ReportEqualityTest {
   /**
    * Blocks over 128 parameters, whose trace both take from the dense layer's per-sample structure: the estimate
    * (30 outputs, with its standard error) and the exact value (10 outputs). The file's splits keep the rows in order,
-   * so every row gets the probes it gets on one machine.
+   * and so does --partitions, so every row gets the probes it gets on one machine.
    */
   @Test
   void perSampleTracesEqualTheLocalOnes() throws Exception {
@@ -79,10 +79,15 @@ class ReportEqualityTest {
     JsonNode local = runLocal(args);
     JsonNode spark = runSpark(TestSpark.session(), dir, args, new StringWriter(), false);
     assertTrue(spark.at("/provenance/spark/partitions").asInt() >= 2, "the file read as several partitions");
+    List<String> more = new ArrayList<>(List.of(args));
+    more.addAll(List.of("--partitions", "3"));
+    JsonNode repartitioned = runSpark(TestSpark.session(), dir, more.toArray(String[]::new), new StringWriter(), false);
+    assertEquals(3, repartitioned.at("/provenance/spark/partitions").asInt());
     assertEquals("per-sample", local.at("/layers/0/trace_source").asText());
     assertEquals("per-sample-exact", local.at("/layers/1/trace_source").asText());
     assertTrue(local.at("/layers/0/trace_standard_error").asDouble() > 0, local.at("/layers/0").toString());
     compare(local, spark);
+    compare(local, repartitioned);
   }
 
   @Test
