@@ -147,6 +147,7 @@ public final class DistributedCurvature implements AutoCloseable {
   private void install(JavaRDD<PartitionCurvature> rdd, double[] theta) {
     rdd.persist(StorageLevel.MEMORY_ONLY());
     List<double[]> perPartition = rdd.map(PartitionCurvature::weightedLoss).collect();  // one per partition, in order
+    if (perPartition.isEmpty()) throw new IllegalArgumentException("the data set has no rows (no partitions)");
     double[] s = new double[perPartition.get(0).length];
     long[] first = new long[perPartition.size()];
     for (int p = 0; p < perPartition.size(); p++) {
