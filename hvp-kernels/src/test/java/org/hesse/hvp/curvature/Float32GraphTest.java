@@ -13,7 +13,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The float32 engine on graphs (fan-out and fan-in: a residual block's add, concat, a gating mul, attention's
- * slices, matmuls, softmax and concat, positional embedding, token mean) against PyTorch's float64 answers
+ * slices, matmuls, softmax and concat, positional embedding, token mean; batch norm with batch statistics) against PyTorch's float64 answers
  * (make_graph_fixtures.py) and the float64 engine. It runs the float64 engine's own traversal as generated twins
  * (Executor32 sums the fan-out signals in float). Tolerance 1e-5 relative, for the reason of
  * {@link Float32CurvatureTest}: the loss against PyTorch, gradient and full products (one and three directions)
@@ -25,11 +25,14 @@ class Float32GraphTest {
   static final double TOL = Float32CurvatureTest.TOL;
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"residual-mlp-mse", "graph-concat", "graph-gated-mlp", "graph-tiny-vit"})
+  @ValueSource(strings = {"residual-mlp-mse", "graph-concat", "graph-gated-mlp", "graph-tiny-vit", "graph-resnet-bn",
+      "bn-mlp-ce"})
   void graphsMatchFloat64AndPyTorch(String name) throws IOException {
     Case c = Float32CurvatureTest.load(name);
-    Curvature c64 = Curvature.of(c.net(), c.theta(), c.x(), c.y(), 5);
-    Float32Curvature c32 = Float32Curvature.of(c.net(), c.theta(), c.x(), c.y(), 5);
+    // batch norm couples the rows: the reference is one batch (analysis mode: the batch's statistics)
+    int batch = c.net().batchCoupled() ? c.x().length / c.net().inputSize() : 5;
+    Curvature c64 = Curvature.of(c.net(), c.theta(), c.x(), c.y(), batch);
+    Float32Curvature c32 = Float32Curvature.of(c.net(), c.theta(), c.x(), c.y(), batch);
     double loss = c.ref().get("loss").asDouble();
     assertEquals(loss, c32.loss(), TOL * Math.abs(loss), name + " loss vs PyTorch");
     double g = Float32CurvatureTest.relErr(c32.gradient(), c64.gradient());
