@@ -102,8 +102,8 @@ class SpectrumPrecisionTest {
   }
 
   /**
-   * A graph with fan-out (a residual add around batch norm and tanh) and batch norm with batch statistics runs in f32
-   * by default (F32 weights) and agrees with f64.
+   * A graph with fan-out (a residual add around batch norm and tanh) runs in f32 by default (F32 weights) and agrees
+   * with f64, with batch statistics and in eval mode.
    */
   @Test
   void graphWithFanOutAndBatchNormRunsInFloat32() throws IOException {
@@ -121,6 +121,12 @@ class SpectrumPrecisionTest {
     assertEquals("weights dtype F32", f32.get("provenance").get("precision_source").asText());
     assertEquals("f64", f64.get("provenance").get("precision").asText());
     assertAgree(f32, f64);
+    // eval mode: the running statistics (the buffers, float64 in both precisions)
+    JsonNode e32 = run(base, "--mode", "eval");
+    JsonNode e64 = run(base, "--mode", "eval", "--precision", "f64");
+    assertEquals("f32", e32.get("provenance").get("precision").asText());
+    assertAgree(e32, e64);
+    assertTrue(Math.abs(e32.get("loss").asDouble() - f32.get("loss").asDouble()) > 1e-6, "eval differs from analysis");
   }
 
   /**

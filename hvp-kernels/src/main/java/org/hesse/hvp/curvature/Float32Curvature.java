@@ -27,7 +27,7 @@ import org.hesse.precision.Precision;
  * <p>Scope: any graph whose every node type has float32 twins of its layer and second-order rules (docs/precision.md),
  * without shared tensors; anything else is refused on construction with a one-line {@link InputException} naming
  * the layer type. Every batch is cached (no streaming). Not thread-safe (one operator per thread, as
- * {@link Curvature}); mode ANALYSIS.
+ * {@link Curvature}).
  */
 public final class Float32Curvature {
   private final Network net;
@@ -37,11 +37,14 @@ public final class Float32Curvature {
   private final int maxBatch;
   private final SecondOrderRule[] rules;
   private final List<Curvature.BatchCache32> batches = new ArrayList<>();
+  private final org.hesse.nn.Mode mode;
   private double loss;
   private double[] gradient;
 
-  private Float32Curvature(Network net, double[] theta, double[] x, double[] y, int batchSize) {
+  private Float32Curvature(Network net, double[] theta, double[] buffers, org.hesse.nn.Mode mode, double[] x, double[] y,
+                           int batchSize) {
     Objective obj = new Objective(net, x, y, batchSize);
+    this.mode = mode;
     this.net = net;
     this.theta = theta.clone();
     this.thetaF = new float[theta.length];
@@ -54,7 +57,8 @@ public final class Float32Curvature {
     for (int b = 0; b < obj.batches(); b++) {
       int rows = obj.batchRows(b);
       int start = obj.batchStart(b);
-      Workspace32 ws = net.newWorkspace32(rows);
+      Workspace32 ws = net.newWorkspace32(rows).mode(mode);
+      if (buffers != null) ws.buffers(buffers);
       float[] input = ws.input();
       for (int i = 0; i < rows * in; i++) input[i] = (float) x[start * in + i];
       double[] yb = Arrays.copyOfRange(y, start * tw, (start + rows) * tw);
@@ -78,13 +82,30 @@ public final class Float32Curvature {
    * @throws InputException when a layer type has no float32 path, or the network shares tensors
    */
   public static Float32Curvature of(Network net, double[] theta, double[] x, double[] y, int batchSize) {
+    return of(net, theta, net.bufferCount() == 0 ? null : net.initialBuffers(), org.hesse.nn.Mode.ANALYSIS, x, y,
+        batchSize);
+  }
+
+  /**
+   * As above with the network's buffers (batch norm's running statistics, read in EVAL mode; float64) and the forward
+   * mode, as {@link Curvature#of(Network, double[], double[], org.hesse.nn.Mode, double[], double[], int)}: TRAIN is
+   * treated as ANALYSIS.
+   */
+  public static Float32Curvature of(Network net, double[] theta, double[] buffers, org.hesse.nn.Mode mode, double[] x,
+                                    double[] y, int batchSize) {
     if (theta.length != net.paramCount()) {
       throw new IllegalArgumentException("parameters: expected " + net.paramCount() + " values, got " + theta.length);
+    }
+    int expected = net.bufferCount();
+    if (expected == 0 ? buffers != null && buffers.length > 0 : buffers == null || buffers.length != expected) {
+      throw new IllegalArgumentException("buffers: expected " + expected + " values, got "
+          + (buffers == null ? "none" : buffers.length));
     }
     requireFloat32(net);
     org.hesse.runtime.MemoryBudget.current().check(cacheBytes(net, x.length / Math.max(1, net.inputSize())),
         "cached float32 forward data");
-    return new Float32Curvature(net, theta, x, y, batchSize);
+    return new Float32Curvature(net, theta, buffers == null || buffers.length == 0 ? null : buffers.clone(),
+        mode == org.hesse.nn.Mode.TRAIN ? org.hesse.nn.Mode.ANALYSIS : mode, x, y, batchSize);
   }
 
   /**
@@ -180,7 +201,7 @@ public final class Float32Curvature {
 
       @Override public int batchSize() { return maxBatch; }
 
-      @Override public boolean perSampleDefined() { return !net.batchCoupled(); }
+      @Override public boolean perSampleDefined() { return !net.batchCoupled() || mode == org.hesse.nn.Mode.EVAL; }
 
       @Override public void forEachBatch(Curvature.Kind kind, int node, int k, DenseLayerTrace.BatchVisitor f) {
         Node n = net.node(node);

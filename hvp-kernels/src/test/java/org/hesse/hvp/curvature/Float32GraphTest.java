@@ -8,6 +8,7 @@ import java.io.IOException;
 import org.hesse.hvp.curvature.Curvature.Kind;
 import org.hesse.hvp.curvature.Float32CurvatureTest.Case;
 import org.hesse.nn.Nets;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -79,5 +80,34 @@ class Float32GraphTest {
       }
     }
     assertTrue(checked >= 6, name + ": blocks checked " + checked);
+  }
+
+  /**
+   * Batch norm in EVAL mode (the running statistics of the fixture's buffers, float64 in both precisions) against the
+   * float64 engine in EVAL mode, in batches of 5 (no coupling): loss, gradient and full products to 1e-5 relative.
+   */
+  @Test
+  void batchNormInEvalModeMatchesFloat64() throws Exception {
+    Case c = Float32CurvatureTest.load("graph-resnet-bn");
+    java.nio.file.Path file = java.nio.file.Path.of(Float32GraphTest.class.getResource("/fixtures/graph-resnet-bn").toURI())
+        .resolve("model.safetensors");
+    double[] buffers = org.hesse.io.ModelFiles.readBuffers(c.net(), file);
+    for (int i = 0; i < buffers.length; i++) buffers[i] += 0.1 * Math.sin(i);  // statistics other than the batch's
+    Curvature c64 = Curvature.of(c.net(), c.theta(), buffers, org.hesse.nn.Mode.EVAL, c.x(), c.y(), 5);
+    Float32Curvature c32 = Float32Curvature.of(c.net(), c.theta(), buffers, org.hesse.nn.Mode.EVAL, c.x(), c.y(), 5);
+    assertEquals(c64.loss(), c32.loss(), TOL * Math.abs(c64.loss()), "loss");
+    Curvature batchStats = Curvature.of(c.net(), c.theta(), c.x(), c.y(), c.x().length / c.net().inputSize());
+    assertTrue(Math.abs(batchStats.loss() - c64.loss()) > 1e-3 * c64.loss(), "EVAL differs from batch statistics");
+    double g = Float32CurvatureTest.relErr(c32.gradient(), c64.gradient());
+    assertTrue(g < TOL, "gradient: relative error " + g);
+    double[] v = Nets.gaussian(c.net().paramCount(), 1.0, 31);
+    for (Kind kind : Kind.values()) {
+      double[] h64 = new double[v.length];
+      double[] h32 = new double[v.length];
+      c64.full(kind).apply(v, h64);
+      c32.full(kind).apply(v, h32);
+      double e = Float32CurvatureTest.relErr(h32, h64);
+      assertTrue(e < TOL, kind + " product: relative error " + e);
+    }
   }
 }
