@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code spectrum --precision}: the default follows the weights' dtype, f32 and f64 give the same top eigenvalues and
  * traces to 1e-5 relative (float32 storage, float64 reductions: see Float32CurvatureTest for the bound), also on a
- * graph with fan-out and batch norm, and a model without a float32 path (shared tensors) is refused in f32 with one
+ * graph with fan-out and batch norm, and a model without a float32 path (an external op) is refused in f32 with one
  * line.
  */
 class SpectrumPrecisionTest {
@@ -156,23 +156,38 @@ class SpectrumPrecisionTest {
 
   @Test
   void refusesALayerWithoutFloat32PathOnlyWhenAskedFor() throws IOException {
-    // h2 uses h1's weight (a tied tensor): the float32 path has none
+    // an external op (a layer type registered by the user, without float32 twins): element-wise sin
+    org.hesse.hvp.external.ExternalOp sin = new org.hesse.hvp.external.ExternalOp() {
+      @Override public String name() { return "cli_f32_sin"; }
+      @Override public int[] outputShape(int[] in) { return in; }
+      @Override public double[] forward(double[] x, int rows) {
+        double[] y = new double[x.length];
+        for (int i = 0; i < x.length; i++) y[i] = Math.sin(x[i]);
+        return y;
+      }
+      @Override public double[] jvp(double[] x, double[] dx, int rows) {
+        double[] y = new double[x.length];
+        for (int i = 0; i < x.length; i++) y[i] = Math.cos(x[i]) * dx[i];
+        return y;
+      }
+      @Override public double[] vjp(double[] x, double[] gy, int rows) { return jvp(x, gy, rows); }
+    };
+    org.hesse.hvp.external.ExternalLayer.register(sin);
     Network net = new Network(new int[] {3}, org.hesse.nn.Loss.byName("cross_entropy"), g -> {
-      int a = g.add("h1", new org.hesse.nn.Dense(3, 3), 0);
-      a = g.add("h1_act", new org.hesse.nn.ActivationLayer(Activation.TANH, new int[] {3}), a);
-      a = g.add("h2", new org.hesse.nn.Dense(3, 3), java.util.Map.of("weight", "h1.weight"), a);
-      return g.add("head", new org.hesse.nn.Dense(3, 3), a);
+      int a = g.add("fc1", new org.hesse.nn.Dense(3, 5), 0);
+      a = org.hesse.hvp.external.ExternalLayer.add(g, "ext", sin, a);
+      return g.add("head", new org.hesse.nn.Dense(5, 3), a);
     });
     String[] base = write(net);
     List<String> a = new ArrayList<>(List.of(base));
     a.addAll(List.of("--precision", "f32"));
     SpectrumCommandTest.Result r = SpectrumCommandTest.run(a.toArray(String[]::new));
     assertEquals(2, r.code, r.err);
-    assertTrue(r.err.contains("precision f32: shared tensors have no float32 path; use --precision f64"), r.err);
+    assertTrue(r.err.contains("precision f32: layer type 'cli_f32_sin' has no float32 path yet; use --precision f64"), r.err);
     // by default (F32 weights) such a model runs in f64, and the provenance says why
     JsonNode d = run(base);
     assertEquals("f64", d.get("provenance").get("precision").asText());
-    assertTrue(d.get("provenance").get("precision_source").asText().contains("shared tensors have no float32 path"),
+    assertTrue(d.get("provenance").get("precision_source").asText().contains("'cli_f32_sin' has no float32 path"),
         d.get("provenance").get("precision_source").asText());
     SpectrumCommandTest.Result bad = SpectrumCommandTest.run(base[0], base[1], base[2], "--precision", "f16");
     assertEquals(2, bad.code);

@@ -25,7 +25,8 @@ import org.hesse.precision.Precision;
  * the data set, and the operators' vectors (a direction is rounded to float once per application).
  *
  * <p>Scope: any graph whose every node type has float32 twins of its layer and second-order rules (docs/precision.md),
- * without shared tensors; anything else is refused on construction with a one-line {@link InputException} naming
+ * also with shared (tied) tensors (as {@link CurvatureOperator}: directions expanded to the slots, products summed
+ * back over the uses); anything else is refused on construction with a one-line {@link InputException} naming
  * the layer type. Every batch is cached (no streaming). Not thread-safe (one operator per thread, as
  * {@link Curvature}).
  */
@@ -33,6 +34,7 @@ public final class Float32Curvature {
   private final Network net;
   private final double[] theta;
   private final float[] thetaF;
+  private final float[] slotsF;  // θ expanded to the nodes' slots (thetaF when nothing is shared): what the rules read
   private final int samples;
   private final int maxBatch;
   private final SecondOrderRule[] rules;
@@ -48,6 +50,7 @@ public final class Float32Curvature {
     this.net = net;
     this.theta = theta.clone();
     this.thetaF = new float[theta.length];
+    this.slotsF = net.shared() ? new float[net.slotCount()] : thetaF;
     this.samples = obj.samples();
     this.maxBatch = obj.batchSize();
     this.rules = new SecondOrderRule[net.nodeCount()];
@@ -62,7 +65,7 @@ public final class Float32Curvature {
       float[] input = ws.input();
       for (int i = 0; i < rows * in; i++) input[i] = (float) x[start * in + i];
       double[] yb = Arrays.copyOfRange(y, start * tw, (start + rows) * tw);
-      batches.add(new Curvature.BatchCache32(rows, yb, ws, net, thetaF));
+      batches.add(new Curvature.BatchCache32(rows, yb, ws, net, slotsF));
     }
     recompute();
   }
@@ -79,7 +82,7 @@ public final class Float32Curvature {
    * The float32 curvature of {@code net} at {@code theta} on features x (row-major N × input) and targets y, in
    * contiguous batches of at most batchSize rows, as {@link Curvature#of(Network, double[], double[], double[], int)}.
    *
-   * @throws InputException when a layer type has no float32 path, or the network shares tensors
+   * @throws InputException when a layer type has no float32 path
    */
   public static Float32Curvature of(Network net, double[] theta, double[] x, double[] y, int batchSize) {
     return of(net, theta, net.bufferCount() == 0 ? null : net.initialBuffers(), org.hesse.nn.Mode.ANALYSIS, x, y,
@@ -110,14 +113,11 @@ public final class Float32Curvature {
 
   /**
    * Refuses (one line, {@link InputException}) a network the float32 curvature does not run: a node whose layer
-   * type or second-order rules have no float32 twins (naming the type), shared tensors.
+   * type or second-order rules have no float32 twins (naming the type).
    */
   public static void requireFloat32(Network net) {
     for (Node n : net.nodes()) {
       if (!n.op.float32() || !SecondOrderRules.of(n.op).float32()) throw Precision.noFloat32(n.op.type());
-    }
-    if (net.shared()) {
-      throw new InputException("precision f32: shared tensors have no float32 path; use --precision f64");
     }
   }
 
@@ -132,6 +132,7 @@ public final class Float32Curvature {
 
   private void recompute() {
     Precision.round(theta, thetaF);
+    if (net.shared()) net.expand(thetaF, 0, slotsF, 0);
     double total = 0;
     for (Curvature.BatchCache32 b : batches) {
       total += net.lossAndSignals(thetaF, b.ws, b.y, b.rows, 1.0 / samples);
@@ -242,8 +243,10 @@ public final class Float32Curvature {
     private final TangentPass32 pass = newPass();
     private final View32[] v;
     private final View32[] hv;
-    private float[] xf;
+    private final int[] pos;  // shared tensors: per slot the position of its parameter in a vector, or −1
+    private float[] xf;  // k directions and products: the vectors' layout, or with shared tensors the slots'
     private float[] yf;
+    private double[] yd;  // shared tensors: the products summed back over the uses, over the batches
     private int capacity;
 
     Operator(Curvature.Kind kind, List<Integer> layers) {
@@ -261,21 +264,51 @@ public final class Float32Curvature {
         d += net.blockSize(l);
       }
       dim = d;
-      low = lo;
       v = new View32[net.nodeCount()];
       hv = new View32[net.nodeCount()];
+      if (net.shared()) {  // the nodes using a tensor of the block may come before it
+        int[] inVector = new int[net.paramCount()];
+        Arrays.fill(inVector, -1);
+        d = 0;
+        for (int l : layers) {
+          for (int i = 0; i < net.blockSize(l); i++) inVector[net.offset(l) + i] = d + i;
+          d += net.blockSize(l);
+        }
+        pos = new int[net.slotCount()];
+        for (int sl = 0; sl < pos.length; sl++) pos[sl] = inVector[net.slotParam(sl)];
+        for (Node n : net.nodes()) {
+          for (int sl = n.paramOffset; sl < n.paramOffset + n.op.paramCount(); sl++) if (pos[sl] >= 0) lo = Math.min(lo, n.index);
+        }
+      } else {
+        pos = null;
+      }
+      low = lo;
     }
 
     @Override public int dim() { return dim; }
 
     private void ensure(int k) {
       if (k <= capacity) return;
-      xf = new float[k * dim];
-      yf = new float[k * dim];
-      for (int j = 0; j < net.nodeCount(); j++) {
-        if (blockOffset[j] < 0) continue;
-        v[j] = new View32(xf, blockOffset[j], dim);
-        hv[j] = new View32(yf, blockOffset[j], dim);
+      if (pos != null) {
+        int S = net.slotCount();
+        xf = new float[k * S];
+        yf = new float[k * S];
+        yd = new double[k * dim];
+        for (Node n : net.nodes()) {
+          for (int sl = n.paramOffset; sl < n.paramOffset + n.op.paramCount(); sl++) {
+            if (pos[sl] < 0) continue;
+            v[n.index] = new View32(xf, n.paramOffset, S);
+            hv[n.index] = new View32(yf, n.paramOffset, S);
+          }
+        }
+      } else {
+        xf = new float[k * dim];
+        yf = new float[k * dim];
+        for (int j = 0; j < net.nodeCount(); j++) {
+          if (blockOffset[j] < 0) continue;
+          v[j] = new View32(xf, blockOffset[j], dim);
+          hv[j] = new View32(yf, blockOffset[j], dim);
+        }
       }
       capacity = k;
     }
@@ -289,9 +322,13 @@ public final class Float32Curvature {
     public void applyMany(double[] x, double[] y, int k) {
       LinearOperator.checkMany(x, y, k, dim, dim);
       ensure(k);
+      int top = net.outputActivation() - 1;
+      if (pos != null) {
+        applyShared(x, y, k, top);
+        return;
+      }
       int n = k * dim;
       for (int i = 0; i < n; i++) xf[i] = (float) x[i];
-      int top = net.outputActivation() - 1;
       // The first batch's product is widened into y, the others added: no pass to zero y (one batch, as at
       // batch = N, is then one widening).
       for (int bi = 0; bi < batches.size(); bi++) {
@@ -303,6 +340,23 @@ public final class Float32Curvature {
           for (int i = 0; i < n; i++) y[i] += yf[i];
         }
       }
+    }
+
+    /** With shared tensors: E x on the slots, the passes, Eᵀ of each batch's slot products (x may be y). */
+    private void applyShared(double[] x, double[] y, int k, int top) {
+      int S = net.slotCount();
+      for (int j = 0; j < k; j++) {
+        for (int sl = 0; sl < S; sl++) xf[j * S + sl] = pos[sl] >= 0 ? (float) x[j * dim + pos[sl]] : 0f;
+      }
+      Arrays.fill(yd, 0, k * dim, 0.0);
+      for (Curvature.BatchCache32 b : batches) {
+        Arrays.fill(yf, 0, k * S, 0f);
+        pass.run(b, k, v, -1, null, top, true, hv, low, -1, null, gn);
+        for (int j = 0; j < k; j++) {
+          for (int sl = 0; sl < S; sl++) if (pos[sl] >= 0) yd[j * dim + pos[sl]] += yf[j * S + sl];
+        }
+      }
+      System.arraycopy(yd, 0, y, 0, k * dim);
     }
   }
 }

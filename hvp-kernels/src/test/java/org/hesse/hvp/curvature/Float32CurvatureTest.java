@@ -265,14 +265,6 @@ class Float32CurvatureTest {
     assertEquals("precision f32: layer type 'square' has no float32 path yet; use --precision f64", e.getMessage());
   }
 
-  /** Shared (tied) tensors have no float32 path: refused with one line. */
-  @Test
-  void refusesSharedTensors() throws IOException {
-    Case c = load("graph-tied-mlp");
-    InputException e = assertThrows(InputException.class, () -> Float32Curvature.of(c.net, c.theta, c.x, c.y, 5));
-    assertEquals("precision f32: shared tensors have no float32 path; use --precision f64", e.getMessage());
-  }
-
   static double[][] dense(LinearOperator op) {
     int n = op.dim();
     double[][] m = new double[n][n];

@@ -14,7 +14,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The float32 engine on graphs (fan-out and fan-in: a residual block's add, concat, a gating mul, attention's
- * slices, matmuls, softmax and concat, positional embedding, token mean; batch norm with batch statistics) against PyTorch's float64 answers
+ * slices, matmuls, softmax and concat, positional embedding, token mean; batch norm with batch statistics; a tied weight used by two layers) against PyTorch's float64 answers
  * (make_graph_fixtures.py) and the float64 engine. It runs the float64 engine's own traversal as generated twins
  * (Executor32 sums the fan-out signals in float). Tolerance 1e-5 relative, for the reason of
  * {@link Float32CurvatureTest}: the loss against PyTorch, gradient and full products (one and three directions)
@@ -27,7 +27,7 @@ class Float32GraphTest {
 
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"residual-mlp-mse", "graph-concat", "graph-gated-mlp", "graph-tiny-vit", "graph-resnet-bn",
-      "bn-mlp-ce"})
+      "bn-mlp-ce", "graph-tied-mlp"})
   void graphsMatchFloat64AndPyTorch(String name) throws IOException {
     Case c = Float32CurvatureTest.load(name);
     // batch norm couples the rows: the reference is one batch (analysis mode: the batch's statistics)
