@@ -60,6 +60,8 @@ import java.util.stream.Stream;
  *   <li>calls (Gemm, Kernels, other twinned methods) resolve to the float overloads by overloading;</li>
  *   <li>a parameter, local or field marked {@code @Float32Twin.Keep} stays a double array (a float64 reduction).</li>
  * </ul>
+ * A twinned top-level class is written as a sibling {@code <Name>32.java} that imports the twins of the twinned types
+ * its source imports; such generated files are output only, never read as sources.
  * An element assignment whose array the generator cannot tell float or not (a field of another object) is refused
  * with the file and line, rather than guessed; javac checks the rest (a double value where a float array is
  * expected does not compile).
