@@ -8,7 +8,8 @@ import org.hesse.hvp.curvature.Curvature;
 import org.hesse.hvp.curvature.Curvature.Kind;
 import org.hesse.hvp.curvature.Float32Curvature;
 import org.hesse.linalg.Linalg;
-import org.hesse.nn.Float32Workspace;
+import org.hesse.nn.Workspace32;
+import org.hesse.precision.Precision;
 import org.hesse.nn.Init;
 import org.hesse.nn.Network;
 import org.hesse.nn.Workspace;
@@ -43,9 +44,9 @@ public final class Float32Ratio {
     Workspace ws = net.newWorkspace(batch);
     System.arraycopy(x, 0, ws.input(), 0, x.length);
     double[] g64 = new double[net.paramCount()];
-    Float32Workspace ws32 = new Float32Workspace(net, batch);
+    Workspace32 ws32 = net.newWorkspace32(batch);
     for (int i = 0; i < x.length; i++) ws32.input()[i] = (float) x[i];
-    float[] theta32 = Float32Workspace.round(theta, null);
+    float[] theta32 = Precision.round(theta, null);
     float[] g32 = new float[net.paramCount()];
     Curvature c64 = Curvature.of(net, theta, x, y, batch);
     Float32Curvature c32 = Float32Curvature.of(net, theta, x, y, batch);
@@ -60,8 +61,8 @@ public final class Float32Ratio {
           net.lossAndGradient(theta, ws, y, batch, 1.0 / batch, g64);
         }, () -> {
           Arrays.fill(g32, 0f);
-          Float32Workspace.round(theta, theta32);
-          ws32.lossAndGradient(theta32, y, batch, 1.0 / batch, g32);
+          Precision.round(theta, theta32);
+          net.lossAndGradient(theta32, ws32, y, batch, 1.0 / batch, g32);
         }},
         {() -> {
           c64.update(theta);

@@ -16,7 +16,8 @@ import org.hesse.hvp.curvature.CurvatureOperator;
 import org.hesse.hvp.curvature.Float32Curvature;
 import org.hesse.io.ModelFiles;
 import org.hesse.linalg.Linalg;
-import org.hesse.nn.Float32Workspace;
+import org.hesse.nn.Workspace32;
+import org.hesse.precision.Precision;
 import org.hesse.nn.Network;
 import org.hesse.nn.Workspace;
 import org.hesse.simd.KernelProvider;
@@ -46,7 +47,7 @@ import org.hesse.simd.KernelProvider;
  *
  * <p>Usage: {@code PeerCompare DIR [warmup runs] [--precision f64|f32]} (defaults 10, 20, f64).
  * {@code --precision f32} times the float32 engine (docs/precision.md; compare-pytorch.sh's PRECISION=f32) the
- * same way: the gradient on a {@link Float32Workspace} from float θ (rounded once before timing, as PyTorch casts its
+ * same way: the gradient on a {@link Workspace32} from float θ (rounded once before timing, as PyTorch casts its
  * model once; the float gradient is widened for the file after timing), the HVPs on {@link Float32Curvature}; the products it writes are the float64 sums of
  * the float per-batch products.
  */
@@ -174,12 +175,12 @@ public final class PeerCompare {
 
   /** The same actions on the float32 engine; the HVPs take θ and v as double and round them inside each call. */
   static Timed float32(Network net, double[] theta, double[] v, double[] x, double[] y, int batch) {
-    Float32Workspace ws = new Float32Workspace(net, batch);
+    Workspace32 ws = net.newWorkspace32(batch);
     float[] input = ws.input();
     for (int i = 0; i < x.length; i++) input[i] = (float) x[i];
     // θ rounded once, untimed: PyTorch's side casts its model to float32 once before timing (net.float()); a
     // float32 model's gradient starts from float parameters. The HVP's update(θ) takes double θ and rounds inside.
-    float[] thetaF = Float32Workspace.round(theta, null);
+    float[] thetaF = Precision.round(theta, null);
     float[] gradF = new float[net.paramCount()];
     double[] grad = new double[net.paramCount()];
     double[] hv = new double[net.paramCount()];
@@ -188,7 +189,7 @@ public final class PeerCompare {
 
     Action gradient = () -> {
       Arrays.fill(gradF, 0f);
-      return ws.lossAndGradient(thetaF, y, batch, 1.0 / batch, gradF);
+      return net.lossAndGradient(thetaF, ws, y, batch, 1.0 / batch, gradF);
     };
     Float32Curvature reused = Float32Curvature.of(net, theta, x, y, batch);
     LinearOperator reusedHvp = reused.full(Kind.HESSIAN);

@@ -157,14 +157,18 @@ public final class ModelInputs {
     return l;
   }
 
+  /** --batch, else all rows for batch norm in analysis mode (the partition changes the Hessian), else 256. */
+  private int batchRows(Loaded l) {
+    return batch > 0 ? batch : l.net.batchCoupled() && l.mode != Mode.EVAL ? l.data.size() : SpectrumCommand.DEFAULT_BATCH;
+  }
+
   /**
    * The curvature of the loaded model on its data, in batches of --batch rows (default: 256, which does not change
    * the result; all rows for batch norm in analysis mode, where the partition changes the Hessian), caching what
    * --curvature-cache says.
    */
   Curvature curvature(Loaded l) {
-    int rows = batch > 0 ? batch : l.net.batchCoupled() && l.mode != Mode.EVAL ? l.data.size() : SpectrumCommand.DEFAULT_BATCH;
-    Curvature c = Curvature.of(l.net, l.theta, l.buffers, l.mode, l.data.x(), l.y, rows,
+    Curvature c = Curvature.of(l.net, l.theta, l.buffers, l.mode, l.data.x(), l.y, batchRows(l),
         Curvature.CacheMode.parse(curvatureCache, "--curvature-cache"));
     NumericalFailure.requireFinite("the loss of the model on the data", c.loss());
     return c;
@@ -199,7 +203,6 @@ public final class ModelInputs {
     } catch (org.hesse.io.InputException e) {
       return Map.entry(Precision.F64, source + "; " + e.getMessage().replace("; use --precision f64", ""));
     }
-    if (l.mode == Mode.EVAL && l.net.bufferCount() > 0) return Map.entry(Precision.F64, source + "; eval mode with buffers");
     // the float32 path caches every batch: where that would not fit (or streaming was asked for), f64 streams
     if ("none".equals(cacheOption)) return Map.entry(Precision.F64, source + "; --curvature-cache none (float32 does not stream)");
     int samples = l.data.size();
@@ -215,11 +218,7 @@ public final class ModelInputs {
    * path does not run.
    */
   Float32Curvature curvature32(Loaded l) {
-    if (l.mode == Mode.EVAL && l.net.bufferCount() > 0) {
-      throw new org.hesse.io.InputException("precision f32: eval mode with buffers has no float32 path; use --precision f64");
-    }
-    int rows = batch > 0 ? batch : SpectrumCommand.DEFAULT_BATCH;
-    Float32Curvature c = Float32Curvature.of(l.net, l.theta, l.data.x(), l.y, rows);
+    Float32Curvature c = Float32Curvature.of(l.net, l.theta, l.buffers, l.mode, l.data.x(), l.y, batchRows(l));
     NumericalFailure.requireFinite("the loss of the model on the data", c.loss());
     return c;
   }

@@ -23,8 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code spectrum --precision}: the default follows the weights' dtype, f32 and f64 give the same top eigenvalues and
- * traces to 1e-5 relative (float32 storage, float64 reductions: see Float32CurvatureTest for the bound), and a layer
- * type without a float32 path is refused in f32 with one line.
+ * traces to 1e-5 relative (float32 storage, float64 reductions: see Float32CurvatureTest for the bound), also on a
+ * graph with fan-out and batch norm, and a model without a float32 path (an external op) is refused in f32 with one
+ * line.
  */
 class SpectrumPrecisionTest {
   @TempDir Path dir;
@@ -76,7 +77,19 @@ class SpectrumPrecisionTest {
     assertEquals("weights dtype F32", f32.get("provenance").get("precision_source").asText());
     assertEquals("f64", f64.get("provenance").get("precision").asText());
     assertEquals("--precision", f64.get("provenance").get("precision_source").asText());
+    assertAgree(f32, f64);
+    // float64 weights: f64 by default
+    Network net = org.hesse.io.ModelFiles.readNetwork(Path.of(base[2]));
+    ModelFiles.writeParameters(net, theta, Path.of(base[4]));
+    JsonNode d64 = run(base);
+    assertEquals("f64", d64.get("provenance").get("precision").asText());
+    assertEquals("weights dtype F64", d64.get("provenance").get("precision_source").asText());
+  }
+
+  /** Loss, top 3 and trace of every layer of an f32 report against the f64 one, 1e-5 relative. */
+  static void assertAgree(JsonNode f32, JsonNode f64) {
     assertEquals(f64.get("loss").asDouble(), f32.get("loss").asDouble(), 1e-5 * f64.get("loss").asDouble());
+    assertEquals(f64.get("layers").size(), f32.get("layers").size());
     for (int l = 0; l < f64.get("layers").size(); l++) {
       JsonNode a = f32.get("layers").get(l);
       JsonNode b = f64.get("layers").get(l);
@@ -86,12 +99,34 @@ class SpectrumPrecisionTest {
       }
       assertEquals(b.get("trace").asDouble(), a.get("trace").asDouble(), 1e-5 * Math.abs(b.get("trace").asDouble()), "trace " + l);
     }
-    // float64 weights: f64 by default
-    Network net = org.hesse.io.ModelFiles.readNetwork(Path.of(base[2]));
-    ModelFiles.writeParameters(net, theta, Path.of(base[4]));
-    JsonNode d64 = run(base);
-    assertEquals("f64", d64.get("provenance").get("precision").asText());
-    assertEquals("weights dtype F64", d64.get("provenance").get("precision_source").asText());
+  }
+
+  /**
+   * A graph with fan-out (a residual add around batch norm and tanh) runs in f32 by default (F32 weights) and agrees
+   * with f64, with batch statistics and in eval mode.
+   */
+  @Test
+  void graphWithFanOutAndBatchNormRunsInFloat32() throws IOException {
+    Network net = new Network(new int[] {3}, org.hesse.nn.Loss.byName("cross_entropy"), g -> {
+      int h = g.add("fc1", new org.hesse.nn.Dense(3, 6), 0);
+      int b = g.add("bn", new org.hesse.nn.BatchNorm(new int[] {6}), h);
+      int t = g.add("act", new org.hesse.nn.ActivationLayer(Activation.TANH, new int[] {6}), b);
+      int s = g.add("add", new org.hesse.nn.Add(new int[] {6}, 1.0, 1.0), h, t);
+      return g.add("head", new org.hesse.nn.Dense(6, 3), s);
+    });
+    String[] base = write(net);
+    JsonNode f32 = run(base);
+    JsonNode f64 = run(base, "--precision", "f64");
+    assertEquals("f32", f32.get("provenance").get("precision").asText());
+    assertEquals("weights dtype F32", f32.get("provenance").get("precision_source").asText());
+    assertEquals("f64", f64.get("provenance").get("precision").asText());
+    assertAgree(f32, f64);
+    // eval mode: the running statistics (the buffers, float64 in both precisions)
+    JsonNode e32 = run(base, "--mode", "eval");
+    JsonNode e64 = run(base, "--mode", "eval", "--precision", "f64");
+    assertEquals("f32", e32.get("provenance").get("precision").asText());
+    assertAgree(e32, e64);
+    assertTrue(Math.abs(e32.get("loss").asDouble() - f32.get("loss").asDouble()) > 1e-6, "eval differs from analysis");
   }
 
   /**
@@ -121,17 +156,39 @@ class SpectrumPrecisionTest {
 
   @Test
   void refusesALayerWithoutFloat32PathOnlyWhenAskedFor() throws IOException {
-    Network net = Network.builder(3).dense(6).add(new org.hesse.nn.BatchNorm(new int[] {6})).dense(3).build("cross_entropy");
+    // an external op (a layer type registered by the user, without float32 twins): element-wise sin
+    org.hesse.hvp.external.ExternalOp sin = new org.hesse.hvp.external.ExternalOp() {
+      @Override public String name() { return "cli_f32_sin"; }
+      @Override public int[] outputShape(int[] in) { return in; }
+      @Override public double[] forward(double[] x, int rows) {
+        double[] y = new double[x.length];
+        for (int i = 0; i < x.length; i++) y[i] = Math.sin(x[i]);
+        return y;
+      }
+      @Override public double[] jvp(double[] x, double[] dx, int rows) {
+        double[] y = new double[x.length];
+        for (int i = 0; i < x.length; i++) y[i] = Math.cos(x[i]) * dx[i];
+        return y;
+      }
+      @Override public double[] vjp(double[] x, double[] gy, int rows) { return jvp(x, gy, rows); }
+    };
+    org.hesse.hvp.external.ExternalLayer.register(sin);
+    Network net = new Network(new int[] {3}, org.hesse.nn.Loss.byName("cross_entropy"), g -> {
+      int a = g.add("fc1", new org.hesse.nn.Dense(3, 5), 0);
+      a = org.hesse.hvp.external.ExternalLayer.add(g, "ext", sin, a);
+      return g.add("head", new org.hesse.nn.Dense(5, 3), a);
+    });
     String[] base = write(net);
     List<String> a = new ArrayList<>(List.of(base));
     a.addAll(List.of("--precision", "f32"));
     SpectrumCommandTest.Result r = SpectrumCommandTest.run(a.toArray(String[]::new));
     assertEquals(2, r.code, r.err);
-    assertTrue(r.err.contains("precision f32: layer type 'batchnorm' has no float32 path yet; use --precision f64"), r.err);
+    assertTrue(r.err.contains("precision f32: layer type 'cli_f32_sin' has no float32 path yet; use --precision f64"), r.err);
     // by default (F32 weights) such a model runs in f64, and the provenance says why
     JsonNode d = run(base);
     assertEquals("f64", d.get("provenance").get("precision").asText());
-    assertTrue(d.get("provenance").get("precision_source").asText().contains("'batchnorm' has no float32 path"));
+    assertTrue(d.get("provenance").get("precision_source").asText().contains("'cli_f32_sin' has no float32 path"),
+        d.get("provenance").get("precision_source").asText());
     SpectrumCommandTest.Result bad = SpectrumCommandTest.run(base[0], base[1], base[2], "--precision", "f16");
     assertEquals(2, bad.code);
     assertTrue(bad.err.contains("--precision: expected f32 or f64, got 'f16'"), bad.err);

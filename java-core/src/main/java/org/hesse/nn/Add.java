@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.hesse.precision.Float32Twin;
 
 /**
  * The sum of two or more activations of the same shape, {@code z = Σ_i c_i x_i} (PyTorch {@code a + b + ...}; the
@@ -46,6 +47,7 @@ public final class Add implements FanInLayer {
   }
 
   /** out[0..n) = Σ_i c_i in_i, skipping null inputs (zero); all null gives zeros. */
+  @Float32Twin
   public void combine(double[][] in, double[] out, int n) {
     boolean first = true;
     for (int i = 0; i < in.length; i++) {
@@ -66,6 +68,7 @@ public final class Add implements FanInLayer {
   }
 
   /** out_i = c_i · g for every non-null out_i. */
+  @Float32Twin
   public void spread(double[] g, double[][] out, int n) {
     for (int i = 0; i < out.length; i++) {
       if (out[i] == null) continue;
@@ -75,11 +78,13 @@ public final class Add implements FanInLayer {
     }
   }
 
+  @Float32Twin
   @Override
   public void forward(double[] theta, int off, double[][] xs, double[] z, int batch, LayerContext ctx) {
     combine(xs, z, batch * size);
   }
 
+  @Float32Twin
   @Override
   public void backward(double[] theta, int off, double[][] xs, double[] z, double[] gOut, double[][] gIns,
                        double[] gTheta, int batch, LayerContext ctx) {
@@ -99,4 +104,52 @@ public final class Add implements FanInLayer {
       return new Add(in.get(0), ones);
     }
   }
+
+  // ---- generated float32 twins (tools/f32gen): do not edit ----
+
+  public void combine(float[][] in, float[] out, int n) {
+    boolean first = true;
+    for (int i = 0; i < in.length; i++) {
+      if (in[i] == null)
+        continue;
+      double c = coefficients[i];
+      float[] x = in[i];
+      if (first) {
+        if (c == 1.0)
+          System.arraycopy(x, 0, out, 0, n);
+        else
+          for (int e = 0; e < n; e++) out[e] = (float) (c * x[e]);
+        first = false;
+      } else if (c == 1.0) {
+        for (int e = 0; e < n; e++) out[e] += x[e];
+      } else {
+        for (int e = 0; e < n; e++) out[e] += c * x[e];
+      }
+    }
+    if (first)
+      Arrays.fill(out, 0, n, 0.0f);
+  }
+
+  public void spread(float[] g, float[][] out, int n) {
+    for (int i = 0; i < out.length; i++) {
+      if (out[i] == null)
+        continue;
+      double c = coefficients[i];
+      if (c == 1.0)
+        System.arraycopy(g, 0, out[i], 0, n);
+      else
+        for (int e = 0; e < n; e++) out[i][e] = (float) (c * g[e]);
+    }
+  }
+
+  @Override
+  public void forward(float[] theta, int off, float[][] xs, float[] z, int batch, LayerContext ctx) {
+    combine(xs, z, batch * size);
+  }
+
+  @Override
+  public void backward(float[] theta, int off, float[][] xs, float[] z, float[] gOut, float[][] gIns, float[] gTheta, int batch, LayerContext ctx) {
+    spread(gOut, gIns, batch * size);
+  }
+  // ---- end of generated float32 twins ----
 }

@@ -1,5 +1,7 @@
 package org.hesse.nn;
 
+import org.hesse.precision.Float32Twin;
+
 import java.util.List;
 
 /**
@@ -158,6 +160,12 @@ public final class BatchNorm implements Layer, ChannelNormaliser {
    */
   @Override
   public void batchStatistics(double[] x, int batch, double[] mean, double[] var) {
+    statistics(x, batch, mean, var);
+  }
+
+  /** {@link #batchStatistics}; its float32 twin reads float x and sums in double. */
+  @Float32Twin
+  private void statistics(double[] x, int batch, @Float32Twin.Keep double[] mean, @Float32Twin.Keep double[] var) {
     double m = (double) batch * spatial;
     for (int c = 0; c < channels; c++) {
       double s = 0;
@@ -183,8 +191,9 @@ public final class BatchNorm implements Layer, ChannelNormaliser {
    * The per-channel μ and 1/√(σ² + ε) this layer normalises with in {@code mode}: the batch's (TRAIN, ANALYSIS)
    * or the running statistics at {@code buffers[bufOff..]} (EVAL). invStd doubles as scratch for the variance.
    */
-  public void normalisation(double[] x, int batch, Mode mode, double[] buffers, int bufOff, double[] mean,
-                            double[] invStd) {
+  @Float32Twin
+  public void normalisation(double[] x, int batch, Mode mode, @Float32Twin.Keep double[] buffers, int bufOff,
+                            @Float32Twin.Keep double[] mean, @Float32Twin.Keep double[] invStd) {
     if (mode == Mode.EVAL) {
       if (buffers == null) throw new IllegalStateException("batchnorm in EVAL mode needs the running statistics (buffers)");
       for (int c = 0; c < channels; c++) {
@@ -193,10 +202,11 @@ public final class BatchNorm implements Layer, ChannelNormaliser {
       }
       return;
     }
-    batchStatistics(x, batch, mean, invStd);
+    statistics(x, batch, mean, invStd);
     for (int c = 0; c < channels; c++) invStd[c] = 1.0 / Math.sqrt(invStd[c] + eps);
   }
 
+  @Float32Twin
   @Override
   public void forward(double[] theta, int off, double[] x, double[] z, int batch, LayerContext ctx) {
     State st = (State) ctx.state();
@@ -208,8 +218,9 @@ public final class BatchNorm implements Layer, ChannelNormaliser {
     if (mode == Mode.EVAL) {
       normalisation(x, batch, mode, ctx.buffers(), ctx.bufferOffset(), st.mean, st.invStd);
     } else {
-      batchStatistics(x, batch, st.mean, st.var);
-      for (int c = 0; c < channels; c++) st.invStd[c] = 1.0 / Math.sqrt(st.var[c] + eps);
+      statistics(x, batch, st.mean, st.var);
+      @Float32Twin.Keep double[] invStd = st.invStd;  // float64 statistics in the twin too
+      for (int c = 0; c < channels; c++) invStd[c] = 1.0 / Math.sqrt(st.var[c] + eps);
     }
     for (int c = 0; c < channels; c++) {
       double a = theta[off + c] * st.invStd[c];
@@ -233,6 +244,7 @@ public final class BatchNorm implements Layer, ChannelNormaliser {
     buf[bo + 2 * channels] += 1;
   }
 
+  @Float32Twin
   @Override
   public void backward(double[] theta, int off, double[] x, double[] z, double[] gOut, double[] gIn, double[] gTheta,
                        int batch, LayerContext ctx) {
@@ -279,4 +291,106 @@ public final class BatchNorm implements Layer, ChannelNormaliser {
       return new BatchNorm(in, spec.doubleParam("eps", DEFAULT_EPS), spec.doubleParam("momentum", DEFAULT_MOMENTUM));
     }
   }
+
+  // ---- generated float32 twins (tools/f32gen): do not edit ----
+
+  private void statistics(float[] x, int batch, @Float32Twin.Keep double[] mean, @Float32Twin.Keep double[] var) {
+    double m = (double) batch * spatial;
+    for (int c = 0; c < channels; c++) {
+      double s = 0;
+      for (int n = 0; n < batch; n++) {
+        int o = n * size + c * spatial;
+        for (int p = 0; p < spatial; p++) s += x[o + p];
+      }
+      double mu = s / m;
+      double q = 0;
+      for (int n = 0; n < batch; n++) {
+        int o = n * size + c * spatial;
+        for (int p = 0; p < spatial; p++) {
+          double d = x[o + p] - mu;
+          q += d * d;
+        }
+      }
+      mean[c] = mu;
+      var[c] = q / m;
+    }
+  }
+
+  public void normalisation(float[] x, int batch, Mode mode, @Float32Twin.Keep double[] buffers, int bufOff, @Float32Twin.Keep double[] mean, @Float32Twin.Keep double[] invStd) {
+    if (mode == Mode.EVAL) {
+      if (buffers == null)
+        throw new IllegalStateException("batchnorm in EVAL mode needs the running statistics (buffers)");
+      for (int c = 0; c < channels; c++) {
+        mean[c] = buffers[bufOff + c];
+        invStd[c] = 1.0 / Math.sqrt(buffers[bufOff + channels + c] + eps);
+      }
+      return;
+    }
+    statistics(x, batch, mean, invStd);
+    for (int c = 0; c < channels; c++) invStd[c] = 1.0 / Math.sqrt(invStd[c] + eps);
+  }
+
+  @Override
+  public void forward(float[] theta, int off, float[] x, float[] z, int batch, LayerContext ctx) {
+    State st = (State) ctx.state();
+    Mode mode = ctx.mode();
+    if (mode == Mode.TRAIN && (long) batch * spatial < 2) {
+      throw new IllegalArgumentException("batchnorm in TRAIN mode: expected more than 1 value per channel, got " + batch + " sample(s) × " + spatial + " (as PyTorch, the unbiased running variance needs m >= 2)");
+    }
+    if (mode == Mode.EVAL) {
+      normalisation(x, batch, mode, ctx.buffers(), ctx.bufferOffset(), st.mean, st.invStd);
+    } else {
+      statistics(x, batch, st.mean, st.var);
+      @Float32Twin.Keep
+      double[] invStd = st.invStd;
+      for (int c = 0; c < channels; c++) invStd[c] = 1.0 / Math.sqrt(st.var[c] + eps);
+    }
+    for (int c = 0; c < channels; c++) {
+      double a = theta[off + c] * st.invStd[c];
+      double b = theta[off + channels + c] - a * st.mean[c];
+      for (int n = 0; n < batch; n++) {
+        int o = n * size + c * spatial;
+        for (int p = 0; p < spatial; p++) z[o + p] = (float) (a * x[o + p] + b);
+      }
+    }
+    if (mode == Mode.TRAIN)
+      updateRunningStatistics(ctx.buffers(), ctx.bufferOffset(), st, batch);
+  }
+
+  @Override
+  public void backward(float[] theta, int off, float[] x, float[] z, float[] gOut, float[] gIn, float[] gTheta, int batch, LayerContext ctx) {
+    State st = (State) ctx.state();
+    boolean batchStats = ctx.mode() != Mode.EVAL;
+    double m = (double) batch * spatial;
+    for (int c = 0; c < channels; c++) {
+      double mu = st.mean[c];
+      double is = st.invStd[c];
+      double sg = 0;
+      double sgx = 0;
+      for (int n = 0; n < batch; n++) {
+        int o = n * size + c * spatial;
+        for (int p = 0; p < spatial; p++) {
+          double g = gOut[o + p];
+          sg += g;
+          sgx += g * (x[o + p] - mu) * is;
+        }
+      }
+      if (gTheta != null) {
+        gTheta[off + c] += sgx;
+        gTheta[off + channels + c] += sg;
+      }
+      if (gIn == null)
+        continue;
+      double a = theta[off + c] * is;
+      double mg = batchStats ? sg / m : 0;
+      double mgx = batchStats ? sgx / m : 0;
+      for (int n = 0; n < batch; n++) {
+        int o = n * size + c * spatial;
+        for (int p = 0; p < spatial; p++) {
+          gIn[o + p] = (float) (a * (gOut[o + p] - mg - (x[o + p] - mu) * is * mgx));
+        }
+      }
+    }
+  }
+  // ---- end of generated float32 twins ----
 }

@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.hesse.precision.Float32Twin;
 
 /**
  * Concatenation of two or more activations along one sample axis, {@code torch.cat(dim=axis+1)}; the input shapes
@@ -67,6 +68,7 @@ public final class Concat implements FanInLayer {
   }
 
   /** out = concat(in) for {@code rows} rows (samples, or sample-direction pairs); a null input is zero. */
+  @Float32Twin
   public void join(double[][] in, double[] out, int rows) {
     int w = outputSize();
     for (int r = 0; r < rows; r++) {
@@ -83,6 +85,7 @@ public final class Concat implements FanInLayer {
   }
 
   /** out_i = input i's part of g for every non-null out_i. */
+  @Float32Twin
   public void split(double[] g, double[][] out, int rows) {
     int w = outputSize();
     for (int r = 0; r < rows; r++) {
@@ -97,11 +100,13 @@ public final class Concat implements FanInLayer {
     }
   }
 
+  @Float32Twin
   @Override
   public void forward(double[] theta, int off, double[][] xs, double[] z, int batch, LayerContext ctx) {
     join(xs, z, batch);
   }
 
+  @Float32Twin
   @Override
   public void backward(double[] theta, int off, double[][] xs, double[] z, double[] gOut, double[][] gIns,
                        double[] gTheta, int batch, LayerContext ctx) {
@@ -119,4 +124,49 @@ public final class Concat implements FanInLayer {
       return new Concat(in, spec.intParam("axis", 0));
     }
   }
+
+  // ---- generated float32 twins (tools/f32gen): do not edit ----
+
+  public void join(float[][] in, float[] out, int rows) {
+    int w = outputSize();
+    for (int r = 0; r < rows; r++) {
+      for (int o = 0; o < outer; o++) {
+        int dst = r * w + o * outChunk;
+        for (int i = 0; i < in.length; i++) {
+          int c = chunk[i];
+          if (in[i] == null)
+            Arrays.fill(out, dst, dst + c, 0.0f);
+          else
+            System.arraycopy(in[i], r * c * outer + o * c, out, dst, c);
+          dst += c;
+        }
+      }
+    }
+  }
+
+  public void split(float[] g, float[][] out, int rows) {
+    int w = outputSize();
+    for (int r = 0; r < rows; r++) {
+      for (int o = 0; o < outer; o++) {
+        int src = r * w + o * outChunk;
+        for (int i = 0; i < out.length; i++) {
+          int c = chunk[i];
+          if (out[i] != null)
+            System.arraycopy(g, src, out[i], r * c * outer + o * c, c);
+          src += c;
+        }
+      }
+    }
+  }
+
+  @Override
+  public void forward(float[] theta, int off, float[][] xs, float[] z, int batch, LayerContext ctx) {
+    join(xs, z, batch);
+  }
+
+  @Override
+  public void backward(float[] theta, int off, float[][] xs, float[] z, float[] gOut, float[][] gIns, float[] gTheta, int batch, LayerContext ctx) {
+    split(gOut, gIns, batch);
+  }
+  // ---- end of generated float32 twins ----
 }

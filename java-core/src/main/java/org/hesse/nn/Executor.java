@@ -1,6 +1,7 @@
 package org.hesse.nn;
 
 import java.util.Arrays;
+import org.hesse.precision.Float32Twin;
 
 /**
  * The one traversal of a network's graph that every backward pass goes through: the VJP of training and of the
@@ -11,8 +12,10 @@ import java.util.Arrays;
  * passes visit the nodes in their (topological) order and need no such bookkeeping.
  *
  * <p>The scratch arrays are owned here and sized for a number of rows (samples × directions); one executor per
- * workspace or operator, not thread-safe.
+ * workspace or operator, not thread-safe. Its float32 twin {@code Executor32} (generated, docs/precision.md) runs
+ * the same sweep on float signals.
  */
+@Float32Twin
 public final class Executor {
   /** What one node does in a backward sweep: write its input signals into {@code gIns} (null = not wanted). */
   @FunctionalInterface
@@ -68,7 +71,8 @@ public final class Executor {
       Node n = net.node(j);
       int out = n.output();
       if (!written[out]) {  // a node no visited node reads (a dead branch): zero signal
-        Arrays.fill(signals[out], 0, rows * net.activationWidth(out), 0.0);
+        double[] dead = signals[out];
+        Arrays.fill(dead, 0, rows * net.activationWidth(out), 0.0);
         written[out] = true;
       }
       double[][] t = targets[j];

@@ -2,6 +2,7 @@ package org.hesse.nn;
 
 import java.util.List;
 import java.util.SplittableRandom;
+import org.hesse.precision.Float32Twin;
 
 /**
  * One layer type's definition and first-order rules (one file per type; the network only composes).
@@ -149,6 +150,7 @@ public interface Layer {
   }
 
   /** z = F(x_0, x_1, ...; θ): the form the network runs; single-input layers implement the one below. */
+  @Float32Twin
   default void forward(double[] theta, int off, double[][] xs, double[] z, int batch, LayerContext ctx) {
     forward(theta, off, xs[0], z, batch, ctx);
   }
@@ -157,6 +159,7 @@ public interface Layer {
    * VJP of a node: {@code gIns[i] = J_{x_i}ᵀ gOut} (skipped where gIns[i] is null, overwritten otherwise) and
    * {@code gTheta[off..] += J_θᵀ gOut} (skipped when gTheta is null).
    */
+  @Float32Twin
   default void backward(double[] theta, int off, double[][] xs, double[] z, double[] gOut, double[][] gIns,
                         double[] gTheta, int batch, LayerContext ctx) {
     backward(theta, off, xs[0], z, gOut, gIns[0], gTheta, batch, ctx);
@@ -187,13 +190,30 @@ public interface Layer {
     throw org.hesse.precision.Precision.noFloat32(type());
   }
 
-  /** Whether this type has float32 twins of its forward and backward passes. */
+  /**
+   * Whether this type has float32 twins of its forward and backward passes: the single-input form, or (fan-in ops)
+   * the form on several inputs.
+   */
   default boolean float32() {
     try {
-      return getClass().getMethod("forward", float[].class, int.class, float[].class, float[].class, int.class,
-          LayerContext.class).getDeclaringClass() != Layer.class;
+      Class<?> single = getClass().getMethod("forward", float[].class, int.class, float[].class, float[].class,
+          int.class, LayerContext.class).getDeclaringClass();
+      Class<?> many = getClass().getMethod("forward", float[].class, int.class, float[][].class, float[].class,
+          int.class, LayerContext.class).getDeclaringClass();
+      return single != Layer.class || many != Layer.class;
     } catch (NoSuchMethodException e) {
       throw new AssertionError(e);
     }
   }
+
+  // ---- generated float32 twins (tools/f32gen): do not edit ----
+
+  default void forward(float[] theta, int off, float[][] xs, float[] z, int batch, LayerContext ctx) {
+    forward(theta, off, xs[0], z, batch, ctx);
+  }
+
+  default void backward(float[] theta, int off, float[][] xs, float[] z, float[] gOut, float[][] gIns, float[] gTheta, int batch, LayerContext ctx) {
+    backward(theta, off, xs[0], z, gOut, gIns[0], gTheta, batch, ctx);
+  }
+  // ---- end of generated float32 twins ----
 }

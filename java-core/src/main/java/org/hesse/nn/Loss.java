@@ -48,6 +48,34 @@ public interface Loss {
     }
   }
 
+  /**
+   * The float32 path's loss (docs/precision.md): the float output is widened and the float64 loss runs on it; what
+   * comes back to the float passes (gradient, Hessian-vector product) is rounded once. A few values per sample.
+   */
+  default double sum(float[] z, double[] y, int batch, int c) {
+    return sum(widen(z, batch * c), y, batch, c);
+  }
+
+  /** {@link #gradient(double[], double[], int, int, double, double[])} on a float output, rounded into g. */
+  default void gradient(float[] z, double[] y, int batch, int c, double scale, float[] g) {
+    double[] gd = new double[batch * c];
+    gradient(widen(z, batch * c), y, batch, c, scale, gd);
+    for (int i = 0; i < gd.length; i++) g[i] = (float) gd[i];
+  }
+
+  /** {@link #hessianVector(double[], double[], int, int, double, double[], double[], int)} on float tangents. */
+  default void hessianVector(float[] z, double[] y, int batch, int c, double scale, float[] dz, float[] out, int k) {
+    double[] od = new double[batch * k * c];
+    hessianVector(widen(z, batch * c), y, batch, c, scale, widen(dz, batch * k * c), od, k);
+    for (int i = 0; i < od.length; i++) out[i] = (float) od[i];
+  }
+
+  private static double[] widen(float[] a, int n) {
+    double[] d = new double[n];
+    for (int i = 0; i < n; i++) d[i] = a[i];
+    return d;
+  }
+
   /** The c × c output Hessian ∇²ℓ_n of row n, row-major into m (unscaled). */
   void outputHessian(double[] z, double[] y, int n, int c, double[] m);
 

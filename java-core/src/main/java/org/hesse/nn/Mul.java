@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.hesse.precision.Float32Twin;
 
 /**
  * The element-wise product of two activations of the same shape, {@code z = a ⊙ b} (PyTorch {@code a * b}, gating).
@@ -34,6 +35,7 @@ public final class Mul implements FanInLayer {
     return m;
   }
 
+  @Float32Twin
   @Override
   public void forward(double[] theta, int off, double[][] xs, double[] z, int batch, LayerContext ctx) {
     double[] a = xs[0];
@@ -41,6 +43,7 @@ public final class Mul implements FanInLayer {
     for (int i = 0, n = batch * size; i < n; i++) z[i] = a[i] * b[i];
   }
 
+  @Float32Twin
   @Override
   public void backward(double[] theta, int off, double[][] xs, double[] z, double[] gOut, double[][] gIns,
                        double[] gTheta, int batch, LayerContext ctx) {
@@ -60,4 +63,23 @@ public final class Mul implements FanInLayer {
       return new Mul(in.get(0));
     }
   }
+
+  // ---- generated float32 twins (tools/f32gen): do not edit ----
+
+  @Override
+  public void forward(float[] theta, int off, float[][] xs, float[] z, int batch, LayerContext ctx) {
+    float[] a = xs[0];
+    float[] b = xs[1];
+    for (int i = 0, n = batch * size; i < n; i++) z[i] = (float) (a[i] * b[i]);
+  }
+
+  @Override
+  public void backward(float[] theta, int off, float[][] xs, float[] z, float[] gOut, float[][] gIns, float[] gTheta, int batch, LayerContext ctx) {
+    int n = batch * size;
+    if (gIns[0] != null)
+      for (int i = 0; i < n; i++) gIns[0][i] = (float) (gOut[i] * xs[1][i]);
+    if (gIns[1] != null)
+      for (int i = 0; i < n; i++) gIns[1][i] = (float) (gOut[i] * xs[0][i]);
+  }
+  // ---- end of generated float32 twins ----
 }

@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.hesse.precision.Float32Twin;
 import org.hesse.runtime.MemoryBudget;
 import org.hesse.simd.Activation;
 
@@ -347,6 +348,7 @@ public final class Network {
   public int slotParam(int s) { return slotParam == null ? s : slotParam[s]; }
 
   /** The nodes' slot vector from θ: {@code slots[sOff + s] = theta[tOff + slotParam(s)]}. */
+  @Float32Twin
   public void expand(double[] theta, int tOff, double[] slots, int sOff) {
     if (slotParam == null) {
       System.arraycopy(theta, tOff, slots, sOff, slotCount);
@@ -356,6 +358,7 @@ public final class Network {
   }
 
   /** Adds a slot vector (a gradient or product per use) to θ's layout: {@code theta[tOff + slotParam(s)] += slots[sOff + s]}. */
+  @Float32Twin
   public void reduceAdd(double[] slots, int sOff, double[] theta, int tOff) {
     for (int s = 0; s < slotCount; s++) theta[tOff + slotParam(s)] += slots[sOff + s];
   }
@@ -483,7 +486,17 @@ public final class Network {
     return new Workspace(this, maxBatch);
   }
 
-  /** Runs every node on {@code ws.input()} (rows 0..batch), keeping every activation in the workspace. */
+  /** A float32 workspace (docs/precision.md) for the float32 twins of the passes below. */
+  public Workspace32 newWorkspace32(int maxBatch) {
+    return new Workspace32(this, maxBatch);
+  }
+
+  /**
+   * Runs every node on {@code ws.input()} (rows 0..batch), keeping every activation in the workspace. This pass and
+   * the two below have float32 twins on a {@link Workspace32} (θ, activations, signals and gradient in float; the
+   * loss and the targets float64, docs/precision.md).
+   */
+  @Float32Twin
   public void forward(double[] theta, Workspace ws, int batch) {
     ws.checkBatch(batch);
     double[] slots = theta;
@@ -496,7 +509,8 @@ public final class Network {
    * {@code scale · Σ_n ℓ_n} and adds {@code scale · Σ_n ∇_θ ℓ_n} to grad (grad may be null for the loss only).
    * Afterwards {@code ws.grad(k)} holds the gradient signal with respect to activation k (k ≥ 1).
    */
-  public double lossAndGradient(double[] theta, Workspace ws, double[] y, int batch, double scale, double[] grad) {
+  @Float32Twin
+  public double lossAndGradient(double[] theta, Workspace ws, @Float32Twin.Keep double[] y, int batch, double scale, double[] grad) {
     forward(theta, ws, batch);
     double value = scale * loss.sum(ws.acts[outputAct], y, batch, outputSize());
     if (grad == null) return value;
@@ -509,7 +523,8 @@ public final class Network {
    * formed (the curvature engine needs the signals, not ∇_θ), which saves the weight-gradient products.
    * Returns {@code scale · Σ_n ℓ_n}.
    */
-  public double lossAndSignals(double[] theta, Workspace ws, double[] y, int batch, double scale) {
+  @Float32Twin
+  public double lossAndSignals(double[] theta, Workspace ws, @Float32Twin.Keep double[] y, int batch, double scale) {
     forward(theta, ws, batch);
     double value = scale * loss.sum(ws.acts[outputAct], y, batch, outputSize());
     backward(theta, ws, y, batch, scale, null);
@@ -517,13 +532,17 @@ public final class Network {
   }
 
   /** The loss gradient at the output, then every node's VJP through the executor (fan-out sums the signals). */
-  private void backward(double[] theta, Workspace ws, double[] y, int batch, double scale, double[] grad) {
+  @Float32Twin
+  private void backward(double[] theta, Workspace ws, @Float32Twin.Keep double[] y, int batch, double scale, double[] grad) {
     loss.gradient(ws.acts[outputAct], y, batch, outputSize(), scale, ws.grads[outputAct]);
     // with shared tensors the nodes read the slots forward left in the workspace and add to a slot gradient,
     // which comes back to θ's layout summed over the uses (Eᵀ)
     double[] slots = slotParam == null ? theta : ws.slots();
     double[] slotGrad = grad;
-    if (grad != null && slotParam != null) Arrays.fill(slotGrad = ws.slotGradient(), 0.0);
+    if (grad != null && slotParam != null) {
+      slotGrad = ws.slotGradient();
+      Arrays.fill(slotGrad, 0.0);
+    }
     double[] g = slotGrad;
     ws.executor.backward(ws.grads, outputAct, nodes.size() - 1, 0, -1, batch, (j, gIns) -> {
       Node n = nodes.get(j);
@@ -606,4 +625,62 @@ public final class Network {
       return build(Loss.byName(loss));
     }
   }
+
+  // ---- generated float32 twins (tools/f32gen): do not edit ----
+
+  public void expand(float[] theta, int tOff, float[] slots, int sOff) {
+    if (slotParam == null) {
+      System.arraycopy(theta, tOff, slots, sOff, slotCount);
+      return;
+    }
+    for (int s = 0; s < slotCount; s++) slots[sOff + s] = (float) (theta[tOff + slotParam[s]]);
+  }
+
+  public void reduceAdd(float[] slots, int sOff, float[] theta, int tOff) {
+    for (int s = 0; s < slotCount; s++) theta[tOff + slotParam(s)] += slots[sOff + s];
+  }
+
+  public void forward(float[] theta, Workspace32 ws, int batch) {
+    ws.checkBatch(batch);
+    float[] slots = theta;
+    if (slotParam != null)
+      expand(theta, 0, slots = ws.slots(), 0);
+    for (Node n : nodes) n.op.forward(slots, n.paramOffset, ws.inputs[n.index], ws.acts[n.output()], batch, ws.contexts[n.index]);
+  }
+
+  public double lossAndGradient(float[] theta, Workspace32 ws, @Float32Twin.Keep double[] y, int batch, double scale, float[] grad) {
+    forward(theta, ws, batch);
+    double value = scale * loss.sum(ws.acts[outputAct], y, batch, outputSize());
+    if (grad == null)
+      return value;
+    backward(theta, ws, y, batch, scale, grad);
+    return value;
+  }
+
+  public double lossAndSignals(float[] theta, Workspace32 ws, @Float32Twin.Keep double[] y, int batch, double scale) {
+    forward(theta, ws, batch);
+    double value = scale * loss.sum(ws.acts[outputAct], y, batch, outputSize());
+    backward(theta, ws, y, batch, scale, null);
+    return value;
+  }
+
+  private void backward(float[] theta, Workspace32 ws, @Float32Twin.Keep double[] y, int batch, double scale, float[] grad) {
+    loss.gradient(ws.acts[outputAct], y, batch, outputSize(), scale, ws.grads[outputAct]);
+    float[] slots = slotParam == null ? theta : ws.slots();
+    float[] slotGrad = grad;
+    if (grad != null && slotParam != null) {
+      slotGrad = ws.slotGradient();
+      Arrays.fill(slotGrad, 0.0f);
+    }
+    float[] g = slotGrad;
+    ws.executor.backward(ws.grads, outputAct, nodes.size() - 1, 0, -1, batch, (j, gIns) -> {
+      Node n = nodes.get(j);
+      if (g == null && Executor32.allNull(gIns))
+        return;
+      n.op.backward(slots, n.paramOffset, ws.inputs[j], ws.acts[n.output()], ws.grads[n.output()], gIns, g, batch, ws.contexts[j]);
+    });
+    if (grad != null && slotParam != null)
+      reduceAdd(slotGrad, 0, grad, 0);
+  }
+  // ---- end of generated float32 twins ----
 }

@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.hesse.precision.Float32Twin;
 
 /**
  * A learned additive embedding {@code z = x + W}, W of the sample shape (e.g. [T, D]); tensor "weight", zeros at
@@ -32,11 +33,13 @@ public final class Positional implements Layer {
     return m;
   }
 
+  @Float32Twin
   @Override
   public void forward(double[] theta, int off, double[] x, double[] z, int batch, LayerContext ctx) {
     for (int n = 0; n < batch; n++) for (int i = 0; i < size; i++) z[n * size + i] = x[n * size + i] + theta[off + i];
   }
 
+  @Float32Twin
   @Override
   public void backward(double[] theta, int off, double[] x, double[] z, double[] gOut, double[] gIn, double[] gTheta,
                        int batch, LayerContext ctx) {
@@ -55,4 +58,20 @@ public final class Positional implements Layer {
       return new Positional(LayerType.single(in));
     }
   }
+
+  // ---- generated float32 twins (tools/f32gen): do not edit ----
+
+  @Override
+  public void forward(float[] theta, int off, float[] x, float[] z, int batch, LayerContext ctx) {
+    for (int n = 0; n < batch; n++) for (int i = 0; i < size; i++) z[n * size + i] = (float) (x[n * size + i] + theta[off + i]);
+  }
+
+  @Override
+  public void backward(float[] theta, int off, float[] x, float[] z, float[] gOut, float[] gIn, float[] gTheta, int batch, LayerContext ctx) {
+    if (gIn != null)
+      System.arraycopy(gOut, 0, gIn, 0, batch * size);
+    if (gTheta != null)
+      Dense.addColumnSums(gOut, batch, size, gTheta, off);
+  }
+  // ---- end of generated float32 twins ----
 }

@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.hesse.precision.Float32Twin;
 
 /** A new sample shape with the same values in the same (row-major) order, {@code x.reshape(B, *shape)}. */
 public final class Reshape implements Layer {
@@ -34,11 +35,13 @@ public final class Reshape implements Layer {
     return m;
   }
 
+  @Float32Twin
   @Override
   public void forward(double[] theta, int off, double[] x, double[] z, int batch, LayerContext ctx) {
     System.arraycopy(x, 0, z, 0, batch * size);
   }
 
+  @Float32Twin
   @Override
   public void backward(double[] theta, int off, double[] x, double[] z, double[] gOut, double[] gIn, double[] gTheta,
                        int batch, LayerContext ctx) {
@@ -56,4 +59,18 @@ public final class Reshape implements Layer {
       return new Reshape(LayerType.single(in), spec.ints("shape"));
     }
   }
+
+  // ---- generated float32 twins (tools/f32gen): do not edit ----
+
+  @Override
+  public void forward(float[] theta, int off, float[] x, float[] z, int batch, LayerContext ctx) {
+    System.arraycopy(x, 0, z, 0, batch * size);
+  }
+
+  @Override
+  public void backward(float[] theta, int off, float[] x, float[] z, float[] gOut, float[] gIn, float[] gTheta, int batch, LayerContext ctx) {
+    if (gIn != null)
+      System.arraycopy(gOut, 0, gIn, 0, batch * size);
+  }
+  // ---- end of generated float32 twins ----
 }

@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.hesse.precision.Float32Twin;
 
 /**
  * Entries {@code start .. start+length−1} of one sample axis ({@code x[:, ..., start:start+length, ...]}); used
@@ -57,24 +58,51 @@ public final class Slice implements Layer {
   }
 
   /** z = the slice of x for {@code rows} rows. */
+  @Float32Twin
   public void take(double[] x, double[] z, int rows) {
     for (int r = 0; r < rows * outer; r++) System.arraycopy(x, r * inChunk + offset, z, r * outChunk, outChunk);
   }
 
   /** gIn = g placed at the slice, zeros elsewhere, for {@code rows} rows. */
+  @Float32Twin
   public void put(double[] g, double[] gIn, int rows) {
     Arrays.fill(gIn, 0, rows * outer * inChunk, 0.0);
     for (int r = 0; r < rows * outer; r++) System.arraycopy(g, r * outChunk, gIn, r * inChunk + offset, outChunk);
   }
 
+  @Float32Twin
   @Override
   public void forward(double[] theta, int off, double[] x, double[] z, int batch, LayerContext ctx) {
     take(x, z, batch);
   }
 
+  @Float32Twin
   @Override
   public void backward(double[] theta, int off, double[] x, double[] z, double[] gOut, double[] gIn, double[] gTheta,
                        int batch, LayerContext ctx) {
     if (gIn != null) put(gOut, gIn, batch);
   }
+
+  // ---- generated float32 twins (tools/f32gen): do not edit ----
+
+  public void take(float[] x, float[] z, int rows) {
+    for (int r = 0; r < rows * outer; r++) System.arraycopy(x, r * inChunk + offset, z, r * outChunk, outChunk);
+  }
+
+  public void put(float[] g, float[] gIn, int rows) {
+    Arrays.fill(gIn, 0, rows * outer * inChunk, 0.0f);
+    for (int r = 0; r < rows * outer; r++) System.arraycopy(g, r * outChunk, gIn, r * inChunk + offset, outChunk);
+  }
+
+  @Override
+  public void forward(float[] theta, int off, float[] x, float[] z, int batch, LayerContext ctx) {
+    take(x, z, batch);
+  }
+
+  @Override
+  public void backward(float[] theta, int off, float[] x, float[] z, float[] gOut, float[] gIn, float[] gTheta, int batch, LayerContext ctx) {
+    if (gIn != null)
+      put(gOut, gIn, batch);
+  }
+  // ---- end of generated float32 twins ----
 }

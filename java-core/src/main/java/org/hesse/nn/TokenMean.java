@@ -3,6 +3,7 @@ package org.hesse.nn;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.hesse.precision.Float32Twin;
 
 /** Mean pooling over tokens, {@code [T, D] → [D]}, {@code x.mean(dim=1)}. Linear and parameter-free. */
 public final class TokenMean implements Layer {
@@ -31,6 +32,7 @@ public final class TokenMean implements Layer {
   }
 
   /** z = the token mean of x for {@code rows} rows. */
+  @Float32Twin
   public void mean(double[] x, double[] z, int rows) {
     for (int r = 0; r < rows; r++) {
       int o = r * width;
@@ -44,6 +46,7 @@ public final class TokenMean implements Layer {
   }
 
   /** gIn = g / T on every token, for {@code rows} rows. */
+  @Float32Twin
   public void spread(double[] g, double[] gIn, int rows) {
     for (int r = 0; r < rows; r++) {
       for (int t = 0; t < tokens; t++) {
@@ -52,11 +55,13 @@ public final class TokenMean implements Layer {
     }
   }
 
+  @Float32Twin
   @Override
   public void forward(double[] theta, int off, double[] x, double[] z, int batch, LayerContext ctx) {
     mean(x, z, batch);
   }
 
+  @Float32Twin
   @Override
   public void backward(double[] theta, int off, double[] x, double[] z, double[] gOut, double[] gIn, double[] gTheta,
                        int batch, LayerContext ctx) {
@@ -74,4 +79,38 @@ public final class TokenMean implements Layer {
       return new TokenMean(LayerType.single(in));
     }
   }
+
+  // ---- generated float32 twins (tools/f32gen): do not edit ----
+
+  public void mean(float[] x, float[] z, int rows) {
+    for (int r = 0; r < rows; r++) {
+      int o = r * width;
+      int in = r * tokens * width;
+      for (int d = 0; d < width; d++) {
+        double s = 0;
+        for (int t = 0; t < tokens; t++) s += x[in + t * width + d];
+        z[o + d] = (float) (s / tokens);
+      }
+    }
+  }
+
+  public void spread(float[] g, float[] gIn, int rows) {
+    for (int r = 0; r < rows; r++) {
+      for (int t = 0; t < tokens; t++) {
+        for (int d = 0; d < width; d++) gIn[(r * tokens + t) * width + d] = (float) (g[r * width + d] / tokens);
+      }
+    }
+  }
+
+  @Override
+  public void forward(float[] theta, int off, float[] x, float[] z, int batch, LayerContext ctx) {
+    mean(x, z, batch);
+  }
+
+  @Override
+  public void backward(float[] theta, int off, float[] x, float[] z, float[] gOut, float[] gIn, float[] gTheta, int batch, LayerContext ctx) {
+    if (gIn != null)
+      spread(gOut, gIn, batch);
+  }
+  // ---- end of generated float32 twins ----
 }

@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.hesse.precision.Float32Twin;
 
 /**
  * A permutation of the sample axes, {@code x.permute(0, *[p + 1 for p in perm])}: output axis i is input axis
@@ -55,22 +56,26 @@ public final class Transpose implements Layer {
   }
 
   /** z = the permuted x for {@code rows} rows. */
+  @Float32Twin
   public void gather(double[] x, double[] z, int rows) {
     int w = source.length;
     for (int r = 0; r < rows; r++) for (int o = 0; o < w; o++) z[r * w + o] = x[r * w + source[o]];
   }
 
   /** gIn = the adjoint (scatter back) of g for {@code rows} rows. */
+  @Float32Twin
   public void scatter(double[] g, double[] gIn, int rows) {
     int w = source.length;
     for (int r = 0; r < rows; r++) for (int o = 0; o < w; o++) gIn[r * w + source[o]] = g[r * w + o];
   }
 
+  @Float32Twin
   @Override
   public void forward(double[] theta, int off, double[] x, double[] z, int batch, LayerContext ctx) {
     gather(x, z, batch);
   }
 
+  @Float32Twin
   @Override
   public void backward(double[] theta, int off, double[] x, double[] z, double[] gOut, double[] gIn, double[] gTheta,
                        int batch, LayerContext ctx) {
@@ -88,4 +93,28 @@ public final class Transpose implements Layer {
       return new Transpose(LayerType.single(in), spec.ints("perm"));
     }
   }
+
+  // ---- generated float32 twins (tools/f32gen): do not edit ----
+
+  public void gather(float[] x, float[] z, int rows) {
+    int w = source.length;
+    for (int r = 0; r < rows; r++) for (int o = 0; o < w; o++) z[r * w + o] = (float) (x[r * w + source[o]]);
+  }
+
+  public void scatter(float[] g, float[] gIn, int rows) {
+    int w = source.length;
+    for (int r = 0; r < rows; r++) for (int o = 0; o < w; o++) gIn[r * w + source[o]] = (float) (g[r * w + o]);
+  }
+
+  @Override
+  public void forward(float[] theta, int off, float[] x, float[] z, int batch, LayerContext ctx) {
+    gather(x, z, batch);
+  }
+
+  @Override
+  public void backward(float[] theta, int off, float[] x, float[] z, float[] gOut, float[] gIn, float[] gTheta, int batch, LayerContext ctx) {
+    if (gIn != null)
+      scatter(gOut, gIn, batch);
+  }
+  // ---- end of generated float32 twins ----
 }

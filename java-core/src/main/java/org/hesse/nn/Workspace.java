@@ -1,10 +1,15 @@
 package org.hesse.nn;
 
+import org.hesse.precision.Float32Twin;
+
 /**
  * Per-batch buffers of a network, sized once for a maximum batch and reused: every graph activation (0 is the
  * input, j + 1 the output of node j), the gradient signal at each activation but the input, each node's context and
- * the executor's scratch. Not thread-safe: one per thread.
+ * the executor's scratch. Not thread-safe: one per thread. Its float32 twin {@code Workspace32} (generated,
+ * docs/precision.md) holds them in float for the float32 twins of {@link Network#forward} and the passes after it;
+ * the buffers stay float64 in both.
  */
+@Float32Twin
 public final class Workspace {
   final int maxBatch;
   final Network net;
@@ -38,7 +43,7 @@ public final class Workspace {
     }
     contexts = new LayerContext[A - 1];
     inputs = new double[A - 1][][];
-    double[] buffers = net.bufferCount() == 0 ? null : net.initialBuffers();
+    @Float32Twin.Keep double[] buffers = net.bufferCount() == 0 ? null : net.initialBuffers();
     for (Node n : net.nodes()) {
       contexts[n.index] = new LayerContext(n.op.newState(maxBatch), n.bufferOffset);
       contexts[n.index].buffers = buffers;
@@ -73,7 +78,7 @@ public final class Workspace {
    * The buffer vector the nodes read (and in TRAIN mode update): by default a private copy of the network's
    * initial buffers. Pass the model's own vector to use and update it in place.
    */
-  public Workspace buffers(double[] buffers) {
+  public Workspace buffers(@Float32Twin.Keep double[] buffers) {
     for (LayerContext c : contexts) c.buffers = buffers;
     return this;
   }

@@ -25,6 +25,13 @@ public enum Precision {
     }
   }
 
+  /** θ (or any double vector) rounded to float, into {@code into} (allocated when null). */
+  public static float[] round(double[] theta, float[] into) {
+    float[] f = into != null ? into : new float[theta.length];
+    for (int i = 0; i < theta.length; i++) f[i] = (float) theta[i];
+    return f;
+  }
+
   /**
    * The refusal of a layer type without float32 twins: one line naming it and saying what works. An
    * {@code InputException}: the choice of precision is the user's input.

@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.function.Function;
 import org.hesse.eigen.LinearOperator;
 import org.hesse.hvp.rules.Primal;
+import org.hesse.hvp.rules.Primal32;  // the generated BatchCache32
 import org.hesse.hvp.rules.SecondOrderRule;
 import org.hesse.hvp.rules.SecondOrderRules;
 import org.hesse.hvp.rules.View;
@@ -16,6 +17,8 @@ import org.hesse.nn.Network;
 import org.hesse.nn.Node;
 import org.hesse.nn.Objective;
 import org.hesse.nn.Workspace;
+import org.hesse.nn.Workspace32;
+import org.hesse.precision.Float32Twin;
 
 /**
  * Curvature of the mean loss {@code L(θ) = (1/N) Σ_n ℓ_n} of a network at fixed weights over a fixed data
@@ -101,15 +104,16 @@ public final class Curvature {
   /**
    * What one batch's products need, computed once per parameters: its workspace's activations and signals
    * (the workspace is the cache: no copies) and per node the rule's view of it ({@link Primal}, with the prepared
-   * quantities).
+   * quantities). Its float32 twin {@code BatchCache32} holds a float workspace; the targets stay float64.
    */
+  @Float32Twin
   static final class BatchCache {
     final int rows;
-    final double[] y;
+    @Float32Twin.Keep final double[] y;
     final Workspace ws;
     final Primal[] primal;
 
-    BatchCache(int rows, double[] y, Workspace ws, Network net, double[] theta) {
+    BatchCache(int rows, @Float32Twin.Keep double[] y, Workspace ws, Network net, double[] theta) {
       this.rows = rows;
       this.y = y;
       this.ws = ws;
@@ -669,4 +673,33 @@ public final class Curvature {
   Layer layer(int k) {
     return net.layer(k);
   }
+
+  // ---- generated float32 twins (tools/f32gen): do not edit ----
+
+  static final class BatchCache32 {
+
+    final int rows;
+
+    @Float32Twin.Keep
+    final double[] y;
+
+    final Workspace32 ws;
+
+    final Primal32[] primal;
+
+    BatchCache32(int rows, @Float32Twin.Keep double[] y, Workspace32 ws, Network net, float[] theta) {
+      this.rows = rows;
+      this.y = y;
+      this.ws = ws;
+      this.primal = new Primal32[net.nodeCount()];
+      for (Node n : net.nodes()) {
+        primal[n.index] = new Primal32(n.op, ws.context(n.index), theta, n.paramOffset, ws.nodeInputs(n.index), ws.activation(n.output()), ws.signal(n.output()), rows);
+      }
+    }
+
+    float[] act(Network net, int k) {
+      return ws.activation(net.activation(k));
+    }
+  }
+  // ---- end of generated float32 twins ----
 }

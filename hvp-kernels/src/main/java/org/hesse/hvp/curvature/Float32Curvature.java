@@ -4,89 +4,72 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.hesse.eigen.LinearOperator;
-import org.hesse.hvp.rules.Primal32;
-import org.hesse.hvp.rules.Scratch32;
 import org.hesse.hvp.rules.SecondOrderRule;
 import org.hesse.hvp.rules.SecondOrderRules;
 import org.hesse.hvp.rules.View32;
 import org.hesse.io.InputException;
-import org.hesse.nn.Float32Workspace;
 import org.hesse.nn.Network;
 import org.hesse.nn.Node;
 import org.hesse.nn.Objective;
+import org.hesse.nn.Workspace32;
+import org.hesse.precision.Precision;
 
 /**
  * {@link Curvature} with float32 storage (docs/precision.md): parameters, activations, signals, tangents and
- * per-batch products are float arrays and every product is an SGEMM, through the layers' and rules' generated
- * float32 twins. What needs float64 stays float64: the loss, its gradient and its Hessian-vector product at the
- * output (a few values per sample, widened and computed by the float64 {@link org.hesse.nn.Loss}), the sum of the
- * per-batch products over the data set, and the operators' vectors (the eigen-solvers' Lanczos / ARPACK vectors are
- * double; a direction is rounded to float once per application).
+ * per-batch products are float arrays and every product is an SGEMM. It runs the float64 engine's own passes, as
+ * their generated float32 twins: the forward and signals of {@link Network#lossAndSignals} on a {@link Workspace32},
+ * and {@code TangentPass32} (forward tangents, loss Hessian, backward tangents through the executor's fan-out sums)
+ * on each batch's {@code Curvature.BatchCache32}; this class only rounds the operators' double vectors to float and
+ * widens the products. What needs float64 stays float64: the loss, its gradient and its Hessian-vector product at the
+ * output ({@link org.hesse.nn.Loss}'s float entry points widen the output), the sum of the per-batch products over
+ * the data set, and the operators' vectors (a direction is rounded to float once per application).
  *
- * <p>Scope: chains of layers (each node reads the previous one's output), without shared tensors, whose every
- * layer type has float32 twins (docs/precision.md: dense, the activations, conv2d, pooling, flatten, dropout, layernorm,
- * softmax); anything else is refused on construction
- * with a one-line {@link InputException} naming the layer type. Not thread-safe (one operator per thread, as
- * {@link Curvature}); mode ANALYSIS.
+ * <p>Scope: any graph whose every node type has float32 twins of its layer and second-order rules (docs/precision.md),
+ * also with shared (tied) tensors (as {@link CurvatureOperator}: directions expanded to the slots, products summed
+ * back over the uses); anything else is refused on construction with a one-line {@link InputException} naming
+ * the layer type. Every batch is cached (no streaming). Not thread-safe (one operator per thread, as
+ * {@link Curvature}).
  */
 public final class Float32Curvature {
   private final Network net;
   private final double[] theta;
   private final float[] thetaF;
+  private final float[] slotsF;  // θ expanded to the nodes' slots (thetaF when nothing is shared): what the rules read
   private final int samples;
   private final int maxBatch;
   private final SecondOrderRule[] rules;
-  private final List<Batch> batches = new ArrayList<>();
-  private final Objective obj;
+  private final List<Curvature.BatchCache32> batches = new ArrayList<>();
+  private final org.hesse.nn.Mode mode;
   private double loss;
   private double[] gradient;
 
-  /** One batch's cached float forward data (its workspace) and per node the rules' view of it. */
-  private final class Batch {
-    final int rows;
-    final double[] y;
-    final Float32Workspace ws;
-    final Primal32[] primal;
-
-    Batch(int b) {
-      rows = obj.batchRows(b);
-      int tw = net.loss().targetWidth(net.outputSize());
-      int start = obj.batchStart(b);
-      y = Arrays.copyOfRange(obj.targets(), start * tw, (start + rows) * tw);
-      ws = new Float32Workspace(net, rows);
-      double[] x = obj.features();
-      int in = net.inputSize();
-      float[] input = ws.input();
-      for (int i = 0; i < rows * in; i++) input[i] = (float) x[start * in + i];
-      primal = new Primal32[net.nodeCount()];
-      for (Node n : net.nodes()) {
-        primal[n.index] = new Primal32(n.op, ws.context(n.index), thetaF, n.paramOffset,
-            new float[][] {ws.activation(n.index)}, ws.activation(n.output()), ws.signal(n.output()), rows);
-      }
-    }
-  }
-
-  private Float32Curvature(Network net, double[] theta, double[] x, double[] y, int batchSize) {
-    requireFloat32(net);
-    this.obj = new Objective(net, x, y, batchSize);
+  private Float32Curvature(Network net, double[] theta, double[] buffers, org.hesse.nn.Mode mode, double[] x, double[] y,
+                           int batchSize) {
+    Objective obj = new Objective(net, x, y, batchSize);
+    this.mode = mode;
     this.net = net;
     this.theta = theta.clone();
     this.thetaF = new float[theta.length];
+    this.slotsF = net.shared() ? new float[net.slotCount()] : thetaF;
     this.samples = obj.samples();
     this.maxBatch = obj.batchSize();
     this.rules = new SecondOrderRule[net.nodeCount()];
     for (Node n : net.nodes()) rules[n.index] = SecondOrderRules.of(n.op);
-    for (int b = 0; b < obj.batches(); b++) batches.add(new Batch(b));
+    int tw = net.loss().targetWidth(net.outputSize());
+    int in = net.inputSize();
+    for (int b = 0; b < obj.batches(); b++) {
+      int rows = obj.batchRows(b);
+      int start = obj.batchStart(b);
+      Workspace32 ws = net.newWorkspace32(rows).mode(mode);
+      if (buffers != null) ws.buffers(buffers);
+      float[] input = ws.input();
+      for (int i = 0; i < rows * in; i++) input[i] = (float) x[start * in + i];
+      double[] yb = Arrays.copyOfRange(y, start * tw, (start + rows) * tw);
+      batches.add(new Curvature.BatchCache32(rows, yb, ws, net, slotsF));
+    }
     recompute();
   }
 
-  /**
-   * The float32 curvature of {@code net} at {@code theta} on features x (row-major N × input) and targets y, in
-   * contiguous batches of at most batchSize rows, as {@link Curvature#of(Network, double[], double[], double[], int)}.
-   *
-   * @throws InputException when a layer type has no float32 path, or the network is not a chain without shared
-   *     tensors or buffers
-   */
   /**
    * Bytes of the float32 forward data this curvature keeps for {@code samples} samples: half the float64 cache's
    * ({@link Curvature#cacheBytes}); it keeps every batch (no streaming yet).
@@ -95,24 +78,46 @@ public final class Float32Curvature {
     return Curvature.cacheBytes(net, samples) / 2;
   }
 
+  /**
+   * The float32 curvature of {@code net} at {@code theta} on features x (row-major N × input) and targets y, in
+   * contiguous batches of at most batchSize rows, as {@link Curvature#of(Network, double[], double[], double[], int)}.
+   *
+   * @throws InputException when a layer type has no float32 path
+   */
   public static Float32Curvature of(Network net, double[] theta, double[] x, double[] y, int batchSize) {
+    return of(net, theta, net.bufferCount() == 0 ? null : net.initialBuffers(), org.hesse.nn.Mode.ANALYSIS, x, y,
+        batchSize);
+  }
+
+  /**
+   * As above with the network's buffers (batch norm's running statistics, read in EVAL mode; float64) and the forward
+   * mode, as {@link Curvature#of(Network, double[], double[], org.hesse.nn.Mode, double[], double[], int)}: TRAIN is
+   * treated as ANALYSIS.
+   */
+  public static Float32Curvature of(Network net, double[] theta, double[] buffers, org.hesse.nn.Mode mode, double[] x,
+                                    double[] y, int batchSize) {
     if (theta.length != net.paramCount()) {
       throw new IllegalArgumentException("parameters: expected " + net.paramCount() + " values, got " + theta.length);
+    }
+    int expected = net.bufferCount();
+    if (expected == 0 ? buffers != null && buffers.length > 0 : buffers == null || buffers.length != expected) {
+      throw new IllegalArgumentException("buffers: expected " + expected + " values, got "
+          + (buffers == null ? "none" : buffers.length));
     }
     requireFloat32(net);
     org.hesse.runtime.MemoryBudget.current().check(cacheBytes(net, x.length / Math.max(1, net.inputSize())),
         "cached float32 forward data");
-    return new Float32Curvature(net, theta, x, y, batchSize);
+    return new Float32Curvature(net, theta, buffers == null || buffers.length == 0 ? null : buffers.clone(),
+        mode == org.hesse.nn.Mode.TRAIN ? org.hesse.nn.Mode.ANALYSIS : mode, x, y, batchSize);
   }
 
   /**
-   * Refuses (one line, {@link InputException}) a network the float32 curvature does not run: what
-   * {@link Float32Workspace#requireFloat32} refuses, and a layer type whose second-order rules have no float32 twins.
+   * Refuses (one line, {@link InputException}) a network the float32 curvature does not run: a node whose layer
+   * type or second-order rules have no float32 twins (naming the type).
    */
   public static void requireFloat32(Network net) {
-    Float32Workspace.requireFloat32(net);
     for (Node n : net.nodes()) {
-      if (!SecondOrderRules.of(n.op).float32()) throw org.hesse.precision.Precision.noFloat32(n.op.type());
+      if (!n.op.float32() || !SecondOrderRules.of(n.op).float32()) throw Precision.noFloat32(n.op.type());
     }
   }
 
@@ -126,10 +131,11 @@ public final class Float32Curvature {
   }
 
   private void recompute() {
-    Float32Workspace.round(theta, thetaF);
+    Precision.round(theta, thetaF);
+    if (net.shared()) net.expand(thetaF, 0, slotsF, 0);
     double total = 0;
-    for (Batch b : batches) {
-      total += b.ws.lossAndGradient(thetaF, b.y, b.rows, 1.0 / samples, null);
+    for (Curvature.BatchCache32 b : batches) {
+      total += net.lossAndSignals(thetaF, b.ws, b.y, b.rows, 1.0 / samples);
       for (int j = 0; j < rules.length; j++) b.primal[j].prep = rules[j].prepare(b.primal[j], b.primal[j].prep);
     }
     loss = total;
@@ -148,14 +154,17 @@ public final class Float32Curvature {
   /** The parameters (a copy). */
   public double[] parameters() { return theta.clone(); }
 
-  /** The gradient of the mean loss (float per batch, summed over batches in double; a copy). */
+  /**
+   * The gradient of the mean loss (float per batch, summed over batches in double; a copy). Each batch's pass runs
+   * in its cached workspace and leaves the same activations and signals there.
+   */
   public synchronized double[] gradient() {
     if (gradient == null) {
       double[] g = new double[theta.length];
       float[] gb = new float[theta.length];
-      for (Batch b : batches) {
+      for (Curvature.BatchCache32 b : batches) {
         Arrays.fill(gb, 0f);
-        b.ws.lossAndGradient(thetaF, b.y, b.rows, 1.0 / samples, gb);
+        net.lossAndGradient(thetaF, b.ws, b.y, b.rows, 1.0 / samples, gb);
         for (int i = 0; i < g.length; i++) g[i] += gb[i];
       }
       gradient = g;
@@ -177,9 +186,13 @@ public final class Float32Curvature {
     return new Operator(kind, List.of(layer));
   }
 
+  private TangentPass32 newPass() {
+    return new TangentPass32(net, rules, maxBatch, samples);
+  }
+
   /**
-   * The passes of {@link DenseLayerTrace} in float32: a tangent injected at a node's output (rounded to float), the
-   * chain above it forward, the float64 loss Hessian at the top, back down to the same activation, widened.
+   * The passes of {@link DenseLayerTrace} in float32, as the float64 ones ({@code Curvature#activationPass} from a
+   * node's output back to it): the direction rounded to float, the float64 loss Hessian at the top, widened.
    */
   DenseLayerTrace.OutputPasses outputPasses() {
     return new DenseLayerTrace.OutputPasses() {
@@ -189,100 +202,51 @@ public final class Float32Curvature {
 
       @Override public int batchSize() { return maxBatch; }
 
-      @Override public boolean perSampleDefined() { return !net.batchCoupled(); }
+      @Override public boolean perSampleDefined() { return !net.batchCoupled() || mode == org.hesse.nn.Mode.EVAL; }
 
       @Override public void forEachBatch(Curvature.Kind kind, int node, int k, DenseLayerTrace.BatchVisitor f) {
-        ActivationPass pass = new ActivationPass(kind, net.node(node).output(), k);
-        int in = net.activationWidth(net.node(node).input(0));
+        Node n = net.node(node);
+        int in = net.activationWidth(n.input(0));
+        int a = n.output();
+        int last = net.outputActivation() - 1;
+        boolean gn = kind == Curvature.Kind.GGN;
+        TangentPass32 pass = newPass();
+        int m = maxBatch * k * net.activationWidth(a);
+        float[] uf = new float[m];
+        float[] muf = new float[m];
         double[] sq = new double[maxBatch];
         for (int bi = 0; bi < batches.size(); bi++) {
-          Batch b = batches.get(bi);
-          float[] x = b.ws.activation(net.node(node).input(0));
+          Curvature.BatchCache32 b = batches.get(bi);
+          float[] x = b.ws.activation(n.input(0));
           for (int s = 0; s < b.rows; s++) {
             double w = 0;
             for (int j = s * in; j < (s + 1) * in; j++) w += (double) x[j] * x[j];
             sq[s] = w;
           }
-          f.visit(bi * maxBatch, b.rows, sq, (u, mu) -> pass.run(b, u, mu));
+          int rows = b.rows * k * net.activationWidth(a);
+          f.visit(bi * maxBatch, b.rows, sq, (u, mu) -> {
+            Precision.round(u, uf);
+            pass.run(b, k, null, a, uf, last, true, null, a, a, muf, gn);
+            for (int i = 0; i < rows; i++) mu[i] = muf[i];
+          });
         }
       }
     };
   }
 
-  /** The activation-space pass of a chain (as {@code Curvature#activationPass} with inject = read = a) in float. */
-  private final class ActivationPass {
-    private final boolean gn;
-    private final int a;
-    private final int k;
-    private final Scratch32 scratch = new Scratch32();
-    private final float[][] dacts;
-    private final float[][] dgs;
-    private final double[] outD;
-    private final double[] dzD;
-
-    ActivationPass(Curvature.Kind kind, int a, int k) {
-      this.gn = kind == Curvature.Kind.GGN;
-      this.a = a;
-      this.k = k;
-      int A = net.nodeCount() + 1;
-      dacts = new float[A][];
-      dgs = new float[A][];
-      for (int j = a; j < A; j++) {
-        dacts[j] = new float[maxBatch * k * net.activationWidth(j)];
-        dgs[j] = new float[maxBatch * k * net.activationWidth(j)];
-      }
-      outD = new double[maxBatch * k * net.outputSize()];
-      dzD = new double[maxBatch * k * net.outputSize()];
-    }
-
-    /** mu = M u on batch b for rows·k directions at activation a (row-major as the float64 pass). */
-    void run(Batch b, double[] u, double[] mu) {
-      int top = net.nodeCount() - 1;
-      int m = b.rows * k * net.activationWidth(a);
-      float[] ua = dacts[a];
-      for (int i = 0; i < m; i++) ua[i] = (float) u[i];
-      float[][] dxs = new float[1][];
-      float[][] dgIns = new float[1][];
-      for (int j = a; j <= top; j++) {  // node j reads activation j
-        dxs[0] = dacts[j];
-        rules[j].jvp(b.primal[j], dxs, null, dacts[j + 1], k, scratch);
-      }
-      int c = net.outputSize();
-      int mc = b.rows * k * c;
-      float[] dz = dacts[top + 1];
-      for (int i = 0; i < mc; i++) dzD[i] = dz[i];
-      net.loss().hessianVector(b.ws.output(), b.y, b.rows, c, 1.0 / samples, dzD, outD, k);
-      if (a == top + 1) {  // the output layer: M u is the loss Hessian's product itself, kept in double
-        System.arraycopy(outD, 0, mu, 0, mc);
-        return;
-      }
-      float[] dg = dgs[top + 1];
-      for (int i = 0; i < mc; i++) dg[i] = (float) outD[i];
-      for (int j = top; j >= a; j--) {
-        dxs[0] = dacts[j];
-        dgIns[0] = dgs[j];
-        rules[j].backwardTangent(b.primal[j], dgs[j + 1], dxs, null, dgIns, null, gn, k, scratch);
-      }
-      float[] g = dgs[a];
-      for (int i = 0; i < m; i++) mu[i] = g[i];
-    }
-  }
-
-  /** A square block over some layers: directions and products on their parameters. */
+  /** A square block over some layers: directions and products on their parameters, the passes of TangentPass32. */
   private final class Operator implements LinearOperator {
     private final boolean gn;
     private final int dim;
-    private final int low;  // the first node of the block: the forward tangent starts and the backward one stops here
+    private final int low;  // the first node of the block: the backward tangent stops here
     private final int[] blockOffset;  // per node, the offset of its parameters inside a vector, or −1
-    private final Scratch32 scratch = new Scratch32();
+    private final TangentPass32 pass = newPass();
     private final View32[] v;
     private final View32[] hv;
-    private float[][] dacts;
-    private float[][] dgs;
-    private float[] xf;
+    private final int[] pos;  // shared tensors: per slot the position of its parameter in a vector, or −1
+    private float[] xf;  // k directions and products: the vectors' layout, or with shared tensors the slots'
     private float[] yf;
-    private double[] outD;
-    private double[] dzD;
+    private double[] yd;  // shared tensors: the products summed back over the uses, over the batches
     private int capacity;
 
     Operator(Curvature.Kind kind, List<Integer> layers) {
@@ -300,30 +264,51 @@ public final class Float32Curvature {
         d += net.blockSize(l);
       }
       dim = d;
-      low = lo;
       v = new View32[net.nodeCount()];
       hv = new View32[net.nodeCount()];
+      if (net.shared()) {  // the nodes using a tensor of the block may come before it
+        int[] inVector = new int[net.paramCount()];
+        Arrays.fill(inVector, -1);
+        d = 0;
+        for (int l : layers) {
+          for (int i = 0; i < net.blockSize(l); i++) inVector[net.offset(l) + i] = d + i;
+          d += net.blockSize(l);
+        }
+        pos = new int[net.slotCount()];
+        for (int sl = 0; sl < pos.length; sl++) pos[sl] = inVector[net.slotParam(sl)];
+        for (Node n : net.nodes()) {
+          for (int sl = n.paramOffset; sl < n.paramOffset + n.op.paramCount(); sl++) if (pos[sl] >= 0) lo = Math.min(lo, n.index);
+        }
+      } else {
+        pos = null;
+      }
+      low = lo;
     }
 
     @Override public int dim() { return dim; }
 
     private void ensure(int k) {
       if (k <= capacity) return;
-      int A = net.nodeCount() + 1;
-      dacts = new float[A][];
-      dgs = new float[A][];
-      for (int a = 1; a < A; a++) {
-        dacts[a] = new float[maxBatch * k * net.activationWidth(a)];
-        dgs[a] = new float[maxBatch * k * net.activationWidth(a)];
-      }
-      xf = new float[k * dim];
-      yf = new float[k * dim];
-      outD = new double[maxBatch * k * net.outputSize()];
-      dzD = new double[maxBatch * k * net.outputSize()];
-      for (int j = 0; j < net.nodeCount(); j++) {
-        if (blockOffset[j] < 0) continue;
-        v[j] = new View32(xf, blockOffset[j], dim);
-        hv[j] = new View32(yf, blockOffset[j], dim);
+      if (pos != null) {
+        int S = net.slotCount();
+        xf = new float[k * S];
+        yf = new float[k * S];
+        yd = new double[k * dim];
+        for (Node n : net.nodes()) {
+          for (int sl = n.paramOffset; sl < n.paramOffset + n.op.paramCount(); sl++) {
+            if (pos[sl] < 0) continue;
+            v[n.index] = new View32(xf, n.paramOffset, S);
+            hv[n.index] = new View32(yf, n.paramOffset, S);
+          }
+        }
+      } else {
+        xf = new float[k * dim];
+        yf = new float[k * dim];
+        for (int j = 0; j < net.nodeCount(); j++) {
+          if (blockOffset[j] < 0) continue;
+          v[j] = new View32(xf, blockOffset[j], dim);
+          hv[j] = new View32(yf, blockOffset[j], dim);
+        }
       }
       capacity = k;
     }
@@ -337,13 +322,18 @@ public final class Float32Curvature {
     public void applyMany(double[] x, double[] y, int k) {
       LinearOperator.checkMany(x, y, k, dim, dim);
       ensure(k);
+      int top = net.outputActivation() - 1;
+      if (pos != null) {
+        applyShared(x, y, k, top);
+        return;
+      }
       int n = k * dim;
       for (int i = 0; i < n; i++) xf[i] = (float) x[i];
       // The first batch's product is widened into y, the others added: no pass to zero y (one batch, as at
       // batch = N, is then one widening).
       for (int bi = 0; bi < batches.size(); bi++) {
         Arrays.fill(yf, 0, n, 0f);
-        pass(batches.get(bi), k);
+        pass.run(batches.get(bi), k, v, -1, null, top, true, hv, low, -1, null, gn);
         if (bi == 0) {
           for (int i = 0; i < n; i++) y[i] = yf[i];
         } else {
@@ -352,27 +342,21 @@ public final class Float32Curvature {
       }
     }
 
-    /** The tangent pass of TangentPass on a chain: forward tangents from the block up, loss Hessian, back down to it. */
-    private void pass(Batch b, int k) {
-      int top = net.nodeCount() - 1;
-      float[][] dxs = new float[1][];
-      float[][] dgIns = new float[1][];
-      for (int j = low; j <= top; j++) {
-        dxs[0] = j > low ? dacts[j] : null;
-        rules[j].jvp(b.primal[j], dxs, v[j], dacts[j + 1], k, scratch);
+    /** With shared tensors: E x on the slots, the passes, Eᵀ of each batch's slot products (x may be y). */
+    private void applyShared(double[] x, double[] y, int k, int top) {
+      int S = net.slotCount();
+      for (int j = 0; j < k; j++) {
+        for (int sl = 0; sl < S; sl++) xf[j * S + sl] = pos[sl] >= 0 ? (float) x[j * dim + pos[sl]] : 0f;
       }
-      int c = net.outputSize();
-      int m = b.rows * k * c;
-      float[] dz = dacts[top + 1];
-      for (int i = 0; i < m; i++) dzD[i] = dz[i];
-      net.loss().hessianVector(b.ws.output(), b.y, b.rows, c, 1.0 / samples, dzD, outD, k);
-      float[] dg = dgs[top + 1];
-      for (int i = 0; i < m; i++) dg[i] = (float) outD[i];
-      for (int j = top; j >= low; j--) {
-        dxs[0] = j > low ? dacts[j] : null;
-        dgIns[0] = j > low ? dgs[j] : null;
-        rules[j].backwardTangent(b.primal[j], dgs[j + 1], dxs, v[j], dgIns, hv[j], gn, k, scratch);
+      Arrays.fill(yd, 0, k * dim, 0.0);
+      for (Curvature.BatchCache32 b : batches) {
+        Arrays.fill(yf, 0, k * S, 0f);
+        pass.run(b, k, v, -1, null, top, true, hv, low, -1, null, gn);
+        for (int j = 0; j < k; j++) {
+          for (int sl = 0; sl < S; sl++) if (pos[sl] >= 0) yd[j * dim + pos[sl]] += yf[j * S + sl];
+        }
       }
+      System.arraycopy(yd, 0, y, 0, k * dim);
     }
   }
 }

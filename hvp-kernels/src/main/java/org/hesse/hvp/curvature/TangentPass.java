@@ -8,6 +8,7 @@ import org.hesse.hvp.rules.View;
 import org.hesse.nn.Executor;
 import org.hesse.nn.Network;
 import org.hesse.nn.Node;
+import org.hesse.precision.Float32Twin;
 import org.hesse.simd.KernelProvider;
 import org.hesse.simd.Kernels;
 
@@ -19,11 +20,17 @@ import org.hesse.simd.Kernels;
  * fan-out, down to the lowest node whose product or input signal is wanted. Full, block and off-diagonal products,
  * activation-space blocks, dense output Hessians, back-matching Gram matrices are all this pass with other
  * arguments. Owns its tangent buffers, scratch and executor: one per operator, not thread-safe.
+ *
+ * <p>Its float32 twin {@code TangentPass32} (generated, docs/precision.md) is the same pass on a
+ * {@code Curvature.BatchCache32}: float tangents through the rules' float twins, the loss Hessian float64.
  */
+@Float32Twin
 final class TangentPass {
   private static final Kernels K = KernelProvider.get();
-  private final Curvature c;
   private final Network net;
+  private final SecondOrderRule[] rules;
+  private final int maxBatch;
+  private final int samples;
   private final Executor executor;
   private final Scratch scratch = new Scratch();
   private final boolean[] live;
@@ -34,10 +41,17 @@ final class TangentPass {
   private double[] product;  // one node's part of k products, for quadratic forms its rule does not take itself
 
   TangentPass(Curvature c) {
-    this.c = c;
-    this.net = c.net;
+    this(c.net, c.rules, c.maxBatch, c.samples);
+  }
+
+  /** A pass over {@code net}'s nodes with their rules, for batches of at most maxBatch rows of N = samples. */
+  TangentPass(Network net, SecondOrderRule[] rules, int maxBatch, int samples) {
+    this.net = net;
+    this.rules = rules;
+    this.maxBatch = maxBatch;
+    this.samples = samples;
     int A = net.nodeCount() + 1;
-    this.executor = new Executor(net, c.maxBatch);
+    this.executor = new Executor(net, maxBatch);
     this.live = new boolean[A];
     this.tangentsIn = new double[A - 1][][];
     for (Node n : net.nodes()) tangentsIn[n.index] = new double[n.inputCount()][];
@@ -50,10 +64,10 @@ final class TangentPass {
     dacts = new double[A][];
     dgs = new double[A][];
     for (int a = 0; a < A; a++) {
-      dacts[a] = new double[c.maxBatch * k * net.activationWidth(a)];
-      dgs[a] = new double[c.maxBatch * k * net.activationWidth(a)];
+      dacts[a] = new double[maxBatch * k * net.activationWidth(a)];
+      dgs[a] = new double[maxBatch * k * net.activationWidth(a)];
     }
-    executor.ensure(c.maxBatch * k);
+    executor.ensure(maxBatch * k);
     capacity = k;
   }
 
@@ -110,18 +124,18 @@ final class TangentPass {
           any |= t[i] != null;
         }
         if (!any) continue;
-        c.rules[j].jvp(b.primal[j], t, v == null ? null : v[j], dacts[n.output()], k, scratch);
+        rules[j].jvp(b.primal[j], t, v == null ? null : v[j], dacts[n.output()], k, scratch);
         live[n.output()] = true;
       }
       int topAct = top + 1;
       int width = net.activationWidth(topAct);
-      if (!live[topAct]) Arrays.fill(dacts[topAct], 0, rows * k * width, 0.0);
+      double[] dTop = dacts[topAct];
+      double[] gTop = dgs[topAct];
+      if (!live[topAct]) Arrays.fill(dTop, 0, rows * k * width, 0.0);
       if (loss) {
-        net.loss().hessianVector(b.ws.activation(topAct), b.y, rows, width, 1.0 / c.samples, dacts[topAct], dgs[topAct], k);
+        net.loss().hessianVector(b.ws.activation(topAct), b.y, rows, width, 1.0 / samples, dTop, gTop, k);
       } else {
-        double[] d = dacts[topAct];
-        double[] g = dgs[topAct];
-        for (int i = 0, m = rows * k * width; i < m; i++) g[i] = d[i] / c.samples;
+        for (int i = 0, m = rows * k * width; i < m; i++) gTop[i] = dTop[i] / samples;
       }
       executor.backward(dgs, topAct, top, low, read, rows * k, (j, dgIns) -> {
         if (q != null && v != null && v[j] != null) {
@@ -130,7 +144,7 @@ final class TangentPass {
         }
         View h = hv == null ? null : hv[j];
         if (h == null && Executor.allNull(dgIns)) return;
-        c.rules[j].backwardTangent(b.primal[j], dgs[j + 1], tangentsIn[j], v == null ? null : v[j], dgIns, h,
+        rules[j].backwardTangent(b.primal[j], dgs[j + 1], tangentsIn[j], v == null ? null : v[j], dgIns, h,
             gaussNewton, k, scratch);
       });
     } finally {
@@ -142,7 +156,7 @@ final class TangentPass {
   /** Node j's backward tangent in {@link #quadraticForms}: the rule's own quadratic form, else product and dots. */
   private void quadraticForm(Curvature.BatchCache b, int j, int k, View v, double[][] dgIns, boolean gaussNewton,
                              double[] q) {
-    SecondOrderRule rule = c.rules[j];
+    SecondOrderRule rule = rules[j];
     if (rule.quadraticForm(b.primal[j], dgs[j + 1], dacts[j + 1], tangentsIn[j], v, dgIns, gaussNewton, k, scratch, q,
         j * k)) {
       return;

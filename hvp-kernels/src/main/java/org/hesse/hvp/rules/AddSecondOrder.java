@@ -2,6 +2,7 @@ package org.hesse.hvp.rules;
 
 import org.hesse.nn.Add;
 import org.hesse.nn.Layer;
+import org.hesse.precision.Float32Twin;
 
 /**
  * Second-order rules of {@link Add}, {@code z = Σ_i c_i x_i}: linear and parameter-free, so the tangents go through
@@ -17,13 +18,28 @@ public final class AddSecondOrder implements SecondOrderRule {
     return Add.class;
   }
 
+  @Float32Twin
   @Override
   public void jvp(Primal node, double[][] dxs, View v, double[] dz, int k, Scratch scratch) {
     ((Add) node.layer).combine(dxs, dz, node.batch * k * node.layer.outputSize());
   }
 
+  @Float32Twin
   @Override
   public void vjpTangent(Primal node, double[] dg, double[][] dgIns, View hv, int k, Scratch scratch) {
     ((Add) node.layer).spread(dg, dgIns, node.batch * k * node.layer.outputSize());
   }
+
+  // ---- generated float32 twins (tools/f32gen): do not edit ----
+
+  @Override
+  public void jvp(Primal32 node, float[][] dxs, View32 v, float[] dz, int k, Scratch32 scratch) {
+    ((Add) node.layer).combine(dxs, dz, node.batch * k * node.layer.outputSize());
+  }
+
+  @Override
+  public void vjpTangent(Primal32 node, float[] dg, float[][] dgIns, View32 hv, int k, Scratch32 scratch) {
+    ((Add) node.layer).spread(dg, dgIns, node.batch * k * node.layer.outputSize());
+  }
+  // ---- end of generated float32 twins ----
 }

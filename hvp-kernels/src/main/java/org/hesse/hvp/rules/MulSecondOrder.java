@@ -2,6 +2,7 @@ package org.hesse.hvp.rules;
 
 import org.hesse.nn.Layer;
 import org.hesse.nn.Mul;
+import org.hesse.precision.Float32Twin;
 
 /**
  * Second-order rules of {@link Mul}, {@code z = a ⊙ b}:
@@ -18,6 +19,7 @@ public final class MulSecondOrder implements SecondOrderRule {
     return Mul.class;
   }
 
+  @Float32Twin
   @Override
   public void jvp(Primal node, double[][] dxs, View v, double[] dz, int k, Scratch scratch) {
     int w = node.layer.outputSize();
@@ -37,6 +39,7 @@ public final class MulSecondOrder implements SecondOrderRule {
     }
   }
 
+  @Float32Twin
   @Override
   public void vjpTangent(Primal node, double[] dg, double[][] dgIns, View hv, int k, Scratch scratch) {
     int w = node.layer.outputSize();
@@ -53,6 +56,7 @@ public final class MulSecondOrder implements SecondOrderRule {
     }
   }
 
+  @Float32Twin
   @Override
   public void residualTerms(Primal node, double[][] dxs, View v, double[][] dgIns, View hv, int k, Scratch scratch) {
     int w = node.layer.outputSize();
@@ -68,4 +72,62 @@ public final class MulSecondOrder implements SecondOrderRule {
       }
     }
   }
+
+  // ---- generated float32 twins (tools/f32gen): do not edit ----
+
+  @Override
+  public void jvp(Primal32 node, float[][] dxs, View32 v, float[] dz, int k, Scratch32 scratch) {
+    int w = node.layer.outputSize();
+    float[] a = node.xs[0];
+    float[] b = node.xs[1];
+    for (int n = 0; n < node.batch; n++) {
+      for (int j = 0; j < k; j++) {
+        int r = (n * k + j) * w;
+        int s = n * w;
+        for (int i = 0; i < w; i++) {
+          double t = 0;
+          if (dxs[0] != null)
+            t += dxs[0][r + i] * b[s + i];
+          if (dxs[1] != null)
+            t += a[s + i] * dxs[1][r + i];
+          dz[r + i] = (float) (t);
+        }
+      }
+    }
+  }
+
+  @Override
+  public void vjpTangent(Primal32 node, float[] dg, float[][] dgIns, View32 hv, int k, Scratch32 scratch) {
+    int w = node.layer.outputSize();
+    for (int in = 0; in < 2; in++) {
+      float[] out = dgIns[in];
+      if (out == null)
+        continue;
+      float[] other = node.xs[1 - in];
+      for (int n = 0; n < node.batch; n++) {
+        for (int j = 0; j < k; j++) {
+          int r = (n * k + j) * w;
+          for (int i = 0; i < w; i++) out[r + i] = (float) (dg[r + i] * other[n * w + i]);
+        }
+      }
+    }
+  }
+
+  @Override
+  public void residualTerms(Primal32 node, float[][] dxs, View32 v, float[][] dgIns, View32 hv, int k, Scratch32 scratch) {
+    int w = node.layer.outputSize();
+    for (int in = 0; in < 2; in++) {
+      float[] out = dgIns[in];
+      float[] dOther = dxs[1 - in];
+      if (out == null || dOther == null)
+        continue;
+      for (int n = 0; n < node.batch; n++) {
+        for (int j = 0; j < k; j++) {
+          int r = (n * k + j) * w;
+          for (int i = 0; i < w; i++) out[r + i] += node.g[n * w + i] * dOther[r + i];
+        }
+      }
+    }
+  }
+  // ---- end of generated float32 twins ----
 }

@@ -242,15 +242,27 @@ class Float32CurvatureTest {
     }
   }
 
+  /** A layer type without float32 twins (here one defined outside the library) is refused, naming the type. */
   @Test
   void refusesALayerTypeWithoutFloat32Twins() {
-    Network net = Nets.mlp(4, 5, 3, 2, Activation.TANH, "cross_entropy");
-    Network withNorm = new Network(4, List.of(new org.hesse.nn.Dense(4, 5), new org.hesse.nn.BatchNorm(new int[] {5}), new org.hesse.nn.Dense(5, 2)),
-        net.loss());
-    double[] theta = Nets.gaussian(withNorm.paramCount(), 0.5, 1);
-    InputException e = assertThrows(InputException.class,
-        () -> Float32Curvature.of(withNorm, theta, new double[8], new double[2], 2));
-    assertEquals("precision f32: layer type 'batchnorm' has no float32 path yet; use --precision f64", e.getMessage());
+    org.hesse.nn.Layer square = new org.hesse.nn.Layer() {  // z = x², a type the library does not know
+      @Override public String type() { return "square"; }
+      @Override public int inputSize() { return 5; }
+      @Override public int outputSize() { return 5; }
+      @Override public List<org.hesse.nn.ParamTensor> paramTensors() { return List.of(); }
+      @Override public void forward(double[] theta, int off, double[] x, double[] z, int batch, org.hesse.nn.LayerContext ctx) {
+        for (int i = 0; i < batch * 5; i++) z[i] = x[i] * x[i];
+      }
+      @Override public void backward(double[] theta, int off, double[] x, double[] z, double[] gOut, double[] gIn,
+                                     double[] gTheta, int batch, org.hesse.nn.LayerContext ctx) {
+        if (gIn != null) for (int i = 0; i < batch * 5; i++) gIn[i] = 2 * x[i] * gOut[i];
+      }
+    };
+    Network net = new Network(4, List.of(new org.hesse.nn.Dense(4, 5), square, new org.hesse.nn.Dense(5, 2)),
+        org.hesse.nn.Loss.byName("cross_entropy"));
+    double[] theta = Nets.gaussian(net.paramCount(), 0.5, 1);
+    InputException e = assertThrows(InputException.class, () -> Float32Curvature.of(net, theta, new double[8], new double[2], 2));
+    assertEquals("precision f32: layer type 'square' has no float32 path yet; use --precision f64", e.getMessage());
   }
 
   static double[][] dense(LinearOperator op) {

@@ -55,10 +55,13 @@ import java.util.stream.Stream;
  *       {@code float[]}; scalar {@code double} stays (accumulation in double);</li>
  *   <li>{@code a[i] = e} into a float array becomes {@code a[i] = (float) (e)} (one rounding per stored element;
  *       compound assignments already narrow); {@code Arrays.fill} of a float array gets a float value;</li>
- *   <li>a type marked {@code @Float32Twin} is referred to by its twin's name {@code <Name>32};</li>
+ *   <li>a type marked {@code @Float32Twin} is referred to by its twin's name {@code <Name>32} (also as the scope
+ *       of a static call);</li>
  *   <li>calls (Gemm, Kernels, other twinned methods) resolve to the float overloads by overloading;</li>
  *   <li>a parameter, local or field marked {@code @Float32Twin.Keep} stays a double array (a float64 reduction).</li>
  * </ul>
+ * A twinned top-level class is written as a sibling {@code <Name>32.java} that imports the twins of the twinned types
+ * its source imports; such generated files are output only, never read as sources.
  * An element assignment whose array the generator cannot tell float or not (a field of another object) is refused
  * with the file and line, rather than guessed; javac checks the rest (a double value where a float array is
  * expected does not compile).
@@ -78,7 +81,10 @@ public final class F32Gen {
       try (Stream<Path> s = Files.walk(root)) {
         s.filter(p -> p.toString().endsWith(".java")).sorted().forEach(p -> {
           String t = read(p);
-          if (t.contains("@" + ANNOTATION) && !p.getFileName().toString().equals(ANNOTATION + ".java")) files.add(p);
+          boolean generated = t.startsWith(SIBLING_HEADER.substring(0, SIBLING_HEADER.indexOf('%')));  // a twin
+          if (t.contains("@" + ANNOTATION) && !generated && !p.getFileName().toString().equals(ANNOTATION + ".java")) {
+            files.add(p);
+          }
         });
       } catch (IOException e) {
         throw new UncheckedIOException(e);
@@ -214,13 +220,17 @@ public final class F32Gen {
     sb.append(String.format(SIBLING_HEADER, t.getNameAsString())).append('\n');
     cu.getPackageDeclaration().ifPresent(p -> sb.append(print(p)).append('\n'));
     boolean imports = false;
+    String body = print(twin);
     for (var i : cu.getImports()) {
-      if (i.getNameAsString().endsWith("." + ANNOTATION)) continue;
+      if (i.getNameAsString().endsWith("." + ANNOTATION) && !body.contains("@" + ANNOTATION + ".")) continue;
       if (!imports) sb.append('\n');
       imports = true;
-      sb.append(print(i)).append('\n');
+      String name = i.getNameAsString();
+      String simple = name.substring(name.lastIndexOf('.') + 1);
+      boolean twinned = !i.isStatic() && !i.isAsterisk() && twinTypes.contains(simple);
+      sb.append(twinned ? "import " + name + "32;" : print(i)).append('\n');  // the twin's type
     }
-    sb.append('\n').append(print(twin)).append('\n');
+    sb.append('\n').append(body).append('\n');
     return sb.toString();
   }
 
@@ -316,6 +326,13 @@ public final class F32Gen {
     }
     for (ClassOrInterfaceType t : root.findAll(ClassOrInterfaceType.class)) {
       if (twinTypes.contains(t.getNameAsString())) t.setName(t.getNameAsString() + "32");
+    }
+    for (NameExpr n : root.findAll(NameExpr.class)) {  // a static member's scope: Executor.allNull(..)
+      boolean scope = n.getParentNode().map(p -> p instanceof MethodCallExpr && ((MethodCallExpr) p).getScope()
+          .filter(s -> s == n).isPresent()).orElse(false);
+      if (scope && twinTypes.contains(n.getNameAsString()) && !names.containsKey(n.getNameAsString())) {
+        n.setName(n.getNameAsString() + "32");
+      }
     }
     root.getAllContainedComments().forEach(Comment::remove);
     if (root instanceof BodyDeclaration<?>) ((BodyDeclaration<?>) root).removeComment();

@@ -95,4 +95,32 @@ class F32GenTest {
     assertTrue(region.contains("mean[0] = m[0];"), region);
     assertTrue(region.contains("t[0] = (float) (m[0]);"), region);
   }
+
+  /**
+   * A twinned top-level class (a sibling {@code <Name>32.java}): a static call on a twinned type calls the twin's, the
+   * imports of twinned types import their twins, the annotation's import stays where a kept array needs it, and the
+   * generated sibling is not read as a source on the next run (its kept array's annotation does not make it one).
+   */
+  @Test
+  void siblingClassesCallAndImportTheTwins(@TempDir Path dir) throws IOException {
+    Path q = dir.resolve("q");
+    Files.createDirectories(q);
+    Files.writeString(q.resolve("E.java"), "package q;\nimport org.hesse.precision.Float32Twin;\n@Float32Twin\n"
+        + "public final class E {\n  public static boolean none(double[][] a) {\n    return a[0] == null;\n  }\n}\n");
+    Path w = dir.resolve("W.java");
+    Files.writeString(w, "package p;\nimport org.hesse.precision.Float32Twin;\nimport q.E;\n@Float32Twin\n"
+        + "final class W {\n  final double[][] s = new double[1][];\n  boolean f(@Float32Twin.Keep double[] y) {\n"
+        + "    return E.none(s) && y[0] > 0;\n  }\n}\n");
+    Map<Path, String> out = F32Gen.generate(List.of(dir));
+    String w32 = out.get(dir.resolve("W32.java"));
+    assertTrue(w32.startsWith(String.format(F32Gen.SIBLING_HEADER, "W")), w32);
+    assertTrue(w32.contains("import org.hesse.precision.Float32Twin;\nimport q.E32;\n"), w32);
+    assertTrue(w32.contains("final float[][] s = new float[1][];"), w32);
+    assertTrue(w32.contains("boolean f(@Float32Twin.Keep double[] y)"), w32);
+    assertTrue(w32.contains("return E32.none(s) && y[0] > 0;"), w32);
+    assertTrue(out.get(q.resolve("E32.java")).contains("public static boolean none(float[][] a)"), out.get(q.resolve("E32.java")));
+    // a stale checked-in twin is regenerated, not read as a source of its own
+    Files.writeString(dir.resolve("W32.java"), w32.replace("y[0] > 0", "y[0] > 1"));
+    assertEquals(w32, F32Gen.generate(List.of(dir)).get(dir.resolve("W32.java")));
+  }
 }
