@@ -32,9 +32,19 @@ final class TangentPass {
   private double[][] dgs;
   private int capacity;
   private double[] product;  // one node's part of k products, for quadratic forms its rule does not take itself
+  private final int lowest;  // the lowest activation with tangent buffers
 
   TangentPass(Curvature c) {
+    this(c, 0);
+  }
+
+  /**
+   * A pass with tangent buffers only for activations {@code lowest} and up: enough for passes that inject, read and
+   * stop at or above it (a pass started at a layer's output does not hold tangents for the whole network).
+   */
+  TangentPass(Curvature c, int lowest) {
     this.c = c;
+    this.lowest = lowest;
     this.net = c.net;
     int A = net.nodeCount() + 1;
     this.executor = new Executor(net, c.maxBatch);
@@ -49,7 +59,7 @@ final class TangentPass {
     int A = net.nodeCount() + 1;
     dacts = new double[A][];
     dgs = new double[A][];
-    for (int a = 0; a < A; a++) {
+    for (int a = lowest; a < A; a++) {
       dacts[a] = new double[c.maxBatch * k * net.activationWidth(a)];
       dgs[a] = new double[c.maxBatch * k * net.activationWidth(a)];
     }
