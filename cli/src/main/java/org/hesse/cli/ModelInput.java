@@ -13,8 +13,12 @@ import org.hesse.nn.Network;
 final class ModelInput {
   private ModelInput() {}
 
-  /** A network with its parameters and buffers, and the import's notes for stderr (ONNX). */
-  record Loaded(Network net, double[] theta, double[] buffers, java.util.List<String> notes) {}
+  /**
+   * A network with its parameters and buffers, the import's notes for stderr (ONNX), and the dtypes the weights file
+   * stores the parameters in (null for ONNX).
+   */
+  record Loaded(Network net, double[] theta, double[] buffers, java.util.List<String> notes,
+                java.util.Set<String> weightDtypes) {}
 
   static boolean isOnnx(Path model) {
     return model != null && model.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".onnx");
@@ -30,11 +34,12 @@ final class ModelInput {
       if (weights != null) throw new IllegalArgumentException("--weights: an ONNX model holds its weights; give --model FILE.onnx alone");
       OnnxImport.Imported imported = OnnxImport.read(model, loss);
       Network net = CliData.network(imported::network, option, model);
-      return new Loaded(net, imported.parameters(net), imported.buffers(net), imported.notes());
+      return new Loaded(net, imported.parameters(net), imported.buffers(net), imported.notes(), null);
     }
     if (loss != null) throw new IllegalArgumentException("--loss: only with an ONNX model; " + model + " names its loss itself");
     if (weights == null) throw new IllegalArgumentException("no weights: give --weights FILE with " + option + " " + model);
     Network net = CliData.network(() -> ModelFiles.readNetwork(model), option, model);
-    return new Loaded(net, ModelFiles.readParameters(net, weights), ModelFiles.readBuffers(net, weights), java.util.List.of());
+    ModelFiles.Weights w = ModelFiles.readWeights(net, weights);
+    return new Loaded(net, w.parameters(), w.buffers(), java.util.List.of(), w.parameterDtypes());
   }
 }

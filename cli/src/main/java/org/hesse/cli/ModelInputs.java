@@ -76,6 +76,8 @@ public final class ModelInputs {
     public double[] y;
     public String targetsScale;
     public Inputs in;
+    /** The dtypes the weights file stores the parameters in (null for an ONNX model), for the default precision. */
+    public java.util.Set<String> weightDtypes;
 
     /** Lines for stderr (what was applied, warnings). */
     public List<String> notes() {
@@ -154,6 +156,7 @@ public final class ModelInputs {
     l.y = y;
     l.targetsScale = targetsScale;
     l.in = in;
+    l.weightDtypes = read.weightDtypes();
     return l;
   }
 
@@ -180,7 +183,7 @@ public final class ModelInputs {
    * not stream: with {@code --curvature-cache none} or over the budget f64 streams instead), anything else f64; an
    * ONNX model → f64). Returns the precision and where it came from (for the report's provenance).
    */
-  static Map.Entry<Precision, String> precision(String option, Loaded l, String cacheOption) throws java.io.IOException {
+  static Map.Entry<Precision, String> precision(String option, Loaded l, String cacheOption) {
     if (option != null) {
       try {
         return Map.entry(Precision.parse(option), "--precision");
@@ -188,12 +191,8 @@ public final class ModelInputs {
         throw new org.hesse.io.InputException("--" + e.getMessage());
       }
     }
-    Path w = l.in.weights;
-    if (w == null) return Map.entry(Precision.F64, "default (ONNX model)");
-    java.util.Set<String> dtypes = new java.util.TreeSet<>();
-    for (org.hesse.io.Tensor t : org.hesse.io.Safetensors.read(w).values()) {
-      if (l.net.tensors().containsKey(t.name())) dtypes.add(t.dtype());
-    }
+    java.util.Set<String> dtypes = l.weightDtypes;
+    if (dtypes == null) return Map.entry(Precision.F64, "default (ONNX model)");
     String source = "weights dtype " + String.join("/", dtypes);
     if (!dtypes.equals(java.util.Set.of("F32"))) return Map.entry(Precision.F64, source);
     // by default a model the float32 path does not run stays in f64, said in the provenance; an explicit

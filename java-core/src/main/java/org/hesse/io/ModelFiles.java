@@ -344,6 +344,27 @@ public final class ModelFiles {
     }
   }
 
+  /**
+   * The parameters and buffers of a safetensors file from one read ({@link #readParameters} then {@link #readBuffers},
+   * refused alike), and the dtypes its parameter tensors are stored in (e.g. [F32]).
+   */
+  public record Weights(double[] parameters, double[] buffers, java.util.Set<String> parameterDtypes) {}
+
+  /** {@link Weights} of {@code file} for {@code net}. */
+  public static Weights readWeights(Network net, Path file) throws IOException {
+    Map<String, Tensor> tensors = Safetensors.read(file);
+    try {
+      double[] theta = parameters(net, tensors);
+      double[] buffers = buffers(net, tensors);
+      java.util.Set<String> dtypes = new java.util.TreeSet<>();
+      Map<String, ParamTensor> named = net.tensors();
+      for (Tensor t : tensors.values()) if (named.containsKey(t.name())) dtypes.add(t.dtype());
+      return new Weights(theta, buffers, java.util.Collections.unmodifiableSet(dtypes));
+    } catch (IllegalArgumentException e) {
+      throw new InputException("weights " + file + ": " + message(e), e);
+    }
+  }
+
   /** Named F64 tensors of a flat parameter vector, in state-dict order. */
   public static Map<String, Tensor> tensors(Network net, double[] theta) {
     if (theta.length != net.paramCount()) {

@@ -531,6 +531,25 @@ public final class Network {
     return value;
   }
 
+  /**
+   * Adds the parameter gradient {@code scale · Σ_n ∇_θ ℓ_n} to grad from the signals and activations a
+   * {@link #lossAndSignals} (θ, rows, scale) left in {@code ws}: the parameter part of {@link #lossAndGradient}'s
+   * backward with the same calls on the same arrays, so the same numbers, without a second forward and signal pass.
+   */
+  public void addParameterGradient(double[] theta, Workspace ws, int batch, double[] grad) {
+    ws.checkBatch(batch);
+    double[] slots = slotParam == null ? theta : ws.slots();  // as forward left them
+    double[] g = grad;
+    if (slotParam != null) Arrays.fill(g = ws.slotGradient(), 0.0);
+    for (int j = nodes.size() - 1; j >= 0; j--) {
+      Node n = nodes.get(j);
+      if (n.op.paramCount() == 0) continue;
+      n.op.backward(slots, n.paramOffset, ws.inputs[j], ws.acts[n.output()], ws.grads[n.output()],
+          new double[n.inputCount()][], g, batch, ws.contexts[j]);
+    }
+    if (slotParam != null) reduceAdd(g, 0, grad, 0);
+  }
+
   /** The loss gradient at the output, then every node's VJP through the executor (fan-out sums the signals). */
   @Float32Twin
   private void backward(double[] theta, Workspace ws, @Float32Twin.Keep double[] y, int batch, double scale, double[] grad) {

@@ -77,6 +77,29 @@ class ModelFilesBuffersTest {
     assertEquals("F64", read.get("3.running_var").dtype());
     assertArrayEquals(theta, ModelFiles.readParameters(net, f), 0.0);
     assertArrayEquals(buffers, ModelFiles.readBuffers(net, f), 0.0);
+    // one read gives both, and the parameters' dtype (the buffers' I64 is not a parameter's)
+    ModelFiles.Weights w = ModelFiles.readWeights(net, f);
+    assertArrayEquals(theta, w.parameters(), 0.0);
+    assertArrayEquals(buffers, w.buffers(), 0.0);
+    assertEquals(java.util.Set.of("F64"), w.parameterDtypes());
+  }
+
+  @Test
+  void readWeightsRefusesAsTheSeparateReadersDo() throws IOException {
+    Network net = ModelFiles.network(ModelSpec.parse(JSON));
+    double[] theta = org.hesse.nn.Nets.gaussian(net.paramCount(), 1.0, 6);
+    Map<String, Tensor> tensors = new java.util.LinkedHashMap<>(ModelFiles.tensors(net, theta));
+    tensors.put("0.running_var", Tensor.f64("0.running_var", new long[] {2}, new double[] {1, 2}));
+    Path f = dir.resolve("bad-buffer.safetensors");
+    Safetensors.write(f, tensors.values());
+    InputException separate = assertThrows(InputException.class, () -> ModelFiles.readBuffers(net, f));
+    InputException once = assertThrows(InputException.class, () -> ModelFiles.readWeights(net, f));
+    assertEquals(separate.getMessage(), once.getMessage());
+    tensors.remove("2.bias");
+    Path g = dir.resolve("missing-parameter.safetensors");
+    Safetensors.write(g, tensors.values());
+    assertEquals(assertThrows(InputException.class, () -> ModelFiles.readParameters(net, g)).getMessage(),
+        assertThrows(InputException.class, () -> ModelFiles.readWeights(net, g)).getMessage());
   }
 
   @Test

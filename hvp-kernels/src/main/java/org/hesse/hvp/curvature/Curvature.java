@@ -435,27 +435,15 @@ public final class Curvature {
   /** The mean loss at θ. */
   public double loss() { return loss; }
 
-  /** The gradient of the mean loss at θ (a copy; the first call runs one gradient pass over all batches, cached or streamed). */
+  /**
+   * The gradient of the mean loss at θ (a copy). The first call adds each batch's parameter gradient from the
+   * signals its forward data hold ({@link Network#addParameterGradient}; streamed batches recomputed as for a
+   * product), in batch order: the numbers of a separate gradient pass, without its forward.
+   */
   public synchronized double[] gradient() {
     if (gradient == null) {
       double[] g = new double[net.paramCount()];
-      Workspace ws = net.newWorkspace(maxBatch).mode(mode);
-      if (buffers != null) ws.buffers(buffers.clone());
-      int d = net.inputSize();
-      int tw = net.loss().targetWidth(net.outputSize());
-      double[] yb = cached < batchCount ? new double[maxBatch * tw] : null;
-      for (int b = 0; b < batchCount; b++) {
-        int rows = rows(b);
-        boolean streamed = b >= cached;
-        if (streamed) {
-          int row = (b - cached) * maxBatch;
-          System.arraycopy(features, row * d, ws.input(), 0, rows * d);
-          System.arraycopy(targets, row * tw, yb, 0, rows * tw);
-        } else {
-          System.arraycopy(batches.get(b).ws.input(), 0, ws.input(), 0, rows * d);
-        }
-        net.lossAndGradient(theta, ws, streamed ? yb : batches.get(b).y, rows, 1.0 / samples, g);
-      }
+      forEachBatch((b, c) -> net.addParameterGradient(theta, c.ws, c.rows, g));
       gradient = g;
     }
     return gradient.clone();
@@ -695,10 +683,6 @@ public final class Curvature {
       for (Node n : net.nodes()) {
         primal[n.index] = new Primal32(n.op, ws.context(n.index), theta, n.paramOffset, ws.nodeInputs(n.index), ws.activation(n.output()), ws.signal(n.output()), rows);
       }
-    }
-
-    float[] act(Network net, int k) {
-      return ws.activation(net.activation(k));
     }
   }
   // ---- end of generated float32 twins ----

@@ -98,7 +98,7 @@ public final class DenseLayerTrace {
         Node n = c.net.node(node);
         int in = c.net.activationWidth(n.input(0));
         int a = n.output();
-        TangentPass pass = new TangentPass(c);
+        TangentPass pass = new TangentPass(c, a);  // the passes start and end at the layer output
         double[] sq = new double[c.maxBatch];
         c.forEachBatch((i, b) -> {
           double[] x = b.ws.activation(n.input(0));

@@ -186,8 +186,9 @@ public final class Float32Curvature {
     return new Operator(kind, List.of(layer));
   }
 
-  private TangentPass32 newPass() {
-    return new TangentPass32(net, rules, maxBatch, samples);
+  /** A pass with tangent buffers for activations {@code lowest} and up. */
+  private TangentPass32 newPass(int lowest) {
+    return new TangentPass32(net, rules, maxBatch, samples, lowest);
   }
 
   /**
@@ -210,7 +211,7 @@ public final class Float32Curvature {
         int a = n.output();
         int last = net.outputActivation() - 1;
         boolean gn = kind == Curvature.Kind.GGN;
-        TangentPass32 pass = newPass();
+        TangentPass32 pass = newPass(a);  // the passes start and end at the layer output
         int m = maxBatch * k * net.activationWidth(a);
         float[] uf = new float[m];
         float[] muf = new float[m];
@@ -240,7 +241,7 @@ public final class Float32Curvature {
     private final int dim;
     private final int low;  // the first node of the block: the backward tangent stops here
     private final int[] blockOffset;  // per node, the offset of its parameters inside a vector, or −1
-    private final TangentPass32 pass = newPass();
+    private final TangentPass32 pass = newPass(0);
     private final View32[] v;
     private final View32[] hv;
     private final int[] pos;  // shared tensors: per slot the position of its parameter in a vector, or −1

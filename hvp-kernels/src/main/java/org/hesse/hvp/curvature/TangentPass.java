@@ -39,17 +39,30 @@ final class TangentPass {
   private double[][] dgs;
   private int capacity;
   private double[] product;  // one node's part of k products, for quadratic forms its rule does not take itself
+  private final int lowest;  // the lowest activation with tangent buffers
 
   TangentPass(Curvature c) {
-    this(c.net, c.rules, c.maxBatch, c.samples);
+    this(c, 0);
   }
 
-  /** A pass over {@code net}'s nodes with their rules, for batches of at most maxBatch rows of N = samples. */
-  TangentPass(Network net, SecondOrderRule[] rules, int maxBatch, int samples) {
+  /**
+   * A pass with tangent buffers only for activations {@code lowest} and up: enough for passes that inject, read and
+   * stop at or above it (a pass started at a layer's output does not hold tangents for the whole network).
+   */
+  TangentPass(Curvature c, int lowest) {
+    this(c.net, c.rules, c.maxBatch, c.samples, lowest);
+  }
+
+  /**
+   * A pass over {@code net}'s nodes with their rules, for batches of at most maxBatch rows of N = samples, with
+   * tangent buffers for activations {@code lowest} and up.
+   */
+  TangentPass(Network net, SecondOrderRule[] rules, int maxBatch, int samples, int lowest) {
     this.net = net;
     this.rules = rules;
     this.maxBatch = maxBatch;
     this.samples = samples;
+    this.lowest = lowest;
     int A = net.nodeCount() + 1;
     this.executor = new Executor(net, maxBatch);
     this.live = new boolean[A];
@@ -63,7 +76,7 @@ final class TangentPass {
     int A = net.nodeCount() + 1;
     dacts = new double[A][];
     dgs = new double[A][];
-    for (int a = 0; a < A; a++) {
+    for (int a = lowest; a < A; a++) {
       dacts[a] = new double[maxBatch * k * net.activationWidth(a)];
       dgs[a] = new double[maxBatch * k * net.activationWidth(a)];
     }

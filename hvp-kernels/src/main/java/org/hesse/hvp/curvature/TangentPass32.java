@@ -40,15 +40,22 @@ final class TangentPass32 {
 
   private float[] product;
 
+  private final int lowest;
+
   TangentPass32(Curvature c) {
-    this(c.net, c.rules, c.maxBatch, c.samples);
+    this(c, 0);
   }
 
-  TangentPass32(Network net, SecondOrderRule[] rules, int maxBatch, int samples) {
+  TangentPass32(Curvature c, int lowest) {
+    this(c.net, c.rules, c.maxBatch, c.samples, lowest);
+  }
+
+  TangentPass32(Network net, SecondOrderRule[] rules, int maxBatch, int samples, int lowest) {
     this.net = net;
     this.rules = rules;
     this.maxBatch = maxBatch;
     this.samples = samples;
+    this.lowest = lowest;
     int A = net.nodeCount() + 1;
     this.executor = new Executor32(net, maxBatch);
     this.live = new boolean[A];
@@ -62,7 +69,7 @@ final class TangentPass32 {
     int A = net.nodeCount() + 1;
     dacts = new float[A][];
     dgs = new float[A][];
-    for (int a = 0; a < A; a++) {
+    for (int a = lowest; a < A; a++) {
       dacts[a] = new float[maxBatch * k * net.activationWidth(a)];
       dgs[a] = new float[maxBatch * k * net.activationWidth(a)];
     }
