@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.hesse.eigen.ArpackResult;
+import org.hesse.eigen.BlockLanczos;
 import org.hesse.eigen.DenseEigen;
 import org.hesse.eigen.DenseSpectrum;
 import org.hesse.eigen.KrylovBasis;
@@ -14,7 +15,6 @@ import org.hesse.eigen.SlqResult;
 import org.hesse.eigen.SpectralMetrics;
 import org.hesse.eigen.SpectrumEnds;
 import org.hesse.eigen.Trace;
-import org.hesse.eigen.TopLanczos;
 import org.hesse.eigen.TraceEstimate;
 import org.hesse.eigen.Which;
 import org.hesse.nn.Network;
@@ -49,18 +49,27 @@ public final class LayerSpectraEngine {
   private final CurvatureSource source;
   private final SpectraOptions o;
   private final int denseMaxDim;
+  private final int topBlock;
 
   /**
-   * System property: true makes the top search try the early-stopping {@link TopLanczos} before ARPACK. Off by
-   * default: one start vector without restarts sees a repeated top eigenvalue once, so a block whose top is repeated
-   * without its Krylov space becoming invariant (an MSE net's last layer, (1/N)·Σ ã ãᵀ ⊗ c·I with 4 outputs: every
-   * eigenvalue 4 times) came back as 5 distinct values where ARPACK's restarts found 3 of the 4 copies (docs/performance.md).
+   * System property: the block size b of an early-stopping {@link BlockLanczos} top search tried before ARPACK; 0
+   * (the default) goes to ARPACK directly. b = 1 is a single-vector Lanczos (fewest products: 17–18 against ARPACK's
+   * 21 on a Hessian block), b = the top count k finds up to k copies of a repeated top (more products, see
+   * docs/performance.md).
    */
-  static final String TOP_LANCZOS_PROPERTY = "hesse.spectra.topLanczos";
+  static final String TOP_BLOCK_PROPERTY = "hesse.spectra.topBlock";
 
-  /** Whether the top search starts with {@link TopLanczos} (opt-in) or goes to ARPACK directly (default). */
-  static boolean topLanczos() {
-    return Boolean.parseBoolean(System.getProperty(TOP_LANCZOS_PROPERTY, "false"));
+  /** The block Lanczos block size from {@link #TOP_BLOCK_PROPERTY}; 0: ARPACK only. */
+  static int topBlock() {
+    return Integer.getInteger(TOP_BLOCK_PROPERTY, 0);
+  }
+
+  /**
+   * The block Lanczos top search's product budget: three times ARPACK's first run's Lanczos vectors plus a block
+   * (measured: 35–40 products with a block of 5 on a Hessian block's top 5, 50 on an MSE output layer's fourfold top).
+   */
+  static int blockLanczosProducts(int steps, int block) {
+    return 3 * steps + block;
   }
 
   /**
@@ -92,7 +101,7 @@ public final class LayerSpectraEngine {
    * @param options what to compute
    */
   public LayerSpectraEngine(CurvatureSource source, SpectraOptions options) {
-    this(source, options, denseMaxDim());
+    this(source, options, denseMaxDim(), topBlock());
   }
 
   /**
@@ -107,9 +116,16 @@ public final class LayerSpectraEngine {
 
   /** With another dense threshold (tests force the ARPACK path with 0). */
   LayerSpectraEngine(CurvatureSource source, SpectraOptions options, int denseMaxDim) {
+    this(source, options, denseMaxDim, topBlock());
+  }
+
+  /** With another dense threshold and top block size (0: ARPACK only). */
+  LayerSpectraEngine(CurvatureSource source, SpectraOptions options, int denseMaxDim, int topBlock) {
+    if (topBlock < 0) throw new IllegalArgumentException(TOP_BLOCK_PROPERTY + " must be >= 0, got " + topBlock);
     this.source = source;
     this.o = options;
     this.denseMaxDim = denseMaxDim;
+    this.topBlock = topBlock;
   }
 
   /**
@@ -203,16 +219,18 @@ public final class LayerSpectraEngine {
           // where the solve converged before a restart (ProductLog)
           int kTop = Math.min(o.top(), p);
           int steps = SpectrumEnds.lanczosVectors(p, kTop, o.ncv());
-          ProductLog log = productLog(op, steps + 1);
+          boolean block = topBlock > 0 && kTop < p - 1;
+          int budget = Math.min(p, blockLanczosProducts(steps, topBlock));
+          ProductLog log = productLog(op, Math.max(steps + 1, block ? budget : 0));
           LinearOperator logged = log != null ? log : op;
           ArpackResult plain = null;
           long lanczosProducts = 0;
           // ARPACK with its default 20 vectors converges such a top at the end of its first Lanczos run, far below
-          // the tolerance: Lanczos that stops once the top k have converged spends fewer; within ARPACK's first
-          // run's products, else ARPACK from the same start vector as before
-          if (topLanczos() && kTop < p - 1 && steps > kTop) {
-            phases.accept("layer " + l + ": top " + o.top() + " (Lanczos)");
-            ArpackResult lz = TopLanczos.solve(logged, kTop, o.tol(), steps, o.seed(), krylov::set);
+          // the tolerance: block Lanczos stops once the top k have converged (and with a block of k start vectors
+          // finds up to k copies of a repeated top); within its product budget, else ARPACK as before
+          if (block && budget > kTop) {
+            phases.accept("layer " + l + ": top " + o.top() + " (block Lanczos, block " + topBlock + ")");
+            ArpackResult lz = BlockLanczos.solve(logged, kTop, topBlock, o.tol(), budget, o.seed(), krylov::set);
             if (lz.complete()) plain = lz;
             else lanczosProducts = lz.applications();
           }
@@ -315,7 +333,7 @@ public final class LayerSpectraEngine {
 
   /** "dense" (LAPACK by choice, or ARPACK's own dense fallback for tiny blocks), "lanczos" or "arpack". */
   private static String sourceOf(ArpackResult a) {
-    return a.method().startsWith("dense") ? "dense" : a.method().equals(TopLanczos.METHOD) ? TopLanczos.METHOD : "arpack";
+    return a.method().startsWith("dense") ? "dense" : a.method().equals(BlockLanczos.METHOD) ? BlockLanczos.METHOD : "arpack";
   }
 
   /** One end as reported: top descending, bottom ascending, with the solver's residuals. */
