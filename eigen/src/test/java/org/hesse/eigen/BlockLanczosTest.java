@@ -204,4 +204,45 @@ class BlockLanczosTest {
     assertEquals(2 * K, r.applications());
     assertEquals(2 * K, op.applications());
   }
+
+  @Test
+  void singleVectorSeesARepeatedTopOnceAndTakesFewerProductsThanArpack() {
+    // block 1: 10 three times comes back once (the limit: b copies), the top 5 seen being 10, 8, 7, 6.5, 6
+    double[] l = bulk(4, 6, 6.5, 7, 8, 10, 10, 10);
+    double[] a = TestMatrices.withSpectrum(l, 6);
+    double[] ref = lapack(a, N);
+    ArpackResult r = BlockLanczos.solve(new DenseOperator(a, N), K, 1, TOL, N, 8, null);
+    assertTrue(r.complete(), r.message());
+    assertArrayEquals(new double[] {ref[N - 7], ref[N - 6], ref[N - 5], ref[N - 4], ref[N - 1]}, r.eigenvalues(), 1e-8 * 10);
+    // a Hessian-like top: fewer products than ARPACK's first run, the same values
+    double[] h = TestMatrices.withSpectrum(bulk(11, 14, 20, 31, 45, 70, 120), 12);
+    CountingOperator lz = new CountingOperator(new DenseOperator(h, N));
+    ArpackResult one = BlockLanczos.solve(lz, K, 1, TOL, SpectrumEnds.lanczosVectors(N, K, 0), 2, null);
+    CountingOperator ar = new CountingOperator(new DenseOperator(h, N));
+    ArpackResult plain = SpectrumEnds.arpack(ar, Which.LA, K, Double.NaN, TOL, 0, Arpack.DEFAULT_MAX_ITERATIONS, 2);
+    assertTrue(one.complete(), one.message());
+    assertArrayEquals(plain.eigenvalues(), one.eigenvalues(), 1e-8 * 120);
+    assertEquals(lz.applications(), one.applications());
+    assertTrue(lz.applications() < ar.applications(), "Lanczos " + lz.applications() + " products, ARPACK " + ar.applications());
+  }
+
+  @Test
+  void singleVectorInvariantSpaceIsHandedOver() {
+    // six distinct values, each many times: one start vector's Krylov space is invariant after 6 products, which
+    // proves repeated values that one vector sees once, so the run is partial (for ARPACK)
+    double[] l = new double[N];
+    double[] values = {-2, 0.5, 1, 3, 4, 9};
+    for (int i = 0; i < N; i++) l[i] = values[i % values.length];
+    CountingOperator op = new CountingOperator(new DenseOperator(TestMatrices.withSpectrum(l, 9), N));
+    ArpackResult r = BlockLanczos.solve(op, K, 1, TOL, N, 1, null);
+    assertFalse(r.complete(), r.message());
+    assertEquals(6, op.applications());
+    assertEquals(6, r.applications());
+    // n distinct values and n steps: the space is the whole one and the pairs are exact
+    double[] small = {-1, 0.5, 2, 3, 5, 8, 13};
+    DenseOperator whole = new DenseOperator(TestMatrices.withSpectrum(small, 10), small.length);
+    ArpackResult w = BlockLanczos.solve(whole, 3, 1, 0.0, small.length, 1, null);
+    assertTrue(w.complete(), w.message());
+    assertArrayEquals(new double[] {5, 8, 13}, w.eigenvalues(), 1e-13 * 13 * small.length);
+  }
 }

@@ -31,9 +31,9 @@ import org.hesse.runtime.MemoryBudget;
  * Hutch++, where there is none; exact, from the whole spectrum, where the ends were solved densely): dense LAPACK
  * when the block has at most {@link SpectrumEnds#DENSE_MAX_DIM} parameters (or
  * -Dhesse.spectra.denseMaxDim) and it fits the memory budget (whatever {@link CurvatureSource#denseAllowed()}: so few
- * products cost less than ARPACK's), else for the top plain ARPACK (with -Dhesse.spectra.topLanczos=true an
- * early-stopping Lanczos first, {@link TopLanczos}, labelled "lanczos", ARPACK where it does not converge within
- * ARPACK's Lanczos vectors); then (and for the bottom) ARPACK relative to the
+ * products cost less than ARPACK's), else for the top plain ARPACK (with -Dhesse.spectra.topBlock=b an
+ * early-stopping block Lanczos of block size b first, {@link BlockLanczos}, labelled "block-lanczos", ARPACK where it
+ * does not converge within its product budget); then (and for the bottom) ARPACK relative to the
  * block's norm (so a zero cluster converges), restarted with more Lanczos vectors when it stops early, and abandoned
  * for the dense spectrum once it has spent the n products the dense path costs (when that fits the memory budget).
  * Where the source gives the trace from the block's structure ({@link CurvatureSource#structureTrace}: a dense
@@ -331,7 +331,7 @@ public final class LayerSpectraEngine {
     }
   }
 
-  /** "dense" (LAPACK by choice, or ARPACK's own dense fallback for tiny blocks), "lanczos" or "arpack". */
+  /** "dense" (LAPACK by choice, or ARPACK's own dense fallback for tiny blocks), "block-lanczos" or "arpack". */
   private static String sourceOf(ArpackResult a) {
     return a.method().startsWith("dense") ? "dense" : a.method().equals(BlockLanczos.METHOD) ? BlockLanczos.METHOD : "arpack";
   }

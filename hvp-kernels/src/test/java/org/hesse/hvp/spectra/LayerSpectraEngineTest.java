@@ -193,7 +193,7 @@ class LayerSpectraEngineTest {
           assertClose(new double[] {ref[0], ref[1]}, s.bottom().values(), what + " bottom", scale);
           // back-matching's dense layers: the structure eig(C) instead of ARPACK
           // the matrix-free top: the early-stopping Lanczos, or ARPACK where that handed over; named as the top's method
-          String matrixFree = s.top().arpack() != null && s.top().arpack().method().equals("lanczos") ? "lanczos" : "arpack";
+          String matrixFree = s.top().arpack() != null && s.top().arpack().method().equals("block-lanczos") ? "block-lanczos" : "arpack";
           String expected = kind == CurvatureKind.BACK_MATCHING ? "structure" : denseMax > 0 ? "dense" : matrixFree;
           assertEquals(expected, s.lambdaMax().source(), what);
           // the trace: exact from the structure (back-matching's eig(C); a dense layer's ≤ 16 outputs per sample)
