@@ -22,12 +22,18 @@ import org.hesse.linalg.Linalg;
  * the top k have converged when ‖B_j s_i‖ over the last block's rows of s_i is at most tol·‖T‖ (the Ritz residual
  * ‖A V s_i − θ_i V s_i‖; ‖T‖ = max |θ| ≤ ‖A‖). An empty next block means an invariant subspace: its Ritz pairs are
  * exact. A run that would exceed {@code maxProducts} first, or whose invariant subspace has fewer than k vectors,
- * stops with a partial result for the caller to hand to ARPACK.
+ * stops with a partial result for the caller to hand to ARPACK. A block of b vectors is applied at once, as b
+ * applications.
  *
- * <p>Multiplicity limit: a generic start block of b vectors finds up to b copies of a repeated eigenvalue. An
- * eigenvalue repeated more than b times comes back with b copies, and the next values take the missing copies'
- * places, labelled converged (their residuals are true residuals: it is the count that is short). So b should be at
- * least k, the copies that can appear among the top k.
+ * <p>Repeated eigenvalues: a generic start block of b vectors finds min(b, multiplicity) copies of each eigenvalue.
+ * When a value above the k-th of the converged top k comes back b times (within √ε·‖T‖), it may have more copies that
+ * belong among the top k; so may any value above the k-th when the space became invariant before n (that proves a
+ * value repeated more than b times). Then the search runs again with a block of k, which finds every copy that
+ * belongs among the top k (k copies of one value reach the k-th place), within the products left; both runs' products
+ * are counted. Limits: with b = 1 a repeated value whose Krylov space does not become invariant is seen once, and the
+ * next values take the missing copies' places, labelled converged (their residuals are true residuals: the count is
+ * short); with b ≥ 2 a cluster narrower than √ε·‖T‖ counts as copies (which costs the second run only); and, as for
+ * any Krylov method, a start block orthogonal to part of an eigenspace misses that part.
  *
  * <p>Each basis column is applied as the bitwise copy kept in the basis, so a {@link ProductLog} around the operator
  * recognises the basis handed to {@code basis}. Products are counted per vector: a block of b vectors is b
@@ -44,7 +50,8 @@ public final class BlockLanczos {
    *
    * @param op          a symmetric operator
    * @param k           pairs wanted, 1 ≤ k &lt; n
-   * @param blockSize   start vectors b, ≥ 1 (at most n); repeated eigenvalues are found up to b copies
+   * @param blockSize   start vectors b, ≥ 1 (at most n): 1 is single-vector Lanczos, blind to repeated values;
+   *                    2 the fewest that sees them (and then runs again with k)
    * @param tol         the residual bound relative to ‖T‖; 0 means machine precision (ARPACK's convention)
    * @param maxProducts most operator products (vectors applied), at least k + 1; at most n are made
    * @param seed        the start block's seed
@@ -128,8 +135,14 @@ public final class BlockLanczos {
           converged = Math.sqrt(res) <= tolerance * norm;
         }
         if ((invariant || converged) && (invariant && applied < n || b > 1) && copiesAboveKth(theta, k, b, norm)) {
-          return partial(n, k, applied, "a value above the " + k + "-th came back " + b + " times, as many as the block"
-              + " size: it may have more copies");
+          // it may have more copies than the block found: again with a block of k, which finds every copy that
+          // belongs among the top k
+          String why = "a value above the " + k + "-th came back " + b + " times, as many as the block size";
+          if (b >= k || m - applied <= k) return partial(n, k, applied, why + ": it may have more copies");
+          ArpackResult again = solve(op, k, k, tol, m - applied, seed, basis);
+          return new ArpackResult(n, Which.LA, METHOD, k, again.converged(), again.eigenvalues(), again.eigenvectors(),
+              again.applications() + applied, again.iterations(), again.info(),
+              why + " after " + applied + " products; with a block of " + k + ": " + again.message(), again.backend());
         }
         if (invariant || converged) return result(q, n, k, applied, t, capacity, ritz, basis);
       }

@@ -65,19 +65,26 @@ class BlockLanczosTest {
   }
 
   @Test
-  void asManyCopiesAsTheBlockAboveTheKthAreHandedOver() {
-    // 10 four times with a block of 2: two copies come back, and the next values would take the missing copies'
-    // places; two copies as many as the block, above the 5th value, so the run is partial (for ARPACK)
+  void asManyCopiesAsTheBlockAboveTheKthRunAgainWithABlockOfK() {
+    // 10 four times with a block of 2: two copies come back above the 5th value, so it may have more: the search
+    // runs again with a block of 5 and returns the 4 copies and 8, both runs' products counted
     double[] l = bulk(17, 6, 6.5, 7, 8, 10, 10, 10, 10);
     double[] a = TestMatrices.withSpectrum(l, 18);
     double[] ref = lapack(a, N);
-    ArpackResult r = BlockLanczos.solve(new DenseOperator(a, N), K, 2, TOL, N, 9, null);
-    assertFalse(r.complete(), r.message());
-    assertTrue(r.message().contains("may have more copies"), r.message());
-    // the top 2 are two copies of 10 whatever its multiplicity: complete
-    ArpackResult r2 = BlockLanczos.solve(new DenseOperator(a, N), 2, 2, TOL, N, 9, null);
+    CountingOperator op = new CountingOperator(new DenseOperator(a, N));
+    ArpackResult r = BlockLanczos.solve(op, K, 2, TOL, N, 9, null);
+    assertTrue(r.complete(), r.message());
+    assertTrue(r.message().contains("came back 2 times"), r.message());
+    assertArrayEquals(top(ref, K), r.eigenvalues(), 1e-8 * 10);
+    assertEquals(op.applications(), r.applications());
+    checkResiduals(new DenseOperator(a, N), r, 10);
+    // the top 2 are two copies of 10 whatever its multiplicity: one run
+    CountingOperator op2 = new CountingOperator(new DenseOperator(a, N));
+    ArpackResult r2 = BlockLanczos.solve(op2, 2, 2, TOL, N, 9, null);
     assertTrue(r2.complete(), r2.message());
+    assertFalse(r2.message().contains("came back"), r2.message());
     assertArrayEquals(top(ref, 2), r2.eigenvalues(), 1e-8 * 10);
+    assertTrue(op2.applications() < op.applications(), op2.applications() + " against " + op.applications());
   }
 
   @Test
@@ -227,17 +234,23 @@ class BlockLanczosTest {
   }
 
   @Test
-  void singleVectorInvariantSpaceIsHandedOver() {
+  void singleVectorInvariantSpaceRunsAgainWithABlockOfK() {
     // six distinct values, each many times: one start vector's Krylov space is invariant after 6 products, which
-    // proves repeated values that one vector sees once, so the run is partial (for ARPACK)
+    // proves repeated values that one vector sees once, so the search runs again with a block of 5 (invariant at
+    // 6 × 5 = 30 vectors): five copies of 9
     double[] l = new double[N];
     double[] values = {-2, 0.5, 1, 3, 4, 9};
     for (int i = 0; i < N; i++) l[i] = values[i % values.length];
-    CountingOperator op = new CountingOperator(new DenseOperator(TestMatrices.withSpectrum(l, 9), N));
+    double[] a = TestMatrices.withSpectrum(l, 9);
+    CountingOperator op = new CountingOperator(new DenseOperator(a, N));
     ArpackResult r = BlockLanczos.solve(op, K, 1, TOL, N, 1, null);
-    assertFalse(r.complete(), r.message());
-    assertEquals(6, op.applications());
-    assertEquals(6, r.applications());
+    assertTrue(r.complete(), r.message());
+    assertEquals(6 + 30, op.applications());
+    assertEquals(6 + 30, r.applications());
+    assertArrayEquals(top(lapack(a, N), K), r.eigenvalues(), 1e-12 * 9 * N);
+    // with too few products left for the second run: partial
+    ArpackResult p = BlockLanczos.solve(new DenseOperator(a, N), K, 1, TOL, 6 + K, 1, null);
+    assertFalse(p.complete(), p.message());
     // n distinct values and n steps: the space is the whole one and the pairs are exact
     double[] small = {-1, 0.5, 2, 3, 5, 8, 13};
     DenseOperator whole = new DenseOperator(TestMatrices.withSpectrum(small, 10), small.length);

@@ -65,11 +65,12 @@ public final class LayerSpectraEngine {
   }
 
   /**
-   * The block Lanczos top search's product budget: three times ARPACK's first run's Lanczos vectors plus a block
-   * (measured: 35–40 products with a block of 5 on a Hessian block's top 5, 50 on an MSE output layer's fourfold top).
+   * The block Lanczos top search's product budget: four times ARPACK's first run's Lanczos vectors plus k (measured:
+   * 35–40 products with a block of 5 on a Hessian block's top 5; 50 on an MSE output layer's fourfold top, after the
+   * first run's with a smaller block).
    */
-  static int blockLanczosProducts(int steps, int block) {
-    return 3 * steps + block;
+  static int blockLanczosProducts(int steps, int k) {
+    return 4 * steps + k;
   }
 
   /**
@@ -220,7 +221,7 @@ public final class LayerSpectraEngine {
           int kTop = Math.min(o.top(), p);
           int steps = SpectrumEnds.lanczosVectors(p, kTop, o.ncv());
           boolean block = topBlock > 0 && kTop < p - 1;
-          int budget = Math.min(p, blockLanczosProducts(steps, topBlock));
+          int budget = Math.min(p, blockLanczosProducts(steps, kTop));
           ProductLog log = productLog(op, Math.max(steps + 1, block ? budget : 0));
           LinearOperator logged = log != null ? log : op;
           ArpackResult plain = null;

@@ -338,8 +338,8 @@ class LayerSpectraEngineTest {
 
   @Test
   void blockLanczosFindsEveryCopyOfTheMseOutputLayersTopWithoutTheDenseShortcut() {
-    // the same block as above, forced through the matrix-free path (dense threshold 0): block Lanczos with a block
-    // of 5 finds the 4 copies of the top and the next value, with its products counted and its residuals true
+    // the same block as above, forced through the matrix-free path (dense threshold 0): block Lanczos finds the 4
+    // copies of the top and the next value, with its products counted and its residuals true
     Network net = Network.builder(6).dense(40).activation(Activation.TANH).dense(4).build("mse");
     SplittableRandom r = new SplittableRandom(1);
     double[] x = new double[300 * 6];
@@ -367,13 +367,18 @@ class LayerSpectraEngineTest {
         return local.structureTrace(kind, layer, seed);
       }
     };
-    LayerSpectra s = new LayerSpectraEngine(counting, o, 0, 5).layer(l);
-    assertEquals("block-lanczos", s.top().arpack().method(), s.top().arpack().message());
-    for (int j = 0; j < 5; j++) assertEquals(ref[p - 1 - j], s.top().values()[j], 1e-10 * ref[p - 1], "top " + j);
-    assertEquals(s.top().arpack().applications(), counted[0].applications(), "products counted per direction");
-    double[] direct = s.top().arpack().residuals(op);
-    for (int j = 0; j < direct.length; j++) {
-      assertEquals(direct[direct.length - 1 - j], s.top().residuals()[j], 1e-12 * ref[p - 1], "residual " + j);
+    for (int block : new int[] {2, 5}) {
+      // a block of 2 sees two copies of the top above the 5th value and runs again with a block of 5
+      LayerSpectra s = new LayerSpectraEngine(counting, o, 0, block).layer(l);
+      assertEquals("block-lanczos", s.top().arpack().method(), s.top().arpack().message());
+      for (int j = 0; j < 5; j++) {
+        assertEquals(ref[p - 1 - j], s.top().values()[j], 1e-10 * ref[p - 1], "block " + block + ", top " + j);
+      }
+      assertEquals(s.top().arpack().applications(), counted[0].applications(), "products counted per direction");
+      double[] direct = s.top().arpack().residuals(op);
+      for (int j = 0; j < direct.length; j++) {
+        assertEquals(direct[direct.length - 1 - j], s.top().residuals()[j], 1e-12 * ref[p - 1], "residual " + j);
+      }
     }
     // ARPACK alone (block 0) on the same path misses a copy: what the block search is for
     LayerSpectra a = new LayerSpectraEngine(CurvatureSource.of(c), o, 0, 0).layer(l);
