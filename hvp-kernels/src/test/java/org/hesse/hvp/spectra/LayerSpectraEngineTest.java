@@ -86,10 +86,14 @@ class LayerSpectraEngineTest {
 
   @Test
   void matrixFreePathGivesTheClosedForm() {
-    // the block (25 parameters) is below the dense threshold; 0 forces ARPACK
-    for (int denseMax : new int[] {LayerSpectraEngine.denseMaxDim(), 0}) {
-      String source = denseMax > 0 ? "dense" : "arpack";
-      LayerSpectra s = new LayerSpectraEngine(known(null, true), options(3, 2, false, false, false), denseMax).layer(layer);
+    // the block (25 parameters) is below the dense threshold; 0 forces the matrix-free path: block Lanczos (block 2,
+    // the default) or ARPACK alone (block 0)
+    int[][] paths = {{LayerSpectraEngine.denseMaxDim(), LayerSpectraEngine.DEFAULT_TOP_BLOCK}, {0, 2}, {0, 0}};
+    for (int[] path : paths) {
+      int denseMax = path[0];
+      String source = denseMax > 0 ? "dense" : path[1] > 0 ? "block-lanczos" : "arpack";
+      LayerSpectra s = new LayerSpectraEngine(known(null, true), options(3, 2, false, false, false), denseMax, path[1])
+          .layer(layer);
       assertClose(new double[] {9, 4, 2.5}, s.top().values(), "top");
       assertClose(new double[] {-3, -1}, s.bottom().values(), "bottom");
       if (denseMax > 0) {
@@ -97,14 +101,14 @@ class LayerSpectraEngineTest {
         assertEquals("dense", s.trace().source());
         assertNull(s.trace().estimate(), "an exact trace has no estimate");
       } else {
-        // Q: ARPACK's Lanczos basis of the top (20 vectors), which spans the rank-5 range, so exact
+        // Q: the top search's Lanczos basis, which spans the rank-5 range, so exact
         assertEquals(11.5, s.trace().value(), TOL * 11.5, "Hutch++ trace on the Lanczos basis (exact: rank 5 < 20)");
         assertEquals("hutch++-krylov", s.trace().source());
         assertEquals(24 - 2 * 8, s.trace().estimate().applications(), "the Hutchinson share of the budget 3⌊25/3⌋ only");
       }
       assertEquals(source, s.lambdaMax().source());
       // the bottom's shifted search may give up for the dense spectrum after n = 25 products, and says so
-      assertTrue(source.equals(s.lambdaMin().source()) || s.bottom().arpack().message().contains("solved densely"),
+      assertTrue(s.lambdaMin().source().equals(denseMax > 0 ? "dense" : "arpack") || s.bottom().arpack().message().contains("solved densely"),
           s.lambdaMin().source() + ": " + s.bottom().arpack().message());
       assertEquals(9, s.lambdaMax().value(), TOL * 9);
       assertEquals(-3, s.lambdaMin().value(), TOL * 3);
