@@ -31,9 +31,9 @@ import org.hesse.runtime.MemoryBudget;
  * Hutch++, where there is none; exact, from the whole spectrum, where the ends were solved densely): dense LAPACK
  * when the block has at most {@link SpectrumEnds#DENSE_MAX_DIM} parameters (or
  * -Dhesse.spectra.denseMaxDim) and it fits the memory budget (whatever {@link CurvatureSource#denseAllowed()}: so few
- * products cost less than ARPACK's), else for the top an early-stopping block Lanczos ({@link BlockLanczos}, block
- * size {@link #TOP_BLOCK_PROPERTY}, default 2; labelled "block-lanczos") and plain ARPACK where that does not converge
- * within its product budget (or directly with -Dhesse.spectra.topBlock=0); then (and for the bottom) ARPACK relative to the
+ * products cost less than ARPACK's), else for the top plain ARPACK (with -Dhesse.spectra.topBlock=b an
+ * early-stopping block Lanczos of block size b first, {@link BlockLanczos}, labelled "block-lanczos", ARPACK where it
+ * does not converge within its product budget); then (and for the bottom) ARPACK relative to the
  * block's norm (so a zero cluster converges), restarted with more Lanczos vectors when it stops early, and abandoned
  * for the dense spectrum once it has spent the n products the dense path costs (when that fits the memory budget).
  * Where the source gives the trace from the block's structure ({@link CurvatureSource#structureTrace}: a dense
@@ -52,15 +52,16 @@ public final class LayerSpectraEngine {
   private final int topBlock;
 
   /**
-   * System property: the block size b of the early-stopping {@link BlockLanczos} top search tried before ARPACK;
-   * 0 goes to ARPACK directly. Default 2, the smallest block that sees a repeated top (it then runs again with a
-   * block of k): 22–24 products per big layer against ARPACK's 21 and single-vector Lanczos' (b = 1, blind to
-   * copies) 17–18, at about ARPACK's time since a 2-direction apply costs less than two products (docs/performance.md).
+   * System property: the block size b of an early-stopping {@link BlockLanczos} top search tried before ARPACK; 0
+   * (the default) goes to ARPACK directly. b = 1 is single-vector Lanczos (17–18 products per big layer against
+   * ARPACK's 21, blind to a repeated top); b ≥ 2 sees copies and then runs again with a block of k, so it returns
+   * every copy among the top k (22–24 products with b = 2). Not the default: on the Fashion-MNIST case a 2-direction
+   * apply did not cost enough less than two products to make up for them (docs/performance.md, fourth round).
    */
   static final String TOP_BLOCK_PROPERTY = "hesse.spectra.topBlock";
 
-  /** The default of {@link #TOP_BLOCK_PROPERTY}. */
-  static final int DEFAULT_TOP_BLOCK = 2;
+  /** The default of {@link #TOP_BLOCK_PROPERTY}: ARPACK alone. */
+  static final int DEFAULT_TOP_BLOCK = 0;
 
   /** The block Lanczos block size from {@link #TOP_BLOCK_PROPERTY}; 0: ARPACK only. */
   static int topBlock() {
@@ -224,7 +225,9 @@ public final class LayerSpectraEngine {
           int kTop = Math.min(o.top(), p);
           int steps = SpectrumEnds.lanczosVectors(p, kTop, o.ncv());
           boolean block = topBlock > 0 && kTop < p - 1;
-          int budget = Math.min(p, blockLanczosProducts(steps, kTop));
+          // the basis (budget + a block of columns) within a quarter of the memory budget, else fewer products
+          long fits = MemoryBudget.current().bytes() / 4 / (8L * p) - kTop;
+          int budget = (int) Math.min(Math.min(p, blockLanczosProducts(steps, kTop)), Math.max(0, fits));
           ProductLog log = productLog(op, Math.max(steps + 1, block ? budget : 0));
           LinearOperator logged = log != null ? log : op;
           ArpackResult plain = null;

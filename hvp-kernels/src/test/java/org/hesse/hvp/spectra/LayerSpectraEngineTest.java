@@ -86,8 +86,8 @@ class LayerSpectraEngineTest {
 
   @Test
   void matrixFreePathGivesTheClosedForm() {
-    // the block (25 parameters) is below the dense threshold; 0 forces the matrix-free path: block Lanczos (block 2,
-    // the default) or ARPACK alone (block 0)
+    // the block (25 parameters) is below the dense threshold; 0 forces the matrix-free path: ARPACK alone (block 0,
+    // the default) or block Lanczos (block 2)
     int[][] paths = {{LayerSpectraEngine.denseMaxDim(), LayerSpectraEngine.DEFAULT_TOP_BLOCK}, {0, 2}, {0, 0}};
     for (int[] path : paths) {
       int denseMax = path[0];
