@@ -137,7 +137,8 @@ public final class BlockLanczos {
         if ((invariant || converged) && (invariant && applied < n || b > 1) && copiesAboveKth(theta, k, b, norm)) {
           // it may have more copies than the block found: again with a block of k, which finds every copy that
           // belongs among the top k
-          String why = "a value above the " + k + "-th came back " + b + " times, as many as the block size";
+          String why = b > 1 ? "a value above the " + k + "-th came back " + b + " times, as many as the block size"
+              : "the Krylov space became invariant after " + applied + " < n = " + n + " products: repeated values";
           if (b >= k || m - applied <= k) return partial(n, k, applied, why + ": it may have more copies");
           ArpackResult again = solve(op, k, k, tol, m - applied, seed, basis);
           return new ArpackResult(n, Which.LA, METHOD, k, again.converged(), again.eigenvalues(), again.eigenvectors(),

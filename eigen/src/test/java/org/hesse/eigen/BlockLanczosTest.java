@@ -245,6 +245,7 @@ class BlockLanczosTest {
     CountingOperator op = new CountingOperator(new DenseOperator(a, N));
     ArpackResult r = BlockLanczos.solve(op, K, 1, TOL, N, 1, null);
     assertTrue(r.complete(), r.message());
+    assertTrue(r.message().contains("invariant after 6 "), r.message());
     assertEquals(6 + 30, op.applications());
     assertEquals(6 + 30, r.applications());
     assertArrayEquals(top(lapack(a, N), K), r.eigenvalues(), 1e-12 * 9 * N);
