@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.hesse.eigen.ArpackResult;
+import org.hesse.eigen.BlockLanczos;
 import org.hesse.eigen.DenseEigen;
 import org.hesse.eigen.DenseSpectrum;
 import org.hesse.eigen.KrylovBasis;
@@ -14,7 +15,6 @@ import org.hesse.eigen.SlqResult;
 import org.hesse.eigen.SpectralMetrics;
 import org.hesse.eigen.SpectrumEnds;
 import org.hesse.eigen.Trace;
-import org.hesse.eigen.TopLanczos;
 import org.hesse.eigen.TraceEstimate;
 import org.hesse.eigen.Which;
 import org.hesse.nn.Network;
@@ -31,9 +31,9 @@ import org.hesse.runtime.MemoryBudget;
  * Hutch++, where there is none; exact, from the whole spectrum, where the ends were solved densely): dense LAPACK
  * when the block has at most {@link SpectrumEnds#DENSE_MAX_DIM} parameters (or
  * -Dhesse.spectra.denseMaxDim) and it fits the memory budget (whatever {@link CurvatureSource#denseAllowed()}: so few
- * products cost less than ARPACK's), else for the top plain ARPACK (with -Dhesse.spectra.topLanczos=true an
- * early-stopping Lanczos first, {@link TopLanczos}, labelled "lanczos", ARPACK where it does not converge within
- * ARPACK's Lanczos vectors); then (and for the bottom) ARPACK relative to the
+ * products cost less than ARPACK's), else for the top plain ARPACK (with -Dhesse.spectra.topBlock=b an
+ * early-stopping block Lanczos of block size b first, {@link BlockLanczos}, labelled "block-lanczos", ARPACK where it
+ * does not converge within its product budget); then (and for the bottom) ARPACK relative to the
  * block's norm (so a zero cluster converges), restarted with more Lanczos vectors when it stops early, and abandoned
  * for the dense spectrum once it has spent the n products the dense path costs (when that fits the memory budget).
  * Where the source gives the trace from the block's structure ({@link CurvatureSource#structureTrace}: a dense
@@ -49,18 +49,32 @@ public final class LayerSpectraEngine {
   private final CurvatureSource source;
   private final SpectraOptions o;
   private final int denseMaxDim;
+  private final int topBlock;
 
   /**
-   * System property: true makes the top search try the early-stopping {@link TopLanczos} before ARPACK. Off by
-   * default: one start vector without restarts sees a repeated top eigenvalue once, so a block whose top is repeated
-   * without its Krylov space becoming invariant (an MSE net's last layer, (1/N)·Σ ã ãᵀ ⊗ c·I with 4 outputs: every
-   * eigenvalue 4 times) came back as 5 distinct values where ARPACK's restarts found 3 of the 4 copies (docs/performance.md).
+   * System property: the block size b of an early-stopping {@link BlockLanczos} top search tried before ARPACK; 0
+   * (the default) goes to ARPACK directly. b = 1 is single-vector Lanczos (17–18 products per big layer against
+   * ARPACK's 21, blind to a repeated top); b ≥ 2 sees copies and then runs again with a block of k, so it returns
+   * every copy among the top k (22–24 products with b = 2). Not the default: on the Fashion-MNIST case a 2-direction
+   * apply did not cost enough less than two products to make up for them (docs/performance.md, fourth round).
    */
-  static final String TOP_LANCZOS_PROPERTY = "hesse.spectra.topLanczos";
+  static final String TOP_BLOCK_PROPERTY = "hesse.spectra.topBlock";
 
-  /** Whether the top search starts with {@link TopLanczos} (opt-in) or goes to ARPACK directly (default). */
-  static boolean topLanczos() {
-    return Boolean.parseBoolean(System.getProperty(TOP_LANCZOS_PROPERTY, "false"));
+  /** The default of {@link #TOP_BLOCK_PROPERTY}: ARPACK alone. */
+  static final int DEFAULT_TOP_BLOCK = 0;
+
+  /** The block Lanczos block size from {@link #TOP_BLOCK_PROPERTY}; 0: ARPACK only. */
+  static int topBlock() {
+    return Integer.getInteger(TOP_BLOCK_PROPERTY, DEFAULT_TOP_BLOCK);
+  }
+
+  /**
+   * The block Lanczos top search's product budget: four times ARPACK's first run's Lanczos vectors plus k (measured:
+   * 35–40 products with a block of 5 on a Hessian block's top 5; 50 on an MSE output layer's fourfold top, after the
+   * first run's with a smaller block).
+   */
+  static int blockLanczosProducts(int steps, int k) {
+    return 4 * steps + k;
   }
 
   /**
@@ -92,7 +106,7 @@ public final class LayerSpectraEngine {
    * @param options what to compute
    */
   public LayerSpectraEngine(CurvatureSource source, SpectraOptions options) {
-    this(source, options, denseMaxDim());
+    this(source, options, denseMaxDim(), topBlock());
   }
 
   /**
@@ -107,9 +121,16 @@ public final class LayerSpectraEngine {
 
   /** With another dense threshold (tests force the ARPACK path with 0). */
   LayerSpectraEngine(CurvatureSource source, SpectraOptions options, int denseMaxDim) {
+    this(source, options, denseMaxDim, topBlock());
+  }
+
+  /** With another dense threshold and top block size (0: ARPACK only). */
+  LayerSpectraEngine(CurvatureSource source, SpectraOptions options, int denseMaxDim, int topBlock) {
+    if (topBlock < 0) throw new IllegalArgumentException(TOP_BLOCK_PROPERTY + " must be >= 0, got " + topBlock);
     this.source = source;
     this.o = options;
     this.denseMaxDim = denseMaxDim;
+    this.topBlock = topBlock;
   }
 
   /**
@@ -203,16 +224,20 @@ public final class LayerSpectraEngine {
           // where the solve converged before a restart (ProductLog)
           int kTop = Math.min(o.top(), p);
           int steps = SpectrumEnds.lanczosVectors(p, kTop, o.ncv());
-          ProductLog log = productLog(op, steps + 1);
+          boolean block = topBlock > 0 && kTop < p - 1;
+          // the basis (budget + a block of columns) within a quarter of the memory budget, else fewer products
+          long fits = MemoryBudget.current().bytes() / 4 / (8L * p) - kTop;
+          int budget = (int) Math.min(Math.min(p, blockLanczosProducts(steps, kTop)), Math.max(0, fits));
+          ProductLog log = productLog(op, Math.max(steps + 1, block ? budget : 0));
           LinearOperator logged = log != null ? log : op;
           ArpackResult plain = null;
           long lanczosProducts = 0;
           // ARPACK with its default 20 vectors converges such a top at the end of its first Lanczos run, far below
-          // the tolerance: Lanczos that stops once the top k have converged spends fewer; within ARPACK's first
-          // run's products, else ARPACK from the same start vector as before
-          if (topLanczos() && kTop < p - 1 && steps > kTop) {
-            phases.accept("layer " + l + ": top " + o.top() + " (Lanczos)");
-            ArpackResult lz = TopLanczos.solve(logged, kTop, o.tol(), steps, o.seed(), krylov::set);
+          // the tolerance: block Lanczos stops once the top k have converged (and with a block of k start vectors
+          // finds up to k copies of a repeated top); within its product budget, else ARPACK as before
+          if (block && budget > kTop) {
+            phases.accept("layer " + l + ": top " + o.top() + " (block Lanczos, block " + topBlock + ")");
+            ArpackResult lz = BlockLanczos.solve(logged, kTop, topBlock, o.tol(), budget, o.seed(), krylov::set);
             if (lz.complete()) plain = lz;
             else lanczosProducts = lz.applications();
           }
@@ -313,9 +338,9 @@ public final class LayerSpectraEngine {
     }
   }
 
-  /** "dense" (LAPACK by choice, or ARPACK's own dense fallback for tiny blocks), "lanczos" or "arpack". */
+  /** "dense" (LAPACK by choice, or ARPACK's own dense fallback for tiny blocks), "block-lanczos" or "arpack". */
   private static String sourceOf(ArpackResult a) {
-    return a.method().startsWith("dense") ? "dense" : a.method().equals(TopLanczos.METHOD) ? TopLanczos.METHOD : "arpack";
+    return a.method().startsWith("dense") ? "dense" : a.method().equals(BlockLanczos.METHOD) ? BlockLanczos.METHOD : "arpack";
   }
 
   /** One end as reported: top descending, bottom ascending, with the solver's residuals. */

@@ -86,10 +86,14 @@ class LayerSpectraEngineTest {
 
   @Test
   void matrixFreePathGivesTheClosedForm() {
-    // the block (25 parameters) is below the dense threshold; 0 forces ARPACK
-    for (int denseMax : new int[] {LayerSpectraEngine.denseMaxDim(), 0}) {
-      String source = denseMax > 0 ? "dense" : "arpack";
-      LayerSpectra s = new LayerSpectraEngine(known(null, true), options(3, 2, false, false, false), denseMax).layer(layer);
+    // the block (25 parameters) is below the dense threshold; 0 forces the matrix-free path: ARPACK alone (block 0,
+    // the default) or block Lanczos (block 2)
+    int[][] paths = {{LayerSpectraEngine.denseMaxDim(), LayerSpectraEngine.DEFAULT_TOP_BLOCK}, {0, 2}, {0, 0}};
+    for (int[] path : paths) {
+      int denseMax = path[0];
+      String source = denseMax > 0 ? "dense" : path[1] > 0 ? "block-lanczos" : "arpack";
+      LayerSpectra s = new LayerSpectraEngine(known(null, true), options(3, 2, false, false, false), denseMax, path[1])
+          .layer(layer);
       assertClose(new double[] {9, 4, 2.5}, s.top().values(), "top");
       assertClose(new double[] {-3, -1}, s.bottom().values(), "bottom");
       if (denseMax > 0) {
@@ -97,14 +101,14 @@ class LayerSpectraEngineTest {
         assertEquals("dense", s.trace().source());
         assertNull(s.trace().estimate(), "an exact trace has no estimate");
       } else {
-        // Q: ARPACK's Lanczos basis of the top (20 vectors), which spans the rank-5 range, so exact
+        // Q: the top search's Lanczos basis, which spans the rank-5 range, so exact
         assertEquals(11.5, s.trace().value(), TOL * 11.5, "Hutch++ trace on the Lanczos basis (exact: rank 5 < 20)");
         assertEquals("hutch++-krylov", s.trace().source());
         assertEquals(24 - 2 * 8, s.trace().estimate().applications(), "the Hutchinson share of the budget 3⌊25/3⌋ only");
       }
       assertEquals(source, s.lambdaMax().source());
       // the bottom's shifted search may give up for the dense spectrum after n = 25 products, and says so
-      assertTrue(source.equals(s.lambdaMin().source()) || s.bottom().arpack().message().contains("solved densely"),
+      assertTrue(s.lambdaMin().source().equals(denseMax > 0 ? "dense" : "arpack") || s.bottom().arpack().message().contains("solved densely"),
           s.lambdaMin().source() + ": " + s.bottom().arpack().message());
       assertEquals(9, s.lambdaMax().value(), TOL * 9);
       assertEquals(-3, s.lambdaMin().value(), TOL * 3);
@@ -193,7 +197,7 @@ class LayerSpectraEngineTest {
           assertClose(new double[] {ref[0], ref[1]}, s.bottom().values(), what + " bottom", scale);
           // back-matching's dense layers: the structure eig(C) instead of ARPACK
           // the matrix-free top: the early-stopping Lanczos, or ARPACK where that handed over; named as the top's method
-          String matrixFree = s.top().arpack() != null && s.top().arpack().method().equals("lanczos") ? "lanczos" : "arpack";
+          String matrixFree = s.top().arpack() != null && s.top().arpack().method().equals("block-lanczos") ? "block-lanczos" : "arpack";
           String expected = kind == CurvatureKind.BACK_MATCHING ? "structure" : denseMax > 0 ? "dense" : matrixFree;
           assertEquals(expected, s.lambdaMax().source(), what);
           // the trace: exact from the structure (back-matching's eig(C); a dense layer's ≤ 16 outputs per sample)
@@ -334,5 +338,55 @@ class LayerSpectraEngineTest {
     LayerSpectra s = new LayerSpectraEngine(CurvatureSource.of(c), o).layer(l);
     for (int j = 0; j < 5; j++) assertEquals(ref[p - 1 - j], s.top().values()[j], 1e-10 * ref[p - 1], "top " + j);
     for (int j = 0; j < 3; j++) assertEquals(ref[j], s.bottom().values()[j], 1e-10 * ref[p - 1], "bottom " + j);
+  }
+
+  @Test
+  void blockLanczosFindsEveryCopyOfTheMseOutputLayersTopWithoutTheDenseShortcut() {
+    // the same block as above, forced through the matrix-free path (dense threshold 0): block Lanczos finds the 4
+    // copies of the top and the next value, with its products counted and its residuals true
+    Network net = Network.builder(6).dense(40).activation(Activation.TANH).dense(4).build("mse");
+    SplittableRandom r = new SplittableRandom(1);
+    double[] x = new double[300 * 6];
+    for (int i = 0; i < x.length; i++) x[i] = r.nextGaussian();
+    double[] y = new double[300 * 4];
+    for (int i = 0; i < y.length; i++) y[i] = r.nextGaussian();
+    Curvature c = Curvature.of(net, Init.PYTORCH.init(net, 3), null, org.hesse.nn.Mode.ANALYSIS, x, y, 256);
+    int l = 2;
+    LinearOperator op = c.block(Curvature.Kind.HESSIAN, l);
+    int p = op.dim();
+    double[] ref = DenseEigen.all(DenseEigen.materialize(op, Long.MAX_VALUE), p, false).eigenvalues();  // ascending
+    assertEquals(ref[p - 1], ref[p - 4], 1e-12 * ref[p - 1], "the reference's top repeats 4 times");
+    SpectraOptions d = SpectraOptions.defaults();
+    SpectraOptions o = new SpectraOptions(CurvatureKind.HESSIAN, 5, 0, false, false, false, d.slqSteps(), d.slqProbes(),
+        d.densityPoints(), d.hutchBudget(), d.tol(), d.seed(), d.ncv(), d.maxIterations());
+    CurvatureSource local = CurvatureSource.of(c);
+    CountingOperator[] counted = new CountingOperator[1];
+    CurvatureSource counting = new CurvatureSource() {
+      @Override public Network network() { return net; }
+      @Override public LinearOperator block(CurvatureKind kind, int layer) {
+        return counted[0] = new CountingOperator(local.block(kind, layer));
+      }
+      @Override public double[] gradient() { return local.gradient(); }
+      @Override public LayerSpectra.TraceValue structureTrace(CurvatureKind kind, int layer, long seed) {
+        return local.structureTrace(kind, layer, seed);
+      }
+    };
+    for (int block : new int[] {2, 5}) {
+      // a block of 2 sees two copies of the top above the 5th value and runs again with a block of 5
+      LayerSpectra s = new LayerSpectraEngine(counting, o, 0, block).layer(l);
+      assertEquals("block-lanczos", s.top().arpack().method(), s.top().arpack().message());
+      for (int j = 0; j < 5; j++) {
+        assertEquals(ref[p - 1 - j], s.top().values()[j], 1e-10 * ref[p - 1], "block " + block + ", top " + j);
+      }
+      assertEquals(s.top().arpack().applications(), counted[0].applications(), "products counted per direction");
+      double[] direct = s.top().arpack().residuals(op);
+      for (int j = 0; j < direct.length; j++) {
+        assertEquals(direct[direct.length - 1 - j], s.top().residuals()[j], 1e-12 * ref[p - 1], "residual " + j);
+      }
+    }
+    // ARPACK alone (block 0) on the same path misses a copy: what the block search is for
+    LayerSpectra a = new LayerSpectraEngine(CurvatureSource.of(c), o, 0, 0).layer(l);
+    assertEquals("arpack", a.top().arpack().method());
+    assertTrue(Math.abs(a.top().values()[3] - ref[p - 4]) > 1e-6 * ref[p - 1], "ARPACK's 4th value " + a.top().values()[3]);
   }
 }
