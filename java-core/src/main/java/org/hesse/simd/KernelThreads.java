@@ -4,6 +4,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.hesse.nativelib.OpenBlas;
 
 /**
@@ -11,7 +12,8 @@ import org.hesse.nativelib.OpenBlas;
  * "Roofline"): an expensive element-wise loop over n ≥ {@link #MIN_ELEMENTS} elements is cut in two halves, the
  * second run by one helper thread, when OpenBLAS itself runs on 2 or more threads (so the process already owns two
  * cores; with {@code OPENBLAS_NUM_THREADS=1} everything stays on the caller's thread). Only loops whose every
- * element is computed alone use it, so the bits do not depend on the split. {@code -Dhesse.kernels.split=false}
+ * element is computed alone use it, so the bits do not depend on the split. One helper serves the process: a caller
+ * that finds it busy (another thread's kernel) runs serially instead of waiting. {@code -Dhesse.kernels.split=false}
  * turns it off.
  */
 final class KernelThreads {
@@ -21,7 +23,8 @@ final class KernelThreads {
    */
   static final int MIN_ELEMENTS = 1 << 15;
   private static final boolean ENABLED = !"false".equals(System.getProperty("hesse.kernels.split"));
-  private static final int ALIGN = 64;  // the halves meet at a multiple of every vector length
+  private static final int ALIGN = 64;
+  private static final AtomicBoolean BUSY = new AtomicBoolean();  // the halves meet at a multiple of every vector length
 
   private KernelThreads() {}
 
@@ -32,10 +35,18 @@ final class KernelThreads {
 
   /** Runs body over [0, n), in two halves on two threads when that pays (see the class comment). */
   static void split(int n, Range body) {
-    if (!ENABLED || n < MIN_ELEMENTS || OpenBlas.numThreads() < 2) {
-      body.run(0, n);
+    if (!ENABLED || n < MIN_ELEMENTS || OpenBlas.numThreads() < 2 || !BUSY.compareAndSet(false, true)) {
+      body.run(0, n);  // also when another caller has the helper: never queue behind it
       return;
     }
+    try {
+      halves(n, body);
+    } finally {
+      BUSY.set(false);
+    }
+  }
+
+  private static void halves(int n, Range body) {
     int half = n / 2 / ALIGN * ALIGN;
     Future<?> second = Helper.POOL.submit(() -> body.run(half, n));
     Throwable failed = null;

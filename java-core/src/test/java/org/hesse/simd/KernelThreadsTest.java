@@ -87,4 +87,13 @@ class KernelThreadsTest {
     assertEquals("part from " + half, e.getMessage());
     assertEquals(half, firstEnd[0], "the caller's half ran to the split");
   }
+
+  @Test
+  void aCallerThatFindsTheHelperBusyRunsSerially() {
+    java.util.List<String> inner = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    KernelThreads.split(N, (from, to) -> {
+      if (from == 0) KernelThreads.split(N, (a, b) -> inner.add(a + ".." + b));  // while this split holds the helper
+    });
+    assertEquals(java.util.List.of("0.." + N), inner, "one serial call over everything, not two halves");
+  }
 }
