@@ -13,8 +13,11 @@ import org.hesse.nativelib.OpenBlas;
  * second run by one helper thread, when OpenBLAS itself runs on 2 or more threads (so the process already owns two
  * cores; with {@code OPENBLAS_NUM_THREADS=1} everything stays on the caller's thread). Only loops whose every
  * element is computed alone use it, so the bits do not depend on the split. One helper serves the process: a caller
- * that finds it busy (another thread's kernel) runs serially instead of waiting. {@code -Dhesse.kernels.split=false}
- * turns it off.
+ * that finds it busy (another thread's kernel) runs serially instead of waiting.
+ *
+ * <p>Opt-in ({@code -Dhesse.kernels.split=true}): on the shared 2-core machine of issue 13 (load 7–16) it measured
+ * 0.96–1.04× the serial kernels on the float32 products (SplitAB in docs/performance.md, "Roofline"), i.e. no gain
+ * could be shown; OpenBLAS's workers also spin for a while after each call, on the core the helper would use.
  */
 final class KernelThreads {
   /**
@@ -22,7 +25,6 @@ final class KernelThreads {
    * elements take ≈ 0.12 ms alone.
    */
   static final int MIN_ELEMENTS = 1 << 15;
-  private static final boolean ENABLED = !"false".equals(System.getProperty("hesse.kernels.split"));
   private static final int ALIGN = 64;
   private static final AtomicBoolean BUSY = new AtomicBoolean();  // the halves meet at a multiple of every vector length
 
@@ -33,9 +35,14 @@ final class KernelThreads {
     void run(int from, int to);
   }
 
+  /** Read at each call (a property lookup, against ≥ 0.1 ms of work), so a benchmark can alternate both settings. */
+  private static boolean enabled() {
+    return "true".equals(System.getProperty("hesse.kernels.split"));
+  }
+
   /** Runs body over [0, n), in two halves on two threads when that pays (see the class comment). */
   static void split(int n, Range body) {
-    if (!ENABLED || n < MIN_ELEMENTS || OpenBlas.numThreads() < 2 || !BUSY.compareAndSet(false, true)) {
+    if (n < MIN_ELEMENTS || !enabled() || OpenBlas.numThreads() < 2 || !BUSY.compareAndSet(false, true)) {
       body.run(0, n);  // also when another caller has the helper: never queue behind it
       return;
     }

@@ -23,10 +23,12 @@ class KernelThreadsTest {
   void twoBlasThreads() {
     threadsBefore = OpenBlas.numThreads();
     OpenBlas.setNumThreads(2);  // the split runs only beside a threaded BLAS (no-op without OpenBLAS: then serial)
+    System.setProperty("hesse.kernels.split", "true");  // opt-in
   }
 
   @AfterEach
   void restore() {
+    System.clearProperty("hesse.kernels.split");
     if (threadsBefore > 0) OpenBlas.setNumThreads(threadsBefore);
   }
 
