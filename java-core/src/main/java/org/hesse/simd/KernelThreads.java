@@ -15,8 +15,8 @@ import org.hesse.nativelib.OpenBlas;
  * element is computed alone use it, so the bits do not depend on the split. One helper serves the process: a caller
  * that finds it busy (another thread's kernel) runs serially instead of waiting.
  *
- * <p>Opt-in ({@code -Dhesse.kernels.split=true}): on the shared 2-core machine of issue 13 (load 7–16) it measured
- * 0.96–1.04× the serial kernels on the float32 products (SplitAB in docs/performance.md, "Roofline"), i.e. no gain
+ * <p>Opt-in ({@code -Dhesse.kernels.split=true}): on the shared 2-core machine of issue 13 (load 3.8–7.7) it measured
+ * 0.97–1.04× the serial kernels on the float32 products (benchmarks' SplitAB; docs/performance.md, "Roofline"), i.e. no gain
  * could be shown; OpenBLAS's workers also spin for a while after each call, on the core the helper would use.
  */
 final class KernelThreads {
