@@ -34,6 +34,10 @@
 # THREADS (2), SKIP_BUILD=1 (reuse the built jars), JAVA (java), PYTHON (a python with torch; default: the
 # first of $VIRTUAL_ENV/bin/python, python3 on PATH and /usr/bin/python3 whose torch is 2.x, else the first with any
 # torch), PRODUCTS (1; 0 skips the first case), SPECTRA (1), SPECTRA_ROUNDS (2), SAMPLES (2000).
+# OMP_WAIT_POLICY (PASSIVE): PyTorch's OpenMP wait policy, printed on the torch line. PASSIVE parks torch's OpenMP
+# workers between parallel regions; ACTIVE lets them spin, PyTorch's faster setting when the cores are otherwise idle
+# (docs/performance.md has both); run the script once with each. HESSE_JAVA_OPTS: extra JVM options for Hesse's
+# side (e.g. -Dhesse.kernels.split=false for an A/B of the element-wise split).
 # BLAS: Debian's torch 1.13 loads the system OpenBLAS (through libblas.so.3) like Hesse (through netlib's JNI
 # shim); then OPENBLAS_CORETYPE is passed through unchanged when set, never invented here, and the kernel each side
 # picked (OPENBLAS_VERBOSE=2) is printed and must be the same. A PyTorch 2.x wheel brings its own MKL: the script
@@ -106,7 +110,7 @@ for ((r = 0; r < rounds; r++)); do
   done
   [ "$hesse" = 1 ] || continue
   for t in $hesse_threads; do
-    OPENBLAS_NUM_THREADS="$t" OPENBLAS_VERBOSE=2 "$java" --add-modules jdk.incubator.vector -Xmx2g -cp "$jar" \
+    OPENBLAS_NUM_THREADS="$t" OPENBLAS_VERBOSE=2 "$java" --add-modules jdk.incubator.vector -Xmx2g ${HESSE_JAVA_OPTS:-} -cp "$jar" \
       org.hesse.bench.PeerCompare "$work" "$warmup" "$runs" --precision "$precision" 2> "$work/hesse.t$t.$r.err" \
       | tee "$work/hesse.t$t.$r.out" >&2 || { cat "$work/hesse.t$t.$r.err" >&2; exit 1; }
     cp "$work/hesse.json" "$work/hesse.t$t.$r.json"

@@ -137,6 +137,14 @@ public final class PanamaKernels implements Kernels {
   // ---- activations ------------------------------------------------------------------------------
 
   @Override public void activation(Activation f, double[] x, int xOff, double[] out, int outOff, int n) {
+    if (!split(f)) {
+      activationPart(f, x, xOff, out, outOff, n);
+      return;
+    }
+    KernelThreads.split(n, (from, to) -> activationPart(f, x, xOff + from, out, outOff + from, to - from));
+  }
+
+  private static void activationPart(Activation f, double[] x, int xOff, double[] out, int outOff, int n) {
     switch (f) {
       case IDENTITY: System.arraycopy(x, xOff, out, outOff, n); return;
       case TANH: tanhLoop(x, xOff, out, outOff, n); return;
@@ -173,6 +181,19 @@ public final class PanamaKernels implements Kernels {
   }
 
   @Override public void activationDerivatives(Activation f, double[] x, int xOff, double[] d1, int d1Off, double[] d2, int d2Off, int n) {
+    if (!split(f)) {
+      derivativesPart(f, x, xOff, d1, d1Off, d2, d2Off, n);
+      return;
+    }
+    KernelThreads.split(n, (from, to) -> derivativesPart(f, x, xOff + from, d1, d1Off + from, d2, d2Off + from, to - from));
+  }
+
+  /** Whether an activation is costly enough per element for {@link KernelThreads} (not the piecewise-linear ones). */
+  private static boolean split(Activation f) {
+    return !f.piecewiseLinear();
+  }
+
+  private void derivativesPart(Activation f, double[] x, int xOff, double[] d1, int d1Off, double[] d2, int d2Off, int n) {
     if (transcendental(f)) {
       ScalarKernels.INSTANCE.activationDerivatives(f, x, xOff, d1, d1Off, d2, d2Off, n);
       return;
@@ -614,6 +635,14 @@ public final class PanamaKernels implements Kernels {
   private static final int LF = F.length();
 
   @Override public void activation(Activation f, float[] x, int xOff, float[] out, int outOff, int n) {
+    if (!split(f)) {
+      activationPart(f, x, xOff, out, outOff, n);
+      return;
+    }
+    KernelThreads.split(n, (from, to) -> activationPart(f, x, xOff + from, out, outOff + from, to - from));
+  }
+
+  private void activationPart(Activation f, float[] x, int xOff, float[] out, int outOff, int n) {
     if (f == Activation.IDENTITY) {
       System.arraycopy(x, xOff, out, outOff, n);
       return;
@@ -632,7 +661,7 @@ public final class PanamaKernels implements Kernels {
     for (int b = 0; b < n; b += BLOCK) {
       int m = Math.min(BLOCK, n - b);
       widen(x, xOff + b, w[0], m);
-      activation(f, w[0], 0, w[1], 0, m);
+      activationPart(f, w[0], 0, w[1], 0, m);
       narrow(w[1], out, outOff + b, m);
     }
   }
@@ -661,12 +690,20 @@ public final class PanamaKernels implements Kernels {
   }
 
   @Override public void activationDerivatives(Activation f, float[] x, int xOff, float[] d1, int d1Off, float[] d2, int d2Off, int n) {
+    if (!split(f)) {
+      derivativesPart(f, x, xOff, d1, d1Off, d2, d2Off, n);
+      return;
+    }
+    KernelThreads.split(n, (from, to) -> derivativesPart(f, x, xOff + from, d1, d1Off + from, d2, d2Off + from, to - from));
+  }
+
+  private void derivativesPart(Activation f, float[] x, int xOff, float[] d1, int d1Off, float[] d2, int d2Off, int n) {
     if (d1 == null && d2 == null) return;
     double[][] w = SCRATCH.get();
     for (int b = 0; b < n; b += BLOCK) {
       int m = Math.min(BLOCK, n - b);
       widen(x, xOff + b, w[0], m);
-      activationDerivatives(f, w[0], 0, d1 == null ? null : w[1], 0, d2 == null ? null : w[2], 0, m);
+      derivativesPart(f, w[0], 0, d1 == null ? null : w[1], 0, d2 == null ? null : w[2], 0, m);
       if (d1 != null) narrow(w[1], d1, d1Off + b, m);
       if (d2 != null) narrow(w[2], d2, d2Off + b, m);
     }
