@@ -22,7 +22,7 @@
 # Needs Debian's dataset-fashion-mnist (or HESSE_FASHION_MNIST_DIR); SPECTRA=0 skips the case.
 #
 # float32 (issue 13): PRECISION=f32 runs the products case in float32 on both sides (PyTorch: model, batch and v
-# cast to float32; Hesse: PeerCompare --precision f32, Float32Workspace and Float32Curvature; agreement then
+# cast to float32; Hesse: PeerCompare --precision f32, Float32Curvature on the generated float twins; agreement then
 # to 1e-4). TORCH_THREADS (default THREADS; e.g. "1 2") times PyTorch once per thread setting in each round, one
 # process each with OMP/MKL/OPENBLAS_NUM_THREADS and torch.set_num_threads at that value, and the ratios use
 # PyTorch's best setting for each product (every setting is printed). HESSE_THREADS (default THREADS) does the same
@@ -37,7 +37,8 @@
 # OMP_WAIT_POLICY (PASSIVE): PyTorch's OpenMP wait policy, printed on the torch line. PASSIVE parks torch's OpenMP
 # workers between parallel regions; ACTIVE lets them spin, PyTorch's faster setting when the cores are otherwise idle
 # (docs/performance.md has both); run the script once with each. HESSE_JAVA_OPTS: extra JVM options for Hesse's
-# side (e.g. -Dhesse.kernels.split=false for an A/B of the element-wise split).
+# side in both cases (e.g. -Dhesse.kernels.split=true for an A/B of the opt-in element-wise split, or
+# -Dhesse.spectra.topBlock=1 for the spectra case's early-stopping Lanczos; the launcher gets them as JAVA_OPTS).
 # BLAS: Debian's torch 1.13 loads the system OpenBLAS (through libblas.so.3) like Hesse (through netlib's JNI
 # shim); then OPENBLAS_CORETYPE is passed through unchanged when set, never invented here, and the kernel each side
 # picked (OPENBLAS_VERBOSE=2) is printed and must be the same. A PyTorch 2.x wheel brings its own MKL: the script
@@ -162,7 +163,7 @@ if [ "$spectra" = 1 ]; then
     load_s="$(cut -d' ' -f1 /proc/loadavg)"
     wall "$sdir/scipy.$r.time" "$py" "$here/spectra_pytorch.py" eigsh "$sdir" --threads "$threads" > "$sdir/scipy.$r.out"
     load_h="$(cut -d' ' -f1 /proc/loadavg)"
-    wall "$sdir/hesse.$r.time" "$root/hesse" spectrum --model "$sdir/model.json" --weights "$sdir/model.safetensors" \
+    JAVA_OPTS="${HESSE_JAVA_OPTS:-}" wall "$sdir/hesse.$r.time" "$root/hesse" spectrum --model "$sdir/model.json" --weights "$sdir/model.safetensors" \
       --data "$sdir/data.csv" --target label \
       --top 5 --layers all --out "$sdir/hesse_spectrum.json" 2> "$sdir/hesse.$r.err"
     ts="$(cat "$sdir/scipy.$r.time")" th="$(cat "$sdir/hesse.$r.time")"

@@ -11,7 +11,7 @@ import org.hesse.nativelib.OpenBlas;
 /**
  * The GEMM floor of Hesse's gradient and Hessian-vector product on compare-pytorch.sh's case (MLP 784-512-512-10,
  * batch 256; docs/performance.md, "Roofline"): replays, back to back with nothing in between, exactly the GEMMs
- * (shapes, transposes, beta) that {@code Float32Workspace.lossAndGradient} and {@code Float32Curvature.update} +
+ * (shapes, transposes, beta) that {@code Workspace32.lossAndGradient} and {@code Float32Curvature.update} +
  * one apply call (the float64 path makes the same calls by dgemm), and times the sequence. That time is the
  * fastest either product can be with this BLAS and zero element-wise work. Each shape is also timed alone in a hot
  * loop at 1 thread and at OPENBLAS_NUM_THREADS (the machine's GEMM peak at these shapes); the sum of those bests

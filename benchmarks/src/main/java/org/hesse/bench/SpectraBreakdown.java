@@ -84,7 +84,8 @@ public final class SpectraBreakdown {
       for (int block : new int[] {1, o.top()}) {
         a = System.nanoTime();
         ArpackResult lz = BlockLanczos.solve(op, o.top(), block, o.tol(),
-            3 * SpectrumEnds.lanczosVectors(p, o.top(), o.ncv()) + block, o.seed(), null);
+            LayerSpectraEngine.blockLanczosProducts(SpectrumEnds.lanczosVectors(p, o.top(), o.ncv()), o.top()),
+            o.seed(), null);
         long tl = System.nanoTime() - a;
         double diff = 0;
         for (int j = 0; j < lz.eigenvalues().length && lz.complete() && r.complete(); j++) {

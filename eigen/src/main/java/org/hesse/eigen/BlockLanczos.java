@@ -134,7 +134,8 @@ public final class BlockLanczos {
           }
           converged = Math.sqrt(res) <= tolerance * norm;
         }
-        if ((invariant || converged) && (invariant && applied < n || b > 1) && copiesAboveKth(theta, k, b, norm)) {
+        // a search that spanned all n dimensions has every eigenvalue exactly, copies included
+        if ((invariant || converged) && applied < n && (invariant || b > 1) && copiesAboveKth(theta, k, b, norm)) {
           // it may have more copies than the block found: again with a block of k, which finds every copy that
           // belongs among the top k
           String why = b > 1 ? "a value above the " + k + "-th came back " + b + " times, as many as the block size"

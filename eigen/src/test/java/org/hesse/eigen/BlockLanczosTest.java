@@ -65,6 +65,18 @@ class BlockLanczosTest {
   }
 
   @Test
+  void aSearchThatSpansTheWholeSpaceIsCompleteWithItsCopies() {
+    // n = 6, eigenvalues {1, 2, 3, 4, 5, 5}: with a block of 2 the basis reaches all 6 dimensions, where every
+    // eigenvalue is exact; the twofold 5 must not send it on to look for more copies
+    double[] l = {1, 2, 3, 4, 5, 5};
+    double[] a = TestMatrices.withSpectrum(l, 3);
+    double[] ref = lapack(a, l.length);
+    ArpackResult r = BlockLanczos.solve(new DenseOperator(a, l.length), 3, 2, TOL, l.length, 8, null);
+    assertTrue(r.complete(), r.message());
+    assertArrayEquals(Arrays.copyOfRange(ref, 3, 6), r.eigenvalues(), 1e-12 * 5);
+  }
+
+  @Test
   void asManyCopiesAsTheBlockAboveTheKthRunAgainWithABlockOfK() {
     // 10 four times with a block of 2: two copies come back above the 5th value, so it may have more: the search
     // runs again with a block of 5 and returns the 4 copies and 8, both runs' products counted

@@ -536,11 +536,12 @@ public final class Network {
    * {@link #lossAndSignals} (θ, rows, scale) left in {@code ws}: the parameter part of {@link #lossAndGradient}'s
    * backward with the same calls on the same arrays, so the same numbers, without a second forward and signal pass.
    */
+  @Float32Twin
   public void addParameterGradient(double[] theta, Workspace ws, int batch, double[] grad) {
     ws.checkBatch(batch);
     double[] slots = slotParam == null ? theta : ws.slots();  // as forward left them
     double[] g = grad;
-    if (slotParam != null) Arrays.fill(g = ws.slotGradient(), 0.0);
+    if (slotParam != null) Arrays.fill(g = ws.slotGradient(), 0);  // 0, not 0.0: also the float twin's
     for (int j = nodes.size() - 1; j >= 0; j--) {
       Node n = nodes.get(j);
       if (n.op.paramCount() == 0) continue;
@@ -681,6 +682,22 @@ public final class Network {
     double value = scale * loss.sum(ws.acts[outputAct], y, batch, outputSize());
     backward(theta, ws, y, batch, scale, null);
     return value;
+  }
+
+  public void addParameterGradient(float[] theta, Workspace32 ws, int batch, float[] grad) {
+    ws.checkBatch(batch);
+    float[] slots = slotParam == null ? theta : ws.slots();
+    float[] g = grad;
+    if (slotParam != null)
+      Arrays.fill(g = ws.slotGradient(), 0);
+    for (int j = nodes.size() - 1; j >= 0; j--) {
+      Node n = nodes.get(j);
+      if (n.op.paramCount() == 0)
+        continue;
+      n.op.backward(slots, n.paramOffset, ws.inputs[j], ws.acts[n.output()], ws.grads[n.output()], new float[n.inputCount()][], g, batch, ws.contexts[j]);
+    }
+    if (slotParam != null)
+      reduceAdd(g, 0, grad, 0);
   }
 
   private void backward(float[] theta, Workspace32 ws, @Float32Twin.Keep double[] y, int batch, double scale, float[] grad) {

@@ -25,8 +25,8 @@ final class KernelThreads {
    * elements take ≈ 0.12 ms alone.
    */
   static final int MIN_ELEMENTS = 1 << 15;
-  private static final int ALIGN = 64;
-  private static final AtomicBoolean BUSY = new AtomicBoolean();  // the halves meet at a multiple of every vector length
+  private static final int ALIGN = 64;  // the halves meet at a multiple of every vector length
+  private static final AtomicBoolean BUSY = new AtomicBoolean();  // the helper thread is taken
 
   private KernelThreads() {}
 

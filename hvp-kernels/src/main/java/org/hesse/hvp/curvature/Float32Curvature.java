@@ -155,8 +155,8 @@ public final class Float32Curvature {
   public double[] parameters() { return theta.clone(); }
 
   /**
-   * The gradient of the mean loss (float per batch, summed over batches in double; a copy). Each batch's pass runs
-   * in its cached workspace and leaves the same activations and signals there.
+   * The gradient of the mean loss (float per batch, summed over batches in double; a copy), from the signals each
+   * cached batch holds ({@link Network#addParameterGradient}'s twin), as the float64 {@link Curvature#gradient}.
    */
   public synchronized double[] gradient() {
     if (gradient == null) {
@@ -164,7 +164,7 @@ public final class Float32Curvature {
       float[] gb = new float[theta.length];
       for (Curvature.BatchCache32 b : batches) {
         Arrays.fill(gb, 0f);
-        net.lossAndGradient(thetaF, b.ws, b.y, b.rows, 1.0 / samples, gb);
+        net.addParameterGradient(thetaF, b.ws, b.rows, gb);
         for (int i = 0; i < g.length; i++) g[i] += gb[i];
       }
       gradient = g;

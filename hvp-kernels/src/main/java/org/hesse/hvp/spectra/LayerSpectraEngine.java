@@ -17,6 +17,7 @@ import org.hesse.eigen.SpectrumEnds;
 import org.hesse.eigen.Trace;
 import org.hesse.eigen.TraceEstimate;
 import org.hesse.eigen.Which;
+import org.hesse.io.InputException;
 import org.hesse.nn.Network;
 import org.hesse.runtime.MemoryBudget;
 
@@ -65,7 +66,25 @@ public final class LayerSpectraEngine {
 
   /** The block Lanczos block size from {@link #TOP_BLOCK_PROPERTY}; 0: ARPACK only. */
   static int topBlock() {
-    return Integer.getInteger(TOP_BLOCK_PROPERTY, DEFAULT_TOP_BLOCK);
+    if (System.getProperty("hesse.spectra.topLanczos") != null) {
+      throw new InputException("system property hesse.spectra.topLanczos: removed; single-vector Lanczos is now -D"
+          + TOP_BLOCK_PROPERTY + "=1 (a block of b: =b, ARPACK alone: =0)");
+    }
+    return nonNegativeIntProperty(TOP_BLOCK_PROPERTY, DEFAULT_TOP_BLOCK);
+  }
+
+  /** An integer system property ≥ 0, {@code fallback} when unset; anything else is refused in one line. */
+  private static int nonNegativeIntProperty(String name, int fallback) {
+    String value = System.getProperty(name);
+    if (value == null) return fallback;
+    try {
+      int v = Integer.parseInt(value.trim());
+      if (v >= 0) return v;
+    } catch (NumberFormatException e) {
+      // refused below
+    }
+    throw new InputException("system property " + name + ": expected an integer >= 0, got '"
+        + InputException.excerpt(value) + "'");
   }
 
   /**
@@ -73,7 +92,7 @@ public final class LayerSpectraEngine {
    * 35–40 products with a block of 5 on a Hessian block's top 5; 50 on an MSE output layer's fourfold top, after the
    * first run's with a smaller block).
    */
-  static int blockLanczosProducts(int steps, int k) {
+  public static int blockLanczosProducts(int steps, int k) {
     return 4 * steps + k;
   }
 
@@ -116,7 +135,7 @@ public final class LayerSpectraEngine {
    * @return the threshold in parameters
    */
   public static int denseMaxDim() {
-    return Integer.getInteger(DENSE_MAX_PROPERTY, SpectrumEnds.DENSE_MAX_DIM);
+    return nonNegativeIntProperty(DENSE_MAX_PROPERTY, SpectrumEnds.DENSE_MAX_DIM);
   }
 
   /** With another dense threshold (tests force the ARPACK path with 0). */
@@ -226,7 +245,7 @@ public final class LayerSpectraEngine {
           int steps = SpectrumEnds.lanczosVectors(p, kTop, o.ncv());
           boolean block = topBlock > 0 && kTop < p - 1;
           // the basis (budget + a block of columns) within a quarter of the memory budget, else fewer products
-          long fits = MemoryBudget.current().bytes() / 4 / (8L * p) - kTop;
+          long fits = MemoryBudget.current().bytes() / 4 / (8L * p) - Math.max(topBlock, kTop);
           int budget = (int) Math.min(Math.min(p, blockLanczosProducts(steps, kTop)), Math.max(0, fits));
           ProductLog log = productLog(op, Math.max(steps + 1, block ? budget : 0));
           LinearOperator logged = log != null ? log : op;

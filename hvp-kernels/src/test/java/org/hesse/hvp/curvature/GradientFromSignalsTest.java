@@ -21,7 +21,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@link Curvature#gradient} adds each batch's parameter gradient from the signals its forward data hold: compared
  * bit for bit (tolerance 0) with a separate gradient pass ({@link Network#lossAndGradient} per batch in a fresh
  * workspace, the same arithmetic from a new forward), after products have used the cache, cached and streamed, on
- * every fixture (MLPs, batch norm, layer norm, conv, residual; graphs with fan-in, fan-out and a tied tensor).
+ * every fixture, also after {@link Curvature#update} to other parameters (MLPs, batch norm, layer norm, conv, residual; graphs with fan-in, fan-out and a tied tensor).
  * Against PyTorch's float64 gradient: {@code GraphFixtureTest}.
  */
 class GradientFromSignalsTest {
@@ -57,6 +57,13 @@ class GradientFromSignalsTest {
         }
       }
       assertArrayEquals(expected, c.gradient(), dir.getFileName() + " " + mode);
+      // after update(θ'): the gradient at θ', from the signals of the new forward, not the old ones
+      double[] moved = theta.clone();
+      double[] step = Nets.gaussian(moved.length, 0.05, 11);
+      for (int i = 0; i < moved.length; i++) moved[i] += step[i];
+      c.update(moved);
+      assertArrayEquals(separatePass(net, moved, buffers, data[0], data[1], batch), c.gradient(),
+          dir.getFileName() + " " + mode + " after update");
     }
   }
 
