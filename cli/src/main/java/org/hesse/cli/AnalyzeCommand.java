@@ -429,7 +429,9 @@ public final class AnalyzeCommand implements Callable<Integer> {
       InterLayer.Options o = new InterLayer.Options();
       o.seed = opts.seed;
       InterLayer il = new InterLayer(c, o);
-      Map<String, Object> r = InterlayerCommand.report(c, null, "analysis", o, il.compute(il.allPairs()), t0);
+      // the cache mode Curvature.of took: the system property's (auto unless set)
+      String cacheOption = Curvature.CacheMode.fromSystemProperty().id;
+      Map<String, Object> r = InterlayerCommand.report(c, cacheOption, "analysis", o, il.compute(il.allPairs()), t0);
       AtomicFiles.writeString(out.resolve(INTERLAYER), Json.write(r) + "\n");
     }
 

@@ -61,6 +61,10 @@ class ReportMonitorInterlayerTest {
       pairs++;
     }
     assertEquals(3, pairs, "three parametrised layers: three pairs");
+    // the cache provenance has spectrum's and interlayer's keys, with the mode analyze ran under (auto, the default)
+    JsonNode cache = il.path("provenance").path("curvature_cache");
+    assertEquals("auto", cache.path("option").asText(), "option: " + cache);
+    assertEquals("all", cache.path("ran").asText(), "iris fits the budget: all cached");
     assertEquals(2 * pairs, res.size(), "both halves of the symmetric map, no diagonal");
     assertEquals(2 * pairs, cou.size());
     // the monitor section: one trace and one CUSUM chart for the batch source, one line per layer
