@@ -89,7 +89,8 @@ public final class OutputJacobianBlock implements LinearOperator {
       if (net.node(j).op instanceof Dense) above += net.node(j).op.paramCount();
     }
     long matVecs = (long) net.outputSize() * net.layer(layer).outputSize();
-    return above >= MIN_GAIN * matVecs && MemoryBudget.current().fits(8L * c.samples * matVecs);
+    long doubles = c.samples * matVecs;  // J: one Java array
+    return above >= MIN_GAIN * matVecs && doubles <= Integer.MAX_VALUE - 8 && MemoryBudget.current().fits(8L * doubles);
   }
 
   /**
