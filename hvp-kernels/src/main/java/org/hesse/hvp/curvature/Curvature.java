@@ -430,6 +430,9 @@ public final class Curvature {
 
   public Network network() { return net; }
   public int samples() { return samples; }
+
+  /** Counts the recomputations ({@link #update}): what was formed from the forward data at another count is stale. */
+  long generation() { return generation; }
   public int batchSize() { return maxBatch; }
 
   /** The mean loss at θ. */

@@ -5,6 +5,7 @@ import org.hesse.hvp.backmatching.BackMatching;
 import org.hesse.eigen.TraceEstimate;
 import org.hesse.hvp.curvature.Curvature;
 import org.hesse.hvp.curvature.DenseLayerTrace;
+import org.hesse.hvp.curvature.OutputJacobianBlock;
 import org.hesse.nn.Network;
 
 /**
@@ -73,7 +74,8 @@ public interface CurvatureSource {
   }
 
   /**
-   * A source over a local curvature: Hessian and GGN blocks from {@link Curvature#block}, back-matching from
+   * A source over a local curvature: Hessian and GGN blocks from {@link Curvature#block} (a dense layer's in
+   * {@link OutputJacobianBlock} form where that is exact and pays), back-matching from
    * {@link BackMatching} (built on first use), whose dense layers have their spectrum from the structure.
    *
    * @param curvature the local curvature (data, parameters, batches)
@@ -88,7 +90,9 @@ public interface CurvatureSource {
       }
 
       @Override public LinearOperator block(CurvatureKind kind, int layer) {
-        return kind == CurvatureKind.BACK_MATCHING ? backMatching().weightSide(layer) : curvature.block(kind.productKind(), layer);
+        // a solve's many products: a dense layer's block in output-Jacobian form where that is exact and pays
+        return kind == CurvatureKind.BACK_MATCHING ? backMatching().weightSide(layer)
+            : OutputJacobianBlock.orBlock(curvature, kind.productKind(), layer);
       }
 
       @Override public double[] gradient() {

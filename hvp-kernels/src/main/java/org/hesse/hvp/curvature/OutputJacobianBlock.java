@@ -1,0 +1,200 @@
+package org.hesse.hvp.curvature;
+
+import java.util.Arrays;
+import org.hesse.eigen.LinearOperator;
+import org.hesse.hvp.curvature.Curvature.Kind;
+import org.hesse.linalg.Gemm;
+import org.hesse.nn.ActivationLayer;
+import org.hesse.nn.Dense;
+import org.hesse.nn.Flatten;
+import org.hesse.nn.Layer;
+import org.hesse.nn.Network;
+import org.hesse.nn.Node;
+import org.hesse.nn.Reshape;
+import org.hesse.runtime.MemoryBudget;
+import org.hesse.simd.KernelProvider;
+import org.hesse.simd.Kernels;
+
+/**
+ * A dense layer's block in output-Jacobian form, for an eigen-solve's many products. With z_n the layer output of
+ * sample n, J_n = ∂f_n/∂z_n (C × out, C the network's output width) and Λ_n the loss Hessian at the output f_n, the
+ * GGN block is
+ * <pre>
+ *   (G v)_W = (1/N) Σ_n J_nᵀ Λ_n J_n (V a_n + v_b) a_nᵀ,      (G v)_b = (1/N) Σ_n J_nᵀ Λ_n J_n (V a_n + v_b)
+ * </pre>
+ * and it is the Hessian block too when every node above the layer is piecewise linear in its input (dense, ReLU-like
+ * activations, flatten, reshape: no σ''·g term reaches the layer; the layer's own second derivative in its parameters
+ * is zero). J is formed once, on the first product, by C backward passes from the output per batch (unit vectors,
+ * GGN rules) and kept (N·C·out doubles); each product is then the GEMM {@code V a} per batch, per sample
+ * {@code J_nᵀ (Λ_n (J_n dz_n))}, and the GEMM {@code gᵀ a}: the GEMMs through the layers above are replaced by C × out
+ * mat-vecs. Exact up to rounding (same sums in another order). Rebuilt after {@link Curvature#update}. Owns its
+ * buffers: not thread-safe.
+ */
+public final class OutputJacobianBlock implements LinearOperator {
+  private static final Kernels K = KernelProvider.get();
+  /**
+   * Routed only when the layers above cost this many times the J mat-vecs per sample: their multiply-adds per sample
+   * (for dense layers, their parameter count, forward and back) against 2·C·out. Below it the build does not pay.
+   */
+  static final int MIN_GAIN = 4;
+
+  private final Curvature c;
+  private final int layer;
+  private final Node node;
+  private final int in;
+  private final int out;
+  private final int outputs;  // C
+  private final int dim;
+  private double[] jacobians;  // N × C × out: rows (n, c) of J_n / N
+  private long builtAt = -1;  // the curvature's generation J was formed at
+  private final double[] dz;  // maxBatch × out
+  private final double[] g;  // maxBatch × out
+  private final double[] u;  // maxBatch × C
+  private final double[] w;  // maxBatch × C
+  private double[] xCopy;
+
+  private OutputJacobianBlock(Curvature c, int layer) {
+    this.c = c;
+    this.layer = layer;
+    Network net = c.net;
+    this.node = net.node(net.firstNode(layer));
+    Dense d = (Dense) net.layer(layer);
+    this.in = d.inFeatures();
+    this.out = d.outFeatures();
+    this.outputs = net.outputSize();
+    this.dim = out * in + out;
+    this.dz = new double[c.maxBatch * out];
+    this.g = new double[c.maxBatch * out];
+    this.u = new double[c.maxBatch * outputs];
+    this.w = new double[c.maxBatch * outputs];
+  }
+
+  /**
+   * Layer {@code layer}'s block of the given kind in output-Jacobian form when {@link #applies}, else the curvature's
+   * own block operator.
+   */
+  public static LinearOperator orBlock(Curvature c, Kind kind, int layer) {
+    return applies(c, kind, layer) ? new OutputJacobianBlock(c, layer) : c.block(kind, layer);
+  }
+
+  /**
+   * Whether the form is exact and pays for layer {@code layer}: {@link #exact}, the layers above costing at least
+   * {@link #MIN_GAIN} times the mat-vecs, J within the memory budget, and every batch cached: J grows with N, so a
+   * curvature that streams (its memory bounded by the batch) keeps its own products.
+   */
+  public static boolean applies(Curvature c, Kind kind, int layer) {
+    if (!exact(c, kind, layer) || c.cachedBatches() < c.batches()) return false;
+    Network net = c.net;
+    long above = 0;  // multiply-adds per sample of one direction through the dense layers above, one way
+    for (int j = net.firstNode(layer) + 1; j < net.nodeCount(); j++) {
+      if (net.node(j).op instanceof Dense) above += net.node(j).op.paramCount();
+    }
+    long matVecs = (long) net.outputSize() * net.layer(layer).outputSize();
+    long doubles = c.samples * matVecs;  // J: one Java array
+    return above >= MIN_GAIN * matVecs && doubles <= Integer.MAX_VALUE - 8 && MemoryBudget.current().fits(8L * doubles);
+  }
+
+  /**
+   * Whether the form equals layer {@code layer}'s block: a dense layer on flat samples with its own tensors, per-sample
+   * second derivatives defined (no batch statistics), no shared tensors in the network; for the Hessian every node
+   * above the layer piecewise linear in its input (dense, an activation with σ'' = 0, flatten, reshape).
+   */
+  static boolean exact(Curvature c, Kind kind, int layer) {
+    Network net = c.net;
+    if (!DenseLayerTrace.structureApplies(net, layer) || !(net.layer(layer) instanceof Dense) || net.shared()
+        || !c.perSampleDefined()) {
+      return false;
+    }
+    if (kind == Kind.GGN) return true;
+    for (int j = net.firstNode(layer) + 1; j < net.nodeCount(); j++) {
+      Layer op = net.node(j).op;
+      boolean linear = op instanceof Dense || op instanceof Flatten || op instanceof Reshape
+          || op instanceof ActivationLayer && ((ActivationLayer) op).function().piecewiseLinear();
+      if (!linear) return false;
+    }
+    return true;
+  }
+
+  /** The form of layer {@code layer}'s block, whether or not it pays; refused where it is not {@link #exact}. */
+  static OutputJacobianBlock of(Curvature c, Kind kind, int layer) {
+    if (!exact(c, kind, layer)) {
+      throw new IllegalArgumentException("layer " + layer + ": the " + kind + " block is not J^T Λ J in output-Jacobian"
+          + " form here; expected a dense layer with only piecewise-linear nodes above it (or the GGN)");
+    }
+    return new OutputJacobianBlock(c, layer);
+  }
+
+  @Override public int dim() { return dim; }
+
+  @Override public boolean symmetric() { return true; }
+
+  @Override
+  public void apply(double[] x, double[] y) {
+    applyMany(x, y, 1);
+  }
+
+  @Override
+  public void applyMany(double[] x, double[] y, int k) {
+    LinearOperator.checkMany(x, y, k, dim, dim);
+    double[] src = x;
+    if (x == y) {
+      if (xCopy == null || xCopy.length < k * dim) xCopy = new double[k * dim];
+      System.arraycopy(x, 0, xCopy, 0, k * dim);
+      src = xCopy;
+    }
+    if (builtAt != c.generation()) build();
+    Arrays.fill(y, 0, k * dim, 0.0);
+    for (int j = 0; j < k; j++) product(src, j * dim, y, j * dim);
+  }
+
+  /** J_n / N for every sample: per batch, C unit tangents per sample injected at the output, back to the layer output. */
+  private void build() {
+    Network net = c.net;
+    int n = c.samples;
+    int C = outputs;
+    if (jacobians == null) {
+      MemoryBudget.current().checkDoubles((long) n * C, out, "output Jacobians of layer " + layer);
+      jacobians = new double[n * C * out];
+    }
+    int a = node.output();
+    int topAct = net.outputActivation();
+    TangentPass pass = new TangentPass(c, a);
+    double[] unit = new double[c.maxBatch * C * C];
+    double[] rows = new double[c.maxBatch * C * out];
+    c.forEachBatch((i, b) -> {
+      Arrays.fill(unit, 0, b.rows * C * C, 0.0);
+      for (int s = 0; s < b.rows; s++) for (int j = 0; j < C; j++) unit[(s * C + j) * C + j] = 1.0;
+      // row (s, j) of the result: e_jᵀ J_s / N, so sample s's C × out block is contiguous
+      pass.run(b, C, null, topAct, unit, topAct - 1, false, null, a, a, rows, true);
+      System.arraycopy(rows, 0, jacobians, i * c.maxBatch * C * out, b.rows * C * out);
+    });
+    builtAt = c.generation();
+  }
+
+  /** y[yo..] += the block times x[xo..] (weights then bias). */
+  private void product(double[] x, int xo, double[] y, int yo) {
+    int C = outputs;
+    int bias = out * in;
+    int topAct = c.net.outputActivation();
+    c.forEachBatch((i, b) -> {
+      int rows = b.rows;
+      double[] act = b.ws.activation(node.input(0));
+      for (int s = 0; s < rows; s++) System.arraycopy(x, xo + bias, dz, s * out, out);
+      Gemm.gemm(false, true, rows, out, in, 1.0, act, 0, in, x, xo, in, 1.0, dz, 0, out);  // dz = a Vᵀ + v_b
+      int first = i * c.maxBatch;
+      for (int s = 0; s < rows; s++) {
+        int jo = (first + s) * C * out;
+        for (int j = 0; j < C; j++) u[s * C + j] = K.dot(jacobians, jo + j * out, dz, s * out, out);
+      }
+      // Λ u with scale N: the two J/N factors and this give the 1/N of the mean loss
+      c.net.loss().hessianVector(b.ws.activation(topAct), b.y, rows, C, c.samples, u, w);
+      Arrays.fill(g, 0, rows * out, 0.0);
+      for (int s = 0; s < rows; s++) {
+        int jo = (first + s) * C * out;
+        for (int j = 0; j < C; j++) K.axpy(w[s * C + j], jacobians, jo + j * out, g, s * out, out);
+      }
+      Gemm.gemm(true, false, out, in, rows, 1.0, g, 0, out, act, 0, in, 1.0, y, yo, in);  // Σ_n g_n a_nᵀ
+      Dense.addColumnSums(g, rows, out, y, yo + bias);
+    });
+  }
+}
