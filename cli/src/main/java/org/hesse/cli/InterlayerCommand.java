@@ -137,7 +137,7 @@ public final class InterlayerCommand implements Callable<Integer> {
     Map<String, Object> prov = new LinkedHashMap<>();
     prov.put("hesse_version", String.valueOf(HesseCli.class.getPackage().getImplementationVersion()));
     prov.put("memory_budget_bytes", MemoryBudget.current().bytes());
-    prov.put("curvature_cache", ModelInputs.cacheProvenance(cacheOption, c));
+    prov.put("curvature_cache", c.cacheProvenance(cacheOption));
     prov.put("stochastic_forced", o.stochastic);
     prov.put("probes", o.probes);
     prov.put("probe", o.distribution.name().toLowerCase(Locale.ROOT));

@@ -85,20 +85,6 @@ public final class ModelInputs {
     }
   }
 
-  /**
-   * What a report's provenance says of the curvature cache: the option (when known), what ran (all, none:
-   * streaming, or partial) with the number of cached batches of all, beside the estimated size of the whole cache.
-   */
-  static java.util.Map<String, Object> cacheProvenance(String option, Curvature c) {
-    java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
-    if (option != null) m.put("option", option);
-    m.put("ran", c.ran());
-    m.put("cached_batches", c.cachedBatches());
-    m.put("batches", c.batches());
-    m.put("estimated_bytes_all", Curvature.cacheBytes(c.network(), c.samples()));
-    return m;
-  }
-
   /** Reads and checks everything; {@code out} (may be null) must not be one of the inputs. */
   Loaded load(Path out) throws java.io.IOException {
     if (batch < 0) throw new IllegalArgumentException("--batch: expected >= 1 rows (or 0 for the default), got " + batch);

@@ -172,21 +172,17 @@ public final class SpectrumCommand implements Callable<Integer> {
       loss = c.loss();
       samples = c.samples();
       batchRows = c.batchSize();
-      // the float32 path keeps every batch (the same keys as the float64 curvature's)
-      cacheProvenance = new LinkedHashMap<>();
-      if (io.curvatureCache != null) cacheProvenance.put("option", io.curvatureCache);
+      // the float32 path keeps every batch
       int batches = (samples + batchRows - 1) / batchRows;
-      cacheProvenance.put("ran", "all");
-      cacheProvenance.put("cached_batches", batches);
-      cacheProvenance.put("batches", batches);
-      cacheProvenance.put("estimated_bytes_all", Float32Curvature.cacheBytes(loaded.net, samples));
+      cacheProvenance = Curvature.cacheProvenance(io.curvatureCache, batches, batches,
+          Float32Curvature.cacheBytes(loaded.net, samples));
     } else {
       Curvature c = io.curvature(loaded);
       engine = new SpectrumEngine(c, o);
       loss = c.loss();
       samples = c.samples();
       batchRows = c.batchSize();
-      cacheProvenance = ModelInputs.cacheProvenance(io.curvatureCache, c);
+      cacheProvenance = c.cacheProvenance(io.curvatureCache);
     }
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("loss", Json.num(loss));

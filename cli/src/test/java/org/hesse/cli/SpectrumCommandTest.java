@@ -333,7 +333,7 @@ class SpectrumCommandTest {
       org.hesse.runtime.MemoryBudget.install(saved);
     }
     assertEquals("{option=auto, ran=partial, cached_batches=1, batches=3, estimated_bytes_all="
-        + org.hesse.hvp.curvature.Curvature.cacheBytes(c.net, N) + "}", ModelInputs.cacheProvenance("auto", partial).toString());
+        + org.hesse.hvp.curvature.Curvature.cacheBytes(c.net, N) + "}", partial.cacheProvenance("auto").toString());
     assertEquals(all.get("loss"), none.get("loss"));
     for (int i = 0; i < all.get("layers").size(); i++) {
       for (String key : new String[] {"top", "trace"}) {  // the same batches, the same arithmetic: the same bits

@@ -338,13 +338,8 @@ public final class SparkSpectrum implements Callable<Integer> {
     p.put("precision_source", "spark: float64 only");
     // the CLI's curvature_cache over the partitions' batches: what ran (all cached, none, else partial), the
     // estimated size of the whole cache (of all N rows, over the executors)
-    Map<String, Object> cache = new LinkedHashMap<>();
-    cache.put("option", option.id);
-    long cached = dc.cachedBatches();
-    cache.put("ran", cached == dc.batches() ? "all" : cached == 0 ? "none" : "partial");
-    cache.put("cached_batches", cached);
-    cache.put("batches", dc.batches());
-    cache.put("estimated_bytes_all", Curvature.cacheBytes(dc.network(), dc.samples()));
+    Map<String, Object> cache = Curvature.cacheProvenance(option.id, dc.cachedBatches(), dc.batches(),
+        Curvature.cacheBytes(dc.network(), dc.samples()));
     p.put("curvature_cache", cache);
     Map<String, Object> s = new LinkedHashMap<>();
     s.put("version", spark.version());

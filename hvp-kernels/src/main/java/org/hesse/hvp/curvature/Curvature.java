@@ -402,7 +402,32 @@ public final class Curvature {
    * What ran: "all" (every batch's forward data kept), "none" (streaming: each product recomputes every batch's) or
    * "partial" ({@link #cachedBatches} kept, the others streamed).
    */
-  public String ran() { return cached == batchCount ? "all" : cached == 0 ? "none" : "partial"; }
+  public String ran() { return ran(cached, batchCount); }
+
+  private static String ran(long cached, long batches) {
+    return cached == batches ? "all" : cached == 0 ? "none" : "partial";
+  }
+
+  /**
+   * A report's {@code curvature_cache} provenance, one shape wherever batches are cached (this class, the float32
+   * curvature, Spark's partitions): the option given (left out when null), what ran (all, none: streaming, or partial)
+   * with the cached batches of all, and the estimated size of caching all.
+   */
+  public static java.util.Map<String, Object> cacheProvenance(String option, long cachedBatches, long batches,
+                                                              long estimatedBytesAll) {
+    java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+    if (option != null) m.put("option", option);
+    m.put("ran", ran(cachedBatches, batches));
+    m.put("cached_batches", cachedBatches);
+    m.put("batches", batches);
+    m.put("estimated_bytes_all", estimatedBytesAll);
+    return m;
+  }
+
+  /** {@link #cacheProvenance(String, long, long, long)} of this curvature. */
+  public java.util.Map<String, Object> cacheProvenance(String option) {
+    return cacheProvenance(option, cached, batchCount, cacheBytes(net, samples));
+  }
 
   /** How many batches are cached (the first ones); the others are streamed. */
   public int cachedBatches() { return cached; }
