@@ -81,7 +81,8 @@ public final class SpectrumCommand implements Callable<Integer> {
   long seed;
 
   @Option(names = "--precision", description = "f32 or f64: the storage of activations, tangents and products "
-      + "(reductions and eigen-solver vectors are f64 either way; default: the weights file's dtype).")
+      + "(reductions and eigen-solver vectors are f64 either way; --curvature-cache works in both; default: the "
+      + "weights file's dtype).")
   String precision;
 
   @Option(names = "--out", description = "Write the JSON report here (atomically) instead of stdout.")
