@@ -165,11 +165,10 @@ public final class ModelInputs {
 
   /**
    * The precision of the curvature: {@code --precision} when given, else that of the weights file (every parameter
-   * tensor stored as F32 → f32 where the float32 path runs the model and its cache fits the memory budget (it does
-   * not stream: with {@code --curvature-cache none} or over the budget f64 streams instead), anything else f64; an
-   * ONNX model → f64). Returns the precision and where it came from (for the report's provenance).
+   * tensor stored as F32 → f32 where the float32 path runs the model, anything else f64; an ONNX model → f64).
+   * Returns the precision and where it came from (for the report's provenance).
    */
-  static Map.Entry<Precision, String> precision(String option, Loaded l, String cacheOption) {
+  static Map.Entry<Precision, String> precision(String option, Loaded l) {
     if (option != null) {
       try {
         return Map.entry(Precision.parse(option), "--precision");
@@ -188,22 +187,16 @@ public final class ModelInputs {
     } catch (org.hesse.io.InputException e) {
       return Map.entry(Precision.F64, source + "; " + e.getMessage().replace("; use --precision f64", ""));
     }
-    // the float32 path caches every batch: where that would not fit (or streaming was asked for), f64 streams
-    if ("none".equals(cacheOption)) return Map.entry(Precision.F64, source + "; --curvature-cache none (float32 does not stream)");
-    int samples = l.data.size();
-    if (Float32Curvature.cacheBytes(l.net, samples) > org.hesse.runtime.MemoryBudget.current().bytes()) {
-      return Map.entry(Precision.F64, source + "; the float32 cache of " + samples + " samples exceeds the memory budget "
-          + "(float32 does not stream)");
-    }
     return Map.entry(Precision.F32, source);
   }
 
   /**
-   * The float32 curvature of the loaded model (see {@link #curvature}); refused (one line) for a model the float32
-   * path does not run.
+   * The float32 curvature of the loaded model (see {@link #curvature}: the same batches, caching what
+   * --curvature-cache says); refused (one line) for a model the float32 path does not run.
    */
   Float32Curvature curvature32(Loaded l) {
-    Float32Curvature c = Float32Curvature.of(l.net, l.theta, l.buffers, l.mode, l.data.x(), l.y, batchRows(l));
+    Float32Curvature c = Float32Curvature.of(l.net, l.theta, l.buffers, l.mode, l.data.x(), l.y, batchRows(l),
+        Curvature.CacheMode.parse(curvatureCache, "--curvature-cache"));
     NumericalFailure.requireFinite("the loss of the model on the data", c.loss());
     return c;
   }

@@ -81,7 +81,8 @@ public final class SpectrumCommand implements Callable<Integer> {
   long seed;
 
   @Option(names = "--precision", description = "f32 or f64: the storage of activations, tangents and products "
-      + "(reductions and eigen-solver vectors are f64 either way; default: the weights file's dtype).")
+      + "(reductions and eigen-solver vectors are f64 either way; --curvature-cache works in both; default: the "
+      + "weights file's dtype).")
   String precision;
 
   @Option(names = "--out", description = "Write the JSON report here (atomically) instead of stdout.")
@@ -141,7 +142,7 @@ public final class SpectrumCommand implements Callable<Integer> {
     o.seed = seed;
     if (ncv != null) o.ncv = ncv;
     if (maxIterations != null) o.maxIterations = maxIterations;
-    if (precision != null) ModelInputs.precision(precision, null, null);  // checks --precision before any input is read
+    if (precision != null) ModelInputs.precision(precision, null);  // checks --precision before any input is read
     o.toLibrary(); // checks --ncv and --max-iterations (the rule is SpectraOptions') before any input is read
     long t0 = System.nanoTime();
     PrintWriter err = spec.commandLine().getErr();
@@ -153,7 +154,7 @@ public final class SpectrumCommand implements Callable<Integer> {
     // the notes and warnings only once every input is accepted: a bad input gets its one error line alone
     for (String note : in.notes) err.println(note);
     err.flush();
-    Map.Entry<Precision, String> prec = ModelInputs.precision(precision, loaded, io.curvatureCache);
+    Map.Entry<Precision, String> prec = ModelInputs.precision(precision, loaded);
     if (prec.getKey() == Precision.F32 && "backmatching".equals(curvature)) {
       throw new org.hesse.io.InputException("precision f32: the back-matching curvature has no float32 path; use --precision f64");
     }
@@ -163,19 +164,12 @@ public final class SpectrumCommand implements Callable<Integer> {
     SpectrumEngine engine;
     Map<String, Object> cacheProvenance;
     if (prec.getKey() == Precision.F32) {
-      if ("none".equals(io.curvatureCache)) {
-        throw new org.hesse.io.InputException("--curvature-cache none: the float32 path keeps every batch (it does not "
-            + "stream yet); use --precision f64, or auto/all");
-      }
       Float32Curvature c = io.curvature32(loaded);
       engine = new SpectrumEngine(CurvatureSource.of(c), o);
       loss = c.loss();
       samples = c.samples();
       batchRows = c.batchSize();
-      // the float32 path keeps every batch
-      int batches = (samples + batchRows - 1) / batchRows;
-      cacheProvenance = Curvature.cacheProvenance(io.curvatureCache, batches, batches,
-          Float32Curvature.cacheBytes(loaded.net, samples));
+      cacheProvenance = c.cacheProvenance(io.curvatureCache);
     } else {
       Curvature c = io.curvature(loaded);
       engine = new SpectrumEngine(c, o);

@@ -34,6 +34,11 @@ class SpectrumPrecisionTest {
 
   /** A model with float32 weights (θ rounded to float, stored as F32; buffers too) and cross-entropy data. */
   String[] write(Network net) throws IOException {
+    return write(net, N);
+  }
+
+  /** As above with n samples. */
+  String[] write(Network net, int n) throws IOException {
     theta = Init.PYTORCH.init(net, 7);
     List<Tensor> f32 = new ArrayList<>();
     var tensors = net.bufferCount() > 0 ? ModelFiles.tensors(net, theta, net.initialBuffers()) : ModelFiles.tensors(net, theta);
@@ -51,11 +56,11 @@ class SpectrumPrecisionTest {
     Path d = dir.resolve("data.csv");
     ModelFiles.spec(net).write(m);
     Safetensors.write(w, f32);
-    double[] x = Nets.features(N, net.inputSize(), 1.0, 8);
-    double[] y = Nets.targets(net, N, 9);
-    int[] labels = new int[N];
-    for (int i = 0; i < N; i++) labels[i] = (int) y[i];
-    Csv.write(d, Dataset.classification(x, N, net.inputSize(), labels, net.outputSize(), null, "label", null));
+    double[] x = Nets.features(n, net.inputSize(), 1.0, 8);
+    double[] y = Nets.targets(net, n, 9);
+    int[] labels = new int[n];
+    for (int i = 0; i < n; i++) labels[i] = (int) y[i];
+    Csv.write(d, Dataset.classification(x, n, net.inputSize(), labels, net.outputSize(), null, "label", null));
     return new String[] {"spectrum", "--model", m.toString(), "--weights", w.toString(), "--data", d.toString(),
         "--target", "label", "--top", "3", "--tol", "1e-10"};
   }
@@ -194,20 +199,43 @@ class SpectrumPrecisionTest {
     assertTrue(bad.err.contains("--precision: expected f32 or f64, got 'f16'"), bad.err);
   }
 
+  /**
+   * f32 streams as f64 does: {@code --curvature-cache none} and auto under a memory budget that fits one of the four
+   * batches (the float32 plan's bytes, set as -Dhesse.memory.budget would; 2,000 samples, so that the cache rather
+   * than the eigen-solver's workspace meets the budget) give the report of the cached run, bit for bit (the same
+   * batches through the same float arithmetic, Float32StreamingTest), and the provenance says what ran.
+   */
   @Test
-  void float32RefusesTheStreamingCurvatureAndSaysItCaches() throws IOException {
-    String[] base = write(Network.builder(3).dense(6).activation(Activation.TANH).dense(3).build("cross_entropy"));
-    List<String> a = new ArrayList<>(List.of(base));
-    a.addAll(List.of("--precision", "f32", "--curvature-cache", "none"));
-    SpectrumCommandTest.Result r = SpectrumCommandTest.run(a.toArray(String[]::new));
-    assertEquals(2, r.code, r.err);
-    assertTrue(r.err.contains("--curvature-cache none: the float32 path keeps every batch"), r.err);
-    assertEquals("all", run(base).get("provenance").get("curvature_cache").get("ran").asText());
-    // F32 weights without --precision: streaming asked for, so f64 streams, and the provenance says why
-    JsonNode d = run(base, "--curvature-cache", "none");
-    assertEquals("f64", d.get("provenance").get("precision").asText());
-    assertEquals("weights dtype F32; --curvature-cache none (float32 does not stream)",
-        d.get("provenance").get("precision_source").asText());
-    assertEquals("none", d.get("provenance").get("curvature_cache").get("ran").asText());
+  void float32StreamsAndCachesPartiallyWithTheSameReport() throws IOException {
+    Network net = Network.builder(3).dense(6).activation(Activation.TANH).dense(3).build("cross_entropy");
+    int n = 2000;
+    String[] base = write(net, n);
+    JsonNode all = run(base, "--precision", "f32", "--batch", "500", "--curvature-cache", "all");
+    JsonNode none = run(base, "--precision", "f32", "--batch", "500", "--curvature-cache", "none");
+    JsonNode partial;
+    org.hesse.runtime.MemoryBudget saved = org.hesse.runtime.MemoryBudget.current();
+    try {
+      org.hesse.runtime.MemoryBudget.install(org.hesse.runtime.MemoryBudget.of(org.hesse.hvp.curvature.Curvature.planBytes(
+          net, n, 500, 1, org.hesse.runtime.ThreadPolicy.current().javaWorkers(), org.hesse.precision.Precision.F32)));
+      partial = run(base, "--batch", "500");  // F32 weights: f32 by default, also when the cache does not fit
+    } finally {
+      org.hesse.runtime.MemoryBudget.install(saved);
+    }
+    long bytesAll = org.hesse.hvp.curvature.Float32Curvature.cacheBytes(net, n);
+    assertEquals("{\"option\":\"all\",\"ran\":\"all\",\"cached_batches\":4,\"batches\":4,\"estimated_bytes_all\":"
+        + bytesAll + "}", all.get("provenance").get("curvature_cache").toString());
+    assertEquals("{\"option\":\"none\",\"ran\":\"none\",\"cached_batches\":0,\"batches\":4,\"estimated_bytes_all\":"
+        + bytesAll + "}", none.get("provenance").get("curvature_cache").toString());
+    assertEquals("{\"option\":\"auto\",\"ran\":\"partial\",\"cached_batches\":1,\"batches\":4,"
+        + "\"estimated_bytes_all\":" + bytesAll + "}", partial.get("provenance").get("curvature_cache").toString());
+    for (JsonNode other : new JsonNode[] {none, partial}) {
+      assertEquals("f32", other.get("provenance").get("precision").asText());
+      assertEquals(all.get("loss"), other.get("loss"));
+      for (int i = 0; i < all.get("layers").size(); i++) {
+        for (String key : new String[] {"top", "trace"}) {
+          assertEquals(all.get("layers").get(i).get(key), other.get("layers").get(i).get(key), "layer " + i + " " + key);
+        }
+      }
+    }
   }
 }

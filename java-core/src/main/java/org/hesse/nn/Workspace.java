@@ -33,7 +33,8 @@ public final class Workspace {
       Sizes.times(maxBatch, w, "workspace: activation " + a + " (batch " + maxBatch + " × width " + w + ")");
       total += (a > 0 ? 2L : 1L) * maxBatch * w;
     }
-    org.hesse.runtime.MemoryBudget.current().checkDoubles(1, total,
+    // the value size of this class's precision: double[] here, float[] in the generated Workspace32
+    org.hesse.runtime.MemoryBudget.current().checkValues(total, org.hesse.precision.Precision.of(double[].class).bytes,
         "the activations of a batch of " + maxBatch + " (" + total + " values)");
     acts = new double[A][];
     grads = new double[A][];

@@ -35,7 +35,7 @@ public final class Workspace32 {
       Sizes.times(maxBatch, w, "workspace: activation " + a + " (batch " + maxBatch + " × width " + w + ")");
       total += (a > 0 ? 2L : 1L) * maxBatch * w;
     }
-    org.hesse.runtime.MemoryBudget.current().checkDoubles(1, total, "the activations of a batch of " + maxBatch + " (" + total + " values)");
+    org.hesse.runtime.MemoryBudget.current().checkValues(total, org.hesse.precision.Precision.of(float[].class).bytes, "the activations of a batch of " + maxBatch + " (" + total + " values)");
     acts = new float[A][];
     grads = new float[A][];
     for (int a = 0; a < A; a++) {

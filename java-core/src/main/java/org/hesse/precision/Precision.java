@@ -7,13 +7,27 @@ import java.util.Locale;
  * and eigen-solver vectors stay float64 either way; docs/precision.md).
  */
 public enum Precision {
-  F32("f32"), F64("f64");
+  F32("f32", Float.BYTES), F64("f64", Double.BYTES);
 
   /** The command-line and report spelling. */
   public final String id;
 
-  Precision(String id) {
+  /** Bytes of one stored value. */
+  public final int bytes;
+
+  Precision(String id, int bytes) {
     this.id = id;
+    this.bytes = bytes;
+  }
+
+  /**
+   * The precision of a value array type, {@code double[].class} or {@code float[].class}: how code with a float32
+   * twin (docs/precision.md) names its own precision, since the generator turns {@code double[]} into {@code float[]}.
+   */
+  public static Precision of(Class<?> arrayType) {
+    if (arrayType == double[].class) return F64;
+    if (arrayType == float[].class) return F32;
+    throw new IllegalArgumentException("array type: expected double[] or float[], got " + arrayType.getSimpleName());
   }
 
   /** "f32"/"float32" or "f64"/"float64" (case-insensitive). */

@@ -132,9 +132,21 @@ public final class MemoryBudget {
     if (rows < 0 || cols < 0) {
       throw new IllegalArgumentException("rows, cols: expected >= 0, got " + rows + " × " + cols);
     }
+    long values;
+    try {
+      values = Math.multiplyExact(rows, cols);
+    } catch (ArithmeticException e) {
+      values = Long.MAX_VALUE;
+    }
+    checkValues(values, Double.BYTES, what);
+  }
+
+  /** {@link #check} for {@code values} values of {@code bytesPerValue} bytes each; an overflowing size is over any budget. */
+  public void checkValues(long values, int bytesPerValue, String what) {
+    if (values < 0) throw new IllegalArgumentException("values: expected >= 0, got " + values);
     long needed;
     try {
-      needed = Math.multiplyExact(Math.multiplyExact(rows, cols), Double.BYTES);
+      needed = Math.multiplyExact(values, bytesPerValue);
     } catch (ArithmeticException e) {
       needed = Long.MAX_VALUE;
     }

@@ -3,7 +3,6 @@ package org.hesse.hvp.curvature;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.function.Function;
 import org.hesse.eigen.LinearOperator;
 import org.hesse.hvp.rules.Primal;
@@ -19,6 +18,7 @@ import org.hesse.nn.Objective;
 import org.hesse.nn.Workspace;
 import org.hesse.nn.Workspace32;
 import org.hesse.precision.Float32Twin;
+import org.hesse.precision.Precision;
 
 /**
  * Curvature of the mean loss {@code L(θ) = (1/N) Σ_n ℓ_n} of a network at fixed weights over a fixed data
@@ -87,17 +87,8 @@ public final class Curvature {
   final double[] slots;  // θ expanded to the nodes' slots (θ itself when nothing is shared): what the rules read
   final int samples;
   final int maxBatch;
-  final List<BatchCache> batches = new ArrayList<>();  // the cached batches 0 .. cached - 1
   final SecondOrderRule[] rules;
-  // Streaming the batches cached .. batchCount - 1: their data (copied, as the cached workspaces copy theirs; null
-  // when every batch is cached), the idle workspaces products borrow, and a counter of recomputes that tells a
-  // workspace whether what it holds is still at the current parameters.
-  private final int cached;
-  private final int batchCount;
-  final double[] features;  // rows from cached · batchSize on
-  final double[] targets;
-  final ConcurrentLinkedDeque<StreamedBatch> idle = new ConcurrentLinkedDeque<>();
-  private long generation;
+  final BatchSet<BatchCache> data;  // the batches: the first ones cached, the others streamed
   private double loss;
   private double[] gradient;  // computed on first request: products do not need it
 
@@ -138,21 +129,21 @@ public final class Curvature {
     for (Node n : net.nodes()) rules[n.index] = SecondOrderRules.of(n.op);
     this.mode = mode;
     this.buffers = buffers == null || buffers.length == 0 ? null : buffers.clone();
-    this.cached = cached;
-    this.batchCount = obj.batches();
-    int tw = net.loss().targetWidth(net.outputSize());
-    boolean streams = cached < batchCount;
-    long first = (long) cached * maxBatch;  // the first streamed row
-    this.features = streams ? Arrays.copyOfRange(obj.features(), Math.toIntExact(first * net.inputSize()),
-        obj.features().length) : null;
-    this.targets = streams ? Arrays.copyOfRange(obj.targets(), Math.toIntExact(first * tw), obj.targets().length) : null;
-    for (int b = 0; b < cached; b++) {
-      int rows = obj.batchRows(b);
-      Workspace ws = net.newWorkspace(rows).mode(mode);
-      if (this.buffers != null) ws.buffers(this.buffers);
-      int yOff = obj.loadBatch(b, ws);
-      batches.add(new BatchCache(rows, Arrays.copyOfRange(obj.targets(), yOff, yOff + rows * tw), ws, net, slots));
-    }
+    this.data = new BatchSet<>(obj, cached, new BatchSet.Caches<>() {
+      @Override public BatchCache create(int rows, BatchCache sharing) {
+        Workspace ws = sharing != null ? sharing.ws : net.newWorkspace(rows).mode(Curvature.this.mode);
+        if (sharing == null && Curvature.this.buffers != null) ws.buffers(Curvature.this.buffers);
+        double[] y = sharing != null ? sharing.y : new double[rows * net.loss().targetWidth(net.outputSize())];
+        return new BatchCache(rows, y, ws, net, slots);
+      }
+
+      @Override public void load(BatchCache c, double[] x, int xFrom, double[] y, int yFrom) {
+        System.arraycopy(x, xFrom, c.ws.input(), 0, c.rows * net.inputSize());
+        System.arraycopy(y, yFrom, c.y, 0, c.rows * net.loss().targetWidth(net.outputSize()));
+      }
+
+      @Override public double forward(BatchCache c) { return Curvature.this.forward(c); }
+    });
     recompute();
   }
 
@@ -162,18 +153,7 @@ public final class Curvature {
    */
   private void recompute() {
     if (net.shared()) net.expand(theta, 0, slots, 0);
-    generation++;
-    double total = 0;
-    for (BatchCache b : batches) total += forward(b);
-    if (cached < batchCount) {
-      StreamedBatch s = borrow();
-      try {
-        for (int b = cached; b < batchCount; b++) total += s.load(b);
-      } finally {
-        idle.push(s);
-      }
-    }
-    loss = total;
+    loss = data.recompute();
     gradient = null;
   }
 
@@ -184,89 +164,22 @@ public final class Curvature {
     return l;
   }
 
-  /** Rows in batch b: batchSize, the last one partial. */
-  private int rows(int b) {
-    return Math.min(maxBatch, samples - b * maxBatch);
-  }
-
-  /**
-   * A streaming workspace: the forward data of one batch at a time, recomputed when asked for another batch or
-   * after the parameters moved. Its two caches share the workspace: one for full batches, one for the last
-   * (partial) batch, since a rule's view is made for a number of rows.
-   */
-  final class StreamedBatch {
-    final BatchCache full;
-    final BatchCache last;
-    int batch = -1;
-    long at = -1;
-
-    StreamedBatch() {
-      Workspace ws = net.newWorkspace(maxBatch).mode(mode);
-      if (buffers != null) ws.buffers(buffers);
-      double[] y = new double[maxBatch * net.loss().targetWidth(net.outputSize())];
-      full = new BatchCache(maxBatch, y, ws, net, slots);
-      int lastRows = rows(batchCount - 1);
-      last = lastRows == maxBatch ? full : new BatchCache(lastRows, y, ws, net, slots);
-    }
-
-    /** Recomputes batch b here; returns its loss. */
-    double load(int b) {
-      BatchCache c = rows(b) == maxBatch ? full : last;
-      batch = -1;  // not valid until the pass completes
-      int d = net.inputSize();
-      int tw = net.loss().targetWidth(net.outputSize());
-      int row = (b - cached) * maxBatch;
-      System.arraycopy(features, row * d, c.ws.input(), 0, c.rows * d);
-      System.arraycopy(targets, row * tw, c.y, 0, c.rows * tw);
-      double l = forward(c);
-      batch = b;
-      at = generation;
-      return l;
-    }
-
-    /** Batch b's cache at the current parameters (recomputed unless this workspace already holds it). */
-    BatchCache get(int b) {
-      if (batch != b || at != generation) load(b);
-      return rows(b) == maxBatch ? full : last;
-    }
-  }
-
-  private StreamedBatch borrow() {
-    StreamedBatch s = idle.poll();
-    return s != null ? s : new StreamedBatch();
-  }
-
   /** What a loop over the batches does with one: batch b (its rows start at b · batchSize) and its cache. */
-  interface BatchVisitor {
-    void visit(int b, BatchCache c);
+  interface BatchVisitor extends BatchSet.Visitor<BatchCache> {
   }
 
   /**
    * Calls f on every batch in order: the cached batches, then the streamed ones, each recomputed in a workspace
-   * borrowed for the loop. Every product's loop over the data goes through here, so every mode sums the same
-   * batches in the same order.
+   * borrowed for the loop ({@link BatchSet#forEach}). Every product's loop over the data goes through here, so every
+   * mode sums the same batches in the same order.
    */
   void forEachBatch(BatchVisitor f) {
-    for (int b = 0; b < cached; b++) f.visit(b, batches.get(b));
-    if (cached == batchCount) return;
-    StreamedBatch s = borrow();
-    try {
-      for (int b = cached; b < batchCount; b++) f.visit(b, s.get(b));
-    } finally {
-      idle.push(s);
-    }
+    data.forEach(f);
   }
 
   /** f on batch b's cache (streaming: recomputed in a borrowed workspace unless it holds b already). */
   <T> T withBatch(int b, Function<BatchCache, T> f) {
-    java.util.Objects.checkIndex(b, batchCount);
-    if (b < cached) return f.apply(batches.get(b));
-    StreamedBatch s = borrow();
-    try {
-      return f.apply(s.get(b));
-    } finally {
-      idle.push(s);
-    }
+    return data.with(b, f);
   }
 
   /**
@@ -300,16 +213,7 @@ public final class Curvature {
     if (obj.samples() != samples) {
       throw new IllegalArgumentException("data: expected " + samples + " samples (the curvature's), got " + obj.samples());
     }
-    int tw = net.loss().targetWidth(net.outputSize());
-    if (features != null) {
-      System.arraycopy(x, x.length - features.length, features, 0, features.length);
-      System.arraycopy(y, y.length - targets.length, targets, 0, targets.length);
-    }
-    for (int b = 0; b < batches.size(); b++) {
-      BatchCache c = batches.get(b);
-      int yOff = obj.loadBatch(b, c.ws);
-      System.arraycopy(y, yOff, c.y, 0, c.rows * tw);
-    }
+    data.load(x, y);
     System.arraycopy(theta, 0, this.theta, 0, theta.length);
     recompute();
   }
@@ -343,20 +247,34 @@ public final class Curvature {
   public static Curvature of(Network net, double[] theta, double[] buffers, Mode mode, double[] x, double[] y,
                              int batchSize, CacheMode cache) {
     Objective obj = new Objective(net, x, y, batchSize);
-    long bytes = cacheBytes(net, obj.samples());
+    int cached = cachedBatches(obj, cache, Precision.F64);
+    checkSizes(net, theta, buffers);
+    return new Curvature(obj, theta, buffers, mode == Mode.TRAIN ? Mode.ANALYSIS : mode, cached);
+  }
+
+  /**
+   * How many of obj's batches a curvature of that precision caches under the memory budget, as {@link CacheMode}
+   * says (the rule of {@link #of(Network, double[], double[], Mode, double[], double[], int, CacheMode)}, for both
+   * precisions): ALL refuses a cache over the budget, AUTO caches what fits, and a plan that streams every batch is
+   * refused when even that exceeds the budget.
+   */
+  static int cachedBatches(Objective obj, CacheMode cache, Precision precision) {
+    Network net = obj.network();
+    String data = (precision == Precision.F32 ? "float32 " : "") + "forward data";
     org.hesse.runtime.MemoryBudget budget = org.hesse.runtime.MemoryBudget.current();
-    if (cache == CacheMode.ALL) budget.check(bytes, "cached forward data of " + obj.samples() + " samples");
+    if (cache == CacheMode.ALL) {
+      budget.check(cacheBytes(net, obj.samples(), precision), "cached " + data + " of " + obj.samples() + " samples");
+    }
     int workers = org.hesse.runtime.ThreadPolicy.current().javaWorkers();
     int cached = cache == CacheMode.ALL ? obj.batches() : cache == CacheMode.NONE ? 0
-        : autoCachedBatches(net, obj.samples(), batchSize, budget.bytes(), workers);
+        : autoCachedBatches(net, obj.samples(), obj.batchSize(), budget.bytes(), workers, precision);
     if (cached == 0) {
       // streaming everything still holds the data and one batch's workspace per worker: refused, as ALL is, when
       // even that exceeds the budget (e.g. one batch of all N rows), rather than running out of memory
-      budget.check(planBytes(net, obj.samples(), obj.batchSize(), 0, workers),
+      budget.check(planBytes(net, obj.samples(), obj.batchSize(), 0, workers, precision),
           "streamed curvature of " + obj.samples() + " samples (the data and one batch's workspace per worker)");
     }
-    checkSizes(net, theta, buffers);
-    return new Curvature(obj, theta, buffers, mode == Mode.TRAIN ? Mode.ANALYSIS : mode, cached);
+    return cached;
   }
 
   /**
@@ -364,26 +282,33 @@ public final class Curvature {
    * else the largest B whose {@link #planBytes} does (0 when none does; {@link #of} refuses a streamed plan that
    * does not fit either).
    */
-  static int autoCachedBatches(Network net, int samples, int batchSize, long budget, int workspaces) {
+  static int autoCachedBatches(Network net, int samples, int batchSize, long budget, int workspaces, Precision precision) {
     int count = (samples + batchSize - 1) / batchSize;
     for (int b = count; b > 0; b--) {
-      if (planBytes(net, samples, batchSize, b, workspaces) <= budget) return b;
+      if (planBytes(net, samples, batchSize, b, workspaces, precision) <= budget) return b;
     }
     return 0;
   }
 
+  /** {@link #planBytes(Network, int, int, int, int, Precision)} of the float64 curvature. */
+  public static long planBytes(Network net, int samples, int batchSize, int cachedBatches, int workspaces) {
+    return planBytes(net, samples, batchSize, cachedBatches, workspaces, Precision.F64);
+  }
+
   /**
    * Bytes a curvature on N samples keeps when it caches the first {@code cachedBatches} batches and streams the
-   * others: the cached batches' {@link #cacheBytes}; when some stream, the copy of their features and targets and,
-   * per concurrent product, one borrowed workspace ({@link #cacheBytes} of one batch).
+   * others: the cached batches' {@link #cacheBytes}; when some stream, the copy of their features and targets
+   * (float64 in both precisions) and, per concurrent product, one borrowed workspace ({@link #cacheBytes} of one
+   * batch).
    */
-  public static long planBytes(Network net, int samples, int batchSize, int cachedBatches, int workspaces) {
+  public static long planBytes(Network net, int samples, int batchSize, int cachedBatches, int workspaces,
+                               Precision precision) {
     long cachedSamples = Math.min(samples, (long) cachedBatches * batchSize);
-    long bytes = cacheBytes(net, cachedSamples);
+    long bytes = cacheBytes(net, cachedSamples, precision);
     if (cachedSamples == samples) return bytes;
     long dataPerSample = 8L * (net.inputSize() + net.loss().targetWidth(net.outputSize()));
     return bytes + dataPerSample * (samples - cachedSamples)
-        + workspaces * cacheBytes(net, Math.min(batchSize, samples));
+        + workspaces * cacheBytes(net, Math.min(batchSize, samples), precision);
   }
 
   private static void checkSizes(Network net, double[] theta, double[] buffers) {
@@ -402,7 +327,7 @@ public final class Curvature {
    * What ran: "all" (every batch's forward data kept), "none" (streaming: each product recomputes every batch's) or
    * "partial" ({@link #cachedBatches} kept, the others streamed).
    */
-  public String ran() { return ran(cached, batchCount); }
+  public String ran() { return ran(data.cached(), data.count()); }
 
   private static String ran(long cached, long batches) {
     return cached == batches ? "all" : cached == 0 ? "none" : "partial";
@@ -426,11 +351,11 @@ public final class Curvature {
 
   /** {@link #cacheProvenance(String, long, long, long)} of this curvature. */
   public java.util.Map<String, Object> cacheProvenance(String option) {
-    return cacheProvenance(option, cached, batchCount, cacheBytes(net, samples));
+    return cacheProvenance(option, data.cached(), data.count(), cacheBytes(net, samples));
   }
 
   /** How many batches are cached (the first ones); the others are streamed. */
-  public int cachedBatches() { return cached; }
+  public int cachedBatches() { return data.cached(); }
 
   /** The forward mode of the cached passes. */
   public Mode mode() { return mode; }
@@ -447,17 +372,26 @@ public final class Curvature {
    * concurrent product instead; a partial cache, {@link #planBytes}.
    */
   public static long cacheBytes(Network net, long samples) {
-    long perSample = net.activationWidth(0) + net.loss().targetWidth(net.outputSize());
-    for (int a = 1; a <= net.nodeCount(); a++) perSample += 2L * net.activationWidth(a);
-    for (Node n : net.nodes()) perSample += n.op.preparedValuesPerSample();
-    return 8L * perSample * samples;
+    return cacheBytes(net, samples, Precision.F64);
+  }
+
+  /**
+   * As above in a precision: the activations, signals and prepared values take {@link Precision#bytes} each, the
+   * targets stay float64 (so do a few prepared values, layer norm's per-row 1/σ: counted at the precision's size).
+   */
+  public static long cacheBytes(Network net, long samples, Precision precision) {
+    long values = net.activationWidth(0);
+    for (int a = 1; a <= net.nodeCount(); a++) values += 2L * net.activationWidth(a);
+    for (Node n : net.nodes()) values += n.op.preparedValuesPerSample();
+    long targets = net.loss().targetWidth(net.outputSize());
+    return (precision.bytes * values + 8L * targets) * samples;
   }
 
   public Network network() { return net; }
   public int samples() { return samples; }
 
   /** Counts the recomputations ({@link #update}): what was formed from the forward data at another count is stale. */
-  long generation() { return generation; }
+  long generation() { return data.generation(); }
   public int batchSize() { return maxBatch; }
 
   /** The mean loss at θ. */
@@ -664,7 +598,7 @@ public final class Curvature {
 
   /** Number of batches the data set is split into. */
   public int batches() {
-    return batchCount;
+    return data.count();
   }
 
   /**

@@ -1,6 +1,5 @@
 package org.hesse.hvp.curvature;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.hesse.eigen.LinearOperator;
@@ -27,7 +26,9 @@ import org.hesse.precision.Precision;
  * <p>Scope: any graph whose every node type has float32 twins of its layer and second-order rules (docs/precision.md),
  * also with shared (tied) tensors (as {@link CurvatureOperator}: directions expanded to the slots, products summed
  * back over the uses); anything else is refused on construction with a one-line {@link InputException} naming
- * the layer type. Every batch is cached (no streaming). Not thread-safe (one operator per thread, as
+ * the layer type. What is cached is {@link Curvature}'s rule ({@link Curvature.CacheMode}: all, the first batches that
+ * fit the memory budget, or none), run by the same {@link BatchSet}: a streamed batch is recomputed in a borrowed
+ * float workspace for each product, with the same numbers. Not thread-safe (one operator per thread, as
  * {@link Curvature}).
  */
 public final class Float32Curvature {
@@ -38,16 +39,14 @@ public final class Float32Curvature {
   private final int samples;
   private final int maxBatch;
   private final SecondOrderRule[] rules;
-  private final List<Curvature.BatchCache32> batches = new ArrayList<>();
+  final BatchSet<Curvature.BatchCache32> data;  // the batches: the first ones cached, the others streamed
   private final org.hesse.nn.Mode mode;
   private double loss;
   private double[] gradient;
 
-  private Float32Curvature(Network net, double[] theta, double[] buffers, org.hesse.nn.Mode mode, double[] x, double[] y,
-                           int batchSize) {
-    Objective obj = new Objective(net, x, y, batchSize);
+  private Float32Curvature(Objective obj, double[] theta, double[] buffers, org.hesse.nn.Mode mode, int cached) {
     this.mode = mode;
-    this.net = net;
+    this.net = obj.network();
     this.theta = theta.clone();
     this.thetaF = new float[theta.length];
     this.slotsF = net.shared() ? new float[net.slotCount()] : thetaF;
@@ -57,25 +56,36 @@ public final class Float32Curvature {
     for (Node n : net.nodes()) rules[n.index] = SecondOrderRules.of(n.op);
     int tw = net.loss().targetWidth(net.outputSize());
     int in = net.inputSize();
-    for (int b = 0; b < obj.batches(); b++) {
-      int rows = obj.batchRows(b);
-      int start = obj.batchStart(b);
-      Workspace32 ws = net.newWorkspace32(rows).mode(mode);
-      if (buffers != null) ws.buffers(buffers);
-      float[] input = ws.input();
-      for (int i = 0; i < rows * in; i++) input[i] = (float) x[start * in + i];
-      double[] yb = Arrays.copyOfRange(y, start * tw, (start + rows) * tw);
-      batches.add(new Curvature.BatchCache32(rows, yb, ws, net, slotsF));
-    }
+    this.data = new BatchSet<>(obj, cached, new BatchSet.Caches<>() {
+      @Override public Curvature.BatchCache32 create(int rows, Curvature.BatchCache32 sharing) {
+        if (sharing != null) return new Curvature.BatchCache32(rows, sharing.y, sharing.ws, net, slotsF);
+        Workspace32 ws = net.newWorkspace32(rows).mode(mode);
+        if (buffers != null) ws.buffers(buffers);
+        return new Curvature.BatchCache32(rows, new double[rows * tw], ws, net, slotsF);
+      }
+
+      @Override public void load(Curvature.BatchCache32 c, double[] x, int xFrom, double[] y, int yFrom) {
+        float[] input = c.ws.input();
+        for (int i = 0; i < c.rows * in; i++) input[i] = (float) x[xFrom + i];
+        System.arraycopy(y, yFrom, c.y, 0, c.rows * tw);
+      }
+
+      @Override public double forward(Curvature.BatchCache32 b) {
+        double l = net.lossAndSignals(thetaF, b.ws, b.y, b.rows, 1.0 / samples);
+        for (int j = 0; j < rules.length; j++) b.primal[j].prep = rules[j].prepare(b.primal[j], b.primal[j].prep);
+        return l;
+      }
+    });
     recompute();
   }
 
   /**
-   * Bytes of the float32 forward data this curvature keeps for {@code samples} samples: half the float64 cache's
-   * ({@link Curvature#cacheBytes}); it keeps every batch (no streaming yet).
+   * Bytes of the float32 forward data this curvature keeps when it caches all {@code samples} samples
+   * ({@link Curvature#cacheBytes(Network, long, Precision)} at F32: activations, signals and prepared values in float,
+   * the targets in double).
    */
   public static long cacheBytes(Network net, long samples) {
-    return Curvature.cacheBytes(net, samples) / 2;
+    return Curvature.cacheBytes(net, samples, Precision.F32);
   }
 
   /**
@@ -96,6 +106,16 @@ public final class Float32Curvature {
    */
   public static Float32Curvature of(Network net, double[] theta, double[] buffers, org.hesse.nn.Mode mode, double[] x,
                                     double[] y, int batchSize) {
+    return of(net, theta, buffers, mode, x, y, batchSize, Curvature.CacheMode.fromSystemProperty());
+  }
+
+  /**
+   * As above, choosing what is kept as {@link Curvature#of(Network, double[], double[], org.hesse.nn.Mode, double[],
+   * double[], int, Curvature.CacheMode)} does (the same rule and batches, sized at float32): every batch, the first
+   * that fit the memory budget with the others streamed, or none.
+   */
+  public static Float32Curvature of(Network net, double[] theta, double[] buffers, org.hesse.nn.Mode mode, double[] x,
+                                    double[] y, int batchSize, Curvature.CacheMode cache) {
     if (theta.length != net.paramCount()) {
       throw new IllegalArgumentException("parameters: expected " + net.paramCount() + " values, got " + theta.length);
     }
@@ -105,10 +125,10 @@ public final class Float32Curvature {
           + (buffers == null ? "none" : buffers.length));
     }
     requireFloat32(net);
-    org.hesse.runtime.MemoryBudget.current().check(cacheBytes(net, x.length / Math.max(1, net.inputSize())),
-        "cached float32 forward data");
-    return new Float32Curvature(net, theta, buffers == null || buffers.length == 0 ? null : buffers.clone(),
-        mode == org.hesse.nn.Mode.TRAIN ? org.hesse.nn.Mode.ANALYSIS : mode, x, y, batchSize);
+    Objective obj = new Objective(net, x, y, batchSize);
+    int cached = Curvature.cachedBatches(obj, cache, Precision.F32);
+    return new Float32Curvature(obj, theta, buffers == null || buffers.length == 0 ? null : buffers.clone(),
+        mode == org.hesse.nn.Mode.TRAIN ? org.hesse.nn.Mode.ANALYSIS : mode, cached);
   }
 
   /**
@@ -133,12 +153,7 @@ public final class Float32Curvature {
   private void recompute() {
     Precision.round(theta, thetaF);
     if (net.shared()) net.expand(thetaF, 0, slotsF, 0);
-    double total = 0;
-    for (Curvature.BatchCache32 b : batches) {
-      total += net.lossAndSignals(thetaF, b.ws, b.y, b.rows, 1.0 / samples);
-      for (int j = 0; j < rules.length; j++) b.primal[j].prep = rules[j].prepare(b.primal[j], b.primal[j].prep);
-    }
-    loss = total;
+    loss = data.recompute();
     gradient = null;
   }
 
@@ -147,6 +162,22 @@ public final class Float32Curvature {
   public int samples() { return samples; }
 
   public int batchSize() { return maxBatch; }
+
+  /** Calls f on every batch in order, the streamed ones recomputed ({@link BatchSet#forEach}). */
+  void forEachBatch(BatchSet.Visitor<Curvature.BatchCache32> f) {
+    data.forEach(f);
+  }
+
+  /** Number of batches the data set is split into. */
+  public int batches() { return data.count(); }
+
+  /** How many batches are cached (the first ones); the others are streamed. */
+  public int cachedBatches() { return data.cached(); }
+
+  /** {@link Curvature#cacheProvenance(String, long, long, long)} of this curvature (sizes at float32). */
+  public java.util.Map<String, Object> cacheProvenance(String option) {
+    return Curvature.cacheProvenance(option, data.cached(), data.count(), cacheBytes(net, samples));
+  }
 
   /** The mean loss at θ (float forward, float64 loss). */
   public double loss() { return loss; }
@@ -162,11 +193,11 @@ public final class Float32Curvature {
     if (gradient == null) {
       double[] g = new double[theta.length];
       float[] gb = new float[theta.length];
-      for (Curvature.BatchCache32 b : batches) {
+      forEachBatch((bi, b) -> {
         Arrays.fill(gb, 0f);
         net.addParameterGradient(thetaF, b.ws, b.rows, gb);
         for (int i = 0; i < g.length; i++) g[i] += gb[i];
-      }
+      });
       gradient = g;
     }
     return gradient.clone();
@@ -216,8 +247,7 @@ public final class Float32Curvature {
         float[] uf = new float[m];
         float[] muf = new float[m];
         double[] sq = new double[maxBatch];
-        for (int bi = 0; bi < batches.size(); bi++) {
-          Curvature.BatchCache32 b = batches.get(bi);
+        Float32Curvature.this.forEachBatch((bi, b) -> {
           float[] x = b.ws.activation(n.input(0));
           for (int s = 0; s < b.rows; s++) {
             double w = 0;
@@ -230,7 +260,7 @@ public final class Float32Curvature {
             pass.run(b, k, null, a, uf, last, true, null, a, a, muf, gn);
             for (int i = 0; i < rows; i++) mu[i] = muf[i];
           });
-        }
+        });
       }
     };
   }
@@ -332,15 +362,15 @@ public final class Float32Curvature {
       for (int i = 0; i < n; i++) xf[i] = (float) x[i];
       // The first batch's product is widened into y, the others added: no pass to zero y (one batch, as at
       // batch = N, is then one widening).
-      for (int bi = 0; bi < batches.size(); bi++) {
+      forEachBatch((bi, b) -> {
         Arrays.fill(yf, 0, n, 0f);
-        pass.run(batches.get(bi), k, v, -1, null, top, true, hv, low, -1, null, gn);
+        pass.run(b, k, v, -1, null, top, true, hv, low, -1, null, gn);
         if (bi == 0) {
           for (int i = 0; i < n; i++) y[i] = yf[i];
         } else {
           for (int i = 0; i < n; i++) y[i] += yf[i];
         }
-      }
+      });
     }
 
     /** With shared tensors: E x on the slots, the passes, Eᵀ of each batch's slot products (x may be y). */
@@ -350,13 +380,13 @@ public final class Float32Curvature {
         for (int sl = 0; sl < S; sl++) xf[j * S + sl] = pos[sl] >= 0 ? (float) x[j * dim + pos[sl]] : 0f;
       }
       Arrays.fill(yd, 0, k * dim, 0.0);
-      for (Curvature.BatchCache32 b : batches) {
+      forEachBatch((bi, b) -> {
         Arrays.fill(yf, 0, k * S, 0f);
         pass.run(b, k, v, -1, null, top, true, hv, low, -1, null, gn);
         for (int j = 0; j < k; j++) {
           for (int sl = 0; sl < S; sl++) if (pos[sl] >= 0) yd[j * dim + pos[sl]] += yf[j * S + sl];
         }
-      }
+      });
       System.arraycopy(yd, 0, y, 0, k * dim);
     }
   }

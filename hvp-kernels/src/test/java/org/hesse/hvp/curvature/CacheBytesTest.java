@@ -29,7 +29,7 @@ class CacheBytesTest {
   /** Bytes of the arrays the cached batches hold. */
   static long retained(Curvature c) {
     long bytes = 0;
-    for (Curvature.BatchCache b : c.batches) {
+    for (Curvature.BatchCache b : c.data.kept) {
       for (int a = 0; a <= c.net.nodeCount(); a++) {
         bytes += 8L * b.ws.activation(a).length;
         if (a > 0) bytes += 8L * b.ws.signal(a).length;
@@ -40,10 +40,34 @@ class CacheBytesTest {
     return bytes;
   }
 
+  /** The same for a float32 curvature: float activations, signals and prepared arrays, double targets. */
+  static long retained(Float32Curvature c) {
+    long bytes = 0;
+    for (Curvature.BatchCache32 b : c.data.kept) {
+      for (int a = 0; a <= c.network().nodeCount(); a++) {
+        bytes += 4L * b.ws.activation(a).length;
+        if (a > 0) bytes += 4L * b.ws.signal(a).length;
+      }
+      bytes += 8L * b.y.length;
+      for (org.hesse.hvp.rules.Primal32 p : b.primal) bytes += arrayBytes(p.prep);
+    }
+    return bytes;
+  }
+
+  private static boolean runsInFloat32(Network net) {
+    try {
+      Float32Curvature.requireFloat32(net);
+      return true;
+    } catch (org.hesse.io.InputException e) {
+      return false;
+    }
+  }
+
   /** The arrays a rule's prepared object holds (itself an array, or in its instance fields). */
   static long arrayBytes(Object o) {
     if (o == null) return 0;
     if (o instanceof double[] d) return 8L * d.length;
+    if (o instanceof float[] f) return 4L * f.length;
     if (o instanceof int[] i) return 4L * i.length;
     long bytes = 0;
     for (Field f : o.getClass().getDeclaredFields()) {
@@ -63,6 +87,12 @@ class CacheBytesTest {
     long actual = retained(c);
     long estimate = Curvature.cacheBytes(net, c.samples());
     assertEquals(actual, estimate, 0.02 * actual, what + ": estimate " + estimate + " bytes, retained " + actual);
+    if (!runsInFloat32(net)) return;
+    Float32Curvature f = Float32Curvature.of(net, theta, buffers, Mode.ANALYSIS, x, y, batch, CacheMode.ALL);
+    long actual32 = retained(f);
+    long estimate32 = Float32Curvature.cacheBytes(net, c.samples());
+    assertEquals(actual32, estimate32, 0.02 * actual32, what + " float32: estimate " + estimate32 + " bytes, retained "
+        + actual32);
   }
 
   @ParameterizedTest(name = "{0}")
@@ -97,5 +127,10 @@ class CacheBytesTest {
     // per sample: input 784, activations and signals 2 × (4 × 512 + 10), the label; tanh prepares nothing
     assertEquals(8L * (784 + 2 * (4 * 512 + 10) + 1) * 300, Curvature.cacheBytes(net, 300));
     assertEquals(retained(c), Curvature.cacheBytes(net, 300));
+    // float32: 4 bytes per activation and signal value, the label in double
+    Float32Curvature f = Float32Curvature.of(net, Init.PYTORCH.init(net, 2), null, Mode.ANALYSIS, x,
+        Nets.targets(net, 300, 3), 256, CacheMode.ALL);
+    assertEquals((4L * (784 + 2 * (4 * 512 + 10)) + 8L) * 300, Float32Curvature.cacheBytes(net, 300));
+    assertEquals(retained(f), Float32Curvature.cacheBytes(net, 300));
   }
 }

@@ -363,9 +363,9 @@ class StreamingCurvatureTest {
       double[] v = Nets.gaussian(h.cols(), 1.0, 3);
       h.apply(v, new double[v.length]);
       h.apply(v, new double[v.length]);
-      long held = CacheBytesTest.retained(c) + 8L * (c.features.length + c.targets.length);
-      assertEquals(1, c.idle.size(), "sequential products borrow one workspace");
-      for (Curvature.StreamedBatch s : c.idle) {
+      long held = CacheBytesTest.retained(c) + 8L * (c.data.features.length + c.data.targets.length);
+      assertEquals(1, c.data.idle.size(), "sequential products borrow one workspace");
+      for (BatchSet<Curvature.BatchCache>.Streamed s : c.data.idle) {
         held += 8L * s.full.y.length;
         for (int a = 0; a <= m.net.nodeCount(); a++) {
           held += 8L * s.full.ws.activation(a).length;
