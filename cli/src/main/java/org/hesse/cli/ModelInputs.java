@@ -93,8 +93,6 @@ public final class ModelInputs {
     refuseOutOverAnInput(in, out);
     ModelInput.Loaded read = ModelInput.load(in.model, in.weights, loss, run != null ? "--run" : "--model");
     Network net = read.net();
-    // the kernels compile on the second core while the data are read (a speed-up only; KernelWarmup)
-    KernelWarmup.start(net, java.util.Set.of("F32").equals(read.weightDtypes()));
     in.notes.addAll(read.notes());
     double[] theta = read.theta();
     double[] buffers = read.buffers();
