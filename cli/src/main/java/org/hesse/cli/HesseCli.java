@@ -18,7 +18,7 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * The {@code hesse} command line. Adding a command is one line: its class in {@code subcommands} below.
+ * The {@code hesse} command line. Adding a command is one line: its class in {@link #COMMANDS}.
  *
  * <p>Exit codes: 0 success; {@value #EXIT_BAD_INPUT} bad input (usage errors, and IllegalArgumentException /
  * IOException from a command: wrong shapes, missing or malformed files, a memory budget exceeded);
@@ -43,20 +43,21 @@ import picocli.CommandLine.Spec;
         "1:internal failure (HESSE_DEBUG=1 prints the stack trace)",
         "2:bad input: an option, file or field (one line on stderr, nothing written)",
         "3:numerical failure: a non-finite loss or eigenvalue, or diverged training",
-    },
-    subcommands = {
-        InfoCommand.class,
-        TrainCommand.class,
-        SpectrumCommand.class,
-        InterlayerCommand.class,
-        AnalyzeCommand.class,
-        SuiteCommand.class,
-        ExperimentCommand.class,
-        BackMatchingCommand.class,
-        ImportCommand.class,
-        CommandLine.HelpCommand.class,
     })
 public final class HesseCli implements Runnable {
+  /** The commands, in the order {@code hesse --help} lists them. */
+  static final java.util.List<Class<?>> COMMANDS = java.util.List.of(
+      InfoCommand.class,
+      TrainCommand.class,
+      SpectrumCommand.class,
+      InterlayerCommand.class,
+      AnalyzeCommand.class,
+      SuiteCommand.class,
+      ExperimentCommand.class,
+      BackMatchingCommand.class,
+      ImportCommand.class,
+      CommandLine.HelpCommand.class);
+
   static final int EXIT_FAILURE = 1;
   static final int EXIT_BAD_INPUT = 2;
   static final int EXIT_NUMERICAL = 3;
@@ -89,9 +90,13 @@ public final class HesseCli implements Runnable {
     System.exit(code);
   }
 
-  /** Runs one command line and returns its exit code (for tests and embedding). */
+  /**
+   * Runs one command line and returns its exit code (for tests and embedding). Only the command the arguments name
+   * is built ({@link #commandNamed}): picocli's models of all the others' options cost about 0.2 s of CPU at every
+   * start (docs/performance.md, "Start-up of `hesse spectrum`").
+   */
   public static int run(PrintWriter out, PrintWriter err, String... args) {
-    return commandLine(out, err).execute(args);
+    return commandLine(out, err, commandNamed(args)).execute(args);
   }
 
   /**
@@ -99,7 +104,15 @@ public final class HesseCli implements Runnable {
    * further subcommands (before configuration, so that they share the streams and error handling).
    */
   public static CommandLine commandLine(PrintWriter out, PrintWriter err, Object... extraCommands) {
+    return commandLine(out, err, null, extraCommands);
+  }
+
+  /** As {@link #commandLine(PrintWriter, PrintWriter, Object...)} with {@code only} of {@link #COMMANDS} (null: all). */
+  static CommandLine commandLine(PrintWriter out, PrintWriter err, Class<?> only, Object... extraCommands) {
     CommandLine cl = new CommandLine(new HesseCli());
+    for (Class<?> c : COMMANDS) {
+      if (only == null || c == only) cl.addSubcommand(c);
+    }
     for (Object c : extraCommands) cl.addSubcommand(c);
     cl.setOut(out);
     cl.setErr(err);
@@ -109,6 +122,22 @@ public final class HesseCli implements Runnable {
     cl.setExecutionExceptionHandler(HesseCli::handleFailure);
     cl.setExecutionStrategy(HesseCli::execute);
     return cl;
+  }
+
+  /**
+   * The command of {@link #COMMANDS} that {@code args} run: their first word after hesse's own value-less options
+   * (-q, --quiet, --verbose), when it names one. Null (build them all) for anything else: no command, a misspelt
+   * one (its error suggests the others), hesse's --help or --version, and help (which reads the others).
+   */
+  static Class<?> commandNamed(String... args) {
+    for (String a : args) {
+      if (a.equals("-q") || a.equals("--quiet") || a.equals("--verbose")) continue;
+      for (Class<?> c : COMMANDS) {
+        if (c != CommandLine.HelpCommand.class && c.getAnnotation(Command.class).name().equals(a)) return c;
+      }
+      return null;
+    }
+    return null;
   }
 
   /** Resolves the thread policy and memory budget first, so a bad -D property fails before any work. */
