@@ -17,12 +17,12 @@ import org.hesse.linalg.Gemm;
  * <p>Vectors are matched by a 64-bit fingerprint of their bits. Not thread-safe.
  */
 public final class ProductLog implements LinearOperator {
-  /** Rows per chunk of {@link #productsInSpan}'s sums: k = 5 results of 2,048 doubles take 80 kB. */
-  private static final int CHUNK = 2048;
+  /** The most values one Java array holds here: the products are kept in one (capacity × n). */
+  public static final long MAX_VALUES = Integer.MAX_VALUE - 8;
   private final LinearOperator op;
   private final int n;
   private final long[] keys;
-  private final double[][] products;
+  private final double[] products;  // capacity × n, slot by slot
   private int next;
   private int recorded;
 
@@ -37,8 +37,12 @@ public final class ProductLog implements LinearOperator {
     Checks.positive("capacity", capacity);
     this.op = op;
     this.n = op.dim();
+    if ((long) capacity * n > MAX_VALUES) {
+      throw new IllegalArgumentException("capacity: " + capacity + " products of " + n + " values exceed one Java array ("
+          + MAX_VALUES + " values)");
+    }
     this.keys = new long[capacity];
-    this.products = new double[capacity][];
+    this.products = new double[capacity * n];
   }
 
   @Override public int dim() {
@@ -60,9 +64,8 @@ public final class ProductLog implements LinearOperator {
   }
 
   private void record(double[] x, int xo, double[] y, int yo) {
-    if (products[next] == null) products[next] = new double[n];
     keys[next] = fingerprint(x, xo, n);
-    System.arraycopy(y, yo, products[next], 0, n);
+    System.arraycopy(y, yo, products, next * n, n);
     next = (next + 1) % keys.length;
     recorded = Math.min(recorded + 1, keys.length);
   }
@@ -79,24 +82,23 @@ public final class ProductLog implements LinearOperator {
   public double[] productsInSpan(KrylovBasis b, double[] z, int k) {
     if (b.n() != n) throw new IllegalArgumentException("basis: expected dimension " + n + ", got " + b.n());
     Checks.length("z", z, (long) k * n);
-    double[][] av = new double[b.m()][];
-    for (int j = 0; j < b.m(); j++) {
-      long key = fingerprint(b.vectors(), j * n, n);
-      for (int s = 0; s < recorded && av[j] == null; s++) if (keys[s] == key) av[j] = products[s];
-      if (av[j] == null) return null;
-    }
-    // the coefficients v_jᵀ z_i in one GEMM (one pass over the basis), then the sums chunk by chunk of rows, so
-    // that each recorded product is read once while the chunk of the k results stays in cache
+    // slot[j]: where basis vector j's product is kept
     int m = b.m();
+    int[] slot = new int[m];
+    for (int j = 0; j < m; j++) {
+      long key = fingerprint(b.vectors(), j * n, n);
+      slot[j] = -1;
+      for (int s = 0; s < recorded && slot[j] < 0; s++) if (keys[s] == key) slot[j] = s;
+      if (slot[j] < 0) return null;
+    }
+    // two GEMMs: the coefficients v_jᵀ z_i (one pass over the basis), then Σ_j (v_jᵀ z_i) A v_j with the coefficients
+    // placed at their products' slots (zero elsewhere: one pass over the kept products)
     double[] coef = new double[m * k];
     Gemm.gemm(false, true, m, k, n, 1.0, b.vectors(), 0, z, 0, 0.0, coef, 0);
+    double[] bySlot = new double[recorded * k];
+    for (int j = 0; j < m; j++) for (int i = 0; i < k; i++) bySlot[slot[j] * k + i] += coef[j * k + i];
     double[] out = new double[k * n];
-    for (int r0 = 0; r0 < n; r0 += CHUNK) {
-      int len = Math.min(CHUNK, n - r0);
-      for (int j = 0; j < m; j++) {
-        for (int i = 0; i < k; i++) Vec.axpy(coef[j * k + i], av[j], r0, out, i * n + r0, len);
-      }
-    }
+    Gemm.gemm(true, false, k, n, recorded, 1.0, bySlot, 0, products, 0, 0.0, out, 0);
     return out;
   }
 
