@@ -184,6 +184,7 @@ public final class OutputJacobianBlock implements LinearOperator {
     double[] unit = new double[c.maxBatch * C * C];
     double[] rows = new double[c.maxBatch * C * out];
     int[] units = new int[c.maxBatch * out];
+    boolean[] used = new boolean[out];
     c.forEachBatch((i, b) -> {
       Arrays.fill(unit, 0, b.rows * C * C, 0.0);
       for (int s = 0; s < b.rows; s++) for (int j = 0; j < C; j++) unit[(s * C + j) * C + j] = 1.0;
@@ -192,12 +193,14 @@ public final class OutputJacobianBlock implements LinearOperator {
       int[] start = new int[b.rows + 1];
       int count = 0;
       for (int s = 0; s < b.rows; s++) {
-        start[s] = count;
-        for (int k = 0; k < out; k++) {
-          boolean zero = true;
-          for (int j = 0; j < C && zero; j++) zero = rows[(s * C + j) * out + k] == 0.0;
-          if (!zero) units[count++] = k;
+        // sequential passes over the C rows (this runs once, mostly before the JIT has compiled it)
+        Arrays.fill(used, false);
+        for (int j = 0; j < C; j++) {
+          int r = (s * C + j) * out;
+          for (int k = 0; k < out; k++) used[k] |= rows[r + k] != 0.0;
         }
+        start[s] = count;
+        for (int k = 0; k < out; k++) if (used[k]) units[count++] = k;
       }
       start[b.rows] = count;
       double[] values = new double[count * C];
