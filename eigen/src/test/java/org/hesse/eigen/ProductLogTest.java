@@ -52,4 +52,51 @@ class ProductLogTest {
       assertNull(small.productsInSpan(rotated.get(), s.eigenvectors(), s.eigenvalues().length), what + " after restarts");
     }
   }
+
+  @Test
+  void ritzProductsOverSeveralChunksOfRows() {
+    // a diagonal operator of 2 · 2,048 + 3 rows: the sums cross chunk boundaries and the fingerprint has a tail
+    int n = 2 * 2048 + 3;
+    double[] d = new double[n];
+    for (int i = 0; i < n; i++) d[(i * 7) % n] = i < 5 ? 100 - 10 * i : -1 + 2.0 * i / n;
+    LinearOperator op = new LinearOperator() {
+      @Override public int dim() { return n; }
+      @Override public boolean symmetric() { return true; }
+      @Override public void apply(double[] x, double[] y) {
+        for (int i = 0; i < n; i++) y[i] = d[i] * x[i];
+      }
+    };
+    ProductLog log = new ProductLog(op, 21);
+    AtomicReference<KrylovBasis> basis = new AtomicReference<>();
+    ArpackResult r = Arpack.request(5).which(Which.LA).tol(1e-10).ncv(20).seed(3).basis(basis::set).solve(log);
+    assertTrue(r.complete() && r.iterations() == 1, "converged in the first Lanczos run: " + r.iterations());
+    int k = r.eigenvalues().length;
+    double[] fromLog = log.productsInSpan(basis.get(), r.eigenvectors(), k);
+    assertNotNull(fromLog);
+    double[] direct = new double[k * n];
+    op.applyMany(r.eigenvectors(), direct, k);
+    for (int i = 0; i < k * n; i++) assertEquals(direct[i], fromLog[i], 1e-12 * 100, "[" + i + "]");
+  }
+
+  @Test
+  void theFingerprintSeesEveryBit() {
+    // one bit flipped anywhere (each of the four lanes, the tail) changes the fingerprint of a 4,099-vector
+    int n = 4099;
+    double[] a = new double[n + 2];
+    java.util.SplittableRandom rnd = new java.util.SplittableRandom(1);
+    for (int i = 0; i < a.length; i++) a[i] = rnd.nextDouble() - 0.5;
+    long h = ProductLog.fingerprint(a, 1, n);
+    assertEquals(h, ProductLog.fingerprint(a.clone(), 1, n), "same bits, same fingerprint");
+    for (int i = 1; i <= n; i++) {
+      for (int bit : new int[] {0, 31, 63}) {
+        double old = a[i];
+        a[i] = Double.longBitsToDouble(Double.doubleToRawLongBits(old) ^ (1L << bit));
+        assertTrue(ProductLog.fingerprint(a, 1, n) != h, "bit " + bit + " of element " + i);
+        a[i] = old;
+      }
+    }
+    a[0] += 1;
+    a[n + 1] += 1;
+    assertEquals(h, ProductLog.fingerprint(a, 1, n), "only the n values from the offset count");
+  }
 }

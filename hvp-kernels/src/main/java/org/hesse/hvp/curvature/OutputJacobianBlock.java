@@ -25,7 +25,8 @@ import org.hesse.simd.Kernels;
  * and it is the Hessian block too when every node above the layer is piecewise linear in its input (dense, ReLU-like
  * activations, flatten, reshape: no σ''·g term reaches the layer; the layer's own second derivative in its parameters
  * is zero). J is formed once, on the first product, by C backward passes from the output per batch (unit vectors,
- * GGN rules) and kept (N·C·out doubles); each product is then the GEMM {@code V a} per batch, per sample
+ * GGN rules) and kept on each sample's active units (at most N·C·out doubles; a ReLU layer's switched-off units
+ * have zero columns); each product is then the GEMM {@code V a} per batch, per sample
  * {@code J_nᵀ (Λ_n (J_n dz_n))}, and the GEMM {@code gᵀ a}: the GEMMs through the layers above are replaced by C × out
  * mat-vecs. Exact up to rounding (same sums in another order). Rebuilt after {@link Curvature#update}. Owns its
  * buffers: not thread-safe.
@@ -37,6 +38,11 @@ public final class OutputJacobianBlock implements LinearOperator {
    * (for dense layers, their parameter count, forward and back) against 2·C·out. Below it the build does not pay.
    */
   static final int MIN_GAIN = 4;
+  /**
+   * Samples per pass of a product: their J (about 10 × 350 active units × 8 bytes each here) stays in the core's cache
+   * between the mat-vec J_n dz_n and J_nᵀ (Λ_n u_n), which must wait for the loss Hessian of the whole chunk.
+   */
+  private static final int CHUNK = 16;
 
   private final Curvature c;
   private final int layer;
@@ -45,12 +51,20 @@ public final class OutputJacobianBlock implements LinearOperator {
   private final int out;
   private final int outputs;  // C
   private final int dim;
-  private double[] jacobians;  // N × C × out: rows (n, c) of J_n / N
+  // J / N per batch, on each sample's active units only: a column of J_n that is zero in every output (a unit the
+  // ReLU switched off for sample n) adds nothing (32 % of layer 0's on the Fashion-MNIST case: docs/performance.md)
+  private double[][] jacobians;  // per batch: sample by sample, C rows of that sample's active-unit count
+  private int[][] active;  // per batch: the active units of each sample, sample by sample
+  private int[][] starts;  // per batch: where sample s's units start in active (rows + 1 entries)
   private long builtAt = -1;  // the curvature's generation J was formed at
   private final double[] dz;  // maxBatch × out
   private final double[] g;  // maxBatch × out
-  private final double[] u;  // maxBatch × C
-  private final double[] w;  // maxBatch × C
+  private final double[] u;  // CHUNK × C
+  private final double[] w;  // CHUNK × C
+  private final double[] z;  // CHUNK × C: the chunk's network outputs
+  private final double[] t;  // CHUNK × tw: the chunk's targets
+  private final int tw;  // the loss target's width
+  private final double[] vals;  // out: one sample's values on its active units
   private double[] xCopy;
 
   private OutputJacobianBlock(Curvature c, int layer) {
@@ -65,8 +79,12 @@ public final class OutputJacobianBlock implements LinearOperator {
     this.dim = out * in + out;
     this.dz = new double[c.maxBatch * out];
     this.g = new double[c.maxBatch * out];
-    this.u = new double[c.maxBatch * outputs];
-    this.w = new double[c.maxBatch * outputs];
+    this.u = new double[CHUNK * outputs];
+    this.w = new double[CHUNK * outputs];
+    this.z = new double[CHUNK * outputs];
+    this.tw = net.loss().targetWidth(outputs);
+    this.t = new double[CHUNK * tw];
+    this.vals = new double[out];
   }
 
   /**
@@ -147,28 +165,66 @@ public final class OutputJacobianBlock implements LinearOperator {
     for (int j = 0; j < k; j++) product(src, j * dim, y, j * dim);
   }
 
-  /** J_n / N for every sample: per batch, C unit tangents per sample injected at the output, back to the layer output. */
+  /**
+   * J_n / N for every sample: per batch, C unit tangents per sample injected at the output, back to the layer output;
+   * kept on each sample's active units (columns not zero in every output row).
+   */
   private void build() {
     Network net = c.net;
-    int n = c.samples;
     int C = outputs;
     if (jacobians == null) {
-      MemoryBudget.current().checkDoubles((long) n * C, out, "output Jacobians of layer " + layer);
-      jacobians = new double[n * C * out];
+      MemoryBudget.current().checkDoubles((long) c.samples * C, out, "output Jacobians of layer " + layer);
+      jacobians = new double[c.batches()][];
+      active = new int[c.batches()][];
+      starts = new int[c.batches()][];
     }
     int a = node.output();
     int topAct = net.outputActivation();
     TangentPass pass = new TangentPass(c, a);
     double[] unit = new double[c.maxBatch * C * C];
     double[] rows = new double[c.maxBatch * C * out];
+    int[] units = new int[c.maxBatch * out];
+    boolean[] used = new boolean[out];
     c.forEachBatch((i, b) -> {
       Arrays.fill(unit, 0, b.rows * C * C, 0.0);
       for (int s = 0; s < b.rows; s++) for (int j = 0; j < C; j++) unit[(s * C + j) * C + j] = 1.0;
       // row (s, j) of the result: e_jᵀ J_s / N, so sample s's C × out block is contiguous
       pass.run(b, C, null, topAct, unit, topAct - 1, false, null, a, a, rows, true);
-      System.arraycopy(rows, 0, jacobians, i * c.maxBatch * C * out, b.rows * C * out);
+      int[] start = new int[b.rows + 1];
+      int count = 0;
+      for (int s = 0; s < b.rows; s++) {
+        // sequential passes over the C rows (this runs once, mostly before the JIT has compiled it)
+        Arrays.fill(used, false);
+        for (int j = 0; j < C; j++) {
+          int r = (s * C + j) * out;
+          for (int k = 0; k < out; k++) used[k] |= rows[r + k] != 0.0;
+        }
+        start[s] = count;
+        for (int k = 0; k < out; k++) if (used[k]) units[count++] = k;
+      }
+      start[b.rows] = count;
+      double[] values = new double[count * C];
+      for (int s = 0; s < b.rows; s++) {
+        int from = start[s];
+        int m = start[s + 1] - from;
+        for (int j = 0; j < C; j++) {
+          int src = (s * C + j) * out;
+          int dst = from * C + j * m;
+          for (int k = 0; k < m; k++) values[dst + k] = rows[src + units[from + k]];
+        }
+      }
+      jacobians[i] = values;
+      active[i] = Arrays.copyOf(units, count);
+      starts[i] = start;
     });
     builtAt = c.generation();
+  }
+
+  /** Units kept in J over all samples, against samples × out (for tests). */
+  long[] keptUnits() {
+    long kept = 0;
+    for (int[] s : starts) kept += s[s.length - 1];
+    return new long[] {kept, (long) c.samples * out};
   }
 
   /** y[yo..] += the block times x[xo..] (weights then bias). */
@@ -178,22 +234,35 @@ public final class OutputJacobianBlock implements LinearOperator {
     int topAct = c.net.outputActivation();
     c.forEachBatch((i, b) -> {
       int rows = b.rows;
-      double[] act = b.ws.activation(node.input(0));
+      double[] input = b.ws.activation(node.input(0));
       for (int s = 0; s < rows; s++) System.arraycopy(x, xo + bias, dz, s * out, out);
-      Gemm.gemm(false, true, rows, out, in, 1.0, act, 0, in, x, xo, in, 1.0, dz, 0, out);  // dz = a Vᵀ + v_b
-      int first = i * c.maxBatch;
-      for (int s = 0; s < rows; s++) {
-        int jo = (first + s) * C * out;
-        for (int j = 0; j < C; j++) u[s * C + j] = K.dot(jacobians, jo + j * out, dz, s * out, out);
-      }
-      // Λ u with scale N: the two J/N factors and this give the 1/N of the mean loss
-      c.net.loss().hessianVector(b.ws.activation(topAct), b.y, rows, C, c.samples, u, w);
+      Gemm.gemm(false, true, rows, out, in, 1.0, input, 0, in, x, xo, in, 1.0, dz, 0, out);  // dz = a Vᵀ + v_b
+      double[] jac = jacobians[i];
+      int[] units = active[i];
+      int[] start = starts[i];
+      double[] logits = b.ws.activation(topAct);
       Arrays.fill(g, 0, rows * out, 0.0);
-      for (int s = 0; s < rows; s++) {
-        int jo = (first + s) * C * out;
-        for (int j = 0; j < C; j++) K.axpy(w[s * C + j], jacobians, jo + j * out, g, s * out, out);
+      for (int s0 = 0; s0 < rows; s0 += CHUNK) {
+        int m = Math.min(CHUNK, rows - s0);
+        for (int s = s0; s < s0 + m; s++) {
+          int from = start[s];
+          int na = start[s + 1] - from;
+          for (int k = 0; k < na; k++) this.vals[k] = dz[s * out + units[from + k]];
+          for (int j = 0; j < C; j++) u[(s - s0) * C + j] = K.dot(jac, from * C + j * na, this.vals, 0, na);
+        }
+        // Λ u with scale N: the two J/N factors and this give the 1/N of the mean loss
+        System.arraycopy(logits, s0 * C, z, 0, m * C);
+        System.arraycopy(b.y, s0 * tw, t, 0, m * tw);
+        c.net.loss().hessianVector(z, t, m, C, c.samples, u, w);
+        for (int s = s0; s < s0 + m; s++) {
+          int from = start[s];
+          int na = start[s + 1] - from;
+          Arrays.fill(this.vals, 0, na, 0.0);
+          for (int j = 0; j < C; j++) K.axpy(w[(s - s0) * C + j], jac, from * C + j * na, this.vals, 0, na);
+          for (int k = 0; k < na; k++) g[s * out + units[from + k]] = this.vals[k];
+        }
       }
-      Gemm.gemm(true, false, out, in, rows, 1.0, g, 0, out, act, 0, in, 1.0, y, yo, in);  // Σ_n g_n a_nᵀ
+      Gemm.gemm(true, false, out, in, rows, 1.0, g, 0, out, input, 0, in, 1.0, y, yo, in);  // Σ_n g_n a_nᵀ
       Dense.addColumnSums(g, rows, out, y, yo + bias);
     });
   }

@@ -372,10 +372,12 @@ public final class LayerSpectraEngine {
 
   /**
    * A log of the top search's products ({@code capacity} of them), or null when they would take more than an eighth of
-   * the memory budget (the residual check then makes new products).
+   * the memory budget or one Java array (the residual check then makes new products).
    */
   private static ProductLog productLog(LinearOperator op, int capacity) {
-    return 8L * op.dim() * capacity <= MemoryBudget.current().bytes() / 8 ? new ProductLog(op, capacity) : null;
+    long values = (long) op.dim() * capacity;
+    return 8L * values <= MemoryBudget.current().bytes() / 8 && values <= ProductLog.MAX_VALUES
+        ? new ProductLog(op, capacity) : null;
   }
 
   /** The Hutchinson probes of Hutch++'s budget (the rest goes to its sketch and AQ): budget − 2⌊budget/3⌋. */

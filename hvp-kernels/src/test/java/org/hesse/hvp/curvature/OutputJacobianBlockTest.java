@@ -64,7 +64,11 @@ class OutputJacobianBlockTest {
         for (Kind kind : Kind.values()) {
           String what = act + " " + loss + " " + kind;
           assertTrue(OutputJacobianBlock.applies(c, kind, 0), what);
-          assertSameBlock(c.block(kind, 0), OutputJacobianBlock.of(c, kind, 0), what);
+          OutputJacobianBlock op = OutputJacobianBlock.of(c, kind, 0);
+          assertSameBlock(c.block(kind, 0), op, what);
+          // J is kept on the active units only: ReLU's switched-off units were dropped (leaky ReLU has none)
+          long[] kept = op.keptUnits();
+          assertTrue(act == Activation.RELU ? kept[0] < kept[1] : kept[0] == kept[1], what + ": kept " + kept[0] + " of " + kept[1]);
           // the spectra engine's source routes layer 0 to it
           assertInstanceOf(OutputJacobianBlock.class, CurvatureSource.of(c).block(CurvatureKind.valueOf(kind.name()), 0));
         }
