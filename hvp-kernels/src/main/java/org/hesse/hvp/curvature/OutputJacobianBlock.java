@@ -100,9 +100,13 @@ public final class OutputJacobianBlock implements LinearOperator {
    * above the layer piecewise linear in its input (dense, an activation with σ'' = 0, flatten, reshape).
    */
   static boolean exact(Curvature c, Kind kind, int layer) {
-    Network net = c.net;
+    return exact(c.net, c.perSampleDefined(), kind, layer);
+  }
+
+  /** {@link #exact(Curvature, Kind, int)} for any precision's curvature of {@code net}. */
+  static boolean exact(Network net, boolean perSampleDefined, Kind kind, int layer) {
     if (!DenseLayerTrace.structureApplies(net, layer) || !(net.layer(layer) instanceof Dense) || net.shared()
-        || !c.perSampleDefined()) {
+        || !perSampleDefined) {
       return false;
     }
     if (kind == Kind.GGN) return true;
@@ -157,18 +161,28 @@ public final class OutputJacobianBlock implements LinearOperator {
       jacobians = new double[n * C * out];
     }
     int a = node.output();
-    int topAct = net.outputActivation();
     TangentPass pass = new TangentPass(c, a);
     double[] unit = new double[c.maxBatch * C * C];
     double[] rows = new double[c.maxBatch * C * out];
     c.forEachBatch((i, b) -> {
-      Arrays.fill(unit, 0, b.rows * C * C, 0.0);
-      for (int s = 0; s < b.rows; s++) for (int j = 0; j < C; j++) unit[(s * C + j) * C + j] = 1.0;
-      // row (s, j) of the result: e_jᵀ J_s / N, so sample s's C × out block is contiguous
-      pass.run(b, C, null, topAct, unit, topAct - 1, false, null, a, a, rows, true);
+      jacobianRows(c, pass, b, a, unit, rows);
       System.arraycopy(rows, 0, jacobians, i * c.maxBatch * C * out, b.rows * C * out);
     });
     builtAt = c.generation();
+  }
+
+  /**
+   * Rows (s, j) of {@code rows} (b.rows·C × width of activation a): e_jᵀ J_s / N, J_s = ∂f_s/∂(activation a), so
+   * sample s's C × width block is contiguous. C unit tangents per sample injected at the network output, back to
+   * activation a (GGN rules: the Jacobian's transpose); {@code unit} is scratch of b.rows·C·C doubles. Also the
+   * exact dense-layer trace's pass ({@link DenseLayerTrace}).
+   */
+  static void jacobianRows(Curvature c, TangentPass pass, Curvature.BatchCache b, int a, double[] unit, double[] rows) {
+    int C = c.net.outputSize();
+    int topAct = c.net.outputActivation();
+    Arrays.fill(unit, 0, b.rows * C * C, 0.0);
+    for (int s = 0; s < b.rows; s++) for (int j = 0; j < C; j++) unit[(s * C + j) * C + j] = 1.0;
+    pass.run(b, C, null, topAct, unit, topAct - 1, false, null, a, a, rows, true);
   }
 
   /** y[yo..] += the block times x[xo..] (weights then bias). */
