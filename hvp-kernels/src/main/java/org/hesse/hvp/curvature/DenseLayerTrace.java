@@ -6,6 +6,8 @@ import org.hesse.eigen.TraceEstimate;
 import org.hesse.hvp.curvature.Curvature.Kind;
 import org.hesse.nn.Network;
 import org.hesse.nn.Node;
+import org.hesse.simd.KernelProvider;
+import org.hesse.simd.Kernels;
 
 /**
  * The trace of a dense layer's own block from its Kronecker structure, without a parameter product. The block is
@@ -42,6 +44,7 @@ import org.hesse.nn.Node;
  * other layer uses, when the samples are not coupled ({@link #applies}).
  */
 public final class DenseLayerTrace {
+  private static final Kernels K = KernelProvider.get();
   /** Rademacher probes per sample of the estimate: two, the fewest that give each sample's spread. */
   public static final int PROBES_PER_SAMPLE = 2;
   /**
@@ -324,8 +327,7 @@ public final class DenseLayerTrace {
         int go = s * outputs * outputs;
         for (int i = 0; i < outputs; i++) {
           for (int j = 0; j <= i; j++) {
-            double d = 0;
-            for (int e = 0; e < out; e++) d += r[ro + i * out + e] * r[ro + j * out + e];
+            double d = K.dot(r, ro + i * out, r, ro + j * out, out);
             gram[go + i * outputs + j] = d;
             gram[go + j * outputs + i] = d;
           }
