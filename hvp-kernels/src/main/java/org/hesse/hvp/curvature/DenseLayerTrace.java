@@ -233,7 +233,7 @@ public final class DenseLayerTrace {
       throw new IllegalArgumentException("layer " + layer + ": expected a dense layer on flat samples with its own "
           + "tensors and samples not coupled by batch statistics, for the per-sample trace");
     }
-    if (outputSideExact(c, kind, layer)) return outputSide(c, kind, layer);
+    if (outputSideExact(c, kind, layer)) return outputSide(c, layer);
     int out = c.network().layer(layer).outputSize();
     return out <= EXACT_MAX_OUTPUTS ? exact(c, kind, layer) : estimate(c, kind, layer, PROBES_PER_SAMPLE, seed, firstSample);
   }
@@ -300,20 +300,12 @@ public final class DenseLayerTrace {
     return new Part(t, 0.0, samples, out, true);
   }
 
-  static TraceEstimate outputSide(Curvature c, Kind kind, int layer) {
-    return outputSide(passes(c), kind, layer).estimate();
-  }
-
-  static TraceEstimate outputSide(Float32Curvature c, Kind kind, int layer) {
-    return outputSide(c.outputPasses(), kind, layer).estimate();
-  }
-
   /**
    * Σ_n w_n tr M_n with tr M_n = tr(Λ_n J_n J_nᵀ) / N: per sample the C × C Gram G_n of the rows R_n = J_n / N and the
    * loss Hessian's C products N Λ_n G_n e_d, whose d-th entries sum to N tr(Λ_n J_n J_nᵀ) / N² (M_n carries the 1/N).
-   * Valid only where {@link #outputSideExact} holds.
+   * Valid only where {@link #outputSideExact} holds, for either kind (there the Hessian's M_n is the GGN's).
    */
-  private static Part outputSide(OutputPasses c, Kind kind, int layer) {
+  private static Part outputSide(OutputPasses c, int layer) {
     Network net = c.network();
     int out = net.layer(layer).outputSize();
     int outputs = net.outputSize();
