@@ -108,8 +108,8 @@ public final class SpectraBreakdown {
       if (DenseLayerTrace.applies(c, l)) {
         a = System.nanoTime();
         TraceEstimate t = DenseLayerTrace.of(c, Kind.HESSIAN, l, o.seed());
-        print("layer " + l + ": trace, " + t.method() + " (" + t.applications() + " directions per sample at the layer "
-            + "output): " + estimate(t), System.nanoTime() - a);
+        print("layer " + l + ": trace, " + t.method() + " (" + t.applications() + " directions per sample): "
+            + estimate(t), System.nanoTime() - a);
       }
       a = System.nanoTime();
       engine.layer(l);

@@ -48,7 +48,8 @@ class DistributedTraceTest {
 
   @Test
   void perSampleTraceEqualsTheLocalEngines() {
-    // layer 0: 5·24 + 24 = 144 parameters, 24 outputs (estimate); layer 2: 24·10 + 10 = 250, 10 outputs (exact)
+    // layer 0: 5·24 + 24 = 144 parameters, 24 outputs (the Hessian's estimate); layer 2: 24·10 + 10 = 250, 10 outputs
+    // (exact); the GGN's both exact from the output side (3 outputs: J^T Λ J)
     Network net = Nets.mlp(5, 24, 10, 3, Activation.TANH, "mse");
     int n = 41;
     double[] x = Nets.features(n, 5, 1.0, 3);
@@ -66,10 +67,16 @@ class DistributedTraceTest {
           String what = kind + " layer " + l;
           LayerSpectra.TraceValue s = spark.layer(l).trace();
           LayerSpectra.TraceValue t = one.layer(l).trace();
-          assertEquals(l == 0 ? DenseLayerTrace.ESTIMATE : DenseLayerTrace.EXACT, t.source(), what);
+          boolean estimated = l == 0 && kind == CurvatureKind.HESSIAN;
+          assertEquals(estimated ? DenseLayerTrace.ESTIMATE : DenseLayerTrace.EXACT, t.source(), what);
           assertEquals(t.source(), s.source(), what);
           assertEquals(t.value(), s.value(), TOL * Math.abs(t.value()), what);
-          if (l == 0) {
+          if (kind == CurvatureKind.GGN) {
+            TraceEstimate whole = dc.layerTrace(Curvature.Kind.GGN, l, 17);
+            assertEquals(3, whole.applications(), what + ": the C output directions per sample");
+            assertEquals(DenseLayerTrace.of(local, Curvature.Kind.GGN, l, 17).applications(), whole.applications(), what);
+          }
+          if (estimated) {
             TraceEstimate te = t.estimate();
             TraceEstimate se = s.estimate();
             assertTrue(te.standardError() > 0, what);

@@ -90,6 +90,25 @@ class ReportEqualityTest {
     compare(local, repartitioned);
   }
 
+  /**
+   * A ReLU net's hidden layers (30 and 10 outputs, 2 network outputs): the Hessian's exact trace from the output side
+   * (M_n = J_nᵀ Λ_n J_n, DenseLayerTrace), Spark's partitions on the same route as one machine.
+   */
+  @Test
+  void outputSideExactTracesEqualTheLocalOnes() throws Exception {
+    Network net = Nets.mlp(4, 30, 10, 2, Activation.RELU, "mse");
+    Path csv = regressionCsv(dir, net);
+    String[] args = files(net, 6, "--data", csv.toString(), "--target", "y0,y1", "--top", "0", "--layers", "0,2",
+        "--seed", "3");
+    JsonNode local = runLocal(args);
+    JsonNode spark = runSpark(TestSpark.session(), dir, args, new StringWriter(), false);
+    assertTrue(spark.at("/provenance/spark/partitions").asInt() >= 2, "the file read as several partitions");
+    for (int l = 0; l < 2; l++) {
+      assertEquals("per-sample-exact", local.at("/layers/" + l + "/trace_source").asText(), local.at("/layers/" + l).toString());
+    }
+    compare(local, spark);
+  }
+
   @Test
   void libsvmClassificationReportEqualsTheLocalOne() throws Exception {
     Network net = Nets.mlp(5, 6, 4, 3, Activation.TANH, "cross_entropy");

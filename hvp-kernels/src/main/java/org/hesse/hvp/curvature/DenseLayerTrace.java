@@ -6,6 +6,8 @@ import org.hesse.eigen.TraceEstimate;
 import org.hesse.hvp.curvature.Curvature.Kind;
 import org.hesse.nn.Network;
 import org.hesse.nn.Node;
+import org.hesse.simd.KernelProvider;
+import org.hesse.simd.Kernels;
 
 /**
  * The trace of a dense layer's own block from its Kronecker structure, without a parameter product. The block is
@@ -15,11 +17,17 @@ import org.hesse.nn.Node;
  * <pre>
  *   tr H_W = Σ_n (‖a_n‖² + 1) tr M_n.
  * </pre>
- * tr M_n comes from tangent passes started at the layer's output (the network above the layer, forward and back;
- * no GEMM with the layer's input), every sample with its own direction in the same pass:
+ * tr M_n comes from passes through the network above the layer (no GEMM with the layer's input), every sample with
+ * its own directions in the same pass, by the first route that holds:
  * <ul>
- *   <li><b>exact</b> ({@code per-sample-exact}) with the {@code out} unit directions, when {@code out ≤}
- *       {@link #EXACT_MAX_OUTPUTS} (a classifier's last layer);</li>
+ *   <li><b>exact from the output side</b> ({@code per-sample-exact}, {@code C} directions) when M_n = J_nᵀ Λ_n J_n
+ *       ({@link OutputJacobianBlock#exact}: every node above piecewise linear, or the GGN; J_n = ∂f_n/∂z_n, C × out,
+ *       C the network's outputs, Λ_n the loss Hessian at the output) and {@code C ≤} {@link #EXACT_MAX_OUTPUTS} and
+ *       {@code C < out}: {@code tr M_n = tr(Λ_n J_n J_nᵀ)} from the C unit tangents at the network output taken
+ *       backward to z_n (no forward tangent; the pass of {@link OutputJacobianBlock#jacobianRows}), the C × C Gram
+ *       J_n J_nᵀ and C loss-Hessian products per sample (the hidden layers of an MLP classifier);</li>
+ *   <li><b>exact</b> ({@code per-sample-exact}) with the {@code out} unit directions started at the layer's output,
+ *       forward and back, when {@code out ≤} {@link #EXACT_MAX_OUTPUTS} (a classifier's last layer);</li>
  *   <li><b>estimated</b> ({@code per-sample}) otherwise: P = {@link #PROBES_PER_SAMPLE} Rademacher probes u_np per
  *       sample, {@code T = Σ_n w_n (1/P) Σ_p u_npᵀ M_n u_np} with w_n = ‖a_n‖² + 1: Hutchinson with N·P independent
  *       probes for the price of P directions. Unbiased; {@code Var T = Σ_n w_n² · 2 Σ_{i≠j} M_n[i,j]² / P}, estimated
@@ -27,13 +35,16 @@ import org.hesse.nn.Node;
  *       forms), whose square root is the reported standard error. Sample n's probes come from the seed and n
  *       alone, so a data set split into parts (Spark's partitions: {@link #part}) gets the same probes.</li>
  * </ul>
- * <p>The estimator is shared by the precisions; only the passes differ ({@link OutputPasses}): float64 from
- * {@link Curvature}, float storage with double forms and sums from {@link Float32Curvature}, on the same probes.
+ * <p>The rule and the estimator are shared by the precisions (and Spark's partitions, through {@link #part}); only
+ * the passes differ ({@link OutputPasses}): float64 from {@link Curvature}, float storage with double forms and
+ * sums from {@link Float32Curvature}, on the same probes. The reported {@code applications} are the directions per
+ * sample of the route's passes (C, out or {@link #PROBES_PER_SAMPLE}).
  *
  * <p>Valid for an affine layer on flat samples (one node; in a graph, with whatever input it reads) whose tensors no
  * other layer uses, when the samples are not coupled ({@link #applies}).
  */
 public final class DenseLayerTrace {
+  private static final Kernels K = KernelProvider.get();
   /** Rademacher probes per sample of the estimate: two, the fewest that give each sample's spread. */
   public static final int PROBES_PER_SAMPLE = 2;
   /**
@@ -65,6 +76,25 @@ public final class DenseLayerTrace {
 
     /** Visits the batches in the data's order with the passes at the output of node {@code node}, k directions per sample. */
     void forEachBatch(Kind kind, int node, int k, BatchVisitor f);
+
+    /**
+     * Visits the batches in the data's order with the rows of J_s / N at the output of node {@code node}
+     * ({@link OutputJacobianBlock#jacobianRows}: C backward passes per sample from the network output).
+     */
+    void forEachJacobianBatch(int node, JacobianVisitor f);
+  }
+
+  /** One batch of {@link OutputPasses#forEachJacobianBatch}. */
+  interface JacobianVisitor {
+    /**
+     * @param first     the batch's first sample
+     * @param rows      its samples
+     * @param sqNorms   per sample s the squared norm ‖a_s‖² of the layer input, summed in double
+     * @param jacobians rows·C × out: row (s, c) is e_cᵀ J_s / N
+     * @param output    the network output (rows × C), where the loss Hessian is taken
+     * @param y         the batch's targets
+     */
+    void visit(int first, int rows, double[] sqNorms, double[] jacobians, double[] output, double[] y);
   }
 
   /** One batch of {@link OutputPasses#forEachBatch}. */
@@ -101,16 +131,36 @@ public final class DenseLayerTrace {
         TangentPass pass = new TangentPass(c, a);  // the passes start and end at the layer output
         double[] sq = new double[c.maxBatch];
         c.forEachBatch((i, b) -> {
-          double[] x = b.ws.activation(n.input(0));
-          for (int s = 0; s < b.rows; s++) {
-            double w = 0;
-            for (int j = s * in; j < (s + 1) * in; j++) w += x[j] * x[j];
-            sq[s] = w;
-          }
+          squaredNorms(b.ws.activation(n.input(0)), b.rows, in, sq);
           f.visit(i * c.maxBatch, b.rows, sq, (u, mu) -> c.activationPass(kind, a, a, b, u, mu, k, pass));
         });
       }
+
+      @Override public void forEachJacobianBatch(int node, JacobianVisitor f) {
+        Node n = c.net.node(node);
+        int in = c.net.activationWidth(n.input(0));
+        int a = n.output();
+        int outputs = c.net.outputSize();
+        TangentPass pass = new TangentPass(c, a);  // the passes stop at the layer output
+        double[] unit = new double[c.maxBatch * outputs * outputs];
+        double[] rows = new double[c.maxBatch * outputs * c.net.activationWidth(a)];
+        double[] sq = new double[c.maxBatch];
+        c.forEachBatch((i, b) -> {
+          squaredNorms(b.ws.activation(n.input(0)), b.rows, in, sq);
+          OutputJacobianBlock.jacobianRows(c, pass, b, a, unit, rows);
+          f.visit(i * c.maxBatch, b.rows, sq, rows, b.ws.activation(c.net.outputActivation()), b.y);
+        });
+      }
     };
+  }
+
+  /** sq[s] = ‖row s of x‖² (rows × width), for the weights w_s = sq[s] + 1. */
+  private static void squaredNorms(double[] x, int rows, int width, double[] sq) {
+    for (int s = 0; s < rows; s++) {
+      double w = 0;
+      for (int j = s * width; j < (s + 1) * width; j++) w += x[j] * x[j];
+      sq[s] = w;
+    }
   }
 
   /**
@@ -140,9 +190,10 @@ public final class DenseLayerTrace {
   }
 
   /**
-   * The trace of layer {@code layer}'s block of the given kind: exact when the layer has at most
-   * {@link #EXACT_MAX_OUTPUTS} outputs (standard error 0, method {@link #EXACT}), else the per-sample estimate
-   * with {@link #PROBES_PER_SAMPLE} probes drawn from {@code seed} (method {@link #ESTIMATE}).
+   * The trace of layer {@code layer}'s block of the given kind: exact (standard error 0, method {@link #EXACT}) from
+   * the output side when {@link #outputSideExact}, else exact when the layer has at most {@link #EXACT_MAX_OUTPUTS}
+   * outputs, else the per-sample estimate with {@link #PROBES_PER_SAMPLE} probes drawn from {@code seed} (method
+   * {@link #ESTIMATE}).
    *
    * @return the value; {@code samples} the quadratic forms that entered, {@code applications} the directions per
    *     sample of the passes started at the layer output (not parameter products)
@@ -182,8 +233,21 @@ public final class DenseLayerTrace {
       throw new IllegalArgumentException("layer " + layer + ": expected a dense layer on flat samples with its own "
           + "tensors and samples not coupled by batch statistics, for the per-sample trace");
     }
+    if (outputSideExact(c, kind, layer)) return outputSide(c, layer);
     int out = c.network().layer(layer).outputSize();
     return out <= EXACT_MAX_OUTPUTS ? exact(c, kind, layer) : estimate(c, kind, layer, PROBES_PER_SAMPLE, seed, firstSample);
+  }
+
+  /**
+   * Whether {@link #of} takes the exact trace from the output side: M_n = J_nᵀ Λ_n J_n ({@link OutputJacobianBlock#exact})
+   * with C ≤ {@link #EXACT_MAX_OUTPUTS} network outputs, fewer than the layer's (else its own unit directions are
+   * as few).
+   */
+  private static boolean outputSideExact(OutputPasses c, Kind kind, int layer) {
+    Network net = c.network();
+    int outputs = net.outputSize();
+    return OutputJacobianBlock.exact(net, c.perSampleDefined(), kind, layer) && outputs <= EXACT_MAX_OUTPUTS
+        && outputs < net.layer(layer).outputSize();
   }
 
   /**
@@ -234,6 +298,42 @@ public final class DenseLayerTrace {
       t += w[n] * tr;
     }
     return new Part(t, 0.0, samples, out, true);
+  }
+
+  /**
+   * Σ_n w_n tr M_n with tr M_n = tr(Λ_n J_n J_nᵀ) / N: per sample the C × C Gram G_n of the rows R_n = J_n / N and the
+   * loss Hessian's C products N Λ_n G_n e_d, whose d-th entries sum to N tr(Λ_n J_n J_nᵀ) / N² (M_n carries the 1/N).
+   * Valid only where {@link #outputSideExact} holds, for either kind (there the Hessian's M_n is the GGN's).
+   */
+  private static Part outputSide(OutputPasses c, int layer) {
+    Network net = c.network();
+    int out = net.layer(layer).outputSize();
+    int outputs = net.outputSize();
+    int samples = c.samples();
+    double[] gram = new double[c.batchSize() * outputs * outputs];
+    double[] lg = new double[c.batchSize() * outputs * outputs];
+    double[] t = {0};
+    c.forEachJacobianBatch(net.firstNode(layer), (first, rows, sqNorms, r, output, y) -> {
+      for (int s = 0; s < rows; s++) {
+        int ro = s * outputs * out;
+        int go = s * outputs * outputs;
+        for (int i = 0; i < outputs; i++) {
+          for (int j = 0; j <= i; j++) {
+            double d = K.dot(r, ro + i * out, r, ro + j * out, out);
+            gram[go + i * outputs + j] = d;
+            gram[go + j * outputs + i] = d;
+          }
+        }
+      }
+      // row (s, d) of lg: N Λ_s G_s e_d (G_s symmetric: its row d is its column d)
+      net.loss().hessianVector(output, y, rows, outputs, samples, gram, lg, outputs);
+      for (int s = 0; s < rows; s++) {
+        double tr = 0;
+        for (int d = 0; d < outputs; d++) tr += lg[(s * outputs + d) * outputs + d];
+        t[0] += (sqNorms[s] + 1) * tr;
+      }
+    });
+    return new Part(t[0], 0.0, samples, outputs, true);
   }
 
   static TraceEstimate estimate(Curvature c, Kind kind, int layer, int probes, long seed) {

@@ -262,6 +262,37 @@ public final class Float32Curvature {
           });
         });
       }
+
+      @Override public void forEachJacobianBatch(int node, DenseLayerTrace.JacobianVisitor f) {
+        // OutputJacobianBlock.jacobianRows on float tangents: C unit tangents at the output, back to the layer output
+        Node n = net.node(node);
+        int in = net.activationWidth(n.input(0));
+        int a = n.output();
+        int outputs = net.outputSize();
+        int topAct = net.outputActivation();
+        int width = outputs * net.activationWidth(a);
+        TangentPass32 pass = newPass(a);
+        float[] unit = new float[maxBatch * outputs * outputs];
+        float[] rowsF = new float[maxBatch * width];
+        double[] rows = new double[maxBatch * width];
+        double[] output = new double[maxBatch * outputs];
+        double[] sq = new double[maxBatch];
+        Float32Curvature.this.forEachBatch((bi, b) -> {
+          float[] x = b.ws.activation(n.input(0));
+          for (int s = 0; s < b.rows; s++) {
+            double w = 0;
+            for (int j = s * in; j < (s + 1) * in; j++) w += (double) x[j] * x[j];
+            sq[s] = w;
+          }
+          java.util.Arrays.fill(unit, 0, b.rows * outputs * outputs, 0f);
+          for (int s = 0; s < b.rows; s++) for (int j = 0; j < outputs; j++) unit[(s * outputs + j) * outputs + j] = 1f;
+          pass.run(b, outputs, null, topAct, unit, topAct - 1, false, null, a, a, rowsF, true);
+          for (int i = 0; i < b.rows * width; i++) rows[i] = rowsF[i];
+          float[] z = b.ws.activation(topAct);
+          for (int i = 0; i < b.rows * outputs; i++) output[i] = z[i];
+          f.visit(bi * maxBatch, b.rows, sq, rows, output, b.y);
+        });
+      }
     };
   }
 

@@ -118,9 +118,13 @@ public final class OutputJacobianBlock implements LinearOperator {
    * above the layer piecewise linear in its input (dense, an activation with σ'' = 0, flatten, reshape).
    */
   static boolean exact(Curvature c, Kind kind, int layer) {
-    Network net = c.net;
+    return exact(c.net, c.perSampleDefined(), kind, layer);
+  }
+
+  /** {@link #exact(Curvature, Kind, int)} for any precision's curvature of {@code net}. */
+  static boolean exact(Network net, boolean perSampleDefined, Kind kind, int layer) {
     if (!DenseLayerTrace.structureApplies(net, layer) || !(net.layer(layer) instanceof Dense) || net.shared()
-        || !c.perSampleDefined()) {
+        || !perSampleDefined) {
       return false;
     }
     if (kind == Kind.GGN) return true;
@@ -170,7 +174,6 @@ public final class OutputJacobianBlock implements LinearOperator {
    * kept on each sample's active units (columns not zero in every output row).
    */
   private void build() {
-    Network net = c.net;
     int C = outputs;
     if (jacobians == null) {
       MemoryBudget.current().checkDoubles((long) c.samples * C, out, "output Jacobians of layer " + layer);
@@ -179,17 +182,13 @@ public final class OutputJacobianBlock implements LinearOperator {
       starts = new int[c.batches()][];
     }
     int a = node.output();
-    int topAct = net.outputActivation();
     TangentPass pass = new TangentPass(c, a);
     double[] unit = new double[c.maxBatch * C * C];
     double[] rows = new double[c.maxBatch * C * out];
     int[] units = new int[c.maxBatch * out];
     boolean[] used = new boolean[out];
     c.forEachBatch((i, b) -> {
-      Arrays.fill(unit, 0, b.rows * C * C, 0.0);
-      for (int s = 0; s < b.rows; s++) for (int j = 0; j < C; j++) unit[(s * C + j) * C + j] = 1.0;
-      // row (s, j) of the result: e_jᵀ J_s / N, so sample s's C × out block is contiguous
-      pass.run(b, C, null, topAct, unit, topAct - 1, false, null, a, a, rows, true);
+      jacobianRows(c, pass, b, a, unit, rows);
       int[] start = new int[b.rows + 1];
       int count = 0;
       for (int s = 0; s < b.rows; s++) {
@@ -225,6 +224,20 @@ public final class OutputJacobianBlock implements LinearOperator {
     long kept = 0;
     for (int[] s : starts) kept += s[s.length - 1];
     return new long[] {kept, (long) c.samples * out};
+  }
+
+  /**
+   * Rows (s, j) of {@code rows} (b.rows·C × width of activation a): e_jᵀ J_s / N, J_s = ∂f_s/∂(activation a), so
+   * sample s's C × width block is contiguous. C unit tangents per sample injected at the network output, back to
+   * activation a (GGN rules: the Jacobian's transpose); {@code unit} is scratch of b.rows·C·C doubles. Also the
+   * exact dense-layer trace's pass ({@link DenseLayerTrace}).
+   */
+  static void jacobianRows(Curvature c, TangentPass pass, Curvature.BatchCache b, int a, double[] unit, double[] rows) {
+    int C = c.net.outputSize();
+    int topAct = c.net.outputActivation();
+    Arrays.fill(unit, 0, b.rows * C * C, 0.0);
+    for (int s = 0; s < b.rows; s++) for (int j = 0; j < C; j++) unit[(s * C + j) * C + j] = 1.0;
+    pass.run(b, C, null, topAct, unit, topAct - 1, false, null, a, a, rows, true);
   }
 
   /** y[yo..] += the block times x[xo..] (weights then bias). */

@@ -20,6 +20,7 @@ import org.hesse.nn.Network;
 import org.hesse.simd.Activation;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -126,6 +127,68 @@ class DenseLayerTraceTest {
   }
 
   /**
+   * The exact trace from the output side (M_n = J_nᵀ Λ_n J_n, C = 3 outputs below the layers' 24 and 7): ReLU and
+   * leaky-ReLU nets, cross-entropy and MSE, Hessian and GGN, against the trace of the block built column by column
+   * (network-pass products) to 1e-12 relative; float32's against float64's to 1e-5 relative (float rounding, the
+   * tolerance of Float32CurvatureTest).
+   */
+  @ParameterizedTest(name = "{0} {1}")
+  @CsvSource({"RELU, cross_entropy", "RELU, mse", "LEAKY_RELU, cross_entropy", "LEAKY_RELU, mse"})
+  void outputSideExactEqualsTheTraceOfTheBlock(Activation act, String loss) {
+    Network net = Nets.mlp(5, 24, 7, 3, act, loss);
+    int n = 11;  // batches of 4: a partial last batch
+    double[] theta = Init.PYTORCH.init(net, 2);
+    double[] x = Nets.features(n, 5, 1.3, 3);
+    double[] y = Nets.targets(net, n, 4);
+    Curvature c = Curvature.of(net, theta, x, y, 4);
+    Float32Curvature c32 = Float32Curvature.of(net, theta, x, y, 4);
+    for (Kind kind : Kind.values()) {
+      for (int l : new int[] {0, 2}) {
+        String what = act + " " + loss + " " + kind + " layer " + l;
+        double ref = denseTrace(c.block(kind, l));
+        TraceEstimate t = DenseLayerTrace.of(c, kind, l, 1);
+        assertEquals(DenseLayerTrace.EXACT, t.method(), what);
+        assertEquals(3, t.applications(), what + ": C directions per sample");
+        assertEquals(0.0, t.standardError(), what);
+        assertEquals(ref, t.estimate(), 1e-12 * Math.abs(ref), what);
+        TraceEstimate t32 = DenseLayerTrace.of(c32, kind, l, 1);
+        assertEquals(DenseLayerTrace.EXACT, t32.method(), what);
+        assertEquals(3, t32.applications(), what);
+        assertEquals(t.estimate(), t32.estimate(), 1e-5 * Math.abs(ref), what + " float32");
+      }
+    }
+  }
+
+  /**
+   * Where M_n is not J_nᵀ Λ_n J_n (the tanh Hessian: σ''·g terms above the layer) or the output side has no fewer
+   * directions (a layer with fewer outputs than the network), the former routes; the tanh GGN takes the output side.
+   * Each against the trace of the block column by column.
+   */
+  @Test
+  void outputSideOnlyWhereTheStructureGivesIt() {
+    Network net = Nets.mlp(5, 24, 2, 3, Activation.TANH, "cross_entropy");
+    int n = 40;
+    Curvature c = Curvature.of(net, Init.PYTORCH.init(net, 5), Nets.features(n, 5, 1.2, 6), Nets.targets(net, n, 7), 8);
+    TraceEstimate hessian = DenseLayerTrace.of(c, Kind.HESSIAN, 0, 3);
+    assertEquals(DenseLayerTrace.ESTIMATE, hessian.method(), "tanh Hessian, 24 outputs");
+    assertEquals(DenseLayerTrace.PROBES_PER_SAMPLE, hessian.applications());
+    double refH = denseTrace(c.block(Kind.HESSIAN, 0));
+    assertEquals(refH, hessian.estimate(), 5 * hessian.standardError(), "within 5 reported standard errors");
+    TraceEstimate ggn = DenseLayerTrace.of(c, Kind.GGN, 0, 3);
+    assertEquals(DenseLayerTrace.EXACT, ggn.method(), "tanh GGN: J^T Λ J");
+    assertEquals(3, ggn.applications());
+    double refG = denseTrace(c.block(Kind.GGN, 0));
+    assertEquals(refG, ggn.estimate(), 1e-12 * Math.abs(refG));
+    Network relu = Nets.mlp(5, 24, 2, 3, Activation.RELU, "mse");
+    Curvature r = Curvature.of(relu, Init.PYTORCH.init(relu, 5), Nets.features(n, 5, 1.2, 6), Nets.targets(relu, n, 7), 8);
+    TraceEstimate narrow = DenseLayerTrace.of(r, Kind.HESSIAN, 2, 3);
+    assertEquals(DenseLayerTrace.EXACT, narrow.method(), "2 outputs below C = 3");
+    assertEquals(2, narrow.applications(), "the layer's own unit directions");
+    double refN = denseTrace(r.block(Kind.HESSIAN, 2));
+    assertEquals(refN, narrow.estimate(), 1e-12 * Math.abs(refN));
+  }
+
+  /**
    * The data set split into three parts (7, 1 and 12 rows), each part's terms from its own curvature (its own mean,
    * its own batches) with probes by the whole set's sample index, scaled to the whole mean and added: the trace and
    * standard error of the whole set, to 1e-12 relative (the passes' 1/n_p weights and the order of the sums differ;
@@ -140,7 +203,8 @@ class DenseLayerTraceTest {
     double[] y = Nets.targets(net, n, 6);
     int[] cuts = {0, 7, 8, 20};
     for (Kind kind : Kind.values()) {
-      for (int l : new int[] {0, 2}) {  // 18 outputs: the estimate; 4: exact
+      // the tanh Hessian: layer 0 (18 outputs) estimated, layer 2 (4) exact; the GGN: exact from the output side (3)
+      for (int l : new int[] {0, 2}) {
         for (int batch : new int[] {3, 20}) {
           TraceEstimate whole = DenseLayerTrace.of(Curvature.of(net, theta, x, y, batch), kind, l, 11);
           DenseLayerTrace.Part sum = null;
@@ -154,13 +218,15 @@ class DenseLayerTraceTest {
           }
           TraceEstimate parts = sum.estimate();
           String what = kind + " layer " + l + " batch " + batch;
-          assertEquals(l == 0 ? DenseLayerTrace.ESTIMATE : DenseLayerTrace.EXACT, whole.method(), what);
+          boolean estimated = l == 0 && kind == Kind.HESSIAN;
+          assertEquals(estimated ? DenseLayerTrace.ESTIMATE : DenseLayerTrace.EXACT, whole.method(), what);
+          assertEquals(estimated ? DenseLayerTrace.PROBES_PER_SAMPLE : kind == Kind.GGN ? 3 : 4, whole.applications(), what);
           assertEquals(whole.method(), parts.method(), what);
           assertEquals(whole.samples(), parts.samples(), what);
           assertEquals(whole.applications(), parts.applications(), what);
           assertEquals(whole.estimate(), parts.estimate(), 1e-12 * Math.abs(whole.estimate()), what);
           assertEquals(whole.standardError(), parts.standardError(), 1e-12 * whole.standardError(), what);
-          if (l == 0) assertTrue(whole.standardError() > 0, what);
+          if (estimated) assertTrue(whole.standardError() > 0, what);
         }
       }
     }

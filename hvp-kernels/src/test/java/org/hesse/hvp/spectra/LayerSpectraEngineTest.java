@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.hesse.eigen.Arpack;
 import org.hesse.eigen.CountingOperator;
 import org.hesse.eigen.DenseEigen;
 import org.hesse.eigen.DenseOperator;
@@ -223,10 +224,13 @@ class LayerSpectraEngineTest {
 
   @Test
   void wideDenseLayerGetsThePerSampleEstimateWithItsStandardError() {
-    Network wide = Nets.mlp(3, DenseLayerTrace.EXACT_MAX_OUTPUTS + 4, 4, 2, Activation.TANH, "cross_entropy");
+    // more classes than the exact trace's outputs: the GGN's exact output-side route does not apply either
+    Network wide = Nets.mlp(3, DenseLayerTrace.EXACT_MAX_OUTPUTS + 4, 4, DenseLayerTrace.EXACT_MAX_OUTPUTS + 1,
+        Activation.TANH, "cross_entropy");
     int n = 300;
     Curvature c = Curvature.of(wide, Init.PYTORCH.init(wide, 1), Nets.features(n, 3, 1.5, 2), Nets.targets(wide, n, 3), 64);
-    SpectraOptions o = new SpectraOptions(CurvatureKind.GGN, 2, 0, false, false, false, 20, 3, 200, 30, 1e-12, 1);
+    SpectraOptions o = new SpectraOptions(CurvatureKind.GGN, 2, 0, false, false, false, 20, 3, 200, 30, 1e-12, 1, 40,
+        Arpack.DEFAULT_MAX_ITERATIONS);  // 40 Lanczos vectors: converged in the first run (below)
     LayerSpectra s = new LayerSpectraEngine(CurvatureSource.of(c), o, 0).layer(0);
     LinearOperator op = c.block(Curvature.Kind.GGN, 0);  // positive semi-definite: a trace well away from 0
     double[] ref = DenseEigen.all(DenseEigen.materialize(op, Long.MAX_VALUE), op.dim(), false).eigenvalues();
