@@ -155,7 +155,7 @@ public final class DenseLayerTrace {
   }
 
   /** sq[s] = ‖row s of x‖² (rows × width), for the weights w_s = sq[s] + 1. */
-  private static void squaredNorms(double[] x, int rows, int width, double[] sq) {
+  static void squaredNorms(double[] x, int rows, int width, double[] sq) {
     for (int s = 0; s < rows; s++) {
       double w = 0;
       for (int j = s * width; j < (s + 1) * width; j++) w += x[j] * x[j];
@@ -213,6 +213,20 @@ public final class DenseLayerTrace {
 
   private static TraceEstimate of(OutputPasses c, Kind kind, int layer, long seed) {
     return part(c, kind, layer, seed, 0).estimate();
+  }
+
+  /**
+   * {@link #of(Curvature, Kind, int, long)}, reading J from {@code block} when it is this layer's
+   * {@link OutputJacobianBlock} and the trace comes from the output side: the J it keeps for its products (built here
+   * if not yet) instead of C more backward passes per sample. The same rows, so the same value up to the sign of a zero.
+   */
+  public static TraceEstimate of(Curvature c, Kind kind, int layer, long seed, org.hesse.eigen.LinearOperator block) {
+    OutputPasses p = passes(c);
+    if (block instanceof OutputJacobianBlock j && j.curvature() == c && j.layer() == layer && applies(p, layer)
+        && outputSideExact(p, kind, layer)) {
+      return outputSide(j.keptPasses(p), layer).estimate();
+    }
+    return of(p, kind, layer, seed);
   }
 
   /**

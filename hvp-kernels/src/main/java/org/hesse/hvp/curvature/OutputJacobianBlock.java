@@ -219,6 +219,54 @@ public final class OutputJacobianBlock implements LinearOperator {
     builtAt = c.generation();
   }
 
+  Curvature curvature() { return c; }
+
+  int layer() { return layer; }
+
+  /**
+   * {@code passes} with the Jacobian rows read from the kept J (scattered back to full width: the dropped columns
+   * are zero) instead of C backward passes per batch; J is built first if needed.
+   */
+  DenseLayerTrace.OutputPasses keptPasses(DenseLayerTrace.OutputPasses passes) {
+    return new DenseLayerTrace.OutputPasses() {
+      @Override public Network network() { return passes.network(); }
+
+      @Override public int samples() { return passes.samples(); }
+
+      @Override public int batchSize() { return passes.batchSize(); }
+
+      @Override public boolean perSampleDefined() { return passes.perSampleDefined(); }
+
+      @Override public void forEachBatch(Kind kind, int n, int k, DenseLayerTrace.BatchVisitor f) {
+        passes.forEachBatch(kind, n, k, f);
+      }
+
+      @Override public void forEachJacobianBatch(int n, DenseLayerTrace.JacobianVisitor f) {
+        if (builtAt != c.generation()) build();
+        int C = outputs;
+        double[] rows = new double[c.maxBatch * C * out];
+        double[] sq = new double[c.maxBatch];
+        c.forEachBatch((i, b) -> {
+          DenseLayerTrace.squaredNorms(b.ws.activation(node.input(0)), b.rows, in, sq);
+          Arrays.fill(rows, 0, b.rows * C * out, 0.0);
+          double[] values = jacobians[i];
+          int[] units = active[i];
+          int[] start = starts[i];
+          for (int s = 0; s < b.rows; s++) {
+            int from = start[s];
+            int m = start[s + 1] - from;
+            for (int j = 0; j < C; j++) {
+              int src = from * C + j * m;
+              int dst = (s * C + j) * out;
+              for (int q = 0; q < m; q++) rows[dst + units[from + q]] = values[src + q];
+            }
+          }
+          f.visit(i * c.maxBatch, b.rows, sq, rows, b.ws.activation(c.net.outputActivation()), b.y);
+        });
+      }
+    };
+  }
+
   /** Units kept in J over all samples, against samples × out (for tests). */
   long[] keptUnits() {
     long kept = 0;

@@ -89,9 +89,13 @@ public interface CurvatureSource {
         return curvature.network();
       }
 
+      private LinearOperator lastBlock;  // the last block handed out, whose kept J the layer's trace may read
+      private CurvatureKind lastKind;
+
       @Override public LinearOperator block(CurvatureKind kind, int layer) {
         // a solve's many products: a dense layer's block in output-Jacobian form where that is exact and pays
-        return kind == CurvatureKind.BACK_MATCHING ? backMatching().weightSide(layer)
+        lastKind = kind;
+        return lastBlock = kind == CurvatureKind.BACK_MATCHING ? backMatching().weightSide(layer)
             : OutputJacobianBlock.orBlock(curvature, kind.productKind(), layer);
       }
 
@@ -107,7 +111,7 @@ public interface CurvatureSource {
 
       @Override public LayerSpectra.TraceValue structureTrace(CurvatureKind kind, int layer, long seed) {
         if (kind == CurvatureKind.BACK_MATCHING || !DenseLayerTrace.applies(curvature, layer)) return null;
-        return traceValue(DenseLayerTrace.of(curvature, kind.productKind(), layer, seed));
+        return traceValue(DenseLayerTrace.of(curvature, kind.productKind(), layer, seed, kind == lastKind ? lastBlock : null));
       }
 
       private BackMatching backMatching() {

@@ -155,6 +155,12 @@ class DenseLayerTraceTest {
         assertEquals(DenseLayerTrace.EXACT, t32.method(), what);
         assertEquals(3, t32.applications(), what);
         assertEquals(t.estimate(), t32.estimate(), 1e-5 * Math.abs(ref), what + " float32");
+        // from the J an OutputJacobianBlock keeps (built by the trace, before any product): the same rows
+        OutputJacobianBlock j = OutputJacobianBlock.of(c, kind, l);
+        TraceEstimate kept = DenseLayerTrace.of(c, kind, l, 1, j);
+        assertTrue(j.keptUnits()[0] > 0, what + ": J built and read");
+        assertEquals(DenseLayerTrace.EXACT, kept.method(), what);
+        assertEquals(t.estimate(), kept.estimate(), 0.0, what + " from the kept J");
       }
     }
   }
