@@ -657,6 +657,10 @@ public final class PanamaKernels implements Kernels {
       for (; i < n; i++) out[outOff + i] = x[xOff + i] > 0 ? x[xOff + i] : 0f;
       return;
     }
+    if (f == Activation.TANH) {
+      tanhLoopF(x, xOff, out, outOff, n);
+      return;
+    }
     double[][] w = SCRATCH.get();
     for (int b = 0; b < n; b += BLOCK) {
       int m = Math.min(BLOCK, n - b);
@@ -664,6 +668,65 @@ public final class PanamaKernels implements Kernels {
       activationPart(f, w[0], 0, w[1], 0, m);
       narrow(w[1], out, outOff + b, m);
     }
+  }
+
+  // ---- tanh in float lanes (the float32 forward) ----
+  // The double exp family's tanh in float arithmetic, LF lanes at a time (twice the double lanes, a third of the
+  // polynomial): tanh|x| = −e / (2 + e), e = expm1(−2·min(|x|, 10)), the sign of x put back by its sign bit (so
+  // tanh(±0) = ±0, tiny x give x exactly, NaN stays NaN, tanh(±∞) = ±1: tanh rounds to ±1 in float from |x| ≈ 9.01).
+  // expm1(a), a ∈ [−20, 0]: Cody–Waite a = n·ln2 + r with FMA (r exact up to the low part's rounding), |r| ≤ ln2/2,
+  // expm1(r) = r + r²·q(r), q the Taylor series to r^8 (truncation below 6e-10 relative), then
+  // expm1(a) = 2^n·expm1(r) + (2^n − 1), n ∈ [−29, 0]. Only +, −, ×, ÷, FMA, min, abs and bit operations, each
+  // IEEE-exact in float: the same bits compiled and interpreted, lanes and tail alike (the tail runs the scalar
+  // mirror). Within 2.50 float ulp of tanh over every float (a one-off sweep against Math.tanh; docs/precision.md),
+  // tested at TANH_F_ULP (FloatKernelsTest.tanhInFloatLanes).
+
+  static final float TANH_ONE_F = 10f;
+  /** The float-lane tanh's bound, in float ulp of the rounded result (a sweep of every float: at most 2.50). */
+  static final int TANH_F_ULP = 3;
+  private static final float[] EXPM1_TAYLOR_F = new float[9];  // [i] = 1/i! for i = 2..8
+  static {
+    for (int i = 2; i < EXPM1_TAYLOR_F.length; i++) EXPM1_TAYLOR_F[i] = (float) EXPM1_TAYLOR[i];
+  }
+  private static final float INV_LN2_F = 1.442695f;
+  private static final float LN2_HI_F = 0.6931472f;                // ln 2 rounded to float
+  private static final float LN2_LO_F = (float) (0.6931471805599453 - LN2_HI_F);
+  private static final float ROUND_F = 12582912f;                 // 1.5·2^23: adding and subtracting rounds to an integer
+  private static final int SIGN_BIT_F = 0x80000000;
+
+  /** tanh of a float (the scalar mirror of {@link #tanhVF}: the same operations, the same bits). */
+  static float tanhScalarF(float x) {
+    float a = -2f * Math.min(Math.abs(x), TANH_ONE_F);
+    float shifted = a * INV_LN2_F + ROUND_F;
+    float nn = -(shifted - ROUND_F);
+    float r = Math.fma(nn, LN2_LO_F, Math.fma(nn, LN2_HI_F, a));
+    float q = EXPM1_TAYLOR_F[8];
+    for (int i = 7; i >= 2; i--) q = Math.fma(q, r, EXPM1_TAYLOR_F[i]);
+    float em = Math.fma(r * r, q, r);
+    float s = Float.intBitsToFloat((Float.floatToRawIntBits(shifted) + 127) << 23);  // 2^n, n ≥ −29
+    float e = Math.fma(s, em, s - 1f);
+    float t = Math.abs(-e / (2f + e));
+    return Float.intBitsToFloat(Float.floatToRawIntBits(t) | (Float.floatToRawIntBits(x) & SIGN_BIT_F));
+  }
+
+  private static FloatVector tanhVF(FloatVector x) {
+    FloatVector a = x.abs().min(TANH_ONE_F).mul(-2f);
+    FloatVector shifted = a.mul(INV_LN2_F).add(ROUND_F);
+    FloatVector nn = shifted.sub(ROUND_F).neg();
+    FloatVector r = nn.fma(FloatVector.broadcast(F, LN2_LO_F), nn.fma(FloatVector.broadcast(F, LN2_HI_F), a));
+    FloatVector q = FloatVector.broadcast(F, EXPM1_TAYLOR_F[8]);
+    for (int i = 7; i >= 2; i--) q = q.fma(r, FloatVector.broadcast(F, EXPM1_TAYLOR_F[i]));
+    FloatVector em = r.mul(r).fma(q, r);
+    FloatVector s = shifted.reinterpretAsInts().add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+    FloatVector e = s.fma(em, s.sub(1f));
+    FloatVector t = e.neg().div(e.add(2f)).abs();
+    return t.reinterpretAsInts().or(x.reinterpretAsInts().and(SIGN_BIT_F)).reinterpretAsFloats();
+  }
+
+  private static void tanhLoopF(float[] x, int xOff, float[] out, int outOff, int n) {
+    int i = 0;
+    for (int b = n - LF; i <= b; i += LF) tanhVF(FloatVector.fromArray(F, x, xOff + i)).intoArray(out, outOff + i);
+    for (; i < n; i++) out[outOff + i] = tanhScalarF(x[xOff + i]);
   }
 
   @Override public void activationBackward(Activation f, float[] x, int xOff, float[] g, int gOff, float[] out, int outOff, int n) {
