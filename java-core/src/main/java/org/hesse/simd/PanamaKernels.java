@@ -599,34 +599,64 @@ public final class PanamaKernels implements Kernels {
     ScalarKernels.INSTANCE.mulMulAdd(x, xOff, y, yOff, z, zOff, out, outOff, n);
   }
 
-  // The output-form tangent and curvature on floats: the same double operations as the reference in the same order
-  // (no FMA) on widened lanes, rounded once: bit-identical. The reference's loops mix float loads with double
-  // arithmetic, which C2 does not vectorise (2.7× slower on 256 × 512, measured).
+  // The output-form tangent and curvature on floats, in float lanes (LF at a time, no conversions): tanh' = (1 − a)(1 + a)
+  // (1 − a is exact for a ∈ [½, 1], so no cancellation where a saturates), tanh'' = −2a·tanh', σ' = a(1 − a),
+  // σ'' = σ'·(1 − 2a); float roundings only: the tangent within 5·2⁻²⁴ relative of the reference's double result on
+  // the same floats, the curvature's added term within 8·2⁻²⁴ (|term| + |out|) (KernelsReferenceTest). The double
+  // route (widened lanes, rounded once) fell back to boxed vector code inside the products under C2 (JFR).
   @Override public void outputTangent(Activation f, float[] a, int aOff, float[] dx, int dxOff, float[] out, int outOff, int n) {
     ScalarKernels.requireOutputForm(f);
-    boolean tanh = f == Activation.TANH;
     int i = 0;
-    for (int b = n - L; i <= b; i += L) {
-      DoubleVector v = widen(a, aOff + i);
-      DoubleVector d1 = tanh ? v.mul(v).neg().add(1.0) : v.mul(v.neg().add(1.0));
-      narrow(d1.mul(widen(dx, dxOff + i)), out, outOff + i);
+    if (f == Activation.TANH) {
+      for (int b = n - LF; i <= b; i += LF) {
+        FloatVector v = FloatVector.fromArray(F, a, aOff + i);
+        v.neg().add(1f).mul(v.add(1f)).mul(FloatVector.fromArray(F, dx, dxOff + i)).intoArray(out, outOff + i);
+      }
+      for (; i < n; i++) {
+        float v = a[aOff + i];
+        out[outOff + i] = (1f - v) * (1f + v) * dx[dxOff + i];
+      }
+    } else {
+      for (int b = n - LF; i <= b; i += LF) {
+        FloatVector v = FloatVector.fromArray(F, a, aOff + i);
+        v.mul(v.neg().add(1f)).mul(FloatVector.fromArray(F, dx, dxOff + i)).intoArray(out, outOff + i);
+      }
+      for (; i < n; i++) {
+        float v = a[aOff + i];
+        out[outOff + i] = v * (1f - v) * dx[dxOff + i];
+      }
     }
-    ScalarKernels.INSTANCE.outputTangent(f, a, aOff + i, dx, dxOff + i, out, outOff + i, n - i);
   }
 
   @Override public void outputCurvature(Activation f, float[] a, int aOff, float[] dx, int dxOff, float[] g, int gOff,
       float[] out, int outOff, int n) {
     ScalarKernels.requireOutputForm(f);
-    boolean tanh = f == Activation.TANH;
     int i = 0;
-    for (int b = n - L; i <= b; i += L) {
-      DoubleVector v = widen(a, aOff + i);
-      DoubleVector d2 = tanh
-          ? v.mul(-2.0).mul(v.mul(v).neg().add(1.0))
-          : v.mul(v.neg().add(1.0)).mul(v.mul(2.0).neg().add(1.0));
-      narrow(widen(out, outOff + i).add(d2.mul(widen(dx, dxOff + i)).mul(widen(g, gOff + i))), out, outOff + i);
+    if (f == Activation.TANH) {
+      for (int b = n - LF; i <= b; i += LF) {
+        FloatVector v = FloatVector.fromArray(F, a, aOff + i);
+        FloatVector d2 = v.mul(-2f).mul(v.neg().add(1f).mul(v.add(1f)));
+        FloatVector term = d2.mul(FloatVector.fromArray(F, dx, dxOff + i)).mul(FloatVector.fromArray(F, g, gOff + i));
+        FloatVector.fromArray(F, out, outOff + i).add(term).intoArray(out, outOff + i);
+      }
+      for (; i < n; i++) {
+        float v = a[aOff + i];
+        float d2 = (v * -2f) * ((1f - v) * (1f + v));
+        out[outOff + i] = out[outOff + i] + d2 * dx[dxOff + i] * g[gOff + i];
+      }
+    } else {
+      for (int b = n - LF; i <= b; i += LF) {
+        FloatVector v = FloatVector.fromArray(F, a, aOff + i);
+        FloatVector d2 = v.mul(v.neg().add(1f)).mul(v.mul(-2f).add(1f));
+        FloatVector term = d2.mul(FloatVector.fromArray(F, dx, dxOff + i)).mul(FloatVector.fromArray(F, g, gOff + i));
+        FloatVector.fromArray(F, out, outOff + i).add(term).intoArray(out, outOff + i);
+      }
+      for (; i < n; i++) {
+        float v = a[aOff + i];
+        float d2 = v * (1f - v) * (v * -2f + 1f);
+        out[outOff + i] = out[outOff + i] + d2 * dx[dxOff + i] * g[gOff + i];
+      }
     }
-    ScalarKernels.INSTANCE.outputCurvature(f, a, aOff + i, dx, dxOff + i, g, gOff + i, out, outOff + i, n - i);
   }
 
   // relu and identity in float lanes (FloatVector.SPECIES_PREFERRED: 8 lanes on AVX2, 16 on AVX-512): their
