@@ -30,8 +30,8 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>float arrays (the float32 path): the kernels read floats L at a time (a float species of half the width, so
  * one F2D conversion fills one double vector), compute in double lanes and round each result to float once (relu
- * and identity, exact in float, run in FloatVector.SPECIES_PREFERRED lanes); see the float32 section at the end for
- * the error bounds.
+ * and identity, exact in float, the tanh value and the output-form tangent and curvature run in
+ * FloatVector.SPECIES_PREFERRED lanes in float arithmetic); see the float32 section at the end for the error bounds.
  */
 public final class PanamaKernels implements Kernels {
   public static final PanamaKernels INSTANCE = new PanamaKernels();
@@ -512,15 +512,18 @@ public final class PanamaKernels implements Kernels {
   //     as in the double kernels: |Δ| ≤ 2nε Σ|terms| (ε = 2⁻⁵²); matVec then rounds the row sum to float.
   //   axpy, scale, outerAdd, identity, relu, leaky_relu (value, backward, derivatives): the reference's double
   //     operations in the same order (no FMA), rounded once: bit-identical.
-  //   tanh, the logistic function, ELU (value, backward, derivatives): the double kernels above (within 8ε relative
-  //     + 4ε absolute of the scalar double functions, see PanamaVsScalarTest) rounded once, so within one float ulp
-  //     of the reference plus that double error; softplus, GELU, mul, mulMulAdd: the reference code itself; softmax:
-  //     the reference's doubles, rounded once (bit-identical).
+  //   the logistic function, ELU (value, backward, derivatives), tanh (backward, derivatives): the double kernels
+  //     above (within 8ε relative + 4ε absolute of the scalar double functions, see PanamaVsScalarTest) rounded once,
+  //     so within one float ulp of the reference plus that double error; the tanh value: float lanes, within 2.50
+  //     float ulp of tanh (below); the output-form tangent and curvature: float lanes, 5·2⁻²⁴ / 8·2⁻²⁴ (below);
+  //     softplus, GELU, mul, mulMulAdd: the reference code itself; softmax: the reference's doubles, rounded once
+  //     (bit-identical).
   // Activations go through the double kernels block by block (BLOCK doubles of thread-local scratch, in L1), so
   // there is one implementation of each function in this class for both precisions; relu and identity, exact in
-  // float, run in float lanes instead. Measured (same JVM, alternating, 256 × 512, AVX2, loaded machine), f32 / f64
-  // time: dot 0.69, sum 0.59, axpy 0.71, matVec 0.90, relu 0.53, relu backward 0.49, tanh 1.07, tanh derivatives
-  // 1.08, sigmoid derivatives 1.07 (the same double arithmetic: a float exp family would be the next step there).
+  // float, run in float lanes instead, as do the tanh value and the output-form kernels (the float32 products' hot
+  // element-wise work). Measured (same JVM, alternating, 256 × 512, AVX2, loaded machine), f32 / f64 time: dot 0.69,
+  // sum 0.59, axpy 0.71, matVec 0.90, relu 0.53, relu backward 0.49, tanh derivatives 1.08, sigmoid derivatives 1.07;
+  // the float-lane tanh 0.23 of the double route's time on floats (docs/performance.md, "Roofline").
 
   private static final VectorSpecies<Float> FH = VectorSpecies.of(float.class, VectorShape.forBitSize(S.vectorBitSize() / 2));
   private static final int BLOCK = 512;  // a multiple of L: only the last block has a scalar tail

@@ -288,6 +288,7 @@ public final class Float32Curvature {
     private float[] xf;  // k directions and products: the vectors' layout, or with shared tensors the slots'
     private float[] yf;
     private double[] yd;  // shared tensors: the products summed back over the uses, over the batches
+    private double[] sum;  // float products of several batches: their sum in double, before rounding
     private int capacity;
 
     Operator(Curvature.Kind kind, List<Integer> layers) {
@@ -419,7 +420,8 @@ public final class Float32Curvature {
         pass.run(batches.get(0), k, vx, -1, null, top, true, vy, low, -1, null, gn);
         return;
       }
-      double[] sum = new double[m];
+      if (sum == null || sum.length < m) sum = new double[m];
+      Arrays.fill(sum, 0, m, 0.0);
       for (Curvature.BatchCache32 b : batches) {
         Arrays.fill(yf, 0, m, 0f);
         pass.run(b, k, vx, -1, null, top, true, hv, low, -1, null, gn);
