@@ -9,7 +9,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.DoubleSupplier;
-import org.hesse.eigen.LinearOperator;
 import org.hesse.hvp.curvature.Curvature;
 import org.hesse.hvp.curvature.Curvature.Kind;
 import org.hesse.hvp.curvature.CurvatureOperator;
@@ -106,7 +105,7 @@ public final class PeerCompare {
         t[i][r] = (System.nanoTime() - t0) * 1e-6;
       }
     }
-    timed.widenGradient().run();
+    timed.widenOutputs().run();
     // The last runs left the answers in grad, hv, hvFresh and hvCached: the three HVPs must be the same numbers.
     double diff = 0;
     double scale = 0;
@@ -130,7 +129,7 @@ public final class PeerCompare {
 
   /** The timed actions (gradient, HVP updated, HVP fresh, HVP cached, construction, GGN cached) and their outputs. */
   record Timed(List<Action> actions, double[] grad, double[] hv, double[] hvFresh, double[] hvCached,
-      DoubleSupplier loss, Runnable widenGradient) {}
+      DoubleSupplier loss, Runnable widenOutputs) {}
 
   static Timed float64(Network net, double[] theta, double[] v, double[] x, double[] y, int batch) {
     Workspace ws = net.newWorkspace(batch);
@@ -173,52 +172,67 @@ public final class PeerCompare {
         hvFresh, hvCached, cached::loss, () -> {});
   }
 
-  /** The same actions on the float32 engine; the HVPs take θ and v as double and round them inside each call. */
+  /**
+   * The same actions on the float32 engine, float in and float out as PyTorch's float32 side: θ and v rounded once,
+   * untimed (PyTorch casts its model and v once), the HVPs through {@link Float32Curvature}'s float interface
+   * (update(float θ), apply(float v, float Hv)); the float results are widened for the files after timing.
+   */
   static Timed float32(Network net, double[] theta, double[] v, double[] x, double[] y, int batch) {
     Workspace32 ws = net.newWorkspace32(batch);
     float[] input = ws.input();
     for (int i = 0; i < x.length; i++) input[i] = (float) x[i];
     // θ rounded once, untimed: PyTorch's side casts its model to float32 once before timing (net.float()); a
-    // float32 model's gradient starts from float parameters. The HVP's update(θ) takes double θ and rounds inside.
+    // float32 model's gradient starts from float parameters, as does the HVP's update.
     float[] thetaF = Precision.round(theta, null);
+    float[] vF = Precision.round(v, null);
     float[] gradF = new float[net.paramCount()];
     double[] grad = new double[net.paramCount()];
-    double[] hv = new double[net.paramCount()];
-    double[] hvCached = new double[net.paramCount()];
-    double[] gv = new double[net.paramCount()];
+    int p = net.paramCount();
+    double[] hv = new double[p];
+    double[] hvCached = new double[p];
+    double[] hvFresh = new double[p];
+    float[] hvF = new float[p];
+    float[] hvCachedF = new float[p];
+    float[] hvFreshF = new float[p];
+    float[] gvF = new float[p];
 
     Action gradient = () -> {
       Arrays.fill(gradF, 0f);
       return net.lossAndGradient(thetaF, ws, y, batch, 1.0 / batch, gradF);
     };
     Float32Curvature reused = Float32Curvature.of(net, theta, x, y, batch);
-    LinearOperator reusedHvp = reused.full(Kind.HESSIAN);
+    Float32Curvature.FloatOperator reusedHvp = reused.full(Kind.HESSIAN);
     Action hvpUpdated = () -> {
-      reused.update(theta);
-      reusedHvp.apply(v, hv);
-      return hv[0];
+      reused.update(thetaF);
+      reusedHvp.apply(vF, hvF);
+      return hvF[0];
     };
-    double[] hvFresh = new double[net.paramCount()];
     Action hvpFresh = () -> {
       Float32Curvature c = Float32Curvature.of(net, theta, x, y, batch);
-      c.full(Kind.HESSIAN).apply(v, hvFresh);
-      return hvFresh[0];
+      c.full(Kind.HESSIAN).apply(vF, hvFreshF);
+      return hvFreshF[0];
     };
     Action construction = () -> Float32Curvature.of(net, theta, x, y, batch).loss();
     Float32Curvature cached = Float32Curvature.of(net, theta, x, y, batch);
-    LinearOperator hvp = cached.full(Kind.HESSIAN);
-    LinearOperator ggn = cached.full(Kind.GGN);
+    Float32Curvature.FloatOperator hvp = cached.full(Kind.HESSIAN);
+    Float32Curvature.FloatOperator ggn = cached.full(Kind.GGN);
     Action hvpCachedAction = () -> {
-      hvp.apply(v, hvCached);
-      return hvCached[0];
+      hvp.apply(vF, hvCachedF);
+      return hvCachedF[0];
     };
     Action ggnCached = () -> {
-      ggn.apply(v, gv);
-      return gv[0];
+      ggn.apply(vF, gvF);
+      return gvF[0];
     };
     return new Timed(List.of(gradient, hvpUpdated, hvpFresh, hvpCachedAction, construction, ggnCached), grad, hv,
         hvFresh, hvCached, cached::loss, () -> {
-          for (int i = 0; i < grad.length; i++) grad[i] = gradF[i];  // untimed: PyTorch's float gradient stays float
+          // untimed: PyTorch's float results stay float
+          for (int i = 0; i < p; i++) {
+            grad[i] = gradF[i];
+            hv[i] = hvF[i];
+            hvFresh[i] = hvFreshF[i];
+            hvCached[i] = hvCachedF[i];
+          }
         });
   }
 

@@ -30,8 +30,8 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>float arrays (the float32 path): the kernels read floats L at a time (a float species of half the width, so
  * one F2D conversion fills one double vector), compute in double lanes and round each result to float once (relu
- * and identity, exact in float, run in FloatVector.SPECIES_PREFERRED lanes); see the float32 section at the end for
- * the error bounds.
+ * and identity, exact in float, the tanh value and the output-form tangent and curvature run in
+ * FloatVector.SPECIES_PREFERRED lanes in float arithmetic); see the float32 section at the end for the error bounds.
  */
 public final class PanamaKernels implements Kernels {
   public static final PanamaKernels INSTANCE = new PanamaKernels();
@@ -512,15 +512,18 @@ public final class PanamaKernels implements Kernels {
   //     as in the double kernels: |Δ| ≤ 2nε Σ|terms| (ε = 2⁻⁵²); matVec then rounds the row sum to float.
   //   axpy, scale, outerAdd, identity, relu, leaky_relu (value, backward, derivatives): the reference's double
   //     operations in the same order (no FMA), rounded once: bit-identical.
-  //   tanh, the logistic function, ELU (value, backward, derivatives): the double kernels above (within 8ε relative
-  //     + 4ε absolute of the scalar double functions, see PanamaVsScalarTest) rounded once, so within one float ulp
-  //     of the reference plus that double error; softplus, GELU, mul, mulMulAdd: the reference code itself; softmax:
-  //     the reference's doubles, rounded once (bit-identical).
+  //   the logistic function, ELU (value, backward, derivatives), tanh (backward, derivatives): the double kernels
+  //     above (within 8ε relative + 4ε absolute of the scalar double functions, see PanamaVsScalarTest) rounded once,
+  //     so within one float ulp of the reference plus that double error; the tanh value: float lanes, within 2.50
+  //     float ulp of tanh (below); the output-form tangent and curvature: float lanes, 5·2⁻²⁴ / 8·2⁻²⁴ (below);
+  //     softplus, GELU, mul, mulMulAdd: the reference code itself; softmax: the reference's doubles, rounded once
+  //     (bit-identical).
   // Activations go through the double kernels block by block (BLOCK doubles of thread-local scratch, in L1), so
   // there is one implementation of each function in this class for both precisions; relu and identity, exact in
-  // float, run in float lanes instead. Measured (same JVM, alternating, 256 × 512, AVX2, loaded machine), f32 / f64
-  // time: dot 0.69, sum 0.59, axpy 0.71, matVec 0.90, relu 0.53, relu backward 0.49, tanh 1.07, tanh derivatives
-  // 1.08, sigmoid derivatives 1.07 (the same double arithmetic: a float exp family would be the next step there).
+  // float, run in float lanes instead, as do the tanh value and the output-form kernels (the float32 products' hot
+  // element-wise work). Measured (same JVM, alternating, 256 × 512, AVX2, loaded machine), f32 / f64 time: dot 0.69,
+  // sum 0.59, axpy 0.71, matVec 0.90, relu 0.53, relu backward 0.49, tanh derivatives 1.08, sigmoid derivatives 1.07;
+  // the float-lane tanh 0.23 of the double route's time on floats (docs/performance.md, "Roofline").
 
   private static final VectorSpecies<Float> FH = VectorSpecies.of(float.class, VectorShape.forBitSize(S.vectorBitSize() / 2));
   private static final int BLOCK = 512;  // a multiple of L: only the last block has a scalar tail
@@ -599,34 +602,64 @@ public final class PanamaKernels implements Kernels {
     ScalarKernels.INSTANCE.mulMulAdd(x, xOff, y, yOff, z, zOff, out, outOff, n);
   }
 
-  // The output-form tangent and curvature on floats: the same double operations as the reference in the same order
-  // (no FMA) on widened lanes, rounded once: bit-identical. The reference's loops mix float loads with double
-  // arithmetic, which C2 does not vectorise (2.7× slower on 256 × 512, measured).
+  // The output-form tangent and curvature on floats, in float lanes (LF at a time, no conversions): tanh' = (1 − a)(1 + a)
+  // (1 − a is exact for a ∈ [½, 1], so no cancellation where a saturates), tanh'' = −2a·tanh', σ' = a(1 − a),
+  // σ'' = σ'·(1 − 2a); float roundings only: the tangent within 5·2⁻²⁴ relative of the reference's double result on
+  // the same floats, the curvature's added term within 8·2⁻²⁴ (|term| + |out|) (KernelsReferenceTest). The double
+  // route (widened lanes, rounded once) fell back to boxed vector code inside the products under C2 (JFR).
   @Override public void outputTangent(Activation f, float[] a, int aOff, float[] dx, int dxOff, float[] out, int outOff, int n) {
     ScalarKernels.requireOutputForm(f);
-    boolean tanh = f == Activation.TANH;
     int i = 0;
-    for (int b = n - L; i <= b; i += L) {
-      DoubleVector v = widen(a, aOff + i);
-      DoubleVector d1 = tanh ? v.mul(v).neg().add(1.0) : v.mul(v.neg().add(1.0));
-      narrow(d1.mul(widen(dx, dxOff + i)), out, outOff + i);
+    if (f == Activation.TANH) {
+      for (int b = n - LF; i <= b; i += LF) {
+        FloatVector v = FloatVector.fromArray(F, a, aOff + i);
+        v.neg().add(1f).mul(v.add(1f)).mul(FloatVector.fromArray(F, dx, dxOff + i)).intoArray(out, outOff + i);
+      }
+      for (; i < n; i++) {
+        float v = a[aOff + i];
+        out[outOff + i] = (1f - v) * (1f + v) * dx[dxOff + i];
+      }
+    } else {
+      for (int b = n - LF; i <= b; i += LF) {
+        FloatVector v = FloatVector.fromArray(F, a, aOff + i);
+        v.mul(v.neg().add(1f)).mul(FloatVector.fromArray(F, dx, dxOff + i)).intoArray(out, outOff + i);
+      }
+      for (; i < n; i++) {
+        float v = a[aOff + i];
+        out[outOff + i] = v * (1f - v) * dx[dxOff + i];
+      }
     }
-    ScalarKernels.INSTANCE.outputTangent(f, a, aOff + i, dx, dxOff + i, out, outOff + i, n - i);
   }
 
   @Override public void outputCurvature(Activation f, float[] a, int aOff, float[] dx, int dxOff, float[] g, int gOff,
       float[] out, int outOff, int n) {
     ScalarKernels.requireOutputForm(f);
-    boolean tanh = f == Activation.TANH;
     int i = 0;
-    for (int b = n - L; i <= b; i += L) {
-      DoubleVector v = widen(a, aOff + i);
-      DoubleVector d2 = tanh
-          ? v.mul(-2.0).mul(v.mul(v).neg().add(1.0))
-          : v.mul(v.neg().add(1.0)).mul(v.mul(2.0).neg().add(1.0));
-      narrow(widen(out, outOff + i).add(d2.mul(widen(dx, dxOff + i)).mul(widen(g, gOff + i))), out, outOff + i);
+    if (f == Activation.TANH) {
+      for (int b = n - LF; i <= b; i += LF) {
+        FloatVector v = FloatVector.fromArray(F, a, aOff + i);
+        FloatVector d2 = v.mul(-2f).mul(v.neg().add(1f).mul(v.add(1f)));
+        FloatVector term = d2.mul(FloatVector.fromArray(F, dx, dxOff + i)).mul(FloatVector.fromArray(F, g, gOff + i));
+        FloatVector.fromArray(F, out, outOff + i).add(term).intoArray(out, outOff + i);
+      }
+      for (; i < n; i++) {
+        float v = a[aOff + i];
+        float d2 = (v * -2f) * ((1f - v) * (1f + v));
+        out[outOff + i] = out[outOff + i] + d2 * dx[dxOff + i] * g[gOff + i];
+      }
+    } else {
+      for (int b = n - LF; i <= b; i += LF) {
+        FloatVector v = FloatVector.fromArray(F, a, aOff + i);
+        FloatVector d2 = v.mul(v.neg().add(1f)).mul(v.mul(-2f).add(1f));
+        FloatVector term = d2.mul(FloatVector.fromArray(F, dx, dxOff + i)).mul(FloatVector.fromArray(F, g, gOff + i));
+        FloatVector.fromArray(F, out, outOff + i).add(term).intoArray(out, outOff + i);
+      }
+      for (; i < n; i++) {
+        float v = a[aOff + i];
+        float d2 = v * (1f - v) * (v * -2f + 1f);
+        out[outOff + i] = out[outOff + i] + d2 * dx[dxOff + i] * g[gOff + i];
+      }
     }
-    ScalarKernels.INSTANCE.outputCurvature(f, a, aOff + i, dx, dxOff + i, g, gOff + i, out, outOff + i, n - i);
   }
 
   // relu and identity in float lanes (FloatVector.SPECIES_PREFERRED: 8 lanes on AVX2, 16 on AVX-512): their
@@ -657,6 +690,10 @@ public final class PanamaKernels implements Kernels {
       for (; i < n; i++) out[outOff + i] = x[xOff + i] > 0 ? x[xOff + i] : 0f;
       return;
     }
+    if (f == Activation.TANH) {
+      tanhLoopF(x, xOff, out, outOff, n);
+      return;
+    }
     double[][] w = SCRATCH.get();
     for (int b = 0; b < n; b += BLOCK) {
       int m = Math.min(BLOCK, n - b);
@@ -664,6 +701,65 @@ public final class PanamaKernels implements Kernels {
       activationPart(f, w[0], 0, w[1], 0, m);
       narrow(w[1], out, outOff + b, m);
     }
+  }
+
+  // ---- tanh in float lanes (the float32 forward) ----
+  // The double exp family's tanh in float arithmetic, LF lanes at a time (twice the double lanes, a third of the
+  // polynomial): tanh|x| = −e / (2 + e), e = expm1(−2·min(|x|, 10)), the sign of x put back by its sign bit (so
+  // tanh(±0) = ±0, tiny x give x exactly, NaN stays NaN, tanh(±∞) = ±1: tanh rounds to ±1 in float from |x| ≈ 9.01).
+  // expm1(a), a ∈ [−20, 0]: Cody–Waite a = n·ln2 + r with FMA (r exact up to the low part's rounding), |r| ≤ ln2/2,
+  // expm1(r) = r + r²·q(r), q the Taylor series to r^8 (truncation below 6e-10 relative), then
+  // expm1(a) = 2^n·expm1(r) + (2^n − 1), n ∈ [−29, 0]. Only +, −, ×, ÷, FMA, min, abs and bit operations, each
+  // IEEE-exact in float: the same bits compiled and interpreted, lanes and tail alike (the tail runs the scalar
+  // mirror). Within 2.50 float ulp of tanh over every float (a one-off sweep against Math.tanh; docs/precision.md),
+  // tested at TANH_F_ULP (FloatKernelsTest.tanhInFloatLanes).
+
+  static final float TANH_ONE_F = 10f;
+  /** The float-lane tanh's bound, in float ulp of the rounded result (a sweep of every float: at most 2.50). */
+  static final int TANH_F_ULP = 3;
+  private static final float[] EXPM1_TAYLOR_F = new float[9];  // [i] = 1/i! for i = 2..8
+  static {
+    for (int i = 2; i < EXPM1_TAYLOR_F.length; i++) EXPM1_TAYLOR_F[i] = (float) EXPM1_TAYLOR[i];
+  }
+  private static final float INV_LN2_F = 1.442695f;
+  private static final float LN2_HI_F = 0.6931472f;                // ln 2 rounded to float
+  private static final float LN2_LO_F = (float) (0.6931471805599453 - LN2_HI_F);
+  private static final float ROUND_F = 12582912f;                 // 1.5·2^23: adding and subtracting rounds to an integer
+  private static final int SIGN_BIT_F = 0x80000000;
+
+  /** tanh of a float (the scalar mirror of {@link #tanhVF}: the same operations, the same bits). */
+  static float tanhScalarF(float x) {
+    float a = -2f * Math.min(Math.abs(x), TANH_ONE_F);
+    float shifted = a * INV_LN2_F + ROUND_F;
+    float nn = -(shifted - ROUND_F);
+    float r = Math.fma(nn, LN2_LO_F, Math.fma(nn, LN2_HI_F, a));
+    float q = EXPM1_TAYLOR_F[8];
+    for (int i = 7; i >= 2; i--) q = Math.fma(q, r, EXPM1_TAYLOR_F[i]);
+    float em = Math.fma(r * r, q, r);
+    float s = Float.intBitsToFloat((Float.floatToRawIntBits(shifted) + 127) << 23);  // 2^n, n ≥ −29
+    float e = Math.fma(s, em, s - 1f);
+    float t = Math.abs(-e / (2f + e));
+    return Float.intBitsToFloat(Float.floatToRawIntBits(t) | (Float.floatToRawIntBits(x) & SIGN_BIT_F));
+  }
+
+  private static FloatVector tanhVF(FloatVector x) {
+    FloatVector a = x.abs().min(TANH_ONE_F).mul(-2f);
+    FloatVector shifted = a.mul(INV_LN2_F).add(ROUND_F);
+    FloatVector nn = shifted.sub(ROUND_F).neg();
+    FloatVector r = nn.fma(FloatVector.broadcast(F, LN2_LO_F), nn.fma(FloatVector.broadcast(F, LN2_HI_F), a));
+    FloatVector q = FloatVector.broadcast(F, EXPM1_TAYLOR_F[8]);
+    for (int i = 7; i >= 2; i--) q = q.fma(r, FloatVector.broadcast(F, EXPM1_TAYLOR_F[i]));
+    FloatVector em = r.mul(r).fma(q, r);
+    FloatVector s = shifted.reinterpretAsInts().add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+    FloatVector e = s.fma(em, s.sub(1f));
+    FloatVector t = e.neg().div(e.add(2f)).abs();
+    return t.reinterpretAsInts().or(x.reinterpretAsInts().and(SIGN_BIT_F)).reinterpretAsFloats();
+  }
+
+  private static void tanhLoopF(float[] x, int xOff, float[] out, int outOff, int n) {
+    int i = 0;
+    for (int b = n - LF; i <= b; i += LF) tanhVF(FloatVector.fromArray(F, x, xOff + i)).intoArray(out, outOff + i);
+    for (; i < n; i++) out[outOff + i] = tanhScalarF(x[xOff + i]);
   }
 
   @Override public void activationBackward(Activation f, float[] x, int xOff, float[] g, int gOff, float[] out, int outOff, int n) {

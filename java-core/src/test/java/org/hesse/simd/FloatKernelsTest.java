@@ -30,7 +30,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  *   rounding to float, ulp_f.</li>
  *   <li>mulMulAdd (three float roundings): |Δ| ≤ 3·2⁻²³ (|xyz| + |out|).</li>
  *   <li>tanh, the logistic function, ELU in the Panama kernels (their double exp family, rounded once): ulp_f plus
- *   the double kernels' tolerance of PanamaVsScalarTest (8ε relative, 4ε absolute for derivatives).</li>
+ *   the double kernels' tolerance of PanamaVsScalarTest (8ε relative, 4ε absolute for derivatives); the tanh
+ *   value, computed in float lanes, 3 ulp_f (PanamaKernels.TANH_F_ULP; {@link #tanhInFloatLanes}).</li>
  * </ul>
  */
 class FloatKernelsTest {
@@ -167,8 +168,12 @@ class FloatKernelsTest {
         || !(f == Activation.TANH || f == Activation.SIGMOID || f == Activation.ELU);
   }
 
-  /** For the exp family in the Panama kernels: ulp_f plus the double kernels' tolerance. */
+  /**
+   * For the exp family in the Panama kernels: ulp_f plus the double kernels' tolerance; the tanh value (float lanes)
+   * {@link PanamaKernels#TANH_F_ULP} ulp_f.
+   */
   static double tol(Activation f, double expected, boolean derivative) {
+    if (f == Activation.TANH && !derivative) return PanamaKernels.TANH_F_ULP * ulpF(expected);
     double abs = derivative && (f == Activation.TANH || f == Activation.SIGMOID) ? 4 * EPS : 0.0;
     return ulpF(expected) + 8 * EPS * Math.abs(expected) + abs;
   }
@@ -294,6 +299,48 @@ class FloatKernelsTest {
       double bound = 0;
       for (int j = 0; j < n; j++) bound += Math.abs(aw[4 + i * n + j] * xw[3 + j]);
       assertClose(yd[i], yv[2 + i], ulpF(yd[i]) + 2 * (n + 1) * EPS * bound, "matVec row " + i);
+    }
+  }
+
+  /**
+   * The float-lane tanh against Math.tanh (rounded to float: within half an ulp_f of tanh) on every 1021st float
+   * below 12 in magnitude and every 99,991st above, both signs, plus ±0 (sign kept), subnormals (tanh x = x exactly),
+   * float's extremes, ±∞ (±1) and NaN; lanes and scalar tail give the same bits (the array's length is not a
+   * multiple of the lane count; the scalar mirror is checked on every value). Bound: TANH_F_ULP = 3 ulp_f of the
+   * rounded result (every float checked once by a sweep: at most 2.50 ulp of tanh; docs/precision.md).
+   */
+  @Test
+  void tanhInFloatLanes() {
+    Kernels k = KernelProvider.panamaOrNull();
+    if (k == null) return;  // no Panama back end: the scalar reference rounds Math.tanh (the tests above)
+    float[] special = {0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE, 1e-40f, -3e-39f, Float.MIN_NORMAL, -Float.MIN_NORMAL,
+        1e-20f, 2.4e-4f, 9.0f, 9.01f, -9.02f, 10f, 10.000001f, 88.8f, Float.MAX_VALUE, -Float.MAX_VALUE,
+        Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN, Float.intBitsToFloat(0xFFC00001)};
+    int twelve = Float.floatToRawIntBits(12f);
+    float[] x = new float[2 * (twelve / 1021 + (0x7F800000 - twelve) / 99_991 + 2) + special.length + 1];
+    int n = 0;
+    for (long b = 0; b <= 0x7F800000L; b += b < twelve ? 1021 : 99_991) {
+      x[n++] = Float.intBitsToFloat((int) b);
+      x[n++] = -Float.intBitsToFloat((int) b);
+    }
+    for (float f : special) x[n++] = f;
+    n |= 1;  // odd: a scalar tail
+    float[] t = new float[n];
+    k.activation(Activation.TANH, x, 0, t, 0, n);
+    for (int i = 0; i < n; i++) {
+      float xi = x[i];
+      float ti = t[i];
+      double expected = Math.tanh(xi);
+      java.util.function.Supplier<String> at = () -> "tanh at " + xi + " (bits " + Integer.toHexString(Float.floatToRawIntBits(xi))
+          + "): expected " + expected + ", got " + ti;
+      assertEquals(Float.floatToRawIntBits(PanamaKernels.tanhScalarF(xi)), Float.floatToRawIntBits(ti), at);
+      if (Float.isNaN(xi)) {
+        assertTrue(Float.isNaN(ti), at);
+      } else if (Math.abs(xi) < Float.MIN_NORMAL * 64 || Math.abs(xi) >= 10f) {
+        assertEquals(Float.floatToRawIntBits((float) expected), Float.floatToRawIntBits(ti), at);  // x or ±1 exactly
+      } else {
+        assertTrue(Math.abs(expected - ti) <= PanamaKernels.TANH_F_ULP * ulpF(expected), at);
+      }
     }
   }
 

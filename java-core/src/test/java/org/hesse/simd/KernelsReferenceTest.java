@@ -308,7 +308,9 @@ class KernelsReferenceTest {
    * outputTangent and outputCurvature take f' and f'' from the output a = f(x); the reference is Activation's d1 and
    * d2 at x (a different formula: from x, not a). a carries a relative rounding error ≤ ε, which 1 − a² (resp.
    * a(1 − a)) turns into an absolute error ≤ 4ε, so |Δ| ≤ 16ε (|dx| + |reference|) (and |out| for the sum).
-   * The float overloads must equal the double kernel on the widened floats, rounded once: bit for bit.
+   * The float overloads against the double kernel on the widened floats: the reference's rounded once, bit for bit;
+   * the Panama kernels' (float arithmetic in float lanes: at most four roundings for a tangent, seven for a curvature
+   * term and its sum) within 5u |tangent| and 8u (|term| + |out|), u = 2⁻²⁴.
    */
   @ParameterizedTest
   @MethodSource("backEnds")
@@ -351,9 +353,20 @@ class KernelsReferenceTest {
         k.outputCurvature(f, af, 3, dxf, 1, gf, 2, accf, 5, n);
         ScalarKernels.INSTANCE.outputTangent(f, aw, 3, dxw, 1, tw, 4, n);
         ScalarKernels.INSTANCE.outputCurvature(f, aw, 3, dxw, 1, gw, 2, accw, 5, n);
-        for (int i = 0; i < t.length; i++) assertEquals((float) tw[i], tf[i], f + " float tangent n=" + n + " at " + i);
+        boolean roundedOnce = k == ScalarKernels.INSTANCE;
+        double u = 0x1p-24;
+        for (int i = 0; i < t.length; i++) {
+          if (roundedOnce || i < 4 || i >= 4 + n) assertEquals((float) tw[i], tf[i], f + " float tangent n=" + n + " at " + i);
+          else assertClose(tw[i], tf[i], 5 * u * Math.abs(tw[i]), f + " float tangent n=" + n + " at " + i);
+        }
         for (int i = 0; i < acc.length; i++) {
-          assertEquals((float) accw[i], accf[i], f + " float curvature n=" + n + " at " + i);
+          double before = (float) acc0[i];
+          if (roundedOnce || i < 5 || i >= 5 + n) {
+            assertEquals((float) accw[i], accf[i], f + " float curvature n=" + n + " at " + i);
+          } else {
+            assertClose(accw[i], accf[i], 8 * u * (Math.abs(accw[i] - before) + Math.abs(before)),
+                f + " float curvature n=" + n + " at " + i);
+          }
         }
       }
     }

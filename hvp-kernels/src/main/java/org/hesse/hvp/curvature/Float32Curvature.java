@@ -33,7 +33,8 @@ import org.hesse.precision.Precision;
  */
 public final class Float32Curvature {
   private final Network net;
-  private final double[] theta;
+  private final double[] theta;  // stale after update(float[]) until parameters() widens thetaF into it
+  private boolean thetaStale;
   private final float[] thetaF;
   private final float[] slotsF;  // θ expanded to the nodes' slots (thetaF when nothing is shared): what the rules read
   private final int samples;
@@ -147,11 +148,30 @@ public final class Float32Curvature {
       throw new IllegalArgumentException("parameters: expected " + this.theta.length + " values, got " + theta.length);
     }
     System.arraycopy(theta, 0, this.theta, 0, theta.length);
+    thetaStale = false;
     recompute();
+  }
+
+  /**
+   * Moves to float parameters (a float32 model's own θ) on the same data: taken as they are, so no rounding pass;
+   * the same state as {@link #update(double[])} with θ widened.
+   */
+  public void update(float[] theta) {
+    if (theta.length != this.theta.length) {
+      throw new IllegalArgumentException("parameters: expected " + this.theta.length + " values, got " + theta.length);
+    }
+    System.arraycopy(theta, 0, thetaF, 0, theta.length);
+    thetaStale = true;
+    recomputeRounded();
   }
 
   private void recompute() {
     Precision.round(theta, thetaF);
+    recomputeRounded();
+  }
+
+  /** Everything θ determines, from thetaF. */
+  private void recomputeRounded() {
     if (net.shared()) net.expand(thetaF, 0, slotsF, 0);
     loss = data.recompute();
     gradient = null;
@@ -183,7 +203,13 @@ public final class Float32Curvature {
   public double loss() { return loss; }
 
   /** The parameters (a copy). */
-  public double[] parameters() { return theta.clone(); }
+  public synchronized double[] parameters() {
+    if (thetaStale) {
+      for (int i = 0; i < theta.length; i++) theta[i] = thetaF[i];
+      thetaStale = false;
+    }
+    return theta.clone();
+  }
 
   /**
    * The gradient of the mean loss (float per batch, summed over batches in double; a copy), from the signals each
@@ -203,13 +229,27 @@ public final class Float32Curvature {
     return gradient.clone();
   }
 
-  /** The full Hessian or GGN as an operator on all parameters (double vectors, float passes). */
-  public LinearOperator full(Curvature.Kind kind) {
+  /**
+   * An operator of this curvature on float vectors as well as double ones: a float32 model's direction v goes in as
+   * it is and its product comes out in float, without the double interface's rounding of v and widening of Hv (three
+   * passes over the parameters). The float product is the double interface's product at the widened direction,
+   * rounded to float once (the sum over several batches stays float64 until then).
+   */
+  public interface FloatOperator extends LinearOperator {
+    /** y = A x (x and y may be the same array). */
+    void apply(float[] x, float[] y);
+
+    /** k columns at once, column-major as {@link LinearOperator#applyMany}. */
+    void applyMany(float[] x, float[] y, int k);
+  }
+
+  /** The full Hessian or GGN as an operator on all parameters (double or float vectors, float passes). */
+  public FloatOperator full(Curvature.Kind kind) {
     return new Operator(kind, net.parametrisedLayers());
   }
 
   /** The diagonal block of layer l (the truncated pass). */
-  public LinearOperator block(Curvature.Kind kind, int layer) {
+  public FloatOperator block(Curvature.Kind kind, int layer) {
     if (layer < 0 || layer >= net.depth() || net.blockSize(layer) == 0) {
       throw new IllegalArgumentException("layer " + layer + " has no parameters; layers with parameters: "
           + net.parametrisedLayers());
@@ -297,7 +337,7 @@ public final class Float32Curvature {
   }
 
   /** A square block over some layers: directions and products on their parameters, the passes of TangentPass32. */
-  private final class Operator implements LinearOperator {
+  private final class Operator implements FloatOperator {
     private final boolean gn;
     private final int dim;
     private final int low;  // the first node of the block: the backward tangent stops here
@@ -309,6 +349,7 @@ public final class Float32Curvature {
     private float[] xf;  // k directions and products: the vectors' layout, or with shared tensors the slots'
     private float[] yf;
     private double[] yd;  // shared tensors: the products summed back over the uses, over the batches
+    private double[] sum;  // float products of several batches: their sum in double, before rounding
     private int capacity;
 
     Operator(Curvature.Kind kind, List<Integer> layers) {
@@ -402,6 +443,52 @@ public final class Float32Curvature {
           for (int i = 0; i < n; i++) y[i] += yf[i];
         }
       });
+    }
+
+    @Override
+    public void apply(float[] x, float[] y) {
+      applyMany(x, y, 1);
+    }
+
+    @Override
+    public void applyMany(float[] x, float[] y, int k) {
+      if (k <= 0) throw new IllegalArgumentException("k must be positive, got " + k);
+      long n = (long) k * dim;
+      if (x == null || x.length < n) throw new IllegalArgumentException("x must have length >= " + n + ", got " + (x == null ? "null" : x.length));
+      if (y == null || y.length < n) throw new IllegalArgumentException("y must have length >= " + n + ", got " + (y == null ? "null" : y.length));
+      ensure(k);
+      int top = net.outputActivation() - 1;
+      if (pos != null) {  // shared tensors: the double route (the products are summed over the uses in double there)
+        double[] xd = new double[k * dim];
+        for (int i = 0; i < xd.length; i++) xd[i] = x[i];
+        applyShared(xd, xd, k, top);
+        for (int i = 0; i < xd.length; i++) y[i] = (float) xd[i];
+        return;
+      }
+      int m = k * dim;
+      // The passes read the direction where the caller holds it (a copy only when y is x: y is zeroed below).
+      View32[] vx = v;
+      if (x != y) {
+        vx = new View32[v.length];
+        for (int j = 0; j < v.length; j++) if (v[j] != null) vx[j] = new View32(x, blockOffset[j], dim);
+      } else {
+        System.arraycopy(x, 0, xf, 0, m);
+      }
+      if (batches.size() == 1) {  // the batch's float product is the answer: written straight into y
+        View32[] vy = new View32[hv.length];
+        for (int j = 0; j < hv.length; j++) if (hv[j] != null) vy[j] = new View32(y, blockOffset[j], dim);
+        Arrays.fill(y, 0, m, 0f);
+        pass.run(batches.get(0), k, vx, -1, null, top, true, vy, low, -1, null, gn);
+        return;
+      }
+      if (sum == null || sum.length < m) sum = new double[m];
+      Arrays.fill(sum, 0, m, 0.0);
+      for (Curvature.BatchCache32 b : batches) {
+        Arrays.fill(yf, 0, m, 0f);
+        pass.run(b, k, vx, -1, null, top, true, hv, low, -1, null, gn);
+        for (int i = 0; i < m; i++) sum[i] += yf[i];
+      }
+      for (int i = 0; i < m; i++) y[i] = (float) sum[i];
     }
 
     /** With shared tensors: E x on the slots, the passes, Eᵀ of each batch's slot products (x may be y). */
