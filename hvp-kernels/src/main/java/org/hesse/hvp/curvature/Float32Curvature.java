@@ -474,21 +474,23 @@ public final class Float32Curvature {
       } else {
         System.arraycopy(x, 0, xf, 0, m);
       }
-      if (batches.size() == 1) {  // the batch's float product is the answer: written straight into y
+      View32[] src = vx;
+      if (batches() == 1) {  // the batch's float product is the answer: written straight into y
         View32[] vy = new View32[hv.length];
         for (int j = 0; j < hv.length; j++) if (hv[j] != null) vy[j] = new View32(y, blockOffset[j], dim);
         Arrays.fill(y, 0, m, 0f);
-        pass.run(batches.get(0), k, vx, -1, null, top, true, vy, low, -1, null, gn);
+        forEachBatch((bi, b) -> pass.run(b, k, src, -1, null, top, true, vy, low, -1, null, gn));
         return;
       }
       if (sum == null || sum.length < m) sum = new double[m];
-      Arrays.fill(sum, 0, m, 0.0);
-      for (Curvature.BatchCache32 b : batches) {
+      double[] s = sum;
+      Arrays.fill(s, 0, m, 0.0);
+      forEachBatch((bi, b) -> {
         Arrays.fill(yf, 0, m, 0f);
-        pass.run(b, k, vx, -1, null, top, true, hv, low, -1, null, gn);
-        for (int i = 0; i < m; i++) sum[i] += yf[i];
-      }
-      for (int i = 0; i < m; i++) y[i] = (float) sum[i];
+        pass.run(b, k, src, -1, null, top, true, hv, low, -1, null, gn);
+        for (int i = 0; i < m; i++) s[i] += yf[i];
+      });
+      for (int i = 0; i < m; i++) y[i] = (float) s[i];
     }
 
     /** With shared tensors: E x on the slots, the passes, Eᵀ of each batch's slot products (x may be y). */

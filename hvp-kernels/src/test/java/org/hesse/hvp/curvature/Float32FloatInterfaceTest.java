@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * double interface at the widened vectors, which it must reproduce exactly (the float product is the double one
  * rounded once: both run the same float passes, and round(widen(f)) = f), and against the float64 engine within
  * {@link Float32CurvatureTest#TOL}. Several batches (the sum over batches in double), one batch (written straight into
- * the caller's array), and a tied weight (the shared-tensor route).
+ * the caller's array), and a tied weight (the shared-tensor route); cached and streamed.
  */
 class Float32FloatInterfaceTest {
   static double[] widen(float[] f) {
@@ -27,9 +27,10 @@ class Float32FloatInterfaceTest {
     return d;
   }
 
-  @ParameterizedTest(name = "{0}, batch {1}")
-  @CsvSource({"pytorch-mlp-tanh-ce, 7", "pytorch-mlp-tanh-ce, 1000", "graph-tied-mlp, 5"})
-  void floatInterfaceIsTheDoubleOneRounded(String name, int batchSize) throws IOException {
+  @ParameterizedTest(name = "{0}, batch {1}, cache {2}")
+  @CsvSource({"pytorch-mlp-tanh-ce, 7, ALL", "pytorch-mlp-tanh-ce, 1000, ALL", "graph-tied-mlp, 5, ALL",
+      "pytorch-mlp-tanh-ce, 7, NONE", "pytorch-mlp-tanh-ce, 1000, NONE"})
+  void floatInterfaceIsTheDoubleOneRounded(String name, int batchSize, Curvature.CacheMode cache) throws IOException {
     Case c = Float32CurvatureTest.load(name);
     int batch = Math.min(batchSize, c.y().length);
     int p = c.net().paramCount();
@@ -38,7 +39,9 @@ class Float32FloatInterfaceTest {
     double[] elsewhere = Nets.gaussian(p, 0.1, 9);
     // one moved by the double interface, one by the float interface, both from another θ
     Float32Curvature byDouble = Float32Curvature.of(c.net(), elsewhere, c.x(), c.y(), batch);
-    Float32Curvature byFloat = Float32Curvature.of(c.net(), elsewhere, c.x(), c.y(), batch);
+    // streamed batches (NONE) go through the same float interface; the double one on cached batches is the reference
+    Float32Curvature byFloat = Float32Curvature.of(c.net(), elsewhere, c.net().bufferCount() == 0 ? null
+        : c.net().initialBuffers(), org.hesse.nn.Mode.ANALYSIS, c.x(), c.y(), batch, cache);
     byDouble.update(thetaW);
     byFloat.update(thetaF);
     assertEquals(byDouble.loss(), byFloat.loss(), 0.0, name + " loss");
