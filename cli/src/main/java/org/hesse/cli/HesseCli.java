@@ -96,7 +96,7 @@ public final class HesseCli implements Runnable {
    * start (docs/performance.md, "Start-up of `hesse spectrum`").
    */
   public static int run(PrintWriter out, PrintWriter err, String... args) {
-    return commandLine(out, err, commandNamed(args)).execute(args);
+    return commandLineWith(out, err, commandNamed(args)).execute(args);
   }
 
   /**
@@ -104,11 +104,11 @@ public final class HesseCli implements Runnable {
    * further subcommands (before configuration, so that they share the streams and error handling).
    */
   public static CommandLine commandLine(PrintWriter out, PrintWriter err, Object... extraCommands) {
-    return commandLine(out, err, null, extraCommands);
+    return commandLineWith(out, err, null, extraCommands);
   }
 
   /** As {@link #commandLine(PrintWriter, PrintWriter, Object...)} with {@code only} of {@link #COMMANDS} (null: all). */
-  static CommandLine commandLine(PrintWriter out, PrintWriter err, Class<?> only, Object... extraCommands) {
+  static CommandLine commandLineWith(PrintWriter out, PrintWriter err, Class<?> only, Object... extraCommands) {
     CommandLine cl = new CommandLine(new HesseCli());
     for (Class<?> c : COMMANDS) {
       if (only == null || c == only) cl.addSubcommand(c);

@@ -108,8 +108,9 @@ public final class OutputJacobianBlock implements LinearOperator {
       if (net.node(j).op instanceof Dense) above += net.node(j).op.paramCount();
     }
     long matVecs = (long) net.outputSize() * net.layer(layer).outputSize();
-    long doubles = c.samples * matVecs;  // J: one Java array
-    return above >= MIN_GAIN * matVecs && doubles <= Integer.MAX_VALUE - 8 && MemoryBudget.current().fits(8L * doubles);
+    long batchDoubles = c.maxBatch * matVecs;  // J: one Java array per batch, N·C·out doubles in all at most
+    return above >= MIN_GAIN * matVecs && batchDoubles <= Integer.MAX_VALUE - 8
+        && MemoryBudget.current().fits(8L * c.samples * matVecs);
   }
 
   /**
@@ -267,10 +268,10 @@ public final class OutputJacobianBlock implements LinearOperator {
     };
   }
 
-  /** Units kept in J over all samples, against samples × out (for tests). */
+  /** Units kept in J over all samples (0 before J is built), against samples × out (for tests). */
   long[] keptUnits() {
     long kept = 0;
-    for (int[] s : starts) kept += s[s.length - 1];
+    if (starts != null) for (int[] s : starts) kept += s[s.length - 1];
     return new long[] {kept, (long) c.samples * out};
   }
 

@@ -89,7 +89,8 @@ public interface CurvatureSource {
         return curvature.network();
       }
 
-      private LinearOperator lastBlock;  // the last block handed out, whose kept J the layer's trace may read
+      // the last block handed out, whose kept J the layer's trace may read (then dropped here: the solve holds it)
+      private LinearOperator lastBlock;
       private CurvatureKind lastKind;
 
       @Override public LinearOperator block(CurvatureKind kind, int layer) {
@@ -111,7 +112,9 @@ public interface CurvatureSource {
 
       @Override public LayerSpectra.TraceValue structureTrace(CurvatureKind kind, int layer, long seed) {
         if (kind == CurvatureKind.BACK_MATCHING || !DenseLayerTrace.applies(curvature, layer)) return null;
-        return traceValue(DenseLayerTrace.of(curvature, kind.productKind(), layer, seed, kind == lastKind ? lastBlock : null));
+        LinearOperator block = kind == lastKind ? lastBlock : null;
+        lastBlock = null;
+        return traceValue(DenseLayerTrace.of(curvature, kind.productKind(), layer, seed, block));
       }
 
       private BackMatching backMatching() {

@@ -1,8 +1,8 @@
 package org.hesse.hvp.curvature;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -163,6 +163,29 @@ class DenseLayerTraceTest {
         assertEquals(t.estimate(), kept.estimate(), 0.0, what + " from the kept J");
       }
     }
+  }
+
+  /**
+   * The spectra engine's source hands the layer's OutputJacobianBlock to the trace, which reads (and builds) its J
+   * before any product: the same value as the backward-pass route; a block of another kind is not read.
+   */
+  @Test
+  void theSourceHandsItsBlockToTheTrace() {
+    // layer 0: 24 outputs, C = 3; the layers above (24·64 + 64 + 64·3 + 3) cost more than 4× its J mat-vecs: routed
+    Network net = Nets.mlp(5, 24, 64, 3, Activation.RELU, "cross_entropy");
+    int n = 11;
+    double[] theta = Init.PYTORCH.init(net, 2);
+    Curvature c = Curvature.of(net, theta, Nets.features(n, 5, 1.3, 3), Nets.targets(net, n, 4), 4);
+    org.hesse.hvp.spectra.CurvatureSource src = org.hesse.hvp.spectra.CurvatureSource.of(c);
+    org.hesse.hvp.spectra.CurvatureKind hessian = org.hesse.hvp.spectra.CurvatureKind.HESSIAN;
+    org.hesse.eigen.LinearOperator op = src.block(hessian, 0);
+    assertTrue(op instanceof OutputJacobianBlock, "layer 0 routed to the output-Jacobian form");
+    double ref = DenseLayerTrace.of(c, Kind.HESSIAN, 0, 1).estimate();
+    assertEquals(ref, src.structureTrace(hessian, 0, 1).value(), 0.0);
+    assertTrue(((OutputJacobianBlock) op).keptUnits()[0] > 0, "J built by the trace and read");
+    OutputJacobianBlock other = (OutputJacobianBlock) src.block(org.hesse.hvp.spectra.CurvatureKind.GGN, 0);
+    assertEquals(ref, src.structureTrace(hessian, 0, 1).value(), 0.0);
+    assertEquals(0, other.keptUnits()[0], "a GGN block is not read (nor built) for the Hessian's trace");
   }
 
   /**
