@@ -288,12 +288,7 @@ public final class Float32Curvature {
         float[] muf = new float[m];
         double[] sq = new double[maxBatch];
         Float32Curvature.this.forEachBatch((bi, b) -> {
-          float[] x = b.ws.activation(n.input(0));
-          for (int s = 0; s < b.rows; s++) {
-            double w = 0;
-            for (int j = s * in; j < (s + 1) * in; j++) w += (double) x[j] * x[j];
-            sq[s] = w;
-          }
+          squaredNorms(b.ws.activation(n.input(0)), b.rows, in, sq);
           int rows = b.rows * k * net.activationWidth(a);
           f.visit(bi * maxBatch, b.rows, sq, (u, mu) -> {
             Precision.round(u, uf);
@@ -318,12 +313,7 @@ public final class Float32Curvature {
         double[] output = new double[maxBatch * outputs];
         double[] sq = new double[maxBatch];
         Float32Curvature.this.forEachBatch((bi, b) -> {
-          float[] x = b.ws.activation(n.input(0));
-          for (int s = 0; s < b.rows; s++) {
-            double w = 0;
-            for (int j = s * in; j < (s + 1) * in; j++) w += (double) x[j] * x[j];
-            sq[s] = w;
-          }
+          squaredNorms(b.ws.activation(n.input(0)), b.rows, in, sq);
           java.util.Arrays.fill(unit, 0, b.rows * outputs * outputs, 0f);
           for (int s = 0; s < b.rows; s++) for (int j = 0; j < outputs; j++) unit[(s * outputs + j) * outputs + j] = 1f;
           pass.run(b, outputs, null, topAct, unit, topAct - 1, false, null, a, a, rowsF, true);
@@ -334,6 +324,15 @@ public final class Float32Curvature {
         });
       }
     };
+  }
+
+  /** sq[s] = ‖row s of x‖² in double (rows × width): DenseLayerTrace's weights w_s = sq[s] + 1 from float inputs. */
+  private static void squaredNorms(float[] x, int rows, int width, double[] sq) {
+    for (int s = 0; s < rows; s++) {
+      double w = 0;
+      for (int j = s * width; j < (s + 1) * width; j++) w += (double) x[j] * x[j];
+      sq[s] = w;
+    }
   }
 
   /** A square block over some layers: directions and products on their parameters, the passes of TangentPass32. */
