@@ -11,6 +11,13 @@ final class Checks {
     }
   }
 
+  static void length(String name, float[] a, long expected) {
+    if (a == null) throw new IllegalArgumentException(name + " must not be null (expected length " + expected + ")");
+    if (a.length < expected) {
+      throw new IllegalArgumentException(name + " must have length >= " + expected + ", got " + a.length);
+    }
+  }
+
   static void positive(String name, long v) {
     if (v <= 0) throw new IllegalArgumentException(name + " must be > 0, got " + v);
   }

@@ -62,6 +62,13 @@ public interface LinearOperator {
     Checks.length("y", y, (long) k * rows);
   }
 
+  /** {@link #checkMany(double[], double[], int, int, int)} for an operator on float vectors. */
+  static void checkMany(float[] x, float[] y, int k, int rows, int cols) {
+    Checks.positive("k", k);
+    Checks.length("x", x, (long) k * cols);
+    Checks.length("y", y, (long) k * rows);
+  }
+
   /**
    * Whether A = Aᵀ (ARPACK's symmetric driver and Lanczos require it).
    *

@@ -451,10 +451,7 @@ public final class Float32Curvature {
 
     @Override
     public void applyMany(float[] x, float[] y, int k) {
-      if (k <= 0) throw new IllegalArgumentException("k must be positive, got " + k);
-      long n = (long) k * dim;
-      if (x == null || x.length < n) throw new IllegalArgumentException("x must have length >= " + n + ", got " + (x == null ? "null" : x.length));
-      if (y == null || y.length < n) throw new IllegalArgumentException("y must have length >= " + n + ", got " + (y == null ? "null" : y.length));
+      LinearOperator.checkMany(x, y, k, dim, dim);
       ensure(k);
       int top = net.outputActivation() - 1;
       if (pos != null) {  // shared tensors: the double route (the products are summed over the uses in double there)

@@ -108,6 +108,10 @@ class Float32FloatInterfaceTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> f.full(Kind.HESSIAN).apply(new float[p - 1], new float[p]));
     assertTrue(e.getMessage().startsWith("x must have length >= " + p), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> f.full(Kind.GGN).applyMany(new float[p], new float[p], 0));
+    assertEquals("k must be > 0, got 0", e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> f.full(Kind.HESSIAN).apply(new float[p], new float[p - 1]));
+    assertTrue(e.getMessage().startsWith("y must have length >= " + p), e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> f.update(new float[p + 1]));
     assertTrue(e.getMessage().contains("expected " + p + " values, got " + (p + 1)), e.getMessage());
   }
