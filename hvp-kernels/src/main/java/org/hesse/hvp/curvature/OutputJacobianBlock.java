@@ -190,34 +190,48 @@ public final class OutputJacobianBlock implements LinearOperator {
     boolean[] used = new boolean[out];
     c.forEachBatch((i, b) -> {
       jacobianRows(c, pass, b, a, unit, rows);
-      int[] start = new int[b.rows + 1];
-      int count = 0;
-      for (int s = 0; s < b.rows; s++) {
-        // sequential passes over the C rows (this runs once, mostly before the JIT has compiled it)
-        Arrays.fill(used, false);
-        for (int j = 0; j < C; j++) {
-          int r = (s * C + j) * out;
-          for (int k = 0; k < out; k++) used[k] |= rows[r + k] != 0.0;
-        }
-        start[s] = count;
-        for (int k = 0; k < out; k++) if (used[k]) units[count++] = k;
-      }
-      start[b.rows] = count;
-      double[] values = new double[count * C];
-      for (int s = 0; s < b.rows; s++) {
-        int from = start[s];
-        int m = start[s + 1] - from;
-        for (int j = 0; j < C; j++) {
-          int src = (s * C + j) * out;
-          int dst = from * C + j * m;
-          for (int k = 0; k < m; k++) values[dst + k] = rows[src + units[from + k]];
-        }
-      }
-      jacobians[i] = values;
-      active[i] = Arrays.copyOf(units, count);
-      starts[i] = start;
+      keep(i, b.rows, rows, units, used);
     });
     builtAt = c.generation();
+  }
+
+  /**
+   * Keeps batch i's J rows (rows × C × out in {@code rows}) on each sample's active units: jacobians[i], active[i] and
+   * starts[i]. A method of its own, with its loops in methods of their own, for the JIT (as {@link #chunk}).
+   */
+  private void keep(int i, int sampleCount, double[] rows, int[] units, boolean[] used) {
+    int C = outputs;
+    int[] start = new int[sampleCount + 1];
+    int count = 0;
+    for (int s = 0; s < sampleCount; s++) {
+      start[s] = count;
+      count = activeUnits(rows, s * C * out, C, out, used, units, count);
+    }
+    start[sampleCount] = count;
+    double[] values = new double[count * C];
+    for (int s = 0; s < sampleCount; s++) {
+      int from = start[s];
+      int m = start[s + 1] - from;
+      for (int j = 0; j < C; j++) gather(rows, (s * C + j) * out, units, from, m, values, from * C + j * m);
+    }
+    jacobians[i] = values;
+    active[i] = Arrays.copyOf(units, count);
+    starts[i] = start;
+  }
+
+  /**
+   * Appends to units (from index count) the columns of the C × width rows at r0 that are nonzero in some row, in
+   * order; returns the new count. Sequential passes over the rows (this runs once, mostly before the JIT has compiled
+   * it; a column-wise test across the rows was slower).
+   */
+  private static int activeUnits(double[] rows, int r0, int C, int width, boolean[] used, int[] units, int count) {
+    Arrays.fill(used, false);
+    for (int j = 0; j < C; j++) {
+      int r = r0 + j * width;
+      for (int k = 0; k < width; k++) used[k] |= rows[r + k] != 0.0;
+    }
+    for (int k = 0; k < width; k++) if (used[k]) units[count++] = k;
+    return count;
   }
 
   Curvature curvature() { return c; }
@@ -256,11 +270,7 @@ public final class OutputJacobianBlock implements LinearOperator {
           for (int s = 0; s < b.rows; s++) {
             int from = start[s];
             int m = start[s + 1] - from;
-            for (int j = 0; j < C; j++) {
-              int src = from * C + j * m;
-              int dst = (s * C + j) * out;
-              for (int q = 0; q < m; q++) rows[dst + units[from + q]] = values[src + q];
-            }
+            for (int j = 0; j < C; j++) scatter(values, from * C + j * m, units, from, m, rows, (s * C + j) * out);
           }
           f.visit(i * c.maxBatch, b.rows, sq, rows, b.ws.activation(c.net.outputActivation()), b.y);
         });
@@ -291,7 +301,6 @@ public final class OutputJacobianBlock implements LinearOperator {
 
   /** y[yo..] += the block times x[xo..] (weights then bias). */
   private void product(double[] x, int xo, double[] y, int yo) {
-    int C = outputs;
     int bias = out * in;
     int topAct = c.net.outputActivation();
     c.forEachBatch((i, b) -> {
@@ -299,33 +308,50 @@ public final class OutputJacobianBlock implements LinearOperator {
       double[] input = b.ws.activation(node.input(0));
       for (int s = 0; s < rows; s++) System.arraycopy(x, xo + bias, dz, s * out, out);
       Gemm.gemm(false, true, rows, out, in, 1.0, input, 0, in, x, xo, in, 1.0, dz, 0, out);  // dz = a Vᵀ + v_b
-      double[] jac = jacobians[i];
-      int[] units = active[i];
-      int[] start = starts[i];
       double[] logits = b.ws.activation(topAct);
       Arrays.fill(g, 0, rows * out, 0.0);
-      for (int s0 = 0; s0 < rows; s0 += CHUNK) {
-        int m = Math.min(CHUNK, rows - s0);
-        for (int s = s0; s < s0 + m; s++) {
-          int from = start[s];
-          int na = start[s + 1] - from;
-          for (int k = 0; k < na; k++) this.vals[k] = dz[s * out + units[from + k]];
-          for (int j = 0; j < C; j++) u[(s - s0) * C + j] = K.dot(jac, from * C + j * na, this.vals, 0, na);
-        }
-        // Λ u with scale N: the two J/N factors and this give the 1/N of the mean loss
-        System.arraycopy(logits, s0 * C, z, 0, m * C);
-        System.arraycopy(b.y, s0 * tw, t, 0, m * tw);
-        c.net.loss().hessianVector(z, t, m, C, c.samples, u, w);
-        for (int s = s0; s < s0 + m; s++) {
-          int from = start[s];
-          int na = start[s + 1] - from;
-          Arrays.fill(this.vals, 0, na, 0.0);
-          for (int j = 0; j < C; j++) K.axpy(w[(s - s0) * C + j], jac, from * C + j * na, this.vals, 0, na);
-          for (int k = 0; k < na; k++) g[s * out + units[from + k]] = this.vals[k];
-        }
-      }
+      for (int s0 = 0; s0 < rows; s0 += CHUNK) chunk(i, s0, Math.min(CHUNK, rows - s0), logits, b.y);
       Gemm.gemm(true, false, out, in, rows, 1.0, g, 0, out, input, 0, in, 1.0, y, yo, in);  // Σ_n g_n a_nᵀ
       Dense.addColumnSums(g, rows, out, y, yo + bias);
     });
+  }
+
+  /**
+   * g's rows s0 .. s0 + m of batch i from dz's: per sample J_n dz_n, the chunk's loss Hessian, per sample J_nᵀ w_n.
+   * A method of its own (as are {@link #gather} and {@link #scatter}): C2 compiles these small loops instead of the
+   * whole product lambda three times over (docs/performance.md, "JIT start-up").
+   */
+  private void chunk(int i, int s0, int m, double[] logits, double[] y) {
+    int C = outputs;
+    double[] jac = jacobians[i];
+    int[] units = active[i];
+    int[] start = starts[i];
+    for (int s = s0; s < s0 + m; s++) {
+      int from = start[s];
+      int na = start[s + 1] - from;
+      gather(dz, s * out, units, from, na, vals, 0);
+      for (int j = 0; j < C; j++) u[(s - s0) * C + j] = K.dot(jac, from * C + j * na, vals, 0, na);
+    }
+    // Λ u with scale N: the two J/N factors and this give the 1/N of the mean loss
+    System.arraycopy(logits, s0 * C, z, 0, m * C);
+    System.arraycopy(y, s0 * tw, t, 0, m * tw);
+    c.net.loss().hessianVector(z, t, m, C, c.samples, u, w);
+    for (int s = s0; s < s0 + m; s++) {
+      int from = start[s];
+      int na = start[s + 1] - from;
+      Arrays.fill(vals, 0, na, 0.0);
+      for (int j = 0; j < C; j++) K.axpy(w[(s - s0) * C + j], jac, from * C + j * na, vals, 0, na);
+      scatter(vals, 0, units, from, na, g, s * out);
+    }
+  }
+
+  /** to[to0 + k] = from[fo + units[uo + k]] for k < n. */
+  private static void gather(double[] from, int fo, int[] units, int uo, int n, double[] to, int to0) {
+    for (int k = 0; k < n; k++) to[to0 + k] = from[fo + units[uo + k]];
+  }
+
+  /** to[to0 + units[uo + k]] = from[fo + k] for k < n. */
+  private static void scatter(double[] from, int fo, int[] units, int uo, int n, double[] to, int to0) {
+    for (int k = 0; k < n; k++) to[to0 + units[uo + k]] = from[fo + k];
   }
 }
