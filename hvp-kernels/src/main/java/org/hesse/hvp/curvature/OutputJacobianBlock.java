@@ -321,7 +321,7 @@ public final class OutputJacobianBlock implements LinearOperator {
    * A method of its own (as are {@link #gather} and {@link #scatter}): C2 compiles these small loops instead of the
    * whole product lambda three times over (docs/performance.md, "JIT start-up").
    */
-  private void chunk(int i, int s0, int m, double[] logits, double[] y) {
+  private void chunk(int i, int s0, int m, double[] logits, double[] targets) {
     int C = outputs;
     double[] jac = jacobians[i];
     int[] units = active[i];
@@ -334,7 +334,7 @@ public final class OutputJacobianBlock implements LinearOperator {
     }
     // Λ u with scale N: the two J/N factors and this give the 1/N of the mean loss
     System.arraycopy(logits, s0 * C, z, 0, m * C);
-    System.arraycopy(y, s0 * tw, t, 0, m * tw);
+    System.arraycopy(targets, s0 * tw, t, 0, m * tw);
     c.net.loss().hessianVector(z, t, m, C, c.samples, u, w);
     for (int s = s0; s < s0 + m; s++) {
       int from = start[s];
