@@ -5,16 +5,18 @@ final class Checks {
   private Checks() {}
 
   static void length(String name, double[] a, long expected) {
-    if (a == null) throw new IllegalArgumentException(name + " must not be null (expected length " + expected + ")");
-    if (a.length < expected) {
-      throw new IllegalArgumentException(name + " must have length >= " + expected + ", got " + a.length);
-    }
+    length(name, a == null ? -1 : a.length, expected);
   }
 
   static void length(String name, float[] a, long expected) {
-    if (a == null) throw new IllegalArgumentException(name + " must not be null (expected length " + expected + ")");
-    if (a.length < expected) {
-      throw new IllegalArgumentException(name + " must have length >= " + expected + ", got " + a.length);
+    length(name, a == null ? -1 : a.length, expected);
+  }
+
+  /** The rule for both element types; {@code length} −1 for a null array. */
+  private static void length(String name, int length, long expected) {
+    if (length < 0) throw new IllegalArgumentException(name + " must not be null (expected length " + expected + ")");
+    if (length < expected) {
+      throw new IllegalArgumentException(name + " must have length >= " + expected + ", got " + length);
     }
   }
 
