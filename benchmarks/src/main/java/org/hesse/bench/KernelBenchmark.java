@@ -140,6 +140,11 @@ public class KernelBenchmark {
   }
 
   @Benchmark
+  public Object relu() {
+    return activation(Activation.RELU);
+  }
+
+  @Benchmark
   public Object reluBackward() {
     if (f32) {
       k.activationBackward(Activation.RELU, xf, 0, gf, 0, outf, 0, xf.length);

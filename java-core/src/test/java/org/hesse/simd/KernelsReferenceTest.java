@@ -278,6 +278,62 @@ class KernelsReferenceTest {
     }
   }
 
+  /**
+   * relu and leaky_relu, value and slope, in both precisions, bit for bit against Activation's per-element
+   * definition (x > 0 ? … : …): NaN of either sign, signed zeros, infinities, subnormals and the largest values
+   * included (the scalar kernels select bits by a mask instead of branching; the Panama ones blend lanes).
+   */
+  @ParameterizedTest
+  @MethodSource("backEnds")
+  void reluFamilyEqualsTheDefinitionBitForBit(Kernels k) {
+    double[] special = {Double.NaN, -Double.NaN, Double.longBitsToDouble(0x7ff0000000000123L), 0.0, -0.0,
+        Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.MIN_VALUE, -Double.MIN_VALUE, Double.MAX_VALUE,
+        -Double.MAX_VALUE, 1e-310, -1e-310, 1.0, -1.0};
+    Random r = new Random(17);
+    int n = special.length + 40;  // past several vectors, so the vector loops see the special values too
+    double[] x = new double[n];
+    double[] g = new double[n];
+    for (int i = 0; i < n; i++) {
+      x[i] = i < special.length ? special[i] : 3 * r.nextGaussian();
+      g[i] = i % 7 == 0 ? -0.0 : r.nextGaussian();
+    }
+    float[] xf = new float[n];
+    float[] gf = new float[n];
+    for (int i = 0; i < n; i++) {
+      xf[i] = (float) x[i];
+      gf[i] = (float) g[i];
+    }
+    for (Activation f : new Activation[] {Activation.RELU, Activation.LEAKY_RELU}) {
+      double[] v = new double[n], b = new double[n], d1 = new double[n], d2 = new double[n];
+      k.activation(f, x, 0, v, 0, n);
+      k.activationBackward(f, x, 0, g, 0, b, 0, n);
+      k.activationDerivatives(f, x, 0, d1, 0, d2, 0, n);
+      float[] vf = new float[n], bf = new float[n], d1f = new float[n], d2f = new float[n];
+      k.activation(f, xf, 0, vf, 0, n);
+      k.activationBackward(f, xf, 0, gf, 0, bf, 0, n);
+      k.activationDerivatives(f, xf, 0, d1f, 0, d2f, 0, n);
+      for (int i = 0; i < n; i++) {
+        String at = f + " at " + x[i] + " (" + i + ")";
+        assertBits(f.value(x[i]), v[i], "value, " + at);
+        assertBits(f.d1(x[i]) * g[i], b[i], "backward, " + at);
+        assertBits(f.d1(x[i]), d1[i], "d1, " + at);
+        assertBits(f.d2(x[i]), d2[i], "d2, " + at);
+        assertBits((float) f.value(xf[i]), vf[i], "float value, " + at);
+        assertBits((float) (f.d1(xf[i]) * gf[i]), bf[i], "float backward, " + at);
+        assertBits((float) f.d1(xf[i]), d1f[i], "float d1, " + at);
+        assertBits((float) f.d2(xf[i]), d2f[i], "float d2, " + at);
+      }
+    }
+  }
+
+  static void assertBits(double expected, double actual, String what) {
+    assertEquals(Double.doubleToRawLongBits(expected), Double.doubleToRawLongBits(actual), what + ": expected " + expected + ", got " + actual);
+  }
+
+  static void assertBits(float expected, float actual, String what) {
+    assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(actual), what + ": expected " + expected + ", got " + actual);
+  }
+
   /** PyTorch's conventions at the kinks, exactly. */
   @ParameterizedTest
   @MethodSource("backEnds")
