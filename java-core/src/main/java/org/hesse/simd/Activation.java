@@ -53,7 +53,7 @@ public enum Activation {
   public double value(double x) {
     switch (this) {
       case IDENTITY: return x;
-      case RELU: return x > 0 ? x : 0.0;
+      case RELU: return x <= 0 ? 0.0 : x;  // NaN passes through, as in PyTorch: an overflow upstream reaches the loss
       case LEAKY_RELU: return x > 0 ? x : LEAKY_SLOPE * x;
       case ELU: return x > 0 ? x : ELU_ALPHA * Math.expm1(x);
       case TANH: return Math.tanh(x);
@@ -67,7 +67,7 @@ public enum Activation {
   public double d1(double x) {
     switch (this) {
       case IDENTITY: return 1.0;
-      case RELU: return x > 0 ? 1.0 : 0.0;
+      case RELU: return x <= 0 ? 0.0 : 1.0;  // 1 at NaN, as PyTorch's relu backward (it tests the output: NaN ≤ 0 fails)
       case LEAKY_RELU: return x > 0 ? 1.0 : LEAKY_SLOPE;
       case ELU: return x > 0 ? 1.0 : ELU_ALPHA * Math.exp(x);
       case TANH: { double t = Math.tanh(x); return 1.0 - t * t; }

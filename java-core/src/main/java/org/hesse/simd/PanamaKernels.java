@@ -303,7 +303,7 @@ public final class PanamaKernels implements Kernels {
 
   private static DoubleVector value(Activation f, DoubleVector x) {
     switch (f) {
-      case RELU: return DoubleVector.zero(S).blend(x, x.compare(VectorOperators.GT, 0.0));
+      case RELU: return x.blend(0.0, x.compare(VectorOperators.LE, 0.0));  // NaN passes, as Activation.value
       case LEAKY_RELU: return x.mul(Activation.LEAKY_SLOPE).blend(x, x.compare(VectorOperators.GT, 0.0));
       default: throw new AssertionError(f);
     }
@@ -313,7 +313,7 @@ public final class PanamaKernels implements Kernels {
     DoubleVector one = DoubleVector.broadcast(S, 1.0);
     switch (f) {
       case IDENTITY: return one;
-      case RELU: return DoubleVector.zero(S).blend(one, x.compare(VectorOperators.GT, 0.0));
+      case RELU: return one.blend(0.0, x.compare(VectorOperators.LE, 0.0));
       case LEAKY_RELU: return DoubleVector.broadcast(S, Activation.LEAKY_SLOPE).blend(one, x.compare(VectorOperators.GT, 0.0));
       default: throw new AssertionError(f);
     }
@@ -681,13 +681,12 @@ public final class PanamaKernels implements Kernels {
       return;
     }
     if (f == Activation.RELU) {
-      FloatVector zero = FloatVector.zero(F);
       int i = 0;
       for (int b = n - LF; i <= b; i += LF) {
         FloatVector v = FloatVector.fromArray(F, x, xOff + i);
-        zero.blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(out, outOff + i);
+        v.blend(0f, v.compare(VectorOperators.LE, 0f)).intoArray(out, outOff + i);
       }
-      for (; i < n; i++) out[outOff + i] = x[xOff + i] > 0 ? x[xOff + i] : 0f;
+      for (; i < n; i++) out[outOff + i] = x[xOff + i] <= 0 ? 0f : x[xOff + i];
       return;
     }
     if (f == Activation.TANH) {
@@ -765,14 +764,13 @@ public final class PanamaKernels implements Kernels {
   @Override public void activationBackward(Activation f, float[] x, int xOff, float[] g, int gOff, float[] out, int outOff, int n) {
     if (f == Activation.IDENTITY || f == Activation.RELU) {
       FloatVector one = FloatVector.broadcast(F, 1f);
-      FloatVector zero = FloatVector.zero(F);
       boolean relu = f == Activation.RELU;
       int i = 0;
       for (int b = n - LF; i <= b; i += LF) {
-        FloatVector d = relu ? zero.blend(one, FloatVector.fromArray(F, x, xOff + i).compare(VectorOperators.GT, 0f)) : one;
+        FloatVector d = relu ? one.blend(0f, FloatVector.fromArray(F, x, xOff + i).compare(VectorOperators.LE, 0f)) : one;
         d.mul(FloatVector.fromArray(F, g, gOff + i)).intoArray(out, outOff + i);
       }
-      for (; i < n; i++) out[outOff + i] = (relu ? (x[xOff + i] > 0 ? 1f : 0f) : 1f) * g[gOff + i];
+      for (; i < n; i++) out[outOff + i] = (relu ? (x[xOff + i] <= 0 ? 0f : 1f) : 1f) * g[gOff + i];
       return;
     }
     double[][] w = SCRATCH.get();

@@ -88,20 +88,21 @@ public final class ScalarKernels implements Kernels {
   }
 
   @Override public void activationBackward(Activation f, double[] x, int xOff, double[] g, int gOff, double[] out, int outOff, int n) {
-    if (f == Activation.RELU || f == Activation.LEAKY_RELU) {
-      double below = slopeBelowKink(f);
-      for (int i = 0; i < n; i++) out[outOff + i] = select(x[xOff + i], 1.0, below) * g[gOff + i];
+    if (f == Activation.RELU) {
+      for (int i = 0; i < n; i++) out[outOff + i] = reluSlope(x[xOff + i]) * g[gOff + i];
+      return;
+    }
+    if (f == Activation.LEAKY_RELU) {
+      for (int i = 0; i < n; i++) out[outOff + i] = leakyReluSlope(x[xOff + i]) * g[gOff + i];
       return;
     }
     for (int i = 0; i < n; i++) out[outOff + i] = f.d1(x[xOff + i]) * g[gOff + i];
   }
 
   @Override public void activationDerivatives(Activation f, double[] x, int xOff, double[] d1, int d1Off, double[] d2, int d2Off, int n) {
-    boolean kink = f == Activation.RELU || f == Activation.LEAKY_RELU;
-    double below = kink ? slopeBelowKink(f) : 0.0;
     for (int i = 0; i < n; i++) {
       double v = x[xOff + i];
-      if (d1 != null) d1[d1Off + i] = kink ? select(v, 1.0, below) : f.d1(v);
+      if (d1 != null) d1[d1Off + i] = slope(f, v);
       if (d2 != null) d2[d2Off + i] = f.d2(v);
     }
   }
@@ -109,27 +110,34 @@ public final class ScalarKernels implements Kernels {
   // ---- relu and leaky_relu without a branch ---------------------------------------------------------
   // On pre-activations of both signs the branch of x > 0 ? … : … is a coin toss, and C2 compiles a double select to
   // a jump on x86. Selecting the bits by a mask from the comparison instead: JMH KernelBenchmark.relu, scalar, 256 ×
-  // 512 doubles, 736–743 → 119–135 µs (docs/performance.md, stop 24). The values are Activation.value and d1
+  // 512 doubles, 726–801 → 114–135 µs (docs/performance.md, stop 24). The values are Activation.value and d1
   // exactly, NaN and −0.0 included (KernelsReferenceTest).
 
   private static double relu(double x) {
-    return select(x, x, 0.0);
+    return select(!(x <= 0), x, 0.0);
+  }
+
+  private static double reluSlope(double x) {
+    return select(!(x <= 0), 1.0, 0.0);
   }
 
   private static double leakyRelu(double x) {
-    return select(x, x, Activation.LEAKY_SLOPE * x);
+    return select(x > 0, x, Activation.LEAKY_SLOPE * x);
   }
 
-  /** f' for x ≤ 0 (the kink included, as PyTorch) of relu or leaky_relu; f' is 1 above it. */
-  private static double slopeBelowKink(Activation f) {
-    return f.d1(0.0);
+  private static double leakyReluSlope(double x) {
+    return select(x > 0, 1.0, Activation.LEAKY_SLOPE);
   }
 
-  /** x > 0 ? ifPositive : otherwise, chosen bit by bit (all bits of one, none of the other). */
-  private static double select(double x, double ifPositive, double otherwise) {
-    long mask = x > 0 ? -1L : 0L;
-    return Double.longBitsToDouble((Double.doubleToRawLongBits(ifPositive) & mask)
-        | (Double.doubleToRawLongBits(otherwise) & ~mask));
+  /** f'(x), the kinked activations without a branch on x. */
+  private static double slope(Activation f, double x) {
+    return f == Activation.RELU ? reluSlope(x) : f == Activation.LEAKY_RELU ? leakyReluSlope(x) : f.d1(x);
+  }
+
+  /** keep ? a : b, chosen bit by bit (all bits of one, none of the other). */
+  private static double select(boolean keep, double a, double b) {
+    long mask = keep ? -1L : 0L;
+    return Double.longBitsToDouble((Double.doubleToRawLongBits(a) & mask) | (Double.doubleToRawLongBits(b) & ~mask));
   }
 
   @Override public void softmaxRows(double[] x, int xOff, double[] out, int outOff, int rows, int cols) {
@@ -242,20 +250,21 @@ public final class ScalarKernels implements Kernels {
   }
 
   @Override public void activationBackward(Activation f, float[] x, int xOff, float[] g, int gOff, float[] out, int outOff, int n) {
-    if (f == Activation.RELU || f == Activation.LEAKY_RELU) {
-      double below = slopeBelowKink(f);
-      for (int i = 0; i < n; i++) out[outOff + i] = (float) (select(x[xOff + i], 1.0, below) * g[gOff + i]);
+    if (f == Activation.RELU) {
+      for (int i = 0; i < n; i++) out[outOff + i] = (float) (reluSlope(x[xOff + i]) * g[gOff + i]);
+      return;
+    }
+    if (f == Activation.LEAKY_RELU) {
+      for (int i = 0; i < n; i++) out[outOff + i] = (float) (leakyReluSlope(x[xOff + i]) * g[gOff + i]);
       return;
     }
     for (int i = 0; i < n; i++) out[outOff + i] = (float) (f.d1(x[xOff + i]) * g[gOff + i]);
   }
 
   @Override public void activationDerivatives(Activation f, float[] x, int xOff, float[] d1, int d1Off, float[] d2, int d2Off, int n) {
-    boolean kink = f == Activation.RELU || f == Activation.LEAKY_RELU;
-    double below = kink ? slopeBelowKink(f) : 0.0;
     for (int i = 0; i < n; i++) {
       double v = x[xOff + i];
-      if (d1 != null) d1[d1Off + i] = (float) (kink ? select(v, 1.0, below) : f.d1(v));
+      if (d1 != null) d1[d1Off + i] = (float) slope(f, v);
       if (d2 != null) d2[d2Off + i] = (float) f.d2(v);
     }
   }

@@ -358,6 +358,53 @@ class KernelsReferenceTest {
     assertTrue(d2[2] > 0, "softplus''(20) = σ(20)(1 − σ(20)) > 0");
   }
 
+  /**
+   * NaN through relu and leaky_relu as PyTorch 2.13 (float64 and float32; torch.relu, F.leaky_relu and their
+   * backward): the value stays NaN, so an overflow upstream reaches the loss instead of being zeroed; relu's slope at
+   * NaN is 1 (PyTorch's backward tests the output, and NaN ≤ 0 fails), leaky_relu's the negative slope. relu(−0.0) is
+   * +0.0 (PyTorch gives either sign, by code path), leaky_relu(−0.0) is −0.0 as in PyTorch.
+   */
+  @ParameterizedTest
+  @MethodSource("backEnds")
+  void nanPassesThroughTheKinkedActivationsAsInPyTorch(Kernels k) {
+    int n = 21;  // past two vectors of 8: the vector loops and the tails both see NaN
+    double[] x = new double[n];
+    for (int i = 0; i < n; i++) x[i] = i % 2 == 0 ? Double.NaN : -0.0;
+    float[] xf = new float[n];
+    for (int i = 0; i < n; i++) xf[i] = (float) x[i];
+    double[] ones = new double[n];
+    float[] onesF = new float[n];
+    java.util.Arrays.fill(ones, 1.0);
+    java.util.Arrays.fill(onesF, 1f);
+    for (Activation f : new Activation[] {Activation.RELU, Activation.LEAKY_RELU}) {
+      double below = f == Activation.RELU ? 0.0 : Activation.LEAKY_SLOPE;
+      double atNaN = f == Activation.RELU ? 1.0 : Activation.LEAKY_SLOPE;
+      double[] v = new double[n], b = new double[n], d1 = new double[n];
+      float[] vf = new float[n], bf = new float[n], d1f = new float[n];
+      k.activation(f, x, 0, v, 0, n);
+      k.activationBackward(f, x, 0, ones, 0, b, 0, n);
+      k.activationDerivatives(f, x, 0, d1, 0, null, 0, n);
+      k.activation(f, xf, 0, vf, 0, n);
+      k.activationBackward(f, xf, 0, onesF, 0, bf, 0, n);
+      k.activationDerivatives(f, xf, 0, d1f, 0, null, 0, n);
+      for (int i = 0; i < n; i++) {
+        String at = f + " at " + x[i] + " (" + i + ")";
+        if (i % 2 == 0) {
+          assertTrue(Double.isNaN(v[i]) && Float.isNaN(vf[i]), "value NaN, " + at);
+          assertEquals(atNaN, b[i], 0.0, "backward, " + at);
+          assertEquals(atNaN, d1[i], 0.0, "d1, " + at);
+          assertEquals((float) atNaN, bf[i], 0f, "float backward, " + at);
+          assertEquals((float) atNaN, d1f[i], 0f, "float d1, " + at);
+        } else {
+          double zero = f == Activation.RELU ? 0.0 : -0.0;  // slope · (−0.0) for leaky_relu, as PyTorch
+          assertEquals(Double.doubleToRawLongBits(zero), Double.doubleToRawLongBits(v[i]), "value " + zero + ", " + at);
+          assertEquals(Float.floatToRawIntBits((float) zero), Float.floatToRawIntBits(vf[i]), "float value, " + at);
+          assertEquals(below, d1[i], 0.0, "d1 below the kink, " + at);
+        }
+      }
+    }
+  }
+
   // ---- output-form tangent and curvature of tanh and the logistic function ------------------------
 
   /**
