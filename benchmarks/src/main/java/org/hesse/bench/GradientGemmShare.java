@@ -71,15 +71,9 @@ public final class GradientGemmShare {
       }
       System.out.printf(Locale.ROOT, "round %d: gradient median %.3f ms (least %.3f), GEMMs replayed median %.3f ms "
               + "(least %.3f), outside the GEMMs (median of the differences) %.3f ms%n",
-          round, median(grad), min(grad), median(replay), min(replay), median(outside));
+          round, PeerCompare.median(grad), min(grad), PeerCompare.median(replay), min(replay), PeerCompare.median(outside));
     }
     System.out.printf(Locale.ROOT, "sink %.3e%n", sink);
-  }
-
-  private static double median(double[] a) {
-    double[] s = a.clone();
-    Arrays.sort(s);
-    return s[s.length / 2];
   }
 
   private static double min(double[] a) {
